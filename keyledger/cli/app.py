@@ -1,0 +1,37 @@
+"""The Typer application: global options and the command groups, each in its own module."""
+
+from __future__ import annotations
+
+from typing import Optional
+
+import typer
+
+from keyledger.cli import custody, household, key, setup, steward
+from keyledger.cli.common import state
+from keyledger.i18n import _
+
+app = typer.Typer(
+    name="keyledger", no_args_is_help=True, pretty_exceptions_enable=False, add_completion=False,
+    help=_("A signed, plain-file ledger of the house keys and door codes that community key "
+           "stewards hold for residents."),
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+@app.callback()
+def main_options(
+    ledger: Optional[str] = typer.Option(None, "-C", metavar="LEDGER",
+                                         help=_("Run on the ledger at LEDGER.")),
+    lang: Optional[str] = typer.Option(None, "--lang", metavar="zh|en",
+                                       help=_("Language of the interface.")),
+    debug: bool = typer.Option(False, "--debug", help=_("Show the traceback of an error.")),
+) -> None:
+    state.ledger_path = ledger
+    state.debug = debug
+
+
+setup.register(app)
+custody.register(app)
+app.add_typer(steward.app, name="steward", help=_("The roster of stewards and supervisors."))
+app.add_typer(household.app, name="household", help=_("Household files (one file a household)."))
+app.add_typer(key.app, name="key", help=_("Keys, door codes and access cards in the cabinet."))

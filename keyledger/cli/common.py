@@ -1,0 +1,84 @@
+"""What every command module shares: global options, the ledger, output to stdout and stderr."""
+
+from __future__ import annotations
+
+import json
+import sys
+import traceback
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from keyledger.errors import FatalError
+from keyledger.i18n import _, language
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from keyledger.ledger import Ledger
+
+
+@dataclass
+class State:
+    ledger_path: str | None = None
+    debug: bool = False
+
+
+state = State()
+
+
+def open_ledger() -> "Ledger":
+    from keyledger.ledger import find
+
+    return find(state.ledger_path)
+
+
+def stdout() -> "Console":
+    from rich.console import Console
+
+    return Console(highlight=False, soft_wrap=True)
+
+
+def stderr() -> "Console":
+    from rich.console import Console
+
+    return Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def say(message: str) -> None:
+    """A message for the person at the terminal, on stderr, so stdout stays data."""
+    stderr().print(message, markup=False)
+
+
+def print_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")
+
+
+_WEEKDAYS_ZH = "一二三四五六日"
+
+
+def when(moment: datetime | None) -> str:
+    """A moment as a person reads it, in the interface's language."""
+    if moment is None:
+        return "—"
+    if language() == "zh":
+        return f"{moment.month}月{moment.day}日 周{_WEEKDAYS_ZH[moment.weekday()]} {moment:%H:%M}"
+    return moment.strftime("%a %d %b %H:%M")
+
+
+def duration(seconds: float) -> str:
+    minutes = int(seconds // 60)
+    hours, minutes = divmod(minutes, 60)
+    days, hours = divmod(hours, 24)
+    parts = [(days, _("{n}d")), (hours, _("{n}h")), (minutes, _("{n}m"))]
+    text = "".join(fmt.format(n=n) for n, fmt in parts if n)
+    return text or _("{n}m").format(n=0)
+
+
+def report_fatal(exc: FatalError, debug: bool) -> None:
+    if debug:
+        traceback.print_exc()
+    console = stderr()
+    console.print(_("keyledger: ") + exc.message, markup=False, style="bold red")
+    for problem in exc.problems:
+        console.print(f"  {problem}", markup=False)

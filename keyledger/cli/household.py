@@ -1,0 +1,134 @@
+"""Household files: household add, list, show."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Optional
+
+import typer
+
+from keyledger.cli.common import open_ledger, print_json, say, stdout
+from keyledger.i18n import _
+
+if TYPE_CHECKING:
+    from keyledger.model import Household, Key
+
+app = typer.Typer(no_args_is_help=True)
+
+
+def _split(value: str, size: int) -> list[str | None]:
+    parts: list[str | None] = [p.strip() or None for p in value.split(",")]
+    return (parts + [None] * size)[:size]
+
+
+@app.command()
+def add(
+    ident: str = typer.Argument(..., metavar="ID", help=_("Household id, e.g. 8-1-401.")),
+    name: Optional[str] = typer.Option(None, "--name", help=_("Main resident, or the shop's name.")),
+    address: Optional[str] = typer.Option(None, "--address", help=_("Address.")),
+    kind: Optional[str] = typer.Option(None, "--kind", help=_("resident or merchant.")),
+    pair: Optional[str] = typer.Option(None, "--pair", metavar="A,B",
+                                       help=_("The A and B stewards, e.g. zhou-lx,wang-dh.")),
+    phone: Optional[str] = typer.Option(None, "--phone", help=_("Phone of the main resident.")),
+    born: Optional[int] = typer.Option(None, "--born", help=_("Year of birth of the main resident.")),
+    health: Optional[str] = typer.Option(None, "--health", help=_("Health notes of the main resident.")),
+    contact: list[str] = typer.Option([], "--contact", metavar="NAME,RELATION,PHONE",
+                                      help=_("An emergency contact (repeatable).")),
+    flag: list[str] = typer.Option([], "--flag", help=_("A care flag such as lives-alone, elderly, "
+                                                        "away-season (repeatable).")),
+    care: list[str] = typer.Option([], "--care", help=_("Something to look after on visits: "
+                                                        "plants, pets, heating… (repeatable).")),
+    away: list[str] = typer.Option([], "--away", metavar="FROM,UNTIL[,NOTE]",
+                                   help=_("A period away, e.g. 2026-11-01,2027-04-15 (repeatable).")),
+    notes: Optional[str] = typer.Option(None, "--notes", help=_("Free notes.")),
+    from_file: Optional[Path] = typer.Option(None, "--from-file",
+                                             help=_("Read the household from a YAML form.")),
+) -> None:
+    """Register a household (一户一档)."""
+    from keyledger.households import add_household
+
+    given: dict[str, Any] = {"name": name, "address": address, "kind": kind, "notes": notes}
+    if name and (phone or born or health):
+        given["people"] = [{k: v for k, v in (("name", name), ("born", born), ("phone", phone),
+                                              ("health", health)) if v is not None}]
+    if contact:
+        given["contacts"] = [dict(zip(("name", "relation", "phone"), _split(c, 3)))
+                             for c in contact]
+    if away:
+        given["away"] = [dict(zip(("from", "until", "note"), _split(a, 3))) for a in away]
+    if flag:
+        given["flags"] = flag
+    if care:
+        given["care"] = care
+    if pair:
+        a, b = _split(pair, 2)
+        given["pair"] = {"a": a, "b": b}
+    household, sha = add_household(open_ledger(), ident, given, from_file)
+    say(_("Added household {id} {name} in commit {sha}.").format(
+        id=household.id, name=household.name, sha=sha[:10]))
+
+
+@app.command("list")
+def list_(json: bool = typer.Option(False, "--json", help=_("Print JSON."))) -> None:
+    """All households."""
+    households = open_ledger().households()
+    if json:
+        print_json([household_json(h) for h in households])
+        return
+    from rich.table import Table
+
+    table = Table(_("id"), _("name"), _("kind"), _("flags"), _("pair"), _("address"), box=None)
+    for h in households:
+        table.add_row(h.id, h.name, _(h.kind), " ".join(_(f) for f in h.flags),
+                      "/".join(h.pair), h.address)
+    stdout().print(table)
+
+
+@app.command()
+def show(ident: str = typer.Argument(..., metavar="ID"),
+         json: bool = typer.Option(False, "--json", help=_("Print JSON."))) -> None:
+    """A household's card: people, contacts, care list, pair and keys."""
+    ledger = open_ledger()
+    household = ledger.household(ident)
+    keys = ledger.keys_of(ident)
+    if json:
+        from keyledger.cli.key import key_json
+
+        print_json({**household_json(household), "keys": [key_json(k) for k in keys]})
+        return
+    stdout().print(_card(household, keys))
+
+
+def household_json(h: "Household") -> dict[str, Any]:
+    return h.to_dict()
+
+
+def _card(h: "Household", keys: "list[Key]") -> Any:
+    from rich.panel import Panel
+    from rich.table import Table
+    from rich.text import Text
+
+    grid = Table.grid(padding=(0, 2))
+    grid.add_column(style="bold")
+    grid.add_column()
+
+    def row(label: str, value: str) -> None:
+        grid.add_row(label, Text(value or "—"))
+
+    row(_("address"), h.address)
+    row(_("kind"), _(h.kind))
+    row(_("flags"), " ".join(_(f) for f in h.flags))
+    for p in h.people:
+        details = [str(p.born) if p.born else "", p.phone or "", p.health or ""]
+        row(_("person"), " · ".join([p.name] + [d for d in details if d]))
+    for c in h.contacts:
+        row(_("contact"), " · ".join(x for x in (c.name, c.relation, c.phone) if x))
+    for a in h.away:
+        row(_("away"), f"{a.start} → {a.until}" + (f"  {a.note}" if a.note else ""))
+    row(_("care"), " ".join(_(c) for c in h.care))
+    row(_("pair"), _("A {a}, B {b}").format(a=h.pair_a or "—", b=h.pair_b or "—"))
+    for k in keys:
+        where = k.slot or "—" if k.state == "in" else f"{_(k.state)} {k.holder or ''}".strip()
+        row(_("key"), f"{k.id} {_(k.kind)} {k.label or ''} [{where}]")
+    row(_("notes"), h.notes)
+    return Panel(grid, title=Text(f"{h.id}  {h.name}"), title_align="left", expand=False)

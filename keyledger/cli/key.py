@@ -1,0 +1,87 @@
+"""Keys in the cabinet: key add, list, show."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Optional
+
+import typer
+
+from keyledger.cli.common import open_ledger, print_json, say, stdout, when
+from keyledger.i18n import _
+
+if TYPE_CHECKING:
+    from keyledger.model import Key
+
+app = typer.Typer(no_args_is_help=True)
+
+
+@app.command()
+def add(
+    household: Optional[str] = typer.Option(None, "--household", help=_("The household the key opens.")),
+    ident: Optional[str] = typer.Option(None, "--id", help=_("Tag number; the next free K-NNNN "
+                                                             "when left out.")),
+    kind: Optional[str] = typer.Option(None, "--kind", help=_("physical, code or card.")),
+    slot: Optional[str] = typer.Option(None, "--slot", help=_("Cabinet slot, e.g. A-03.")),
+    label: Optional[str] = typer.Option(None, "--label", help=_("What the key is, e.g. 入户门钥匙.")),
+    from_file: Optional[Path] = typer.Option(None, "--from-file",
+                                             help=_("Read the key from a YAML form.")),
+) -> None:
+    """Register a key in the cabinet; prints the number to write on its tag."""
+    from keyledger.keys import add_key
+
+    if household is None and from_file is None:
+        raise typer.BadParameter(_("give --household (or --from-file)"), param_hint="--household")
+    key, sha = add_key(open_ledger(), ident,
+                       {"household": household, "kind": kind, "slot": slot, "label": label},
+                       from_file)
+    say(_("Registered {id} for household {household} in commit {sha}.").format(
+        id=key.id, household=key.household, sha=sha[:10]))
+    say(_("Write this number on the key's tag:"))
+    stdout().print(key.id, markup=False)
+
+
+@app.command("list")
+def list_(json: bool = typer.Option(False, "--json", help=_("Print JSON."))) -> None:
+    """All keys and where they are."""
+    keys = open_ledger().keys()
+    if json:
+        print_json([key_json(k) for k in keys])
+        return
+    from rich.table import Table
+
+    table = Table(_("key"), _("household"), _("kind"), _("slot"), _("state"), _("holder"),
+                  _("label"), box=None)
+    for k in keys:
+        table.add_row(k.id, k.household, _(k.kind), k.slot or "", _(k.state), k.holder or "",
+                      k.label or "")
+    stdout().print(table)
+
+
+@app.command()
+def show(ident: str = typer.Argument(..., metavar="KEY"),
+         json: bool = typer.Option(False, "--json", help=_("Print JSON."))) -> None:
+    """One key: what it opens, where it is, who has it."""
+    ledger = open_ledger()
+    key = ledger.key(ident)
+    household = ledger.household(key.household)
+    if json:
+        print_json({**key_json(key), "household_name": household.name})
+        return
+    lines = [f"{key.id}  {household.id} {household.name} — {_(key.kind)} {key.label or ''}",
+             _("slot: {slot}").format(slot=key.slot or "—"),
+             _("state: {state}").format(state=_(key.state))]
+    if key.state == "out":
+        lines += [_("holder: {holder}, since {since}, for {purpose}").format(
+                      holder=key.holder, since=when(key.since), purpose=_(key.purpose or "")),
+                  _("expected back: {when}").format(when=when(key.expected_back))]
+    if key.note:
+        lines.append(_("note: {note}").format(note=key.note))
+    stdout().print("\n".join(lines), markup=False)
+
+
+def key_json(k: "Key") -> dict[str, Any]:
+    data = k.to_dict()
+    data.pop("schema")
+    data["code"] = "encrypted" if k.code else None  # the ciphertext is of no use to a reader
+    return data

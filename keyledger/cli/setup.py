@@ -1,0 +1,64 @@
+"""Founding a ledger and choosing which steward this clone signs as: init, use-key, whoami."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from keyledger.cli.common import open_ledger, print_json, say, stdout
+from keyledger.i18n import _
+
+
+def init(
+    path: Path = typer.Argument(Path("."), help=_("Folder for the new ledger.")),
+    community: str = typer.Option(..., "--community", help=_("Name of the community.")),
+    supervisor: str = typer.Option(..., "--supervisor", help=_("Id of the first supervisor.")),
+    name: str = typer.Option(..., "--name", help=_("The supervisor's name.")),
+    key: str = typer.Option(..., "--key", help=_("The supervisor's SSH key (private key file "
+                                                 "with its .pub beside it, or a .pub file "
+                                                 "whose key is in ssh-agent).")),
+    phone: Optional[str] = typer.Option(None, "--phone", help=_("The supervisor's phone.")),
+    timezone: str = typer.Option("Asia/Shanghai", "--timezone", help=_("The ledger's time zone.")),
+    locale: str = typer.Option("zh_CN", "--locale", help=_("The ledger's locale for reports.")),
+) -> None:
+    """Create a new ledger: a git repository, its settings and its first supervisor."""
+    from keyledger.roster import init_ledger
+
+    ledger, sha = init_ledger(path, community, supervisor, name, key, phone, timezone, locale)
+    say(_("Created the ledger of {community} in {path}; {name} ({id}) is its supervisor. "
+          "Commit {sha} is signed.").format(community=community, path=ledger.root, name=name,
+                                             id=supervisor, sha=sha[:10]))
+
+
+def use_key(
+    key: str = typer.Argument(..., help=_("Your SSH key: private key file, or .pub in ssh-agent.")),
+) -> None:
+    """Sign this clone's commits with your key (set up a steward's clone)."""
+    from keyledger.roster import use_key as configure
+
+    steward = configure(open_ledger(), key)
+    say(_("This clone now signs as {name} ({id}).").format(name=steward.name, id=steward.id))
+
+
+def whoami(json: bool = typer.Option(False, "--json", help=_("Print JSON."))) -> None:
+    """Which steward this clone's signing key belongs to."""
+    from keyledger import sshkeys
+    from keyledger.identity import acting_steward, signing_public_key
+
+    ledger = open_ledger()
+    steward = acting_steward(ledger)
+    fingerprint = sshkeys.fingerprint(signing_public_key(ledger))
+    if json:
+        print_json({"id": steward.id, "name": steward.name, "role": steward.role,
+                    "fingerprint": fingerprint})
+        return
+    stdout().print(f"{steward.id}\t{steward.name}\t{_(steward.role)}\t{fingerprint}",
+                   markup=False)
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(init)
+    app.command("use-key")(use_key)
+    app.command()(whoami)

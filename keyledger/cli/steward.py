@@ -1,0 +1,78 @@
+"""The roster: steward add, list, show."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from keyledger.cli.common import open_ledger, print_json, say, stdout
+from keyledger.i18n import _
+
+app = typer.Typer(no_args_is_help=True)
+
+
+@app.command()
+def add(
+    ident: str = typer.Argument(..., metavar="ID", help=_("Steward id, e.g. zhou-lx.")),
+    name: Optional[str] = typer.Option(None, "--name", help=_("Full name.")),
+    phone: Optional[str] = typer.Option(None, "--phone", help=_("Phone number.")),
+    key: Optional[str] = typer.Option(None, "--key", help=_("The steward's SSH public key file.")),
+    role: Optional[str] = typer.Option(None, "--role", help=_("steward or supervisor.")),
+    from_file: Optional[Path] = typer.Option(None, "--from-file",
+                                             help=_("Read the steward from a YAML form.")),
+) -> None:
+    """Register a steward (a supervisor's commit)."""
+    from keyledger.roster import add_steward
+
+    steward, sha = add_steward(open_ledger(), ident, name, key, phone, role, from_file)
+    say(_("Added {role} {name} ({id}) in commit {sha}.").format(
+        role=_(steward.role), name=steward.name, id=steward.id, sha=sha[:10]))
+
+
+@app.command("list")
+def list_(json: bool = typer.Option(False, "--json", help=_("Print JSON."))) -> None:
+    """All stewards and supervisors."""
+    ledger = open_ledger()
+    stewards = ledger.stewards()
+    if json:
+        print_json([_steward_json(s) for s in stewards])
+        return
+    from rich.table import Table
+
+    table = Table(_("id"), _("name"), _("role"), _("phone"), _("active"), box=None)
+    for s in stewards:
+        table.add_row(s.id, s.name, _(s.role), s.phone or "", _("yes") if s.active else _("no"))
+    stdout().print(table)
+
+
+@app.command()
+def show(ident: str = typer.Argument(..., metavar="ID"),
+         json: bool = typer.Option(False, "--json", help=_("Print JSON."))) -> None:
+    """One steward, with the households they look after."""
+    from keyledger import sshkeys
+
+    ledger = open_ledger()
+    steward = ledger.steward(ident)
+    candidates = ledger.grep("household", "[ab]", ident, indent="  ")
+    households = [h for h in map(ledger.household, candidates) if ident in h.pair]
+    if json:
+        print_json({**_steward_json(steward),
+                    "households": [{"id": h.id, "name": h.name,
+                                    "as": "a" if h.pair_a == ident else "b"} for h in households]})
+        return
+    lines = [f"{steward.name} ({steward.id}) — {_(steward.role)}"
+             + ("" if steward.active else _(" — inactive")),
+             _("phone: {phone}").format(phone=steward.phone or "—"),
+             _("key: {fp}").format(fp=sshkeys.fingerprint(steward.key)),
+             _("households: {ids}").format(ids=", ".join(
+                 f"{h.id} {h.name} ({'A' if h.pair_a == ident else 'B'})" for h in households)
+                 or "—")]
+    stdout().print("\n".join(lines), markup=False)
+
+
+def _steward_json(s: "object") -> dict[str, object]:
+    from dataclasses import asdict
+
+    return asdict(s)  # type: ignore[call-overload]

@@ -1,0 +1,80 @@
+"""Who is acting: the steward whose registered SSH key this clone signs with.
+
+The allowed-signers file that git verifies signatures against is derived from `stewards/` and
+kept in `.git/keyledger/`, stamped with the tree id of `stewards/` it was made from, so it is
+regenerated whenever the roster changes, here or in a commit that arrived from another clone.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from keyledger import gitops, sshkeys
+from keyledger.errors import FatalError
+from keyledger.i18n import _
+from keyledger.ledger import Ledger
+from keyledger.model import Steward
+
+
+def signing_public_key(ledger: Ledger) -> str:
+    value = gitops.config_get(ledger.root, "user.signingkey")
+    if not value or gitops.config_get(ledger.root, "gpg.format") != "ssh":
+        raise FatalError(_("This clone has no SSH signing key configured: run "
+                           "`keyledger use-key ~/.ssh/id_ed25519` with your own key."))
+    return sshkeys.public_of_signingkey(value)
+
+
+def steward_of_key(ledger: Ledger, public: str) -> Steward | None:
+    for steward in ledger.stewards():
+        if steward.key and sshkeys.same_key(steward.key, public):
+            return steward
+    return None
+
+
+def acting_steward(ledger: Ledger, supervisor: bool = False) -> Steward:
+    public = signing_public_key(ledger)
+    steward = steward_of_key(ledger, public)
+    if steward is None:
+        raise FatalError(_("The signing key of this clone ({fp}) belongs to no steward of this "
+                           "ledger; a supervisor must register it with `keyledger steward add`.")
+                         .format(fp=sshkeys.fingerprint(public)))
+    if not steward.active:
+        raise FatalError(_("{name} ({id}) is no longer an active steward of this ledger.")
+                         .format(name=steward.name, id=steward.id))
+    if supervisor and steward.role != "supervisor":
+        raise FatalError(_("Only a supervisor may do this; {name} ({id}) is a steward.")
+                         .format(name=steward.name, id=steward.id))
+    return steward
+
+
+def allowed_signers_path(ledger: Ledger) -> Path:
+    return ledger.state_dir / "allowed_signers"
+
+
+def refresh_allowed_signers(ledger: Ledger, force: bool = False,
+                            roster: list[Steward] | None = None) -> Path:
+    path = allowed_signers_path(ledger)
+    stamp_path = path.with_suffix(".stamp")
+    stamp = gitops.git(ledger.root, "rev-parse", "-q", "--verify", "HEAD:stewards",
+                       check=False).strip()
+    if not force and path.exists() and stamp_path.exists() and stamp_path.read_text() == stamp:
+        return path
+    # Every steward ever registered stays here, active or not, so that old commits still verify;
+    # whether a signer was active at the time is a question for `verify`, not for git.
+    lines = [f'{s.id} namespaces="git" {sshkeys.normalize(s.key)}\n'
+             for s in (roster if roster is not None else ledger.stewards()) if s.key]
+    ledger.write_atomic(str(path.relative_to(ledger.root)), "".join(lines))
+    stamp_path.write_text(stamp)
+    return path
+
+
+def configure_clone(ledger: Ledger, steward: Steward, signingkey: str,
+                    roster: list[Steward] | None = None) -> None:
+    """Point this clone's git at the steward's key; every commit from here on is SSH-signed."""
+    signers = refresh_allowed_signers(ledger, force=True, roster=roster)
+    for name, value in (("gpg.format", "ssh"), ("user.signingkey", signingkey),
+                        ("commit.gpgsign", "true"), ("tag.gpgsign", "true"),
+                        ("pull.ff", "only"), ("gpg.ssh.allowedSignersFile", str(signers)),
+                        ("user.name", steward.name),
+                        ("user.email", f"{steward.id}@keyledger.invalid")):
+        gitops.git(ledger.root, "config", name, value)

@@ -1,0 +1,386 @@
+"""The ledger's files as data, and their validation.
+
+Each `parse_*` takes a file's path and text and returns the record, or raises `FatalError`
+carrying every problem found, each with its path, line and field, the way bean-check reports.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any, Callable
+
+from keyledger import yaml
+from keyledger.errors import FatalError, Problem
+from keyledger.i18n import _
+from keyledger.ids import is_valid_id
+from keyledger.timeutil import parse_duration
+from keyledger.vocab import (CARE, FLAGS, HOUSEHOLD_KINDS, KEY_KINDS, KEY_STATES, PURPOSES,
+                             ROLES)
+
+SCHEMA = 1
+_MISSING = object()
+
+# A check turns a raw YAML value into the model's value, or returns what was expected.
+Check = Callable[[Any], tuple[bool, Any]]
+
+
+def _text(value: Any) -> tuple[bool, Any]:
+    return (True, value) if isinstance(value, str) else (False, _("text (put numbers in quotes)"))
+
+
+def _int(value: Any) -> tuple[bool, Any]:
+    ok = isinstance(value, int) and not isinstance(value, bool)
+    return (True, value) if ok else (False, _("a whole number"))
+
+
+def _bool(value: Any) -> tuple[bool, Any]:
+    return (True, value) if isinstance(value, bool) else (False, _("true or false"))
+
+
+def _id(value: Any) -> tuple[bool, Any]:
+    ok = isinstance(value, str) and is_valid_id(value)
+    return (True, value) if ok else (False, _("an id (letters, digits, '.', '_', '-')"))
+
+
+def _one_of(choices: tuple[str, ...]) -> Check:
+    def check(value: Any) -> tuple[bool, Any]:
+        return (True, value) if value in choices else (False, _("one of: ") + ", ".join(choices))
+    return check
+
+
+def _list_of(item: Check) -> Check:
+    def check(value: Any) -> tuple[bool, Any]:
+        if not isinstance(value, list):
+            return False, _("a list")
+        out = []
+        for element in value:
+            ok, converted = item(element)
+            if not ok:
+                return False, _("a list of ") + converted
+            out.append(converted)
+        return True, out
+    return check
+
+
+def _date(value: Any) -> tuple[bool, Any]:
+    try:
+        return True, date.fromisoformat(value)
+    except (TypeError, ValueError):
+        return False, _("a date that exists, like 2026-11-25")
+
+
+def _datetime(value: Any) -> tuple[bool, Any]:
+    try:
+        moment = datetime.fromisoformat(value)
+    except (TypeError, ValueError):
+        return False, _("a date and time with its UTC offset, like 2026-11-25T14:02:00+08:00")
+    if moment.tzinfo is None:
+        return False, _("a date and time with its UTC offset, like 2026-11-25T14:02:00+08:00")
+    return True, moment
+
+
+def _duration(value: Any) -> tuple[bool, Any]:
+    duration = parse_duration(value) if isinstance(value, str) else None
+    return (True, duration) if duration else (False, _("a duration like 2h or 90m"))
+
+
+class _Reader:
+    """Collects the problems of one file while its fields are read."""
+
+    def __init__(self, path: str, text: str):
+        self.path = path
+        self.text = text
+        self.errors: list[tuple[tuple[str | int, ...], str]] = []
+
+    def fail(self, at: tuple[str | int, ...], message: str) -> None:
+        self.errors.append((at, message))
+
+    def get(self, data: dict[str, Any], name: str, check: Check, at: tuple[str | int, ...] = (),
+            required: bool = True, default: Any = None) -> Any:
+        value = data.get(name, _MISSING)
+        if value is _MISSING or value is None:
+            if required:
+                self.fail(at + (name,), _("missing: expected ") + check(object())[1]
+                          if value is _MISSING else _("empty: expected ") + check(object())[1])
+            return default
+        ok, converted = check(value)
+        if not ok:
+            self.fail(at + (name,), _("expected ") + converted + _(", found {value!r}").format(value=value))
+            return default
+        return converted
+
+    def mapping(self, value: Any, at: tuple[str | int, ...], known: tuple[str, ...]) -> dict[str, Any]:
+        if not isinstance(value, dict):
+            self.fail(at, _("expected a mapping of fields"))
+            return {}
+        for name in value:
+            if name not in known:
+                self.fail(at + (str(name),), _("unknown field; expected one of: ") + ", ".join(known))
+        return value
+
+    def raise_if_failed(self) -> None:
+        if not self.errors:
+            return
+        problems = []
+        for at, message in self.errors:
+            line = yaml.locate(self.text, at) if at else 1
+            where = ".".join(str(step) if isinstance(step, str) else f"[{step}]" for step in at)
+            problems.append(Problem(self.path, line, where.replace(".[", "[") or None, message))
+        raise FatalError(
+            _("{path} is not a valid ledger file; fix it (or `git checkout -- {path}`) and try again.")
+            .format(path=self.path), problems)
+
+
+def _document(path: str, text: str, known: tuple[str, ...]) -> tuple[_Reader, dict[str, Any]]:
+    reader = _Reader(path, text)
+    try:
+        data = yaml.load(text)
+    except yaml.YAMLError as exc:
+        problem = Problem(path, yaml.error_line(exc), None,
+                          _("not valid YAML: ") + str(getattr(exc, "problem", exc)))
+        raise FatalError(_("{path} is not valid YAML; fix it and try again.").format(path=path),
+                         [problem])
+    data = reader.mapping(data, (), known)
+    if data and data.get("schema") != SCHEMA:
+        reader.fail(("schema",), _("expected schema: 1"))
+    return reader, data
+
+
+def _check_file_id(reader: _Reader, data: dict[str, Any], expected_id: str | None) -> str:
+    ident = reader.get(data, "id", _id, default="")
+    if expected_id is not None and ident and ident != expected_id:
+        reader.fail(("id",), _("expected {expected!r}, the file's name (was the file renamed by hand?)")
+                    .format(expected=expected_id))
+    return ident
+
+
+@dataclass(frozen=True)
+class Settings:
+    community: str
+    timezone: str
+    locale: str
+    expected_back: dict[str, timedelta]
+    policies: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"schema": SCHEMA, "community": self.community, "timezone": self.timezone,
+                "locale": self.locale, "policies": self.policies}
+
+
+DEFAULT_EXPECTED_BACK = {"inspection": "2h", "plants": "1h", "pets": "1h", "heating": "2h",
+                         "contractor": "4h", "repair": "4h", "emergency": "6h", "delivery": "1h",
+                         "other": "2h"}
+
+
+def parse_settings(path: str, text: str) -> Settings:
+    reader, data = _document(path, text, ("schema", "community", "timezone", "locale", "policies"))
+    community = reader.get(data, "community", _text, default="")
+    timezone = reader.get(data, "timezone", _text, default="Asia/Shanghai")
+    locale = reader.get(data, "locale", _text, default="zh_CN")
+    policies = reader.mapping(data.get("policies") or {}, ("policies",), ("expected_back",))
+    expected = reader.mapping(policies.get("expected_back") or {}, ("policies", "expected_back"),
+                              PURPOSES)
+    durations = {p: reader.get(expected, p, _duration, ("policies", "expected_back"))
+                 for p in expected}
+    reader.raise_if_failed()
+    return Settings(community, timezone, locale, durations, policies)
+
+
+@dataclass(frozen=True)
+class Steward:
+    id: str
+    name: str
+    phone: str | None
+    role: str
+    key: str
+    active: bool = True
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"schema": SCHEMA, "id": self.id, "name": self.name, "phone": self.phone,
+                "role": self.role, "key": self.key, "active": self.active}
+
+
+def parse_steward(path: str, text: str, expected_id: str | None = None) -> Steward:
+    reader, data = _document(path, text, ("schema", "id", "name", "phone", "role", "key", "active"))
+    steward = Steward(
+        id=_check_file_id(reader, data, expected_id),
+        name=reader.get(data, "name", _text, default=""),
+        phone=reader.get(data, "phone", _text, required=False),
+        role=reader.get(data, "role", _one_of(ROLES), default="steward"),
+        key=reader.get(data, "key", _text, default=""),
+        active=reader.get(data, "active", _bool, default=True),
+    )
+    reader.raise_if_failed()
+    return steward
+
+
+@dataclass(frozen=True)
+class Person:
+    name: str
+    born: int | None = None
+    phone: str | None = None
+    health: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {k: v for k, v in (("name", self.name), ("born", self.born), ("phone", self.phone),
+                                  ("health", self.health)) if v is not None}
+
+
+@dataclass(frozen=True)
+class Contact:
+    name: str
+    relation: str | None = None
+    phone: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {k: v for k, v in (("name", self.name), ("relation", self.relation),
+                                  ("phone", self.phone)) if v is not None}
+
+
+@dataclass(frozen=True)
+class Away:
+    start: date
+    until: date
+    note: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"from": self.start.isoformat(), "until": self.until.isoformat()}
+        if self.note is not None:
+            out["note"] = self.note
+        return out
+
+
+@dataclass(frozen=True)
+class Household:
+    id: str
+    name: str
+    address: str
+    kind: str = "resident"
+    people: tuple[Person, ...] = ()
+    contacts: tuple[Contact, ...] = ()
+    flags: tuple[str, ...] = ()
+    away: tuple[Away, ...] = ()
+    care: tuple[str, ...] = ()
+    pair_a: str | None = None
+    pair_b: str | None = None
+    notes: str = ""
+
+    @property
+    def pair(self) -> tuple[str, ...]:
+        return tuple(s for s in (self.pair_a, self.pair_b) if s)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"schema": SCHEMA, "id": self.id, "name": self.name, "address": self.address,
+                "kind": self.kind, "people": [p.to_dict() for p in self.people],
+                "contacts": [c.to_dict() for c in self.contacts], "flags": list(self.flags),
+                "away": [a.to_dict() for a in self.away], "care": list(self.care),
+                "pair": {"a": self.pair_a, "b": self.pair_b}, "notes": self.notes}
+
+
+def parse_household(path: str, text: str, expected_id: str | None = None) -> Household:
+    reader, data = _document(path, text, ("schema", "id", "name", "address", "kind", "people",
+                                          "contacts", "flags", "away", "care", "pair", "notes"))
+
+    def items(name: str) -> list[tuple[tuple[str | int, ...], dict[str, Any]]]:
+        value = data.get(name) or []
+        if not isinstance(value, list):
+            reader.fail((name,), _("expected a list"))
+            return []
+        return [((name, i), v) for i, v in enumerate(value)]
+
+    people = []
+    for at, raw in items("people"):
+        entry = reader.mapping(raw, at, ("name", "born", "phone", "health"))
+        people.append(Person(reader.get(entry, "name", _text, at, default=""),
+                             reader.get(entry, "born", _int, at, required=False),
+                             reader.get(entry, "phone", _text, at, required=False),
+                             reader.get(entry, "health", _text, at, required=False)))
+    contacts = []
+    for at, raw in items("contacts"):
+        entry = reader.mapping(raw, at, ("name", "relation", "phone"))
+        contacts.append(Contact(reader.get(entry, "name", _text, at, default=""),
+                                reader.get(entry, "relation", _text, at, required=False),
+                                reader.get(entry, "phone", _text, at, required=False)))
+    away = []
+    for at, raw in items("away"):
+        entry = reader.mapping(raw, at, ("from", "until", "note"))
+        start = reader.get(entry, "from", _date, at)
+        until = reader.get(entry, "until", _date, at)
+        if start and until and until < start:
+            reader.fail(at + ("until",), _("expected a date on or after 'from'"))
+        away.append(Away(start or date.min, until or date.max,
+                         reader.get(entry, "note", _text, at, required=False)))
+    pair = reader.mapping(data.get("pair") or {}, ("pair",), ("a", "b"))
+    household = Household(
+        id=_check_file_id(reader, data, expected_id),
+        name=reader.get(data, "name", _text, default=""),
+        address=reader.get(data, "address", _text, default=""),
+        kind=reader.get(data, "kind", _one_of(HOUSEHOLD_KINDS), default="resident"),
+        people=tuple(people), contacts=tuple(contacts),
+        flags=tuple(reader.get(data, "flags", _list_of(_one_of(FLAGS)), required=False, default=[])),
+        away=tuple(away),
+        care=tuple(reader.get(data, "care", _list_of(_one_of(CARE)), required=False, default=[])),
+        pair_a=reader.get(pair, "a", _id, ("pair",), required=False),
+        pair_b=reader.get(pair, "b", _id, ("pair",), required=False),
+        notes=reader.get(data, "notes", _text, required=False, default=""),
+    )
+    reader.raise_if_failed()
+    return household
+
+
+@dataclass(frozen=True)
+class Key:
+    id: str
+    household: str
+    kind: str = "physical"
+    label: str | None = None
+    slot: str | None = None
+    state: str = "in"
+    holder: str | None = None
+    since: datetime | None = None
+    purpose: str | None = None
+    expected_back: datetime | None = None
+    witness: str | None = None
+    note: str | None = None
+    code: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        def when(moment: datetime | None) -> str | None:
+            return moment.isoformat(timespec="seconds") if moment else None
+        return {"schema": SCHEMA, "id": self.id, "household": self.household, "kind": self.kind,
+                "label": self.label, "slot": self.slot, "state": self.state,
+                "holder": self.holder, "since": when(self.since), "purpose": self.purpose,
+                "expected_back": when(self.expected_back), "witness": self.witness,
+                "note": self.note, "code": self.code}
+
+
+_KEY_FIELDS = ("schema", "id", "household", "kind", "label", "slot", "state", "holder", "since",
+               "purpose", "expected_back", "witness", "note", "code")
+
+
+def parse_key(path: str, text: str, expected_id: str | None = None) -> Key:
+    reader, data = _document(path, text, _KEY_FIELDS)
+    state = reader.get(data, "state", _one_of(KEY_STATES), default="in")
+    out = state == "out"
+    key = Key(
+        id=_check_file_id(reader, data, expected_id),
+        household=reader.get(data, "household", _id, default=""),
+        kind=reader.get(data, "kind", _one_of(KEY_KINDS), default="physical"),
+        label=reader.get(data, "label", _text, required=False),
+        slot=reader.get(data, "slot", _text, required=False),
+        state=state,
+        holder=reader.get(data, "holder", _id, required=out),
+        since=reader.get(data, "since", _datetime, required=out),
+        purpose=reader.get(data, "purpose", _one_of(PURPOSES), required=out),
+        expected_back=reader.get(data, "expected_back", _datetime, required=False),
+        witness=reader.get(data, "witness", _id, required=False),
+        note=reader.get(data, "note", _text, required=False),
+        code=reader.get(data, "code", _text, required=False),
+    )
+    if not out:
+        for name in ("holder", "purpose", "expected_back", "witness"):
+            if data.get(name) is not None:
+                reader.fail((name,), _("expected null: the key is not out"))
+    reader.raise_if_failed()
+    return key

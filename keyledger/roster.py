@@ -1,0 +1,92 @@
+"""Founding a ledger and keeping its roster of stewards."""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import replace
+from pathlib import Path
+
+from keyledger import gitops, sshkeys, yaml
+from keyledger.errors import FatalError
+from keyledger.i18n import _
+from keyledger.identity import (acting_steward, configure_clone, refresh_allowed_signers,
+                                steward_of_key)
+from keyledger.ids import check_id
+from keyledger.ledger import SETTINGS, Ledger, record_from
+from keyledger.model import DEFAULT_EXPECTED_BACK, Settings, Steward, parse_settings, parse_steward
+from keyledger.timeutil import zone
+
+
+def init_ledger(path: Path, community: str, supervisor: str, name: str, key: str,
+                phone: str | None = None, timezone: str = "Asia/Shanghai",
+                locale: str = "zh_CN") -> tuple[Ledger, str]:
+    check_id(supervisor, _("steward"))
+    zone(timezone)
+    if not community.strip() or not name.strip():
+        raise FatalError(_("A community name and the supervisor's name are both needed."))
+    public, signingkey = sshkeys.resolve(key)
+    path = path.expanduser().resolve()
+    if path.exists() and any(path.iterdir()):
+        raise FatalError(_("{path} is not empty; a new ledger needs an empty or new folder.")
+                         .format(path=path))
+    settings = Settings(community.strip(), timezone, locale, {},
+                        {"expected_back": dict(DEFAULT_EXPECTED_BACK)})
+    steward = Steward(supervisor, name.strip(), phone, "supervisor", public, True)
+    settings_text, steward_text = yaml.dump(settings.to_dict()), yaml.dump(steward.to_dict())
+    parse_settings(SETTINGS, settings_text)  # what init writes must be what every command reads
+    created = not path.exists()
+    path.mkdir(parents=True, exist_ok=True)
+    try:
+        gitops.git(path, "init", "-q", "-b", "main")
+        ledger = Ledger(path)
+        configure_clone(ledger, steward, signingkey, roster=[steward])
+        sha = ledger.change(
+            {SETTINGS: settings_text, f"stewards/{supervisor}.yaml": steward_text},
+            gitops.format_message(
+                f"init ledger of {settings.community}, supervisor {steward.name}",
+                [("Action", "init"), ("Steward", supervisor), ("Roster", supervisor),
+                 ("Role", "supervisor")]))
+    except BaseException:
+        shutil.rmtree(path) if created else [shutil.rmtree(p) if p.is_dir() else p.unlink()
+                                             for p in path.iterdir()]
+        raise
+    return ledger, sha
+
+
+def use_key(ledger: Ledger, key: str) -> Steward:
+    public, signingkey = sshkeys.resolve(key)
+    refresh_allowed_signers(ledger)
+    steward = steward_of_key(ledger, public)
+    if steward is None or not steward.active:
+        raise FatalError(_("The key {fp} belongs to no active steward of this ledger; a "
+                           "supervisor must register it first with `keyledger steward add`.")
+                         .format(fp=sshkeys.fingerprint(public)))
+    configure_clone(ledger, steward, signingkey)
+    return steward
+
+
+def add_steward(ledger: Ledger, ident: str, name: str | None, key: str | None,
+                phone: str | None = None, role: str | None = None,
+                from_file: Path | None = None) -> tuple[Steward, str]:
+    check_id(ident, _("steward"))
+    actor = acting_steward(ledger, supervisor=True)
+    if ledger.exists("steward", ident):
+        raise FatalError(_("There is already a steward {id!r}; choose another id.").format(id=ident))
+    defaults = {"schema": 1, "id": ident, "role": "steward", "active": True}
+    given = {"name": name, "phone": phone, "role": role,
+             "key": sshkeys.resolve(key)[0] if key else None}
+    steward = record_from(parse_steward, ident, defaults, given, from_file)
+    steward = replace(steward, key=sshkeys.normalize(steward.key))
+    for other in ledger.stewards():
+        if other.key and sshkeys.same_key(other.key, steward.key):
+            raise FatalError(_("That SSH key is already registered to {id}; every steward signs "
+                               "with a key of their own.").format(id=other.id))
+    relpath = ledger.relpath("steward", ident)
+    text = yaml.dump(steward.to_dict())
+    sha = ledger.change({relpath: text}, gitops.format_message(
+        f"add {steward.role} {steward.name} ({ident})",
+        [("Action", "steward-add"), ("Steward", actor.id), ("Roster", ident),
+         ("Role", steward.role)]))
+    refresh_allowed_signers(ledger, force=True)
+    return steward, sha
+

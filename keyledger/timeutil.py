@@ -1,0 +1,70 @@
+"""Times in the ledger's zone, written as ISO 8601 with the offset; durations a person types."""
+
+from __future__ import annotations
+
+import os
+import re
+from datetime import date, datetime, time, timedelta, tzinfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from keyledger.errors import FatalError
+from keyledger.i18n import _
+
+_DURATION = re.compile(r"(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m(?:in)?)?")
+
+
+def zone(name: str) -> tzinfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise FatalError(_("Unknown timezone {name!r} in keyledger.yaml.").format(name=name))
+
+
+def now(tz: tzinfo) -> datetime:
+    # KEYLEDGER_NOW lets the demo and the tests stand at a fixed moment; the commit keeps git's own time.
+    fixed = os.environ.get("KEYLEDGER_NOW")
+    moment = parse_datetime(fixed, tz) if fixed else datetime.now(tz)
+    return moment.astimezone(tz).replace(microsecond=0)
+
+
+def iso(moment: datetime) -> str:
+    return moment.isoformat(timespec="seconds")
+
+
+def parse_duration(text: str) -> timedelta | None:
+    match = _DURATION.fullmatch(text.strip().lower())
+    if not match or not any(match.groups()):
+        return None
+    days, hours, minutes = (int(g) if g else 0 for g in match.groups())
+    return timedelta(days=days, hours=hours, minutes=minutes)
+
+
+def parse_datetime(text: str, tz: tzinfo) -> datetime:
+    """ISO 8601 or `YYYY-MM-DD HH:MM`; a time without an offset is in the ledger's zone."""
+    try:
+        moment = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise FatalError(
+            _("{text!r} is not a date and time: write it like 2026-11-25 14:00.").format(text=text)
+        )
+    return moment if moment.tzinfo else moment.replace(tzinfo=tz)
+
+
+def parse_when(text: str, start: datetime) -> datetime:
+    """A moment after `start`: a duration (`3h`, `90m`, `1d`), a clock time (`17:00`), or a date and time."""
+    duration = parse_duration(text)
+    if duration is not None:
+        return start + duration
+    if re.fullmatch(r"\d{1,2}:\d{2}", text.strip()):
+        hours, minutes = map(int, text.strip().split(":"))
+        if hours > 23 or minutes > 59:
+            raise FatalError(_("{text!r} is not a time of day.").format(text=text))
+        return datetime.combine(start.date(), time(hours, minutes), start.tzinfo)
+    return parse_datetime(text, start.tzinfo or zone("UTC"))
+
+
+def parse_date(text: str) -> date:
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise FatalError(_("{text!r} is not a date: write it like 2026-11-25.").format(text=text))
