@@ -26,4 +26,9 @@ def check_id(value: str, what: str) -> str:
 
 
 def nearest(value: str, candidates: list[str], n: int = 3) -> list[str]:
-    return difflib.get_close_matches(value, candidates, n=n, cutoff=0.5)
+    """Existing ids a person probably meant: close spellings, or the same tag number unpadded."""
+    close = difflib.get_close_matches(value, candidates, n=n, cutoff=0.6)
+    digits = re.sub(r"\D", "", value).lstrip("0")
+    same_number = [c for c in candidates if digits and re.sub(r"\D", "", c).lstrip("0") == digits]
+    contains = [c for c in candidates if value.lower() in c.lower()]
+    return list(dict.fromkeys(close + same_number + contains))[:n]

@@ -28,8 +28,9 @@ def slot_holder(ledger: Ledger, slot: str) -> str | None:
 def add_key(ledger: Ledger, ident: str | None, given: dict[str, Any],
             form: Path | None = None) -> tuple[Key, str]:
     if ident is None and form is not None:
-        ident = str(load_form(form).get("id") or "") or None
-    ident = check_id(ident or next_key_id(ledger), _("key"))
+        form_id = load_form(form).get("id")
+        ident = None if form_id is None else str(form_id)
+    ident = check_id(next_key_id(ledger) if ident is None else ident, _("key"))
     actor = acting_steward(ledger)
     if ledger.exists("key", ident):
         raise FatalError(_("There is already a key {id!r}; choose another tag number.")

@@ -1,6 +1,6 @@
 """The command line: a thin Typer layer that parses, calls the core and renders.
 
-`main` is the one place where a `FatalError` becomes a message and exit status 2.
+`run` is the one place where a `FatalError` becomes a message and exit status 2.
 """
 
 from __future__ import annotations
@@ -18,20 +18,27 @@ def _lang_from_argv(argv: list[str]) -> str | None:
     return None
 
 
-def main() -> None:
+def run(argv: list[str]) -> int:
+    """Run one command line; returns the exit status instead of exiting."""
     from keyledger.i18n import set_language
 
-    set_language(_lang_from_argv(sys.argv[1:]))
+    set_language(_lang_from_argv(argv))
     from keyledger.cli.app import app
-    from keyledger.cli.common import state
+    from keyledger.cli.common import report_fatal, state
     from keyledger.errors import FatalError
 
+    state.debug = "--debug" in argv
     try:
-        app()
+        app(args=argv, prog_name="keyledger")
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
     except FatalError as exc:
-        from keyledger.cli.common import report_fatal
-
         report_fatal(exc, debug=state.debug)
-        sys.exit(2)
+        return 2
     except KeyboardInterrupt:
-        sys.exit(130)
+        return 130
+    return 0
+
+
+def main() -> None:
+    sys.exit(run(sys.argv[1:]))

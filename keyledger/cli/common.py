@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
+import inspect
 import json
 import sys
 import traceback
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable, TypeVar
 
 from keyledger.errors import FatalError
 from keyledger.i18n import _, language
 
 if TYPE_CHECKING:
+    import typer
     from rich.console import Console
 
     from keyledger.ledger import Ledger
+
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 @dataclass
@@ -50,6 +55,11 @@ def say(message: str) -> None:
     stderr().print(message, markup=False)
 
 
+def plain(line: str) -> None:
+    """A line of data for scripts, untouched by rich (tabs stay tabs)."""
+    sys.stdout.write(line + "\n")
+
+
 def print_json(data: Any) -> None:
     sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")
 
@@ -82,3 +92,11 @@ def report_fatal(exc: FatalError, debug: bool) -> None:
     console.print(_("keyledger: ") + exc.message, markup=False, style="bold red")
     for problem in exc.problems:
         console.print(f"  {problem}", markup=False)
+
+
+def command(app: "typer.Typer", name: str | None = None) -> Callable[[F], F]:
+    """Register a command whose help is its docstring, translated (pygettext -D extracts it)."""
+    def register(function: F) -> F:
+        app.command(name, help=_(inspect.cleandoc(function.__doc__ or "")))(function)
+        return function
+    return register

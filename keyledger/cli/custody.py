@@ -6,7 +6,7 @@ from typing import Optional
 
 import typer
 
-from keyledger.cli.common import duration, open_ledger, print_json, say, stdout, when
+from keyledger.cli.common import command, duration, open_ledger, print_json, say, stdout, when
 from keyledger.i18n import _
 from keyledger.vocab import PURPOSES
 
@@ -110,7 +110,7 @@ def history(
 
 
 def register(app: typer.Typer) -> None:
-    app.command()(checkout)
-    app.command("return")(return_)
-    app.command()(status)
-    app.command()(history)
+    command(app)(checkout)
+    command(app, "return")(return_)
+    command(app)(status)
+    command(app)(history)

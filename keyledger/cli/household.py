@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any, Optional
 
 import typer
 
-from keyledger.cli.common import open_ledger, print_json, say, stdout
+from keyledger.cli.common import command, open_ledger, print_json, say, stdout
 from keyledger.i18n import _
 
 if TYPE_CHECKING:
@@ -21,7 +21,7 @@ def _split(value: str, size: int) -> list[str | None]:
     return (parts + [None] * size)[:size]
 
 
-@app.command()
+@command(app)
 def add(
     ident: str = typer.Argument(..., metavar="ID", help=_("Household id, e.g. 8-1-401.")),
     name: Optional[str] = typer.Option(None, "--name", help=_("Main resident, or the shop's name.")),
@@ -68,7 +68,7 @@ def add(
         id=household.id, name=household.name, sha=sha[:10]))
 
 
-@app.command("list")
+@command(app, "list")
 def list_(json: bool = typer.Option(False, "--json", help=_("Print JSON."))) -> None:
     """All households."""
     households = open_ledger().households()
@@ -84,7 +84,7 @@ def list_(json: bool = typer.Option(False, "--json", help=_("Print JSON."))) -> 
     stdout().print(table)
 
 
-@app.command()
+@command(app)
 def show(ident: str = typer.Argument(..., metavar="ID"),
          json: bool = typer.Option(False, "--json", help=_("Print JSON."))) -> None:
     """A household's card: people, contacts, care list, pair and keys."""

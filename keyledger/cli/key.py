@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any, Optional
 
 import typer
 
-from keyledger.cli.common import open_ledger, print_json, say, stdout, when
+from keyledger.cli.common import command, open_ledger, print_json, say, stdout, when
 from keyledger.i18n import _
 
 if TYPE_CHECKING:
@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 app = typer.Typer(no_args_is_help=True)
 
 
-@app.command()
+@command(app)
 def add(
     household: Optional[str] = typer.Option(None, "--household", help=_("The household the key opens.")),
     ident: Optional[str] = typer.Option(None, "--id", help=_("Tag number; the next free K-NNNN "
@@ -41,7 +41,7 @@ def add(
     stdout().print(key.id, markup=False)
 
 
-@app.command("list")
+@command(app, "list")
 def list_(json: bool = typer.Option(False, "--json", help=_("Print JSON."))) -> None:
     """All keys and where they are."""
     keys = open_ledger().keys()
@@ -58,7 +58,7 @@ def list_(json: bool = typer.Option(False, "--json", help=_("Print JSON."))) -> 
     stdout().print(table)
 
 
-@app.command()
+@command(app)
 def show(ident: str = typer.Argument(..., metavar="KEY"),
          json: bool = typer.Option(False, "--json", help=_("Print JSON."))) -> None:
     """One key: what it opens, where it is, who has it."""

@@ -7,7 +7,7 @@ from typing import Optional
 
 import typer
 
-from keyledger.cli.common import open_ledger, print_json, say, stdout
+from keyledger.cli.common import command, open_ledger, plain, print_json, say
 from keyledger.i18n import _
 
 
@@ -54,11 +54,10 @@ def whoami(json: bool = typer.Option(False, "--json", help=_("Print JSON."))) ->
         print_json({"id": steward.id, "name": steward.name, "role": steward.role,
                     "fingerprint": fingerprint})
         return
-    stdout().print(f"{steward.id}\t{steward.name}\t{_(steward.role)}\t{fingerprint}",
-                   markup=False)
+    plain(f"{steward.id}\t{steward.name}\t{_(steward.role)}\t{fingerprint}")
 
 
 def register(app: typer.Typer) -> None:
-    app.command()(init)
-    app.command("use-key")(use_key)
-    app.command()(whoami)
+    command(app)(init)
+    command(app, "use-key")(use_key)
+    command(app)(whoami)

@@ -7,13 +7,13 @@ from typing import Optional
 
 import typer
 
-from keyledger.cli.common import open_ledger, print_json, say, stdout
+from keyledger.cli.common import command, open_ledger, print_json, say, stdout
 from keyledger.i18n import _
 
 app = typer.Typer(no_args_is_help=True)
 
 
-@app.command()
+@command(app)
 def add(
     ident: str = typer.Argument(..., metavar="ID", help=_("Steward id, e.g. zhou-lx.")),
     name: Optional[str] = typer.Option(None, "--name", help=_("Full name.")),
@@ -31,7 +31,7 @@ def add(
         role=_(steward.role), name=steward.name, id=steward.id, sha=sha[:10]))
 
 
-@app.command("list")
+@command(app, "list")
 def list_(json: bool = typer.Option(False, "--json", help=_("Print JSON."))) -> None:
     """All stewards and supervisors."""
     ledger = open_ledger()
@@ -47,7 +47,7 @@ def list_(json: bool = typer.Option(False, "--json", help=_("Print JSON."))) -> 
     stdout().print(table)
 
 
-@app.command()
+@command(app)
 def show(ident: str = typer.Argument(..., metavar="ID"),
          json: bool = typer.Option(False, "--json", help=_("Print JSON."))) -> None:
     """One steward, with the households they look after."""

@@ -1,0 +1,122 @@
+"""Shared fixtures: real ssh-keygen keys, real git repositories, the CLI run in-process."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from keyledger.cli import run as cli_run
+
+STEWARDS = {"liu-sj": "刘淑娟", "zhou-lx": "周丽霞", "wang-dh": "王德厚", "sun-yp": "孙玉萍",
+            "outsider": "路人甲"}
+
+
+@pytest.fixture(autouse=True)
+def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Tests must not see the developer's own git identity, ledger or language.
+    for var in ("KEYLEDGER_DIR", "KEYLEDGER_NOW", "LC_ALL", "LC_MESSAGES", "LANG", "NO_COLOR"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", os.devnull)
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    monkeypatch.setenv("COLUMNS", "200")
+
+
+@pytest.fixture(scope="session")
+def keys(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """One real ed25519 key pair per person, made by ssh-keygen."""
+    folder = tmp_path_factory.mktemp("keys")
+    out = {}
+    for ident in STEWARDS:
+        path = folder / ident
+        subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", ident, "-f",
+                        str(path)], check=True)
+        out[ident] = path
+    return out
+
+
+@dataclass
+class Result:
+    code: int
+    out: str
+    err: str
+
+
+@dataclass
+class Ledger:
+    root: Path
+    keys: dict[str, Path]
+    capfd: pytest.CaptureFixture[str]
+
+    def run(self, *args: str, as_: str | None = None, input: str | None = None) -> Result:
+        """Run keyledger on this ledger, signing as `as_` when given."""
+        if as_:
+            self.use(as_)
+        self.capfd.readouterr()
+        code = cli_run(["-C", str(self.root), *args])
+        captured = self.capfd.readouterr()
+        return Result(code, captured.out, captured.err)
+
+    def ok(self, *args: str, as_: str | None = None) -> Result:
+        result = self.run(*args, as_=as_)
+        assert result.code == 0, result.err
+        return result
+
+    def use(self, steward: str) -> None:
+        self.git("config", "user.signingkey", str(self.keys[steward]))
+
+    def git(self, *args: str) -> str:
+        return subprocess.run(["git", "-C", str(self.root), *args], check=True,
+                              capture_output=True, text=True).stdout
+
+    def head(self) -> str:
+        return self.git("rev-parse", "HEAD").strip()
+
+    def snapshot(self) -> tuple[str, str, str]:
+        """HEAD, git status and a digest of every file in the work tree."""
+        digest = hashlib.sha256()
+        for path in sorted(self.root.rglob("*")):
+            if ".git" in path.relative_to(self.root).parts or not path.is_file():
+                continue
+            digest.update(str(path.relative_to(self.root)).encode() + path.read_bytes())
+        return self.head(), self.git("status", "--porcelain", "--untracked-files=all"), \
+            digest.hexdigest()
+
+    def refused(self, *args: str, as_: str | None = None) -> Result:
+        """Run a request that must be refused: exit 2, one message, nothing written."""
+        if as_:
+            self.use(as_)
+        before = self.snapshot()
+        result = self.run(*args)
+        assert result.code == 2, (result.code, result.out, result.err)
+        assert "Traceback" not in result.err
+        assert self.snapshot() == before
+        return result
+
+
+@pytest.fixture
+def empty_ledger(tmp_path: Path, keys: dict[str, Path], capfd: pytest.CaptureFixture[str]) -> Ledger:
+    root = tmp_path / "ledger"
+    code = cli_run(["init", str(root), "--community", "花卉社区", "--supervisor", "liu-sj",
+                    "--name", STEWARDS["liu-sj"], "--key", str(keys["liu-sj"])])
+    assert code == 0, capfd.readouterr().err
+    return Ledger(root, keys, capfd)
+
+
+@pytest.fixture
+def ledger(empty_ledger: Ledger) -> Ledger:
+    """A small ledger: a supervisor, an A/B pair, one more steward, a household and its key."""
+    lg = empty_ledger
+    for ident in ("zhou-lx", "wang-dh", "sun-yp"):
+        lg.ok("steward", "add", ident, "--name", STEWARDS[ident], "--phone", "13900000001",
+              "--key", str(lg.keys[ident]) + ".pub")
+    lg.ok("household", "add", "8-1-401", "--name", "王秀兰", "--address", "东升家园8号楼1单元401",
+          "--pair", "zhou-lx,wang-dh", "--flag", "elderly", "--flag", "away-season",
+          "--care", "plants", "--care", "heating")
+    lg.ok("key", "add", "--household", "8-1-401", "--id", "K-0012", "--slot", "A-03",
+          "--label", "入户门钥匙, 两把一串")
+    return lg

@@ -1,0 +1,124 @@
+"""checkout, return, status, history: every custody change is one signed commit with trailers."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+
+from conftest import Ledger
+
+
+def _trailers(lg: Ledger, rev: str = "HEAD") -> dict[str, str]:
+    fmt = "%(trailers:key=Keyledger-Action,key=Keyledger-Key,key=Keyledger-Household," \
+          "key=Keyledger-Steward,key=Keyledger-Purpose,key=Keyledger-At,key=Keyledger-Note," \
+          "key=Keyledger-Expected-Back,key=Keyledger-Witness)"
+    out = lg.git("log", "-1", f"--format={fmt}", rev)
+    return dict(line.split(": ", 1) for line in out.splitlines() if line)
+
+
+def test_checkout_and_return_are_one_signed_commit_each(ledger: Ledger) -> None:
+    lg = ledger
+    before = lg.head()
+    lg.ok("checkout", "K-0012", "--purpose", "plants", "--expect-back", "3h", "--note", "浇水",
+          "--witness", "wang-dh", as_="zhou-lx")
+    checkout = lg.head()
+    assert lg.git("rev-list", "--count", f"{before}..{checkout}").strip() == "1"
+    assert lg.git("log", "-1", "--format=%s").strip() == \
+        "checkout K-0012 to 周丽霞 for plants (8-1-401 王秀兰)"
+    trailers = _trailers(lg)
+    assert trailers["Keyledger-Action"] == "checkout"
+    assert trailers["Keyledger-Key"] == "K-0012"
+    assert trailers["Keyledger-Household"] == "8-1-401"
+    assert trailers["Keyledger-Steward"] == "zhou-lx"
+    assert trailers["Keyledger-Purpose"] == "plants"
+    assert trailers["Keyledger-Witness"] == "wang-dh"
+    assert trailers["Keyledger-Note"] == "浇水"
+    assert trailers["Keyledger-At"].endswith("+08:00")
+    key_file = (lg.root / "keys/K-0012.yaml").read_text(encoding="utf-8")
+    assert "state: out" in key_file and "holder: zhou-lx" in key_file
+    assert "purpose: plants" in key_file and "witness: wang-dh" in key_file
+    assert lg.git("diff-tree", "--no-commit-id", "--name-only", "-r", "HEAD").split() == \
+        ["keys/K-0012.yaml"]
+
+    lg.ok("return", "K-0012", "--note", "已浇水")
+    assert _trailers(lg)["Keyledger-Action"] == "return"
+    assert "state: in" in (lg.root / "keys/K-0012.yaml").read_text(encoding="utf-8")
+    assert lg.git("status", "--porcelain") == ""
+
+
+def test_every_commit_verifies_against_the_allowed_signers_file(ledger: Ledger) -> None:
+    lg = ledger
+    lg.ok("checkout", "K-0012", "--purpose", "inspection", as_="wang-dh")
+    lg.ok("return", "K-0012")
+    signers = lg.git("config", "gpg.ssh.allowedSignersFile").strip()
+    assert ".git/keyledger/allowed_signers" in signers
+    commits = lg.git("rev-list", "HEAD").split()
+    assert len(commits) == 8
+    for sha in commits:
+        subprocess.run(["git", "-C", str(lg.root), "verify-commit", sha], check=True,
+                       capture_output=True)
+        body = lg.git("log", "-1", "--format=%B", sha)
+        steward = [l for l in body.splitlines() if l.startswith("Keyledger-Steward: ")]
+        assert steward, body
+        assert lg.git("log", "-1", "--format=%GS", sha).strip() == steward[0].split(": ")[1]
+    assert "Good \"git\" signature for wang-dh" in subprocess.run(
+        ["git", "-C", str(lg.root), "log", "-1", "--show-signature"], capture_output=True,
+        text=True).stdout
+
+
+def test_plain_git_log_of_a_key_file_tells_the_story(ledger: Ledger) -> None:
+    lg = ledger
+    lg.ok("checkout", "K-0012", "--purpose", "heating", as_="zhou-lx")
+    lg.ok("return", "K-0012")
+    subjects = lg.git("log", "--format=%s", "--", "keys/K-0012.yaml").splitlines()
+    assert subjects == ["return K-0012 from 周丽霞 (8-1-401 王秀兰)",
+                        "checkout K-0012 to 周丽霞 for heating (8-1-401 王秀兰)",
+                        "add key K-0012 (physical) for 8-1-401 王秀兰"]
+
+
+def test_status_lists_keys_out_overdue_first_and_exits_1_for_cron(ledger: Ledger, monkeypatch) -> None:
+    lg = ledger
+    lg.ok("key", "add", "--household", "8-1-401", "--id", "K-0013", "--slot", "A-04")
+    monkeypatch.setenv("KEYLEDGER_NOW", "2026-11-25T09:00:00+08:00")
+    lg.ok("checkout", "K-0012", "--purpose", "plants", "--expect-back", "1h", as_="zhou-lx")
+    monkeypatch.setenv("KEYLEDGER_NOW", "2026-11-25T13:00:00+08:00")
+    lg.ok("checkout", "K-0013", "--purpose", "contractor", "--expect-back", "17:00", as_="wang-dh")
+    assert lg.run("status", "--overdue").code == 1
+    data = json.loads(lg.ok("status", "--json").out)
+    assert [(o["id"], o["overdue"]) for o in data["out"]] == [("K-0012", True), ("K-0013", False)]
+    assert data["out"][0]["holder"] == "zhou-lx"
+    assert data["out"][1]["expected_back"] == "2026-11-25T17:00:00+08:00"
+    table = lg.ok("status").out
+    assert table.index("K-0012") < table.index("K-0013")
+    assert "OVERDUE" in table and "周丽霞" in table
+    lg.ok("return", "K-0012", as_="zhou-lx")
+    assert lg.run("status", "--overdue").code == 0
+
+
+def test_history_of_a_key_and_of_a_household(ledger: Ledger) -> None:
+    lg = ledger
+    lg.ok("checkout", "K-0012", "--purpose", "plants", as_="zhou-lx")
+    lg.ok("return", "K-0012")
+    entries = json.loads(lg.ok("history", "K-0012", "--json").out)
+    assert [e["trailers"]["Action"] for e in entries] == ["return", "checkout", "key-add"]
+    assert all(e["verified"] for e in entries)
+    assert entries[0]["commit"] == lg.head()
+    household = json.loads(lg.ok("history", "8-1-401", "--json").out)
+    assert [e["trailers"]["Action"] for e in household] == \
+        ["return", "checkout", "key-add", "household-add"]
+    table = lg.ok("history", "K-0012").out
+    assert "verified" in table and lg.head()[:10] in table
+
+
+def test_history_flags_a_commit_signed_by_someone_else_than_its_steward(ledger: Ledger) -> None:
+    lg = ledger
+    lg.ok("checkout", "K-0012", "--purpose", "plants", as_="zhou-lx")
+    # A hand-made commit that claims to be zhou-lx's but is signed with wang-dh's key.
+    lg.use("wang-dh")
+    (lg.root / "keys/K-0012.yaml").write_text(
+        (lg.root / "keys/K-0012.yaml").read_text(encoding="utf-8").replace("plants", "other"),
+        encoding="utf-8")
+    lg.git("commit", "-qam", "forged\n\nKeyledger-Action: return\nKeyledger-Steward: zhou-lx")
+    entries = json.loads(lg.ok("history", "K-0012", "--json").out)
+    assert entries[0]["signer"] == "wang-dh" and entries[0]["verified"] is False
+    assert entries[1]["verified"] is True

@@ -1,0 +1,83 @@
+"""init, use-key, whoami: a new ledger is a signed git repository that knows who signs."""
+
+from __future__ import annotations
+
+import subprocess
+
+from conftest import Ledger
+
+
+def test_init_makes_a_signed_repository_with_settings_and_supervisor(empty_ledger: Ledger) -> None:
+    lg = empty_ledger
+    assert lg.git("config", "gpg.format").strip() == "ssh"
+    assert lg.git("config", "commit.gpgsign").strip() == "true"
+    assert lg.git("config", "pull.ff").strip() == "only"
+    assert lg.git("config", "user.signingkey").strip() == str(lg.keys["liu-sj"])
+    settings = (lg.root / "keyledger.yaml").read_text(encoding="utf-8")
+    assert "community: 花卉社区" in settings
+    assert "timezone: Asia/Shanghai" in settings and "locale: zh_CN" in settings
+    steward = (lg.root / "stewards/liu-sj.yaml").read_text(encoding="utf-8")
+    assert "role: supervisor" in steward and "name: 刘淑娟" in steward
+    assert lg.git("rev-list", "--count", "HEAD").strip() == "1"
+    assert lg.git("log", "-1", "--format=%G? %GS").strip() == "G liu-sj"
+    assert lg.git("status", "--porcelain") == ""
+
+
+def test_whoami_names_the_owner_of_the_signing_key(ledger: Ledger) -> None:
+    assert ledger.ok("whoami", as_="zhou-lx").out.startswith("zhou-lx\t周丽霞\tsteward\tSHA256:")
+    assert '"id": "liu-sj"' in ledger.ok("whoami", "--json", as_="liu-sj").out
+
+
+def test_whoami_refuses_a_key_of_nobody(ledger: Ledger) -> None:
+    result = ledger.refused("whoami", as_="outsider")
+    assert "belongs to no steward" in result.err
+
+
+def test_a_second_stewards_clone_is_set_up_with_use_key(ledger: Ledger, tmp_path) -> None:
+    clone = tmp_path / "zhou-clone"
+    subprocess.run(["git", "clone", "-q", str(ledger.root), str(clone)], check=True)
+    other = Ledger(clone, ledger.keys, ledger.capfd)
+    result = other.run("use-key", str(ledger.keys["zhou-lx"]))
+    assert result.code == 0, result.err
+    assert other.git("config", "user.signingkey").strip() == str(ledger.keys["zhou-lx"])
+    other.ok("checkout", "K-0012", "--purpose", "plants")
+    assert other.git("log", "-1", "--format=%G? %GS").strip() == "G zhou-lx"
+
+
+def test_use_key_refuses_an_unregistered_key(ledger: Ledger) -> None:
+    result = ledger.refused("use-key", str(ledger.keys["outsider"]))
+    assert "belongs to no active steward" in result.err
+
+
+def test_init_refuses_a_folder_that_is_not_empty(tmp_path, keys, capfd) -> None:
+    from keyledger.cli import run
+
+    (tmp_path / "x").mkdir()
+    (tmp_path / "x" / "notes.txt").write_text("mine")
+    code = run(["init", str(tmp_path / "x"), "--community", "c", "--supervisor", "a",
+                "--name", "A", "--key", str(keys["liu-sj"])])
+    assert code == 2
+    assert "not empty" in capfd.readouterr().err
+    assert sorted(p.name for p in (tmp_path / "x").iterdir()) == ["notes.txt"]
+
+
+def test_init_refuses_a_bad_supervisor_id_and_writes_nothing(tmp_path, keys, capfd) -> None:
+    from keyledger.cli import run
+
+    code = run(["init", str(tmp_path / "new"), "--community", "c", "--supervisor", "../evil",
+                "--name", "A", "--key", str(keys["liu-sj"])])
+    assert code == 2
+    assert "not allowed" in capfd.readouterr().err
+    assert not (tmp_path / "new").exists()
+
+
+def test_init_refuses_an_ecdsa_key(tmp_path, capfd) -> None:
+    from keyledger.cli import run
+
+    key = tmp_path / "ecdsa"
+    subprocess.run(["ssh-keygen", "-q", "-t", "ecdsa", "-N", "", "-f", str(key)], check=True)
+    code = run(["init", str(tmp_path / "new"), "--community", "c", "--supervisor", "a",
+                "--name", "A", "--key", str(key)])
+    assert code == 2
+    assert "ecdsa" in capfd.readouterr().err.lower()
+    assert not (tmp_path / "new").exists()
