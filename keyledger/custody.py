@@ -1,59 +1,123 @@
-"""Taking keys out and putting them back, what is out now, and the custody record from git."""
+"""Custody commands — checkout, return, handover, lost, found, handback, reserve, confirm —
+what is out now, and the custody record read from git."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Callable
 
-from keyledger import gitops, rules, yaml
+from keyledger import codes, gitops, rules, yaml
 from keyledger.errors import FatalError
 from keyledger.i18n import _
-from keyledger.identity import acting_steward, refresh_allowed_signers
+from keyledger.identity import acting_steward, private_key_path, refresh_allowed_signers
 from keyledger.ids import check_id, nearest
 from keyledger.ledger import Ledger
-from keyledger.model import Key
-from keyledger.rules import CheckoutRequest, Event, ReturnRequest
-from keyledger.timeutil import now, parse_when, zone
-
+from keyledger.model import Key, Reservation, Steward
+from keyledger.rules import Actor, Outcome, Request
+from keyledger.timeutil import now, parse_datetime, parse_when, zone
 
 # A purpose missing from the ledger's policies still gets a deadline, so nothing is out forever.
 _FALLBACK_EXPECTED_BACK = timedelta(hours=2)
 
 
-def _subject(event: Event, steward_name: str, household_name: str) -> str:
-    where = f"({event.household} {household_name})"
-    if event.action == "checkout":
-        return f"checkout {event.key} to {steward_name} for {event.purpose} {where}"
-    return f"{event.action} {event.key} from {steward_name} {where}"
+@dataclass(frozen=True)
+class Done:
+    outcome: Outcome
+    sha: str
+    actor: Steward
+    holder: Steward | None
+    code: str | None = None  # a door code opened at checkout, for the steward's terminal only
 
 
-def _record(ledger: Ledger, key: Key, new: Key, event: Event, steward_name: str) -> str:
+def _subject(o: Outcome, actor: Steward, holder: Steward | None, household_name: str) -> str:
+    r = o.event.request
+    where = f"({o.household.id} {household_name})"
+    who = holder.name if holder else actor.name
+    match r.action:
+        case "checkout":
+            by = f" by {actor.name}" if holder and holder.id != actor.id else ""
+            return f"checkout {o.key.id} to {who} for {r.purpose}{by} {where}"
+        case "return":
+            return f"return {o.key.id} from {actor.name} {where}"
+        case "handover":
+            return f"handover {o.key.id} from {actor.name} to {who} {where}"
+        case "reserve":
+            span = f"{r.start:%Y-%m-%d %H:%M}–{r.until:%H:%M}" if r.start and r.until else ""
+            return f"reserve {o.key.id} for {who}, {r.purpose} {span} {where}"
+        case _:
+            return f"{r.action} {o.key.id} by {actor.name} {where}"
+
+
+def act(ledger: Ledger, key_id: str, action: str, *, purpose: str | None = None,
+        expect_back: str | None = None, holder: str | None = None, witness: str | None = None,
+        note: str | None = None, override: str | None = None, consent: str | None = None,
+        unreached: str | None = None, start: str | None = None, until: str | None = None,
+        passphrase: Callable[[], str] | None = None) -> Done:
+    """Carry out one custody request: the rules decide, then one signed commit records it."""
+    key = ledger.key(key_id)
     household = ledger.household(key.household)
-    message = gitops.format_message(_subject(event, steward_name, household.name),
-                                    event.trailers())
-    return ledger.change({ledger.relpath("key", key.id): yaml.dump(new.to_dict())}, message)
-
-
-def checkout(ledger: Ledger, key_id: str, purpose: str, expect_back: str | None = None,
-             note: str | None = None, witness: str | None = None) -> tuple[Key, Event, str]:
-    key = ledger.key(key_id)
     actor = acting_steward(ledger)
-    if witness:
-        ledger.steward(witness)
-    at = now(zone(ledger.settings.timezone))
-    default = ledger.settings.expected_back.get(purpose)
-    expected = parse_when(expect_back, at) if expect_back else at + (default or _FALLBACK_EXPECTED_BACK)
-    new, event = rules.checkout(key, CheckoutRequest(actor.id, purpose, at, expected, witness,
-                                                     note))
-    return new, event, _record(ledger, key, new, event, actor.name)
+    others = {who: ledger.steward(who) for who in (holder, witness) if who}
+    for other in others.values():
+        if not other.active:
+            raise FatalError(_("{name} ({id}) is not an active steward.").format(
+                name=other.name, id=other.id))
+    tz = zone(ledger.settings.timezone)
+    at = now(tz)
+    expected = None
+    if action == "checkout":
+        default = ledger.settings.expected_back.get(purpose or "", _FALLBACK_EXPECTED_BACK)
+        expected = parse_when(expect_back, at) if expect_back else at + default
+    request = Request(action, Actor(actor.id, actor.role == "supervisor"), at, purpose, expected,
+                      holder, witness, note, override, consent, unreached,
+                      parse_datetime(start, tz) if start else None,
+                      parse_datetime(until, tz) if until else None)
+    outcome = rules.apply(key, household, ledger.settings.witness, request)
+    code = None
+    if action == "checkout" and key.kind == "code" and key.code:
+        identity = codes.load_identity(private_key_path(ledger), passphrase or _no_passphrase)
+        code = codes.decrypt(key.code, household.id, key.id, identity)
+    files: dict[str, str | bytes | None] = {
+        ledger.relpath("key", key.id): yaml.dump(outcome.key.to_dict())}
+    if outcome.household != household:
+        files[ledger.relpath("household", household.id)] = yaml.dump(outcome.household.to_dict())
+    holder_steward = others.get(outcome.event.holder or "") if outcome.event.holder != actor.id \
+        else actor
+    message = gitops.format_message(_subject(outcome, actor, holder_steward, household.name),
+                                    outcome.event.trailers())
+    return Done(outcome, ledger.change(files, message), actor, holder_steward, code)
 
 
-def return_key(ledger: Ledger, key_id: str, note: str | None = None) -> tuple[Key, Event, str]:
-    key = ledger.key(key_id)
+def _no_passphrase() -> str:
+    raise FatalError(_("Your SSH key is protected by a passphrase; run the command on a terminal "
+                       "to be asked for it."))
+
+
+def confirm(ledger: Ledger, commit: str) -> tuple[dict[str, str], str]:
+    """The witness's own signed commit confirming a checkout, return or handover they saw."""
     actor = acting_steward(ledger)
-    at = now(zone(ledger.settings.timezone))
-    new, event = rules.return_key(key, ReturnRequest(actor.id, at, note))
-    return new, event, _record(ledger, key, new, event, actor.name)
+    sha = gitops.git(ledger.root, "rev-parse", "-q", "--verify", commit + "^{commit}",
+                     check=False).strip()
+    if not sha:
+        raise FatalError(_("There is no commit {commit!r} in this ledger.").format(commit=commit))
+    entry = gitops.log(ledger.root, [], limit=1, rev=sha)[0]
+    rules.check_confirm(entry.trailers, Actor(actor.id, actor.role == "supervisor"))
+    if confirmations(ledger, sha):
+        raise FatalError(_("You have already confirmed {sha}.").format(sha=sha[:10]))
+    t = entry.trailers
+    message = gitops.format_message(
+        f"confirm {t.get('Action')} of {t.get('Key')} witnessed by {actor.name}",
+        [("Action", "confirm"), ("Key", t.get("Key", "")), ("Household", t.get("Household", "")),
+         ("Steward", actor.id), ("Confirms", sha), ("At", now(zone(ledger.settings.timezone))
+                                                    .isoformat())])
+    return t, ledger.change({}, message)
+
+
+def confirmations(ledger: Ledger, sha: str) -> list[str]:
+    out = gitops.git(ledger.root, "log", "--format=%H", "-F", f"--grep=Keyledger-Confirms: {sha}",
+                     f"{sha}..HEAD")
+    return out.split()
 
 
 @dataclass(frozen=True)
@@ -62,21 +126,36 @@ class OutKey:
     holder_name: str
     household_name: str
     overdue: bool
+    unconfirmed_witness: bool
 
 
-def status(ledger: Ledger) -> tuple[datetime, list[OutKey]]:
-    """Every key that is not in the cabinet, overdue ones first, then by how long they are out."""
+@dataclass(frozen=True)
+class Booked:
+    key: Key
+    reservation: Reservation
+
+
+def status(ledger: Ledger) -> tuple[datetime, list[OutKey], list[Booked]]:
+    """Every key out (overdue first, then by how long), and today's reservations."""
     moment = now(zone(ledger.settings.timezone))
     names = {s.id: s.name for s in ledger.stewards()}
-    out = []
+    out, booked = [], []
     for key in ledger.keys():
+        booked += [Booked(key, r) for r in key.reservations if r.start.date() <= moment.date()
+                   <= r.until.date()]
         if key.state != "out":
             continue
-        household = ledger.household(key.household)
-        out.append(OutKey(key, names.get(key.holder or "", key.holder or "?"), household.name,
-                          rules.is_overdue(key, moment)))
+        out.append(OutKey(key, names.get(key.holder or "", key.holder or "?"),
+                          ledger.household(key.household).name, rules.is_overdue(key, moment),
+                          bool(key.witness) and not _witness_confirmed(ledger, key)))
     out.sort(key=lambda o: (not o.overdue, o.key.since or moment, o.key.id))
-    return moment, out
+    booked.sort(key=lambda b: b.reservation.start)
+    return moment, out, booked
+
+
+def _witness_confirmed(ledger: Ledger, key: Key) -> bool:
+    last = gitops.log(ledger.root, [ledger.relpath("key", key.id)], limit=1)
+    return bool(last) and bool(confirmations(ledger, last[0].sha))
 
 
 def history(ledger: Ledger, target: str) -> tuple[str, list[gitops.LogEntry]]:

@@ -54,7 +54,8 @@ def format_message(subject: str, trailers: list[tuple[str, str]]) -> str:
 def commit(root: Path, paths: list[str], message: str) -> str:
     """Stage exactly `paths` (written or deleted in the work tree), sign and commit them."""
     parent = head(root)
-    git(root, "update-index", "--add", "--remove", "--", *paths)
+    if paths:
+        git(root, "update-index", "--add", "--remove", "--", *paths)
     tree = git(root, "write-tree").strip()
     if parent:
         changed = set(git(root, "diff-tree", "-r", "--name-only", "-z", parent, tree).split("\0"))
@@ -95,8 +96,8 @@ class LogEntry:
 _FIELDS = "%H%x1f%G?%x1f%GS%x1f%cI%x1f%s%x1f%(trailers:only,unfold)%x1e"
 
 
-def log(root: Path, paths: list[str], limit: int | None = None) -> list[LogEntry]:
-    args = ["log", f"--format={_FIELDS}"] + ([f"-n{limit}"] if limit else []) + ["--", *paths]
+def log(root: Path, paths: list[str], limit: int | None = None, rev: str = "HEAD") -> list[LogEntry]:
+    args = ["log", f"--format={_FIELDS}"] + ([f"-n{limit}"] if limit else []) + [rev, "--", *paths]
     entries = []
     for record in git(root, *args).split("\x1e"):
         record = record.strip("\n")

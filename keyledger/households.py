@@ -1,17 +1,21 @@
-"""Household files: registering a household (一户一档) and reading them back."""
+"""Household files (一户一档): registering them, their A/B pair and the owner's authorization."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import date
 from pathlib import Path
 from typing import Any
 
-from keyledger import gitops, yaml
+from keyledger import attachments, gitops, yaml
 from keyledger.errors import FatalError
 from keyledger.i18n import _
 from keyledger.identity import acting_steward
 from keyledger.ids import check_id
 from keyledger.ledger import Ledger, record_from
-from keyledger.model import Household, parse_household
+from keyledger.model import Authorization, Household, parse_household
+from keyledger.timeutil import now, parse_date, zone
+from keyledger.vocab import PURPOSES
 
 
 def check_pair(ledger: Ledger, household: Household) -> None:
@@ -34,9 +38,80 @@ def add_household(ledger: Ledger, ident: str, given: dict[str, Any],
     defaults = {"schema": 1, "id": ident, "kind": "resident", "people": [], "contacts": [],
                 "flags": [], "away": [], "care": [], "pair": {"a": None, "b": None}, "notes": ""}
     household = record_from(parse_household, ident, defaults, given, form)
+    if household.pair and actor.role != "supervisor":
+        raise FatalError(_("Only a supervisor assigns a household's A/B pair; add the household "
+                           "without --pair and ask your supervisor."))
     check_pair(ledger, household)
     relpath = ledger.relpath("household", ident)
-    sha = ledger.change({relpath: yaml.dump(household.to_dict())}, gitops.format_message(
+    files: dict[str, str | bytes | None] = {relpath: yaml.dump(household.to_dict())}
+    document = household.authorization.document if household.authorization else None
+    if document and not (ledger.root / document).is_file():
+        raise FatalError(_("The authorization's document {path} is not in the ledger; give the "
+                           "scan with `household authorize --document`.").format(path=document))
+    sha = ledger.change(files, gitops.format_message(
         f"add household {ident} {household.name}",
         [("Action", "household-add"), ("Household", ident), ("Steward", actor.id)]))
     return household, sha
+
+
+def _save(ledger: Ledger, household: Household, action: str, subject: str,
+          trailers: list[tuple[str, str]],
+          extra: dict[str, str | bytes | None] | None = None) -> str:
+    actor = acting_steward(ledger, supervisor=action == "pair")
+    files: dict[str, str | bytes | None] = {
+        ledger.relpath("household", household.id): yaml.dump(household.to_dict()), **(extra or {})}
+    return ledger.change(files, gitops.format_message(
+        f"{subject} ({household.id} {household.name})",
+        [("Action", action), ("Household", household.id), ("Steward", actor.id), *trailers]))
+
+
+def set_pair(ledger: Ledger, ident: str, a: str, b: str) -> tuple[Household, str]:
+    """A supervisor's commit: who the household's A and B stewards are."""
+    old = ledger.household(ident)
+    household = replace(old, pair_a=check_id(a, _("steward")), pair_b=check_id(b, _("steward")))
+    check_pair(ledger, household)
+    if household.pair == old.pair:
+        raise FatalError(_("{id} already has that pair.").format(id=ident))
+    sha = _save(ledger, household, "pair", f"pair of {ident}: A {a}, B {b}",
+                [("Pair-A", a), ("Pair-B", b)])
+    return household, sha
+
+
+def authorize(ledger: Ledger, ident: str, start: str, until: str, purposes: list[str],
+              conditions: list[str], document: Path | None,
+              signed_on: str | None = None) -> tuple[Household, str]:
+    household = ledger.household(ident)
+    begin, end = parse_date(start), parse_date(until)
+    if end < begin:
+        raise FatalError(_("--until must not be before --from."))
+    chosen = [p.strip() for item in purposes for p in item.split(",") if p.strip()]
+    unknown = [p for p in chosen if p not in PURPOSES]
+    if unknown or not chosen:
+        raise FatalError(_("--purpose takes purposes from: {purposes}.").format(
+            purposes=", ".join(PURPOSES)))
+    extra: dict[str, str | bytes | None] = {}
+    relpath = None
+    if document is not None:
+        relpath, data = attachments.prepare(ledger.root, document)
+        if data is not None:
+            extra[relpath] = data
+    today = now(zone(ledger.settings.timezone)).date()
+    auth = Authorization(parse_date(signed_on) if signed_on else today, begin, end,
+                         tuple(dict.fromkeys(chosen)), tuple(conditions), relpath)
+    household = replace(household, authorization=auth)
+    sha = _save(ledger, household, "authorize",
+                f"authorization of {ident} {begin}..{end}: {', '.join(auth.purposes)}",
+                [("From", begin.isoformat()), ("Until", end.isoformat()),
+                 ("Purposes", ",".join(auth.purposes)), ("Document", relpath or "")], extra)
+    return household, sha
+
+
+def revoke(ledger: Ledger, ident: str, on: date | None = None) -> tuple[Household, str]:
+    household = ledger.household(ident)
+    auth = household.authorization
+    if auth is None or auth.revoked is not None:
+        raise FatalError(_("{id} has no authorization in force to revoke.").format(id=ident))
+    day = on or now(zone(ledger.settings.timezone)).date()
+    household = replace(household, authorization=replace(auth, revoked=day))
+    return household, _save(ledger, household, "revoke", f"authorization of {ident} revoked",
+                            [("Until", day.isoformat())])

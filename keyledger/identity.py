@@ -7,6 +7,7 @@ regenerated whenever the roster changes, here or in a commit that arrived from a
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from keyledger import gitops, sshkeys
@@ -45,6 +46,23 @@ def acting_steward(ledger: Ledger, supervisor: bool = False) -> Steward:
         raise FatalError(_("Only a supervisor may do this; {name} ({id}) is a steward.")
                          .format(name=steward.name, id=steward.id))
     return steward
+
+
+def private_key_path(ledger: Ledger) -> Path:
+    """The SSH private key that opens door codes: KEYLEDGER_IDENTITY, else the signing key's."""
+    explicit = os.environ.get("KEYLEDGER_IDENTITY")
+    if explicit:
+        return Path(explicit).expanduser()
+    value = gitops.config_get(ledger.root, "user.signingkey") or ""
+    if value.startswith("key::") or not value:
+        raise FatalError(_("Door codes are opened with your SSH private key: set "
+                           "KEYLEDGER_IDENTITY to its file."))
+    path = Path(value).expanduser()
+    return path.with_suffix("") if path.suffix == ".pub" else path
+
+
+def supervisors(ledger: Ledger) -> list[Steward]:
+    return [s for s in ledger.stewards() if s.role == "supervisor" and s.active]
 
 
 def allowed_signers_path(ledger: Ledger) -> Path:

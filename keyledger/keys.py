@@ -1,18 +1,19 @@
-"""Key files: registering a key in the cabinet."""
+"""Key files: registering keys in the cabinet, and the door codes stored encrypted in them."""
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
-from keyledger import gitops, yaml
+from keyledger import codes, gitops, yaml
 from keyledger.errors import FatalError
 from keyledger.i18n import _
-from keyledger.identity import acting_steward
+from keyledger.identity import acting_steward, private_key_path, supervisors
 from keyledger.ids import check_id
 from keyledger.ledger import Ledger, load_form, record_from
-from keyledger.model import Key, parse_key
+from keyledger.model import Household, Key, Steward, parse_key
 
 
 def next_key_id(ledger: Ledger) -> str:
@@ -21,32 +22,114 @@ def next_key_id(ledger: Ledger) -> str:
     return f"K-{max(numbers, default=0) + 1:04d}"
 
 
-def slot_holder(ledger: Ledger, slot: str) -> str | None:
-    return next((n for n in ledger.grep("key", "slot", slot) if ledger.key(n).slot == slot), None)
+def slot_holder(ledger: Ledger, slot: str, other_than: str) -> str | None:
+    return next((n for n in ledger.grep("key", "slot", slot)
+                 if n != other_than and ledger.key(n).slot == slot), None)
 
 
-def add_key(ledger: Ledger, ident: str | None, given: dict[str, Any],
-            form: Path | None = None) -> tuple[Key, str]:
+def code_readers(ledger: Ledger, household: Household) -> list[Steward]:
+    """Who may open a household's door codes: its A/B pair and the supervisors."""
+    readers = {s.id: s for s in supervisors(ledger)}
+    for ident in household.pair:
+        steward = ledger.steward(ident)
+        if steward.active:
+            readers[steward.id] = steward
+    return sorted(readers.values(), key=lambda s: s.id)
+
+
+def _sealed(ledger: Ledger, key: Key, household: Household, code: str) -> Key:
+    readers = code_readers(ledger, household)
+    armored = codes.encrypt(code, household.id, key.id, [s.key for s in readers])
+    return replace(key, code=armored, code_recipients=tuple(s.id for s in readers))
+
+
+def add_key(ledger: Ledger, ident: str | None, given: dict[str, Any], form: Path | None = None,
+            read_code: Callable[[], str] | None = None) -> tuple[Key, str]:
     if ident is None and form is not None:
         form_id = load_form(form).get("id")
         ident = None if form_id is None else str(form_id)
     ident = check_id(next_key_id(ledger) if ident is None else ident, _("key"))
     actor = acting_steward(ledger)
-    if ledger.exists("key", ident):
+    again = ledger.exists("key", ident)
+    if again and ledger.key(ident).state != "handed-back":
         raise FatalError(_("There is already a key {id!r}; choose another tag number.")
                          .format(id=ident))
     defaults = {"schema": 1, "id": ident, "kind": "physical", "state": "in"}
     key = record_from(parse_key, ident, defaults, given, form)
-    if key.state != "in" or key.code is not None:
-        raise FatalError(_("A new key is registered in the cabinet (state: in) and without a "
-                           "code; custody starts with `keyledger checkout`."))
+    if key.state != "in" or key.code is not None or key.holder or key.reservations:
+        raise FatalError(_("A new key is registered in the cabinet (state: in), without a code "
+                           "or reservations; custody starts with `keyledger checkout`."))
     household = ledger.household(key.household)
-    if key.slot and (other := slot_holder(ledger, key.slot)):
+    if key.slot and (other := slot_holder(ledger, key.slot, ident)):
         raise FatalError(_("Cabinet slot {slot} already holds {other}; choose a free slot.")
                          .format(slot=key.slot, other=other))
+    if key.kind == "code":
+        if read_code is None:
+            raise FatalError(_("A door code is read from the terminal or standard input."))
+        key = _sealed(ledger, key, household, read_code())
     relpath = ledger.relpath("key", ident)
+    verb = "register again" if again else "add"
     sha = ledger.change({relpath: yaml.dump(key.to_dict())}, gitops.format_message(
-        f"add key {ident} ({key.kind}) for {household.id} {household.name}",
+        f"{verb} key {ident} ({key.kind}) for {household.id} {household.name}",
         [("Action", "key-add"), ("Key", ident), ("Household", household.id),
          ("Steward", actor.id)]))
     return key, sha
+
+
+def rotate_code(ledger: Ledger, key_id: str, read_code: Callable[[], str]) -> tuple[Key, str]:
+    """A new door code (the owner changed it, or a steward who knew it left)."""
+    key = ledger.key(key_id)
+    if key.kind != "code" or key.state == "handed-back":
+        raise FatalError(_("{key} is not a door code in custody.").format(key=key_id))
+    household = ledger.household(key.household)
+    actor = acting_steward(ledger)
+    if actor.role != "supervisor" and actor.id not in household.pair:
+        raise FatalError(_("Only {household}'s A/B pair or a supervisor may change its code.")
+                         .format(household=household.id))
+    new = _sealed(ledger, key, household, read_code())
+    sha = ledger.change({ledger.relpath("key", key.id): yaml.dump(new.to_dict())},
+                        gitops.format_message(
+                            f"rotate code {key.id} ({household.id} {household.name})",
+                            [("Action", "code-rotate"), ("Key", key.id),
+                             ("Household", household.id), ("Steward", actor.id)]))
+    return new, sha
+
+
+@dataclass(frozen=True)
+class Rekeyed:
+    key: str
+    household: str
+    added: tuple[str, ...]
+    removed: tuple[str, ...]  # they could open the old code: it should be rotated
+
+
+def rekey(ledger: Ledger, passphrase: Callable[[], str]) -> tuple[list[Rekeyed], str | None]:
+    """Re-encrypt every door code to its household's current pair and the supervisors."""
+    actor = acting_steward(ledger, supervisor=True)
+    identity = None
+    files: dict[str, str | bytes | None] = {}
+    report = []
+    for name in ledger.grep("key", "kind", "code"):
+        key = ledger.key(name)
+        if key.kind != "code" or not key.code:
+            continue
+        household = ledger.household(key.household)
+        readers = tuple(s.id for s in code_readers(ledger, household))
+        if readers == key.code_recipients:
+            continue
+        if identity is None:
+            identity = codes.load_identity(private_key_path(ledger), passphrase)
+        code = codes.decrypt(key.code, household.id, key.id, identity)
+        new = _sealed(ledger, key, household, code)
+        files[ledger.relpath("key", key.id)] = yaml.dump(new.to_dict())
+        report.append(Rekeyed(key.id, household.id,
+                              tuple(r for r in readers if r not in key.code_recipients),
+                              tuple(r for r in key.code_recipients if r not in readers)))
+    if not files:
+        return [], None
+    rotate = sorted(r.key for r in report if r.removed)
+    sha = ledger.change(files, gitops.format_message(
+        f"rekey {len(files)} door codes", [("Action", "rekey"), ("Steward", actor.id),
+                                           ("Keys", ",".join(r.key for r in report)),
+                                           ("Rotate", ",".join(rotate))]))
+    return report, sha

@@ -152,15 +152,16 @@ class Ledger:
             finally:
                 fcntl.flock(handle, fcntl.LOCK_UN)
 
-    def write_atomic(self, relpath: str, text: str | None) -> None:
+    def write_atomic(self, relpath: str, content: str | bytes | None) -> None:
+        """Write through a temporary file and a rename: a crash never leaves half a file."""
         path = self.root / relpath
-        if text is None:
+        if content is None:
             path.unlink(missing_ok=True)
             return
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
-        with open(tmp, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
+        with open(tmp, "wb") as handle:
+            handle.write(content.encode("utf-8") if isinstance(content, str) else content)
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, path)
@@ -172,12 +173,13 @@ class Ledger:
                                "command that was interrupted): look at `git diff`, then commit "
                                "or discard them (`git checkout -- {path}`).").format(path=dirty[0]))
 
-    def change(self, files: dict[str, str | None], message: str) -> str:
+    def change(self, files: dict[str, str | bytes | None], message: str) -> str:
         """Write `files` (None deletes) and record them in one signed commit, or change nothing."""
         paths = sorted(files)
         with self.lock():
-            self.check_clean(paths)
-            before = {p: (self.root / p).read_text("utf-8") if (self.root / p).is_file() else None
+            if paths:
+                self.check_clean(paths)
+            before = {p: (self.root / p).read_bytes() if (self.root / p).is_file() else None
                       for p in paths}
             try:
                 for relpath, text in files.items():

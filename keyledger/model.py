@@ -156,12 +156,24 @@ def _check_file_id(reader: _Reader, data: dict[str, Any], expected_id: str | Non
 
 
 @dataclass(frozen=True)
+class WitnessPolicy:
+    """Purposes and kinds of key whose checkout needs a second steward as witness."""
+
+    purposes: tuple[str, ...] = ()
+    kinds: tuple[str, ...] = ()
+
+    def requires(self, purpose: str, kind: str) -> bool:
+        return purpose in self.purposes or kind in self.kinds
+
+
+@dataclass(frozen=True)
 class Settings:
     community: str
     timezone: str
     locale: str
     expected_back: dict[str, timedelta]
     policies: dict[str, Any] = field(default_factory=dict)
+    witness: WitnessPolicy = WitnessPolicy()
 
     def to_dict(self) -> dict[str, Any]:
         return {"schema": SCHEMA, "community": self.community, "timezone": self.timezone,
@@ -178,13 +190,19 @@ def parse_settings(path: str, text: str) -> Settings:
     community = reader.get(data, "community", _text, default="")
     timezone = reader.get(data, "timezone", _text, default="Asia/Shanghai")
     locale = reader.get(data, "locale", _text, default="zh_CN")
-    policies = reader.mapping(data.get("policies") or {}, ("policies",), ("expected_back",))
+    policies = reader.mapping(data.get("policies") or {}, ("policies",),
+                              ("expected_back", "witness"))
     expected = reader.mapping(policies.get("expected_back") or {}, ("policies", "expected_back"),
                               PURPOSES)
     durations = {p: reader.get(expected, p, _duration, ("policies", "expected_back"))
                  for p in expected}
+    at = ("policies", "witness")
+    witness = reader.mapping(policies.get("witness") or {}, at, ("purposes", "kinds"))
+    policy = WitnessPolicy(
+        tuple(reader.get(witness, "purposes", _list_of(_one_of(PURPOSES)), at, False, [])),
+        tuple(reader.get(witness, "kinds", _list_of(_one_of(KEY_KINDS)), at, False, [])))
     reader.raise_if_failed()
-    return Settings(community, timezone, locale, durations, policies)
+    return Settings(community, timezone, locale, durations, policies, policy)
 
 
 @dataclass(frozen=True)
@@ -252,6 +270,25 @@ class Away:
 
 
 @dataclass(frozen=True)
+class Authorization:
+    """The owner's signed letter (授权书): what the stewards may do, and for how long."""
+
+    signed_on: date
+    start: date
+    until: date
+    purposes: tuple[str, ...]
+    conditions: tuple[str, ...] = ()
+    document: str | None = None  # attachments/<sha256>.<ext>
+    revoked: date | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"signed_on": self.signed_on.isoformat(), "from": self.start.isoformat(),
+                "until": self.until.isoformat(), "purposes": list(self.purposes),
+                "conditions": list(self.conditions), "document": self.document,
+                "revoked": self.revoked.isoformat() if self.revoked else None}
+
+
+@dataclass(frozen=True)
 class Household:
     id: str
     name: str
@@ -264,6 +301,8 @@ class Household:
     care: tuple[str, ...] = ()
     pair_a: str | None = None
     pair_b: str | None = None
+    authorization: Authorization | None = None
+    witness_for: tuple[str, ...] = ()
     notes: str = ""
 
     @property
@@ -275,12 +314,15 @@ class Household:
                 "kind": self.kind, "people": [p.to_dict() for p in self.people],
                 "contacts": [c.to_dict() for c in self.contacts], "flags": list(self.flags),
                 "away": [a.to_dict() for a in self.away], "care": list(self.care),
-                "pair": {"a": self.pair_a, "b": self.pair_b}, "notes": self.notes}
+                "pair": {"a": self.pair_a, "b": self.pair_b},
+                "authorization": self.authorization.to_dict() if self.authorization else None,
+                "witness_for": list(self.witness_for), "notes": self.notes}
 
 
 def parse_household(path: str, text: str, expected_id: str | None = None) -> Household:
     reader, data = _document(path, text, ("schema", "id", "name", "address", "kind", "people",
-                                          "contacts", "flags", "away", "care", "pair", "notes"))
+                                          "contacts", "flags", "away", "care", "pair",
+                                          "authorization", "witness_for", "notes"))
 
     def items(name: str) -> list[tuple[tuple[str | int, ...], dict[str, Any]]]:
         value = data.get(name) or []
@@ -323,10 +365,45 @@ def parse_household(path: str, text: str, expected_id: str | None = None) -> Hou
         care=tuple(reader.get(data, "care", _list_of(_one_of(CARE)), required=False, default=[])),
         pair_a=reader.get(pair, "a", _id, ("pair",), required=False),
         pair_b=reader.get(pair, "b", _id, ("pair",), required=False),
+        authorization=_authorization(reader, data.get("authorization")),
+        witness_for=tuple(reader.get(data, "witness_for", _list_of(_one_of(PURPOSES)),
+                                     required=False, default=[])),
         notes=reader.get(data, "notes", _text, required=False, default=""),
     )
     reader.raise_if_failed()
     return household
+
+
+def _authorization(reader: _Reader, raw: Any) -> Authorization | None:
+    if raw is None:
+        return None
+    at = ("authorization",)
+    data = reader.mapping(raw, at, ("signed_on", "from", "until", "purposes", "conditions",
+                                    "document", "revoked"))
+    start = reader.get(data, "from", _date, at, default=date.min)
+    until = reader.get(data, "until", _date, at, default=date.max)
+    if until < start:
+        reader.fail(at + ("until",), _("expected a date on or after 'from'"))
+    return Authorization(
+        signed_on=reader.get(data, "signed_on", _date, at, default=start),
+        start=start, until=until,
+        purposes=tuple(reader.get(data, "purposes", _list_of(_one_of(PURPOSES)), at, default=[])),
+        conditions=tuple(reader.get(data, "conditions", _list_of(_text), at, False, [])),
+        document=reader.get(data, "document", _text, at, required=False),
+        revoked=reader.get(data, "revoked", _date, at, required=False))
+
+
+@dataclass(frozen=True)
+class Reservation:
+    start: datetime
+    until: datetime
+    purpose: str
+    steward: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"from": self.start.isoformat(timespec="seconds"),
+                "until": self.until.isoformat(timespec="seconds"), "purpose": self.purpose,
+                "steward": self.steward}
 
 
 @dataclass(frozen=True)
@@ -343,7 +420,9 @@ class Key:
     expected_back: datetime | None = None
     witness: str | None = None
     note: str | None = None
+    reservations: tuple[Reservation, ...] = ()
     code: str | None = None
+    code_recipients: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         def when(moment: datetime | None) -> str | None:
@@ -352,11 +431,13 @@ class Key:
                 "label": self.label, "slot": self.slot, "state": self.state,
                 "holder": self.holder, "since": when(self.since), "purpose": self.purpose,
                 "expected_back": when(self.expected_back), "witness": self.witness,
-                "note": self.note, "code": self.code}
+                "note": self.note, "reservations": [r.to_dict() for r in self.reservations],
+                "code": self.code, "code_recipients": list(self.code_recipients)}
 
 
 _KEY_FIELDS = ("schema", "id", "household", "kind", "label", "slot", "state", "holder", "since",
-               "purpose", "expected_back", "witness", "note", "code")
+               "purpose", "expected_back", "witness", "note", "reservations", "code",
+               "code_recipients")
 
 
 def parse_key(path: str, text: str, expected_id: str | None = None) -> Key:
@@ -376,11 +457,40 @@ def parse_key(path: str, text: str, expected_id: str | None = None) -> Key:
         expected_back=reader.get(data, "expected_back", _datetime, required=False),
         witness=reader.get(data, "witness", _id, required=False),
         note=reader.get(data, "note", _text, required=False),
+        reservations=tuple(_reservations(reader, data.get("reservations"))),
         code=reader.get(data, "code", _text, required=False),
+        code_recipients=tuple(reader.get(data, "code_recipients", _list_of(_id), required=False,
+                                         default=[])),
     )
+    if key.code is not None and not key.code.startswith(AGE_ARMOR):
+        reader.fail(("code",), _("expected an age-encrypted code (-----BEGIN AGE ENCRYPTED "
+                                 "FILE-----), never a plain one"))
     if not out:
         for name in ("holder", "purpose", "expected_back", "witness"):
             if data.get(name) is not None:
                 reader.fail((name,), _("expected null: the key is not out"))
     reader.raise_if_failed()
     return key
+
+
+AGE_ARMOR = "-----BEGIN AGE ENCRYPTED FILE-----"
+
+
+def _reservations(reader: _Reader, raw: Any) -> list[Reservation]:
+    if raw is None:
+        return []
+    if not isinstance(raw, list):
+        reader.fail(("reservations",), _("expected a list"))
+        return []
+    out = []
+    for i, item in enumerate(raw):
+        at = ("reservations", i)
+        entry = reader.mapping(item, at, ("from", "until", "purpose", "steward"))
+        start = reader.get(entry, "from", _datetime, at)
+        until = reader.get(entry, "until", _datetime, at)
+        if start and until and until <= start:
+            reader.fail(at + ("until",), _("expected a time after 'from'"))
+        out.append(Reservation(start or datetime.min, until or datetime.max,
+                               reader.get(entry, "purpose", _one_of(PURPOSES), at, default="other"),
+                               reader.get(entry, "steward", _id, at, default="")))
+    return out

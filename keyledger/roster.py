@@ -90,3 +90,21 @@ def add_steward(ledger: Ledger, ident: str, name: str | None, key: str | None,
     refresh_allowed_signers(ledger, force=True)
     return steward, sha
 
+
+
+def deactivate_steward(ledger: Ledger, ident: str) -> tuple[Steward, str]:
+    """A supervisor's commit: the steward leaves; their file and signatures stay."""
+    steward = ledger.steward(ident)
+    actor = acting_steward(ledger, supervisor=True)
+    if not steward.active:
+        raise FatalError(_("{id} is already inactive.").format(id=ident))
+    if steward.id == actor.id:
+        raise FatalError(_("A supervisor cannot deactivate themselves; ask another supervisor."))
+    steward = replace(steward, active=False)
+    sha = ledger.change({ledger.relpath("steward", ident): yaml.dump(steward.to_dict())},
+                        gitops.format_message(
+                            f"deactivate {steward.role} {steward.name} ({ident})",
+                            [("Action", "steward-deactivate"), ("Steward", actor.id),
+                             ("Roster", ident)]))
+    refresh_allowed_signers(ledger, force=True)
+    return steward, sha

@@ -1,100 +1,323 @@
 """The custody rules: a key's state and a request in, the new state and the event out.
 
 Pure functions, no I/O: commands, `verify` and `sync` share them. A refused request raises
-`Refused` with one sentence saying why and what would allow it; nothing else happens.
+`Refused` with one sentence naming the rule and what would allow the request; nothing else
+happens. Everything a request carries is in its commit's trailers, so a commit can be replayed.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import date, datetime
 
 from keyledger.errors import Refused
 from keyledger.i18n import _
-from keyledger.model import Key
+from keyledger.model import Household, Key, Reservation, WitnessPolicy
 from keyledger.vocab import PURPOSES
+
+ACTIONS = ("checkout", "return", "handover", "lost", "found", "handback", "reserve")
+
+
+@dataclass(frozen=True)
+class Actor:
+    id: str
+    supervisor: bool = False
+
+
+@dataclass(frozen=True)
+class Request:
+    """One custody request; each action reads the fields it needs."""
+
+    action: str
+    actor: Actor
+    at: datetime
+    purpose: str | None = None
+    expected_back: datetime | None = None
+    holder: str | None = None      # checkout for another steward; handover's recipient
+    witness: str | None = None
+    note: str | None = None
+    override: str | None = None    # a supervisor's reason for setting the pair rule aside
+    consent: str | None = None     # emergency: how the owner agreed
+    unreached: str | None = None   # emergency: who was called and could not be reached
+    start: datetime | None = None  # reservation window
+    until: datetime | None = None
 
 
 @dataclass(frozen=True)
 class Event:
     """What happened, in the words of the commit's trailers (DESIGN §3)."""
 
-    action: str
+    request: Request
     key: str
     household: str
-    steward: str
-    at: datetime
-    purpose: str | None = None
-    expected_back: datetime | None = None
-    witness: str | None = None
-    note: str | None = None
+    holder: str | None = None
 
     def trailers(self) -> list[tuple[str, str]]:
+        r = self.request
+
         def when(moment: datetime | None) -> str:
             return moment.isoformat(timespec="seconds") if moment else ""
-        return [("Action", self.action), ("Key", self.key), ("Household", self.household),
-                ("Steward", self.steward), ("Witness", self.witness or ""),
-                ("Purpose", self.purpose or ""), ("At", when(self.at)),
-                ("Expected-Back", when(self.expected_back)), ("Note", self.note or "")]
+        return [("Action", r.action), ("Key", self.key), ("Household", self.household),
+                ("Steward", r.actor.id), ("Holder", self.holder or ""),
+                ("Witness", r.witness or ""), ("Purpose", r.purpose or ""), ("At", when(r.at)),
+                ("Expected-Back", when(r.expected_back)), ("From", when(r.start)),
+                ("Until", when(r.until)), ("Override", r.override or ""),
+                ("Consent", r.consent or ""), ("Unreached", r.unreached or ""),
+                ("Note", r.note or "")]
 
 
 @dataclass(frozen=True)
-class CheckoutRequest:
-    steward: str
-    purpose: str
-    at: datetime
-    expected_back: datetime
-    witness: str | None = None
-    note: str | None = None
+class Outcome:
+    key: Key
+    household: Household
+    event: Event
 
 
-@dataclass(frozen=True)
-class ReturnRequest:
-    steward: str
-    at: datetime
-    note: str | None = None
+def _fmt(moment: datetime | date) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M") if isinstance(moment, datetime) else moment.isoformat()
 
 
-def checkout(key: Key, request: CheckoutRequest) -> tuple[Key, Event]:
-    if request.purpose not in PURPOSES:
+def _check_override(request: Request) -> None:
+    if request.override is not None and not request.actor.supervisor:
+        raise Refused(_("Only a supervisor may use --override; ask your supervisor."))
+    if request.override is not None and not request.override.strip():
+        raise Refused(_("--override needs the reason, which goes into the record."))
+
+
+def _check_pair(household: Household, steward: str, request: Request) -> None:
+    if steward in household.pair or request.override:
+        return
+    if not household.pair:
+        raise Refused(_("{household} has no A/B pair yet; a supervisor sets it with `keyledger "
+                        "household pair`, or acts with --override REASON.").format(
+                            household=household.id))
+    raise Refused(_("{steward} is not in the A/B pair of {household} ({pair}); only they may "
+                    "take its keys, unless a supervisor acts with --override REASON.").format(
+                        steward=steward, household=household.id, pair=", ".join(household.pair)))
+
+
+def _check_steward_of_household(household: Household, request: Request) -> None:
+    """Lost, found, handback and reserve: the pair, or a supervisor."""
+    if not request.actor.supervisor:
+        _check_pair(household, request.actor.id, request)
+
+
+def _check_holder(key: Key, request: Request) -> None:
+    if key.holder == request.actor.id or request.override:
+        return
+    raise Refused(_("{key} is held by {holder}, not by you ({steward}); only the holder can do "
+                    "this, or a supervisor with --override REASON.").format(
+                        key=key.id, holder=key.holder, steward=request.actor.id))
+
+
+def _check_authorization(household: Household, purpose: str, day: date,
+                         request: Request) -> None:
+    auth = household.authorization
+    problem = None
+    if auth is None:
+        problem = _("{household} has no owner's authorization (授权书) on file").format(
+            household=household.id)
+    elif auth.revoked is not None and auth.revoked <= day:
+        problem = _("the owner's authorization of {household} was revoked on {day}").format(
+            household=household.id, day=auth.revoked.isoformat())
+    elif day < auth.start:
+        problem = _("the owner's authorization of {household} only begins on {day}").format(
+            household=household.id, day=auth.start.isoformat())
+    elif day > auth.until:
+        problem = _("the owner's authorization of {household} expired on {day}").format(
+            household=household.id, day=auth.until.isoformat())
+    elif purpose not in auth.purposes:
+        problem = _("the owner's authorization of {household} does not allow {purpose} (it "
+                    "allows: {allowed})").format(household=household.id, purpose=purpose,
+                                                 allowed=", ".join(auth.purposes) or "—")
+    if problem is None:
+        return
+    if purpose == "emergency":
+        if request.consent or request.unreached:
+            return
+        raise Refused(_("An emergency entry without an authorization that allows it ({problem}) "
+                        "needs --consent \"how the owner agreed, when\" or --unreached \"who was "
+                        "called, when\".").format(problem=problem))
+    raise Refused(_("Refused: {problem}. Record the owner's authorization with `keyledger "
+                    "household authorize`.").format(problem=problem))
+
+
+def _check_reservations(key: Key, holder: str, start: datetime, end: datetime,
+                        purpose: str) -> None:
+    if purpose == "emergency":
+        return  # a burst pipe does not wait for the gas company's appointment
+    for r in key.reservations:
+        if r.steward != holder and r.start < end and start < r.until:
+            raise Refused(_("{key} is reserved by {steward} for {purpose} from {start} to {until}; "
+                            "choose a time outside it, or ask {steward}.").format(
+                                key=key.id, steward=r.steward, purpose=r.purpose,
+                                start=_fmt(r.start), until=_fmt(r.until)))
+
+
+def _pruned(key: Key, at: datetime) -> tuple[Reservation, ...]:
+    """Reservations still to come; past ones stay in git's history, not in the file."""
+    return tuple(r for r in key.reservations if r.until > at)
+
+
+def _check_purpose(purpose: str | None) -> str:
+    if purpose not in PURPOSES:
         raise Refused(_("{purpose!r} is not a purpose; use one of: {purposes}.").format(
-            purpose=request.purpose, purposes=", ".join(PURPOSES)))
+            purpose=purpose, purposes=", ".join(PURPOSES)))
+    return purpose
+
+
+def checkout(key: Key, household: Household, policy: WitnessPolicy, request: Request) -> Outcome:
+    purpose = _check_purpose(request.purpose)
     if key.state == "out":
-        since = key.since.strftime("%Y-%m-%d %H:%M") if key.since else "?"
         raise Refused(_("{key} is already out with {holder} since {since}; it must be returned "
-                        "(or handed over) first.").format(key=key.id, holder=key.holder,
-                                                          since=since))
+                        "(or handed over) first.").format(
+                            key=key.id, holder=key.holder, since=_fmt(key.since) if key.since else "?"))
     if key.state != "in":
         raise Refused(_("{key} is {state}, not in the cabinet; it cannot be checked out.")
                       .format(key=key.id, state=_(key.state)))
-    if request.expected_back <= request.at:
-        raise Refused(_("The expected return {when} is not after the checkout; give a later time "
-                        "or a duration such as 3h.").format(
-                            when=request.expected_back.strftime("%Y-%m-%d %H:%M")))
-    if request.witness == request.steward:
+    expected = request.expected_back
+    if expected is None or expected <= request.at:
+        raise Refused(_("The expected return is not after the checkout; give a later time or a "
+                        "duration such as 3h."))
+    _check_override(request)
+    holder = request.holder or request.actor.id
+    if holder != request.actor.id and not request.actor.supervisor:
+        raise Refused(_("Only a supervisor may check a key out for another steward."))
+    if (request.consent or request.unreached) and purpose != "emergency":
+        raise Refused(_("--consent and --unreached are for --purpose emergency only."))
+    _check_pair(household, holder, request)
+    _check_authorization(household, purpose, request.at.date(), request)
+    if request.witness in (holder, request.actor.id):
         raise Refused(_("A steward cannot witness their own checkout; name another steward."))
-    new = replace(key, state="out", holder=request.steward, since=request.at,
-                  purpose=request.purpose, expected_back=request.expected_back,
-                  witness=request.witness, note=request.note)
-    event = Event("checkout", key.id, key.household, request.steward, request.at,
-                  request.purpose, request.expected_back, request.witness, request.note)
-    return new, event
+    if not request.witness and (policy.requires(purpose, key.kind)
+                                or purpose in household.witness_for):
+        raise Refused(_("A witness is required for {purpose} with a {kind} key by the policy of "
+                        "{where}; add --witness STEWARD.").format(
+                            purpose=purpose, kind=key.kind,
+                            where=household.id if purpose in household.witness_for
+                            else "keyledger.yaml"))
+    _check_reservations(key, holder, request.at, expected, purpose)
+    new = replace(key, state="out", holder=holder, since=request.at, purpose=purpose,
+                  expected_back=expected, witness=request.witness, note=request.note,
+                  reservations=_pruned(key, request.at))
+    return Outcome(new, household, Event(request, key.id, household.id, holder))
 
 
-def return_key(key: Key, request: ReturnRequest) -> tuple[Key, Event]:
+def return_key(key: Key, household: Household, request: Request) -> Outcome:
     if key.state != "out":
         raise Refused(_("{key} is not out (it is {state}); there is nothing to return.")
                       .format(key=key.id, state=_(key.state)))
-    if key.holder != request.steward:
-        raise Refused(_("{key} is held by {holder}, not by you ({steward}); only the holder "
-                        "returns it.").format(key=key.id, holder=key.holder,
-                                              steward=request.steward))
+    _check_override(request)
+    _check_holder(key, request)
+    if request.witness == request.actor.id:
+        raise Refused(_("A steward cannot witness their own return; name another steward."))
     new = replace(key, state="in", holder=None, since=request.at, purpose=None,
-                  expected_back=None, witness=None, note=request.note)
-    event = Event("return", key.id, key.household, request.steward, request.at,
-                  purpose=key.purpose, note=request.note)
-    return new, event
+                  expected_back=None, witness=None, note=request.note,
+                  reservations=_pruned(key, request.at))
+    request = replace(request, purpose=key.purpose)
+    return Outcome(new, household, Event(request, key.id, household.id, key.holder))
+
+
+def handover(key: Key, household: Household, request: Request) -> Outcome:
+    if key.state != "out":
+        raise Refused(_("{key} is not out; a handover passes a key that is out from one steward "
+                        "to another.").format(key=key.id))
+    _check_override(request)
+    _check_holder(key, request)
+    to = request.holder
+    if not to or to == key.holder:
+        raise Refused(_("Name another steward to hand {key} over to, with --to.").format(key=key.id))
+    _check_pair(household, to, request)
+    new = replace(key, holder=to, since=request.at, note=request.note,
+                  reservations=_pruned(key, request.at))
+    request = replace(request, purpose=key.purpose)
+    return Outcome(new, household, Event(request, key.id, household.id, to))
+
+
+def lost(key: Key, household: Household, request: Request) -> Outcome:
+    if key.state not in ("in", "out"):
+        raise Refused(_("{key} is {state}; only a key in the cabinet or out can be lost.")
+                      .format(key=key.id, state=_(key.state)))
+    _check_override(request)
+    if key.state == "out" and not request.actor.supervisor:
+        _check_holder(key, request)
+    _check_steward_of_household(household, request)
+    if not (request.note or "").strip():
+        raise Refused(_("Say what happened with --note; the household will need its lock changed."))
+    new = replace(key, state="lost", holder=None, since=request.at, purpose=None,
+                  expected_back=None, witness=None, note=request.note, reservations=())
+    flags = household.flags if "lock-change" in household.flags else household.flags + ("lock-change",)
+    return Outcome(new, replace(household, flags=flags),
+                   Event(request, key.id, household.id))
+
+
+def found(key: Key, household: Household, request: Request) -> Outcome:
+    if key.state != "lost":
+        raise Refused(_("{key} is not lost (it is {state}).").format(key=key.id, state=_(key.state)))
+    _check_override(request)
+    _check_steward_of_household(household, request)
+    new = replace(key, state="in", since=request.at, note=request.note)
+    return Outcome(new, household, Event(request, key.id, household.id))
+
+
+def handback(key: Key, household: Household, request: Request) -> Outcome:
+    if key.state not in ("in", "out"):
+        raise Refused(_("{key} is {state}; only a key in the cabinet or out can be handed back "
+                        "to its owner.").format(key=key.id, state=_(key.state)))
+    _check_override(request)
+    if key.state == "out":
+        _check_holder(key, request)
+    _check_steward_of_household(household, request)
+    new = replace(key, state="handed-back", holder=None, since=request.at, purpose=None,
+                  expected_back=None, witness=None, note=request.note, reservations=(),
+                  code=None, code_recipients=())
+    return Outcome(new, household, Event(request, key.id, household.id))
+
+
+def reserve(key: Key, household: Household, request: Request) -> Outcome:
+    purpose = _check_purpose(request.purpose)
+    if key.state in ("handed-back", "lost"):
+        raise Refused(_("{key} is {state}; it cannot be reserved.").format(
+            key=key.id, state=_(key.state)))
+    start, until = request.start, request.until
+    if start is None or until is None or until <= start:
+        raise Refused(_("A reservation needs --from before --until."))
+    if until <= request.at:
+        raise Refused(_("That reservation window is already over."))
+    _check_override(request)
+    holder = request.holder or request.actor.id
+    _check_pair(household, holder, request)
+    _check_authorization(household, purpose, start.date(), request)
+    for r in key.reservations:
+        if r.start < until and start < r.until:
+            raise Refused(_("{key} is already reserved by {steward} from {start} to {until}.")
+                          .format(key=key.id, steward=r.steward, start=_fmt(r.start),
+                                  until=_fmt(r.until)))
+    added = Reservation(start, until, purpose, holder)
+    reservations = tuple(sorted(_pruned(key, request.at) + (added,), key=lambda r: r.start))
+    new = replace(key, reservations=reservations)
+    return Outcome(new, household, Event(request, key.id, household.id, holder))
+
+
+def apply(key: Key, household: Household, policy: WitnessPolicy, request: Request) -> Outcome:
+    """The one entry point commands, `verify` and `sync` call."""
+    if request.action == "checkout":
+        return checkout(key, household, policy, request)
+    handlers = {"return": return_key, "handover": handover, "lost": lost, "found": found,
+                "handback": handback, "reserve": reserve}
+    if request.action not in handlers:
+        raise Refused(_("{action!r} is not a custody action.").format(action=request.action))
+    return handlers[request.action](key, household, request)
 
 
 def is_overdue(key: Key, now: datetime) -> bool:
     return key.state == "out" and key.expected_back is not None and key.expected_back < now
+
+
+def check_confirm(trailers: dict[str, str], actor: Actor) -> None:
+    """A witness confirms a checkout, return or handover that names them, and only that."""
+    if trailers.get("Action") not in ("checkout", "return", "handover"):
+        raise Refused(_("Only a checkout, return or handover can be confirmed by its witness."))
+    if trailers.get("Witness") != actor.id:
+        raise Refused(_("That commit names {witness} as witness, not you ({steward}).").format(
+            witness=trailers.get("Witness") or "—", steward=actor.id))

@@ -117,6 +117,8 @@ def ledger(empty_ledger: Ledger) -> Ledger:
     lg.ok("household", "add", "8-1-401", "--name", "王秀兰", "--address", "东升家园8号楼1单元401",
           "--pair", "zhou-lx,wang-dh", "--flag", "elderly", "--flag", "away-season",
           "--care", "plants", "--care", "heating")
+    lg.ok("household", "authorize", "8-1-401", "--from", "2026-01-01", "--until", "2030-12-31",
+          "--purpose", "inspection,plants,pets,heating,contractor,repair,delivery,other")
     lg.ok("key", "add", "--household", "8-1-401", "--id", "K-0012", "--slot", "A-03",
           "--label", "入户门钥匙, 两把一串")
     return lg

@@ -53,7 +53,7 @@ def test_every_commit_verifies_against_the_allowed_signers_file(ledger: Ledger) 
     signers = lg.git("config", "gpg.ssh.allowedSignersFile").strip()
     assert ".git/keyledger/allowed_signers" in signers
     commits = lg.git("rev-list", "HEAD").split()
-    assert len(commits) == 8
+    assert len(commits) == 9
     for sha in commits:
         subprocess.run(["git", "-C", str(lg.root), "verify-commit", sha], check=True,
                        capture_output=True)
@@ -105,7 +105,7 @@ def test_history_of_a_key_and_of_a_household(ledger: Ledger) -> None:
     assert entries[0]["commit"] == lg.head()
     household = json.loads(lg.ok("history", "8-1-401", "--json").out)
     assert [e["trailers"]["Action"] for e in household] == \
-        ["return", "checkout", "key-add", "household-add"]
+        ["return", "checkout", "key-add", "authorize", "household-add"]
     table = lg.ok("history", "K-0012").out
     assert "verified" in table and lg.head()[:10] in table
 

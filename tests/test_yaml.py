@@ -28,7 +28,9 @@ def test_key_order_and_dates_stay_as_written() -> None:
     text = ("schema: 1\nid: K-0012\nhousehold: 8-1-401\nkind: physical\nlabel: 入户门钥匙, 两把一串\n"
             "slot: A-03\nstate: out\nholder: zhou-lx\nsince: 2026-11-25T14:02:00+08:00\n"
             "purpose: plants\nexpected_back: 2026-11-25T17:00:00+08:00\nwitness: wang-dh\n"
-            "note: 浇水\ncode: null\n")
+            "note: 浇水\nreservations:\n- from: 2026-11-27T09:00:00+08:00\n"
+            "  until: 2026-11-27T11:00:00+08:00\n  purpose: contractor\n  steward: zhou-lx\n"
+            "code: null\ncode_recipients: []\n")
     key = parse_key("keys/K-0012.yaml", text, "K-0012")
     assert yaml.dump(key.to_dict()) == text
 

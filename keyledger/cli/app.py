@@ -7,7 +7,7 @@ from typing import Optional
 import typer
 
 from keyledger.cli import custody, household, key, setup, steward
-from keyledger.cli.common import state
+from keyledger.cli.common import command, state
 from keyledger.i18n import _
 
 app = typer.Typer(
@@ -35,3 +35,5 @@ custody.register(app)
 app.add_typer(steward.app, name="steward", help=_("The roster of stewards and supervisors."))
 app.add_typer(household.app, name="household", help=_("Household files (one file a household)."))
 app.add_typer(key.app, name="key", help=_("Keys, door codes and access cards in the cabinet."))
+app.add_typer(key.code_app, name="code", help=_("Door codes: rotate."))
+command(app)(key.rekey)

@@ -8,7 +8,7 @@ import sys
 import traceback
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Callable, TypeVar
+from typing import IO, TYPE_CHECKING, Any, Callable, TypeVar
 
 from keyledger.errors import FatalError
 from keyledger.i18n import _, language
@@ -100,3 +100,39 @@ def command(app: "typer.Typer", name: str | None = None) -> Callable[[F], F]:
         app.command(name, help=_(inspect.cleandoc(function.__doc__ or "")))(function)
         return function
     return register
+
+
+def open_terminal() -> IO[str]:
+    """The steward's own terminal: the only place a door code may appear (never stdout or a log)."""
+    try:
+        return open("/dev/tty", "w", encoding="utf-8")
+    except OSError:
+        raise FatalError(_("A door code is shown only on a terminal; run this command in one."))
+
+
+def show_once(terminal: IO[str], key: str, code: str) -> None:
+    with terminal:
+        terminal.write(_("Door code of {key}: {code}   (shown once; not stored anywhere)")
+                       .format(key=key, code=code) + "\n")
+
+
+def ask_passphrase() -> str:
+    import getpass
+
+    try:
+        return getpass.getpass(_("Passphrase of your SSH key: "))
+    except (EOFError, OSError):
+        raise FatalError(_("Your SSH key is protected by a passphrase and there is no terminal to "
+                           "ask for it."))
+
+
+def read_code() -> str:
+    """A door code typed without echo on a terminal, twice; or one line of standard input."""
+    if not sys.stdin.isatty():
+        return sys.stdin.readline().rstrip("\n")
+    import getpass
+
+    first = getpass.getpass(_("Door code: "))
+    if getpass.getpass(_("Door code again: ")) != first:
+        raise FatalError(_("The two codes differ; nothing was stored."))
+    return first

@@ -6,7 +6,8 @@ from typing import Optional
 
 import typer
 
-from keyledger.cli.common import command, duration, open_ledger, print_json, say, stdout, when
+from keyledger.cli.common import (ask_passphrase, command, duration, open_ledger, open_terminal,
+                                  print_json, say, show_once, stdout, when)
 from keyledger.i18n import _
 from keyledger.vocab import PURPOSES
 
@@ -22,26 +23,133 @@ def checkout(
     note: Optional[str] = typer.Option(None, "--note", help=_("A note for the record.")),
     witness: Optional[str] = typer.Option(None, "--witness",
                                           help=_("A second steward present as witness.")),
+    override: Optional[str] = typer.Option(None, "--override", metavar="REASON",
+                                           help=_("Supervisor: set the A/B pair rule aside, "
+                                                  "saying why.")),
+    for_: Optional[str] = typer.Option(None, "--for", metavar="STEWARD",
+                                       help=_("Supervisor: check the key out for this steward.")),
+    consent: Optional[str] = typer.Option(None, "--consent",
+                                          help=_("Emergency: how the owner agreed, and when.")),
+    unreached: Optional[str] = typer.Option(None, "--unreached",
+                                            help=_("Emergency: who was called, when, with no "
+                                                   "answer.")),
 ) -> None:
-    """Take a key out of the cabinet (one signed commit)."""
-    from keyledger.custody import checkout as take
+    """Take a key out of the cabinet (one signed commit); a door code is shown once."""
+    from keyledger.custody import act
 
-    new, event, sha = take(open_ledger(), key, purpose, expect_back, note, witness)
+    ledger = open_ledger()
+    terminal = open_terminal() if ledger.key(key).kind == "code" else None
+    done = act(ledger, key, "checkout", purpose=purpose, expect_back=expect_back, note=note,
+               witness=witness, override=override, holder=for_, consent=consent,
+               unreached=unreached, passphrase=ask_passphrase)
+    new = done.outcome.key
     say(_("{key} is out with {steward} for {purpose}, expected back {back}. Commit {sha}.")
-        .format(key=new.id, steward=event.steward, purpose=_(event.purpose or ""),
-                back=when(new.expected_back), sha=sha[:10]))
+        .format(key=new.id, steward=(done.holder or done.actor).name, purpose=_(purpose),
+                back=when(new.expected_back), sha=done.sha[:10]))
+    auth = done.outcome.household.authorization
+    if auth and auth.conditions:
+        say(_("The owner's conditions: {conditions}").format(conditions="; ".join(auth.conditions)))
+    if terminal is not None and done.code is not None:
+        show_once(terminal, new.id, done.code)
 
 
 def return_(
     key: str = typer.Argument(..., metavar="KEY", help=_("The key's tag number.")),
     note: Optional[str] = typer.Option(None, "--note", help=_("A note for the record.")),
+    witness: Optional[str] = typer.Option(None, "--witness",
+                                          help=_("A second steward present as witness.")),
+    override: Optional[str] = typer.Option(None, "--override", metavar="REASON",
+                                           help=_("Supervisor: return a key someone else holds.")),
 ) -> None:
     """Put a key back in the cabinet (one signed commit)."""
-    from keyledger.custody import return_key
+    from keyledger.custody import act
 
-    new, event, sha = return_key(open_ledger(), key, note)
+    done = act(open_ledger(), key, "return", note=note, witness=witness, override=override)
     say(_("{key} is back in the cabinet (slot {slot}). Commit {sha}.").format(
-        key=new.id, slot=new.slot or "—", sha=sha[:10]))
+        key=done.outcome.key.id, slot=done.outcome.key.slot or "—", sha=done.sha[:10]))
+
+
+def handover(
+    key: str = typer.Argument(..., metavar="KEY"),
+    to: str = typer.Option(..., "--to", metavar="STEWARD", help=_("Who takes the key over.")),
+    note: Optional[str] = typer.Option(None, "--note", help=_("A note for the record.")),
+    override: Optional[str] = typer.Option(None, "--override", metavar="REASON",
+                                           help=_("Supervisor: set the pair rule aside.")),
+) -> None:
+    """Pass a key that is out to another steward, without the cabinet (one commit, both named)."""
+    from keyledger.custody import act
+
+    done = act(open_ledger(), key, "handover", holder=to, note=note, override=override)
+    say(_("{key} passed from {old} to {new}. Commit {sha}.").format(
+        key=key, old=done.actor.name, new=done.holder.name if done.holder else to,
+        sha=done.sha[:10]))
+
+
+def lost(
+    key: str = typer.Argument(..., metavar="KEY"),
+    note: str = typer.Option(..., "--note", help=_("What happened.")),
+    override: Optional[str] = typer.Option(None, "--override", metavar="REASON",
+                                           help=_("Supervisor: set the pair rule aside.")),
+) -> None:
+    """Mark a key lost; its household is flagged for a lock change."""
+    from keyledger.custody import act
+
+    done = act(open_ledger(), key, "lost", note=note, override=override)
+    say(_("{key} is marked lost; {household} is flagged for a lock change. Commit {sha}.").format(
+        key=key, household=done.outcome.household.id, sha=done.sha[:10]))
+
+
+def found(
+    key: str = typer.Argument(..., metavar="KEY"),
+    note: Optional[str] = typer.Option(None, "--note", help=_("Where it was found.")),
+) -> None:
+    """A lost key is found and back in the cabinet."""
+    from keyledger.custody import act
+
+    done = act(open_ledger(), key, "found", note=note)
+    say(_("{key} is found and back in the cabinet. Commit {sha}.").format(key=key,
+                                                                         sha=done.sha[:10]))
+
+
+def handback(
+    key: str = typer.Argument(..., metavar="KEY"),
+    to_owner: bool = typer.Option(True, "--to-owner", help=_("The owner takes the key back.")),
+    note: Optional[str] = typer.Option(None, "--note", help=_("A note for the record.")),
+) -> None:
+    """End custody: the owner took the key back (its file and history stay)."""
+    from keyledger.custody import act
+
+    done = act(open_ledger(), key, "handback", note=note)
+    say(_("{key} is handed back to its owner; custody has ended. Commit {sha}.").format(
+        key=key, sha=done.sha[:10]))
+
+
+def reserve(
+    key: str = typer.Argument(..., metavar="KEY"),
+    start: str = typer.Option(..., "--from", metavar="TIME", help=_("Start, e.g. 2026-11-27 09:00.")),
+    until: str = typer.Option(..., "--until", metavar="TIME", help=_("End, e.g. 2026-11-27 11:00.")),
+    purpose: str = typer.Option(..., "--purpose", "-p", help=_("Why: ") + ", ".join(PURPOSES) + "."),
+    for_: Optional[str] = typer.Option(None, "--for", metavar="STEWARD",
+                                       help=_("Reserve for another steward of the pair.")),
+    note: Optional[str] = typer.Option(None, "--note", help=_("A note for the record.")),
+) -> None:
+    """Book a key for an appointment; others cannot check it out in that window."""
+    from keyledger.custody import act
+
+    done = act(open_ledger(), key, "reserve", purpose=purpose, start=start, until=until,
+               holder=for_, note=note)
+    r = done.outcome.event.request
+    say(_("{key} is reserved for {purpose} from {start} to {until}. Commit {sha}.").format(
+        key=key, purpose=_(purpose), start=when(r.start), until=when(r.until), sha=done.sha[:10]))
+
+
+def confirm(commit: str = typer.Argument(..., metavar="COMMIT")) -> None:
+    """Confirm, as its witness, a checkout, return or handover (your own signed commit)."""
+    from keyledger.custody import confirm as witness
+
+    trailers, sha = witness(open_ledger(), commit)
+    say(_("You confirmed the {action} of {key}. Commit {sha}.").format(
+        action=_(trailers.get("Action", "")), key=trailers.get("Key", ""), sha=sha[:10]))
 
 
 def status(
@@ -53,19 +161,22 @@ def status(
     from keyledger.cli.key import key_json
     from keyledger.custody import status as out_keys
 
-    moment, out = out_keys(open_ledger())
+    moment, out, booked = out_keys(open_ledger())
     late = [o for o in out if o.overdue]
     if json:
         print_json({"now": moment.isoformat(), "out": [
             {**key_json(o.key), "holder_name": o.holder_name, "household_name": o.household_name,
-             "overdue": o.overdue} for o in out]})
+             "overdue": o.overdue, "witness_unconfirmed": o.unconfirmed_witness} for o in out],
+            "reservations_today": [
+                {"key": b.key.id, "household": b.key.household, **b.reservation.to_dict(),
+                 "key_state": b.key.state, "key_holder": b.key.holder} for b in booked]})
     elif not out:
         say(_("Every key is in the cabinet."))
-    else:
+    if not json and out:
         from rich.table import Table
 
         table = Table(_("key"), _("household"), _("holder"), _("purpose"), _("since"),
-                      _("out for"), _("expected back"), box=None)
+                      _("out for"), _("expected back"), _("witness"), box=None)
         for o in out:
             k = o.key
             table.add_row(
@@ -73,9 +184,22 @@ def status(
                 o.holder_name, _(k.purpose or ""), when(k.since),
                 duration((moment - k.since).total_seconds()) if k.since else "",
                 (_("OVERDUE ") if o.overdue else "") + when(k.expected_back),
+                _("{witness}, not confirmed").format(witness=k.witness)
+                if o.unconfirmed_witness else (k.witness or ""),
                 style="bold red" if o.overdue else None)
         stdout().print(table)
         say(_("{n} out, {late} overdue.").format(n=len(out), late=len(late)))
+    if not json and booked:
+        from rich.table import Table
+
+        table = Table(_("reserved"), _("key"), _("household"), _("for"), _("purpose"),
+                      _("key now"), box=None, title=_("Today's reservations"), title_justify="left")
+        for b in booked:
+            r, k = b.reservation, b.key
+            table.add_row(f"{when(r.start)}–{r.until:%H:%M}", k.id, k.household, r.steward,
+                          _(r.purpose), _("in the cabinet, slot {slot}").format(slot=k.slot or "—")
+                          if k.state == "in" else f"{_(k.state)} {k.holder or ''}".strip())
+        stdout().print(table)
     if overdue and late:
         raise typer.Exit(1)
 
@@ -112,5 +236,7 @@ def history(
 def register(app: typer.Typer) -> None:
     command(app)(checkout)
     command(app, "return")(return_)
+    for function in (handover, lost, found, handback, reserve, confirm):
+        command(app)(function)
     command(app)(status)
     command(app)(history)

@@ -68,6 +68,54 @@ def add(
         id=household.id, name=household.name, sha=sha[:10]))
 
 
+@command(app)
+def pair(ident: str = typer.Argument(..., metavar="ID"),
+         a: str = typer.Option(..., "--a", metavar="STEWARD", help=_("The A steward.")),
+         b: str = typer.Option(..., "--b", metavar="STEWARD", help=_("The B steward."))) -> None:
+    """Set a household's A/B pair (a supervisor's commit)."""
+    from keyledger.households import set_pair
+
+    household, sha = set_pair(open_ledger(), ident, a, b)
+    say(_("{id}: A {a}, B {b}. Commit {sha}. If the household has door codes, run `keyledger "
+          "rekey`.").format(id=household.id, a=a, b=b, sha=sha[:10]))
+
+
+@command(app)
+def authorize(
+    ident: str = typer.Argument(..., metavar="ID"),
+    start: str = typer.Option(..., "--from", metavar="DATE", help=_("First day it is valid.")),
+    until: str = typer.Option(..., "--until", metavar="DATE", help=_("Last day it is valid.")),
+    purpose: list[str] = typer.Option(..., "--purpose", metavar="P,P…",
+                                      help=_("The purposes the owner allows.")),
+    condition: list[str] = typer.Option([], "--condition",
+                                        help=_("A condition, e.g. \"video call with owner\" "
+                                               "(repeatable).")),
+    document: Optional[Path] = typer.Option(None, "--document",
+                                            help=_("The scanned letter (stored once, by hash).")),
+    signed_on: Optional[str] = typer.Option(None, "--signed-on", metavar="DATE",
+                                            help=_("When the owner signed; today otherwise.")),
+) -> None:
+    """Record or renew the owner's authorization (授权书)."""
+    from keyledger.households import authorize as record
+
+    household, sha = record(open_ledger(), ident, start, until, purpose, condition, document,
+                            signed_on)
+    auth = household.authorization
+    assert auth is not None
+    say(_("{id} is authorized from {start} to {until} for {purposes}. Commit {sha}.").format(
+        id=ident, start=auth.start, until=auth.until, purposes=", ".join(auth.purposes),
+        sha=sha[:10]))
+
+
+@command(app)
+def revoke(ident: str = typer.Argument(..., metavar="ID")) -> None:
+    """End the owner's authorization today."""
+    from keyledger.households import revoke as end
+
+    household, sha = end(open_ledger(), ident)
+    say(_("The authorization of {id} is revoked. Commit {sha}.").format(id=ident, sha=sha[:10]))
+
+
 @command(app, "list")
 def list_(json: bool = typer.Option(False, "--json", help=_("Print JSON."))) -> None:
     """All households."""

@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING, Any, Optional
 
 import typer
 
-from keyledger.cli.common import command, open_ledger, print_json, say, stdout, when
+from keyledger.cli.common import (ask_passphrase, command, open_ledger, print_json, read_code,
+                                  say, stdout, when)
 from keyledger.i18n import _
 
 if TYPE_CHECKING:
@@ -27,14 +28,17 @@ def add(
     from_file: Optional[Path] = typer.Option(None, "--from-file",
                                              help=_("Read the key from a YAML form.")),
 ) -> None:
-    """Register a key in the cabinet; prints the number to write on its tag."""
+    """Register a key in the cabinet; prints the number to write on its tag.
+
+    For a door code (--kind code) the code is read without echo, or from standard input.
+    """
     from keyledger.keys import add_key
 
     if household is None and from_file is None:
         raise typer.BadParameter(_("give --household (or --from-file)"), param_hint="--household")
     key, sha = add_key(open_ledger(), ident,
                        {"household": household, "kind": kind, "slot": slot, "label": label},
-                       from_file)
+                       from_file, read_code=read_code)
     say(_("Registered {id} for household {household} in commit {sha}.").format(
         id=key.id, household=key.household, sha=sha[:10]))
     say(_("Write this number on the key's tag:"))
@@ -85,3 +89,35 @@ def key_json(k: "Key") -> dict[str, Any]:
     data.pop("schema")
     data["code"] = "encrypted" if k.code else None  # the ciphertext is of no use to a reader
     return data
+
+
+code_app = typer.Typer(no_args_is_help=True)
+
+
+@command(code_app, "rotate")
+def rotate(ident: str = typer.Argument(..., metavar="KEY")) -> None:
+    """Record a new door code (read like `key add --kind code`)."""
+    from keyledger.keys import rotate_code
+
+    key, sha = rotate_code(open_ledger(), ident, read_code)
+    say(_("New code of {key} stored, encrypted to {readers}. Commit {sha}.").format(
+        key=key.id, readers=", ".join(key.code_recipients), sha=sha[:10]))
+
+
+def rekey() -> None:
+    """Re-encrypt door codes to each household's current pair and the supervisors."""
+    from keyledger.keys import rekey as reencrypt
+
+    report, sha = reencrypt(open_ledger(), ask_passphrase)
+    if sha is None:
+        say(_("Every door code is already encrypted to the right stewards."))
+        return
+    for r in report:
+        say(_("{key} ({household}): now also for {added}; no longer for {removed}.").format(
+            key=r.key, household=r.household, added=", ".join(r.added) or "—",
+            removed=", ".join(r.removed) or "—"))
+    rotate_now = [r for r in report if r.removed]
+    for r in rotate_now:
+        say(_("Rotate the code of {key}: {who} knew it and can no longer open it here.").format(
+            key=r.key, who=", ".join(r.removed)))
+    say(_("Re-encrypted {n} codes. Commit {sha}.").format(n=len(report), sha=sha[:10]))

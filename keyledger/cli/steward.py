@@ -31,6 +31,17 @@ def add(
         role=_(steward.role), name=steward.name, id=steward.id, sha=sha[:10]))
 
 
+@command(app)
+def deactivate(ident: str = typer.Argument(..., metavar="ID")) -> None:
+    """A steward leaves (a supervisor's commit); their file and signatures stay."""
+    from keyledger.roster import deactivate_steward
+
+    steward, sha = deactivate_steward(open_ledger(), ident)
+    say(_("{name} ({id}) is no longer active. Commit {sha}. Run `keyledger rekey` so that "
+          "they can no longer open door codes.").format(name=steward.name, id=steward.id,
+                                                         sha=sha[:10]))
+
+
 @command(app, "list")
 def list_(json: bool = typer.Option(False, "--json", help=_("Print JSON."))) -> None:
     """All stewards and supervisors."""
