@@ -34,7 +34,14 @@ def _represent_list(dumper: yaml.SafeDumper, data: list[Any]) -> yaml.Node:
     return dumper.represent_sequence("tag:yaml.org,2002:seq", data, flow_style=flat)
 
 
+def _represent_str(dumper: yaml.SafeDumper, data: str) -> yaml.Node:
+    # Several lines (an encrypted code, a long note) read best as a literal block.
+    style = "|" if "\n" in data else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", data, style=style)
+
+
 Dumper.add_representer(list, _represent_list)
+Dumper.add_representer(str, _represent_str)
 
 YAMLError = yaml.YAMLError
 
