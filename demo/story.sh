@@ -11,8 +11,9 @@ mkdir -p "$keys"
 export KEYLEDGER_DIR="$ledger"
 
 field() { sed -n "s/^$1: *//p" "$2" | head -n1; }
-show() { printf '\n\033[1m$ keyledger %s\033[0m\n' "$*"; keyledger "$@"; }
-as() { keyledger use-key "$keys/$1" 2>/dev/null; printf '\n\033[2m# %s\033[0m\n' "$2"; }
+if [ -t 1 ] && [ -z "${NO_COLOR:-}" ]; then bold=$'\033[1m' dim=$'\033[2m' off=$'\033[0m'; else bold= dim= off=; fi
+show() { printf '\n%s$ keyledger %s%s\n' "$bold" "$*" "$off"; keyledger "$@"; }
+as() { keyledger use-key "$keys/$1" 2>/dev/null; printf '\n%s# %s%s\n' "$dim" "$2" "$off"; }
 
 echo "Setting up a scratch ledger in $ledger from the sample ledger (fresh SSH keys for every steward)…"
 for file in "$sample"/stewards/*.yaml; do
@@ -21,7 +22,7 @@ for file in "$sample"/stewards/*.yaml; do
 done
 supervisor=liu-sj
 keyledger init "$ledger" --community "$(field community "$sample/keyledger.yaml")" \
-  --supervisor "$supervisor" --name "$(field name "$sample/stewards/$supervisor.yaml")" \
+  --settings "$sample/keyledger.yaml" --supervisor "$supervisor" --name "$(field name "$sample/stewards/$supervisor.yaml")" \
   --key "$keys/$supervisor" 2>/dev/null
 for file in "$sample"/stewards/*.yaml; do
   id=$(basename "$file" .yaml)
@@ -30,8 +31,10 @@ done
 for file in "$sample"/households/*.yaml; do
   keyledger household add "$(basename "$file" .yaml)" --from-file "$file" 2>/dev/null
 done
+code=1000
 for file in "$sample"/keys/*.yaml; do
-  keyledger key add --from-file "$file" 2>/dev/null >/dev/null
+  code=$((code + 1357))  # fictional door codes, given on standard input as a script would
+  echo "$code" | keyledger key add --from-file "$file" 2>/dev/null >/dev/null
 done
 echo "$(ls "$ledger"/stewards | wc -l) stewards, $(ls "$ledger"/households | wc -l) households, $(ls "$ledger"/keys | wc -l) keys, $(git -C "$ledger" rev-list --count HEAD) signed commits."
 

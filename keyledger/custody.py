@@ -11,8 +11,8 @@ from keyledger import codes, gitops, rules, yaml
 from keyledger.errors import FatalError
 from keyledger.i18n import _
 from keyledger.identity import acting_steward, private_key_path, refresh_allowed_signers
-from keyledger.ids import check_id, nearest
-from keyledger.ledger import Ledger
+from keyledger.ids import check_id
+from keyledger.ledger import Ledger, locked, unknown
 from keyledger.model import Key, Reservation, Steward
 from keyledger.rules import Actor, Outcome, Request
 from keyledger.timeutil import now, parse_datetime, parse_when, zone
@@ -49,6 +49,7 @@ def _subject(o: Outcome, actor: Steward, holder: Steward | None, household_name:
             return f"{r.action} {o.key.id} by {actor.name} {where}"
 
 
+@locked
 def act(ledger: Ledger, key_id: str, action: str, *, purpose: str | None = None,
         expect_back: str | None = None, holder: str | None = None, witness: str | None = None,
         note: str | None = None, override: str | None = None, consent: str | None = None,
@@ -94,6 +95,7 @@ def _no_passphrase() -> str:
                        "to be asked for it."))
 
 
+@locked
 def confirm(ledger: Ledger, commit: str) -> tuple[dict[str, str], str]:
     """The witness's own signed commit confirming a checkout, return or handover they saw."""
     actor = acting_steward(ledger)
@@ -161,14 +163,11 @@ def _witness_confirmed(ledger: Ledger, key: Key) -> bool:
 def history(ledger: Ledger, target: str) -> tuple[str, list[gitops.LogEntry]]:
     """The commits that changed a key's file, or a household's file and all its keys' files."""
     check_id(target, _("key or household"))
-    refresh_allowed_signers(ledger)
+    signers = refresh_allowed_signers(ledger)
     if ledger.exists("key", target):
-        return "key", gitops.log(ledger.root, [ledger.relpath("key", target)])
+        return "key", gitops.log(ledger.root, [ledger.relpath("key", target)], signers=signers)
     if not ledger.exists("household", target):
-        close = nearest(target, ledger.ids("key") + ledger.ids("household"))
-        hint = _(" Did you mean: {ids}?").format(ids=", ".join(close)) if close else ""
-        raise FatalError(_("There is no key or household {id!r} in this ledger.").format(id=target)
-                         + hint)
+        raise unknown(_("key or household"), target, ledger.ids("key") + ledger.ids("household"))
     paths = [ledger.relpath("household", target)]
     paths += [ledger.relpath("key", k.id) for k in ledger.keys_of(target)]
-    return "household", gitops.log(ledger.root, paths)
+    return "household", gitops.log(ledger.root, paths, signers=signers)

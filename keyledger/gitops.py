@@ -16,15 +16,31 @@ from keyledger.i18n import _
 
 ZERO = "0" * 40
 TRAILER_PREFIX = "Keyledger-"
+# Whatever the user's git config says, keyledger reads UTF-8 and plain commit ids.
+_FIXED_CONFIG = ("-c", "i18n.logOutputEncoding=UTF-8", "-c", "log.showSignature=false",
+                 "-c", "core.quotePath=false")
+
+
+def run(root: Path, *args: str, input: str | None = None) -> subprocess.CompletedProcess[str]:
+    env = dict(os.environ, GIT_TERMINAL_PROMPT="0", LC_ALL="C")
+    try:
+        return subprocess.run(["git", "-C", str(root), *_FIXED_CONFIG, *args], input=input,
+                              capture_output=True, text=True, encoding="utf-8", env=env)
+    except FileNotFoundError:
+        raise FatalError(_("git is not installed, or not on the PATH."))
+
+
+def _last_line(stderr: str) -> str:
+    lines = [line for line in stderr.strip().splitlines() if line.strip()]
+    return lines[-1] if lines else "?"
 
 
 def git(root: Path, *args: str, input: str | None = None, check: bool = True) -> str:
-    env = dict(os.environ, GIT_TERMINAL_PROMPT="0", LC_ALL="C")
-    result = subprocess.run(["git", "-C", str(root), *args], input=input, capture_output=True,
-                            text=True, env=env)
+    result = run(root, *args, input=input)
     if check and result.returncode != 0:
+        command = next(a for a in args if not a.startswith("-") and "=" not in a)
         raise FatalError(_("git {command} failed: {error}").format(
-            command=args[0], error=result.stderr.strip().splitlines()[-1:] or ["?"]))
+            command=command, error=_last_line(result.stderr)))
     return result.stdout
 
 
@@ -46,37 +62,47 @@ def dirty_paths(root: Path, paths: list[str]) -> list[str]:
 
 def format_message(subject: str, trailers: list[tuple[str, str]]) -> str:
     # A trailer is one line: typed text is folded so it cannot forge another trailer.
-    lines = [f"{TRAILER_PREFIX}{name}: {' '.join(str(value).split())}" for name, value in trailers
-             if value not in (None, "")]
+    folded = [(name, " ".join(str(value).split())) for name, value in trailers]
+    lines = [f"{TRAILER_PREFIX}{name}: {value}" for name, value in folded if value]
     return " ".join(subject.split()) + "\n\n" + "\n".join(lines) + "\n"
 
 
 def commit(root: Path, paths: list[str], message: str) -> str:
-    """Stage exactly `paths` (written or deleted in the work tree), sign and commit them."""
+    """Stage exactly `paths` (written or deleted in the work tree), sign and commit them.
+
+    On any failure the index entries of `paths` are put back as they were at HEAD; the caller
+    puts the work-tree files back, so a refused or failed commit leaves no trace.
+    """
     parent = head(root)
-    if paths:
-        git(root, "update-index", "--add", "--remove", "--", *paths)
-    tree = git(root, "write-tree").strip()
-    if parent:
-        changed = set(git(root, "diff-tree", "-r", "--name-only", "-z", parent, tree).split("\0"))
-        changed.discard("")
-        extra = sorted(changed - set(paths))
-        if extra:
-            git(root, "reset", "-q", parent, "--", *paths)
-            raise FatalError(_("Staged changes not made by keyledger are in the index ({paths}); "
-                               "commit or unstage them first.").format(paths=", ".join(extra[:3])))
-    args = ["commit-tree", "-S", tree, "-F", "-"] + (["-p", parent] if parent else [])
-    result = subprocess.run(["git", "-C", str(root), *args], input=message, capture_output=True,
-                            text=True)
-    if result.returncode != 0:
-        git(root, "reset", "-q", *( [parent] if parent else []), "--", *paths, check=False)
-        raise FatalError(_("git could not sign the commit ({error}); check `keyledger whoami` and "
-                           "that the signing key is readable or in ssh-agent.").format(
-                               error=(result.stderr.strip().splitlines() or ["?"])[-1]))
-    sha = result.stdout.strip()
-    git(root, "update-ref", "-m", "keyledger: " + message.splitlines()[0], "HEAD", sha,
-        parent or ZERO)
-    return sha
+    try:
+        if paths:
+            git(root, "update-index", "--add", "--remove", "--", *paths)
+        tree = git(root, "write-tree").strip()
+        if parent:
+            changed = set(git(root, "diff-tree", "-r", "--name-only", "-z", parent, tree)
+                          .split("\0")) - {""}
+            extra = sorted(changed - set(paths))
+            if extra:
+                raise FatalError(_("Staged changes not made by keyledger are in the index "
+                                   "({paths}); commit or unstage them first.").format(
+                                       paths=", ".join(extra[:3])))
+        signed = run(root, "commit-tree", "-S", tree, "-F", "-",
+                     *(["-p", parent] if parent else []), input=message)
+        if signed.returncode != 0:
+            raise FatalError(_("git could not sign the commit ({error}); check `keyledger whoami` "
+                               "and that the signing key is readable or in ssh-agent.").format(
+                                   error=_last_line(signed.stderr)))
+        sha = signed.stdout.strip()
+        git(root, "update-ref", "-m", "keyledger: " + message.splitlines()[0], "HEAD", sha,
+            parent or ZERO)
+        return sha
+    except BaseException:
+        if paths:
+            if parent:
+                run(root, "reset", "-q", parent, "--", *paths)
+            else:
+                run(root, "rm", "-q", "--cached", "--ignore-unmatch", "--", *paths)
+        raise
 
 
 @dataclass(frozen=True)
@@ -96,18 +122,27 @@ class LogEntry:
 _FIELDS = "%H%x1f%G?%x1f%GS%x1f%cI%x1f%s%x1f%(trailers:only,unfold)%x1e"
 
 
-def log(root: Path, paths: list[str], limit: int | None = None, rev: str = "HEAD") -> list[LogEntry]:
-    args = ["log", f"--format={_FIELDS}"] + ([f"-n{limit}"] if limit else []) + [rev, "--", *paths]
+def parse_trailers(text: str) -> dict[str, str]:
+    trailers = {}
+    for line in text.splitlines():
+        name, _sep, value = line.partition(": ")
+        if name.startswith(TRAILER_PREFIX):
+            trailers[name[len(TRAILER_PREFIX):]] = value.strip()
+    return trailers
+
+
+def log(root: Path, paths: list[str], limit: int | None = None, rev: str = "HEAD",
+        signers: Path | None = None) -> list[LogEntry]:
+    """Commits touching `paths`, newest first; signatures checked against `signers` if given."""
+    config = ["-c", f"gpg.ssh.allowedSignersFile={signers}"] if signers else []
+    fields = _FIELDS if signers else _FIELDS.replace("%G?", "N").replace("%GS", "")
+    args = [*config, "log", f"--format={fields}", *([f"-n{limit}"] if limit else []), rev,
+            "--", *paths]
     entries = []
     for record in git(root, *args).split("\x1e"):
         record = record.strip("\n")
-        if not record:
-            continue
-        sha, sig, signer, committed, subject, trailer_text = record.split("\x1f")
-        trailers = {}
-        for line in trailer_text.splitlines():
-            name, _sep, value = line.partition(": ")
-            if name.startswith(TRAILER_PREFIX):
-                trailers[name[len(TRAILER_PREFIX):]] = value.strip()
-        entries.append(LogEntry(sha, sig, signer, committed, subject, trailers))
+        if record:
+            sha, sig, signer, committed, subject, trailer_text = record.split("\x1f")
+            entries.append(LogEntry(sha, sig, signer, committed, subject,
+                                    parse_trailers(trailer_text)))
     return entries

@@ -12,7 +12,7 @@ from keyledger.errors import FatalError
 from keyledger.i18n import _
 from keyledger.identity import acting_steward
 from keyledger.ids import check_id
-from keyledger.ledger import Ledger, record_from
+from keyledger.ledger import Ledger, locked, record_from
 from keyledger.model import Authorization, Household, parse_household
 from keyledger.timeutil import now, parse_date, zone
 from keyledger.vocab import PURPOSES
@@ -28,6 +28,7 @@ def check_pair(ledger: Ledger, household: Household) -> None:
         raise FatalError(_("The A and B stewards of a household must be two different people."))
 
 
+@locked
 def add_household(ledger: Ledger, ident: str, given: dict[str, Any],
                   form: Path | None = None) -> tuple[Household, str]:
     check_id(ident, _("household"))
@@ -35,6 +36,8 @@ def add_household(ledger: Ledger, ident: str, given: dict[str, Any],
     if ledger.exists("household", ident):
         raise FatalError(_("There is already a household {id!r}; use `keyledger household show "
                            "{id}`.").format(id=ident))
+    if ledger.exists("key", ident):
+        raise FatalError(_("{id} is a key's id; a household needs an id of its own.").format(id=ident))
     defaults = {"schema": 1, "id": ident, "kind": "resident", "people": [], "contacts": [],
                 "flags": [], "away": [], "care": [], "pair": {"a": None, "b": None}, "notes": ""}
     household = record_from(parse_household, ident, defaults, given, form)
@@ -65,6 +68,7 @@ def _save(ledger: Ledger, household: Household, action: str, subject: str,
         [("Action", action), ("Household", household.id), ("Steward", actor.id), *trailers]))
 
 
+@locked
 def set_pair(ledger: Ledger, ident: str, a: str, b: str) -> tuple[Household, str]:
     """A supervisor's commit: who the household's A and B stewards are."""
     old = ledger.household(ident)
@@ -77,6 +81,7 @@ def set_pair(ledger: Ledger, ident: str, a: str, b: str) -> tuple[Household, str
     return household, sha
 
 
+@locked
 def authorize(ledger: Ledger, ident: str, start: str, until: str, purposes: list[str],
               conditions: list[str], document: Path | None,
               signed_on: str | None = None) -> tuple[Household, str]:
@@ -106,6 +111,7 @@ def authorize(ledger: Ledger, ident: str, start: str, until: str, purposes: list
     return household, sha
 
 
+@locked
 def revoke(ledger: Ledger, ident: str, on: date | None = None) -> tuple[Household, str]:
     household = ledger.household(ident)
     auth = household.authorization

@@ -12,7 +12,7 @@ from keyledger.errors import FatalError
 from keyledger.i18n import _
 from keyledger.identity import acting_steward, private_key_path, supervisors
 from keyledger.ids import check_id
-from keyledger.ledger import Ledger, load_form, record_from
+from keyledger.ledger import Ledger, load_form, locked, record_from
 from keyledger.model import Household, Key, Steward, parse_key
 
 
@@ -43,13 +43,19 @@ def _sealed(ledger: Ledger, key: Key, household: Household, code: str) -> Key:
     return replace(key, code=armored, code_recipients=tuple(s.id for s in readers))
 
 
+@locked
 def add_key(ledger: Ledger, ident: str | None, given: dict[str, Any], form: Path | None = None,
             read_code: Callable[[], str] | None = None) -> tuple[Key, str]:
     if ident is None and form is not None:
         form_id = load_form(form).get("id")
-        ident = None if form_id is None else str(form_id)
+        if form_id is not None and not isinstance(form_id, str):
+            raise FatalError(_("The id in {path} must be text; put it in quotes, like '0012'.")
+                             .format(path=form))
+        ident = form_id
     ident = check_id(next_key_id(ledger) if ident is None else ident, _("key"))
     actor = acting_steward(ledger)
+    if ledger.exists("household", ident):
+        raise FatalError(_("{id} is a household's id; a key needs an id of its own.").format(id=ident))
     again = ledger.exists("key", ident)
     if again and ledger.key(ident).state != "handed-back":
         raise FatalError(_("There is already a key {id!r}; choose another tag number.")
@@ -76,6 +82,7 @@ def add_key(ledger: Ledger, ident: str | None, given: dict[str, Any], form: Path
     return key, sha
 
 
+@locked
 def rotate_code(ledger: Ledger, key_id: str, read_code: Callable[[], str]) -> tuple[Key, str]:
     """A new door code (the owner changed it, or a steward who knew it left)."""
     key = ledger.key(key_id)
@@ -103,6 +110,7 @@ class Rekeyed:
     removed: tuple[str, ...]  # they could open the old code: it should be rotated
 
 
+@locked
 def rekey(ledger: Ledger, passphrase: Callable[[], str]) -> tuple[list[Rekeyed], str | None]:
     """Re-encrypt every door code to its household's current pair and the supervisors."""
     actor = acting_steward(ledger, supervisor=True)

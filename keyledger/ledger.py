@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import fcntl
+import functools
 import os
 import re
 import time
 from contextlib import contextmanager
+from dataclasses import replace
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Callable, Iterator, TypeVar
+from typing import Any, Callable, Concatenate, Iterator, ParamSpec, TypeVar
 
 from keyledger import gitops, yaml
 from keyledger.errors import FatalError, Problem
@@ -40,13 +42,51 @@ def find(explicit: str | None) -> "Ledger":
                        "or create one with `keyledger init`."))
 
 
-class Ledger:
-    def __init__(self, root: Path):
-        self.root = root
+P = ParamSpec("P")
+R = TypeVar("R")
 
-    @property
+
+def locked(function: Callable[Concatenate["Ledger", P], R]) -> Callable[Concatenate["Ledger", P], R]:
+    """A changing command holds the ledger's lock from its first read to its commit."""
+    @functools.wraps(function)
+    def wrapper(ledger: "Ledger", *args: P.args, **kwargs: P.kwargs) -> R:
+        with ledger.lock():
+            return function(ledger, *args, **kwargs)
+    return wrapper
+
+
+def kind_label(kind: str) -> str:
+    labels = {"steward": _("steward"), "household": _("household"), "key": _("key")}
+    return labels.get(kind, kind)
+
+
+def unknown(what: str, ident: str, candidates: list[str]) -> FatalError:
+    """The refusal for an id that is not in the ledger, with the ids a person probably meant."""
+    close = nearest(ident, candidates)
+    hint = _(" Did you mean: {ids}?").format(ids=", ".join(close)) if close else ""
+    return FatalError(_("There is no {what} {ident!r} in this ledger.").format(
+        what=what, ident=ident) + hint)
+
+
+class Ledger:
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        # Every file a command's decision rests on; it must match HEAD when the command commits,
+        # so an uncommitted edit (to the roster, a pair, a policy) cannot lend it authority.
+        self.read_paths: set[str] = set()
+        self._lock_depth = 0
+
+    @cached_property
     def git_dir(self) -> Path:
-        return self.root / ".git"
+        dot_git = self.root / ".git"
+        if dot_git.is_dir():
+            return dot_git
+        if dot_git.is_file():  # a worktree or submodule: .git names the real folder
+            target = dot_git.read_text(encoding="utf-8").partition("gitdir:")[2].strip()
+            return (self.root / target).resolve()
+        raise FatalError(_("{path} has a keyledger.yaml but is not a git repository of its own; "
+                           "ledgers are made with `keyledger init` or `git clone`.")
+                         .format(path=self.root))
 
     @property
     def state_dir(self) -> Path:
@@ -59,6 +99,7 @@ class Ledger:
 
     def read_text(self, relpath: str) -> str:
         path = self.root / relpath
+        self.read_paths.add(relpath)
         if path.is_symlink():
             raise FatalError(_("{path} is a symbolic link; ledger files must be plain files.")
                              .format(path=relpath))
@@ -66,6 +107,9 @@ class Ledger:
             data = path.read_bytes()
         except FileNotFoundError:
             raise FatalError(_("{path} does not exist.").format(path=relpath))
+        except OSError as exc:
+            raise FatalError(_("{path} cannot be read: {error}.").format(path=relpath,
+                                                                        error=exc.strerror))
         try:
             return data.decode("utf-8")
         except UnicodeDecodeError as exc:
@@ -83,7 +127,8 @@ class Ledger:
         folder = self.root / FOLDERS[kind]
         if not folder.is_dir():
             return []
-        return sorted(e.name[:-5] for e in os.scandir(folder) if e.name.endswith(".yaml"))
+        return sorted(e.name[:-5] for e in os.scandir(folder)
+                      if e.name.endswith(".yaml") and not e.name.startswith("."))
 
     def relpath(self, kind: str, ident: str) -> str:
         return f"{FOLDERS[kind]}/{ident}.yaml"
@@ -92,13 +137,10 @@ class Ledger:
         return (self.root / self.relpath(kind, ident)).is_file()
 
     def _read(self, kind: str, ident: str, parse: Callable[[str, str, str], T]) -> T:
-        check_id(ident, _(kind))
+        check_id(ident, kind_label(kind))
         relpath = self.relpath(kind, ident)
         if not (self.root / relpath).exists() and not (self.root / relpath).is_symlink():
-            close = nearest(ident, self.ids(kind))
-            hint = _(" Did you mean: {ids}?").format(ids=", ".join(close)) if close else ""
-            raise FatalError(_("There is no {kind} {ident!r} in this ledger.").format(
-                kind=_(kind), ident=ident) + hint)
+            raise unknown(kind_label(kind), ident, self.ids(kind))
         return parse(relpath, self.read_text(relpath), ident)
 
     def steward(self, ident: str) -> Steward:
@@ -135,7 +177,15 @@ class Ledger:
 
     @contextmanager
     def lock(self, wait: float = 10.0) -> Iterator[None]:
-        """One changing command at a time on a clone; a second one waits, then says it is busy."""
+        """One changing command at a time on a clone, held from its first read to its commit;
+        a second one waits, then says the ledger is busy. Re-entrant within one command."""
+        if self._lock_depth:
+            self._lock_depth += 1
+            try:
+                yield
+            finally:
+                self._lock_depth -= 1
+            return
         with open(self.state_dir / "lock", "w") as handle:
             deadline = time.monotonic() + wait
             while True:
@@ -147,9 +197,11 @@ class Ledger:
                         raise FatalError(_("The ledger is busy with another keyledger command; "
                                            "try again in a moment."))
                     time.sleep(0.05)
+            self._lock_depth = 1
             try:
                 yield
             finally:
+                self._lock_depth = 0
                 fcntl.flock(handle, fcntl.LOCK_UN)
 
     def write_atomic(self, relpath: str, content: str | bytes | None) -> None:
@@ -160,13 +212,20 @@ class Ledger:
             return
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
-        with open(tmp, "wb") as handle:
-            handle.write(content.encode("utf-8") if isinstance(content, str) else content)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
+        try:
+            with open(tmp, "wb") as handle:
+                handle.write(content.encode("utf-8") if isinstance(content, str) else content)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(tmp, path)
+        except OSError as exc:
+            tmp.unlink(missing_ok=True)
+            raise FatalError(_("Cannot write {path}: {error}.").format(path=relpath,
+                                                                      error=exc.strerror))
 
     def check_clean(self, paths: list[str]) -> None:
+        if not paths:
+            return
         dirty = gitops.dirty_paths(self.root, paths)
         if dirty:
             raise FatalError(_("{path} has changes that were never committed (a hand edit, or a "
@@ -177,8 +236,7 @@ class Ledger:
         """Write `files` (None deletes) and record them in one signed commit, or change nothing."""
         paths = sorted(files)
         with self.lock():
-            if paths:
-                self.check_clean(paths)
+            self.check_clean(sorted(set(paths) | self.read_paths))
             before = {p: (self.root / p).read_bytes() if (self.root / p).is_file() else None
                       for p in paths}
             try:
@@ -205,32 +263,39 @@ def load_form(path: Path) -> dict[str, Any]:
     return data
 
 
-def read_form(path: Path, ident: str, defaults: dict[str, Any],
-              overrides: dict[str, Any]) -> tuple[str, str]:
-    """A record from a YAML form a person filled in; options given on the command line win.
+# Fields whose command-line option has another name.
+_OPTIONS = {"flags": "flag", "contacts": "contact", "people": "name", "away": "away",
+            "care": "care", "pair": "pair", "household": "household"}
 
-    Returns the form's name and the merged text, which the model then validates, so a mistake in
-    the form is reported against the form's own path and field.
-    """
-    data = load_form(path)
-    if data.get("id", ident) != ident:
-        raise FatalError(_("{path} describes {other!r}, not {id!r}.").format(
-            path=path, other=data.get("id"), id=ident))
-    merged = {**defaults, **data, **{k: v for k, v in overrides.items() if v is not None}}
-    return str(path), yaml.dump(merged)
+
+def _field_path(field: str) -> tuple[str | int, ...]:
+    return tuple(int(t[1:-1]) if t.startswith("[") else t
+                 for t in re.findall(r"\[\d+\]|[^.\[\]]+", field))
 
 
 def record_from(parse: Callable[[str, str, str], T], ident: str, defaults: dict[str, Any],
                 given: dict[str, Any], form: Path | None) -> T:
-    """A new record from command-line options, over a YAML form when one is given."""
-    if form is not None:
-        return parse(*read_form(form, ident, defaults, given), ident)
-    text = yaml.dump({**defaults, **{k: v for k, v in given.items() if v is not None}})
+    """A new record from command-line options, over a YAML form when one is given; options
+    win over the form. Problems are reported against the form's own lines, or the options."""
+    overrides = {k: v for k, v in given.items() if v is not None}
+    if form is None:
+        try:
+            return parse("--", yaml.dump({**defaults, **overrides}), ident)
+        except FatalError as exc:
+            first = exc.problems[0] if exc.problems else None
+            if first is None or first.field is None:
+                raise
+            name = first.field.split(".")[0].split("[")[0]
+            raise FatalError(_("--{option}: {message}.").format(
+                option=_OPTIONS.get(name, name), message=first.message))
+    data = load_form(form)
+    if "id" in data and data["id"] != ident:
+        raise FatalError(_("{path} describes {other!r}, not {id!r}.").format(
+            path=form, other=data["id"], id=ident))
     try:
-        return parse("--", text, ident)
+        return parse(str(form), yaml.dump({**defaults, **data, **overrides}), ident)
     except FatalError as exc:
-        first = exc.problems[0] if exc.problems else None
-        if first is None or first.field is None:
-            raise
-        raise FatalError(_("--{option}: {message}.").format(
-            option=first.field.split(".")[0].split("[")[0], message=first.message))
+        original = form.read_text(encoding="utf-8")
+        exc.problems = [replace(p, line=yaml.locate(original, _field_path(p.field)) if p.field
+                                else p.line) for p in exc.problems]
+        raise

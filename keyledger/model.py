@@ -14,7 +14,7 @@ from keyledger import yaml
 from keyledger.errors import FatalError, Problem
 from keyledger.i18n import _
 from keyledger.ids import is_valid_id
-from keyledger.timeutil import parse_duration
+from keyledger.timeutil import iso, parse_duration
 from keyledger.vocab import (CARE, FLAGS, HOUSEHOLD_KINDS, KEY_KINDS, KEY_STATES, PURPOSES,
                              ROLES)
 
@@ -43,9 +43,16 @@ def _id(value: Any) -> tuple[bool, Any]:
     return (True, value) if ok else (False, _("an id (letters, digits, '.', '_', '-')"))
 
 
+def _words(value: Any) -> tuple[bool, Any]:
+    ok = isinstance(value, str) and bool(value.strip())
+    return (True, value.strip()) if ok else (False, _("text that is not empty"))
+
+
 def _one_of(choices: tuple[str, ...]) -> Check:
     def check(value: Any) -> tuple[bool, Any]:
-        return (True, value) if value in choices else (False, _("one of: ") + ", ".join(choices))
+        if value in choices:
+            return True, value
+        return False, _("one of: {choices}").format(choices=", ".join(choices))
     return check
 
 
@@ -57,7 +64,7 @@ def _list_of(item: Check) -> Check:
         for element in value:
             ok, converted = item(element)
             if not ok:
-                return False, _("a list of ") + converted
+                return False, _("a list, each item {expected}").format(expected=converted)
             out.append(converted)
         return True, out
     return check
@@ -88,7 +95,7 @@ def _duration(value: Any) -> tuple[bool, Any]:
 class _Reader:
     """Collects the problems of one file while its fields are read."""
 
-    def __init__(self, path: str, text: str):
+    def __init__(self, path: str, text: str) -> None:
         self.path = path
         self.text = text
         self.errors: list[tuple[tuple[str | int, ...], str]] = []
@@ -101,12 +108,15 @@ class _Reader:
         value = data.get(name, _MISSING)
         if value is _MISSING or value is None:
             if required:
-                self.fail(at + (name,), _("missing: expected ") + check(object())[1]
-                          if value is _MISSING else _("empty: expected ") + check(object())[1])
+                expected = check(object())[1]  # every check refuses a bare object: its wording
+                self.fail(at + (name,), (_("missing: expected {expected}") if value is _MISSING
+                                         else _("empty: expected {expected}"))
+                          .format(expected=expected))
             return default
         ok, converted = check(value)
         if not ok:
-            self.fail(at + (name,), _("expected ") + converted + _(", found {value!r}").format(value=value))
+            self.fail(at + (name,), _("expected {expected}, found {value!r}").format(
+                expected=converted, value=value))
             return default
         return converted
 
@@ -116,7 +126,8 @@ class _Reader:
             return {}
         for name in value:
             if name not in known:
-                self.fail(at + (str(name),), _("unknown field; expected one of: ") + ", ".join(known))
+                self.fail(at + (str(name),), _("unknown field; expected one of: {fields}")
+                          .format(fields=", ".join(known)))
         return value
 
     def raise_if_failed(self) -> None:
@@ -127,9 +138,8 @@ class _Reader:
             line = yaml.locate(self.text, at) if at else 1
             where = ".".join(str(step) if isinstance(step, str) else f"[{step}]" for step in at)
             problems.append(Problem(self.path, line, where.replace(".[", "[") or None, message))
-        raise FatalError(
-            _("{path} is not a valid ledger file; fix it (or `git checkout -- {path}`) and try again.")
-            .format(path=self.path), problems)
+        raise FatalError(_("{path} is not valid; fix it and try again.").format(path=self.path),
+                         problems)
 
 
 def _document(path: str, text: str, known: tuple[str, ...]) -> tuple[_Reader, dict[str, Any]]:
@@ -142,7 +152,9 @@ def _document(path: str, text: str, known: tuple[str, ...]) -> tuple[_Reader, di
         raise FatalError(_("{path} is not valid YAML; fix it and try again.").format(path=path),
                          [problem])
     data = reader.mapping(data, (), known)
-    if data and data.get("schema") != SCHEMA:
+    if not data:
+        reader.raise_if_failed()  # an empty file is one problem, not one per missing field
+    if data.get("schema") != SCHEMA:
         reader.fail(("schema",), _("expected schema: 1"))
     return reader, data
 
@@ -223,7 +235,7 @@ def parse_steward(path: str, text: str, expected_id: str | None = None) -> Stewa
     reader, data = _document(path, text, ("schema", "id", "name", "phone", "role", "key", "active"))
     steward = Steward(
         id=_check_file_id(reader, data, expected_id),
-        name=reader.get(data, "name", _text, default=""),
+        name=reader.get(data, "name", _words, default=""),
         phone=reader.get(data, "phone", _text, required=False),
         role=reader.get(data, "role", _one_of(ROLES), default="steward"),
         key=reader.get(data, "key", _text, default=""),
@@ -356,8 +368,8 @@ def parse_household(path: str, text: str, expected_id: str | None = None) -> Hou
     pair = reader.mapping(data.get("pair") or {}, ("pair",), ("a", "b"))
     household = Household(
         id=_check_file_id(reader, data, expected_id),
-        name=reader.get(data, "name", _text, default=""),
-        address=reader.get(data, "address", _text, default=""),
+        name=reader.get(data, "name", _words, default=""),
+        address=reader.get(data, "address", _words, default=""),
         kind=reader.get(data, "kind", _one_of(HOUSEHOLD_KINDS), default="resident"),
         people=tuple(people), contacts=tuple(contacts),
         flags=tuple(reader.get(data, "flags", _list_of(_one_of(FLAGS)), required=False, default=[])),
@@ -401,8 +413,7 @@ class Reservation:
     steward: str
 
     def to_dict(self) -> dict[str, Any]:
-        return {"from": self.start.isoformat(timespec="seconds"),
-                "until": self.until.isoformat(timespec="seconds"), "purpose": self.purpose,
+        return {"from": iso(self.start), "until": iso(self.until), "purpose": self.purpose,
                 "steward": self.steward}
 
 
@@ -426,7 +437,7 @@ class Key:
 
     def to_dict(self) -> dict[str, Any]:
         def when(moment: datetime | None) -> str | None:
-            return moment.isoformat(timespec="seconds") if moment else None
+            return iso(moment) if moment else None
         return {"schema": SCHEMA, "id": self.id, "household": self.household, "kind": self.kind,
                 "label": self.label, "slot": self.slot, "state": self.state,
                 "holder": self.holder, "since": when(self.since), "purpose": self.purpose,
@@ -449,7 +460,7 @@ def parse_key(path: str, text: str, expected_id: str | None = None) -> Key:
         household=reader.get(data, "household", _id, default=""),
         kind=reader.get(data, "kind", _one_of(KEY_KINDS), default="physical"),
         label=reader.get(data, "label", _text, required=False),
-        slot=reader.get(data, "slot", _text, required=False),
+        slot=reader.get(data, "slot", _words, required=False),
         state=state,
         holder=reader.get(data, "holder", _id, required=out),
         since=reader.get(data, "since", _datetime, required=out),

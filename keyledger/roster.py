@@ -12,30 +12,39 @@ from keyledger.i18n import _
 from keyledger.identity import (acting_steward, configure_clone, refresh_allowed_signers,
                                 steward_of_key)
 from keyledger.ids import check_id
-from keyledger.ledger import SETTINGS, Ledger, record_from
-from keyledger.model import DEFAULT_EXPECTED_BACK, Settings, Steward, parse_settings, parse_steward
+from keyledger.ledger import Ledger, SETTINGS, load_form, locked, record_from
+from keyledger.model import DEFAULT_EXPECTED_BACK, Steward, parse_settings, parse_steward
 from keyledger.timeutil import zone
 
 
 def init_ledger(path: Path, community: str, supervisor: str, name: str, key: str,
-                phone: str | None = None, timezone: str = "Asia/Shanghai",
-                locale: str = "zh_CN") -> tuple[Ledger, str]:
+                phone: str | None = None, timezone: str | None = None,
+                locale: str | None = None, settings_form: Path | None = None) -> tuple[Ledger, str]:
     check_id(supervisor, _("steward"))
-    zone(timezone)
     if not community.strip() or not name.strip():
         raise FatalError(_("A community name and the supervisor's name are both needed."))
+    base = load_form(settings_form) if settings_form else {
+        "schema": 1, "timezone": "Asia/Shanghai", "locale": "zh_CN",
+        "policies": {"expected_back": dict(DEFAULT_EXPECTED_BACK)}}
+    given = {"community": community.strip(), "timezone": timezone, "locale": locale}
+    settings_text = yaml.dump({**base, **{k: v for k, v in given.items() if v}})
+    settings = parse_settings(str(settings_form or SETTINGS), settings_text)
+    zone(settings.timezone)
     public, signingkey = sshkeys.resolve(key)
     path = path.expanduser().resolve()
+    if path.exists() and not path.is_dir():
+        raise FatalError(_("{path} is a file; a new ledger needs an empty or new folder.")
+                         .format(path=path))
     if path.exists() and any(path.iterdir()):
         raise FatalError(_("{path} is not empty; a new ledger needs an empty or new folder.")
                          .format(path=path))
-    settings = Settings(community.strip(), timezone, locale, {},
-                        {"expected_back": dict(DEFAULT_EXPECTED_BACK)})
     steward = Steward(supervisor, name.strip(), phone, "supervisor", public, True)
     settings_text, steward_text = yaml.dump(settings.to_dict()), yaml.dump(steward.to_dict())
-    parse_settings(SETTINGS, settings_text)  # what init writes must be what every command reads
     created = not path.exists()
-    path.mkdir(parents=True, exist_ok=True)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise FatalError(_("Cannot create {path}: {error}.").format(path=path, error=exc.strerror))
     try:
         gitops.git(path, "init", "-q", "-b", "main")
         ledger = Ledger(path)
@@ -65,6 +74,7 @@ def use_key(ledger: Ledger, key: str) -> Steward:
     return steward
 
 
+@locked
 def add_steward(ledger: Ledger, ident: str, name: str | None, key: str | None,
                 phone: str | None = None, role: str | None = None,
                 from_file: Path | None = None) -> tuple[Steward, str]:
@@ -92,6 +102,7 @@ def add_steward(ledger: Ledger, ident: str, name: str | None, key: str | None,
 
 
 
+@locked
 def deactivate_steward(ledger: Ledger, ident: str) -> tuple[Steward, str]:
     """A supervisor's commit: the steward leaves; their file and signatures stay."""
     steward = ledger.steward(ident)

@@ -13,6 +13,7 @@ from datetime import date, datetime
 from keyledger.errors import Refused
 from keyledger.i18n import _
 from keyledger.model import Household, Key, Reservation, WitnessPolicy
+from keyledger.timeutil import iso
 from keyledger.vocab import PURPOSES
 
 ACTIONS = ("checkout", "return", "handover", "lost", "found", "handback", "reserve")
@@ -56,7 +57,7 @@ class Event:
         r = self.request
 
         def when(moment: datetime | None) -> str:
-            return moment.isoformat(timespec="seconds") if moment else ""
+            return iso(moment) if moment else ""
         return [("Action", r.action), ("Key", self.key), ("Household", self.household),
                 ("Steward", r.actor.id), ("Holder", self.holder or ""),
                 ("Witness", r.witness or ""), ("Purpose", r.purpose or ""), ("At", when(r.at)),

@@ -25,8 +25,12 @@ def parse_public(line: str) -> tuple[str, str]:
         raise FatalError(_("SSH keys of type {kind} are not accepted: use an ed25519 (or RSA) key, "
                            "made with `ssh-keygen -t ed25519`.").format(kind=kind))
     try:
-        base64.b64decode(blob, validate=True)
+        raw = base64.b64decode(blob, validate=True)
     except binascii.Error:
+        raw = b""
+    # The blob starts with its own type, length-prefixed; a truncated or mislabelled key is refused.
+    size = int.from_bytes(raw[:4], "big") if len(raw) >= 4 else 0
+    if raw[4:4 + size] != kind.encode() or len(raw) < 4 + size + 4 + 16:
         raise FatalError(_("{line!r} is not an SSH public key.").format(line=line.strip()[:60]))
     return kind, blob
 

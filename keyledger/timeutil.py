@@ -17,7 +17,8 @@ def zone(name: str) -> tzinfo:
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
-        raise FatalError(_("Unknown timezone {name!r} in keyledger.yaml.").format(name=name))
+        raise FatalError(_("Unknown timezone {name!r}; use a name like Asia/Shanghai.")
+                         .format(name=name))
 
 
 def now(tz: tzinfo) -> datetime:
@@ -31,12 +32,17 @@ def iso(moment: datetime) -> str:
     return moment.isoformat(timespec="seconds")
 
 
+# Nobody holds a key for longer than this; it also keeps date arithmetic far from overflow.
+MAX_DURATION = timedelta(days=366)
+
+
 def parse_duration(text: str) -> timedelta | None:
     match = _DURATION.fullmatch(text.strip().lower())
-    if not match or not any(match.groups()):
+    if not match or not any(match.groups()) or any(g and len(g) > 6 for g in match.groups()):
         return None
     days, hours, minutes = (int(g) if g else 0 for g in match.groups())
-    return timedelta(days=days, hours=hours, minutes=minutes)
+    duration = timedelta(days=days, hours=hours, minutes=minutes)
+    return duration if duration <= MAX_DURATION else None
 
 
 def parse_datetime(text: str, tz: tzinfo) -> datetime:
@@ -55,6 +61,9 @@ def parse_when(text: str, start: datetime) -> datetime:
     duration = parse_duration(text)
     if duration is not None:
         return start + duration
+    if re.fullmatch(r"\d+[dhm].*", text.strip().lower()):
+        raise FatalError(_("{text!r} is not a duration of at most a year, like 3h or 90m.")
+                         .format(text=text))
     if re.fullmatch(r"\d{1,2}:\d{2}", text.strip()):
         hours, minutes = map(int, text.strip().split(":"))
         if hours > 23 or minutes > 59:

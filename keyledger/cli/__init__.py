@@ -37,6 +37,10 @@ def run(argv: list[str]) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+    except OSError as exc:  # a full disk, a permission: the machine's trouble, said in one line
+        report_fatal(FatalError(f"{exc.strerror or exc}: {exc.filename or ''}".rstrip(": ")),
+                     debug=state.debug)
+        return 2
     return 0
 
 

@@ -211,7 +211,8 @@ def history(
     """The custody record of a key or a household, from git, newest first."""
     from keyledger.custody import history as read
 
-    kind, entries = read(open_ledger(), target)
+    ledger = open_ledger()
+    kind, entries = read(ledger, target)
     if json:
         print_json([{"commit": e.sha, "committed": e.committed, "subject": e.subject,
                      "signature": e.signature, "signer": e.signer, "verified": e.verified,
@@ -221,12 +222,16 @@ def history(
 
     from rich.table import Table
 
+    from keyledger.timeutil import zone
+
+    tz = zone(ledger.settings.timezone)
+
     table = Table(_("time"), _("action"), _("key"), _("steward"), _("purpose"), _("commit"),
                   _("signature"), box=None)
     for e in entries:
         t = e.trailers
         at = t.get("At") or e.committed
-        table.add_row(when(datetime.fromisoformat(at)), _(t.get("Action", "?")), t.get("Key", ""),
+        table.add_row(when(datetime.fromisoformat(at).astimezone(tz)), _(t.get("Action", "?")), t.get("Key", ""),
                       t.get("Steward", ""), _(t.get("Purpose", "")), e.sha[:10],
                       _("✓ verified") if e.verified else _("✗ NOT VERIFIED"),
                       style=None if e.verified else "bold red")

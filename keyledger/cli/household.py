@@ -17,8 +17,9 @@ app = typer.Typer(no_args_is_help=True)
 
 
 def _split(value: str, size: int) -> list[str | None]:
-    parts: list[str | None] = [p.strip() or None for p in value.split(",")]
-    return (parts + [None] * size)[:size]
+    """`a,b,c` into `size` fields; the last keeps any further commas (a note may have them)."""
+    parts: list[str | None] = [p.strip() or None for p in value.split(",", size - 1)]
+    return parts + [None] * (size - len(parts))
 
 
 @command(app)
@@ -48,6 +49,9 @@ def add(
     from keyledger.households import add_household
 
     given: dict[str, Any] = {"name": name, "address": address, "kind": kind, "notes": notes}
+    if (phone or born or health) and not name:
+        raise typer.BadParameter(_("--phone, --born and --health describe the main resident; "
+                                   "give their --name too."), param_hint="--name")
     if name and (phone or born or health):
         given["people"] = [{k: v for k, v in (("name", name), ("born", born), ("phone", phone),
                                               ("health", health)) if v is not None}]
@@ -161,7 +165,7 @@ def _card(h: "Household", keys: "list[Key]") -> Any:
     grid.add_column()
 
     def row(label: str, value: str) -> None:
-        grid.add_row(label, Text(value or "—"))
+        grid.add_row(label, Text(value or "—", overflow="fold"))
 
     row(_("address"), h.address)
     row(_("kind"), _(h.kind))

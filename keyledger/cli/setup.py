@@ -20,13 +20,18 @@ def init(
                                                  "with its .pub beside it, or a .pub file "
                                                  "whose key is in ssh-agent).")),
     phone: Optional[str] = typer.Option(None, "--phone", help=_("The supervisor's phone.")),
-    timezone: str = typer.Option("Asia/Shanghai", "--timezone", help=_("The ledger's time zone.")),
-    locale: str = typer.Option("zh_CN", "--locale", help=_("The ledger's locale for reports.")),
+    timezone: Optional[str] = typer.Option(None, "--timezone",
+                                           help=_("The ledger's time zone (Asia/Shanghai).")),
+    locale: Optional[str] = typer.Option(None, "--locale",
+                                         help=_("The ledger's locale for reports (zh_CN).")),
+    settings: Optional[Path] = typer.Option(None, "--settings", metavar="FILE",
+                                            help=_("Start from this keyledger.yaml (policies).")),
 ) -> None:
     """Create a new ledger: a git repository, its settings and its first supervisor."""
     from keyledger.roster import init_ledger
 
-    ledger, sha = init_ledger(path, community, supervisor, name, key, phone, timezone, locale)
+    ledger, sha = init_ledger(path, community, supervisor, name, key, phone, timezone, locale,
+                              settings)
     say(_("Created the ledger of {community} in {path}; {name} ({id}) is its supervisor. "
           "Commit {sha} is signed.").format(community=community, path=ledger.root, name=name,
                                              id=supervisor, sha=sha[:10]))

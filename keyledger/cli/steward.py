@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 import typer
 
 from keyledger.cli.common import command, open_ledger, print_json, say, stdout
 from keyledger.i18n import _
+
+if TYPE_CHECKING:
+    from keyledger.model import Steward
 
 app = typer.Typer(no_args_is_help=True)
 
@@ -83,7 +86,7 @@ def show(ident: str = typer.Argument(..., metavar="ID"),
     stdout().print("\n".join(lines), markup=False)
 
 
-def _steward_json(s: "object") -> dict[str, object]:
-    from dataclasses import asdict
-
-    return asdict(s)  # type: ignore[call-overload]
+def _steward_json(s: "Steward") -> dict[str, object]:
+    data = s.to_dict()
+    data.pop("schema")
+    return data
