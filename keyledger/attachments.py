@@ -1,28 +1,60 @@
-"""Photos and scanned letters, stored once under attachments/<sha256>.<ext>."""
+"""Photos and scanned letters, stored once under attachments/<sha256>.<ext>.
+
+When git-lfs is installed, the ledger tracks attachments with it: the first stored attachment
+also writes `.gitattributes` (in the same commit) and enables the filter in this clone.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import re
+import shutil
 from pathlib import Path
 
+from keyledger import gitops
 from keyledger.errors import FatalError
 from keyledger.i18n import _
 
 FOLDER = "attachments"
-DEFAULT_MAX_BYTES = 10 * 1024 * 1024
+LFS_RULE = f"{FOLDER}/** filter=lfs diff=lfs merge=lfs -text"
 
 
-def prepare(root: Path, source: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> tuple[str, bytes | None]:
+def prepare(root: Path, source: Path, max_bytes: int) -> tuple[str, bytes | None]:
     """The attachment's path in the ledger, and its bytes if the ledger does not hold it yet."""
     try:
         data = source.read_bytes()
     except OSError as exc:
         raise FatalError(_("Cannot read {path}: {error}").format(path=source, error=exc.strerror))
     if len(data) > max_bytes:
-        raise FatalError(_("{path} is {size} MB; attachments may be at most {limit} MB.").format(
-            path=source, size=round(len(data) / 2**20, 1), limit=round(max_bytes / 2**20, 1)))
+        raise FatalError(_("{path} is {size} MB; attachments may be at most {limit} MB "
+                           "(policies.attachments.max_mb).").format(
+                               path=source, size=round(len(data) / 2**20, 1),
+                               limit=round(max_bytes / 2**20, 1)))
     ext = source.suffix.lower().lstrip(".")
     ext = ext if re.fullmatch(r"[a-z0-9]{1,8}", ext) else "bin"
     relpath = f"{FOLDER}/{hashlib.sha256(data).hexdigest()}.{ext}"
     return relpath, None if (root / relpath).is_file() else data
+
+
+def store(root: Path, sources: list[Path], max_bytes: int) -> tuple[list[str], dict[str, str | bytes | None]]:
+    """Paths of the attachments, and the files to add with the commit (new ones only)."""
+    paths, files = [], {}
+    for source in sources:
+        relpath, data = prepare(root, source, max_bytes)
+        paths.append(relpath)
+        if data is not None:
+            files[relpath] = data
+    if files:
+        files.update(_lfs(root))
+    return paths, files
+
+
+def _lfs(root: Path) -> dict[str, str | bytes | None]:
+    if shutil.which("git-lfs") is None:
+        return {}
+    gitops.git(root, "lfs", "install", "--local")
+    attributes = root / ".gitattributes"
+    text = attributes.read_text(encoding="utf-8") if attributes.is_file() else ""
+    if LFS_RULE in text.splitlines():
+        return {}
+    return {".gitattributes": text + ("" if not text or text.endswith("\n") else "\n") + LFS_RULE + "\n"}

@@ -5,15 +5,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Callable
+from pathlib import Path
+from typing import Any, Callable
 
-from keyledger import codes, gitops, rules, yaml
+from keyledger import codes, gitops, rules, visits, yaml
 from keyledger.errors import FatalError
 from keyledger.i18n import _
 from keyledger.identity import acting_steward, private_key_path, refresh_allowed_signers
 from keyledger.ids import check_id
 from keyledger.ledger import Ledger, locked, unknown
-from keyledger.model import Key, Reservation, Steward
+from keyledger.model import Key, Reservation, Steward, Visit
 from keyledger.rules import Actor, Outcome, Request
 from keyledger.timeutil import now, parse_datetime, parse_when, zone
 
@@ -28,6 +29,7 @@ class Done:
     actor: Steward
     holder: Steward | None
     code: str | None = None  # a door code opened at checkout, for the steward's terminal only
+    visit: Visit | None = None
 
 
 def _subject(o: Outcome, actor: Steward, holder: Steward | None, household_name: str) -> str:
@@ -54,8 +56,12 @@ def act(ledger: Ledger, key_id: str, action: str, *, purpose: str | None = None,
         expect_back: str | None = None, holder: str | None = None, witness: str | None = None,
         note: str | None = None, override: str | None = None, consent: str | None = None,
         unreached: str | None = None, start: str | None = None, until: str | None = None,
-        passphrase: Callable[[], str] | None = None) -> Done:
-    """Carry out one custody request: the rules decide, then one signed commit records it."""
+        passphrase: Callable[[], str] | None = None, visit: dict[str, Any] | None = None,
+        photos: list[Path] | None = None, visit_form: Path | None = None) -> Done:
+    """Carry out one custody request: the rules decide, then one signed commit records it.
+
+    A return may carry the visit it ended (`visit`, `photos`, `visit_form`): the visit file is
+    written in the same commit."""
     key = ledger.key(key_id)
     household = ledger.household(key.household)
     actor = acting_steward(ledger)
@@ -83,11 +89,20 @@ def act(ledger: Ledger, key_id: str, action: str, *, purpose: str | None = None,
         ledger.relpath("key", key.id): yaml.dump(outcome.key.to_dict())}
     if outcome.household != household:
         files[ledger.relpath("household", household.id)] = yaml.dump(outcome.household.to_dict())
+    trailers = outcome.event.trailers()
+    recorded = None
+    if action == "return" and (visit is not None or photos or visit_form):
+        present = [key.holder or actor.id] + ([witness] if witness else [])
+        recorded, visit_files = visits.draft(
+            ledger, household, {"purpose": key.purpose, **(visit or {})}, photos or [],
+            visit_form, key.since or at, at, present, key.id)
+        files.update(visit_files)
+        trailers.append(("Visit", recorded.id))
     holder_steward = others.get(outcome.event.holder or "") if outcome.event.holder != actor.id \
         else actor
     message = gitops.format_message(_subject(outcome, actor, holder_steward, household.name),
-                                    outcome.event.trailers())
-    return Done(outcome, ledger.change(files, message), actor, holder_steward, code)
+                                    trailers)
+    return Done(outcome, ledger.change(files, message), actor, holder_steward, code, recorded)
 
 
 def _no_passphrase() -> str:

@@ -132,12 +132,12 @@ def parse_trailers(text: str) -> dict[str, str]:
 
 
 def log(root: Path, paths: list[str], limit: int | None = None, rev: str = "HEAD",
-        signers: Path | None = None) -> list[LogEntry]:
+        signers: Path | None = None, since: str | None = None) -> list[LogEntry]:
     """Commits touching `paths`, newest first; signatures checked against `signers` if given."""
     config = ["-c", f"gpg.ssh.allowedSignersFile={signers}"] if signers else []
     fields = _FIELDS if signers else _FIELDS.replace("%G?", "N").replace("%GS", "")
-    args = [*config, "log", f"--format={fields}", *([f"-n{limit}"] if limit else []), rev,
-            "--", *paths]
+    args = [*config, "log", f"--format={fields}", *([f"-n{limit}"] if limit else []),
+            *([f"--since={since}"] if since else []), rev, "--", *paths]
     entries = []
     for record in git(root, *args).split("\x1e"):
         record = record.strip("\n")

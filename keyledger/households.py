@@ -94,12 +94,9 @@ def authorize(ledger: Ledger, ident: str, start: str, until: str, purposes: list
     if unknown or not chosen:
         raise FatalError(_("--purpose takes purposes from: {purposes}.").format(
             purposes=", ".join(PURPOSES)))
-    extra: dict[str, str | bytes | None] = {}
-    relpath = None
-    if document is not None:
-        relpath, data = attachments.prepare(ledger.root, document)
-        if data is not None:
-            extra[relpath] = data
+    stored, extra = attachments.store(ledger.root, [document] if document else [],
+                                      ledger.settings.attachment_max_bytes)
+    relpath = stored[0] if stored else None
     today = now(zone(ledger.settings.timezone)).date()
     auth = Authorization(parse_date(signed_on) if signed_on else today, begin, end,
                          tuple(dict.fromkeys(chosen)), tuple(conditions), relpath)

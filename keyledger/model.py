@@ -6,8 +6,9 @@ carrying every problem found, each with its path, line and field, the way bean-c
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any, Callable
 
 from keyledger import yaml
@@ -15,8 +16,8 @@ from keyledger.errors import FatalError, Problem
 from keyledger.i18n import _
 from keyledger.ids import is_valid_id
 from keyledger.timeutil import iso, parse_duration
-from keyledger.vocab import (CARE, FLAGS, HOUSEHOLD_KINDS, KEY_KINDS, KEY_STATES, PURPOSES,
-                             ROLES)
+from keyledger.vocab import (CARE, CHECK_RESULTS, FLAGS, HOUSEHOLD_KINDS, KEY_KINDS, KEY_STATES,
+                             PURPOSES, ROLES, VISIT_PURPOSES, WEEKDAYS)
 
 SCHEMA = 1
 _MISSING = object()
@@ -186,6 +187,7 @@ class Settings:
     expected_back: dict[str, timedelta]
     policies: dict[str, Any] = field(default_factory=dict)
     witness: WitnessPolicy = WitnessPolicy()
+    attachment_max_bytes: int = 10 * 2**20
 
     def to_dict(self) -> dict[str, Any]:
         return {"schema": SCHEMA, "community": self.community, "timezone": self.timezone,
@@ -203,7 +205,7 @@ def parse_settings(path: str, text: str) -> Settings:
     timezone = reader.get(data, "timezone", _text, default="Asia/Shanghai")
     locale = reader.get(data, "locale", _text, default="zh_CN")
     policies = reader.mapping(data.get("policies") or {}, ("policies",),
-                              ("expected_back", "witness"))
+                              ("expected_back", "witness", "attachments"))
     expected = reader.mapping(policies.get("expected_back") or {}, ("policies", "expected_back"),
                               PURPOSES)
     durations = {p: reader.get(expected, p, _duration, ("policies", "expected_back"))
@@ -213,8 +215,11 @@ def parse_settings(path: str, text: str) -> Settings:
     policy = WitnessPolicy(
         tuple(reader.get(witness, "purposes", _list_of(_one_of(PURPOSES)), at, False, [])),
         tuple(reader.get(witness, "kinds", _list_of(_one_of(KEY_KINDS)), at, False, [])))
+    at = ("policies", "attachments")
+    limits = reader.mapping(policies.get("attachments") or {}, at, ("max_mb",))
+    max_mb = reader.get(limits, "max_mb", _int, at, required=False, default=10)
     reader.raise_if_failed()
-    return Settings(community, timezone, locale, durations, policies, policy)
+    return Settings(community, timezone, locale, durations, policies, policy, max_mb * 2**20)
 
 
 @dataclass(frozen=True)
@@ -301,6 +306,30 @@ class Authorization:
 
 
 @dataclass(frozen=True)
+class ScheduleEntry:
+    """A recurring visit or call: "every Wednesday 14:00-17:00, inspection, A steward"."""
+
+    every: tuple[str, ...]      # ("day",) or weekdays ("wed",) or ("mon", "thu")
+    start_time: time
+    end_time: time | None
+    purpose: str
+    steward: str                # "a", "b" or a steward id
+    start: date | None = None   # active from …
+    until: date | None = None   # … until (inclusive)
+    while_away: bool = False    # only while the household is away
+
+    def to_dict(self) -> dict[str, Any]:
+        at = self.start_time.strftime("%H:%M")
+        if self.end_time:
+            at += "-" + self.end_time.strftime("%H:%M")
+        return {"every": ",".join(self.every), "at": at, "purpose": self.purpose,
+                "steward": self.steward,
+                "from": self.start.isoformat() if self.start else None,
+                "until": self.until.isoformat() if self.until else None,
+                "while_away": self.while_away}
+
+
+@dataclass(frozen=True)
 class Household:
     id: str
     name: str
@@ -315,6 +344,7 @@ class Household:
     pair_b: str | None = None
     authorization: Authorization | None = None
     witness_for: tuple[str, ...] = ()
+    schedule: tuple[ScheduleEntry, ...] = ()
     notes: str = ""
 
     @property
@@ -328,13 +358,14 @@ class Household:
                 "away": [a.to_dict() for a in self.away], "care": list(self.care),
                 "pair": {"a": self.pair_a, "b": self.pair_b},
                 "authorization": self.authorization.to_dict() if self.authorization else None,
-                "witness_for": list(self.witness_for), "notes": self.notes}
+                "witness_for": list(self.witness_for),
+                "schedule": [e.to_dict() for e in self.schedule], "notes": self.notes}
 
 
 def parse_household(path: str, text: str, expected_id: str | None = None) -> Household:
     reader, data = _document(path, text, ("schema", "id", "name", "address", "kind", "people",
                                           "contacts", "flags", "away", "care", "pair",
-                                          "authorization", "witness_for", "notes"))
+                                          "authorization", "witness_for", "schedule", "notes"))
 
     def items(name: str) -> list[tuple[tuple[str | int, ...], dict[str, Any]]]:
         value = data.get(name) or []
@@ -380,6 +411,7 @@ def parse_household(path: str, text: str, expected_id: str | None = None) -> Hou
         authorization=_authorization(reader, data.get("authorization")),
         witness_for=tuple(reader.get(data, "witness_for", _list_of(_one_of(PURPOSES)),
                                      required=False, default=[])),
+        schedule=tuple(_schedule(reader, data.get("schedule"))),
         notes=reader.get(data, "notes", _text, required=False, default=""),
     )
     reader.raise_if_failed()
@@ -505,3 +537,163 @@ def _reservations(reader: _Reader, raw: Any) -> list[Reservation]:
                                reader.get(entry, "purpose", _one_of(PURPOSES), at, default="other"),
                                reader.get(entry, "steward", _id, at, default="")))
     return out
+
+
+def parse_clock(text: str) -> tuple[time, time | None] | None:
+    """`14:00` or `14:00-17:00`."""
+    parts = text.strip().split("-")
+    try:
+        times = [time.fromisoformat(p.strip()) for p in parts]
+    except ValueError:
+        return None
+    if len(times) == 1:
+        return times[0], None
+    if len(times) == 2 and times[1] > times[0]:
+        return times[0], times[1]
+    return None
+
+
+def parse_every(text: str) -> tuple[str, ...] | None:
+    days = tuple(d.strip().lower()[:3] for d in text.split(",") if d.strip())
+    if days == ("day",) or (days and all(d in WEEKDAYS for d in days)):
+        return days
+    return None
+
+
+def _checked(parse: Callable[[str], Any], expected: str) -> Check:
+    def check(value: Any) -> tuple[bool, Any]:
+        result = parse(value) if isinstance(value, str) else None
+        return (True, result) if result is not None else (False, expected)
+    return check
+
+
+def _schedule(reader: _Reader, raw: Any) -> list[ScheduleEntry]:
+    if raw is None:
+        return []
+    if not isinstance(raw, list):
+        reader.fail(("schedule",), _("expected a list"))
+        return []
+    entries = []
+    for i, item in enumerate(raw):
+        at = ("schedule", i)
+        data = reader.mapping(item, at, ("every", "at", "purpose", "steward", "from", "until",
+                                         "while_away"))
+        every = reader.get(data, "every", _checked(parse_every, _("day, or weekdays like wed or "
+                                                                  "mon,thu")), at, default=())
+        clock = reader.get(data, "at", _checked(parse_clock, _("a time like 10:00 or 14:00-17:00")),
+                           at, default=(time(0), None))
+        steward = reader.get(data, "steward", _id, at, default="a")
+        entries.append(ScheduleEntry(
+            every, clock[0], clock[1],
+            reader.get(data, "purpose", _one_of(VISIT_PURPOSES), at, default="inspection"),
+            steward, reader.get(data, "from", _date, at, required=False),
+            reader.get(data, "until", _date, at, required=False),
+            reader.get(data, "while_away", _bool, at, required=False, default=False)))
+    return entries
+
+
+@dataclass(frozen=True)
+class CheckItem:
+    item: str
+    result: str
+    note: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"item": self.item, "result": self.result, "note": self.note}
+
+
+@dataclass(frozen=True)
+class LetIn:
+    who: str
+    company: str | None = None
+    did: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"who": self.who, "company": self.company, "did": self.did}
+
+
+@dataclass(frozen=True)
+class Visit:
+    """One visit or call, written once and never edited."""
+
+    id: str
+    household: str
+    stewards: tuple[str, ...]
+    started: datetime
+    ended: datetime | None
+    purpose: str
+    recorded: datetime
+    key: str | None = None
+    checklist: tuple[CheckItem, ...] = ()
+    findings: tuple[str, ...] = ()
+    actions: tuple[str, ...] = ()
+    let_in: tuple[LetIn, ...] = ()
+    informed: tuple[str, ...] = ()
+    photos: tuple[str, ...] = ()
+    follow_up: date | None = None
+    note: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"schema": SCHEMA, "id": self.id, "household": self.household, "key": self.key,
+                "stewards": list(self.stewards), "started": iso(self.started),
+                "ended": iso(self.ended) if self.ended else None, "purpose": self.purpose,
+                "checklist": [c.to_dict() for c in self.checklist],
+                "findings": list(self.findings), "actions": list(self.actions),
+                "let_in": [x.to_dict() for x in self.let_in], "informed": list(self.informed),
+                "photos": list(self.photos),
+                "follow_up": self.follow_up.isoformat() if self.follow_up else None,
+                "note": self.note, "recorded": iso(self.recorded)}
+
+
+_VISIT_FIELDS = ("schema", "id", "household", "key", "stewards", "started", "ended", "purpose",
+                 "checklist", "findings", "actions", "let_in", "informed", "photos", "follow_up",
+                 "note", "recorded")
+
+
+def _photo(value: Any) -> tuple[bool, Any]:
+    ok = isinstance(value, str) and re.fullmatch(r"attachments/[0-9a-f]{64}\.[a-z0-9]{1,8}", value)
+    return (True, value) if ok else (False, _("attachments/<sha256>.<ext>"))
+
+
+def parse_visit(path: str, text: str, expected_id: str | None = None) -> Visit:
+    reader, data = _document(path, text, _VISIT_FIELDS)
+    checklist = []
+    for i, item in enumerate(data.get("checklist") or []):
+        at = ("checklist", i)
+        entry = reader.mapping(item, at, ("item", "result", "note"))
+        checklist.append(CheckItem(reader.get(entry, "item", _one_of(CARE), at, default=""),
+                               reader.get(entry, "result", _one_of(CHECK_RESULTS), at, default=""),
+                               reader.get(entry, "note", _text, at, required=False)))
+    let_in = []
+    for i, item in enumerate(data.get("let_in") or []):
+        at = ("let_in", i)
+        entry = reader.mapping(item, at, ("who", "company", "did"))
+        let_in.append(LetIn(reader.get(entry, "who", _words, at, default=""),
+                            reader.get(entry, "company", _text, at, required=False),
+                            reader.get(entry, "did", _text, at, required=False)))
+    started = reader.get(data, "started", _datetime, default=datetime.min)
+    ended = reader.get(data, "ended", _datetime, required=False)
+    if ended and started != datetime.min and ended < started:
+        reader.fail(("ended",), _("expected a time after 'started'"))
+    texts = _list_of(_text)
+    visit = Visit(
+        id=_check_file_id(reader, data, expected_id),
+        household=reader.get(data, "household", _id, default=""),
+        stewards=tuple(reader.get(data, "stewards", _list_of(_id), default=[])),
+        started=started, ended=ended,
+        purpose=reader.get(data, "purpose", _one_of(VISIT_PURPOSES), default="other"),
+        recorded=reader.get(data, "recorded", _datetime, default=started),
+        key=reader.get(data, "key", _id, required=False),
+        checklist=tuple(checklist),
+        findings=tuple(reader.get(data, "findings", texts, required=False, default=[])),
+        actions=tuple(reader.get(data, "actions", texts, required=False, default=[])),
+        let_in=tuple(let_in),
+        informed=tuple(reader.get(data, "informed", texts, required=False, default=[])),
+        photos=tuple(reader.get(data, "photos", _list_of(_photo), required=False, default=[])),
+        follow_up=reader.get(data, "follow_up", _date, required=False),
+        note=reader.get(data, "note", _text, required=False),
+    )
+    if not visit.stewards and "stewards" in data:
+        reader.fail(("stewards",), _("expected at least one steward"))
+    reader.raise_if_failed()
+    return visit

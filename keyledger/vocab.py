@@ -12,3 +12,7 @@ FLAGS = ("lives-alone", "elderly", "away-season", "commuter", "low-income", "dis
          "merchant", "lock-change")
 CARE = ("plants", "pets", "heating", "windows", "gas", "water", "electricity", "mail", "fridge",
         "doors")
+# A visit may be made without a key: a welfare phone call, a doorstep delivery.
+VISIT_PURPOSES = PURPOSES + ("call", "follow-up")
+CHECK_RESULTS = ("ok", "problem", "n/a")
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")

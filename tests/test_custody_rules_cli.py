@@ -53,8 +53,8 @@ def test_authorization_with_document_renew_and_revoke(ledger: Ledger, tmp_path, 
     text = (ledger.root / "households/8-1-401.yaml").read_text(encoding="utf-8")
     assert f"document: attachments/{stored[0].name}" in text
     assert "purposes: [inspection, plants, heating]" in text
-    assert ledger.git("show", "--name-only", "--format=", "HEAD").split() == \
-        sorted([f"attachments/{stored[0].name}", "households/8-1-401.yaml"])
+    changed = set(ledger.git("show", "--name-only", "--format=", "HEAD").split())
+    assert changed - {".gitattributes"} == {f"attachments/{stored[0].name}", "households/8-1-401.yaml"}
     monkeypatch.setenv("KEYLEDGER_NOW", "2026-11-25T14:00:00+08:00")
     assert "does not allow pets" in ledger.refused("checkout", "K-0012", "--purpose", "pets").err
     done = ledger.ok("checkout", "K-0012", "--purpose", "heating")

@@ -6,7 +6,7 @@ from typing import Optional
 
 import typer
 
-from keyledger.cli import custody, household, key, setup, steward
+from keyledger.cli import custody, household, key, report, schedule, setup, steward, visit
 from keyledger.cli.common import command, state
 from keyledger.i18n import _
 
@@ -37,3 +37,7 @@ app.add_typer(household.app, name="household", help=_("Household files (one file
 app.add_typer(key.app, name="key", help=_("Keys, door codes and access cards in the cabinet."))
 app.add_typer(key.code_app, name="code", help=_("Door codes: rotate."))
 command(app)(key.rekey)
+app.add_typer(visit.app, name="visit", help=_("Visits: what was done in each home."))
+app.add_typer(schedule.app, name="schedule", help=_("Recurring visits and calls."))
+command(app)(schedule.due)
+app.add_typer(report.app, name="report", help=_("Markdown reports for owners and supervisors."))

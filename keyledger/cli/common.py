@@ -7,7 +7,7 @@ import json
 import sys
 import traceback
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import IO, TYPE_CHECKING, Any, Callable, TypeVar
 
 from keyledger.errors import FatalError
@@ -71,9 +71,13 @@ def when(moment: datetime | None) -> str:
     """A moment as a person reads it, in the interface's language."""
     if moment is None:
         return "—"
+    return f"{day(moment)} {moment:%H:%M}"
+
+
+def day(value: "date") -> str:
     if language() == "zh":
-        return f"{moment.month}月{moment.day}日 周{_WEEKDAYS_ZH[moment.weekday()]} {moment:%H:%M}"
-    return moment.strftime("%a %d %b %H:%M")
+        return f"{value.month}月{value.day}日 周{_WEEKDAYS_ZH[value.weekday()]}"
+    return value.strftime("%a %d %b")
 
 
 def duration(seconds: float) -> str:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Optional
 
 import typer
 
+from keyledger.cli.visit import (ACTION, CHECK, FINDING, FOLLOW_UP, FROM_FILE, INFORMED, LET_IN,
+                                 PHOTO, visit_fields)
 from keyledger.cli.common import (ask_passphrase, command, duration, open_ledger, open_terminal,
                                   print_json, say, show_once, stdout, when)
 from keyledger.i18n import _
@@ -60,13 +63,27 @@ def return_(
                                           help=_("A second steward present as witness.")),
     override: Optional[str] = typer.Option(None, "--override", metavar="REASON",
                                            help=_("Supervisor: return a key someone else holds.")),
+    visit: bool = typer.Option(False, "--visit", help=_("Record the visit in the same commit.")),
+    check: list[str] = CHECK, finding: list[str] = FINDING, action: list[str] = ACTION,
+    let_in: list[str] = LET_IN, photo: list[Path] = PHOTO, informed: list[str] = INFORMED,
+    follow_up: Optional[str] = FOLLOW_UP, from_file: Optional[Path] = FROM_FILE,
 ) -> None:
-    """Put a key back in the cabinet (one signed commit)."""
+    """Put a key back in the cabinet (one signed commit), with the visit it ended if --visit."""
     from keyledger.custody import act
 
-    done = act(open_ledger(), key, "return", note=note, witness=witness, override=override)
+    ledger = open_ledger()
+    fields = None
+    if visit or check or finding or action or let_in or photo or informed or follow_up or from_file:
+        household = ledger.household(ledger.key(key).household)
+        fields = visit_fields(household, check, finding, action, let_in, informed, follow_up,
+                              None, form=from_file, ask_purpose=False)
+        fields.pop("purpose")  # the visit's purpose is the checkout's, unless the form says
+    done = act(ledger, key, "return", note=note, witness=witness, override=override,
+               visit=fields, photos=photo, visit_form=from_file)
     say(_("{key} is back in the cabinet (slot {slot}). Commit {sha}.").format(
         key=done.outcome.key.id, slot=done.outcome.key.slot or "—", sha=done.sha[:10]))
+    if done.visit is not None:
+        say(_("Visit {id} recorded in the same commit.").format(id=done.visit.id))
 
 
 def handover(

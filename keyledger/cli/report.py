@@ -1,0 +1,63 @@
+"""Reports: report owner, household, weekly — Markdown to stdout or -o FILE."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from keyledger.cli.common import command, open_ledger, say
+from keyledger.i18n import _
+
+app = typer.Typer(no_args_is_help=True)
+
+LANG = typer.Option(None, "--lang", metavar="zh|en", help=_("Language of the report (the "
+                                                            "ledger's locale otherwise)."))
+OUT = typer.Option(None, "-o", "--output", metavar="FILE", help=_("Write the report to FILE."))
+
+
+def _emit(text: str, output: Path | None) -> None:
+    import sys
+
+    if output is None:
+        sys.stdout.write(text)
+        return
+    try:
+        output.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        from keyledger.errors import FatalError
+
+        raise FatalError(_("Cannot write {path}: {error}.").format(path=output,
+                                                                  error=exc.strerror))
+    say(_("Wrote {path}.").format(path=output))
+
+
+@command(app)
+def owner(household: str = typer.Argument(..., metavar="HOUSEHOLD"),
+          week: Optional[str] = typer.Option(None, "--week", metavar="2026-W48"),
+          lang: Optional[str] = LANG, output: Optional[Path] = OUT) -> None:
+    """The short all-is-well message (报平安) for the owner, to paste into a chat."""
+    from keyledger import reports
+
+    _emit(reports.owner(open_ledger(), household, week, lang), output)
+
+
+@command(app)
+def household(household: str = typer.Argument(..., metavar="HOUSEHOLD"),
+              start: Optional[str] = typer.Option(None, "--from", metavar="DATE"),
+              until: Optional[str] = typer.Option(None, "--until", metavar="DATE"),
+              lang: Optional[str] = LANG, output: Optional[Path] = OUT) -> None:
+    """A household's full visit and custody record, with custody durations (托管时长)."""
+    from keyledger import reports
+
+    _emit(reports.household(open_ledger(), household, start, until, lang), output)
+
+
+@command(app)
+def weekly(week: Optional[str] = typer.Option(None, "--week", metavar="2026-W48"),
+           lang: Optional[str] = LANG, output: Optional[Path] = OUT) -> None:
+    """The community's week, per steward and per household, with a custody timeline."""
+    from keyledger import reports
+
+    _emit(reports.weekly(open_ledger(), week, lang), output)

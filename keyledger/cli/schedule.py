@@ -1,0 +1,105 @@
+"""Plans: schedule add, list, remove, and due."""
+
+from __future__ import annotations
+
+from typing import Optional
+
+import typer
+
+from keyledger.cli.common import command, day, open_ledger, print_json, say, stdout
+from keyledger.i18n import _
+from keyledger.vocab import VISIT_PURPOSES
+
+app = typer.Typer(no_args_is_help=True)
+
+
+@command(app)
+def add(
+    household: str = typer.Argument(..., metavar="HOUSEHOLD"),
+    every: str = typer.Option(..., "--every", metavar="day|mon..sun",
+                              help=_("day, or weekdays like wed or mon,thu.")),
+    at: str = typer.Option(..., "--at", metavar="HH:MM[-HH:MM]", help=_("Time or window.")),
+    purpose: str = typer.Option(..., "--purpose", "-p", help=", ".join(VISIT_PURPOSES)),
+    steward: str = typer.Option("a", "--steward", metavar="a|b|ID",
+                                help=_("Who goes: the A or B steward, or a steward id.")),
+    start: Optional[str] = typer.Option(None, "--from", metavar="DATE", help=_("Active from.")),
+    until: Optional[str] = typer.Option(None, "--until", metavar="DATE", help=_("Active until.")),
+    while_away: bool = typer.Option(False, "--while-away",
+                                    help=_("Only while the household is away.")),
+) -> None:
+    """Add a recurring visit or call to a household's schedule."""
+    from keyledger.schedules import add_entry
+
+    record, sha = add_entry(open_ledger(), household, every, at, purpose, steward, start, until,
+                            while_away)
+    say(_("{id} now has {n} scheduled item(s). Commit {sha}.").format(
+        id=household, n=len(record.schedule), sha=sha[:10]))
+
+
+@command(app, "list")
+def list_(household: str = typer.Argument(..., metavar="HOUSEHOLD"),
+          json: bool = typer.Option(False, "--json", help=_("Print JSON."))) -> None:
+    """A household's schedule, numbered."""
+    record = open_ledger().household(household)
+    if json:
+        print_json([e.to_dict() for e in record.schedule])
+        return
+    for n, e in enumerate(record.schedule, 1):
+        d = e.to_dict()
+        span = f" {d['from'] or '…'}→{d['until'] or '…'}" if d["from"] or d["until"] else ""
+        stdout().print(f"{n}. {d['every']} {d['at']} {_(e.purpose)} ({e.steward}){span}"
+                       + (_(" while away") if e.while_away else ""), markup=False)
+
+
+@command(app)
+def remove(household: str = typer.Argument(..., metavar="HOUSEHOLD"),
+           number: int = typer.Argument(..., metavar="N")) -> None:
+    """Remove entry N (see `schedule list`)."""
+    from keyledger.schedules import remove_entry
+
+    _record, sha = remove_entry(open_ledger(), household, number)
+    say(_("Removed. Commit {sha}.").format(sha=sha[:10]))
+
+
+def due(
+    date: Optional[str] = typer.Option(None, "--date", metavar="DATE", help=_("One day (today).")),
+    week: Optional[str] = typer.Option(None, "--week", metavar="2026-W48", help=_("A whole week.")),
+    json: bool = typer.Option(False, "--json", help=_("Print JSON.")),
+) -> None:
+    """What is due: scheduled visits and calls and follow-ups, who goes, where the key is, and
+    what was missed."""
+    from keyledger.schedules import due as due_items
+    from keyledger.schedules import week_days
+    from keyledger.timeutil import now, parse_date, zone
+
+    if date and week:
+        raise typer.BadParameter(_("give --date or --week, not both"), param_hint="--week")
+    ledger = open_ledger()
+    days = week_days(week) if week else [parse_date(date) if date else
+                                         now(zone(ledger.settings.timezone)).date()]
+    items = due_items(ledger, days)
+    if json:
+        print_json([{"date": i.day.isoformat(), "household": i.household,
+                     "household_name": i.household_name, "start": i.start.strftime("%H:%M"),
+                     "end": i.end.strftime("%H:%M") if i.end else None, "purpose": i.purpose,
+                     "steward": i.steward, "kind": i.kind, "status": i.status,
+                     "visits": list(i.visits),
+                     "keys": [{"key": k.key, "state": k.state, "holder": k.holder,
+                               "slot": k.slot} for k in i.keys]} for i in items])
+        return
+    if not items:
+        say(_("Nothing is due."))
+        return
+    from rich.table import Table
+
+    table = Table(_("day"), _("time"), _("household"), _("purpose"), _("steward"), _("status"),
+                  _("keys"), box=None)
+    for i in items:
+        keys = "; ".join(f"{k.key} " + (_("in slot {slot}").format(slot=k.slot or "—")
+                                       if k.state == "in" else f"{_(k.state)} {k.holder or ''}")
+                         for k in i.keys)
+        table.add_row(day(i.day),
+                      i.start.strftime("%H:%M") + (f"-{i.end:%H:%M}" if i.end else ""),
+                      f"{i.household} {i.household_name}", _(i.purpose), i.steward or "—",
+                      _(i.status), keys or "—", style="bold red" if i.status == "missed" else None)
+    stdout().print(table)

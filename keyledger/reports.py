@@ -1,0 +1,248 @@
+"""Reports rendered from Jinja2 templates: the owner's all-is-well message (报平安), a household's
+record, and the community's week. Markdown out; a ledger's own templates/ override the shipped ones.
+
+Everything a template prints is Markdown-escaped unless it is `Raw` (made by a filter that knows
+its context), so text a user typed cannot break a table or inject a link; templates use
+StrictUndefined, so a mistake in one fails loudly instead of printing nothing.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, tzinfo
+from pathlib import Path
+from typing import Any
+
+from keyledger import custody_log
+from keyledger.errors import FatalError
+from keyledger.i18n import _
+from keyledger.ledger import Ledger
+from keyledger.model import Visit
+from keyledger.schedules import DueItem, due, week_days
+from keyledger.timeutil import now, zone
+from keyledger.visits import visits_between
+
+SHIPPED = Path(__file__).parent / "templates"
+LANGS = ("zh", "en")
+_WEEKDAYS = {"zh": "一二三四五六日", "en": ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")}
+
+
+class Raw(str):
+    """Text a filter has already made safe for where it goes."""
+
+
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+!|~])")
+
+
+def md(value: Any) -> str:
+    """Markdown-escape one value; a line break becomes a space, so a cell stays a cell."""
+    if isinstance(value, Raw):
+        return value
+    text = " ".join(str(value).split())
+    text = _MD_SPECIAL.sub(r"\\\1", text)
+    return re.sub(r"^(\d+)\.", r"\1\\.", text)  # "1." at a line's start would start a list
+
+
+def mermaid(value: Any) -> Raw:
+    """A task name inside a Mermaid block: no characters that end a name or a line."""
+    return Raw(re.sub(r"[:#;`\n\r<>\[\]{}]", " ", str(value)).strip() or "-")
+
+
+class Formats:
+    """Dates, times and durations in the report's language."""
+
+    def __init__(self, lang: str, tz: tzinfo) -> None:
+        self.lang, self.tz = lang, tz
+
+    def day(self, value: date | datetime) -> str:
+        if isinstance(value, datetime):
+            value = value.astimezone(self.tz).date()
+        if self.lang == "zh":
+            return f"{value.month}月{value.day}日 周{_WEEKDAYS['zh'][value.weekday()]}"
+        return f"{_WEEKDAYS['en'][value.weekday()]} {value.day} {value:%b}"
+
+    def clock(self, value: datetime | Any) -> str:
+        return value.astimezone(self.tz).strftime("%H:%M") if isinstance(value, datetime) \
+            else value.strftime("%H:%M")
+
+    def when(self, value: datetime) -> str:
+        return f"{self.day(value)} {self.clock(value)}"
+
+    def duration(self, value: timedelta | float) -> str:
+        seconds = value.total_seconds() if isinstance(value, timedelta) else value
+        minutes = int(seconds // 60)
+        days, rest = divmod(minutes, 24 * 60)
+        hours, minutes = divmod(rest, 60)
+        units = ("天", "小时", "分") if self.lang == "zh" else ("d ", "h ", "m")
+        parts = [f"{n}{u}" for n, u in zip((days, hours, minutes), units) if n]
+        return ("".join(parts) or f"0{units[2]}").strip()
+
+    def iso_minute(self, value: datetime) -> Raw:
+        return Raw(value.astimezone(self.tz).strftime("%Y-%m-%d %H:%M"))
+
+
+def environment(ledger: Ledger, lang: str) -> Any:
+    import jinja2
+
+    if lang not in LANGS:
+        raise FatalError(_("Reports are written in zh or en, not {lang!r}.").format(lang=lang))
+    own = ledger.root / "templates"
+    loader = jinja2.ChoiceLoader([jinja2.FileSystemLoader([str(own / lang), str(own)]),
+                                  jinja2.FileSystemLoader(str(SHIPPED / lang))])
+    env = jinja2.Environment(loader=loader, undefined=jinja2.StrictUndefined, autoescape=False,
+                             finalize=md, trim_blocks=True, lstrip_blocks=True,
+                             keep_trailing_newline=True)
+    formats = Formats(lang, zone(ledger.settings.timezone))
+    env.filters.update(day=formats.day, clock=formats.clock, when=formats.when,
+                       duration=formats.duration, iso_minute=formats.iso_minute, md=md,
+                       mermaid=mermaid, raw=Raw)
+    return env
+
+
+def render(ledger: Ledger, name: str, lang: str, context: dict[str, Any]) -> str:
+    import jinja2
+
+    try:
+        return environment(ledger, lang).get_template(f"{name}.md.j2").render(**context)
+    except jinja2.TemplateError as exc:
+        where = f"{exc.filename}:{exc.lineno}" if getattr(exc, "lineno", None) else name
+        raise FatalError(_("The report template {where} failed: {error}").format(
+            where=where, error=exc.message if hasattr(exc, "message") else exc))
+
+
+def language(ledger: Ledger, lang: str | None) -> str:
+    return lang or ("zh" if ledger.settings.locale.lower().startswith("zh") else "en")
+
+
+@dataclass(frozen=True)
+class VisitView:
+    visit: Visit
+    steward_names: tuple[str, ...]
+    late: bool                      # recorded a day or more after it happened
+
+
+def _views(ledger: Ledger, visits: list[Visit]) -> list[VisitView]:
+    names = _names(ledger)
+    return [VisitView(v, tuple(names.get(s, s) for s in v.stewards),
+                      v.recorded - v.started >= timedelta(days=1)) for v in visits]
+
+
+def _names(ledger: Ledger) -> dict[str, str]:
+    return {s.id: s.name for s in ledger.stewards()}
+
+
+def _base(ledger: Ledger) -> dict[str, Any]:
+    return {"community": ledger.settings.community, "generated": now(zone(ledger.settings.timezone))}
+
+
+def owner(ledger: Ledger, household_id: str, week: str | None, lang: str | None) -> str:
+    household = ledger.household(household_id)
+    tz = zone(ledger.settings.timezone)
+    days = week_days(week or _current_week(ledger))
+    visits = _views(ledger, visits_between(ledger, days[0], days[-1], household.id))
+    return render(ledger, "owner", language(ledger, lang), {
+        **_base(ledger), "household": household, "days": days, "visits": visits,
+        "photos": sum(len(v.visit.photos) for v in visits),
+        "problems": [(v, c) for v in visits for c in v.visit.checklist if c.result == "problem"],
+        "follow_ups": sorted({v.visit.follow_up for v in visits if v.visit.follow_up}),
+        "tz": tz})
+
+
+def household(ledger: Ledger, household_id: str, start: str | None, until: str | None,
+              lang: str | None) -> str:
+    from keyledger.timeutil import parse_date
+
+    record = ledger.household(household_id)
+    tz = zone(ledger.settings.timezone)
+    today = now(tz).date()
+    last = parse_date(until) if until else today
+    first = parse_date(start) if start else last - timedelta(days=30)
+    if last < first:
+        raise FatalError(_("--until must not be before --from."))
+    keys = ledger.keys_of(record.id)
+    paths = [ledger.relpath("key", k.id) for k in keys]
+    intervals, events = custody_log.read(ledger, paths, code_keys=_codes(keys)) if paths \
+        else ([], [])
+    begin = datetime.combine(first, datetime.min.time(), tz)
+    end = datetime.combine(last + timedelta(days=1), datetime.min.time(), tz)
+    moment = now(tz)
+    shown = [i for i in intervals if i.overlaps(begin, end)]
+    return render(ledger, "household", language(ledger, lang), {
+        **_base(ledger), "household": record, "first": first, "last": last, "keys": keys,
+        "visits": _views(ledger, visits_between(ledger, first, last, record.id)),
+        "custody": shown, "names": _names(ledger),
+        "held": {i: (i.end or moment) - i.start for i in shown},
+        "total": sum(((i.end or moment) - i.start for i in shown), timedelta()),
+        "events": [e for e in events if begin <= e.at < end], "now": moment})
+
+
+def _codes(keys: list[Any]) -> frozenset[str]:
+    return frozenset(k.id for k in keys if k.kind == "code")
+
+
+def _current_week(ledger: Ledger) -> str:
+    from keyledger.schedules import this_week
+
+    return this_week(now(zone(ledger.settings.timezone)).date())
+
+
+@dataclass(frozen=True)
+class Row:
+    """One line of a summary table: a steward's or a household's week."""
+
+    id: str
+    name: str
+    due: int = 0
+    done: int = 0
+    missed: int = 0
+    visits: int = 0
+    checkouts: int = 0
+    held: timedelta = timedelta()
+
+
+def weekly(ledger: Ledger, week: str | None, lang: str | None) -> str:
+    tz = zone(ledger.settings.timezone)
+    days = week_days(week or _current_week(ledger))
+    begin = datetime.combine(days[0], datetime.min.time(), tz)
+    end = datetime.combine(days[-1] + timedelta(days=1), datetime.min.time(), tz)
+    moment = now(tz)
+    items: list[DueItem] = due(ledger, days)
+    visits = visits_between(ledger, days[0], days[-1])
+    keys = ledger.keys()
+    since = (days[0] - timedelta(days=30)).isoformat()
+    intervals, events = custody_log.read(ledger, ["keys"], since=since, code_keys=_codes(keys))
+    week_intervals = [i for i in intervals if i.overlaps(begin, end)]
+    names = _names(ledger)
+    stewards: dict[str, Row] = {}
+    households: dict[str, Row] = {}
+
+    def bump(table: dict[str, Row], ident: str, name: str, **add: Any) -> None:
+        row = table.get(ident, Row(ident, name))
+        table[ident] = Row(ident, name, **{f: getattr(row, f) + add.get(f, type(getattr(row, f))())
+                                           for f in ("due", "done", "missed", "visits",
+                                                     "checkouts", "held")})
+
+    for item in items:
+        counts = {"due": 1, item.status: 1} if item.status != "due" else {"due": 1}
+        if item.steward:
+            bump(stewards, item.steward, names.get(item.steward, item.steward), **counts)
+        bump(households, item.household, item.household_name, **counts)
+    for v in visits:
+        for s in v.stewards:
+            bump(stewards, s, names.get(s, s), visits=1)
+    for i in week_intervals:
+        held = min(i.end or moment, end) - max(i.start, begin)
+        bump(stewards, i.holder, names.get(i.holder, i.holder), checkouts=int(i.start >= begin),
+             held=held)
+    overdue = [i for i in week_intervals if (i.end is None and i.expected_back
+                                             and i.expected_back < moment) or i.late]
+    follow_ups = [i for i in items if i.kind == "follow-up" and i.status != "done"]
+    return render(ledger, "weekly", language(ledger, lang), {
+        **_base(ledger), "week": week or _current_week(ledger), "days": days,
+        "stewards": sorted(stewards.values(), key=lambda r: r.id),
+        "households": sorted(households.values(), key=lambda r: r.id),
+        "visits": _views(ledger, visits), "items": items, "custody": week_intervals,
+        "names": names, "overdue": overdue, "follow_ups": follow_ups,
+        "events": [e for e in events if begin <= e.at < end], "now": moment,
+        "begin": begin, "end": end})

@@ -1,0 +1,166 @@
+"""Schedules and what is due: recurring visits and calls, follow-ups, and what was missed.
+
+`occurs` and `due_items` are pure: households, visits and keys in, due items out, so the date
+arithmetic (week, month and year ends, periods away) is tested without a repository.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import date, datetime, time, timedelta, tzinfo
+from typing import Iterable
+
+from keyledger import gitops, yaml
+from keyledger.errors import FatalError
+from keyledger.i18n import _
+from keyledger.identity import acting_steward
+from keyledger.ids import check_id
+from keyledger.ledger import Ledger, locked
+from keyledger.model import Household, Key, ScheduleEntry, Visit, parse_clock, parse_every
+from keyledger.timeutil import parse_date
+from keyledger.vocab import VISIT_PURPOSES, WEEKDAYS
+
+
+def occurs(household: Household, entry: ScheduleEntry, day: date) -> bool:
+    if entry.start and day < entry.start or entry.until and day > entry.until:
+        return False
+    if entry.while_away and not any(a.start <= day <= a.until for a in household.away):
+        return False
+    return entry.every == ("day",) or WEEKDAYS[day.weekday()] in entry.every
+
+
+def assigned(household: Household, entry: ScheduleEntry) -> str | None:
+    if entry.steward == "a":
+        return household.pair_a
+    if entry.steward == "b":
+        return household.pair_b
+    return entry.steward
+
+
+@dataclass(frozen=True)
+class KeyWhere:
+    key: str
+    state: str
+    holder: str | None
+    slot: str | None
+
+
+@dataclass(frozen=True)
+class DueItem:
+    day: date
+    household: str
+    household_name: str
+    start: time
+    end: time | None
+    purpose: str
+    steward: str | None
+    kind: str                 # "scheduled" or "follow-up"
+    status: str               # "done", "due" or "missed"
+    visits: tuple[str, ...]   # the visits that satisfied it
+    keys: tuple[KeyWhere, ...]
+
+
+def due_items(households: Iterable[Household], days: list[date], visits: list[Visit],
+              keys: dict[str, list[Key]], now: datetime, tz: tzinfo) -> list[DueItem]:
+    """What is due on `days`: a visit recorded for the household that day satisfies an item;
+    an item whose time has passed without one is missed. A follow-up date on a visit is due too."""
+    seen: dict[tuple[str, date], list[Visit]] = {}
+    for v in visits:
+        seen.setdefault((v.household, v.started.astimezone(tz).date()), []).append(v)
+    items = []
+    for household in households:
+        wanted = [(day, e.start_time, e.end_time, e.purpose, assigned(household, e), "scheduled")
+                  for day in days for e in household.schedule if occurs(household, e, day)]
+        wanted += [(v.follow_up, time(0), None, "follow-up", v.stewards[0], "follow-up")
+                   for v in visits if v.household == household.id and v.follow_up in days]
+        where = tuple(KeyWhere(k.id, k.state, k.holder, k.slot)
+                      for k in keys.get(household.id, []) if k.state != "handed-back")
+        for day, start, end, purpose, steward, kind in wanted:
+            # A follow-up is satisfied by a later visit, not by the one that asked for it.
+            done = [v.id for v in seen.get((household.id, day), [])
+                    if kind == "scheduled" or v.follow_up != day]
+            deadline = datetime.combine(day, end or time(23, 59, 59), tz)
+            status = "done" if done else "missed" if deadline < now else "due"
+            items.append(DueItem(day, household.id, household.name, start, end, purpose, steward,
+                                 kind, status, tuple(done), where))
+    return sorted(items, key=lambda i: (i.day, i.start, i.household))
+
+
+def week_days(text: str) -> list[date]:
+    """`2026-W48` into its seven days, Monday first."""
+    try:
+        year, week = text.upper().split("-W")
+        monday = date.fromisocalendar(int(year), int(week), 1)
+    except ValueError:
+        raise FatalError(_("{text!r} is not an ISO week; write it like 2026-W48.").format(text=text))
+    return [monday + timedelta(days=i) for i in range(7)]
+
+
+def this_week(today: date) -> str:
+    year, week, _day = today.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+@locked
+def add_entry(ledger: Ledger, ident: str, every: str, at: str, purpose: str, steward: str,
+              start: str | None, until: str | None, while_away: bool) -> tuple[Household, str]:
+    household = ledger.household(ident)
+    days = parse_every(every)
+    if days is None:
+        raise FatalError(_("--every takes day, or weekdays like wed or mon,thu; not {text!r}.")
+                         .format(text=every))
+    clock = parse_clock(at)
+    if clock is None:
+        raise FatalError(_("--at takes a time like 10:00 or a window like 14:00-17:00."))
+    if purpose not in VISIT_PURPOSES:
+        raise FatalError(_("{purpose!r} is not a purpose; use one of: {purposes}.").format(
+            purpose=purpose, purposes=", ".join(VISIT_PURPOSES)))
+    if steward not in ("a", "b"):
+        ledger.steward(check_id(steward, _("steward")))
+    first, last = (parse_date(start) if start else None), (parse_date(until) if until else None)
+    if first and last and last < first:
+        raise FatalError(_("--until must not be before --from."))
+    entry = ScheduleEntry(days, clock[0], clock[1], purpose, steward, first, last, while_away)
+    if entry in household.schedule:
+        raise FatalError(_("{id} already has that schedule.").format(id=ident))
+    return _save(ledger, replace(household, schedule=household.schedule + (entry,)),
+                 f"schedule {ident}: every {every} {at} {purpose}")
+
+
+@locked
+def remove_entry(ledger: Ledger, ident: str, number: int) -> tuple[Household, str]:
+    household = ledger.household(ident)
+    if not 1 <= number <= len(household.schedule):
+        raise FatalError(_("{id} has no schedule entry {n}; see `keyledger schedule list {id}`.")
+                         .format(id=ident, n=number))
+    schedule = household.schedule[:number - 1] + household.schedule[number:]
+    return _save(ledger, replace(household, schedule=schedule),
+                 f"unschedule {ident} entry {number}")
+
+
+def _save(ledger: Ledger, household: Household, subject: str) -> tuple[Household, str]:
+    actor = acting_steward(ledger)
+    if actor.role != "supervisor" and actor.id not in household.pair:
+        raise FatalError(_("Only {id}'s A/B pair or a supervisor may change its schedule.")
+                         .format(id=household.id))
+    sha = ledger.change({ledger.relpath("household", household.id): yaml.dump(household.to_dict())},
+                        gitops.format_message(f"{subject} ({household.name})",
+                                              [("Action", "schedule"), ("Household", household.id),
+                                               ("Steward", actor.id)]))
+    return household, sha
+
+
+def due(ledger: Ledger, days: list[date]) -> list[DueItem]:
+    """Due items of the ledger on `days`, with where each household's keys are now."""
+    from keyledger.timeutil import now, zone
+    from keyledger.visits import visits_between
+
+    tz = zone(ledger.settings.timezone)
+    # Follow-ups are set a few days or weeks ahead; a quarter back covers them.
+    visits = visits_between(ledger, days[0] - timedelta(days=92), days[-1])
+    following = {v.household for v in visits if v.follow_up in days}
+    households = [h for h in ledger.households() if h.schedule or h.id in following]
+    keys: dict[str, list[Key]] = {}
+    for key in ledger.keys():
+        keys.setdefault(key.household, []).append(key)
+    return due_items(households, days, visits, keys, now(tz), tz)

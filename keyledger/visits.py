@@ -1,0 +1,141 @@
+"""Visits (上门记录): one file each under visits/<yyyy>/<mm>/, written once, never edited."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any, Iterator
+
+from keyledger import attachments, gitops, yaml
+from keyledger.errors import FatalError
+from keyledger.i18n import _
+from keyledger.identity import acting_steward
+from keyledger.ledger import Ledger, locked, record_from
+from keyledger.model import Household, Visit, parse_visit
+from keyledger.timeutil import now, parse_datetime, zone
+from keyledger.vocab import CARE, CHECK_RESULTS
+
+FOLDER = "visits"
+
+
+def folder_of(day: date) -> str:
+    return f"{FOLDER}/{day:%Y}/{day:%m}"
+
+
+def new_id(ledger: Ledger, household: str, started: datetime) -> str:
+    base = f"{started:%Y%m%d-%H%M}-{household}"[:60]
+    folder = ledger.root / folder_of(started.date())
+    ident, n = base, 1
+    while (folder / f"{ident}.yaml").exists():
+        n += 1
+        ident = f"{base}-{n}"
+    return ident
+
+
+def parse_check(text: str) -> dict[str, Any]:
+    """`plants=ok`, `heating=problem:接口渗水`, `gas=n/a`."""
+    match = re.fullmatch(r"\s*([\w-]+)\s*=\s*(ok|problem|n/a|na)\s*(?::(.*))?", text, re.S)
+    if not match:
+        raise FatalError(_("--check takes ITEM=ok|problem|n/a[:note], e.g. heating=problem:接口渗水; "
+                           "not {text!r}.").format(text=text))
+    item, result, note = match.groups()
+    if item not in CARE:
+        raise FatalError(_("{item!r} is not a care item; use one of: {items}.").format(
+            item=item, items=", ".join(CARE)))
+    result = "n/a" if result == "na" else result
+    assert result in CHECK_RESULTS
+    return {"item": item, "result": result, "note": (note or "").strip() or None}
+
+
+def parse_let_in(text: str) -> dict[str, Any]:
+    """`who,company,what they did`."""
+    who, _sep, rest = text.partition(",")
+    company, _sep, did = rest.partition(",")
+    return {"who": who.strip(), "company": company.strip() or None, "did": did.strip() or None}
+
+
+def draft(ledger: Ledger, household: Household, given: dict[str, Any], photos: list[Path],
+          form: Path | None, started: datetime, ended: datetime | None, stewards: list[str],
+          key: str | None = None) -> tuple[Visit, dict[str, str | bytes | None]]:
+    """A new visit and the files it adds (its YAML and any new photos); nothing is written."""
+    stored, files = attachments.store(ledger.root, photos, ledger.settings.attachment_max_bytes)
+    ident = new_id(ledger, household.id, started)
+    tz = zone(ledger.settings.timezone)
+    defaults = {"schema": 1, "id": ident, "household": household.id, "key": key,
+                "stewards": stewards, "started": started.isoformat(),
+                "ended": ended.isoformat() if ended else None,
+                "recorded": now(tz).isoformat()}
+    overrides = dict(given)
+    if stored:
+        overrides["photos"] = stored
+    visit = record_from(parse_visit, ident, defaults, overrides, form)
+    if visit.household != household.id:
+        raise FatalError(_("The visit is for {other}, not {household}.").format(
+            other=visit.household, household=household.id))
+    if form is not None:
+        # A form fills in what was seen; who recorded it, and when, is not the form's to say.
+        visit = replace(visit, recorded=now(tz), photos=tuple(dict.fromkeys(visit.photos + tuple(stored))))
+    missing = [p for p in visit.photos if p not in files and not (ledger.root / p).is_file()]
+    if missing:
+        raise FatalError(_("The visit names a photo that is not in the ledger: {path}.").format(
+            path=missing[0]))
+    relpath = f"{folder_of(visit.started.date())}/{visit.id}.yaml"
+    if (ledger.root / relpath).exists():
+        raise FatalError(_("A visit {id} is already recorded; visits are written once.").format(
+            id=visit.id))
+    files[relpath] = yaml.dump(visit.to_dict())
+    return visit, files
+
+
+@locked
+def add_visit(ledger: Ledger, household_id: str, given: dict[str, Any], photos: list[Path],
+              form: Path | None = None, at: str | None = None,
+              with_stewards: list[str] | None = None) -> tuple[Visit, str]:
+    """A visit made without a key: a code-lock entry, a doorstep delivery, a welfare call."""
+    household = ledger.household(household_id)
+    actor = acting_steward(ledger)
+    tz = zone(ledger.settings.timezone)
+    started = parse_datetime(at, tz) if at else now(tz)
+    if started > now(tz):
+        raise FatalError(_("--at is in the future; a visit is recorded after it was made."))
+    stewards = [actor.id]
+    for other in with_stewards or []:
+        if ledger.steward(other).id not in stewards:
+            stewards.append(other)
+    visit, files = draft(ledger, household, given, photos, form, started, None, stewards)
+    late = " (recorded late)" if (visit.recorded - visit.started).days >= 1 else ""
+    message = gitops.format_message(
+        f"visit {household.id} {household.name}: {visit.purpose} by {actor.name}{late}",
+        [("Action", "visit"), ("Household", household.id), ("Steward", actor.id),
+         ("Visit", visit.id), ("Purpose", visit.purpose), ("At", visit.started.isoformat()),
+         ("Follow-Up", visit.follow_up.isoformat() if visit.follow_up else "")])
+    return visit, ledger.change(files, message)
+
+
+def _months(start: date, end: date) -> Iterator[tuple[int, int]]:
+    year, month = start.year, start.month
+    while (year, month) <= (end.year, end.month):
+        yield year, month
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+
+
+def visits_between(ledger: Ledger, start: date, end: date,
+                   household: str | None = None) -> list[Visit]:
+    """Visits that started on days start..end (inclusive), oldest first; only those months are read."""
+    out = []
+    for year, month in _months(start, end):
+        folder = ledger.root / FOLDER / f"{year:04d}" / f"{month:02d}"
+        if not folder.is_dir():
+            continue
+        for path in sorted(folder.glob("*.yaml")):
+            if household and f"-{household}" not in path.stem:
+                continue
+            relpath = str(path.relative_to(ledger.root))
+            visit = parse_visit(relpath, ledger.read_text(relpath), path.stem)
+            if start <= visit.started.date() <= end and (household is None
+                                                         or visit.household == household):
+                out.append(visit)
+    return sorted(out, key=lambda v: v.started)
+
