@@ -49,6 +49,10 @@ class Event:
     detail: str
     commit: str
 
+    @property
+    def emergency(self) -> bool:
+        return self.action.startswith("emergency")
+
 
 def _at(entry: gitops.LogEntry) -> datetime:
     return datetime.fromisoformat(entry.trailers.get("At") or entry.committed)

@@ -9,6 +9,7 @@ StrictUndefined, so a mistake in one fails loudly instead of printing nothing.
 from __future__ import annotations
 
 import re
+import traceback
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
 from pathlib import Path
@@ -32,7 +33,8 @@ class Raw(str):
     """Text a filter has already made safe for where it goes."""
 
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+!|~])")
+# Inline specials; "(" and "!" are harmless once "[" and "]" are escaped.
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|~])")
 
 
 def md(value: Any) -> str:
@@ -41,7 +43,8 @@ def md(value: Any) -> str:
         return value
     text = " ".join(str(value).split())
     text = _MD_SPECIAL.sub(r"\\\1", text)
-    return re.sub(r"^(\d+)\.", r"\1\\.", text)  # "1." at a line's start would start a list
+    # At a line's start, "# ", "- ", "+ " or "1." would make a heading or a list.
+    return re.sub(r"^([#+-])", r"\\\1", re.sub(r"^(\d+)\.", r"\1\\.", text))
 
 
 def mermaid(value: Any) -> Raw:
@@ -106,9 +109,12 @@ def render(ledger: Ledger, name: str, lang: str, context: dict[str, Any]) -> str
     try:
         return environment(ledger, lang).get_template(f"{name}.md.j2").render(**context)
     except jinja2.TemplateError as exc:
-        where = f"{exc.filename}:{exc.lineno}" if getattr(exc, "lineno", None) else name
+        # Jinja puts the template's own lines into the traceback: name the one that failed.
+        frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename.endswith(".j2")]
+        where = (f"{frames[-1].filename}:{frames[-1].lineno}" if frames else
+                 f"{getattr(exc, 'filename', None) or name}:{getattr(exc, 'lineno', '?')}")
         raise FatalError(_("The report template {where} failed: {error}").format(
-            where=where, error=exc.message if hasattr(exc, "message") else exc))
+            where=where, error=exc.message or exc))
 
 
 def language(ledger: Ledger, lang: str | None) -> str:

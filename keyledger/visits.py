@@ -12,7 +12,7 @@ from keyledger import attachments, gitops, yaml
 from keyledger.errors import FatalError
 from keyledger.i18n import _
 from keyledger.identity import acting_steward
-from keyledger.ledger import Ledger, locked, record_from
+from keyledger.ledger import Ledger, load_form, locked, record_from
 from keyledger.model import Household, Visit, parse_visit
 from keyledger.timeutil import now, parse_datetime, zone
 from keyledger.vocab import CARE, CHECK_RESULTS
@@ -61,6 +61,11 @@ def draft(ledger: Ledger, household: Household, given: dict[str, Any], photos: l
           key: str | None = None) -> tuple[Visit, dict[str, str | bytes | None]]:
     """A new visit and the files it adds (its YAML and any new photos); nothing is written."""
     stored, files = attachments.store(ledger.root, photos, ledger.settings.attachment_max_bytes)
+    if form is not None:  # the visit's id and folder follow when it started, as the form says
+        try:
+            started = datetime.fromisoformat(str(load_form(form).get("started", started)))
+        except ValueError:
+            pass  # the model reports the bad field with its line
     ident = new_id(ledger, household.id, started)
     tz = zone(ledger.settings.timezone)
     defaults = {"schema": 1, "id": ident, "household": household.id, "key": key,

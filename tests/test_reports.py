@@ -1,0 +1,155 @@
+"""Reports rendered on a week of a real ledger, checked by parsing the Markdown."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from markdown_it import MarkdownIt
+
+from conftest import Ledger
+
+MD = MarkdownIt("commonmark").enable("table")
+
+
+@pytest.fixture
+def week(ledger: Ledger, tmp_path: Path, monkeypatch) -> Ledger:
+    """Week 2026-W48 at 8-1-401: calls, a plant-and-heating visit, a missed follow-up, an
+    emergency entry; the ledger stands on Saturday noon."""
+    def at(moment: str) -> None:
+        monkeypatch.setenv("KEYLEDGER_NOW", moment)
+
+    lg = ledger
+    at("2026-11-20T09:00:00+08:00")
+    lg.ok("schedule", "add", "8-1-401", "--every", "wed", "--at", "14:00-17:00", "--purpose",
+          "inspection", as_="zhou-lx")
+    lg.ok("schedule", "add", "8-1-401", "--every", "day", "--at", "10:00", "--purpose", "call",
+          "--steward", "b", "--from", "2026-11-23")
+    at("2026-11-23T10:05:00+08:00")
+    lg.ok("visit", "add", "8-1-401", "--purpose", "call", "--note", "电话问候，一切正常", as_="wang-dh")
+    at("2026-11-25T14:02:00+08:00")
+    lg.ok("checkout", "K-0012", "--purpose", "heating", "--expect-back", "2h", as_="zhou-lx")
+    at("2026-11-25T14:40:00+08:00")
+    photo = tmp_path / "a.jpg"
+    photo.write_bytes(b"photo")
+    lg.ok("return", "K-0012", "--visit", "--check", "plants=ok",
+          "--check", "heating=problem:接口渗水 | 有水迹", "--finding", "暖气*接口*渗水",
+          "--action", "联系物业维修", "--photo", str(photo), "--informed", "video call",
+          "--follow-up", "2026-11-26")
+    at("2026-11-27T22:10:00+08:00")
+    lg.ok("checkout", "K-0012", "--purpose", "emergency", "--unreached",
+          "called owner and daughter 22:05, no answer", "--expect-back", "1h")
+    at("2026-11-27T23:30:00+08:00")
+    lg.ok("return", "K-0012")
+    at("2026-11-28T12:00:00+08:00")
+    return lg
+
+
+def _check_markdown(text: str) -> list:  # type: ignore[type-arg]
+    assert "{{" not in text and "{%" not in text and "}}" not in text
+    tokens = MD.parse(text)
+    # Every row of every table has as many cells as its header: typed text broke no table.
+    header = None
+    cells = 0
+    for token in tokens:
+        if token.type == "thead_open":
+            header, cells = None, 0
+        elif token.type in ("th_open", "td_open"):
+            cells += 1
+        elif token.type == "tr_close":
+            if header is None:
+                header = cells
+            assert cells == header
+            cells = 0
+    return tokens
+
+
+def _texts(tokens: list, kind: str) -> list[str]:  # type: ignore[type-arg]
+    out = []
+    for i, token in enumerate(tokens):
+        if token.type == kind:
+            out.append(tokens[i + 1].content)
+    return out
+
+
+def test_owner_message_in_chinese_and_english(week: Ledger) -> None:
+    text = week.ok("report", "owner", "8-1-401", "--week", "2026-W48").out
+    tokens = _check_markdown(text)
+    assert text.startswith("王秀兰您好！花卉社区钥匙管家向您报平安（11月23日 周一–11月29日 周日）")
+    assert "11月25日 周三 14:02–14:40，周丽霞暖气检查" in text
+    assert "暖气有问题（接口渗水 \\| 有水迹）" in text
+    assert "照片1张已发给您" in text and "我们会在11月26日 周四回访" in text
+    assert [t.type for t in tokens].count("bullet_list_open") >= 1
+    assert len(text) < 1000  # short enough to paste into a chat
+    english = week.ok("report", "owner", "8-1-401", "--week", "2026-W48", "--lang", "en").out
+    _check_markdown(english)
+    assert english.startswith("Hello 王秀兰, all-is-well from the key stewards of 花卉社区")
+    assert "heating problem" in english
+
+
+def test_household_report_has_visits_and_custody_durations(week: Ledger, tmp_path: Path) -> None:
+    out = tmp_path / "report.md"
+    week.ok("report", "household", "8-1-401", "--from", "2026-11-23", "--until", "2026-11-29",
+            "-o", str(out))
+    text = out.read_text(encoding="utf-8")
+    tokens = _check_markdown(text)
+    assert _texts(tokens, "heading_open") == ["8-1-401 王秀兰 托管记录", "上门记录", "钥匙托管",
+                                              "需要注意"]
+    cells = _texts(tokens, "td_open")
+    assert "暖气\\*接口\\*渗水；联系物业维修；告知业主：video call；照片1张" in text
+    assert "38分" in cells and "1小时20分" in cells
+    assert "合计托管时长：1小时58分" in text
+    assert "紧急入户（联系不上业主）：K-0012，周丽霞，called owner and daughter 22:05, no answer" in text
+
+
+def test_weekly_report_counts_due_done_missed_and_draws_the_timeline(week: Ledger) -> None:
+    text = week.ok("report", "weekly", "--week", "2026-W48").out
+    tokens = _check_markdown(text)
+    headings = _texts(tokens, "heading_open")
+    assert headings[0] == "花卉社区 钥匙管家周报 2026-W48"
+    assert {"按网格员", "按住户", "漏办", "紧急、越权与密码", "待回访", "本周钥匙托管时间线"} <= set(headings)
+    rows = [t.content for t in tokens if t.type == "inline"]
+    # zhou-lx: the Wednesday inspection (done) and Thursday's follow-up (missed); wang-dh: seven
+    # daily calls, Monday's and Wednesday's satisfied by the visits that day, Tue/Thu/Fri missed,
+    # Saturday and Sunday still due.
+    assert rows[rows.index("周丽霞（zhou-lx）"):][:7] == ["周丽霞（zhou-lx）", "2", "1", "1", "1",
+                                                         "2", "1小时58分"]
+    assert rows[rows.index("王德厚（wang-dh）"):][:7] == ["王德厚（wang-dh）", "7", "2", "3", "1", "0",
+                                                         "0分"]
+    assert "11月26日 周四 8-1-401 王秀兰（漏办）" in text
+    assert "- 11月26日 周四 8-1-401 王秀兰：回访，周丽霞" in text
+    assert "应于 11月27日 周五 23:10 归还，11月27日 周五 23:30 才归还" in text
+    fences = [t for t in tokens if t.type == "fence"]
+    assert fences[0].info == "mermaid" and fences[0].content.startswith("gantt")
+    assert "section 周丽霞" in fences[0].content
+    assert "K-0012 8-1-401 暖气检查 : 2026-11-25 14:02, 2026-11-25 14:40" in fences[0].content
+    english = week.ok("report", "weekly", "--week", "2026-W48", "--lang", "en").out
+    _check_markdown(english)
+    assert "## By steward" in english and "emergency entry (owner unreachable)" in english
+
+
+def test_due_lists_the_day_with_where_each_key_is(week: Ledger, monkeypatch) -> None:
+    import json
+
+    monkeypatch.setenv("KEYLEDGER_NOW", "2026-12-02T13:00:00+08:00")
+    week.ok("checkout", "K-0012", "--purpose", "plants", as_="zhou-lx")
+    items = json.loads(week.ok("due", "--date", "2026-12-02", "--json").out)
+    assert [(i["purpose"], i["status"], i["steward"]) for i in items] == \
+        [("call", "due", "wang-dh"), ("inspection", "done", "zhou-lx")] or \
+        [(i["purpose"], i["steward"]) for i in items] == [("call", "wang-dh"), ("inspection", "zhou-lx")]
+    assert items[1]["keys"] == [{"key": "K-0012", "state": "out", "holder": "zhou-lx", "slot": "A-03"}]
+    table = week.ok("due", "--date", "2026-12-02").out
+    assert "K-0012 out zhou-lx" in table and "Wed 02 Dec" in table
+    week_items = json.loads(week.ok("due", "--week", "2026-W48", "--json").out)
+    assert {i["kind"] for i in week_items} == {"scheduled", "follow-up"}
+
+
+def test_a_ledgers_own_template_overrides_and_mistakes_fail_loudly(week: Ledger) -> None:
+    own = week.root / "templates" / "zh"
+    own.mkdir(parents=True)
+    (own / "owner.md.j2").write_text("本社区自定义：{{ household.name }}，{{ visits|length }}次\n",
+                                     encoding="utf-8")
+    assert week.ok("report", "owner", "8-1-401", "--week", "2026-W48").out == "本社区自定义：王秀兰，2次\n"
+    (own / "owner.md.j2").write_text("{{ household.nickname }}\n", encoding="utf-8")
+    result = week.refused("report", "owner", "8-1-401", "--week", "2026-W48")
+    assert "owner.md.j2" in result.err and "nickname" in result.err

@@ -1,0 +1,125 @@
+"""Visits on real repositories: written once, in the return's own commit, photos stored once."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from conftest import Ledger
+from keyledger import yaml
+
+
+@pytest.fixture
+def photo(tmp_path: Path) -> Path:
+    path = tmp_path / "pipe.JPG"
+    path.write_bytes(b"\xff\xd8\xff\xe0 a photo of the heating pipe")
+    return path
+
+
+def test_return_with_a_visit_is_one_commit_with_every_field(ledger: Ledger, photo: Path,
+                                                            monkeypatch) -> None:
+    monkeypatch.setenv("KEYLEDGER_NOW", "2026-11-25T14:02:00+08:00")
+    ledger.ok("checkout", "K-0012", "--purpose", "heating", "--witness", "wang-dh", as_="zhou-lx")
+    monkeypatch.setenv("KEYLEDGER_NOW", "2026-11-25T14:40:00+08:00")
+    before = ledger.head()
+    done = ledger.ok("return", "K-0012", "--witness", "wang-dh", "--visit",
+                     "--check", "plants=ok", "--check", "heating=problem:接口渗水",
+                     "--finding", "卧室暖气片接口渗水", "--action", "关闭阀门，联系物业维修",
+                     "--let-in", "张师傅,物业维修部,更换接口垫片", "--photo", str(photo),
+                     "--photo", str(photo), "--informed", "video call",
+                     "--informed", "photos sent", "--follow-up", "2026-11-26")
+    assert ledger.git("rev-list", "--count", f"{before}..HEAD").strip() == "1"
+    changed = set(ledger.git("show", "--name-only", "--format=", "HEAD").split())
+    visit_path = "visits/2026/11/20261125-1402-8-1-401.yaml"
+    attachments = [p for p in changed if p.startswith("attachments/")]
+    assert changed - {".gitattributes"} == {"keys/K-0012.yaml", visit_path, *attachments}
+    assert len(attachments) == 1 and attachments[0].endswith(".jpg")
+    assert "Visit 20261125-1402-8-1-401 recorded" in done.err
+    assert ledger.git("log", "-1", "--format=%(trailers:key=Keyledger-Visit,valueonly)").strip() \
+        == "20261125-1402-8-1-401"
+    data = yaml.load((ledger.root / visit_path).read_text(encoding="utf-8"))
+    assert data["household"] == "8-1-401" and data["key"] == "K-0012"
+    assert data["stewards"] == ["zhou-lx", "wang-dh"]
+    assert data["started"] == "2026-11-25T14:02:00+08:00"
+    assert data["ended"] == "2026-11-25T14:40:00+08:00"
+    assert data["purpose"] == "heating"
+    assert data["checklist"] == [{"item": "plants", "result": "ok", "note": None},
+                                 {"item": "heating", "result": "problem", "note": "接口渗水"}]
+    assert data["findings"] == ["卧室暖气片接口渗水"]
+    assert data["let_in"] == [{"who": "张师傅", "company": "物业维修部", "did": "更换接口垫片"}]
+    assert data["informed"] == ["video call", "photos sent"]
+    assert data["photos"] == [attachments[0], attachments[0]]
+    assert data["follow_up"] == "2026-11-26"
+
+
+def test_the_same_photo_in_two_visits_is_stored_once(ledger: Ledger, photo: Path) -> None:
+    ledger.ok("visit", "add", "8-1-401", "--purpose", "call", "--photo", str(photo), as_="zhou-lx")
+    ledger.ok("visit", "add", "8-1-401", "--purpose", "delivery", "--photo", str(photo))
+    assert len(list((ledger.root / "attachments").iterdir())) == 1
+    assert not any(p.startswith("attachments/")
+                   for p in ledger.git("show", "--name-only", "--format=", "HEAD").split())
+
+
+def test_a_visit_entered_late_keeps_when_it_happened(ledger: Ledger, monkeypatch) -> None:
+    monkeypatch.setenv("KEYLEDGER_NOW", "2026-11-27T09:00:00+08:00")
+    ledger.ok("visit", "add", "8-1-401", "--purpose", "call", "--note", "电话问候，一切正常",
+              "--at", "2026-11-25 10:05", as_="wang-dh")
+    visits = json.loads(ledger.ok("visit", "list", "8-1-401", "--json").out)
+    assert visits[0]["started"] == "2026-11-25T10:05:00+08:00"
+    assert visits[0]["recorded"] == "2026-11-27T09:00:00+08:00"
+    assert "(recorded late)" in ledger.git("log", "-1", "--format=%s")
+    assert "in the future" in ledger.refused("visit", "add", "8-1-401", "--purpose", "call",
+                                             "--at", "2026-12-25 10:05").err
+
+
+def test_a_visit_from_a_form(ledger: Ledger, tmp_path: Path) -> None:
+    form = tmp_path / "visit.yaml"
+    form.write_text(
+        "household: 8-1-401\nstewards: [zhou-lx, wang-dh]\nstarted: 2026-11-20T09:00:00+08:00\n"
+        "ended: 2026-11-20T11:30:00+08:00\npurpose: contractor\n"
+        "checklist:\n- {item: gas, result: ok, note: 报警器已装}\n"
+        "let_in:\n- {who: 燃气公司李师傅, company: 城市燃气, did: 安装报警器和切断阀}\n"
+        "informed: [video call]\nnote: 业主全程视频监工\n", encoding="utf-8")
+    ledger.ok("visit", "add", "8-1-401", "--from-file", str(form), as_="zhou-lx")
+    visit = json.loads(ledger.ok("visit", "list", "8-1-401", "--from", "2026-11-01", "--until",
+                                 "2026-11-30", "--json").out)[0]
+    assert visit["id"] == "20261120-0900-8-1-401"
+    assert visit["let_in"][0]["did"] == "安装报警器和切断阀"
+    assert visit["stewards"] == ["zhou-lx", "wang-dh"]
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("purpose: contractor\nchecklist:\n- {item: garden, result: ok}\n",
+                   encoding="utf-8")
+    result = ledger.refused("visit", "add", "8-1-401", "--from-file", str(bad))
+    assert f"{bad}:3: checklist[0].item: expected one of:" in result.err
+
+
+def test_visit_refusals(ledger: Ledger, tmp_path: Path) -> None:
+    ledger.use("zhou-lx")
+    assert "--check takes ITEM=ok|problem|n/a" in ledger.refused(
+        "visit", "add", "8-1-401", "--purpose", "call", "--check", "plants:fine").err
+    assert "'garden' is not a care item" in ledger.refused(
+        "visit", "add", "8-1-401", "--purpose", "call", "--check", "garden=ok").err
+    assert "--purpose" in ledger.refused("visit", "add", "8-1-401").err
+    big = tmp_path / "big.png"
+    big.write_bytes(b"0" * (11 * 2**20))
+    assert "at most 10.0 MB" in ledger.refused(
+        "visit", "add", "8-1-401", "--purpose", "call", "--photo", str(big)).err
+    assert "Cannot read" in ledger.refused(
+        "visit", "add", "8-1-401", "--purpose", "call", "--photo", str(tmp_path / "nope.jpg")).err
+    assert "not out" in ledger.refused("return", "K-0012", "--visit", "--check", "plants=ok").err
+
+
+def test_attachments_go_to_git_lfs_when_it_is_installed(ledger: Ledger, photo: Path) -> None:
+    import shutil
+
+    if shutil.which("git-lfs") is None:
+        pytest.skip("git-lfs is not installed on this machine")
+    ledger.ok("visit", "add", "8-1-401", "--purpose", "call", "--photo", str(photo), as_="zhou-lx")
+    assert "attachments/** filter=lfs" in (ledger.root / ".gitattributes").read_text()
+    path = ledger.git("show", "--name-only", "--format=", "HEAD").split()
+    blob = [p for p in path if p.startswith("attachments/")][0]
+    assert ledger.git("show", f"HEAD:{blob}").startswith("version https://git-lfs")
+    assert (ledger.root / blob).read_bytes() == photo.read_bytes()
+    assert ledger.git("status", "--porcelain") == ""
