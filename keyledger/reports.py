@@ -151,7 +151,9 @@ def owner(ledger: Ledger, household_id: str, week: str | None, lang: str | None)
         **_base(ledger), "household": household, "days": days, "visits": visits,
         "photos": sum(len(v.visit.photos) for v in visits),
         "problems": [(v, c) for v in visits for c in v.visit.checklist if c.result == "problem"],
-        "follow_ups": sorted({v.visit.follow_up for v in visits if v.visit.follow_up}),
+        # A follow-up already made (a visit that day) is no longer a promise to the owner.
+        "follow_ups": sorted({v.visit.follow_up for v in visits if v.visit.follow_up}
+                             - {v.visit.started.astimezone(tz).date() for v in visits}),
         "tz": tz})
 
 

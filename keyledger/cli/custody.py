@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 import typer
 
@@ -13,6 +13,9 @@ from keyledger.cli.common import (ask_passphrase, command, duration, open_ledger
                                   print_json, say, show_once, stdout, when)
 from keyledger.i18n import _
 from keyledger.vocab import PURPOSES
+
+if TYPE_CHECKING:
+    from keyledger.schedules import DueItem
 
 
 def checkout(
@@ -177,8 +180,11 @@ def status(
     """What is out, with whom, since when; overdue first."""
     from keyledger.cli.key import key_json
     from keyledger.custody import status as out_keys
+    from keyledger.schedules import due
 
-    moment, out, booked = out_keys(open_ledger())
+    ledger = open_ledger()
+    moment, out, booked = out_keys(ledger)
+    today = [i for i in due(ledger, [moment.date()]) if i.status != "done"]
     late = [o for o in out if o.overdue]
     if json:
         print_json({"now": moment.isoformat(), "out": [
@@ -186,7 +192,10 @@ def status(
              "overdue": o.overdue, "witness_unconfirmed": o.unconfirmed_witness} for o in out],
             "reservations_today": [
                 {"key": b.key.id, "household": b.key.household, **b.reservation.to_dict(),
-                 "key_state": b.key.state, "key_holder": b.key.holder} for b in booked]})
+                 "key_state": b.key.state, "key_holder": b.key.holder} for b in booked],
+            "due_today": [{"household": i.household, "start": i.start.strftime("%H:%M"),
+                           "purpose": i.purpose, "steward": i.steward, "status": i.status}
+                          for i in today]})
     elif not out:
         say(_("Every key is in the cabinet."))
     if not json and out:
@@ -217,8 +226,18 @@ def status(
                           _(r.purpose), _("in the cabinet, slot {slot}").format(slot=k.slot or "—")
                           if k.state == "in" else f"{_(k.state)} {k.holder or ''}".strip())
         stdout().print(table)
+    if not json and today:
+        say(_("Due today: {items}.").format(items="; ".join(
+            f"{_due_time(i)} {i.household} {i.household_name} {_(i.purpose)} ({i.steward or '—'})"
+            + (_(", missed") if i.status == "missed" else "") for i in today)))
     if overdue and late:
         raise typer.Exit(1)
+
+
+def _due_time(item: "DueItem") -> str:
+    if item.kind == "follow-up":
+        return _("follow-up")
+    return item.start.strftime("%H:%M") + (f"-{item.end:%H:%M}" if item.end else "")
 
 
 def history(

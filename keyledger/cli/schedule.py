@@ -7,6 +7,7 @@ from typing import Optional
 import typer
 
 from keyledger.cli.common import command, day, open_ledger, print_json, say, stdout
+from keyledger.cli.custody import _due_time
 from keyledger.i18n import _
 from keyledger.vocab import VISIT_PURPOSES
 
@@ -99,7 +100,7 @@ def due(
                                        if k.state == "in" else f"{_(k.state)} {k.holder or ''}")
                          for k in i.keys)
         table.add_row(day(i.day),
-                      i.start.strftime("%H:%M") + (f"-{i.end:%H:%M}" if i.end else ""),
+                      _due_time(i),
                       f"{i.household} {i.household_name}", _(i.purpose), i.steward or "—",
                       _(i.status), keys or "—", style="bold red" if i.status == "missed" else None)
     stdout().print(table)
