@@ -122,3 +122,40 @@ def ledger(empty_ledger: Ledger) -> Ledger:
     lg.ok("key", "add", "--household", "8-1-401", "--id", "K-0012", "--slot", "A-03",
           "--label", "入户门钥匙, 两把一串")
     return lg
+
+
+def terminal(ledger: Ledger, args: list[str], answers: list[tuple[str, str]]) -> tuple[int, str, str]:
+    """Run the keyledger script on a real pseudo-terminal, typing each answer when its prompt
+    (a substring) appears, in order; stdout and stderr go to files, so what appears only on the
+    terminal can be told apart. Returns (exit status, screen, stdout + stderr)."""
+    import pty
+    import select
+    import sys
+    import time
+
+    script = str(Path(sys.executable).parent / "keyledger")
+    out_path, err_path = ledger.root.parent / "pty.out", ledger.root.parent / "pty.err"
+    env = dict(os.environ, KEYLEDGER_DIR=str(ledger.root))
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: its controlling terminal is the pty
+        os.dup2(os.open(out_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC), 1)
+        os.dup2(os.open(err_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC), 2)
+        os.execve(script, [script, *args], env)
+    screen, pending, typed = b"", list(answers), 0
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if not select.select([fd], [], [], 0.2)[0]:
+            continue
+        try:
+            chunk = os.read(fd, 4096)
+        except OSError:
+            break
+        if not chunk:
+            break
+        screen += chunk
+        if pending and screen[typed:].count(pending[0][0].encode()):
+            typed = len(screen)
+            os.write(fd, pending.pop(0)[1].encode() + b"\n")
+    _, status = os.waitpid(pid, 0)
+    return (os.waitstatus_to_exitcode(status), screen.decode(errors="replace"),
+            out_path.read_text() + err_path.read_text())

@@ -4,17 +4,13 @@ never in plain text in a file, a commit, an output or an error."""
 from __future__ import annotations
 
 import io
-import os
-import pty
-import select
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
-from conftest import Ledger
+from conftest import Ledger, terminal
 
 CODE, NEW_CODE = "482913", "771100"
 
@@ -24,34 +20,8 @@ def _script() -> str:
 
 
 def run_in_pty(ledger: Ledger, args: list[str], passphrase: str | None = None) -> tuple[int, str, str]:
-    """Run keyledger on a real pseudo-terminal, answering passphrase prompts; stdout and stderr
-    go to files, so what appears only on the terminal can be told apart."""
-    out_path, err_path = ledger.root.parent / "pty.out", ledger.root.parent / "pty.err"
-    env = dict(os.environ, KEYLEDGER_DIR=str(ledger.root))
-    pid, fd = pty.fork()
-    if pid == 0:  # the child: its controlling terminal is the pty
-        os.dup2(os.open(out_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC), 1)
-        os.dup2(os.open(err_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC), 2)
-        os.execve(_script(), [_script(), *args], env)
-    screen = b""
-    answered = 0
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        ready, _, _ = select.select([fd], [], [], 0.2)
-        if ready:
-            try:
-                chunk = os.read(fd, 4096)
-            except OSError:
-                break
-            if not chunk:
-                break
-            screen += chunk
-            if passphrase and screen.lower().count(b"passphrase") > answered:
-                answered += 1
-                os.write(fd, passphrase.encode() + b"\n")
-    _, status = os.waitpid(pid, 0)
-    return (os.waitstatus_to_exitcode(status), screen.decode(errors="replace"),
-            out_path.read_text() + err_path.read_text())
+    answers = [("assphrase", passphrase)] * 3 if passphrase else []
+    return terminal(ledger, args, answers)
 
 
 @pytest.fixture

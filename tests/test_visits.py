@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import Ledger
+from conftest import Ledger, terminal
 from keyledger import yaml
 
 
@@ -123,3 +123,15 @@ def test_attachments_go_to_git_lfs_when_it_is_installed(ledger: Ledger, photo: P
     assert ledger.git("show", f"HEAD:{blob}").startswith("version https://git-lfs")
     assert (ledger.root / blob).read_bytes() == photo.read_bytes()
     assert ledger.git("status", "--porcelain") == ""
+
+
+def test_on_a_terminal_missing_fields_are_asked_for(ledger: Ledger) -> None:
+    ledger.use("zhou-lx")
+    code, screen, files = terminal(ledger, ["visit", "add", "8-1-401"],
+                                   [("Purpose", "inspection"), ("plants", "ok"),
+                                    ("heating", "problem"), ("note", "接口渗水")])
+    assert code == 0, screen + files
+    visit = json.loads(ledger.ok("visit", "list", "8-1-401", "--json").out)[0]
+    assert visit["purpose"] == "inspection"
+    assert visit["checklist"] == [{"item": "plants", "result": "ok", "note": None},
+                                  {"item": "heating", "result": "problem", "note": "接口渗水"}]

@@ -72,9 +72,12 @@ def _ask_checklist(household: "Household") -> list[dict[str, Any]]:
 
 
 def _console() -> Any:
+    """Questions go to the terminal itself, even when stderr is kept in a log."""
     from rich.console import Console
 
-    return Console(stderr=True)
+    from keyledger.cli.common import open_terminal
+
+    return Console(file=open_terminal())
 
 
 @command(app)
