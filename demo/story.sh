@@ -103,6 +103,9 @@ show history K-0001
 show report owner 8-1-401 --week $week
 show report household 8-1-401 --from 2026-11-23 --until 2026-11-29
 show report weekly --week $week
+as liu-sj "Every file valid, every commit signed by the right person and replaying through the rules:"
+show check
+show verify
 printf '\nThe record is plain git: git -C %s log keys/K-0001.yaml\n' "$ledger"
 git -C "$ledger" log -2 --format='%h %G? %s%n%(trailers:key=Keyledger-Steward,key=Keyledger-Purpose,key=Keyledger-At)' -- keys/K-0001.yaml
 printf '\nThe scratch ledger stays in %s for you to explore (KEYLEDGER_DIR=%s keyledger status).\n' "$ledger" "$ledger"

@@ -6,7 +6,8 @@ from typing import Optional
 
 import typer
 
-from keyledger.cli import custody, household, key, report, schedule, setup, steward, visit
+from keyledger.cli import (custody, household, integrity, key, report, schedule, setup, steward,
+                           visit)
 from keyledger.cli.common import command, state
 from keyledger.i18n import _
 
@@ -41,3 +42,5 @@ app.add_typer(visit.app, name="visit", help=_("Visits: what was done in each hom
 app.add_typer(schedule.app, name="schedule", help=_("Recurring visits and calls."))
 command(app)(schedule.due)
 app.add_typer(report.app, name="report", help=_("Markdown reports for owners and supervisors."))
+command(app)(integrity.check)
+command(app)(integrity.verify)

@@ -1,0 +1,222 @@
+"""`check`: every file of the ledger validated, every reference followed; problems as data.
+
+Like bean-check, nothing stops at the first problem: each is collected with its path and line,
+so a steward who broke a file by hand sees all of it at once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from dataclasses import dataclass, field
+from typing import Callable, TypeVar
+
+from keyledger import sshkeys, yaml
+from keyledger.errors import FatalError, Problem
+from keyledger.i18n import _
+from keyledger.ledger import FOLDERS, SETTINGS, Ledger
+from keyledger.model import (Household, Key, Steward, Visit, parse_household, parse_key,
+                             parse_steward, parse_visit)
+
+T = TypeVar("T")
+_ATTACHMENT = re.compile(r"([0-9a-f]{64})\.[a-z0-9]{1,8}")
+
+
+@dataclass
+class Found:
+    problems: list[Problem] = field(default_factory=list)
+    stewards: dict[str, Steward] = field(default_factory=dict)
+    households: dict[str, Household] = field(default_factory=dict)
+    keys: dict[str, Key] = field(default_factory=dict)
+    visits: dict[str, Visit] = field(default_factory=dict)
+    paths: dict[str, str] = field(default_factory=dict)  # record id → its file
+
+    def add(self, path: str, line: int | None, message: str, field_name: str | None = None) -> None:
+        self.problems.append(Problem(path, line, field_name, message))
+
+
+def _line_of(ledger: Ledger, relpath: str, path: tuple[str | int, ...]) -> int | None:
+    try:
+        return yaml.locate((ledger.root / relpath).read_text(encoding="utf-8"), path)
+    except (OSError, UnicodeDecodeError):
+        return None
+
+
+def _read_all(ledger: Ledger, found: Found, folder: str, parse: Callable[[str, str, str], T],
+              into: dict[str, T], pattern: str = "*") -> None:
+    base = ledger.root / folder
+    if not base.is_dir():
+        return
+    for path in sorted(base.rglob(pattern)):
+        relpath = str(path.relative_to(ledger.root))
+        if path.is_dir() and not path.is_symlink():
+            continue
+        if path.name.startswith(".") and ".tmp" in path.name:
+            found.add(relpath, None, _("a temporary file left by an interrupted command; "
+                                       "remove it"))
+            continue
+        if path.suffix != ".yaml":
+            found.add(relpath, None, _("not a ledger file: only <id>.yaml belongs in {folder}/")
+                      .format(folder=folder))
+            continue
+        if path.is_symlink():
+            found.add(relpath, None, _("a symbolic link; ledger files must be plain files"))
+            continue
+        try:
+            record = parse(relpath, ledger.read_text(relpath), path.stem)
+        except FatalError as exc:
+            found.problems.extend(exc.problems or [Problem(relpath, None, None, exc.message)])
+            continue
+        ident = path.stem
+        if ident in into:
+            found.add(relpath, 2, _("duplicate id {id!r}, also in {other}").format(
+                id=ident, other=found.paths.get(f"{folder}:{ident}")), "id")
+            continue
+        into[ident] = record
+        found.paths[f"{folder}:{ident}"] = relpath
+
+
+def _check_attachments(ledger: Ledger, found: Found) -> set[str]:
+    present = set()
+    base = ledger.root / "attachments"
+    if not base.is_dir():
+        return present
+    for path in sorted(base.iterdir()):
+        relpath = f"attachments/{path.name}"
+        match = _ATTACHMENT.fullmatch(path.name)
+        if path.is_symlink() or not path.is_file() or not match:
+            found.add(relpath, None, _("not an attachment: expected a plain file named "
+                                       "<sha256>.<ext>"))
+            continue
+        data = path.read_bytes()
+        if data.startswith(b"version https://git-lfs"):
+            present.add(relpath)  # an LFS pointer whose content was not fetched: git-lfs checks it
+            continue
+        if hashlib.sha256(data).hexdigest() != match.group(1):
+            found.add(relpath, None, _("its content does not match its name (the file was "
+                                       "changed after it was stored)"))
+            continue
+        present.add(relpath)
+    return present
+
+
+def check_ledger(ledger: Ledger) -> list[Problem]:
+    found = Found()
+    try:
+        settings = ledger.settings
+    except FatalError as exc:
+        found.problems.extend(exc.problems or [Problem(SETTINGS, None, None, exc.message)])
+        settings = None
+    _read_all(ledger, found, FOLDERS["steward"], parse_steward, found.stewards)
+    _read_all(ledger, found, FOLDERS["household"], parse_household, found.households)
+    _read_all(ledger, found, FOLDERS["key"], parse_key, found.keys)
+    _read_all(ledger, found, "visits", parse_visit, found.visits)
+    attachments = _check_attachments(ledger, found)
+    _check_references(ledger, found, attachments)
+    if settings is not None and not any(s.role == "supervisor" and s.active
+                                        for s in found.stewards.values()):
+        found.add("stewards", None, _("no active supervisor: nobody can change the roster"))
+    return sorted(found.problems, key=lambda p: (p.path, p.line or 0))
+
+
+def _check_references(ledger: Ledger, found: Found, attachments: set[str]) -> None:
+    stewards, households = found.stewards, found.households
+
+    def steward_ok(path: str, at: tuple[str | int, ...], ident: str | None, active: bool = True) -> None:
+        if ident is None or ident in ("a", "b") and at[0] == "schedule":
+            return
+        where = _line_of(ledger, path, at)
+        name = ".".join(str(s) for s in at)
+        if ident not in stewards:
+            found.add(path, where, _("unknown steward {id!r}").format(id=ident), name)
+        elif active and not stewards[ident].active:
+            found.add(path, where, _("{id} is not an active steward").format(id=ident), name)
+
+    keys_by_fp: dict[str, str] = {}
+    for ident, s in stewards.items():
+        path = found.paths[f"stewards:{ident}"]
+        try:
+            fp = sshkeys.fingerprint(s.key)
+        except FatalError as exc:
+            found.add(path, _line_of(ledger, path, ("key",)), exc.message, "key")
+            continue
+        if fp in keys_by_fp:
+            found.add(path, _line_of(ledger, path, ("key",)), _("the same SSH key as {other}; "
+                      "every steward signs with their own").format(other=keys_by_fp[fp]), "key")
+        keys_by_fp[fp] = ident
+    for ident, h in households.items():
+        path = found.paths[f"households:{ident}"]
+        steward_ok(path, ("pair", "a"), h.pair_a)
+        steward_ok(path, ("pair", "b"), h.pair_b)
+        if h.pair_a and h.pair_a == h.pair_b:
+            found.add(path, _line_of(ledger, path, ("pair", "b")),
+                      _("the A and B stewards are the same person"), "pair.b")
+        for n, entry in enumerate(h.schedule):
+            steward_ok(path, ("schedule", n, "steward"), entry.steward)
+        document = h.authorization.document if h.authorization else None
+        if document and document not in attachments:
+            found.add(path, _line_of(ledger, path, ("authorization", "document")),
+                      _("the document {doc} is not in attachments/").format(doc=document),
+                      "authorization.document")
+        if ident in found.keys:
+            found.add(path, 2, _("{id} is also a key's id").format(id=ident), "id")
+    slots: dict[str, str] = {}
+    for ident, k in found.keys.items():
+        path = found.paths[f"keys:{ident}"]
+        if k.household not in households:
+            found.add(path, _line_of(ledger, path, ("household",)),
+                      _("unknown household {id!r}").format(id=k.household), "household")
+        if k.state == "out":
+            steward_ok(path, ("holder",), k.holder, active=False)
+        steward_ok(path, ("witness",), k.witness, active=False)
+        for n, r in enumerate(k.reservations):
+            steward_ok(path, ("reservations", n, "steward"), r.steward)
+        if k.kind != "code" and k.code is not None:
+            found.add(path, _line_of(ledger, path, ("code",)), _("only a code key has a code"),
+                      "code")
+        if k.kind == "code" and k.state in ("in", "out") and k.code is None:
+            found.add(path, _line_of(ledger, path, ("code",)),
+                      _("a door code key without its encrypted code"), "code")
+        if k.slot and k.state in ("in", "out"):
+            if k.slot in slots:
+                found.add(path, _line_of(ledger, path, ("slot",)),
+                          _("cabinet slot {slot} is also {other}'s").format(
+                              slot=k.slot, other=slots[k.slot]), "slot")
+            slots[k.slot] = ident
+    for ident, v in found.visits.items():
+        path = found.paths[f"visits:{ident}"]
+        expected = f"visits/{v.started:%Y}/{v.started:%m}/{ident}.yaml"
+        if path != expected:
+            found.add(path, None, _("a visit of {day} belongs in {folder}").format(
+                day=v.started.date(), folder=os.path.dirname(expected)))
+        if v.household not in households:
+            found.add(path, _line_of(ledger, path, ("household",)),
+                      _("unknown household {id!r}").format(id=v.household), "household")
+        if v.key and v.key not in found.keys:
+            found.add(path, _line_of(ledger, path, ("key",)), _("unknown key {id!r}").format(
+                id=v.key), "key")
+        elif v.key and found.keys[v.key].household != v.household:
+            found.add(path, _line_of(ledger, path, ("key",)),
+                      _("{key} belongs to {other}, not to {household}").format(
+                          key=v.key, other=found.keys[v.key].household, household=v.household),
+                      "key")
+        for n, s in enumerate(v.stewards):
+            steward_ok(path, ("stewards", n), s, active=False)
+        for n, photo in enumerate(v.photos):
+            if photo not in attachments:
+                found.add(path, _line_of(ledger, path, ("photos", n)),
+                          _("the photo {photo} is not in attachments/").format(photo=photo),
+                          f"photos[{n}]")
+
+
+def source_line(ledger: Ledger, problem: Problem) -> str | None:
+    """The offending line itself, shown under the problem like bean-check does."""
+    if problem.line is None:
+        return None
+    try:
+        lines = (ledger.root / problem.path).read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError, ValueError):
+        return None
+    return lines[problem.line - 1] if 0 < problem.line <= len(lines) else None
+
