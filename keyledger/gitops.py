@@ -11,6 +11,7 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
+from keyledger import faults
 from keyledger.errors import FatalError
 from keyledger.i18n import _
 
@@ -77,6 +78,7 @@ def commit(root: Path, paths: list[str], message: str) -> str:
     try:
         if paths:
             git(root, "update-index", "--add", "--remove", "--", *paths)
+        faults.point("after-index")
         tree = git(root, "write-tree").strip()
         if parent:
             changed = set(git(root, "diff-tree", "-r", "--name-only", "-z", parent, tree)
@@ -93,6 +95,7 @@ def commit(root: Path, paths: list[str], message: str) -> str:
                                "and that the signing key is readable or in ssh-agent.").format(
                                    error=_last_line(signed.stderr)))
         sha = signed.stdout.strip()
+        faults.point("after-commit-tree")
         git(root, "update-ref", "-m", "keyledger: " + message.splitlines()[0], "HEAD", sha,
             parent or ZERO)
         return sha
@@ -101,7 +104,7 @@ def commit(root: Path, paths: list[str], message: str) -> str:
             if parent:
                 run(root, "reset", "-q", parent, "--", *paths)
             else:
-                run(root, "rm", "-q", "--cached", "--ignore-unmatch", "--", *paths)
+                run(root, "rm", "-q", "-f", "--cached", "--ignore-unmatch", "--", *paths)
         raise
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import fcntl
 import functools
+import json
 import os
 import re
 import time
@@ -13,7 +14,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, Callable, Concatenate, Iterator, ParamSpec, TypeVar
 
-from keyledger import gitops, yaml
+from keyledger import faults, gitops, yaml
 from keyledger.errors import FatalError, Problem
 from keyledger.i18n import _
 from keyledger.ids import check_id, nearest
@@ -75,6 +76,7 @@ class Ledger:
         # so an uncommitted edit (to the roster, a pair, a policy) cannot lend it authority.
         self.read_paths: set[str] = set()
         self._lock_depth = 0
+        self.notices: list[str] = []  # what the command repaired, for the CLI to say
 
     @cached_property
     def git_dir(self) -> Path:
@@ -199,6 +201,7 @@ class Ledger:
                     time.sleep(0.05)
             self._lock_depth = 1
             try:
+                self._recover()
                 yield
             finally:
                 self._lock_depth = 0
@@ -232,21 +235,65 @@ class Ledger:
                                "command that was interrupted): look at `git diff`, then commit "
                                "or discard them (`git checkout -- {path}`).").format(path=dirty[0]))
 
+    @property
+    def _journal(self) -> Path:
+        return self.state_dir / "journal"
+
+    def recover_if_needed(self) -> None:
+        """A command that was killed leaves its journal; the next one, even a reading one,
+        puts the ledger back as it was at the last commit before it reads anything."""
+        if self._journal.exists():
+            with self.lock():
+                pass
+
+    def _recover(self) -> None:
+        if not self._journal.exists():
+            return
+        journal = json.loads(self._journal.read_text(encoding="utf-8") or "{}")
+        paths = journal.get("paths", [])
+        for relpath in paths:  # temporary files of an interrupted write
+            for tmp in (self.root / relpath).parent.glob(f".{Path(relpath).name}.tmp*"):
+                tmp.unlink(missing_ok=True)
+        if gitops.head(self.root) == (journal.get("head") or None) and paths:
+            tracked = set(gitops.git(self.root, "ls-tree", "-r", "--name-only", "HEAD", "--",
+                                     *paths, check=False).split()) if journal.get("head") else set()
+            for relpath in paths:
+                if relpath in tracked:
+                    gitops.git(self.root, "checkout", "HEAD", "--", relpath)
+                else:
+                    gitops.git(self.root, "rm", "-q", "-f", "--cached", "--ignore-unmatch", "--",
+                               relpath)
+                    (self.root / relpath).unlink(missing_ok=True)
+            self.notices.append(_("An interrupted keyledger command was undone; nothing of it "
+                                  "was recorded: {paths}.").format(paths=", ".join(paths)))
+        self._journal.unlink()
+
     def change(self, files: dict[str, str | bytes | None], message: str) -> str:
-        """Write `files` (None deletes) and record them in one signed commit, or change nothing."""
+        """Write `files` (None deletes) and record them in one signed commit, or change nothing.
+
+        A journal names the files before they are written and goes once the commit is in
+        place, so a command killed at any point is undone by the next one."""
         paths = sorted(files)
         with self.lock():
             self.check_clean(sorted(set(paths) | self.read_paths))
             before = {p: (self.root / p).read_bytes() if (self.root / p).is_file() else None
                       for p in paths}
+            self.write_atomic(str(self._journal.relative_to(self.root)), json.dumps(
+                {"head": gitops.head(self.root) or "", "paths": paths}))
+            faults.point("after-journal")
             try:
                 for relpath, text in files.items():
                     self.write_atomic(relpath, text)
-                return gitops.commit(self.root, paths, message)
+                faults.point("after-write")
+                sha = gitops.commit(self.root, paths, message)
             except BaseException:
                 for relpath, text in before.items():
                     self.write_atomic(relpath, text)
+                self._journal.unlink(missing_ok=True)
                 raise
+            faults.point("after-update-ref")
+            self._journal.unlink()
+            return sha
 
 
 

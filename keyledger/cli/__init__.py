@@ -24,10 +24,11 @@ def run(argv: list[str]) -> int:
 
     set_language(_lang_from_argv(argv))
     from keyledger.cli.app import app
-    from keyledger.cli.common import report_fatal, state
+    from keyledger.cli.common import report_fatal, say, state
     from keyledger.errors import FatalError
 
     state.debug = "--debug" in argv
+    state.ledger = None
     try:
         app(args=argv, prog_name="keyledger")
     except SystemExit as exc:
@@ -41,6 +42,9 @@ def run(argv: list[str]) -> int:
         report_fatal(FatalError(f"{exc.strerror or exc}: {exc.filename or ''}".rstrip(": ")),
                      debug=state.debug)
         return 2
+    finally:
+        for notice in state.ledger.notices if state.ledger else []:
+            say(notice)
     return 0
 
 

@@ -27,6 +27,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 class State:
     ledger_path: str | None = None
     debug: bool = False
+    ledger: "Ledger | None" = None
 
 
 state = State()
@@ -35,7 +36,10 @@ state = State()
 def open_ledger() -> "Ledger":
     from keyledger.ledger import find
 
-    return find(state.ledger_path)
+    ledger = find(state.ledger_path)
+    state.ledger = ledger
+    ledger.recover_if_needed()
+    return ledger
 
 
 def stdout() -> "Console":

@@ -1,0 +1,112 @@
+"""Killed at any point, a command leaves a ledger the next command finds clean or repairs;
+many commands at once on one clone neither lose nor merge a change."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import Ledger
+
+SCRIPT = str(Path(sys.executable).parent / "keyledger")
+
+
+def _run(lg: Ledger, *args: str, fault: str | None = None) -> subprocess.CompletedProcess[str]:
+    env = dict(os.environ, KEYLEDGER_DIR=str(lg.root))
+    if fault:
+        env["KEYLEDGER_FAULT"] = fault
+    return subprocess.run([SCRIPT, *args], env=env, capture_output=True, text=True)
+
+
+def _consistent(lg: Ledger) -> None:
+    """Work tree and index are exactly HEAD, and no temporary file is left."""
+    assert lg.git("status", "--porcelain", "--untracked-files=all") == ""
+    assert not list(lg.root.rglob(".*.tmp*"))
+    assert not (lg.root / ".git/keyledger/journal").exists()
+
+
+@pytest.mark.parametrize("point", ["after-journal", "after-write", "after-index",
+                                   "after-commit-tree"])
+def test_killed_before_the_commit_lands_the_change_is_undone(ledger: Ledger, point: str,
+                                                            tmp_path: Path) -> None:
+    ledger.use("zhou-lx")
+    photo = tmp_path / "p.jpg"
+    photo.write_bytes(b"photo")
+    ledger.ok("checkout", "K-0012", "--purpose", "plants")
+    head = ledger.head()
+    killed = _run(ledger, "return", "K-0012", "--visit", "--check", "plants=ok", "--photo",
+                  str(photo), fault=point)
+    assert killed.returncode == -signal.SIGKILL
+    assert ledger.head() == head
+    after = _run(ledger, "status", "--json")
+    assert after.returncode == 0, after.stderr
+    assert "An interrupted keyledger command was undone" in after.stderr
+    assert json.loads(after.stdout)["out"][0]["id"] == "K-0012"  # still out: the return never happened
+    _consistent(ledger)
+    done = _run(ledger, "return", "K-0012")
+    assert done.returncode == 0, done.stderr
+    _consistent(ledger)
+
+
+def test_killed_after_the_commit_landed_the_change_stays(ledger: Ledger) -> None:
+    ledger.use("zhou-lx")
+    head = ledger.head()
+    killed = _run(ledger, "checkout", "K-0012", "--purpose", "plants", fault="after-update-ref")
+    assert killed.returncode == -signal.SIGKILL
+    assert ledger.head() != head
+    after = _run(ledger, "checkout", "K-0012", "--purpose", "plants")
+    assert after.returncode == 2 and "already out with zhou-lx" in after.stderr
+    _consistent(ledger)
+    assert ledger.git("log", "-1", "--format=%G?").strip() == "G"
+
+
+def test_kill_9_from_outside_in_the_middle_of_a_command(ledger: Ledger) -> None:
+    ledger.use("zhou-lx")
+    head = ledger.head()
+    env = dict(os.environ, KEYLEDGER_DIR=str(ledger.root), KEYLEDGER_FAULT="pause:after-write")
+    proc = subprocess.Popen([SCRIPT, "checkout", "K-0012", "--purpose", "plants"], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    journal = ledger.root / ".git/keyledger/journal"
+    deadline = time.monotonic() + 30
+    while "state: out" not in (ledger.root / "keys/K-0012.yaml").read_text(encoding="utf-8"):
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    assert journal.exists()
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    assert ledger.head() == head
+    done = _run(ledger, "checkout", "K-0012", "--purpose", "heating")
+    assert done.returncode == 0, done.stderr
+    assert "undone" in done.stderr
+    assert "purpose: heating" in (ledger.root / "keys/K-0012.yaml").read_text(encoding="utf-8")
+    _consistent(ledger)
+
+
+def test_many_commands_at_once_lose_and_merge_nothing(ledger: Ledger) -> None:
+    for n in range(13, 21):
+        ledger.ok("key", "add", "--household", "8-1-401", "--id", f"K-00{n}", as_="liu-sj")
+    ledger.use("zhou-lx")
+    head = ledger.head()
+    env = dict(os.environ, KEYLEDGER_DIR=str(ledger.root))
+    keys = [f"K-00{n}" for n in range(12, 21)]
+    procs = [subprocess.Popen([SCRIPT, "checkout", key, "--purpose", "plants"], env=env,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+             for key in keys for _ in range(2)]  # every key asked for twice, all at once
+    results = [(p.wait(), p.stderr.read()) for p in procs]  # type: ignore[union-attr]
+    succeeded = sum(1 for code, _ in results if code == 0)
+    assert all(code == 0 or "already out" in err or "busy" in err for code, err in results)
+    assert succeeded == len(keys)  # each key checked out exactly once
+    commits = ledger.git("rev-list", f"{head}..HEAD").split()
+    assert len(commits) == succeeded
+    for sha in commits:  # one key file per commit, never two changes merged into one
+        assert len(ledger.git("diff-tree", "--no-commit-id", "--name-only", "-r", sha).split()) == 1
+    status = json.loads(ledger.ok("status", "--json").out)
+    assert sorted(o["id"] for o in status["out"]) == keys
+    _consistent(ledger)

@@ -1,0 +1,130 @@
+"""verify: a clean history passes; every tamper case is found."""
+
+from __future__ import annotations
+
+import json
+
+from conftest import Ledger
+
+
+def _commit(lg: Ledger, message: str, signer: str | None = "zhou-lx") -> None:
+    if signer:
+        lg.use(signer)
+        lg.git("commit", "-qam", message)
+    else:
+        lg.git("-c", "commit.gpgsign=false", "commit", "-qam", message)
+
+
+def _findings(lg: Ledger, *args: str) -> list[str]:
+    result = lg.run("verify", "--json", *args)
+    data = json.loads(result.out)
+    assert result.code == (1 if data["findings"] else 0)
+    return [f["message"] for f in data["findings"]]
+
+
+def test_a_clean_history_verifies_and_runs_are_incremental(ledger: Ledger) -> None:
+    ledger.ok("checkout", "K-0012", "--purpose", "plants", as_="zhou-lx")
+    ledger.ok("return", "K-0012")
+    first = json.loads(ledger.ok("verify", "--json").out)
+    assert first["findings"] == [] and first["checked"] == 9 and first["from"] is None
+    root_fp = first["root_fingerprint"]
+    assert root_fp.startswith("SHA256:")
+    again = json.loads(ledger.ok("verify", "--json").out)
+    assert again["checked"] == 0 and again["from"] == ledger.head()
+    ledger.ok("checkout", "K-0012", "--purpose", "heating", as_="wang-dh")
+    assert json.loads(ledger.ok("verify", "--json").out)["checked"] == 1
+    assert json.loads(ledger.ok("verify", "--json", "--full", "--pin", root_fp).out)["checked"] == 10
+    assert "pinned" in _findings(ledger, "--pin", "SHA256:somebodyelse")[0]
+    text = ledger.ok("verify", "--since", "HEAD~2").err
+    assert "2 commit(s) verified, 0 finding(s)" in text and root_fp in text
+
+
+def test_an_unsigned_commit(ledger: Ledger) -> None:
+    (ledger.root / "households/8-1-401.yaml").write_text(
+        (ledger.root / "households/8-1-401.yaml").read_text(encoding="utf-8").replace(
+            "notes: ''", "notes: 改了"), encoding="utf-8")
+    _commit(ledger, "notes\n\nKeyledger-Action: household-edit\nKeyledger-Steward: zhou-lx", None)
+    assert _findings(ledger) == ["not signed"]
+
+
+def test_a_commit_signed_by_an_unknown_key(ledger: Ledger) -> None:
+    (ledger.root / "keys/K-0012.yaml").write_text(
+        (ledger.root / "keys/K-0012.yaml").read_text(encoding="utf-8").replace("slot: A-03",
+                                                                             "slot: A-09"),
+        encoding="utf-8")
+    _commit(ledger, "move\n\nKeyledger-Action: key-edit\nKeyledger-Steward: zhou-lx", "outsider")
+    findings = _findings(ledger)
+    assert len(findings) == 1 and "a key of no steward" in findings[0]
+
+
+def test_a_steward_making_themselves_supervisor(ledger: Ledger) -> None:
+    path = ledger.root / "stewards/wang-dh.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("role: steward", "role: supervisor"),
+                    encoding="utf-8")
+    _commit(ledger, "promote\n\nKeyledger-Action: steward-add\nKeyledger-Steward: wang-dh", "wang-dh")
+    assert _findings(ledger) == ["it changes the roster or the policies but was not signed by a "
+                                 "supervisor"]
+
+
+def test_a_signer_not_named_in_the_trailers(ledger: Ledger) -> None:
+    ledger.ok("checkout", "K-0012", "--purpose", "plants", as_="zhou-lx")
+    ledger.ok("return", "K-0012")
+    ledger.ok("checkout", "K-0012", "--purpose", "plants")
+    message = ledger.git("log", "-1", "--format=%B").replace("Keyledger-Steward: zhou-lx",
+                                                             "Keyledger-Steward: wang-dh")
+    ledger.git("reset", "-q", "--soft", "HEAD~1")
+    ledger.git("commit", "-q", "-m", message)
+    assert "its trailers name wang-dh but it was signed by zhou-lx" in _findings(ledger, "--full")
+
+
+def test_trailers_that_disagree_with_the_file(ledger: Ledger) -> None:
+    ledger.ok("checkout", "K-0012", "--purpose", "plants", as_="zhou-lx")
+    path = ledger.root / "keys/K-0012.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("purpose: plants",
+                                                             "purpose: heating"), encoding="utf-8")
+    message = ledger.git("log", "-1", "--format=%B")
+    ledger.git("commit", "-q", "--amend", "-a", "-m", message)
+    assert _findings(ledger) == ["its trailers do not replay to the key file it wrote"]
+
+
+def test_a_checkout_the_rules_refuse(ledger: Ledger) -> None:
+    path = ledger.root / "keys/K-0012.yaml"
+    text = path.read_text(encoding="utf-8")
+    for old, new in (("state: in", "state: out"), ("holder: null", "holder: sun-yp"),
+                     ("since: null", "since: 2026-11-25T14:00:00+08:00"),
+                     ("purpose: null", "purpose: plants"),
+                     ("expected_back: null", "expected_back: 2026-11-25T16:00:00+08:00")):
+        text = text.replace(old, new)
+    path.write_text(text, encoding="utf-8")
+    _commit(ledger, "checkout K-0012\n\nKeyledger-Action: checkout\nKeyledger-Key: K-0012\n"
+            "Keyledger-Household: 8-1-401\nKeyledger-Steward: sun-yp\nKeyledger-Holder: sun-yp\n"
+            "Keyledger-Purpose: plants\nKeyledger-At: 2026-11-25T14:00:00+08:00\n"
+            "Keyledger-Expected-Back: 2026-11-25T16:00:00+08:00", "sun-yp")
+    findings = _findings(ledger)
+    assert len(findings) == 1 and "not in the A/B pair" in findings[0]
+
+
+def test_a_history_rewritten_under_an_existing_clone(ledger: Ledger) -> None:
+    ledger.ok("checkout", "K-0012", "--purpose", "plants", as_="zhou-lx")
+    ledger.ok("verify")
+    ledger.git("reset", "-q", "--hard", "HEAD~1")
+    ledger.ok("checkout", "K-0012", "--purpose", "heating")
+    assert "rewritten" in _findings(ledger)[0]
+
+
+def test_a_plain_code_committed_by_hand(ledger: Ledger) -> None:
+    path = ledger.root / "keys/K-0012.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("code: null", "code: '482913'"),
+                    encoding="utf-8")
+    _commit(ledger, "code\n\nKeyledger-Action: code-rotate\nKeyledger-Key: K-0012\n"
+            "Keyledger-Steward: zhou-lx")
+    findings = _findings(ledger)
+    assert any("never a plain one" in f for f in findings)
+    assert not any("482913" in f for f in findings)
+
+
+def test_a_commit_made_outside_keyledger(ledger: Ledger) -> None:
+    (ledger.root / "notes.txt").write_text("hello", encoding="utf-8")
+    ledger.git("add", "notes.txt")
+    _commit(ledger, "just a note")
+    assert _findings(ledger) == ["made outside keyledger: it has no Keyledger-Action trailer"]
