@@ -16,8 +16,8 @@ from keyledger import sshkeys, yaml
 from keyledger.errors import FatalError, Problem
 from keyledger.i18n import _
 from keyledger.ledger import FOLDERS, SETTINGS, Ledger
-from keyledger.model import (Household, Key, Steward, Visit, parse_household, parse_key,
-                             parse_steward, parse_visit)
+from keyledger.model import (Household, Key, Steward, Visit, field_name, parse_household,
+                             parse_key, parse_steward, parse_visit)
 
 T = TypeVar("T")
 _ATTACHMENT = re.compile(r"([0-9a-f]{64})\.[a-z0-9]{1,8}")
@@ -31,6 +31,7 @@ class Found:
     keys: dict[str, Key] = field(default_factory=dict)
     visits: dict[str, Visit] = field(default_factory=dict)
     paths: dict[str, str] = field(default_factory=dict)  # record id → its file
+    broken: set[str] = field(default_factory=set)        # "folder:id" of files that did not parse
 
     def add(self, path: str, line: int | None, message: str, field_name: str | None = None) -> None:
         self.problems.append(Problem(path, line, field_name, message))
@@ -46,6 +47,9 @@ def _line_of(ledger: Ledger, relpath: str, path: tuple[str | int, ...]) -> int |
 def _read_all(ledger: Ledger, found: Found, folder: str, parse: Callable[[str, str, str], T],
               into: dict[str, T], pattern: str = "*") -> None:
     base = ledger.root / folder
+    if base.is_symlink():
+        found.add(folder, None, _("a symbolic link; the ledger's folders must be inside it"))
+        return
     if not base.is_dir():
         return
     for path in sorted(base.rglob(pattern)):
@@ -67,6 +71,7 @@ def _read_all(ledger: Ledger, found: Found, folder: str, parse: Callable[[str, s
             record = parse(relpath, ledger.read_text(relpath), path.stem)
         except FatalError as exc:
             found.problems.extend(exc.problems or [Problem(relpath, None, None, exc.message)])
+            found.broken.add(f"{folder}:{path.stem}")
             continue
         ident = path.stem
         if ident in into:
@@ -124,10 +129,11 @@ def _check_references(ledger: Ledger, found: Found, attachments: set[str]) -> No
     stewards, households = found.stewards, found.households
 
     def steward_ok(path: str, at: tuple[str | int, ...], ident: str | None, active: bool = True) -> None:
-        if ident is None or ident in ("a", "b") and at[0] == "schedule":
+        if ident is None or ident in ("a", "b") and at[0] == "schedule" \
+                or f"stewards:{ident}" in found.broken:
             return
         where = _line_of(ledger, path, at)
-        name = ".".join(str(s) for s in at)
+        name = field_name(at)
         if ident not in stewards:
             found.add(path, where, _("unknown steward {id!r}").format(id=ident), name)
         elif active and not stewards[ident].active:
@@ -164,7 +170,7 @@ def _check_references(ledger: Ledger, found: Found, attachments: set[str]) -> No
     slots: dict[str, str] = {}
     for ident, k in found.keys.items():
         path = found.paths[f"keys:{ident}"]
-        if k.household not in households:
+        if k.household not in households and f"households:{k.household}" not in found.broken:
             found.add(path, _line_of(ledger, path, ("household",)),
                       _("unknown household {id!r}").format(id=k.household), "household")
         if k.state == "out":
@@ -190,10 +196,12 @@ def _check_references(ledger: Ledger, found: Found, attachments: set[str]) -> No
         if path != expected:
             found.add(path, None, _("a visit of {day} belongs in {folder}").format(
                 day=v.started.date(), folder=os.path.dirname(expected)))
-        if v.household not in households:
+        if v.household not in households and f"households:{v.household}" not in found.broken:
             found.add(path, _line_of(ledger, path, ("household",)),
                       _("unknown household {id!r}").format(id=v.household), "household")
-        if v.key and v.key not in found.keys:
+        if v.key and f"keys:{v.key}" in found.broken:
+            pass
+        elif v.key and v.key not in found.keys:
             found.add(path, _line_of(ledger, path, ("key",)), _("unknown key {id!r}").format(
                 id=v.key), "key")
         elif v.key and found.keys[v.key].household != v.household:
@@ -211,12 +219,15 @@ def _check_references(ledger: Ledger, found: Found, attachments: set[str]) -> No
 
 
 def source_line(ledger: Ledger, problem: Problem) -> str | None:
-    """The offending line itself, shown under the problem like bean-check does."""
-    if problem.line is None:
+    """The offending line itself, shown under the problem like bean-check does (never a code's:
+    a plain door code must not be printed even when it is the mistake)."""
+    if problem.line is None or (problem.field or "").startswith("code"):
         return None
     try:
         lines = (ledger.root / problem.path).read_text(encoding="utf-8").splitlines()
     except (OSError, UnicodeDecodeError, ValueError):
         return None
-    return lines[problem.line - 1] if 0 < problem.line <= len(lines) else None
+    if not 0 < problem.line <= len(lines) or lines[problem.line - 1].lstrip().startswith("code"):
+        return None
+    return lines[problem.line - 1]
 

@@ -102,6 +102,9 @@ class Ledger:
     def read_text(self, relpath: str) -> str:
         path = self.root / relpath
         self.read_paths.add(relpath)
+        if not path.resolve().is_relative_to(self.root.resolve()):
+            raise FatalError(_("{path} leads outside the ledger (a symbolic link); ledger files "
+                               "must be plain files inside it.").format(path=relpath))
         if path.is_symlink():
             raise FatalError(_("{path} is a symbolic link; ledger files must be plain files.")
                              .format(path=relpath))
@@ -300,11 +303,13 @@ class Ledger:
 def load_form(path: Path) -> dict[str, Any]:
     try:
         data = yaml.load(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as exc:
-        raise FatalError(_("Cannot read {path}: {error}").format(path=path, error=exc))
+    except OSError as exc:
+        raise FatalError(_("Cannot read {path}: {error}.").format(path=path, error=exc.strerror))
+    except UnicodeDecodeError:
+        raise FatalError(_("{path} is not UTF-8 text; save it as UTF-8.").format(path=path))
     except yaml.YAMLError as exc:
         raise FatalError(_("{path} is not valid YAML; fix it and try again.").format(path=path),
-                         [Problem(str(path), yaml.error_line(exc), None, str(exc).splitlines()[0])])
+                         [Problem(str(path), yaml.error_line(exc), None, yaml.error_message(exc))])
     if not isinstance(data, dict):
         raise FatalError(_("{path} must hold a mapping of fields.").format(path=path))
     return data

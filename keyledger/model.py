@@ -93,6 +93,16 @@ def _duration(value: Any) -> tuple[bool, Any]:
     return (True, duration) if duration else (False, _("a duration like 2h or 90m"))
 
 
+def _short(value: Any) -> Any:
+    text = repr(value)
+    return value if len(text) <= 80 else text[:77] + "..."
+
+
+def field_name(at: tuple[str | int, ...]) -> str:
+    """("people", 0, "born") as people[0].born."""
+    return "".join(f"[{step}]" if isinstance(step, int) else f".{step}" for step in at).lstrip(".")
+
+
 class _Reader:
     """Collects the problems of one file while its fields are read."""
 
@@ -105,7 +115,7 @@ class _Reader:
         self.errors.append((at, message))
 
     def get(self, data: dict[str, Any], name: str, check: Check, at: tuple[str | int, ...] = (),
-            required: bool = True, default: Any = None) -> Any:
+            required: bool = True, default: Any = None, secret: bool = False) -> Any:
         value = data.get(name, _MISSING)
         if value is _MISSING or value is None:
             if required:
@@ -116,8 +126,9 @@ class _Reader:
             return default
         ok, converted = check(value)
         if not ok:
-            self.fail(at + (name,), _("expected {expected}, found {value!r}").format(
-                expected=converted, value=value))
+            self.fail(at + (name,), _("expected {expected}").format(expected=converted) if secret
+                      else _("expected {expected}, found {value!r}").format(
+                          expected=converted, value=_short(value)))
             return default
         return converted
 
@@ -137,8 +148,7 @@ class _Reader:
         problems = []
         for at, message in self.errors:
             line = yaml.locate(self.text, at) if at else 1
-            where = ".".join(str(step) if isinstance(step, str) else f"[{step}]" for step in at)
-            problems.append(Problem(self.path, line, where.replace(".[", "[") or None, message))
+            problems.append(Problem(self.path, line, field_name(at) or None, message))
         raise FatalError(_("{path} is not valid; fix it and try again.").format(path=self.path),
                          problems)
 
@@ -148,8 +158,8 @@ def _document(path: str, text: str, known: tuple[str, ...]) -> tuple[_Reader, di
     try:
         data = yaml.load(text)
     except yaml.YAMLError as exc:
-        problem = Problem(path, yaml.error_line(exc), None,
-                          _("not valid YAML: ") + str(getattr(exc, "problem", exc)))
+        problem = Problem(path, yaml.error_line(exc, text), None,
+                          _("not valid YAML: {why}").format(why=yaml.error_message(exc)))
         raise FatalError(_("{path} is not valid YAML; fix it and try again.").format(path=path),
                          [problem])
     data = reader.mapping(data, (), known)
@@ -501,7 +511,7 @@ def parse_key(path: str, text: str, expected_id: str | None = None) -> Key:
         witness=reader.get(data, "witness", _id, required=False),
         note=reader.get(data, "note", _text, required=False),
         reservations=tuple(_reservations(reader, data.get("reservations"))),
-        code=reader.get(data, "code", _text, required=False),
+        code=reader.get(data, "code", _text, required=False, secret=True),
         code_recipients=tuple(reader.get(data, "code_recipients", _list_of(_id), required=False,
                                          default=[])),
     )

@@ -24,7 +24,10 @@ def zone(name: str) -> tzinfo:
 def now(tz: tzinfo) -> datetime:
     # KEYLEDGER_NOW lets the demo and the tests stand at a fixed moment; the commit keeps git's own time.
     fixed = os.environ.get("KEYLEDGER_NOW")
-    moment = parse_datetime(fixed, tz) if fixed else datetime.now(tz)
+    try:
+        moment = parse_datetime(fixed, tz) if fixed else datetime.now(tz)
+    except FatalError as exc:
+        raise FatalError(_("KEYLEDGER_NOW: {why}").format(why=exc.message))
     return moment.astimezone(tz).replace(microsecond=0)
 
 

@@ -20,8 +20,8 @@ from keyledger import gitops, rules, sshkeys
 from keyledger.errors import FatalError, Refused
 from keyledger.i18n import _
 from keyledger.ledger import SETTINGS, Ledger
-from keyledger.model import (Household, Key, Settings, Steward, parse_household, parse_key,
-                             parse_settings, parse_steward)
+from keyledger.model import (Household, Settings, Steward, parse_household, parse_key,
+                             parse_settings, parse_steward, parse_visit)
 
 CUSTODY = frozenset(rules.ACTIONS)
 
@@ -85,9 +85,9 @@ class _State:
         return None
 
 
-def _state_at(blobs: Blobs, ledger: Ledger, rev: str) -> _State:
+def _state_at(blobs: Blobs, root: Path, rev: str) -> _State:
     state = _State()
-    listing = gitops.git(ledger.root, "ls-tree", "--name-only", f"{rev}:stewards", check=False)
+    listing = gitops.git(root, "ls-tree", "--name-only", f"{rev}:stewards", check=False)
     for name in listing.split():
         _load_steward(blobs, state, rev, f"stewards/{name}")
     _load_settings(blobs, state, rev)
@@ -117,9 +117,9 @@ def _load_settings(blobs: Blobs, state: _State, rev: str) -> None:
 _FORMAT = "%x1e%H%x1f%P%x1f%G?%x1f%GK%x1f%s%x1f%(trailers:only,unfold)%x1f"
 
 
-def _walk(ledger: Ledger, revs: list[str]) -> list[tuple[str, str, str, str, str, dict[str, str],
-                                                          list[tuple[str, str]]]]:
-    out = gitops.git(ledger.root, "-c", "gpg.ssh.allowedSignersFile=/dev/null", "log", "--reverse",
+def _walk(root: Path, revs: list[str]) -> list[tuple[str, str, str, str, str, dict[str, str],
+                                                     list[tuple[str, str]]]]:
+    out = gitops.git(root, "-c", "gpg.ssh.allowedSignersFile=/dev/null", "log", "--reverse",
                      "--no-renames", "--name-status", f"--format={_FORMAT}", *revs, "--")
     commits = []
     for record in out.split("\x1e")[1:]:
@@ -178,24 +178,31 @@ def verify(ledger: Ledger, since: str | None = None, pin: str | None = None, ful
             raise FatalError(_("There is no commit {commit!r} in this ledger.").format(commit=start))
         start = resolved
     result.start = start
-    commits = _walk(ledger, [f"{start}..HEAD"] if start else ["HEAD"])
-    blobs = Blobs(ledger.root)
-    try:
-        state = _state_at(blobs, ledger, start) if start else _State()
-        for n, commit in enumerate(commits, 1):
-            _check_commit(ledger, blobs, state, commit, result)
-            result.checked = n
-            if progress:
-                progress(n, len(commits))
-    finally:
-        blobs.close()
+    verify_range(ledger.root, start, "HEAD", result, progress)
     if not result.findings:
         ledger.write_atomic(str(memory.relative_to(ledger.root)),
                             f"{root_fp} {gitops.head(ledger.root)}\n")
     return result
 
 
-def _check_commit(ledger: Ledger, blobs: Blobs, state: _State, commit: tuple, result: Result) -> None:  # type: ignore[type-arg]
+def verify_range(root: Path, start: str | None, end: str, result: Result,
+                 progress: Callable[[int, int], None] | None = None) -> None:
+    """Check the commits start..end (from the first commit when start is None) into `result`;
+    works in any repository, a bare one too (the server's pre-receive hook)."""
+    commits = _walk(root, [f"{start}..{end}"] if start else [end])
+    blobs = Blobs(root)
+    try:
+        state = _state_at(blobs, root, start) if start else _State()
+        for n, commit in enumerate(commits, 1):
+            _check_commit(blobs, state, commit, result)
+            result.checked = n
+            if progress:
+                progress(n, len(commits))
+    finally:
+        blobs.close()
+
+
+def _check_commit(blobs: Blobs, state: _State, commit: tuple, result: Result) -> None:  # type: ignore[type-arg]
     sha, parents, sig, fp, subject, t, changes = commit
     parent = parents.split()[0] if parents else None
 
@@ -234,17 +241,12 @@ def _check_commit(ledger: Ledger, blobs: Blobs, state: _State, commit: tuple, re
             if old is not None and new is not None and old.pair != new.pair:
                 finding(_("it changes the A/B pair of {id} but was not signed by a supervisor")
                         .format(id=new.id))
-        if path.startswith("keys/"):
-            text = blobs.get(sha, path)
-            if text is not None:
-                try:
-                    parse_key(path, text, Path(path).stem)
-                except FatalError as exc:
-                    detail = "; ".join(p.message for p in exc.problems) or exc.message
-                    finding(_("{path} is not a valid key file: {detail}").format(path=path,
-                                                                               detail=detail))
+    for path in paths:  # every file the commit writes must be a valid ledger file
+        problem = _invalid(blobs, sha, path)
+        if problem:
+            finding(problem)
     if t.get("Action") in CUSTODY and parent is not None and signer is not None:
-        _replay(ledger, blobs, state, sha, parent, t, paths, signer, finding)
+        _replay(blobs, state, sha, parent, t, paths, signer, finding)
     if parent is not None:  # the roster and policies as they stand after this commit
         for path in paths:
             if path.startswith("stewards/"):
@@ -261,7 +263,28 @@ def _household(blobs: Blobs, rev: str, path: str) -> Household | None:
         return None
 
 
-def _replay(ledger: Ledger, blobs: Blobs, state: _State, sha: str, parent: str,
+_PARSERS = {"stewards/": parse_steward, "households/": parse_household, "keys/": parse_key,
+            "visits/": parse_visit}
+
+
+def _invalid(blobs: Blobs, sha: str, path: str) -> str | None:
+    parse = next((f for prefix, f in _PARSERS.items() if path.startswith(prefix)), None)
+    text = blobs.get(sha, path)
+    if text is None:
+        return None
+    try:
+        if parse is not None:
+            parse(path, text, Path(path).stem)
+        elif path == SETTINGS:
+            parse_settings(path, text)
+    except FatalError as exc:
+        detail = "; ".join(f"{p.field or ''} {p.message}".strip() for p in exc.problems)
+        return _("{path} is not a valid ledger file: {detail}").format(
+            path=path, detail=detail or exc.message)
+    return None
+
+
+def _replay(blobs: Blobs, state: _State, sha: str, parent: str,
             t: dict[str, str], paths: list[str], signer: Steward,
             finding: Callable[[str], None]) -> None:
     key_path = f"keys/{t.get('Key', '')}.yaml"

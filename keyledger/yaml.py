@@ -24,6 +24,17 @@ def _without_timestamps(resolvers: dict[str, list[Any]]) -> dict[str, list[Any]]
 class Loader(_BaseLoader):  # type: ignore[misc,valid-type]
     yaml_implicit_resolvers = _without_timestamps(_BaseLoader.yaml_implicit_resolvers)
 
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        # A field written twice would silently keep its last value: refuse it instead.
+        seen = set()
+        for key_node, _value in node.value:
+            key = self.construct_object(key_node, deep=True)
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"duplicate field {key!r}: it is written twice", key_node.start_mark)
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
 
 class Dumper(_BaseDumper):  # type: ignore[misc,valid-type]
     yaml_implicit_resolvers = _without_timestamps(_BaseDumper.yaml_implicit_resolvers)
@@ -47,7 +58,18 @@ YAMLError = yaml.YAMLError
 
 
 def load(text: str) -> Any:
+    if ("&" in text or "*" in text) and _has_aliases(text):
+        # A ledger file needs no anchors; a chain of aliases can expand a small file enormously.
+        raise yaml.YAMLError("anchors and aliases (& and *) are not allowed in ledger files")
     return yaml.load(text, Loader=Loader)
+
+
+def _has_aliases(text: str) -> bool:
+    try:
+        return any(isinstance(e, yaml.AliasEvent) or getattr(e, "anchor", None)
+                   for e in yaml.parse(text, Loader=Loader))
+    except yaml.YAMLError:
+        return False  # the loader reports the syntax error itself
 
 
 def dump(data: dict[str, Any]) -> str:
@@ -56,9 +78,25 @@ def dump(data: dict[str, Any]) -> str:
     )
 
 
-def error_line(exc: yaml.YAMLError) -> int | None:
-    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-    return mark.line + 1 if mark is not None else None
+def error_line(exc: yaml.YAMLError, text: str = "") -> int | None:
+    """Where a syntax error is: the start of what was left open (an unclosed bracket or quote)
+    rather than where the parser gave up, which can be past the end of the file."""
+    marks = (getattr(exc, "context_mark", None), getattr(exc, "problem_mark", None))
+    if isinstance(exc, yaml.composer.ComposerError):  # a second document: where it starts
+        marks = marks[::-1]
+    mark = marks[0] or marks[1]
+    if mark is not None:
+        return min(mark.line + 1, text.count("\n") + 1) if text else mark.line + 1
+    position = getattr(exc, "position", None)  # a reader error: a character YAML does not allow
+    return text[:position].count("\n") + 1 if position is not None and text else None
+
+
+def error_message(exc: yaml.YAMLError) -> str:
+    parts = [getattr(exc, "context", None), getattr(exc, "problem", None)]
+    text = ", ".join(str(p) for p in parts if p)
+    if not text:
+        text = str(getattr(exc, "reason", "") or exc).splitlines()[0]
+    return text
 
 
 def locate(text: str, field_path: tuple[str | int, ...]) -> int | None:

@@ -6,8 +6,8 @@ from typing import Optional
 
 import typer
 
-from keyledger.cli import (custody, household, integrity, key, report, schedule, setup, steward,
-                           visit)
+from keyledger.cli import (custody, household, integrity, key, report, schedule, setup, share,
+                           steward, visit)
 from keyledger.cli.common import command, state
 from keyledger.i18n import _
 
@@ -44,3 +44,6 @@ command(app)(schedule.due)
 app.add_typer(report.app, name="report", help=_("Markdown reports for owners and supervisors."))
 command(app)(integrity.check)
 command(app)(integrity.verify)
+command(app)(share.clone)
+command(app)(share.sync)
+app.add_typer(share.hook_app, name="hook", help=_("Guards for the shared repository."))

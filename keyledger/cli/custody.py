@@ -15,6 +15,7 @@ from keyledger.i18n import _
 from keyledger.vocab import PURPOSES
 
 if TYPE_CHECKING:
+    from keyledger.ledger import Ledger
     from keyledger.schedules import DueItem
 
 
@@ -182,14 +183,20 @@ def status(
     from keyledger.custody import status as out_keys
     from keyledger.schedules import due
 
+    from keyledger.sync import sync_state
+
     ledger = open_ledger()
     moment, out, booked = out_keys(ledger)
     today = [i for i in due(ledger, [moment.date()]) if i.status != "done"]
+    shared = sync_state(ledger)
+    offline = _offline(ledger, [o.key.id for o in out], shared["unpushed_commits"])
     late = [o for o in out if o.overdue]
     if json:
         print_json({"now": moment.isoformat(), "out": [
             {**key_json(o.key), "holder_name": o.holder_name, "household_name": o.household_name,
-             "overdue": o.overdue, "witness_unconfirmed": o.unconfirmed_witness} for o in out],
+             "overdue": o.overdue, "witness_unconfirmed": o.unconfirmed_witness,
+             "offline": o.key.id in offline} for o in out],
+            "sync": {k: v for k, v in shared.items() if k != "unpushed_commits"},
             "reservations_today": [
                 {"key": b.key.id, "household": b.key.household, **b.reservation.to_dict(),
                  "key_state": b.key.state, "key_holder": b.key.holder} for b in booked],
@@ -206,7 +213,9 @@ def status(
         for o in out:
             k = o.key
             table.add_row(
-                ("⚠ " if o.overdue else "") + k.id, f"{k.household} {o.household_name}",
+                ("⚠ " if o.overdue else "") + k.id
+                + (_(" (offline, not yet shared)") if k.id in offline else ""),
+                f"{k.household} {o.household_name}",
                 o.holder_name, _(k.purpose or ""), when(k.since),
                 duration((moment - k.since).total_seconds()) if k.since else "",
                 (_("OVERDUE ") if o.overdue else "") + when(k.expected_back),
@@ -226,12 +235,25 @@ def status(
                           _(r.purpose), _("in the cabinet, slot {slot}").format(slot=k.slot or "—")
                           if k.state == "in" else f"{_(k.state)} {k.holder or ''}".strip())
         stdout().print(table)
+    if not json and shared["remote"]:
+        say(_("{n} local commit(s) not yet pushed; last sync {when}.").format(
+            n=shared["unpushed"], when=shared["last_sync"] or _("never")))
     if not json and today:
         say(_("Due today: {items}.").format(items="; ".join(
             f"{_due_time(i)} {i.household} {i.household_name} {_(i.purpose)} ({i.steward or '—'})"
             + (_(", missed") if i.status == "missed" else "") for i in today)))
     if overdue and late:
         raise typer.Exit(1)
+
+
+def _offline(ledger: "Ledger", keys: list[str], unpushed: object) -> set[str]:
+    """Keys whose checkout is in a commit the shared ledger has not seen yet."""
+    from keyledger import gitops
+
+    if not unpushed:
+        return set()
+    return {k for k in keys
+            if gitops.log(ledger.root, [ledger.relpath("key", k)], limit=1)[0].sha in unpushed}  # type: ignore[operator]
 
 
 def _due_time(item: "DueItem") -> str:

@@ -1,0 +1,51 @@
+"""Several stewards, one ledger: clone, sync, hook install-server."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from keyledger.cli.common import command, open_ledger, say
+from keyledger.i18n import _
+
+hook_app = typer.Typer(no_args_is_help=True)
+
+
+def clone(url: str = typer.Argument(..., metavar="URL"),
+          path: Path = typer.Argument(..., metavar="PATH"),
+          key: str = typer.Option(..., "--key", help=_("Your SSH key (private key file, or .pub "
+                                                       "in ssh-agent)."))) -> None:
+    """Set up your own clone of the shared ledger: signing key, allowed signers, hooks."""
+    from keyledger.identity import acting_steward
+    from keyledger.sync import clone as make
+
+    ledger = make(url, path, key)
+    steward = acting_steward(ledger)
+    say(_("Cloned into {path}; this clone signs as {name} ({id}).").format(
+        path=ledger.root, name=steward.name, id=steward.id))
+
+
+def sync() -> None:
+    """Fetch, verify what came in, fast-forward, replay your own commits, push."""
+    from keyledger.sync import sync as run
+
+    done = run(open_ledger())
+    say(_("{n} new commit(s) from the shared ledger, verified.").format(n=done.fetched))
+    for subject in done.replayed:
+        say(_("replayed: {subject}").format(subject=subject))
+    if done.pushed:
+        say(_("Pushed to the shared ledger."))
+    if done.explanation:
+        say(done.explanation)
+        raise typer.Exit(1)
+
+
+@command(hook_app, "install-server")
+def install_server(bare: Path = typer.Argument(..., metavar="BARE_REPO")) -> None:
+    """Install the guard of a shared bare repository: a pre-receive hook that refuses
+    unsigned or forged commits, invalid files or custody, and history rewrites."""
+    from keyledger.sync import install_server_hook
+
+    hook = install_server_hook(bare)
+    say(_("Installed {hook}.").format(hook=hook))

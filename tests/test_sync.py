@@ -1,0 +1,214 @@
+"""Several stewards, one ledger: a bare repository as the shared remote, a clone per steward."""
+
+from __future__ import annotations
+
+import json
+import random
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from conftest import Ledger
+
+
+@pytest.fixture
+def shared(ledger: Ledger, tmp_path: Path) -> dict[str, Ledger]:
+    """The office's bare repository with the server guard, and clones for three stewards."""
+    bare = tmp_path / "office.git"
+    subprocess.run(["git", "clone", "-q", "--bare", str(ledger.root), str(bare)], check=True)
+    ledger.ok("hook", "install-server", str(bare))
+    clones = {"office": Ledger(bare, ledger.keys, ledger.capfd)}
+    for who in ("zhou-lx", "wang-dh", "liu-sj"):
+        path = tmp_path / who
+        result = ledger.run("clone", str(bare), str(path), "--key", str(ledger.keys[who]))
+        assert result.code == 0, result.err
+        clones[who] = Ledger(path, ledger.keys, ledger.capfd)
+    return clones
+
+
+def _holders(lg: Ledger) -> dict[str, str | None]:
+    return {o["id"]: o["holder"] for o in json.loads(lg.ok("status", "--json").out)["out"]}
+
+
+def test_clone_sets_up_signing_and_the_guard(shared: dict[str, Ledger]) -> None:
+    zhou = shared["zhou-lx"]
+    assert zhou.ok("whoami").out.startswith("zhou-lx\t")
+    assert (zhou.root / ".git/hooks/pre-push").exists()
+    assert (shared["office"].root / "hooks/pre-receive").exists()
+
+
+def test_two_offline_checkouts_of_one_key_one_wins_one_is_explained(shared: dict[str, Ledger]) -> None:
+    zhou, wang = shared["zhou-lx"], shared["wang-dh"]
+    zhou.ok("checkout", "K-0012", "--purpose", "plants")
+    wang.ok("checkout", "K-0012", "--purpose", "heating")
+    assert zhou.ok("sync").code == 0
+    result = wang.run("sync")
+    assert result.code == 1
+    assert "could not be applied to the shared ledger" in result.err
+    assert "already out with zhou-lx" in result.err
+    assert "checkout K-0012 to 周丽霞" in result.err  # what happened on the other side
+    branch = [b.strip() for b in wang.git("branch", "--list", "keyledger/conflict-*").split()]
+    assert len(branch) == 1
+    kept = wang.git("log", "-1", "--format=%(trailers:key=Keyledger-Purpose,valueonly)", branch[0])
+    assert kept.strip() == "heating"  # nothing lost
+    assert _holders(wang) == {"K-0012": "zhou-lx"}  # the clone shows the shared ledger
+    assert wang.git("status", "--porcelain") == ""
+    for clone in (zhou, wang):
+        clone.ok("sync")
+        assert json.loads(clone.ok("verify", "--json", "--full").out)["findings"] == []
+
+
+def test_offline_checkout_is_marked_until_pushed(shared: dict[str, Ledger]) -> None:
+    zhou = shared["zhou-lx"]
+    zhou.ok("checkout", "K-0012", "--purpose", "plants")
+    status = json.loads(zhou.ok("status", "--json").out)
+    assert status["out"][0]["offline"] is True and status["sync"]["unpushed"] == 1
+    assert "not yet pushed" in zhou.ok("status").err
+    zhou.ok("sync")
+    status = json.loads(zhou.ok("status", "--json").out)
+    assert status["out"][0]["offline"] is False and status["sync"]["unpushed"] == 0
+    assert status["sync"]["last_sync"]
+
+
+def test_one_hands_over_while_the_supervisor_returns_it(shared: dict[str, Ledger]) -> None:
+    zhou, liu = shared["zhou-lx"], shared["liu-sj"]
+    zhou.ok("checkout", "K-0012", "--purpose", "plants")
+    zhou.ok("sync")
+    liu.ok("sync")
+    zhou.ok("handover", "K-0012", "--to", "wang-dh")
+    liu.ok("return", "K-0012", "--override", "key found on the office desk")
+    liu.ok("sync")
+    result = zhou.run("sync")
+    assert result.code == 1 and "is not out" in result.err
+    assert _holders(zhou) == {}
+
+
+def test_a_roster_change_while_a_steward_is_offline(shared: dict[str, Ledger]) -> None:
+    wang, liu = shared["wang-dh"], shared["liu-sj"]
+    wang.ok("checkout", "K-0012", "--purpose", "plants")
+    liu.ok("steward", "deactivate", "wang-dh")
+    liu.ok("sync")
+    result = wang.run("sync")
+    assert result.code == 1 and "no longer an active steward" in result.err
+    assert _holders(wang) == {}
+
+
+def test_sync_never_pushes_after_a_failed_fetch(shared: dict[str, Ledger], tmp_path: Path) -> None:
+    zhou = shared["zhou-lx"]
+    zhou.ok("checkout", "K-0012", "--purpose", "plants")
+    zhou.git("remote", "set-url", "origin", str(tmp_path / "nowhere.git"))
+    before = zhou.snapshot()
+    result = zhou.run("sync")
+    assert result.code == 2 and "Could not reach the shared ledger" in result.err
+    assert zhou.snapshot() == before
+
+
+def _push_bad(office: Ledger, lg: Ledger) -> str:
+    result = subprocess.run(["git", "-C", str(lg.root), "push", "--no-verify", "origin",
+                             "HEAD:main"], capture_output=True, text=True)
+    assert result.returncode != 0
+    return result.stderr
+
+
+def _edit(lg: Ledger, path: str, old: str, new: str) -> None:
+    file = lg.root / path
+    file.write_text(file.read_text(encoding="utf-8").replace(old, new), encoding="utf-8")
+
+
+def test_the_server_guard_refuses_each_kind_of_bad_push(shared: dict[str, Ledger]) -> None:
+    office, zhou, wang = shared["office"], shared["zhou-lx"], shared["wang-dh"]
+    head = office.git("rev-parse", "HEAD").strip()
+    trailers = "\n\nKeyledger-Action: key-edit\nKeyledger-Steward: zhou-lx"
+
+    def attempt(signer: str | None, path: str, old: str, new: str, message: str) -> str:
+        zhou.git("reset", "-q", "--hard", "origin/main")
+        _edit(zhou, path, old, new)
+        if signer:
+            zhou.use(signer)
+            zhou.git("commit", "-qam", message)
+        else:
+            zhou.git("-c", "commit.gpgsign=false", "commit", "-qam", message)
+        return _push_bad(office, zhou)
+
+    assert "not signed" in attempt(None, "keys/K-0012.yaml", "A-03", "A-04", "x" + trailers)
+    assert "a key of no steward" in attempt("outsider", "keys/K-0012.yaml", "A-03", "A-04",
+                                            "x" + trailers)
+    assert "its trailers name zhou-lx but it was signed by wang-dh" in attempt(
+        "wang-dh", "keys/K-0012.yaml", "A-03", "A-04", "x" + trailers)
+    assert "not signed by a supervisor" in attempt(
+        "wang-dh", "stewards/wang-dh.yaml", "role: steward", "role: supervisor",
+        "x\n\nKeyledger-Action: steward-add\nKeyledger-Steward: wang-dh")
+    assert "not a valid ledger file" in attempt("zhou-lx", "keys/K-0012.yaml", "state: in",
+                                                "state: gone", "x" + trailers)
+    assert "the custody rules refuse it" in attempt(
+        "sun-yp", "keys/K-0012.yaml", "state: in\nholder: null\nsince: null\npurpose: null",
+        "state: out\nholder: sun-yp\nsince: 2026-11-25T14:00:00+08:00\npurpose: plants",
+        "checkout\n\nKeyledger-Action: checkout\nKeyledger-Key: K-0012\nKeyledger-Household: "
+        "8-1-401\nKeyledger-Steward: sun-yp\nKeyledger-Purpose: plants\nKeyledger-At: "
+        "2026-11-25T14:00:00+08:00")
+    assert office.git("rev-parse", "HEAD").strip() == head  # nothing landed
+    # A rewrite: wang's clone pushes a commit, zhou force-pushes over it.
+    zhou.use("zhou-lx")
+    zhou.git("reset", "-q", "--hard", "origin/main")
+    wang.ok("checkout", "K-0012", "--purpose", "plants")
+    wang.ok("sync")
+    zhou.ok("checkout", "K-0012", "--purpose", "heating")
+    result = subprocess.run(["git", "-C", str(zhou.root), "push", "--no-verify", "--force",
+                             "origin", "HEAD:main"], capture_output=True, text=True)
+    assert result.returncode != 0 and ("not a fast-forward" in result.stderr
+                                       or "non-fast-forward" in result.stderr)
+
+
+def test_random_operations_and_sync_orders_lose_nothing(shared: dict[str, Ledger]) -> None:
+    rng = random.Random(20261122)
+    clones = {k: v for k, v in shared.items() if k != "office"}
+    liu = clones["liu-sj"]
+    for n in (13, 14):
+        liu.ok("key", "add", "--household", "8-1-401", "--id", f"K-00{n}")
+    liu.ok("sync")
+    for clone in clones.values():
+        clone.ok("sync")
+    accepted_or_kept: list[tuple[str, str]] = []
+    for _round in range(12):
+        who = rng.choice(list(clones))
+        clone = clones[who]
+        key = rng.choice(["K-0012", "K-0013", "K-0014"])
+        action = rng.choice(["checkout", "return", "sync", "sync"])
+        if action == "sync":
+            clone.run("sync")
+            continue
+        args = ["checkout", key, "--purpose", "plants"] if action == "checkout" else ["return", key]
+        if who == "liu-sj":
+            args += ["--override", "supervisor round"]
+        result = clone.run(*args)
+        if result.code == 0:
+            accepted_or_kept.append((who, clone.head()))
+    for _ in range(2):
+        for clone in clones.values():
+            clone.run("sync")
+    final = {name: clone.head() for name, clone in clones.items()}
+    assert len(set(final.values())) == 1  # every clone ends on the same history
+    ref = clones["zhou-lx"]
+    for name, clone in clones.items():
+        assert json.loads(clone.ok("verify", "--json", "--full").out)["findings"] == []
+        branches = clone.git("branch", "--list", "keyledger/conflict-*").split()
+        for branch in branches:  # every rejected operation is kept, with its explanation
+            note = clone.root / ".git/keyledger/conflicts" / f"{branch.split('/')[-1]}.txt"
+            assert note.exists() and "kept on branch" in note.read_text(encoding="utf-8")
+    # Every operation made in a clone is either in the final history or on a conflict branch.
+    for who, sha in accepted_or_kept:
+        clone = clones[who]
+        subject = clone.git("log", "-1", "--format=%s%n%(trailers:key=Keyledger-At,valueonly)", sha)
+        in_main = ref.git("log", "--format=%s%n%(trailers:key=Keyledger-At,valueonly)").count(subject)
+        kept = any(clone.git("log", "--format=%s%n%(trailers:key=Keyledger-At,valueonly)", b)
+                   .count(subject) for b in clone.git("branch", "--list",
+                                                     "keyledger/conflict-*").split())
+        assert in_main == 1 or (in_main == 0 and kept), (who, subject)
+    # At every commit of the shared history, each key has at most one holder: the rules held.
+    for sha in ref.git("rev-list", "HEAD").split():
+        for key in ("K-0012", "K-0013", "K-0014"):
+            text = ref.git("show", f"{sha}:keys/{key}.yaml") if ref.git(
+                "ls-tree", "--name-only", sha, f"keys/{key}.yaml").strip() else ""
+            holders = [l for l in text.splitlines() if l.startswith("holder:") and "null" not in l]
+            assert len(holders) <= 1
