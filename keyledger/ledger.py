@@ -6,6 +6,7 @@ import fcntl
 import functools
 import json
 import os
+import pickle
 import re
 import time
 from contextlib import contextmanager
@@ -22,6 +23,8 @@ from keyledger.model import (Household, Key, Settings, Steward, parse_household,
                              parse_settings, parse_steward)
 
 SETTINGS = "keyledger.yaml"
+# Bumped whenever the model's classes change shape, so an old cache is never unpickled into them.
+_CACHE_VERSION = 1
 FOLDERS = {"steward": "stewards", "household": "households", "key": "keys"}
 T = TypeVar("T")
 
@@ -77,6 +80,8 @@ class Ledger:
         self.read_paths: set[str] = set()
         self._lock_depth = 0
         self.notices: list[str] = []  # what the command repaired, for the CLI to say
+        self._caches: dict[str, dict[str, Any]] = {}
+        self._dirty_caches: set[str] = set()
 
     @cached_property
     def git_dir(self) -> Path:
@@ -158,13 +163,69 @@ class Ledger:
         return self._read("key", ident, parse_key)
 
     def stewards(self) -> list[Steward]:
-        return [self.steward(i) for i in self.ids("steward")]
+        return self.bulk("steward", self.ids("steward"), parse_steward)
 
-    def households(self) -> list[Household]:
-        return [self.household(i) for i in self.ids("household")]
+    def households(self, ids: list[str] | None = None) -> list[Household]:
+        return self.bulk("household", self.ids("household") if ids is None else ids,
+                         parse_household)
 
     def keys(self) -> list[Key]:
-        return [self.key(i) for i in self.ids("key")]
+        return self.bulk("key", self.ids("key"), parse_key)
+
+    def bulk(self, kind: str, ids: list[str], parse: Callable[[str, str, str], T],
+             folder: str | None = None) -> list[T]:
+        """Many records at once, through a cache of parsed files kept in .git/keyledger/.
+
+        An entry is used only while the file's size, modification time and inode are what they
+        were when it was parsed, so a hand edit is always seen; a command that reads one file
+        never loads the cache."""
+        cache = self._cache(kind)
+        out = []
+        for ident in ids:
+            relpath = f"{folder}/{ident}.yaml" if folder else self.relpath(kind, ident)
+            self.read_paths.add(relpath)
+            try:
+                st = os.lstat(self.root / relpath)
+            except OSError:
+                st = None
+            stamp = (st.st_mtime_ns, st.st_size, st.st_ino) if st else None
+            hit = cache.get(relpath)
+            if stamp and hit and hit[0] == stamp:
+                out.append(hit[1])
+                continue
+            record = self._read(kind, ident, parse) if folder is None else \
+                parse(relpath, self.read_text(relpath), ident)
+            if stamp:
+                cache[relpath] = (stamp, record)
+                self._dirty_caches.add(kind)
+            out.append(record)
+        return out
+
+    def _cache(self, kind: str) -> dict[str, Any]:
+        if kind not in self._caches:
+            self._caches[kind] = {}
+            path = self.state_dir / f"cache-{kind}.pickle"
+            try:
+                with open(path, "rb") as handle:
+                    version, entries = pickle.load(handle)
+                if version == _CACHE_VERSION:
+                    self._caches[kind] = entries
+            except (OSError, EOFError, pickle.UnpicklingError, ValueError, AttributeError,
+                    ImportError, TypeError):
+                pass  # no cache, or one from another version: parse the files
+        return self._caches[kind]
+
+    def save_caches(self) -> None:
+        for kind in self._dirty_caches:
+            path = self.state_dir / f"cache-{kind}.pickle"
+            tmp = path.with_suffix(f".tmp{os.getpid()}")
+            try:
+                with open(tmp, "wb") as handle:
+                    pickle.dump((_CACHE_VERSION, self._caches[kind]), handle, protocol=5)
+                os.replace(tmp, path)
+            except OSError:
+                tmp.unlink(missing_ok=True)  # a cache that cannot be written is only slower
+        self._dirty_caches.clear()
 
     def grep(self, kind: str, field: str, value: str, indent: str = "") -> list[str]:
         """Ids of the files whose `field` line may hold `value`, found by git grep, not by parsing

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta, tzinfo
+from pathlib import Path
 from typing import Iterable
 
 from keyledger import gitops, yaml
@@ -159,7 +160,12 @@ def due(ledger: Ledger, days: list[date]) -> list[DueItem]:
     # Follow-ups are set a few days or weeks ahead; a quarter back covers them.
     visits = visits_between(ledger, days[0] - timedelta(days=92), days[-1])
     following = {v.household for v in visits if v.follow_up in days}
-    households = [h for h in ledger.households() if h.schedule or h.id in following]
+    # Only households with a schedule (found by git grep) or a follow-up are read.
+    scheduled = gitops.git(ledger.root, "grep", "-l", "--untracked", "-E", "-e", "^schedule:\\s*$",
+                           "--", "households/", check=False).split("\n")
+    ids = sorted({Path(p).name[:-5] for p in scheduled if p.endswith(".yaml")} | following)
+    households = [h for h in ledger.households([i for i in ids if ledger.exists("household", i)])
+                  if h.schedule or h.id in following]
     keys: dict[str, list[Key]] = {}
     for key in ledger.keys():
         keys.setdefault(key.household, []).append(key)

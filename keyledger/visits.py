@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import replace
 from datetime import date, datetime
@@ -131,14 +132,14 @@ def visits_between(ledger: Ledger, start: date, end: date,
     """Visits that started on days start..end (inclusive), oldest first; only those months are read."""
     out = []
     for year, month in _months(start, end):
-        folder = ledger.root / FOLDER / f"{year:04d}" / f"{month:02d}"
-        if not folder.is_dir():
+        folder = f"{FOLDER}/{year:04d}/{month:02d}"
+        if not (ledger.root / folder).is_dir():
             continue
-        for path in sorted(folder.glob("*.yaml")):
-            if household and f"-{household}" not in path.stem:
-                continue
-            relpath = str(path.relative_to(ledger.root))
-            visit = parse_visit(relpath, ledger.read_text(relpath), path.stem)
+        names = sorted(e.name[:-5] for e in os.scandir(ledger.root / folder)
+                       if e.name.endswith(".yaml") and not e.name.startswith("."))
+        if household:
+            names = [n for n in names if f"-{household}" in n]
+        for visit in ledger.bulk("visit", names, parse_visit, folder):
             if start <= visit.started.date() <= end and (household is None
                                                          or visit.household == household):
                 out.append(visit)

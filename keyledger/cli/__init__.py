@@ -20,10 +20,12 @@ def _lang_from_argv(argv: list[str]) -> str | None:
 
 def run(argv: list[str]) -> int:
     """Run one command line; returns the exit status instead of exiting."""
-    from keyledger.i18n import set_language
+    from keyledger.i18n import localize_cli, set_language
 
     set_language(_lang_from_argv(argv))
     from keyledger.cli.app import app
+
+    localize_cli()  # Typer's own words (Usage, Options, Missing option…); nothing in English
     from keyledger.cli.common import report_fatal, say, state
     from keyledger.errors import FatalError
 
@@ -43,8 +45,10 @@ def run(argv: list[str]) -> int:
                      debug=state.debug)
         return 2
     finally:
-        for notice in state.ledger.notices if state.ledger else []:
-            say(notice)
+        if state.ledger is not None:
+            for notice in state.ledger.notices:
+                say(notice)
+            state.ledger.save_caches()
     return 0
 
 
