@@ -242,7 +242,7 @@ class Ledger:
     # Changing --------------------------------------------------------------------------------
 
     @contextmanager
-    def lock(self, wait: float = 10.0) -> Iterator[None]:
+    def lock(self, wait: float = 20.0) -> Iterator[None]:
         """One changing command at a time on a clone, held from its first read to its commit;
         a second one waits, then says the ledger is busy. Re-entrant within one command."""
         if self._lock_depth:
