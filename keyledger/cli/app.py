@@ -13,6 +13,8 @@ from keyledger.i18n import _
 
 app = typer.Typer(
     name="keyledger", no_args_is_help=True, pretty_exceptions_enable=False, add_completion=False,
+    # Plain help text: rich's Markdown rendering of help would import markdown-it at every --help.
+    rich_markup_mode=None,
     help=_("A signed, plain-file ledger of the house keys and door codes that community key "
            "stewards hold for residents."),
     context_settings={"help_option_names": ["-h", "--help"]},
