@@ -34,6 +34,8 @@ def language_from_env() -> str:
 def set_language(lang: str | None) -> None:
     global _translation, _language
     lang = lang or language_from_env()
+    if lang.lower().startswith("zh"):  # zh, zh_CN, zh-Hans: the one Chinese catalog
+        lang = "zh"
     _language = lang
     _translation = gettext.translation(
         "keyledger", localedir=_LOCALE_DIR, languages=[lang], fallback=True
@@ -57,12 +59,13 @@ def language() -> str:
 
 # --- Typer's and click's own words -------------------------------------------------------------
 #
-# Typer 0.29 vendors click as `typer._click`, whose messages are plain f-strings (no gettext), and
-# its own `typer.core` / `typer.rich_utils` call the standard library's `gettext.gettext` (domain
-# "messages"). So: `typer.core._` becomes ours; the few click methods that word a message are
-# wrapped to word it through `_`; `typer.rich_utils` — imported by Typer only to draw help or an
-# error — gets its panel titles from `_` the moment it is imported (or at once if it already is).
-# Every wrapper calls `_` when it runs, so after a switch back to English it says the original.
+# Typer 0.29 vendors click as `typer._click`, whose messages are plain f-strings (no gettext);
+# `typer.core` and `typer.rich_utils` call the standard library's `gettext.gettext` (domain
+# "messages"). So `typer.core._` becomes ours, and the few click functions that word a message
+# or lay out help are wrapped to go through `_` and to measure Chinese characters as two columns.
+# `typer.rich_utils` (used only if the app turns rich help on) gets its panel titles from `_`
+# when Typer imports it. Every wrapper calls `_` as it runs, so after a switch back to English in
+# the same process it says the original words again.
 
 _cli_hooked = False
 
@@ -72,13 +75,83 @@ def localize_cli() -> None:
     imported. Free in English: nothing is patched and nothing imported."""
     global _cli_hooked
     if not _cli_hooked:
-        if type(_translation) is gettext.NullTranslations or _translation is None:
+        if _translation is None or type(_translation) is gettext.NullTranslations:
             return
         _hook_typer()
         _cli_hooked = True
     rich_utils = sys.modules.get("typer.rich_utils")
     if rich_utils is not None:
         _localize_rich_utils(rich_utils)
+
+
+def _wide(char: str) -> bool:
+    """A character a terminal draws two columns wide (CJK, full-width forms)."""
+    code = ord(char)
+    return code >= 0x1100 and (code <= 0x115F or 0x2E80 <= code <= 0xA4CF
+                               or 0xAC00 <= code <= 0xD7A3 or 0xF900 <= code <= 0xFAFF
+                               or 0xFE30 <= code <= 0xFE4F or 0xFF00 <= code <= 0xFF60
+                               or 0xFFE0 <= code <= 0xFFE6 or 0x20000 <= code <= 0x3FFFD)
+
+
+def _has_wide(text: str) -> bool:
+    return any(_wide(c) for c in text)
+
+
+def _columns(text: str) -> int:
+    return len(text) + sum(1 for c in text if _wide(c))
+
+
+_NO_LINE_START = "，。、；：！？）》」』”’"
+_NO_LINE_END = "（《「『“‘"
+
+
+def _wide_wrapper(base: type) -> type:
+    """click's TextWrapper, measuring a wide character as two columns and breaking between
+    them: each becomes its own chunk followed by a NUL (so `len` counts it twice), removed after
+    wrapping. Punctuation stays with the character it belongs to."""
+
+    class WideTextWrapper(base):  # type: ignore[misc, valid-type]
+        def _split_chunks(self, text: str) -> list[str]:
+            chunks: list[str] = []
+            for chunk in super()._split_chunks(text):
+                if not _has_wide(chunk):
+                    chunks.append(chunk)
+                    continue
+                run = ""
+                for char in chunk:
+                    if not _wide(char):
+                        run += char
+                        continue
+                    if run:
+                        chunks.append(run)
+                        run = ""
+                    if char in _NO_LINE_START and chunks:
+                        chunks[-1] += char + "\0"
+                    elif chunks and chunks[-1].rstrip("\0")[-1:] in tuple(_NO_LINE_END):
+                        chunks[-1] += char + "\0"
+                    else:
+                        chunks.append(char + "\0")
+                if run:
+                    chunks.append(run)
+            return chunks
+
+        def wrap(self, text: str) -> list[str]:
+            return [line.replace("\0", "") for line in super().wrap(text)]
+
+    return WideTextWrapper
+
+
+def _short_help(help: str, max_length: int = 45) -> str:
+    """The first paragraph of a Chinese help text, cut to `max_length` columns."""
+    text = " ".join(help.split("\n\n")[0].split())
+    if _columns(text) <= max_length:
+        return text
+    cut = ""
+    for char in text:
+        if _columns(cut + char) > max_length - 1:
+            break
+        cut += char
+    return cut.rstrip("，、；：（ ") + "…"
 
 
 def _localize_rich_utils(module: Any) -> None:
@@ -124,24 +197,27 @@ class _LocalizeOnImport:
         return None
 
 
-def _wrap(cls: Any, name: str, make: Callable[[Callable[..., Any]], Callable[..., Any]]) -> None:
-    setattr(cls, name, make(getattr(cls, name)))
+def _wrap(owner: Any, name: str, make: Callable[[Callable[..., Any]], Callable[..., Any]]) -> None:
+    setattr(owner, name, make(getattr(owner, name)))
 
 
 def _hook_typer() -> None:
+    import typer._click._compat as click_compat
     import typer._click.core as click_core
-    import typer._click.exceptions as click_exceptions
-    import typer._click.formatting as click_formatting
+    import typer._click.exceptions as exceptions
+    import typer._click.formatting as formatting
     import typer.core as typer_core
 
-    typer_core._ = _  # type: ignore[attr-defined]  # "No such command", "Missing command.", …
-
+    typer_core._ = _  # type: ignore[attr-defined]  # Options, Commands, Missing command., …
     if "typer.rich_utils" not in sys.modules:
         sys.meta_path.insert(0, _LocalizeOnImport())
 
-    _wrap(click_formatting.HelpFormatter, "write_usage", lambda original: (
+    # Help: the usage line, the headings, the help option, and Chinese measured in columns.
+    _wrap(formatting.HelpFormatter, "write_usage", lambda original: (
         lambda self, prog, args="", prefix=None:
             original(self, prog, args, _("Usage: ") if prefix is None else prefix)))
+    formatting.HelpFormatter.write_heading = lambda self, heading: self.write(
+        f"{'':>{self.current_indent}}" + _("{heading}:").format(heading=heading) + "\n")
 
     def get_help_option(original: Callable[..., Any]) -> Callable[..., Any]:
         def wrapper(self: Any, ctx: Any) -> Any:
@@ -152,13 +228,76 @@ def _hook_typer() -> None:
         return wrapper
 
     _wrap(click_core.Command, "get_help_option", get_help_option)
+    formatting.term_len = lambda text: _columns(click_compat.strip_ansi(text))
 
-    exceptions = click_exceptions
+    def wrap_text(original: Callable[..., str]) -> Callable[..., str]:
+        def wrapper(text: str, *args: Any, **kwargs: Any) -> str:
+            if _has_wide(text):
+                import typer._click._textwrap as textwrap
+
+                if not getattr(textwrap.TextWrapper, "wide", False):
+                    textwrap.TextWrapper = _wide_wrapper(textwrap.TextWrapper)
+                    textwrap.TextWrapper.wide = True
+            return original(text, *args, **kwargs)
+        return wrapper
+
+    _wrap(formatting, "wrap_text", wrap_text)
+    _wrap(click_core, "make_default_short_help", lambda original: (
+        lambda help, max_length=45:
+            _short_help(help, max_length) if _has_wide(help) else original(help, max_length)))
+
+    def default_string(original: Callable[..., str]) -> Callable[..., str]:
+        def wrapper(*args: Any, **kwargs: Any) -> str:
+            text = original(*args, **kwargs)
+            return {"True": _("True"), "False": _("False")}.get(text, text)  # [default: True]
+        return wrapper
+
+    _wrap(typer_core, "_get_default_string", default_string)
+
+    def completion_options(original: Callable[..., Any]) -> Callable[..., Any]:
+        def wrapper() -> Any:
+            params = original()
+            words = {  # typer.completion words them without gettext
+                "Install completion for the current shell.":
+                    _("Install completion for the current shell."),
+                "Show completion for the current shell, to copy it or customize the "
+                "installation.": _("Show completion for the current shell, to copy it or "
+                                   "customize the installation."),
+                "Install completion for the specified shell.":
+                    _("Install completion for the specified shell."),
+                "Show completion for the specified shell, to copy it or customize the "
+                "installation.": _("Show completion for the specified shell, to copy it or "
+                                   "customize the installation."),
+            }
+            for param in params:
+                param.help = words.get(param.help, param.help)
+            return params
+        return wrapper
+
+    typer_main = sys.modules.get("typer.main")
+    if typer_main is not None and hasattr(typer_main, "get_install_completion_arguments"):
+        _wrap(typer_main, "get_install_completion_arguments", completion_options)
+
+    # Errors: how click words them, and how it shows them.
     escape = exceptions._escape_control_characters
     join_hints = exceptions._join_param_hints
 
-    def click_message(self: Any) -> str:
-        return _click_message(self.message)
+    def click_show(self: Any, file: Any = None) -> None:
+        exceptions.echo(_("Error: {message}").format(message=self.format_message()),
+                        file=file if file is not None else click_compat.get_text_stderr(),
+                        color=self.show_color)
+
+    def usage_show(self: Any, file: Any = None) -> None:
+        file = file if file is not None else click_compat.get_text_stderr()
+        color, hint = None, ""
+        if self.ctx is not None and self.ctx.command.get_help_option(self.ctx) is not None:
+            hint = _("Try '{command} {option}' for help.").format(
+                command=self.ctx.command_path, option=self.ctx.help_option_names[0]) + "\n"
+        if self.ctx is not None:
+            color = self.ctx.color
+            exceptions.echo(f"{self.ctx.get_usage()}\n{hint}", file=file, color=color)
+        exceptions.echo(_("Error: {message}").format(message=self.format_message()), file=file,
+                        color=color)
 
     def bad_parameter(self: Any) -> str:
         if self.param_hint is not None:
@@ -166,14 +305,13 @@ def _hook_typer() -> None:
         elif self.param is not None:
             hint = self.param.get_error_hint()
         else:
-            return _("Invalid value: {message}").format(message=self.message)
-        return _("Invalid value for {hint}: {message}").format(hint=join_hints(hint),
-                                                              message=_click_message(self.message))
+            return _("Invalid value: {message}").format(message=_click_message(self.message))
+        return _("Invalid value for {hint}: {message}").format(
+            hint=join_hints(hint), message=_click_message(self.message))
 
     def missing_parameter(self: Any) -> str:
         hint = self.param_hint if self.param_hint is not None else (
             self.param.get_error_hint() if self.param is not None else None)
-        hint = join_hints(hint) or ""
         kind = self.param_type or (self.param.param_type_name if self.param is not None else "")
         msg = self.message
         if self.param is not None and hasattr(self.param, "get_missing_message"):
@@ -185,7 +323,7 @@ def _hook_typer() -> None:
             text = _("Missing argument {hint}.")
         else:
             text = _("Missing parameter {hint}.")
-        text = text.format(hint=hint).replace("  ", " ")
+        text = text.format(hint=join_hints(hint) or "").replace(" .", ".")
         return f"{text} {msg}" if msg else text
 
     def no_such_option(original: Callable[..., Any]) -> Callable[..., Any]:
@@ -202,27 +340,29 @@ def _hook_typer() -> None:
         return _("{message} (Possible options: {options})").format(
             message=self.message, options=", ".join(sorted(self.possibilities)))
 
-    exceptions.ClickException.format_message = click_message
+    exceptions.ClickException.show = click_show
+    exceptions.UsageError.show = usage_show
+    exceptions.ClickException.format_message = lambda self: _click_message(self.message)
     exceptions.BadParameter.format_message = bad_parameter
     exceptions.MissingParameter.format_message = missing_parameter
     _wrap(exceptions.NoSuchOption, "__init__", no_such_option)
     exceptions.NoSuchOption.format_message = no_such_option_message
 
     # A value of the wrong type (`--born abc`): pydantic's sentence, through the catalog.
-    for module_name in ("typer._coercion", "typer._param_types"):
-        module = sys.modules.get(module_name)
+    for name in ("typer._coercion", "typer._param_types"):
+        module = sys.modules.get(name)
         if module is not None and hasattr(module, "get_error_msg"):
             _wrap(module, "get_error_msg", lambda original: (
                 lambda exc: _click_message(original(exc))))
 
 
 def _click_message(message: str) -> str:
-    """A message click or pydantic worded in English, in the interface's language."""
-    import re
-
+    """A message click, Typer or pydantic worded in English, in the interface's language."""
     translated = _(message)
     if translated != message:
         return translated
+    import re
+
     patterns: tuple[tuple[str, Callable[[], str]], ...] = (
         (r"(?P<message>.*)\. Did you mean (?P<suggestions>.*)\?",
          lambda: _("{message}. Did you mean {suggestions}?")),

@@ -8,11 +8,12 @@ import typer
 
 from keyledger.cli import (custody, household, integrity, key, report, schedule, setup, share,
                            steward, visit)
+from keyledger.cli import completion, exchange
 from keyledger.cli.common import command, state
 from keyledger.i18n import _
 
 app = typer.Typer(
-    name="keyledger", no_args_is_help=True, pretty_exceptions_enable=False, add_completion=False,
+    name="keyledger", no_args_is_help=True, pretty_exceptions_enable=False, add_completion=True,
     # Plain help text: rich's Markdown rendering of help would import markdown-it at every --help.
     rich_markup_mode=None,
     help=_("A signed, plain-file ledger of the house keys and door codes that community key "
@@ -26,6 +27,7 @@ def main_options(
     ledger: Optional[str] = typer.Option(None, "-C", metavar="LEDGER",
                                          help=_("Run on the ledger at LEDGER.")),
     lang: Optional[str] = typer.Option(None, "--lang", metavar="zh|en",
+                                       autocompletion=completion.languages,
                                        help=_("Language of the interface.")),
     debug: bool = typer.Option(False, "--debug", help=_("Show the traceback of an error.")),
 ) -> None:
@@ -49,3 +51,7 @@ command(app)(integrity.verify)
 command(app)(share.clone)
 command(app)(share.sync)
 app.add_typer(share.hook_app, name="hook", help=_("Guards for the shared repository."))
+command(household.app, "import")(exchange.household_import)
+command(household.app, "card")(exchange.household_card)
+command(schedule.app, "export")(exchange.schedule_export)
+command(app, "export")(exchange.export)

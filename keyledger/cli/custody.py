@@ -9,6 +9,7 @@ import typer
 
 from keyledger.cli.visit import (ACTION, CHECK, FINDING, FOLLOW_UP, FROM_FILE, INFORMED, LET_IN,
                                  PHOTO, visit_fields)
+from keyledger.cli import completion
 from keyledger.cli.common import (ask_passphrase, command, duration, open_ledger, open_terminal,
                                   print_json, say, show_once, stdout, when)
 from keyledger.i18n import _
@@ -20,20 +21,23 @@ if TYPE_CHECKING:
 
 
 def checkout(
-    key: str = typer.Argument(..., metavar="KEY", help=_("The key's tag number, e.g. K-0012.")),
-    purpose: str = typer.Option(..., "--purpose", "-p",
+    key: str = typer.Argument(..., metavar="KEY",
+                              autocompletion=completion.keys,
+                              help=_("The key's tag number, e.g. K-0012.")),
+    purpose: str = typer.Option(..., "--purpose", "-p", autocompletion=completion.purposes,
                                 help=_("Why: ") + ", ".join(PURPOSES) + "."),
     expect_back: Optional[str] = typer.Option(None, "--expect-back", metavar="3h|17:00",
                                               help=_("When it will be back: a duration or a time; "
                                                      "the ledger's default for the purpose "
                                                      "otherwise.")),
     note: Optional[str] = typer.Option(None, "--note", help=_("A note for the record.")),
-    witness: Optional[str] = typer.Option(None, "--witness",
+    witness: Optional[str] = typer.Option(None, "--witness", autocompletion=completion.stewards,
                                           help=_("A second steward present as witness.")),
     override: Optional[str] = typer.Option(None, "--override", metavar="REASON",
                                            help=_("Supervisor: set the A/B pair rule aside, "
                                                   "saying why.")),
     for_: Optional[str] = typer.Option(None, "--for", metavar="STEWARD",
+                                       autocompletion=completion.stewards,
                                        help=_("Supervisor: check the key out for this steward.")),
     consent: Optional[str] = typer.Option(None, "--consent",
                                           help=_("Emergency: how the owner agreed, and when.")),
@@ -61,9 +65,10 @@ def checkout(
 
 
 def return_(
-    key: str = typer.Argument(..., metavar="KEY", help=_("The key's tag number.")),
+    key: str = typer.Argument(..., metavar="KEY",
+                              autocompletion=completion.keys, help=_("The key's tag number.")),
     note: Optional[str] = typer.Option(None, "--note", help=_("A note for the record.")),
-    witness: Optional[str] = typer.Option(None, "--witness",
+    witness: Optional[str] = typer.Option(None, "--witness", autocompletion=completion.stewards,
                                           help=_("A second steward present as witness.")),
     override: Optional[str] = typer.Option(None, "--override", metavar="REASON",
                                            help=_("Supervisor: return a key someone else holds.")),
@@ -91,8 +96,9 @@ def return_(
 
 
 def handover(
-    key: str = typer.Argument(..., metavar="KEY"),
-    to: str = typer.Option(..., "--to", metavar="STEWARD", help=_("Who takes the key over.")),
+    key: str = typer.Argument(..., metavar="KEY", autocompletion=completion.keys),
+    to: str = typer.Option(..., "--to", metavar="STEWARD",
+                           autocompletion=completion.stewards, help=_("Who takes the key over.")),
     note: Optional[str] = typer.Option(None, "--note", help=_("A note for the record.")),
     override: Optional[str] = typer.Option(None, "--override", metavar="REASON",
                                            help=_("Supervisor: set the pair rule aside.")),
@@ -107,7 +113,7 @@ def handover(
 
 
 def lost(
-    key: str = typer.Argument(..., metavar="KEY"),
+    key: str = typer.Argument(..., metavar="KEY", autocompletion=completion.keys),
     note: str = typer.Option(..., "--note", help=_("What happened.")),
     override: Optional[str] = typer.Option(None, "--override", metavar="REASON",
                                            help=_("Supervisor: set the pair rule aside.")),
@@ -121,7 +127,7 @@ def lost(
 
 
 def found(
-    key: str = typer.Argument(..., metavar="KEY"),
+    key: str = typer.Argument(..., metavar="KEY", autocompletion=completion.keys),
     note: Optional[str] = typer.Option(None, "--note", help=_("Where it was found.")),
 ) -> None:
     """A lost key is found and back in the cabinet."""
@@ -133,7 +139,7 @@ def found(
 
 
 def handback(
-    key: str = typer.Argument(..., metavar="KEY"),
+    key: str = typer.Argument(..., metavar="KEY", autocompletion=completion.keys),
     to_owner: bool = typer.Option(True, "--to-owner", help=_("The owner takes the key back.")),
     note: Optional[str] = typer.Option(None, "--note", help=_("A note for the record.")),
 ) -> None:
@@ -146,11 +152,14 @@ def handback(
 
 
 def reserve(
-    key: str = typer.Argument(..., metavar="KEY"),
+    key: str = typer.Argument(..., metavar="KEY", autocompletion=completion.keys),
     start: str = typer.Option(..., "--from", metavar="TIME", help=_("Start, e.g. 2026-11-27 09:00.")),
     until: str = typer.Option(..., "--until", metavar="TIME", help=_("End, e.g. 2026-11-27 11:00.")),
-    purpose: str = typer.Option(..., "--purpose", "-p", help=_("Why: ") + ", ".join(PURPOSES) + "."),
+    purpose: str = typer.Option(..., "--purpose", "-p",
+                                autocompletion=completion.purposes,
+                                help=_("Why: ") + ", ".join(PURPOSES) + "."),
     for_: Optional[str] = typer.Option(None, "--for", metavar="STEWARD",
+                                       autocompletion=completion.stewards,
                                        help=_("Reserve for another steward of the pair.")),
     note: Optional[str] = typer.Option(None, "--note", help=_("A note for the record.")),
 ) -> None:
@@ -263,7 +272,8 @@ def _due_time(item: "DueItem") -> str:
 
 
 def history(
-    target: str = typer.Argument(..., metavar="KEY|HOUSEHOLD"),
+    target: str = typer.Argument(..., metavar="KEY|HOUSEHOLD",
+                                 autocompletion=completion.keys_and_households),
     json: bool = typer.Option(False, "--json", help=_("Print JSON.")),
 ) -> None:
     """The custody record of a key or a household, from git, newest first."""

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any, Optional
 
 import typer
 
+from keyledger.cli import completion
 from keyledger.cli.common import command, open_ledger, print_json, say, stdout
 from keyledger.i18n import _
 
@@ -27,17 +28,24 @@ def add(
     ident: str = typer.Argument(..., metavar="ID", help=_("Household id, e.g. 8-1-401.")),
     name: Optional[str] = typer.Option(None, "--name", help=_("Main resident, or the shop's name.")),
     address: Optional[str] = typer.Option(None, "--address", help=_("Address.")),
-    kind: Optional[str] = typer.Option(None, "--kind", help=_("resident or merchant.")),
+    kind: Optional[str] = typer.Option(None, "--kind",
+                                       autocompletion=completion.household_kinds,
+                                       help=_("resident or merchant.")),
     pair: Optional[str] = typer.Option(None, "--pair", metavar="A,B",
+                                       autocompletion=completion.pairs,
                                        help=_("The A and B stewards, e.g. zhou-lx,wang-dh.")),
     phone: Optional[str] = typer.Option(None, "--phone", help=_("Phone of the main resident.")),
     born: Optional[int] = typer.Option(None, "--born", help=_("Year of birth of the main resident.")),
     health: Optional[str] = typer.Option(None, "--health", help=_("Health notes of the main resident.")),
     contact: list[str] = typer.Option([], "--contact", metavar="NAME,RELATION,PHONE",
                                       help=_("An emergency contact (repeatable).")),
-    flag: list[str] = typer.Option([], "--flag", help=_("A care flag such as lives-alone, elderly, "
+    flag: list[str] = typer.Option([], "--flag",
+                                   autocompletion=completion.flags,
+                                   help=_("A care flag such as lives-alone, elderly, "
                                                         "away-season (repeatable).")),
-    care: list[str] = typer.Option([], "--care", help=_("Something to look after on visits: "
+    care: list[str] = typer.Option([], "--care",
+                                   autocompletion=completion.care,
+                                   help=_("Something to look after on visits: "
                                                         "plants, pets, heating… (repeatable).")),
     away: list[str] = typer.Option([], "--away", metavar="FROM,UNTIL[,NOTE]",
                                    help=_("A period away, e.g. 2026-11-01,2027-04-15 (repeatable).")),
@@ -73,9 +81,12 @@ def add(
 
 
 @command(app)
-def pair(ident: str = typer.Argument(..., metavar="ID"),
-         a: str = typer.Option(..., "--a", metavar="STEWARD", help=_("The A steward.")),
-         b: str = typer.Option(..., "--b", metavar="STEWARD", help=_("The B steward."))) -> None:
+def pair(ident: str = typer.Argument(..., metavar="ID", autocompletion=completion.households),
+         a: str = typer.Option(..., "--a", metavar="STEWARD",
+                               autocompletion=completion.stewards, help=_("The A steward.")),
+         b: str = typer.Option(..., "--b", metavar="STEWARD",
+                               autocompletion=completion.stewards,
+                               help=_("The B steward."))) -> None:
     """Set a household's A/B pair (a supervisor's commit)."""
     from keyledger.households import set_pair
 
@@ -86,10 +97,11 @@ def pair(ident: str = typer.Argument(..., metavar="ID"),
 
 @command(app)
 def authorize(
-    ident: str = typer.Argument(..., metavar="ID"),
+    ident: str = typer.Argument(..., metavar="ID", autocompletion=completion.households),
     start: str = typer.Option(..., "--from", metavar="DATE", help=_("First day it is valid.")),
     until: str = typer.Option(..., "--until", metavar="DATE", help=_("Last day it is valid.")),
     purpose: list[str] = typer.Option(..., "--purpose", metavar="P,P…",
+                                      autocompletion=completion.purposes,
                                       help=_("The purposes the owner allows.")),
     condition: list[str] = typer.Option([], "--condition",
                                         help=_("A condition, e.g. \"video call with owner\" "
@@ -112,7 +124,8 @@ def authorize(
 
 
 @command(app)
-def revoke(ident: str = typer.Argument(..., metavar="ID")) -> None:
+def revoke(ident: str = typer.Argument(..., metavar="ID",
+                                       autocompletion=completion.households)) -> None:
     """End the owner's authorization today."""
     from keyledger.households import revoke as end
 
@@ -137,7 +150,7 @@ def list_(json: bool = typer.Option(False, "--json", help=_("Print JSON."))) -> 
 
 
 @command(app)
-def show(ident: str = typer.Argument(..., metavar="ID"),
+def show(ident: str = typer.Argument(..., metavar="ID", autocompletion=completion.households),
          json: bool = typer.Option(False, "--json", help=_("Print JSON."))) -> None:
     """A household's card: people, contacts, care list, pair and keys."""
     ledger = open_ledger()

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any, Optional
 
 import typer
 
+from keyledger.cli import completion
 from keyledger.cli.common import (ask_passphrase, command, open_ledger, print_json, read_code,
                                   say, stdout, when)
 from keyledger.i18n import _
@@ -19,10 +20,14 @@ app = typer.Typer(no_args_is_help=True)
 
 @command(app)
 def add(
-    household: Optional[str] = typer.Option(None, "--household", help=_("The household the key opens.")),
+    household: Optional[str] = typer.Option(None, "--household",
+                                            autocompletion=completion.households,
+                                            help=_("The household the key opens.")),
     ident: Optional[str] = typer.Option(None, "--id", help=_("Tag number; the next free K-NNNN "
                                                              "when left out.")),
-    kind: Optional[str] = typer.Option(None, "--kind", help=_("physical, code or card.")),
+    kind: Optional[str] = typer.Option(None, "--kind",
+                                       autocompletion=completion.key_kinds,
+                                       help=_("physical, code or card.")),
     slot: Optional[str] = typer.Option(None, "--slot", help=_("Cabinet slot, e.g. A-03.")),
     label: Optional[str] = typer.Option(None, "--label", help=_("What the key is, e.g. 入户门钥匙.")),
     from_file: Optional[Path] = typer.Option(None, "--from-file",
@@ -63,7 +68,7 @@ def list_(json: bool = typer.Option(False, "--json", help=_("Print JSON."))) -> 
 
 
 @command(app)
-def show(ident: str = typer.Argument(..., metavar="KEY"),
+def show(ident: str = typer.Argument(..., metavar="KEY", autocompletion=completion.keys),
          json: bool = typer.Option(False, "--json", help=_("Print JSON."))) -> None:
     """One key: what it opens, where it is, who has it."""
     ledger = open_ledger()
@@ -95,7 +100,7 @@ code_app = typer.Typer(no_args_is_help=True)
 
 
 @command(code_app, "rotate")
-def rotate(ident: str = typer.Argument(..., metavar="KEY")) -> None:
+def rotate(ident: str = typer.Argument(..., metavar="KEY", autocompletion=completion.keys)) -> None:
     """Record a new door code (read like `key add --kind code`)."""
     from keyledger.keys import rotate_code
 

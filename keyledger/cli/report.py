@@ -7,12 +7,14 @@ from typing import Optional
 
 import typer
 
+from keyledger.cli import completion
 from keyledger.cli.common import command, open_ledger, say
 from keyledger.i18n import _
 
 app = typer.Typer(no_args_is_help=True)
 
-LANG = typer.Option(None, "--lang", metavar="zh|en", help=_("Language of the report (the "
+LANG = typer.Option(None, "--lang", metavar="zh|en",
+                    autocompletion=completion.languages, help=_("Language of the report (the "
                                                             "ledger's locale otherwise)."))
 OUT = typer.Option(None, "-o", "--output", metavar="FILE", help=_("Write the report to FILE."))
 
@@ -34,7 +36,8 @@ def _emit(text: str, output: Path | None) -> None:
 
 
 @command(app)
-def owner(household: str = typer.Argument(..., metavar="HOUSEHOLD"),
+def owner(household: str = typer.Argument(..., metavar="HOUSEHOLD",
+                                          autocompletion=completion.households),
           week: Optional[str] = typer.Option(None, "--week", metavar="2026-W48"),
           lang: Optional[str] = LANG, output: Optional[Path] = OUT) -> None:
     """The short all-is-well message (报平安) for the owner, to paste into a chat."""
@@ -44,7 +47,8 @@ def owner(household: str = typer.Argument(..., metavar="HOUSEHOLD"),
 
 
 @command(app)
-def household(household: str = typer.Argument(..., metavar="HOUSEHOLD"),
+def household(household: str = typer.Argument(..., metavar="HOUSEHOLD",
+                                              autocompletion=completion.households),
               start: Optional[str] = typer.Option(None, "--from", metavar="DATE"),
               until: Optional[str] = typer.Option(None, "--until", metavar="DATE"),
               lang: Optional[str] = LANG, output: Optional[Path] = OUT) -> None:

@@ -6,6 +6,7 @@ from typing import Optional
 
 import typer
 
+from keyledger.cli import completion
 from keyledger.cli.common import command, day, open_ledger, print_json, say, stdout
 from keyledger.cli.custody import _due_time
 from keyledger.i18n import _
@@ -16,12 +17,15 @@ app = typer.Typer(no_args_is_help=True)
 
 @command(app)
 def add(
-    household: str = typer.Argument(..., metavar="HOUSEHOLD"),
+    household: str = typer.Argument(..., metavar="HOUSEHOLD", autocompletion=completion.households),
     every: str = typer.Option(..., "--every", metavar="day|mon..sun",
                               help=_("day, or weekdays like wed or mon,thu.")),
     at: str = typer.Option(..., "--at", metavar="HH:MM[-HH:MM]", help=_("Time or window.")),
-    purpose: str = typer.Option(..., "--purpose", "-p", help=", ".join(VISIT_PURPOSES)),
+    purpose: str = typer.Option(..., "--purpose", "-p",
+                                autocompletion=completion.visit_purposes,
+                                help=", ".join(VISIT_PURPOSES)),
     steward: str = typer.Option("a", "--steward", metavar="a|b|ID",
+                                autocompletion=completion.assignees,
                                 help=_("Who goes: the A or B steward, or a steward id.")),
     start: Optional[str] = typer.Option(None, "--from", metavar="DATE", help=_("Active from.")),
     until: Optional[str] = typer.Option(None, "--until", metavar="DATE", help=_("Active until.")),
@@ -38,7 +42,8 @@ def add(
 
 
 @command(app, "list")
-def list_(household: str = typer.Argument(..., metavar="HOUSEHOLD"),
+def list_(household: str = typer.Argument(..., metavar="HOUSEHOLD",
+                                          autocompletion=completion.households),
           json: bool = typer.Option(False, "--json", help=_("Print JSON."))) -> None:
     """A household's schedule, numbered."""
     record = open_ledger().household(household)
@@ -53,7 +58,8 @@ def list_(household: str = typer.Argument(..., metavar="HOUSEHOLD"),
 
 
 @command(app)
-def remove(household: str = typer.Argument(..., metavar="HOUSEHOLD"),
+def remove(household: str = typer.Argument(..., metavar="HOUSEHOLD",
+                                           autocompletion=completion.households),
            number: int = typer.Argument(..., metavar="N")) -> None:
     """Remove entry N (see `schedule list`)."""
     from keyledger.schedules import remove_entry
@@ -66,6 +72,13 @@ def due(
     date: Optional[str] = typer.Option(None, "--date", metavar="DATE", help=_("One day (today).")),
     week: Optional[str] = typer.Option(None, "--week", metavar="2026-W48", help=_("A whole week.")),
     json: bool = typer.Option(False, "--json", help=_("Print JSON.")),
+    ics: bool = typer.Option(False, "--ics", help=_("Write the items and the reservations of "
+                                                    "those days as an iCalendar file.")),
+    output: Optional[str] = typer.Option(None, "-o", "--output", metavar="FILE",
+                                         help=_("With --ics: write to FILE.")),
+    steward: Optional[str] = typer.Option(None, "--steward", metavar="ID",
+                                          autocompletion=completion.stewards,
+                                          help=_("Only this steward's items.")),
 ) -> None:
     """What is due: scheduled visits and calls and follow-ups, who goes, where the key is, and
     what was missed."""
@@ -78,7 +91,18 @@ def due(
     ledger = open_ledger()
     days = week_days(week) if week else [parse_date(date) if date else
                                          now(zone(ledger.settings.timezone)).date()]
-    items = due_items(ledger, days)
+    if ics or output:
+        from pathlib import Path
+
+        from keyledger.cli.exchange import write_calendar
+
+        if not ics:
+            raise typer.BadParameter(_("-o writes the calendar: give --ics too"), param_hint="-o")
+        write_calendar(ledger, days, steward, Path(output) if output else None)
+        return
+    if steward is not None:
+        ledger.steward(steward)
+    items = [i for i in due_items(ledger, days) if steward is None or i.steward == steward]
     if json:
         print_json([{"date": i.day.isoformat(), "household": i.household,
                      "household_name": i.household_name, "start": i.start.strftime("%H:%M"),

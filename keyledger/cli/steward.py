@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Optional
 
 import typer
 
+from keyledger.cli import completion
 from keyledger.cli.common import command, open_ledger, print_json, say, stdout
 from keyledger.i18n import _
 
@@ -22,7 +23,9 @@ def add(
     name: Optional[str] = typer.Option(None, "--name", help=_("Full name.")),
     phone: Optional[str] = typer.Option(None, "--phone", help=_("Phone number.")),
     key: Optional[str] = typer.Option(None, "--key", help=_("The steward's SSH public key file.")),
-    role: Optional[str] = typer.Option(None, "--role", help=_("steward or supervisor.")),
+    role: Optional[str] = typer.Option(None, "--role",
+                                       autocompletion=completion.roles,
+                                       help=_("steward or supervisor.")),
     from_file: Optional[Path] = typer.Option(None, "--from-file",
                                              help=_("Read the steward from a YAML form.")),
 ) -> None:
@@ -35,7 +38,8 @@ def add(
 
 
 @command(app)
-def deactivate(ident: str = typer.Argument(..., metavar="ID")) -> None:
+def deactivate(ident: str = typer.Argument(..., metavar="ID",
+                                           autocompletion=completion.stewards)) -> None:
     """A steward leaves (a supervisor's commit); their file and signatures stay."""
     from keyledger.roster import deactivate_steward
 
@@ -62,7 +66,7 @@ def list_(json: bool = typer.Option(False, "--json", help=_("Print JSON."))) -> 
 
 
 @command(app)
-def show(ident: str = typer.Argument(..., metavar="ID"),
+def show(ident: str = typer.Argument(..., metavar="ID", autocompletion=completion.stewards),
          json: bool = typer.Option(False, "--json", help=_("Print JSON."))) -> None:
     """One steward, with the households they look after."""
     from keyledger import sshkeys

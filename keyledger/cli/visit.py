@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, Optional
 
 import typer
 
+from keyledger.cli import completion
 from keyledger.cli.common import command, open_ledger, print_json, say, stdout, when
 from keyledger.i18n import _
 from keyledger.vocab import CARE, VISIT_PURPOSES
@@ -82,13 +83,15 @@ def _console() -> Any:
 
 @command(app)
 def add(
-    household: str = typer.Argument(..., metavar="HOUSEHOLD"),
+    household: str = typer.Argument(..., metavar="HOUSEHOLD", autocompletion=completion.households),
     purpose: Optional[str] = typer.Option(None, "--purpose", "-p",
+                                          autocompletion=completion.visit_purposes,
                                           help=_("What it was: ") + ", ".join(VISIT_PURPOSES)),
     note: Optional[str] = typer.Option(None, "--note", help=_("A note, e.g. 电话问候，一切正常.")),
     at: Optional[str] = typer.Option(None, "--at", metavar="TIME",
                                      help=_("When it happened, if entered later.")),
     with_: list[str] = typer.Option([], "--with", metavar="STEWARD",
+                                    autocompletion=completion.stewards,
                                     help=_("Another steward present (repeatable).")),
     check: list[str] = CHECK, finding: list[str] = FINDING, action: list[str] = ACTION,
     let_in: list[str] = LET_IN, photo: list[Path] = PHOTO, informed: list[str] = INFORMED,
@@ -109,7 +112,8 @@ def add(
 
 @command(app, "list")
 def list_(
-    household: Optional[str] = typer.Argument(None, metavar="[HOUSEHOLD]"),
+    household: Optional[str] = typer.Argument(None, metavar="[HOUSEHOLD]",
+                                              autocompletion=completion.households),
     start: Optional[str] = typer.Option(None, "--from", metavar="DATE"),
     until: Optional[str] = typer.Option(None, "--until", metavar="DATE"),
     json: bool = typer.Option(False, "--json", help=_("Print JSON.")),

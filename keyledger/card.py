@@ -1,0 +1,237 @@
+"""The household's emergency card (应急联系卡): one printable page with what a responder needs at
+the door — who lives there and their health, whom to call, the A/B stewards and their phones,
+the address, the keys and where they are now, and flags such as lives-alone.
+
+The card is built once as plain data (`Card`) and rendered as Markdown (typed text escaped with
+`reports.md`) or as a standalone HTML page (escaped with `html.escape`). Door codes never appear.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass, field
+from datetime import tzinfo
+
+from keyledger.i18n import _, language
+from keyledger.ledger import Ledger
+from keyledger.model import Household, Key, Steward
+from keyledger.timeutil import now, zone
+
+FORMATS = ("md", "html")
+# Flags a responder must see first.
+URGENT = ("lives-alone", "disabled", "elderly", "pet", "lock-change")
+
+
+class Phone(str):
+    """A phone number: a tel: link in HTML."""
+
+
+Cell = str
+
+
+@dataclass
+class Section:
+    title: str
+    headers: list[str] | None            # None: a list of "label: value" lines
+    rows: list[list[Cell]] = field(default_factory=list)
+    empty: str = ""
+
+
+@dataclass
+class Card:
+    title: str
+    warnings: list[str]
+    sections: list[Section]
+    footer: str
+
+
+def _person(steward: Steward | None, ident: str | None) -> list[Cell]:
+    if steward is None:
+        return [ident or "—", ""]
+    return [f"{steward.name} ({steward.id})" + ("" if steward.active else _(" — inactive")),
+            Phone(steward.phone) if steward.phone else ""]
+
+
+def _where(key: Key, stewards: dict[str, Steward], tz: tzinfo) -> str:
+    holder = stewards.get(key.holder or "")
+    name = f"{holder.name} ({holder.id})" if holder else key.holder or "—"
+    if key.state == "in":
+        return _("in the cabinet, slot {slot}").format(slot=key.slot or "—")
+    if key.state == "out":
+        since = key.since.astimezone(tz).strftime("%Y-%m-%d %H:%M") if key.since else "—"
+        return _("out with {holder} since {since}").format(holder=name, since=since) + \
+            (f" · {holder.phone}" if holder and holder.phone else "")
+    if key.state == "lost":
+        return _("LOST — the lock is to be changed")
+    return _(key.state)
+
+
+def build(ledger: Ledger, household_id: str) -> Card:
+    household: Household = ledger.household(household_id)
+    tz = zone(ledger.settings.timezone)
+    moment = now(tz)
+    today = moment.date()
+    stewards = {s.id: s for s in ledger.stewards()}
+    keys = [k for k in ledger.keys_of(household.id) if k.state != "handed-back"]
+
+    warnings = []
+    urgent = [f for f in URGENT if f in household.flags]
+    others = [f for f in household.flags if f not in URGENT]
+    if household.flags:
+        warnings.append("⚠ " + " · ".join(_(f) for f in urgent + others))
+    away = next((a for a in household.away if a.start <= today <= a.until), None)
+    if away is not None:
+        warnings.append(_("Away now, until {until}; the home should be empty.").format(
+            until=away.until.isoformat()) + (f" {away.note}" if away.note else ""))
+    elif household.away:
+        coming = [a for a in household.away if a.start > today]
+        if coming:
+            warnings.append(_("At home; away from {start} to {until}.").format(
+                start=coming[0].start.isoformat(), until=coming[0].until.isoformat()))
+
+    home = Section(_("Home"), None, [[_("Address"), household.address],
+                                     [_("Kind"), _(household.kind)]])
+    if household.care:
+        home.rows.append([_("Look after"), ", ".join(_(c) for c in household.care)])
+
+    people = Section(_("People"), [_("Name"), _("Born"), _("Phone"), _("Health")],
+                     empty=_("No one recorded."))
+    for p in household.people:
+        born = _("{year} (age {age})").format(year=p.born, age=today.year - p.born) \
+            if p.born else ""
+        people.rows.append([p.name, born, Phone(p.phone) if p.phone else "", p.health or ""])
+
+    contacts = Section(_("Emergency contacts"), [_("Name"), _("Relation"), _("Phone")],
+                       empty=_("No emergency contact recorded."))
+    for c in household.contacts:
+        contacts.rows.append([c.name, c.relation or "", Phone(c.phone) if c.phone else ""])
+
+    team = Section(_("Stewards"), [_("Role"), _("Name"), _("Phone")])
+    for role, ident in ((_("A steward"), household.pair_a), (_("B steward"), household.pair_b)):
+        team.rows.append([role, *_person(stewards.get(ident or ""), ident)])
+    for s in sorted(stewards.values(), key=lambda s: s.id):
+        if s.role == "supervisor" and s.active and s.id not in household.pair:
+            team.rows.append([_("Supervisor"), *_person(s, s.id)])
+
+    key_section = Section(_("Keys"), [_("Key"), _("Kind"), _("What"), _("Where now")],
+                          empty=_("No key in custody."))
+    for k in keys:
+        what = k.label or ""
+        if k.kind == "code":
+            what = (what + " " if what else "") + _("(door code: kept encrypted; the A/B "
+                                                    "stewards and supervisors can open it)")
+        key_section.rows.append([k.id, _(k.kind), what, _where(k, stewards, tz)])
+
+    sections = [home, people, contacts, team, key_section]
+    auth = household.authorization
+    rules = Section(_("Entry"), None)
+    if auth is None:
+        rules.rows.append([_("Owner's authorization"), _("none on file")])
+    else:
+        valid = auth.revoked is None and auth.start <= today <= auth.until
+        state = _("valid until {until}").format(until=auth.until.isoformat()) if valid else (
+            _("revoked on {day}").format(day=auth.revoked.isoformat()) if auth.revoked else
+            _("not in force ({start} to {until})").format(start=auth.start.isoformat(),
+                                                        until=auth.until.isoformat()))
+        rules.rows.append([_("Owner's authorization"), state])
+        rules.rows.append([_("Allows"), ", ".join(_(p) for p in auth.purposes)])
+        if auth.conditions:
+            rules.rows.append([_("Conditions"), "; ".join(auth.conditions)])
+    if not (auth and auth.revoked is None and "emergency" in auth.purposes):
+        rules.rows.append([_("Emergency entry"), _("record how the owner agreed (--consent) or "
+                                                  "whom you called without answer (--unreached)")])
+    if household.witness_for:
+        rules.rows.append([_("Witness needed for"),
+                           ", ".join(_(p) for p in household.witness_for)])
+    sections.append(rules)
+    if household.notes:
+        sections.append(Section(_("Notes"), None, [["", household.notes]]))
+
+    title = _("Emergency card: {id} {name}").format(id=household.id, name=household.name)
+    footer = _("{community} · printed {when} · keyledger").format(
+        community=ledger.settings.community, when=moment.strftime("%Y-%m-%d %H:%M"))
+    return Card(title, warnings, sections, footer)
+
+
+def to_markdown(card: Card) -> str:
+    from keyledger.reports import md
+
+    lines = [f"# {md(card.title)}", ""]
+    for warning in card.warnings:
+        lines += [f"> **{md(warning)}**", ">"]
+    if card.warnings:
+        lines[-1] = ""
+    for section in card.sections:
+        lines += [f"## {md(section.title)}", ""]
+        if section.headers is None:
+            for label, value in section.rows:
+                lines.append(f"- **{md(label)}:** {md(value)}" if label else md(value))
+        elif not section.rows:
+            lines.append(f"_{md(section.empty)}_")
+        else:
+            lines.append("| " + " | ".join(md(h) for h in section.headers) + " |")
+            lines.append("|" + "---|" * len(section.headers))
+            for row in section.rows:
+                lines.append("| " + " | ".join(md(c) if c else "—" for c in row) + " |")
+        lines.append("")
+    lines.append(f"_{md(card.footer)}_")
+    return "\n".join(lines) + "\n"
+
+
+_STYLE = """
+@page { size: A4; margin: 12mm; }
+body { font-family: "Noto Sans CJK SC", "PingFang SC", "Microsoft YaHei", sans-serif;
+       font-size: 11pt; margin: 0 auto; max-width: 190mm; color: #000; }
+h1 { font-size: 17pt; margin: 0 0 6pt; border-bottom: 2pt solid #000; }
+h2 { font-size: 12pt; margin: 9pt 0 3pt; }
+.warning { font-size: 13pt; font-weight: bold; border: 2pt solid #b00; color: #b00;
+           padding: 3pt 6pt; margin: 4pt 0; }
+table { border-collapse: collapse; width: 100%; }
+th, td { border: 0.5pt solid #555; padding: 2pt 4pt; text-align: left; vertical-align: top; }
+th { background: #eee; }
+ul { margin: 0; padding-left: 14pt; }
+a { color: inherit; }
+footer { margin-top: 8pt; font-size: 8pt; color: #555; }
+"""
+
+
+def _html_cell(value: Cell) -> str:
+    if not value:
+        return "—"
+    if isinstance(value, Phone):
+        number = re.sub(r"[^0-9+]", "", value)
+        return f'<a href="tel:{html.escape(number)}">{html.escape(value)}</a>'
+    return html.escape(value)
+
+
+def to_html(card: Card) -> str:
+    lang = "zh-CN" if language() == "zh" else "en"
+    out = ["<!DOCTYPE html>", f'<html lang="{lang}">', "<head>", '<meta charset="utf-8">',
+           '<meta name="viewport" content="width=device-width, initial-scale=1">',
+           f"<title>{html.escape(card.title)}</title>", f"<style>{_STYLE}</style>", "</head>",
+           "<body>", f"<h1>{html.escape(card.title)}</h1>"]
+    out += [f'<p class="warning">{html.escape(w)}</p>' for w in card.warnings]
+    for section in card.sections:
+        out.append(f"<h2>{html.escape(section.title)}</h2>")
+        if section.headers is None:
+            out.append("<ul>")
+            out += [f"<li><b>{html.escape(label)}:</b> {_html_cell(value)}</li>" if label else
+                    f"<li>{_html_cell(value)}</li>" for label, value in section.rows]
+            out.append("</ul>")
+        elif not section.rows:
+            out.append(f"<p><i>{html.escape(section.empty)}</i></p>")
+        else:
+            out.append("<table><thead><tr>" + "".join(f"<th>{html.escape(h)}</th>"
+                                                       for h in section.headers)
+                       + "</tr></thead><tbody>")
+            out += ["<tr>" + "".join(f"<td>{_html_cell(c)}</td>" for c in row) + "</tr>"
+                    for row in section.rows]
+            out.append("</tbody></table>")
+    out += [f"<footer>{html.escape(card.footer)}</footer>", "</body>", "</html>"]
+    return "\n".join(out) + "\n"
+
+
+def render(ledger: Ledger, household_id: str, fmt: str) -> str:
+    card = build(ledger, household_id)
+    return to_html(card) if fmt == "html" else to_markdown(card)

@@ -1,0 +1,122 @@
+"""Shell completion: the ids in the ledger and the fixed vocabularies, for `autocompletion=`.
+
+Ids come from `Ledger.ids` (a directory listing; no file is parsed), in the ledger named by
+`-C` on the line being completed, else KEYLEDGER_DIR, else the one found upward from the
+current folder. A completion never fails: outside a ledger it offers nothing.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from keyledger.vocab import (CARE, FLAGS, HOUSEHOLD_KINDS, KEY_KINDS, PURPOSES, ROLES,
+                             VISIT_PURPOSES)
+
+if TYPE_CHECKING:
+    from keyledger.ledger import Ledger
+
+
+def _ledger(ctx: Any) -> "Ledger | None":
+    from keyledger.errors import FatalError
+    from keyledger.ledger import find
+
+    root = None
+    if ctx is not None:
+        root = ctx.find_root().params.get("ledger")
+    try:
+        return find(root)
+    except (FatalError, OSError):
+        return None
+
+
+def _ids(ctx: Any, incomplete: str, *kinds: str) -> list[str]:
+    ledger = _ledger(ctx)
+    if ledger is None:
+        return []
+    return [i for kind in kinds for i in ledger.ids(kind) if i.startswith(incomplete)]
+
+
+def _words(words: tuple[str, ...], incomplete: str) -> list[str]:
+    # A repeatable "a,b" option completes the part after the last comma.
+    head, _sep, tail = incomplete.rpartition(",")
+    prefix = head + "," if _sep else ""
+    return [prefix + w for w in words if w.startswith(tail)]
+
+
+def stewards(ctx: Any, incomplete: str) -> list[str]:
+    return _ids(ctx, incomplete, "steward")
+
+
+def households(ctx: Any, incomplete: str) -> list[str]:
+    return _ids(ctx, incomplete, "household")
+
+
+def keys(ctx: Any, incomplete: str) -> list[str]:
+    return _ids(ctx, incomplete, "key")
+
+
+def keys_and_households(ctx: Any, incomplete: str) -> list[str]:
+    return _ids(ctx, incomplete, "key", "household")
+
+
+def assignees(ctx: Any, incomplete: str) -> list[str]:
+    """`--steward a|b|ID` of a schedule."""
+    return [w for w in ("a", "b") if w.startswith(incomplete)] + stewards(ctx, incomplete)
+
+
+def pairs(ctx: Any, incomplete: str) -> list[str]:
+    """`--pair A,B`."""
+    head, sep, tail = incomplete.rpartition(",")
+    return [head + sep + i for i in stewards(ctx, tail) if i not in head.split(",")]
+
+
+def purposes(incomplete: str) -> list[str]:
+    return _words(PURPOSES, incomplete)
+
+
+def visit_purposes(incomplete: str) -> list[str]:
+    return _words(VISIT_PURPOSES, incomplete)
+
+
+def flags(incomplete: str) -> list[str]:
+    return _words(FLAGS, incomplete)
+
+
+def care(incomplete: str) -> list[str]:
+    return _words(CARE, incomplete)
+
+
+def household_kinds(incomplete: str) -> list[str]:
+    return _words(HOUSEHOLD_KINDS, incomplete)
+
+
+def key_kinds(incomplete: str) -> list[str]:
+    return _words(KEY_KINDS, incomplete)
+
+
+def roles(incomplete: str) -> list[str]:
+    return _words(ROLES, incomplete)
+
+
+def languages(incomplete: str) -> list[str]:
+    return _words(("zh", "en"), incomplete)
+
+
+def exports(incomplete: str) -> list[str]:
+    return _words(("households", "keys", "visits"), incomplete)
+
+
+def sheet_formats(incomplete: str) -> list[str]:
+    return _words(("xlsx", "csv"), incomplete)
+
+
+def card_formats(incomplete: str) -> list[str]:
+    return _words(("md", "html"), incomplete)
+
+
+def import_fields(incomplete: str) -> list[str]:
+    """`--map COLUMN=FIELD`: the fields, once the column is typed."""
+    from keyledger.spreadsheet import FIELDS, IGNORE
+
+    column, sep, field = incomplete.partition("=")
+    return [f"{column}={f}" for f in FIELDS + (IGNORE,) if f.startswith(field)] if sep else []

@@ -1,0 +1,193 @@
+"""Registers in and figures out: `household import` of the 500-row sample register (exact
+per-row errors, nothing written, then one signed commit), and `export` read back with openpyxl."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date, datetime, time
+from pathlib import Path
+
+import pytest
+
+import sample_register
+from conftest import Ledger
+from keyledger import yaml
+
+NOW = "2026-11-25T10:00:00+08:00"
+DATA = Path(__file__).parent / "data"
+
+
+@pytest.fixture(autouse=True)
+def _now(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("KEYLEDGER_NOW", NOW)
+
+
+def error_lines(err: str) -> list[str]:
+    return [line[2:] for line in err.splitlines() if line.startswith("  ")]
+
+
+def household_file(ledger: Ledger, ident: str) -> dict:
+    return yaml.load((ledger.root / "households" / f"{ident}.yaml").read_text(encoding="utf-8"))
+
+
+def test_the_committed_sample_is_what_the_generator_makes() -> None:
+    assert (DATA / "register-500.csv").read_bytes() == sample_register.csv_bytes(
+        sample_register.register(bad=True))
+    assert len(sample_register.register()) == 500
+
+
+@pytest.mark.parametrize("suffix", [".xlsx", ".csv"])
+def test_bad_rows_are_each_named_once_and_nothing_is_written(ledger: Ledger, tmp_path: Path,
+                                                             suffix: str) -> None:
+    path = sample_register.write(tmp_path / f"register{suffix}")
+    result = ledger.refused("household", "import", str(path))
+    assert error_lines(result.err) == sample_register.expected_errors(str(path))
+    assert f"{len(sample_register.BAD)} bad row(s); nothing was imported" in result.err
+    dry = ledger.refused("household", "import", str(path), "--dry-run")
+    assert error_lines(dry.err) == error_lines(result.err)
+
+
+def test_the_fixed_register_is_one_signed_commit(ledger: Ledger, tmp_path: Path) -> None:
+    path = sample_register.write(tmp_path / "register.xlsx", bad=False)
+    before = ledger.snapshot()
+    dry = ledger.ok("household", "import", str(path), "--dry-run")
+    assert ledger.snapshot() == before  # a dry run writes nothing
+    lines = [line.split("\t") for line in dry.out.splitlines()]
+    assert [line[0] for line in lines].count("add") == 499
+    assert ["change", "8-1-401", "王秀兰", "10", "people,contacts,flags,away"] in lines
+    assert "Columns not imported: 序号, 性别" in dry.err
+    assert "Would add 499 and change 1 households; 0 unchanged." in dry.err
+
+    head = ledger.head()
+    result = ledger.ok("household", "import", str(path))
+    assert "499 added, 1 changed, 0 unchanged" in result.err
+    assert ledger.git("rev-parse", "HEAD~1").strip() == head  # exactly one commit
+    ledger.git("verify-commit", "HEAD")
+    message = ledger.git("log", "-1", "--format=%B")
+    assert "Keyledger-Action: household-import" in message
+    assert "Keyledger-Steward: liu-sj" in message
+    assert "Keyledger-Count: 500" in message
+    changed = ledger.git("show", "--name-only", "--format=", "HEAD").split()
+    assert len(changed) == 500 and all(p.startswith("households/") for p in changed)
+    assert ledger.git("status", "--porcelain") == ""
+
+    first = household_file(ledger, "1-1-101")
+    row = sample_register.households()[0]
+    assert first["name"] == row["姓名"] and first["address"] == "东升家园1号楼1单元101"
+    assert first["people"][0] == {k: v for k, v in (
+        ("name", row["姓名"]), ("born", row["出生年份"]), ("phone", row["电话"]),
+        ("health", row["健康状况"])) if v is not None}
+    assert first["contacts"] == [{"name": row["紧急联系人"], "relation": row["关系"],
+                                  "phone": row["紧急联系电话"]}]
+    # The existing household keeps what the sheet does not say: pair, authorization, care.
+    existing = household_file(ledger, "8-1-401")
+    assert existing["pair"] == {"a": "zhou-lx", "b": "wang-dh"}
+    assert existing["authorization"]["until"] == "2030-12-31"
+    assert existing["care"] == ["plants", "heating"]
+    assert existing["address"] == "东升家园8号楼1单元401"
+    assert existing["flags"] == ["lives-alone", "elderly", "away-season"]
+    assert existing["away"] == [{"from": "2026-11-01", "until": "2027-04-15"}]
+    assert existing["people"][0]["phone"] == "13800000101"
+    ledger.ok("check")
+
+    again = ledger.ok("household", "import", str(path))
+    assert "Nothing to import" in again.err
+    assert ledger.head() != head and ledger.git("rev-parse", "HEAD~1").strip() == head
+
+
+def test_a_changed_cell_is_a_change_and_empty_cells_keep_what_the_ledger_knows(
+        ledger: Ledger, tmp_path: Path) -> None:
+    sheet = tmp_path / "few.csv"
+    sheet.write_text("户号,姓名,电话,备注,标签\n"
+                     "8-1-401,王秀兰,13800000101,每周三浇水,高龄、南飞\n", encoding="utf-8")
+    ledger.ok("household", "import", str(sheet))
+    sheet.write_text("户号,姓名,电话,备注,标签\n8-1-401,王秀兰,13800000999,,\n", encoding="utf-8")
+    dry = ledger.ok("household", "import", str(sheet), "--dry-run")
+    assert dry.out.split("\t")[0] == "change" and dry.out.strip().endswith("people")
+    ledger.ok("household", "import", str(sheet))
+    data = household_file(ledger, "8-1-401")
+    assert data["people"][0]["phone"] == "13800000999"
+    assert data["notes"] == "每周三浇水" and data["flags"] == ["elderly", "away-season"]
+
+
+def test_map_names_a_column_the_defaults_do_not_know(ledger: Ledger, tmp_path: Path) -> None:
+    sheet = tmp_path / "shop.csv"
+    sheet.write_text("户号,店名,店主,住户电话,地址,户别\n"
+                     "商铺-03,惠邻百货,田秀云,13800000106,春晖家园临街商铺3号,商户\n",
+                     encoding="utf-8")
+    plain = ledger.ok("household", "import", str(sheet), "--dry-run")
+    assert "Columns not imported: 店主, 住户电话" in plain.err
+    ledger.ok("household", "import", str(sheet), "--map", "店主=name", "--map", "住户电话=phone")
+    data = household_file(ledger, "商铺-03")
+    assert (data["name"], data["kind"]) == ("惠邻百货", "merchant")
+    assert data["people"] == [{"name": "田秀云", "phone": "13800000106"}]
+    refused = ledger.refused("household", "import", str(sheet), "--map", "电话=phone")
+    assert "has no column '电话'" in refused.err
+    refused = ledger.refused("household", "import", str(sheet), "--map", "店主=owner")
+    assert "--map takes COLUMN=FIELD" in refused.err
+
+
+def test_a_gbk_csv_from_chinese_excel_is_read(ledger: Ledger, tmp_path: Path) -> None:
+    sheet = tmp_path / "gbk.csv"
+    sheet.write_bytes("楼号,单元,房号,姓名,地址\n3号楼,2,502,赵建国,春晖家园3号楼2单元502\n"
+                      .encode("gbk"))
+    ledger.ok("household", "import", str(sheet))
+    assert household_file(ledger, "3-2-502")["name"] == "赵建国"
+
+
+def _as_excel(value: object) -> object:
+    """A date comes back from a workbook as midnight of that day (Excel has only date-times)."""
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return datetime.combine(value, time(0))
+    return value
+
+
+def _read_xlsx(path: Path) -> list[list[object]]:
+    import openpyxl
+
+    book = openpyxl.load_workbook(path)
+    return [list(row) for row in book.active.iter_rows(values_only=True)]
+
+
+def test_export_opens_in_openpyxl_with_the_same_data(ledger: Ledger, tmp_path: Path) -> None:
+    from keyledger.ledger import Ledger as Core
+    from keyledger.spreadsheet import rows_of
+
+    ledger.ok("household", "import", str(sample_register.write(tmp_path / "r.xlsx", bad=False)))
+    ledger.ok("checkout", "K-0012", "--purpose", "plants", as_="zhou-lx")
+    ledger.ok("return", "K-0012", "--visit", "--check", "plants=ok", "--follow-up", "2026-11-27")
+    core = Core(ledger.root)
+    for what in ("households", "keys", "visits"):
+        out = tmp_path / f"{what}.xlsx"
+        result = ledger.ok("export", what, "--format", "xlsx", "-o", str(out))
+        headers, rows = rows_of(core, what)
+        assert f"Wrote {len(rows)} rows" in result.err
+        assert _read_xlsx(out) == [headers, *[[_as_excel(v) for v in row] for row in rows]]
+    households = _read_xlsx(tmp_path / "households.xlsx")
+    assert len(households) == 501 and households[0][:3] == ["户号", "户名", "姓名"]
+    by_id = {row[0]: dict(zip(households[0], row)) for row in households[1:]}
+    mine = by_id["8-1-401"]
+    assert (mine["电话"], mine["出生年份"], mine["标签"], mine["A岗"], mine["钥匙"]) == \
+        ("13800000101", 1946, "独居、高龄、南飞", "周丽霞", "K-0012")
+    keys = _read_xlsx(tmp_path / "keys.xlsx")
+    assert keys[1][:7] == ["K-0012", "8-1-401", "王秀兰", "实体钥匙", "入户门钥匙, 两把一串",
+                           "A-03", "在柜"]
+    visits = _read_xlsx(tmp_path / "visits.xlsx")
+    assert len(visits) == 2 and visits[1][6] == "浇花" and visits[1][9] == "绿植:正常"
+
+    # The CSV says the same, and imported again it changes nothing.
+    text = ledger.ok("export", "households", "--format", "csv").out
+    table = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
+    assert table[0] == households[0] and len(table) == 501
+    again = tmp_path / "again.csv"
+    ledger.ok("export", "households", "-o", str(again))
+    assert again.read_bytes().startswith("\ufeff".encode())
+    dry = ledger.ok("household", "import", str(again), "--dry-run")
+    assert "Would add 0 and change 0 households; 500 unchanged." in dry.err
+    assert "Columns not imported" not in dry.err  # its own extra columns are skipped quietly
+
+
+def test_export_refuses_what_it_does_not_know(ledger: Ledger, tmp_path: Path) -> None:
+    ledger.refused("export", "stewards", "-o", str(tmp_path / "x.csv"))
+    ledger.refused("export", "keys", "--format", "ods", "-o", str(tmp_path / "x.ods"))
