@@ -129,7 +129,7 @@ def _check_authorization(household: Household, purpose: str, day: date,
             household=household.id, day=auth.until.isoformat())
     elif purpose not in auth.purposes:
         problem = _("the owner's authorization of {household} does not allow {purpose} (it "
-                    "allows: {allowed})").format(household=household.id, purpose=purpose,
+                    "allows: {allowed})").format(household=household.id, purpose=_(purpose),
                                                  allowed=", ".join(auth.purposes) or "—")
     if problem is None:
         return
@@ -194,7 +194,7 @@ def checkout(key: Key, household: Household, policy: WitnessPolicy, request: Req
                                 or purpose in household.witness_for):
         raise Refused(_("A witness is required for {purpose} with a {kind} key by the policy of "
                         "{where}; add --witness STEWARD.").format(
-                            purpose=purpose, kind=key.kind,
+                            purpose=_(purpose), kind=_(key.kind),
                             where=household.id if purpose in household.witness_for
                             else "keyledger.yaml"))
     _check_reservations(key, holder, request.at, expected, purpose)

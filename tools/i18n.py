@@ -130,6 +130,7 @@ def _vocabulary() -> list[tuple[str, str, str]]:
         (vocab.ROLES, "role of a steward"),
         (vocab.FLAGS, "care flag of a household"),
         (vocab.CARE, "care-list item of a household"),
+        (vocab.CHECK_RESULTS, "how a care-list item was found on a visit"),
     ]
     out = [(word, "keyledger/vocab.py", comment) for words, comment in lists for word in words]
     out += [(action, "keyledger/rules.py", "custody action (history, confirm)")

@@ -25,7 +25,7 @@ def checkout(
                               autocompletion=completion.keys,
                               help=_("The key's tag number, e.g. K-0012.")),
     purpose: str = typer.Option(..., "--purpose", "-p", autocompletion=completion.purposes,
-                                help=_("Why: ") + ", ".join(PURPOSES) + "."),
+                                help=_("Why: {purposes}.").format(purposes=", ".join(PURPOSES))),
     expect_back: Optional[str] = typer.Option(None, "--expect-back", metavar="3h|17:00",
                                               help=_("When it will be back: a duration or a time; "
                                                      "the ledger's default for the purpose "
@@ -140,7 +140,9 @@ def found(
 
 def handback(
     key: str = typer.Argument(..., metavar="KEY", autocompletion=completion.keys),
-    to_owner: bool = typer.Option(True, "--to-owner", help=_("The owner takes the key back.")),
+    to_owner: bool = typer.Option(False, "--to-owner",
+                                  help=_("The owner takes the key back (the only kind of "
+                                         "handback; the flag may be left out).")),
     note: Optional[str] = typer.Option(None, "--note", help=_("A note for the record.")),
 ) -> None:
     """End custody: the owner took the key back (its file and history stay)."""
@@ -157,7 +159,7 @@ def reserve(
     until: str = typer.Option(..., "--until", metavar="TIME", help=_("End, e.g. 2026-11-27 11:00.")),
     purpose: str = typer.Option(..., "--purpose", "-p",
                                 autocompletion=completion.purposes,
-                                help=_("Why: ") + ", ".join(PURPOSES) + "."),
+                                help=_("Why: {purposes}.").format(purposes=", ".join(PURPOSES))),
     for_: Optional[str] = typer.Option(None, "--for", metavar="STEWARD",
                                        autocompletion=completion.stewards,
                                        help=_("Reserve for another steward of the pair.")),

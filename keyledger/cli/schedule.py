@@ -23,7 +23,7 @@ def add(
     at: str = typer.Option(..., "--at", metavar="HH:MM[-HH:MM]", help=_("Time or window.")),
     purpose: str = typer.Option(..., "--purpose", "-p",
                                 autocompletion=completion.visit_purposes,
-                                help=", ".join(VISIT_PURPOSES)),
+                                help=_("Why: {purposes}.").format(purposes=", ".join(VISIT_PURPOSES))),
     steward: str = typer.Option("a", "--steward", metavar="a|b|ID",
                                 autocompletion=completion.assignees,
                                 help=_("Who goes: the A or B steward, or a steward id.")),

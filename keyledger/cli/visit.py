@@ -86,7 +86,8 @@ def add(
     household: str = typer.Argument(..., metavar="HOUSEHOLD", autocompletion=completion.households),
     purpose: Optional[str] = typer.Option(None, "--purpose", "-p",
                                           autocompletion=completion.visit_purposes,
-                                          help=_("What it was: ") + ", ".join(VISIT_PURPOSES)),
+                                          help=_("What it was: {purposes}.").format(
+                                              purposes=", ".join(VISIT_PURPOSES))),
     note: Optional[str] = typer.Option(None, "--note", help=_("A note, e.g. 电话问候，一切正常.")),
     at: Optional[str] = typer.Option(None, "--at", metavar="TIME",
                                      help=_("When it happened, if entered later.")),
@@ -139,7 +140,7 @@ def list_(
                   _("checked"), box=None)
     for v in visits:
         table.add_row(v.id, v.household, when(v.started), _(v.purpose), ", ".join(v.stewards),
-                      " ".join(f"{c.item}:{c.result}" for c in v.checklist))
+                      " ".join(f"{_(c.item)}:{_(c.result)}" for c in v.checklist))
     stdout().print(table)
 
 
