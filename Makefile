@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 
-.PHONY: demo test clean
+.PHONY: demo test clean bench bench-large
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -19,3 +19,10 @@ test: $(BIN)/.installed
 
 clean:
 	rm -rf $(VENV) build *.egg-info
+
+# Benchmarks (issue 7): the small ledger in a few minutes, the large one takes longer.
+bench: $(BIN)/.installed
+	$(BIN)/python bench/run.py --size small
+
+bench-large: $(BIN)/.installed
+	$(BIN)/python bench/run.py --size large
