@@ -44,8 +44,8 @@ def _line_of(ledger: Ledger, relpath: str, path: tuple[str | int, ...]) -> int |
         return None
 
 
-def _read_all(ledger: Ledger, found: Found, folder: str, parse: Callable[[str, str, str], T],
-              into: dict[str, T], pattern: str = "*") -> None:
+def _read_all(ledger: Ledger, found: Found, kind: str, folder: str,
+              parse: Callable[[str, str, str], T], into: dict[str, T], pattern: str = "*") -> None:
     base = ledger.root / folder
     if base.is_symlink():
         found.add(folder, None, _("a symbolic link; the ledger's folders must be inside it"))
@@ -68,7 +68,8 @@ def _read_all(ledger: Ledger, found: Found, folder: str, parse: Callable[[str, s
             found.add(relpath, None, _("a symbolic link; ledger files must be plain files"))
             continue
         try:
-            record = parse(relpath, ledger.read_text(relpath), path.stem)
+            # Through the ledger's cache: a file unchanged since it last parsed is not re-read.
+            record = ledger.bulk(kind, [path.stem], parse, str(path.parent.relative_to(ledger.root)))[0]
         except FatalError as exc:
             found.problems.extend(exc.problems or [Problem(relpath, None, None, exc.message)])
             found.broken.add(f"{folder}:{path.stem}")
@@ -113,10 +114,10 @@ def check_ledger(ledger: Ledger) -> list[Problem]:
     except FatalError as exc:
         found.problems.extend(exc.problems or [Problem(SETTINGS, None, None, exc.message)])
         settings = None
-    _read_all(ledger, found, FOLDERS["steward"], parse_steward, found.stewards)
-    _read_all(ledger, found, FOLDERS["household"], parse_household, found.households)
-    _read_all(ledger, found, FOLDERS["key"], parse_key, found.keys)
-    _read_all(ledger, found, "visits", parse_visit, found.visits)
+    _read_all(ledger, found, "steward", FOLDERS["steward"], parse_steward, found.stewards)
+    _read_all(ledger, found, "household", FOLDERS["household"], parse_household, found.households)
+    _read_all(ledger, found, "key", FOLDERS["key"], parse_key, found.keys)
+    _read_all(ledger, found, "visit", "visits", parse_visit, found.visits)
     attachments = _check_attachments(ledger, found)
     _check_references(ledger, found, attachments)
     if settings is not None and not any(s.role == "supervisor" and s.active
