@@ -16,7 +16,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Callable
 
-from keyledger import gitops, rules, sshkeys
+from keyledger import gitops, rules, sshkeys, sshsig
 from keyledger.errors import FatalError, Refused
 from keyledger.i18n import _
 from keyledger.ledger import SETTINGS, Ledger
@@ -53,14 +53,17 @@ class Blobs:
                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE)
 
     def get(self, rev: str, path: str) -> str | None:
+        data = self.raw(f"{rev}:{path}")
+        return data.decode("utf-8", errors="replace") if data is not None else None
+
+    def raw(self, name: str) -> bytes | None:
         assert self.proc.stdin and self.proc.stdout
-        self.proc.stdin.write(f"{rev}:{path}\n".encode())
+        self.proc.stdin.write(f"{name}\n".encode())
         self.proc.stdin.flush()
         header = self.proc.stdout.readline().split()
         if len(header) < 3 or header[1] == b"missing":
             return None
-        data = self.proc.stdout.read(int(header[2]) + 1)[:-1]
-        return data.decode("utf-8", errors="replace")
+        return self.proc.stdout.read(int(header[2]) + 1)[:-1]
 
     def close(self) -> None:
         if self.proc.stdin:
@@ -74,15 +77,17 @@ class _State:
 
     stewards: dict[str, Steward] = field(default_factory=dict)
     settings: Settings | None = None
+    _by_fp: dict[str, Steward] | None = None  # made again whenever the roster changes
 
     def by_fingerprint(self, fp: str) -> Steward | None:
-        for s in self.stewards.values():
-            try:
-                if sshkeys.fingerprint(s.key) == fp:
-                    return s
-            except FatalError:
-                continue
-        return None
+        if self._by_fp is None:
+            self._by_fp = {}
+            for s in self.stewards.values():
+                try:
+                    self._by_fp[sshkeys.fingerprint(s.key)] = s
+                except FatalError:
+                    continue
+        return self._by_fp.get(fp)
 
 
 def _state_at(blobs: Blobs, root: Path, rev: str) -> _State:
@@ -96,6 +101,7 @@ def _state_at(blobs: Blobs, root: Path, rev: str) -> _State:
 
 def _load_steward(blobs: Blobs, state: _State, rev: str, path: str) -> None:
     ident = Path(path).stem
+    state._by_fp = None
     text = blobs.get(rev, path)
     if text is None:
         state.stewards.pop(ident, None)
@@ -114,16 +120,19 @@ def _load_settings(blobs: Blobs, state: _State, rev: str) -> None:
         state.settings = None
 
 
-_FORMAT = "%x1e%H%x1f%P%x1f%G?%x1f%GK%x1f%s%x1f%(trailers:only,unfold)%x1f"
+_FORMAT = "%x1e%H%x1f%P%x1f%s%x1f%(trailers:only,unfold)%x1f"
 
 
-def _walk(root: Path, revs: list[str]) -> list[tuple[str, str, str, str, str, dict[str, str],
-                                                     list[tuple[str, str]]]]:
-    out = gitops.git(root, "-c", "gpg.ssh.allowedSignersFile=/dev/null", "log", "--reverse",
-                     "--no-renames", "--name-status", f"--format={_FORMAT}", *revs, "--")
+def _walk(root: Path, revs: list[str], blobs: Blobs) -> list[tuple[str, str, str, str, str,
+                                                                   dict[str, str],
+                                                                   list[tuple[str, str]]]]:
+    out = gitops.git(root, "log", "--reverse", "--no-renames", "--name-status",
+                     f"--format={_FORMAT}", *revs, "--")
     commits = []
     for record in out.split("\x1e")[1:]:
-        sha, parents, sig, fp, subject, trailers, rest = record.split("\x1f")
+        sha, parents, subject, trailers, rest = record.split("\x1f")
+        # Signatures are checked here, in-process, not by one ssh-keygen per commit.
+        sig, fp = sshsig.check(blobs.raw(sha) or b"")
         changes = [tuple(line.split("\t", 1)) for line in rest.strip().splitlines() if "\t" in line]
         commits.append((sha, parents, sig, fp, subject, gitops.parse_trailers(trailers),
                         [(c[0], c[1]) for c in changes]))
@@ -148,8 +157,7 @@ def verify(ledger: Ledger, since: str | None = None, pin: str | None = None, ful
         raise FatalError(_("The history has {n} first commits; a ledger has exactly one.")
                          .format(n=len(roots)))
     root = roots[0]
-    root_fp = gitops.git(ledger.root, "-c", "gpg.ssh.allowedSignersFile=/dev/null", "log", "-1",
-                         "--format=%GK", root).strip()
+    root_fp = sshsig.check(gitops.git(ledger.root, "cat-file", "commit", root).encode())[1]
     result = Result(root, root_fp)
     if pin and pin != root_fp:
         result.findings.append(Finding(root, "root", _("the first commit is signed by {fp}, not "
@@ -189,9 +197,9 @@ def verify_range(root: Path, start: str | None, end: str, result: Result,
                  progress: Callable[[int, int], None] | None = None) -> None:
     """Check the commits start..end (from the first commit when start is None) into `result`;
     works in any repository, a bare one too (the server's pre-receive hook)."""
-    commits = _walk(root, [f"{start}..{end}"] if start else [end])
     blobs = Blobs(root)
     try:
+        commits = _walk(root, [f"{start}..{end}"] if start else [end], blobs)
         state = _state_at(blobs, root, start) if start else _State()
         for n, commit in enumerate(commits, 1):
             _check_commit(blobs, state, commit, result)
