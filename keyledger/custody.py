@@ -176,13 +176,35 @@ def _witness_confirmed(ledger: Ledger, key: Key) -> bool:
 
 
 def history(ledger: Ledger, target: str) -> tuple[str, list[gitops.LogEntry]]:
-    """The commits that changed a key's file, or a household's file and all its keys' files."""
+    """The commits that changed a key's file, or a household's file and all its keys' files,
+    each with its signature checked in-process against the roster's keys."""
     check_id(target, _("key or household"))
-    signers = refresh_allowed_signers(ledger)
+    refresh_allowed_signers(ledger)  # for plain `git log --show-signature`: cheap when fresh
     if ledger.exists("key", target):
-        return "key", gitops.log(ledger.root, [ledger.relpath("key", target)], signers=signers)
+        return "key", _signed(ledger, gitops.log(ledger.root, [ledger.relpath("key", target)]))
     if not ledger.exists("household", target):
         raise unknown(_("key or household"), target, ledger.ids("key") + ledger.ids("household"))
     paths = [ledger.relpath("household", target)]
     paths += [ledger.relpath("key", k.id) for k in ledger.keys_of(target)]
-    return "household", gitops.log(ledger.root, paths, signers=signers)
+    return "household", _signed(ledger, gitops.log(ledger.root, paths))
+
+
+def _signed(ledger: Ledger, entries: list[gitops.LogEntry]) -> list[gitops.LogEntry]:
+    from dataclasses import replace
+
+    from keyledger import sshkeys, sshsig
+    from keyledger.verify import Blobs
+
+    # Every steward ever registered (active or not), as the allowed-signers file holds them.
+    principals = {sshkeys.fingerprint(s.key): s.id for s in ledger.stewards() if s.key}
+    blobs = Blobs(ledger.root)
+    try:
+        out = []
+        for entry in entries:
+            status, fp = sshsig.check(blobs.raw(entry.sha) or b"")
+            known = status == "G" and fp in principals
+            out.append(replace(entry, signature="G" if known else ("U" if status == "G" else status),
+                               signer=principals.get(fp, "") if known else ""))
+        return out
+    finally:
+        blobs.close()
