@@ -18,8 +18,12 @@ from keyledger.model import Steward
 
 
 def signing_public_key(ledger: Ledger) -> str:
-    value = gitops.config_get(ledger.root, "user.signingkey")
-    if not value or gitops.config_get(ledger.root, "gpg.format") != "ssh":
+    # Both settings in one git process: this runs at the start of every changing command.
+    found = dict(line.split(" ", 1) for line in gitops.git(
+        ledger.root, "config", "--get-regexp", r"^(user\.signingkey|gpg\.format)$",
+        check=False).splitlines() if " " in line)
+    value = found.get("user.signingkey")
+    if not value or found.get("gpg.format") != "ssh":
         raise FatalError(_("This clone has no SSH signing key configured: run "
                            "`keyledger use-key ~/.ssh/id_ed25519` with your own key."))
     return sshkeys.public_of_signingkey(value)
