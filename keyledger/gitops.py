@@ -68,13 +68,13 @@ def format_message(subject: str, trailers: list[tuple[str, str]]) -> str:
     return " ".join(subject.split()) + "\n\n" + "\n".join(lines) + "\n"
 
 
-def commit(root: Path, paths: list[str], message: str) -> str:
+def commit(root: Path, paths: list[str], message: str, parent: str | None = None) -> str:
     """Stage exactly `paths` (written or deleted in the work tree), sign and commit them.
 
     On any failure the index entries of `paths` are put back as they were at HEAD; the caller
     puts the work-tree files back, so a refused or failed commit leaves no trace.
     """
-    parent = head(root)
+    parent = parent or head(root)
     try:
         if paths:
             git(root, "update-index", "--add", "--remove", "--", *paths)

@@ -342,14 +342,15 @@ class Ledger:
             self.check_clean(sorted(set(paths) | self.read_paths))
             before = {p: (self.root / p).read_bytes() if (self.root / p).is_file() else None
                       for p in paths}
+            parent = gitops.head(self.root)
             self.write_atomic(str(self._journal.relative_to(self.root)), json.dumps(
-                {"head": gitops.head(self.root) or "", "paths": paths}))
+                {"head": parent or "", "paths": paths}))
             faults.point("after-journal")
             try:
                 for relpath, text in files.items():
                     self.write_atomic(relpath, text)
                 faults.point("after-write")
-                sha = gitops.commit(self.root, paths, message)
+                sha = gitops.commit(self.root, paths, message, parent)
             except BaseException:
                 for relpath, text in before.items():
                     self.write_atomic(relpath, text)
