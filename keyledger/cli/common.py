@@ -55,8 +55,10 @@ def stderr() -> "Console":
 
 
 def say(message: str) -> None:
-    """A message for the person at the terminal, on stderr, so stdout stays data."""
-    stderr().print(message, markup=False)
+    """A message for the person at the terminal, on stderr, so stdout stays data. Plain text:
+    the commands a steward runs at a door (checkout, return) need not import rich for it."""
+    sys.stderr.write(message + "\n")
+    sys.stderr.flush()
 
 
 def plain(line: str) -> None:
