@@ -59,7 +59,7 @@ def language() -> str:
 
 # --- Typer's and click's own words -------------------------------------------------------------
 #
-# Typer 0.29 vendors click as `typer._click`, whose messages are plain f-strings (no gettext);
+# Typer 0.28 vendors click as `typer._click`, whose messages are plain f-strings (no gettext);
 # `typer.core` and `typer.rich_utils` call the standard library's `gettext.gettext` (domain
 # "messages"). So `typer.core._` becomes ours, and the few click functions that word a message
 # or lay out help are wrapped to go through `_` and to measure Chinese characters as two columns.
@@ -303,7 +303,7 @@ def _hook_typer() -> None:
         if self.param_hint is not None:
             hint = self.param_hint
         elif self.param is not None:
-            hint = self.param.get_error_hint()
+            hint = self.param.get_error_hint(self.ctx)
         else:
             return _("Invalid value: {message}").format(message=_click_message(self.message))
         return _("Invalid value for {hint}: {message}").format(
@@ -311,11 +311,11 @@ def _hook_typer() -> None:
 
     def missing_parameter(self: Any) -> str:
         hint = self.param_hint if self.param_hint is not None else (
-            self.param.get_error_hint() if self.param is not None else None)
+            self.param.get_error_hint(self.ctx) if self.param is not None else None)
         kind = self.param_type or (self.param.param_type_name if self.param is not None else "")
         msg = self.message
-        if self.param is not None and hasattr(self.param, "get_missing_message"):
-            extra = self.param.get_missing_message(ctx=self.ctx)
+        if self.param is not None:
+            extra = self.param.type.get_missing_message(param=self.param, ctx=self.ctx)
             msg = f"{msg}. {extra}" if msg and extra else msg or extra or ""
         if kind == "option":
             text = _("Missing option {hint}.")
@@ -348,16 +348,10 @@ def _hook_typer() -> None:
     _wrap(exceptions.NoSuchOption, "__init__", no_such_option)
     exceptions.NoSuchOption.format_message = no_such_option_message
 
-    # A value of the wrong type (`--born abc`): pydantic's sentence, through the catalog.
-    for name in ("typer._coercion", "typer._param_types"):
-        module = sys.modules.get(name)
-        if module is not None and hasattr(module, "get_error_msg"):
-            _wrap(module, "get_error_msg", lambda original: (
-                lambda exc: _click_message(original(exc))))
 
 
 def _click_message(message: str) -> str:
-    """A message click, Typer or pydantic worded in English, in the interface's language."""
+    """A message click or Typer worded in English, in the interface's language."""
     translated = _(message)
     if translated != message:
         return translated
@@ -376,8 +370,8 @@ def _click_message(message: str) -> str:
          lambda: _("Option {option} does not take a value.")),
         (r"Argument (?P<argument>'.*') takes (?P<n>\d+) values\.",
          lambda: _("Argument {argument} takes {n} values.")),
-        (r"Value (?P<value>.*) is not a valid (?P<type>\w+)\.",
-         lambda: _("Value {value} is not a valid {type}.")),
+        (r"(?P<value>.*) is not a valid int\.", lambda: _("{value} is not a valid int.")),
+        (r"(?P<value>.*) is not a valid float\.", lambda: _("{value} is not a valid float.")),
     )
     for pattern, msgid in patterns:
         match = re.fullmatch(pattern, message, re.DOTALL)

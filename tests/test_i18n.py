@@ -203,7 +203,7 @@ def test_typer_usage_errors_are_chinese_under_zh_and_english_otherwise(
     unknown = ledger.run("--lang", "zh", "chekout")
     assert "没有 'chekout' 这个命令" in unknown.err and "checkout" in unknown.err
     bad = ledger.run("--lang", "zh", "household", "add", "9-9-999", "--born", "abc")
-    assert "'--born' 的取值无效：应为整数" in bad.err, bad.err
+    assert "'--born' 的取值无效：'abc' 不是整数。" in bad.err, bad.err
 
     english = ledger.run("--lang", "en", "checkout", "K-0012", as_="zhou-lx")
     assert "Missing option '--purpose'" in english.err and "Error: " in english.err

@@ -162,16 +162,6 @@ def _commit_actions() -> list[tuple[str, str]]:
     return found
 
 
-# pydantic's sentences for a value of the wrong type (`--born abc`), shown through
-# keyledger.i18n._click_message; only the types keyledger's options use.
-PYDANTIC = (
-    "Input should be a valid integer, unable to parse string as an integer",
-    "Input should be a valid integer, got a number with a fractional part",
-    "Input should be a valid boolean, unable to interpret input",
-    "Input should be a valid number, unable to parse string as a number",
-)
-
-
 def extract() -> Messages:
     """Every msgid keyledger can pass to `_()`, with where it comes from."""
     messages = Messages()
@@ -188,8 +178,6 @@ def extract() -> Messages:
         found, _dynamic = _literal_calls(Path(spec.origin))
         for msgid, line in found:
             messages.add(msgid, "typer/core.py", 0, "Typer's own word")
-    for sentence in PYDANTIC:
-        messages.add(sentence, "pydantic", 0, "pydantic's message for a value of the wrong type")
     return messages
 
 
