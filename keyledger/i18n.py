@@ -97,8 +97,20 @@ def _has_wide(text: str) -> bool:
     return any(_wide(c) for c in text)
 
 
-def _columns(text: str) -> int:
-    return len(text) + sum(1 for c in text if _wide(c))
+_WIDE = None
+
+
+def columns(text: str) -> int:
+    """How many terminal columns `text` takes (a wide character takes two)."""
+    global _WIDE
+    if text.isascii():
+        return len(text)
+    if _WIDE is None:
+        import re
+
+        _WIDE = re.compile("[\u1100-\u115F\u2E80-\uA4CF\uAC00-\uD7A3\uF900-\uFAFF\uFE30-\uFE4F"
+                           "\uFF00-\uFF60\uFFE0-\uFFE6\U00020000-\U0003FFFD]")
+    return len(text) + len(_WIDE.findall(text))
 
 
 _NO_LINE_START = "，。、；：！？）》」』”’"
@@ -144,11 +156,11 @@ def _wide_wrapper(base: type) -> type:
 def _short_help(help: str, max_length: int = 45) -> str:
     """The first paragraph of a Chinese help text, cut to `max_length` columns."""
     text = " ".join(help.split("\n\n")[0].split())
-    if _columns(text) <= max_length:
+    if columns(text) <= max_length:
         return text
     cut = ""
     for char in text:
-        if _columns(cut + char) > max_length - 1:
+        if columns(cut + char) > max_length - 1:
             break
         cut += char
     return cut.rstrip("，、；：（ ") + "…"
@@ -228,7 +240,7 @@ def _hook_typer() -> None:
         return wrapper
 
     _wrap(click_core.Command, "get_help_option", get_help_option)
-    formatting.term_len = lambda text: _columns(click_compat.strip_ansi(text))
+    formatting.term_len = lambda text: columns(click_compat.strip_ansi(text))
 
     def wrap_text(original: Callable[..., str]) -> Callable[..., str]:
         def wrapper(text: str, *args: Any, **kwargs: Any) -> str:

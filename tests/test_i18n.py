@@ -97,8 +97,9 @@ def walk(command, path):
         code = run([*path, "--help"])
     pages.append({"path": path, "code": code, "help": buffer.getvalue(),
                   "metavars": sorted(metavars)})
-    for name, sub in sorted(getattr(command, "commands", {}).items()):
-        walk(sub, [*path, name])
+    if hasattr(command, "list_commands"):
+        for name in command.list_commands(None):
+            walk(command.get_command(None, name), [*path, name])
 
 walk(root, [])
 print(json.dumps({"pages": pages, "names": sorted(names)}, ensure_ascii=False))

@@ -95,24 +95,30 @@ def _importable() -> None:
 
 
 def _command_docstrings() -> list[tuple[str, str, int]]:
-    """(cleaned docstring, file, line) of every command of the Typer application, walked from the
-    top, in the order they are registered."""
+    """(cleaned docstring, file, line) of every command of the application, in the order the
+    top level lists them (keyledger.cli.app.COMMANDS), each group's commands in its order."""
     _importable()
-    from keyledger.cli.app import app
+    import importlib
+
+    import typer
+
+    from keyledger.cli.app import COMMANDS
 
     out: list[tuple[str, str, int]] = []
 
-    def walk(typer_app: object) -> None:
-        for info in typer_app.registered_commands:  # type: ignore[attr-defined]
-            function = info.callback
-            if function is not None and function.__doc__:
-                out.append((inspect.cleandoc(function.__doc__),
-                            _relative(inspect.getsourcefile(function) or ""),
-                            function.__code__.co_firstlineno))
-        for group in typer_app.registered_groups:  # type: ignore[attr-defined]
-            walk(group.typer_instance)
+    def add(function: object) -> None:
+        if function is not None and function.__doc__:
+            out.append((inspect.cleandoc(function.__doc__),
+                        _relative(inspect.getsourcefile(function) or ""),
+                        function.__code__.co_firstlineno))
 
-    walk(app)
+    for module, attribute, _short in COMMANDS.values():
+        target = getattr(importlib.import_module(f"keyledger.cli.{module}"), attribute)
+        if isinstance(target, typer.Typer):
+            for info in target.registered_commands:
+                add(info.callback)
+        else:
+            add(target)
     return out
 
 

@@ -1,19 +1,99 @@
-"""The Typer application: global options and the command groups, each in its own module."""
+"""The Typer application: global options, and the commands loaded only when they are run.
+
+Building every command's options costs more than most commands themselves (a steward waits at a
+door), so the top level knows each command by name and a short help, and imports the module of
+the one command being run — `keyledger --help` and `whoami` import none of the others.
+"""
 
 from __future__ import annotations
 
-from typing import Optional
+import importlib
+from collections.abc import Iterator, Mapping
+from typing import Any, Optional
 
 import typer
+from typer.core import TyperGroup
 
-from keyledger.cli import (custody, household, integrity, key, report, schedule, setup, share,
-                           steward, visit)
-from keyledger.cli import completion, exchange
+from keyledger.cli import completion
 from keyledger.cli.common import command, state
 from keyledger.i18n import _
 
+# name: (module in keyledger.cli, attribute: a command function or a Typer group, short help)
+COMMANDS: dict[str, tuple[str, str, str]] = {
+    "init": ("setup", "init", _("Create a new ledger.")),
+    "use-key": ("setup", "use_key", _("Sign this clone's commits with your SSH key.")),
+    "whoami": ("setup", "whoami", _("Which steward this clone signs as.")),
+    "steward": ("steward", "app", _("The roster of stewards and supervisors.")),
+    "household": ("household", "app", _("Household files (one file a household).")),
+    "key": ("key", "app", _("Keys, door codes and access cards in the cabinet.")),
+    "code": ("key", "code_app", _("Door codes: rotate.")),
+    "rekey": ("key", "rekey", _("Re-encrypt door codes to the current readers.")),
+    "checkout": ("custody", "checkout", _("Take a key out of the cabinet.")),
+    "return": ("custody", "return_", _("Put a key back, optionally with the visit.")),
+    "handover": ("custody", "handover", _("Pass a key that is out to another steward.")),
+    "lost": ("custody", "lost", _("Mark a key lost.")),
+    "found": ("custody", "found", _("A lost key was found.")),
+    "handback": ("custody", "handback", _("Give a key back to its owner.")),
+    "reserve": ("custody", "reserve", _("Book a key for an appointment.")),
+    "confirm": ("custody", "confirm", _("Confirm, as witness, a checkout or return.")),
+    "status": ("custody", "status", _("What is out, overdue, reserved and due today.")),
+    "history": ("custody", "history", _("The custody record of a key or household.")),
+    "visit": ("visit", "app", _("Visits: what was done in each home.")),
+    "schedule": ("schedule", "app", _("Recurring visits and calls.")),
+    "due": ("schedule", "due", _("What is due, who goes, where the key is.")),
+    "report": ("report", "app", _("Markdown reports for owners and supervisors.")),
+    "check": ("integrity", "check", _("Validate every file of the ledger.")),
+    "verify": ("integrity", "verify", _("Check every commit's signature and rules.")),
+    "clone": ("share", "clone", _("Set up your own clone of the shared ledger.")),
+    "sync": ("share", "sync", _("Exchange commits with the shared repository.")),
+    "hook": ("share", "hook_app", _("Guards for the shared repository.")),
+    "export": ("exchange", "export", _("Households, keys or visits as a spreadsheet.")),
+}
+
+
+def load(name: str) -> Any:
+    """The click command `name`, built from its module on first use."""
+    module, attribute, short = COMMANDS[name]
+    target = getattr(importlib.import_module(f"keyledger.cli.{module}"), attribute)
+    if isinstance(target, typer.Typer):
+        group = typer.main.get_group(target)
+        group.name, group.help = name, short
+        return group
+    single = typer.Typer(add_completion=False, rich_markup_mode=None)
+    command(single, name)(target)
+    return typer.main.get_command(single)
+
+
+class _Loaded(Mapping[str, Any]):
+    """`COMMANDS` as click's name-to-command mapping, each built when it is looked up."""
+
+    def __getitem__(self, name: str) -> Any:
+        if name not in COMMANDS:
+            raise KeyError(name)
+        return load(name)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(COMMANDS)
+
+    def __len__(self) -> int:
+        return len(COMMANDS)
+
+
+class Commands(TyperGroup):
+    """The top-level group: knows every command, builds only the one asked for."""
+
+    def __init__(self, **attrs: Any) -> None:
+        super().__init__(**attrs)
+        self.commands = _Loaded()  # type: ignore[assignment]
+
+    def format_commands(self, ctx: Any, formatter: Any) -> None:
+        with formatter.section(_("Commands")):
+            formatter.write_dl([(name, short) for name, (_m, _a, short) in COMMANDS.items()])
+
+
 app = typer.Typer(
-    name="keyledger", no_args_is_help=True, pretty_exceptions_enable=False, add_completion=True,
+    name="keyledger", cls=Commands, no_args_is_help=True, pretty_exceptions_enable=False,
+    add_completion=True,
     # Plain help text: rich's Markdown rendering of help would import markdown-it at every --help.
     rich_markup_mode=None,
     help=_("A signed, plain-file ledger of the house keys and door codes that community key "
@@ -33,25 +113,3 @@ def main_options(
 ) -> None:
     state.ledger_path = ledger
     state.debug = debug
-
-
-setup.register(app)
-custody.register(app)
-app.add_typer(steward.app, name="steward", help=_("The roster of stewards and supervisors."))
-app.add_typer(household.app, name="household", help=_("Household files (one file a household)."))
-app.add_typer(key.app, name="key", help=_("Keys, door codes and access cards in the cabinet."))
-app.add_typer(key.code_app, name="code", help=_("Door codes: rotate."))
-command(app)(key.rekey)
-app.add_typer(visit.app, name="visit", help=_("Visits: what was done in each home."))
-app.add_typer(schedule.app, name="schedule", help=_("Recurring visits and calls."))
-command(app)(schedule.due)
-app.add_typer(report.app, name="report", help=_("Markdown reports for owners and supervisors."))
-command(app)(integrity.check)
-command(app)(integrity.verify)
-command(app)(share.clone)
-command(app)(share.sync)
-app.add_typer(share.hook_app, name="hook", help=_("Guards for the shared repository."))
-command(household.app, "import")(exchange.household_import)
-command(household.app, "card")(exchange.household_card)
-command(schedule.app, "export")(exchange.schedule_export)
-command(app, "export")(exchange.export)

@@ -10,8 +10,8 @@ import typer
 from keyledger.cli.visit import (ACTION, CHECK, FINDING, FOLLOW_UP, FROM_FILE, INFORMED, LET_IN,
                                  PHOTO, visit_fields)
 from keyledger.cli import completion
-from keyledger.cli.common import (ask_passphrase, command, duration, open_ledger, open_terminal,
-                                  print_json, say, show_once, stdout, when)
+from keyledger.cli.common import (ask_passphrase, duration, open_ledger, open_terminal,
+                                  print_json, say, show_once, table, when)
 from keyledger.i18n import _
 from keyledger.vocab import PURPOSES
 
@@ -217,13 +217,10 @@ def status(
     elif not out:
         say(_("Every key is in the cabinet."))
     if not json and out:
-        from rich.table import Table
-
-        table = Table(_("key"), _("household"), _("holder"), _("purpose"), _("since"),
-                      _("out for"), _("expected back"), _("witness"), box=None)
+        rows = []
         for o in out:
             k = o.key
-            table.add_row(
+            rows.append([
                 ("⚠ " if o.overdue else "") + k.id
                 + (_(" (offline, not yet shared)") if k.id in offline else ""),
                 f"{k.household} {o.household_name}",
@@ -231,21 +228,18 @@ def status(
                 duration((moment - k.since).total_seconds()) if k.since else "",
                 (_("OVERDUE ") if o.overdue else "") + when(k.expected_back),
                 _("{witness}, not confirmed").format(witness=k.witness)
-                if o.unconfirmed_witness else (k.witness or ""),
-                style="bold red" if o.overdue else None)
-        stdout().print(table)
+                if o.unconfirmed_witness else (k.witness or "")])
+        table([_("key"), _("household"), _("holder"), _("purpose"), _("since"), _("out for"),
+               _("expected back"), _("witness")], rows,
+              alerts={i for i, o in enumerate(out) if o.overdue})
         say(_("{n} out, {late} overdue.").format(n=len(out), late=len(late)))
     if not json and booked:
-        from rich.table import Table
-
-        table = Table(_("reserved"), _("key"), _("household"), _("for"), _("purpose"),
-                      _("key now"), box=None, title=_("Today's reservations"), title_justify="left")
-        for b in booked:
-            r, k = b.reservation, b.key
-            table.add_row(f"{when(r.start)}–{r.until:%H:%M}", k.id, k.household, r.steward,
-                          _(r.purpose), _("in the cabinet, slot {slot}").format(slot=k.slot or "—")
-                          if k.state == "in" else f"{_(k.state)} {k.holder or ''}".strip())
-        stdout().print(table)
+        table([_("reserved"), _("key"), _("household"), _("for"), _("purpose"), _("key now")],
+              [[f"{when(b.reservation.start)}–{b.reservation.until:%H:%M}", b.key.id,
+                b.key.household, b.reservation.steward, _(b.reservation.purpose),
+                _("in the cabinet, slot {slot}").format(slot=b.key.slot or "—")
+                if b.key.state == "in" else f"{_(b.key.state)} {b.key.holder or ''}".strip()]
+               for b in booked], title=_("Today's reservations"))
     if not json and shared["remote"]:
         say(_("{n} local commit(s) not yet pushed; last sync {when}.").format(
             n=shared["unpushed"], when=shared["last_sync"] or _("never")))
@@ -290,28 +284,16 @@ def history(
         return
     from datetime import datetime
 
-    from rich.table import Table
-
     from keyledger.timeutil import zone
 
     tz = zone(ledger.settings.timezone)
-
-    table = Table(_("time"), _("action"), _("key"), _("steward"), _("purpose"), _("commit"),
-                  _("signature"), box=None)
+    rows = []
     for e in entries:
         t = e.trailers
         at = t.get("At") or e.committed
-        table.add_row(when(datetime.fromisoformat(at).astimezone(tz)), _(t.get("Action", "?")), t.get("Key", ""),
-                      t.get("Steward", ""), _(t.get("Purpose", "")), e.sha[:10],
-                      _("✓ verified") if e.verified else _("✗ NOT VERIFIED"),
-                      style=None if e.verified else "bold red")
-    stdout().print(table)
+        rows.append([when(datetime.fromisoformat(at).astimezone(tz)), _(t.get("Action", "?")),
+                     t.get("Key", ""), t.get("Steward", ""), _(t.get("Purpose", "")), e.sha[:10],
+                     _("✓ verified") if e.verified else _("✗ NOT VERIFIED")])
+    table([_("time"), _("action"), _("key"), _("steward"), _("purpose"), _("commit"),
+           _("signature")], rows, alerts={i for i, e in enumerate(entries) if not e.verified})
 
-
-def register(app: typer.Typer) -> None:
-    command(app)(checkout)
-    command(app, "return")(return_)
-    for function in (handover, lost, found, handback, reserve, confirm):
-        command(app)(function)
-    command(app)(status)
-    command(app)(history)

@@ -8,13 +8,15 @@ from typing import TYPE_CHECKING, Any, Optional
 import typer
 
 from keyledger.cli import completion
-from keyledger.cli.common import command, open_ledger, print_json, say, stdout
+from keyledger.cli.common import (command, group, open_ledger, print_json, say, stdout,
+                                  table)
+from keyledger.cli.exchange import household_card, household_import
 from keyledger.i18n import _
 
 if TYPE_CHECKING:
     from keyledger.model import Household, Key
 
-app = typer.Typer(no_args_is_help=True)
+app = group()
 
 
 def _split(value: str, size: int) -> list[str | None]:
@@ -140,13 +142,9 @@ def list_(json: bool = typer.Option(False, "--json", help=_("Print JSON."))) -> 
     if json:
         print_json([household_json(h) for h in households])
         return
-    from rich.table import Table
-
-    table = Table(_("id"), _("name"), _("kind"), _("flags"), _("pair"), _("address"), box=None)
-    for h in households:
-        table.add_row(h.id, h.name, _(h.kind), " ".join(_(f) for f in h.flags),
-                      "/".join(h.pair), h.address)
-    stdout().print(table)
+    table([_("id"), _("name"), _("kind"), _("flags"), _("pair"), _("address")],
+          [[h.id, h.name, _(h.kind), " ".join(_(f) for f in h.flags), "/".join(h.pair),
+            h.address] for h in households])
 
 
 @command(app)
@@ -197,3 +195,7 @@ def _card(h: "Household", keys: "list[Key]") -> Any:
         row(_("key"), f"{k.id} {_(k.kind)} {k.label or ''} [{where}]")
     row(_("notes"), h.notes)
     return Panel(grid, title=Text(f"{h.id}  {h.name}"), title_align="left", expand=False)
+
+
+command(app, "import")(household_import)
+command(app, "card")(household_card)

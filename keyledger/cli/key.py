@@ -8,14 +8,14 @@ from typing import TYPE_CHECKING, Any, Optional
 import typer
 
 from keyledger.cli import completion
-from keyledger.cli.common import (ask_passphrase, command, open_ledger, print_json, read_code,
-                                  say, stdout, when)
+from keyledger.cli.common import (ask_passphrase, command, group, open_ledger, print_json,
+                                  read_code, say, stdout, table, when)
 from keyledger.i18n import _
 
 if TYPE_CHECKING:
     from keyledger.model import Key
 
-app = typer.Typer(no_args_is_help=True)
+app = group()
 
 
 @command(app)
@@ -57,14 +57,9 @@ def list_(json: bool = typer.Option(False, "--json", help=_("Print JSON."))) -> 
     if json:
         print_json([key_json(k) for k in keys])
         return
-    from rich.table import Table
-
-    table = Table(_("key"), _("household"), _("kind"), _("slot"), _("state"), _("holder"),
-                  _("label"), box=None)
-    for k in keys:
-        table.add_row(k.id, k.household, _(k.kind), k.slot or "", _(k.state), k.holder or "",
-                      k.label or "")
-    stdout().print(table)
+    table([_("key"), _("household"), _("kind"), _("slot"), _("state"), _("holder"), _("label")],
+          [[k.id, k.household, _(k.kind), k.slot or "", _(k.state), k.holder or "",
+            k.label or ""] for k in keys])
 
 
 @command(app)
@@ -96,7 +91,7 @@ def key_json(k: "Key") -> dict[str, Any]:
     return data
 
 
-code_app = typer.Typer(no_args_is_help=True)
+code_app = group()
 
 
 @command(code_app, "rotate")

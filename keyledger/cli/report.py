@@ -8,10 +8,10 @@ from typing import Optional
 import typer
 
 from keyledger.cli import completion
-from keyledger.cli.common import command, open_ledger, say
+from keyledger.cli.common import command, group, open_ledger, say
 from keyledger.i18n import _
 
-app = typer.Typer(no_args_is_help=True)
+app = group()
 
 LANG = typer.Option(None, "--lang", metavar="zh|en",
                     autocompletion=completion.languages, help=_("Language of the report (the "

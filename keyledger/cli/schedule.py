@@ -7,12 +7,14 @@ from typing import Optional
 import typer
 
 from keyledger.cli import completion
-from keyledger.cli.common import command, day, open_ledger, print_json, say, stdout
+from keyledger.cli.common import (command, day, group, open_ledger, print_json, say, stdout,
+                                  table)
+from keyledger.cli.exchange import schedule_export
 from keyledger.cli.custody import _due_time
 from keyledger.i18n import _
 from keyledger.vocab import VISIT_PURPOSES
 
-app = typer.Typer(no_args_is_help=True)
+app = group()
 
 
 @command(app)
@@ -115,16 +117,15 @@ def due(
     if not items:
         say(_("Nothing is due."))
         return
-    from rich.table import Table
-
-    table = Table(_("day"), _("time"), _("household"), _("purpose"), _("steward"), _("status"),
-                  _("keys"), box=None)
+    rows = []
     for i in items:
         keys = "; ".join(f"{k.key} " + (_("in slot {slot}").format(slot=k.slot or "—")
                                        if k.state == "in" else f"{_(k.state)} {k.holder or ''}")
                          for k in i.keys)
-        table.add_row(day(i.day),
-                      _due_time(i),
-                      f"{i.household} {i.household_name}", _(i.purpose), i.steward or "—",
-                      _(i.status), keys or "—", style="bold red" if i.status == "missed" else None)
-    stdout().print(table)
+        rows.append([day(i.day), _due_time(i), f"{i.household} {i.household_name}",
+                     _(i.purpose), i.steward or "—", _(i.status), keys or "—"])
+    table([_("day"), _("time"), _("household"), _("purpose"), _("steward"), _("status"),
+           _("keys")], rows, alerts={n for n, i in enumerate(items) if i.status == "missed"})
+
+
+command(app, "export")(schedule_export)

@@ -7,7 +7,7 @@ from typing import Optional
 
 import typer
 
-from keyledger.cli.common import command, open_ledger, plain, print_json, say
+from keyledger.cli.common import open_ledger, plain, print_json, say
 from keyledger.i18n import _
 
 
@@ -61,8 +61,3 @@ def whoami(json: bool = typer.Option(False, "--json", help=_("Print JSON."))) ->
         return
     plain(f"{steward.id}\t{steward.name}\t{_(steward.role)}\t{fingerprint}")
 
-
-def register(app: typer.Typer) -> None:
-    command(app)(init)
-    command(app, "use-key")(use_key)
-    command(app)(whoami)

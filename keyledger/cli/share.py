@@ -6,10 +6,10 @@ from pathlib import Path
 
 import typer
 
-from keyledger.cli.common import command, open_ledger, say
+from keyledger.cli.common import command, group, open_ledger, say
 from keyledger.i18n import _
 
-hook_app = typer.Typer(no_args_is_help=True)
+hook_app = group()
 
 
 def clone(url: str = typer.Argument(..., metavar="URL"),

@@ -8,13 +8,14 @@ from typing import TYPE_CHECKING, Optional
 import typer
 
 from keyledger.cli import completion
-from keyledger.cli.common import command, open_ledger, print_json, say, stdout
+from keyledger.cli.common import (command, group, open_ledger, print_json, say, stdout,
+                                  table)
 from keyledger.i18n import _
 
 if TYPE_CHECKING:
     from keyledger.model import Steward
 
-app = typer.Typer(no_args_is_help=True)
+app = group()
 
 
 @command(app)
@@ -57,12 +58,9 @@ def list_(json: bool = typer.Option(False, "--json", help=_("Print JSON."))) -> 
     if json:
         print_json([_steward_json(s) for s in stewards])
         return
-    from rich.table import Table
-
-    table = Table(_("id"), _("name"), _("role"), _("phone"), _("active"), box=None)
-    for s in stewards:
-        table.add_row(s.id, s.name, _(s.role), s.phone or "", _("yes") if s.active else _("no"))
-    stdout().print(table)
+    table([_("id"), _("name"), _("role"), _("phone"), _("active")],
+          [[s.id, s.name, _(s.role), s.phone or "", _("yes") if s.active else _("no")]
+           for s in stewards])
 
 
 @command(app)

@@ -9,14 +9,14 @@ from typing import TYPE_CHECKING, Any, Optional
 import typer
 
 from keyledger.cli import completion
-from keyledger.cli.common import command, open_ledger, print_json, say, stdout, when
+from keyledger.cli.common import command, group, open_ledger, print_json, say, table, when
 from keyledger.i18n import _
 from keyledger.vocab import CARE, VISIT_PURPOSES
 
 if TYPE_CHECKING:
     from keyledger.model import Household, Visit
 
-app = typer.Typer(no_args_is_help=True)
+app = group()
 
 # The options of a visit's record, declared once for `visit add` and `return --visit`.
 CHECK = typer.Option([], "--check", metavar="ITEM=ok|problem|n/a[:NOTE]",
@@ -134,14 +134,9 @@ def list_(
     if json:
         print_json([visit_json(v) for v in visits])
         return
-    from rich.table import Table
-
-    table = Table(_("visit"), _("household"), _("when"), _("purpose"), _("stewards"),
-                  _("checked"), box=None)
-    for v in visits:
-        table.add_row(v.id, v.household, when(v.started), _(v.purpose), ", ".join(v.stewards),
-                      " ".join(f"{_(c.item)}:{_(c.result)}" for c in v.checklist))
-    stdout().print(table)
+    table([_("visit"), _("household"), _("when"), _("purpose"), _("stewards"), _("checked")],
+          [[v.id, v.household, when(v.started), _(v.purpose), ", ".join(v.stewards),
+            " ".join(f"{_(c.item)}:{_(c.result)}" for c in v.checklist)] for v in visits])
 
 
 def visit_json(v: "Visit") -> dict[str, Any]:
