@@ -11,7 +11,7 @@ from typing import Any, Callable
 from keyledger import codes, gitops, rules, visits, yaml
 from keyledger.errors import FatalError
 from keyledger.i18n import _
-from keyledger.identity import acting_steward, private_key_path, refresh_allowed_signers
+from keyledger.identity import acting_steward, private_key_path
 from keyledger.ids import check_id
 from keyledger.ledger import Ledger, locked, unknown
 from keyledger.model import Key, Reservation, Steward, Visit
@@ -179,7 +179,6 @@ def history(ledger: Ledger, target: str) -> tuple[str, list[gitops.LogEntry]]:
     """The commits that changed a key's file, or a household's file and all its keys' files,
     each with its signature checked in-process against the roster's keys."""
     check_id(target, _("key or household"))
-    refresh_allowed_signers(ledger)  # for plain `git log --show-signature`: cheap when fresh
     if ledger.exists("key", target):
         return "key", _signed(ledger, gitops.log(ledger.root, [ledger.relpath("key", target)]))
     if not ledger.exists("household", target):

@@ -73,13 +73,35 @@ def allowed_signers_path(ledger: Ledger) -> Path:
     return ledger.state_dir / "allowed_signers"
 
 
+def _roster_folder_time(ledger: Ledger) -> str:
+    try:
+        return str(os.stat(ledger.root / "stewards").st_mtime_ns)
+    except OSError:
+        return ""
+
+
+def roster_may_have_changed(ledger: Ledger) -> bool:
+    """Whether `stewards/` may differ from what the allowed-signers file was made from, by one
+    stat: git rewrites a file it checks out (a pull, a reset), which touches the folder."""
+    stamp_path = allowed_signers_path(ledger).with_suffix(".stamp")
+    try:
+        recorded = stamp_path.read_text().split("\n")
+    except OSError:
+        return True
+    return len(recorded) != 2 or recorded[1] != _roster_folder_time(ledger)
+
+
 def refresh_allowed_signers(ledger: Ledger, force: bool = False,
                             roster: list[Steward] | None = None) -> Path:
     path = allowed_signers_path(ledger)
     stamp_path = path.with_suffix(".stamp")
-    stamp = gitops.git(ledger.root, "rev-parse", "-q", "--verify", "HEAD:stewards",
-                       check=False).strip()
-    if not force and path.exists() and stamp_path.exists() and stamp_path.read_text() == stamp:
+    tree = gitops.git(ledger.root, "rev-parse", "-q", "--verify", "HEAD:stewards",
+                      check=False).strip()
+    stamp = f"{tree}\n{_roster_folder_time(ledger)}"
+    recorded = stamp_path.read_text() if stamp_path.exists() else ""
+    if not force and path.exists() and recorded.split("\n")[0] == tree:
+        if recorded != stamp:
+            stamp_path.write_text(stamp)
         return path
     # Every steward ever registered stays here, active or not, so that old commits still verify;
     # whether a signer was active at the time is a question for `verify`, not for git.

@@ -81,3 +81,18 @@ def test_init_refuses_an_ecdsa_key(tmp_path, capfd) -> None:
     assert code == 2
     assert "ecdsa" in capfd.readouterr().err.lower()
     assert not (tmp_path / "new").exists()
+
+
+def test_a_pulled_roster_change_reaches_git_signature_checks(ledger: Ledger, tmp_path) -> None:
+    clone = tmp_path / "zhou-clone"
+    subprocess.run(["git", "clone", "-q", str(ledger.root), str(clone)], check=True)
+    other = Ledger(clone, ledger.keys, ledger.capfd)
+    other.ok("use-key", str(ledger.keys["zhou-lx"]))
+    ledger.ok("steward", "add", "outsider", "--name", "路人甲", "--key",
+              str(ledger.keys["outsider"]) + ".pub", as_="liu-sj")
+    ledger.ok("household", "pair", "8-1-401", "--a", "outsider", "--b", "wang-dh")
+    ledger.ok("checkout", "K-0012", "--purpose", "plants", as_="outsider")
+    other.git("pull", "-q")
+    other.ok("status")  # a reading command; no keyledger command changed anything here
+    shown = other.git("-c", "log.showSignature=true", "log", "-1")
+    assert 'Good "git" signature for outsider' in shown, shown

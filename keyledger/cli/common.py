@@ -39,6 +39,11 @@ def open_ledger() -> "Ledger":
     ledger = find(state.ledger_path)
     state.ledger = ledger
     ledger.recover_if_needed()
+    from keyledger.identity import refresh_allowed_signers, roster_may_have_changed
+
+    # A pull may have brought roster changes: plain `git log --show-signature` must know them.
+    if roster_may_have_changed(ledger):
+        refresh_allowed_signers(ledger)
     return ledger
 
 
