@@ -218,3 +218,19 @@ def test_chinese_output_through_vocabulary(ledger: Ledger, back_to_english: obje
     key = ledger.ok("--lang", "zh", "key", "show", "K-0012")
     assert "状态：已取出" in key.out, key.out
     assert _english_left(key.out, _allowed_words(), []) == [], key.out
+
+
+def test_lang_may_follow_the_command_but_a_reports_own_lang_is_the_reports(
+        ledger: Ledger, back_to_english: object) -> None:
+    ledger.ok("checkout", "K-0012", "--purpose", "plants", as_="zhou-lx")
+    after = ledger.ok("status", "--lang", "zh")
+    assert "持有人" in after.out, after.out
+    report = ledger.ok("report", "owner", "8-1-401", "--lang", "en")
+    assert "持有人" not in report.out and re.search(r"[A-Za-z]{4}", report.out), report.out
+
+
+def test_an_unknown_interface_language_is_refused(ledger: Ledger, back_to_english: object) -> None:
+    result = ledger.refused("status", "--lang", "fr")
+    assert "zh or en, not 'fr'" in result.err, result.err
+    under_zh = ledger.refused("--lang", "zh", "report", "owner", "8-1-401", "--lang", "fr")
+    assert "报告只能用 zh 或 en" in under_zh.err, under_zh.err

@@ -8,21 +8,53 @@ from __future__ import annotations
 import sys
 
 
-def _lang_from_argv(argv: list[str]) -> str | None:
-    # The language must be known before the command modules build their help texts.
-    for i, arg in enumerate(argv):
+LANGUAGES = ("zh", "en")
+# Commands with an option of their own named --lang (a report's language, not the interface's).
+_OWN_LANG = ("report",)
+
+
+def interface_language(argv: list[str]) -> tuple[str | None, list[str]]:
+    """The interface language asked for with `--lang`, and the command line with that option
+    moved in front of the command: a steward types `keyledger status --lang zh` as readily as
+    `keyledger --lang zh status`, but click takes a global option only before the command."""
+    lang, rest, command = None, [], None
+    i = 0
+    while i < len(argv):
+        arg = argv[i]
+        if command in _OWN_LANG or arg == "--":
+            rest += argv[i:]
+            break
         if arg == "--lang" and i + 1 < len(argv):
-            return argv[i + 1]
+            lang, i = argv[i + 1], i + 2
+            continue
         if arg.startswith("--lang="):
-            return arg.split("=", 1)[1]
-    return None
+            lang, i = arg.split("=", 1)[1], i + 1
+            continue
+        if command is None and arg == "-C" and i + 1 < len(argv):
+            rest += argv[i:i + 2]
+            i += 2
+            continue
+        if command is None and not arg.startswith("-"):
+            command = arg
+        rest.append(arg)
+        i += 1
+    return lang, (["--lang", lang] if lang is not None else []) + rest
 
 
 def run(argv: list[str]) -> int:
     """Run one command line; returns the exit status instead of exiting."""
     from keyledger.i18n import localize_cli, set_language
 
-    set_language(_lang_from_argv(argv))
+    # The language must be known before the command modules build their help texts.
+    lang, argv = interface_language(argv)
+    if lang is not None and not lang.lower().startswith(LANGUAGES):
+        set_language(None)
+        from keyledger.cli.common import say
+        from keyledger.i18n import _
+
+        say(_("keyledger: ") + _("The interface speaks zh or en, not '{lang}'.").format(lang=lang))
+        return 2
+    set_language(lang)
     from keyledger.cli.app import app
 
     localize_cli()  # Typer's own words (Usage, Options, Missing option…); nothing in English

@@ -20,6 +20,10 @@ if TYPE_CHECKING:
     from keyledger.schedules import DueItem
 
 
+# More due items than this, and `status` gives their count rather than the list.
+DUE_LISTED = 10
+
+
 def checkout(
     key: str = typer.Argument(..., metavar="KEY",
                               autocompletion=completion.keys,
@@ -243,7 +247,10 @@ def status(
     if not json and shared["remote"]:
         say(_("{n} local commit(s) not yet pushed; last sync {when}.").format(
             n=shared["unpushed"], when=shared["last_sync"] or _("never")))
-    if not json and today:
+    if not json and len(today) > DUE_LISTED:  # a street office: a count, the list is `due`
+        say(_("Due today: {n} items, {missed} of them missed; `keyledger due` lists them.")
+            .format(n=len(today), missed=sum(i.status == "missed" for i in today)))
+    elif not json and today:
         say(_("Due today: {items}.").format(items="; ".join(
             f"{_due_time(i)} {i.household} {i.household_name} {_(i.purpose)} ({i.steward or '—'})"
             + (_(", missed") if i.status == "missed" else "") for i in today)))
