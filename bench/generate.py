@@ -1116,7 +1116,7 @@ def main() -> None:
         ts += 1800
         message = gitops.format_message(
             f"import {len(batch)} households of {ESTATE_NAMES.get(batch_estate, batch_estate)}",
-            [("Action", "import"), ("Steward", sup), ("Households", str(len(batch)))]).encode()
+            [("Action", "household-import"), ("Steward", sup), ("Count", str(len(batch)))]).encode()
         founding.append((sup, ts, message, [p for p, _d in batch]))
         writer.commit(who(sup, ts), message, batch, ts)
         batch.clear()
@@ -1169,8 +1169,8 @@ def main() -> None:
         if len(batch) == 5000 or j == m - 1:
             ts += 1800
             message = gitops.format_message(
-                f"import keys {keys[j + 1 - len(batch)]['id']}–{key.id}",
-                [("Action", "import"), ("Steward", sup), ("Keys", str(len(batch)))]).encode()
+                f"register keys {keys[j + 1 - len(batch)]['id']}–{key.id}",
+                [("Action", "key-add"), ("Steward", sup), ("Count", str(len(batch)))]).encode()
             founding.append((sup, ts, message, [p for p, _d in batch]))
             writer.commit(who(sup, ts), message, batch, ts)
             batch = []

@@ -11,10 +11,11 @@ one is remembered in .git/keyledger/, so the next run reads only what is new.
 from __future__ import annotations
 
 import subprocess
-from dataclasses import dataclass, field
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
-from typing import Callable
+from typing import Callable, TypeVar
 
 from keyledger import gitops, rules, sshkeys, sshsig
 from keyledger.errors import FatalError, Refused
@@ -24,6 +25,7 @@ from keyledger.model import (Household, Settings, Steward, parse_household, pars
                              parse_settings, parse_steward, parse_visit)
 
 CUSTODY = frozenset(rules.ACTIONS)
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -90,53 +92,206 @@ class _State:
         return self._by_fp.get(fp)
 
 
-def _state_at(blobs: Blobs, root: Path, rev: str) -> _State:
-    state = _State()
-    listing = gitops.git(root, "ls-tree", "--name-only", f"{rev}:stewards", check=False)
-    for name in listing.split():
-        _load_steward(blobs, state, rev, f"stewards/{name}")
-    _load_settings(blobs, state, rev)
-    return state
+@dataclass(frozen=True)
+class Change:
+    path: str
+    old: str | None  # blob id at the parent, None when the commit adds the file
+    new: str | None  # blob id the commit writes, None when it deletes the file
 
 
-def _load_steward(blobs: Blobs, state: _State, rev: str, path: str) -> None:
-    ident = Path(path).stem
-    state._by_fp = None
-    text = blobs.get(rev, path)
-    if text is None:
-        state.stewards.pop(ident, None)
-        return
-    try:
-        state.stewards[ident] = parse_steward(path, text, ident)
-    except FatalError:
-        state.stewards.pop(ident, None)
-
-
-def _load_settings(blobs: Blobs, state: _State, rev: str) -> None:
-    text = blobs.get(rev, SETTINGS)
-    try:
-        state.settings = parse_settings(SETTINGS, text) if text is not None else None
-    except FatalError:
-        state.settings = None
+@dataclass(frozen=True)
+class Commit:
+    sha: str
+    parents: list[str]
+    subject: str
+    trailers: dict[str, str]
+    changes: list[Change]
+    signature: str  # sshsig.check's status: G good, N none, B bad, E cannot be checked
+    fingerprint: str
 
 
 _FORMAT = "%x1e%H%x1f%P%x1f%s%x1f%(trailers:only,unfold)%x1f"
 
 
-def _walk(root: Path, revs: list[str], blobs: Blobs) -> list[tuple[str, str, str, str, str,
-                                                                   dict[str, str],
-                                                                   list[tuple[str, str]]]]:
-    out = gitops.git(root, "log", "--reverse", "--no-renames", "--name-status",
-                     f"--format={_FORMAT}", *revs, "--")
-    commits = []
-    for record in out.split("\x1e")[1:]:
-        sha, parents, subject, trailers, rest = record.split("\x1f")
-        # Signatures are checked here, in-process, not by one ssh-keygen per commit.
-        sig, fp = sshsig.check(blobs.raw(sha) or b"")
-        changes = [tuple(line.split("\t", 1)) for line in rest.strip().splitlines() if "\t" in line]
-        commits.append((sha, parents, sig, fp, subject, gitops.parse_trailers(trailers),
-                        [(c[0], c[1]) for c in changes]))
-    return commits  # type: ignore[return-value]
+def _parse_record(record: str) -> tuple[str, list[str], str, dict[str, str], list[Change]]:
+    sha, parents, subject, trailers, rest = record.split("\x1f")
+    changes = []
+    for line in rest.splitlines():  # ":100644 100644 <old> <new> M\tpath"
+        if not line.startswith(":") or "\t" not in line:
+            continue
+        meta, path = line.split("\t", 1)
+        _mode_a, _mode_b, old, new, _status = meta.split()
+        changes.append(Change(path, None if old == gitops.ZERO else old,
+                              None if new == gitops.ZERO else new))
+    return sha, parents.split(), subject, gitops.parse_trailers(trailers), changes
+
+
+class Walk:
+    """The commits of a range, oldest first, each with the files it wrote.
+
+    One `git log --raw` names every commit and the blobs it writes; a feeder thread asks one
+    `git cat-file --batch` for each commit object (its signature is checked in-process) and each
+    new blob in the same order, so no request waits for the one before it. Files are parsed once
+    per blob id: the key file a checkout writes is the one its return reads."""
+
+    def __init__(self, root: Path, revs: list[str]) -> None:
+        import queue
+        import threading
+
+        self.log = subprocess.Popen(
+            ["git", "-C", str(root), "-c", "core.quotePath=false", "log", "--reverse",
+             "--no-renames", "--raw", "--no-abbrev", f"--format={_FORMAT}", *revs, "--"],
+            stdout=subprocess.PIPE, encoding="utf-8", errors="replace")
+        self.cat = subprocess.Popen(["git", "-C", str(root), "cat-file", "--batch"],
+                                    stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+        self.records: queue.Queue[tuple | None] = queue.Queue()  # type: ignore[type-arg]
+        self.blobs = Blobs(root)  # files the walk did not see written: read when first asked
+        self.texts: dict[str, str] = {}
+        self.parsed: dict[tuple[str, str], object] = {}
+        self.feeder = threading.Thread(target=self._feed, daemon=True)
+        self.feeder.start()
+
+    def _feed(self) -> None:
+        assert self.log.stdout and self.cat.stdin
+        try:
+            pending = ""
+            for chunk in iter(lambda: self.log.stdout.read(1 << 16), ""):  # type: ignore[union-attr]
+                pending += chunk
+                *complete, pending = pending.split("\x1e")
+                for record in complete:
+                    self._send(record)
+            self._send(pending)
+        finally:
+            self.records.put(None)
+            self.cat.stdin.close()
+
+    def _send(self, record: str) -> None:
+        if not record.strip():
+            return
+        parsed = _parse_record(record)
+        names = [parsed[0]] + [c.new for c in parsed[4] if c.new]
+        self.cat.stdin.write("".join(f"{n}\n" for n in names).encode())  # type: ignore[union-attr]
+        self.cat.stdin.flush()  # type: ignore[union-attr]
+        self.records.put(parsed)
+
+    def _read_object(self) -> bytes:
+        assert self.cat.stdout
+        header = self.cat.stdout.readline().split()
+        if len(header) < 3 or header[1] == b"missing":
+            return b""
+        return self.cat.stdout.read(int(header[2]) + 1)[:-1]
+
+    def __iter__(self) -> Iterator[Commit]:
+        while (item := self.records.get()) is not None:
+            sha, parents, subject, trailers, changes = item
+            signature, fingerprint = sshsig.check(self._read_object())
+            for change in changes:
+                if change.new:
+                    self.texts[change.new] = self._read_object().decode("utf-8", "replace")
+            yield Commit(sha, parents, subject, trailers, changes, signature, fingerprint)
+
+    def text(self, blob: str | None) -> str | None:
+        if blob is None:
+            return None
+        if blob not in self.texts:
+            if len(self.texts) > _TEXTS_KEPT:  # a street office's history: keep memory bounded
+                self.texts.clear()
+            raw = self.blobs.raw(blob)
+            self.texts[blob] = raw.decode("utf-8", "replace") if raw is not None else ""
+        return self.texts[blob]
+
+    def parse(self, path: str, blob: str | None, parse: Callable[..., T]) -> T | None:
+        """The file `path` as blob `blob`, parsed (FatalError if it is not valid)."""
+        if blob is None:
+            return None
+        found = self.parsed.get((path, blob))
+        if found is None:
+            if len(self.parsed) > _TEXTS_KEPT:
+                self.parsed.clear()
+            try:
+                found = parse(path, self.text(blob), Path(path).stem)
+            except FatalError as exc:
+                found = exc
+            self.parsed[(path, blob)] = found
+        if isinstance(found, FatalError):
+            raise found
+        return found  # type: ignore[return-value]
+
+    def close(self) -> None:
+        self.log.kill()
+        self.log.wait()
+        if self.cat.stdout:
+            self.cat.stdout.close()
+        self.cat.kill()
+        self.cat.wait()
+        self.feeder.join(timeout=5)
+        self.blobs.close()
+
+
+# Blobs kept in memory while walking: a checkout's key file is read again at its return, some
+# thousands of commits later in a busy community.
+_TEXTS_KEPT = 200_000
+
+
+class Tree:
+    """Which blob each path holds at the commit being checked (its parent) and after it."""
+
+    def __init__(self, root: Path, start: str | None) -> None:
+        self.ids: dict[str, str] = {}
+        if start:
+            listing = gitops.git(root, "ls-tree", "-r", "-z", "--full-tree", start)
+            for entry in listing.split("\0"):
+                if "\t" in entry:
+                    meta, path = entry.split("\t", 1)
+                    self.ids[path] = meta.split()[2]
+        self.changes: dict[str, Change] = {}
+
+    def enter(self, commit: Commit) -> None:
+        self.changes = {c.path: c for c in commit.changes}
+
+    def before(self, path: str) -> str | None:
+        change = self.changes.get(path)
+        return change.old if change else self.ids.get(path)
+
+    def after(self, path: str) -> str | None:
+        change = self.changes.get(path)
+        return change.new if change else self.ids.get(path)
+
+    def leave(self) -> None:
+        for path, change in self.changes.items():
+            if change.new:
+                self.ids[path] = change.new
+            else:
+                self.ids.pop(path, None)
+        self.changes = {}
+
+
+def _state_at(walk: Walk, tree: Tree) -> _State:
+    state = _State()
+    for path in [p for p in tree.ids if p.startswith("stewards/")]:
+        _load_steward(walk, state, path, tree.ids[path])
+    _load_settings(walk, state, tree.ids.get(SETTINGS))
+    return state
+
+
+def _load_steward(walk: Walk, state: _State, path: str, blob: str | None) -> None:
+    ident = Path(path).stem
+    state._by_fp = None
+    try:
+        steward = walk.parse(path, blob, parse_steward)
+    except FatalError:
+        steward = None
+    if steward is None:
+        state.stewards.pop(ident, None)
+    else:
+        state.stewards[ident] = steward
+
+
+def _load_settings(walk: Walk, state: _State, blob: str | None) -> None:
+    try:
+        state.settings = walk.parse(SETTINGS, blob, lambda p, t, _i: parse_settings(p, t))
+    except FatalError:
+        state.settings = None
 
 
 def _request(t: dict[str, str], actor: Steward) -> rules.Request:
@@ -187,7 +342,11 @@ def verify(ledger: Ledger, since: str | None = None, pin: str | None = None, ful
         start = resolved
     result.start = start
     verify_range(ledger.root, start, "HEAD", result, progress)
-    if not result.findings:
+    # Remembered only when the range reaches back to what was verified before: `--since` a
+    # later commit leaves the commits before it unchecked.
+    continuous = start is None or (len(remembered) == 2 and gitops.run(
+        ledger.root, "merge-base", "--is-ancestor", start, remembered[1]).returncode == 0)
+    if not result.findings and continuous:
         ledger.write_atomic(str(memory.relative_to(ledger.root)),
                             f"{root_fp} {gitops.head(ledger.root)}\n")
     return result
@@ -197,34 +356,42 @@ def verify_range(root: Path, start: str | None, end: str, result: Result,
                  progress: Callable[[int, int], None] | None = None) -> None:
     """Check the commits start..end (from the first commit when start is None) into `result`;
     works in any repository, a bare one too (the server's pre-receive hook)."""
-    blobs = Blobs(root)
+    revs = [f"{start}..{end}"] if start else [end]
+    total = int(gitops.git(root, "rev-list", "--count", *revs).strip() or 0) if progress else 0
+    walk, tree = Walk(root, revs), Tree(root, start)
     try:
-        commits = _walk(root, [f"{start}..{end}"] if start else [end], blobs)
-        state = _state_at(blobs, root, start) if start else _State()
-        for n, commit in enumerate(commits, 1):
-            _check_commit(blobs, state, commit, result)
+        state = _state_at(walk, tree)
+        for n, commit in enumerate(walk, 1):
+            tree.enter(commit)
+            _check_commit(walk, tree, state, commit, result)
+            tree.leave()
             result.checked = n
             if progress:
-                progress(n, len(commits))
+                progress(n, total)
     finally:
-        blobs.close()
+        walk.close()
 
 
-def _check_commit(blobs: Blobs, state: _State, commit: tuple, result: Result) -> None:  # type: ignore[type-arg]
-    sha, parents, sig, fp, subject, t, changes = commit
-    parent = parents.split()[0] if parents else None
+# What a command other than a custody action may change in a key's file (DESIGN §5: custody
+# changes only through the rules, so that `verify` can replay them).
+_CODE_FIELDS = ("code", "code_recipients")
+
+
+def _check_commit(walk: Walk, tree: Tree, state: _State, commit: Commit, result: Result) -> None:
+    sha, parent, t = commit.sha, (commit.parents[0] if commit.parents else None), commit.trailers
 
     def finding(message: str) -> None:
-        result.findings.append(Finding(sha, subject, message))
+        result.findings.append(Finding(sha, commit.subject, message))
 
-    paths = [p for _status, p in changes]
-    if len(parents.split()) > 1:
+    paths = [c.path for c in commit.changes]
+    if len(commit.parents) > 1:
         finding(_("a merge commit; keyledger histories are linear (sync replays, never merges)"))
     if parent is None:  # the root of trust: its signer registers themselves as supervisor
         for path in paths:
             if path.startswith("stewards/"):
-                _load_steward(blobs, state, sha, path)
-        _load_settings(blobs, state, sha)
+                _load_steward(walk, state, path, tree.after(path))
+        _load_settings(walk, state, tree.after(SETTINGS))
+    sig, fp = commit.signature, commit.fingerprint
     signer = state.by_fingerprint(fp) if sig in ("G", "U") else None
     if sig not in ("G", "U"):
         finding({"N": _("not signed"), "B": _("a bad signature")}.get(
@@ -234,7 +401,8 @@ def _check_commit(blobs: Blobs, state: _State, commit: tuple, result: Result) ->
     elif not signer.active:
         finding(_("signed by {id}, who was not an active steward at its parent").format(
             id=signer.id))
-    if not t.get("Action"):
+    action = t.get("Action")
+    if not action:
         finding(_("made outside keyledger: it has no Keyledger-Action trailer"))
     elif signer is not None and t.get("Steward") != signer.id:
         finding(_("its trailers name {named} but it was signed by {signer}").format(
@@ -243,30 +411,63 @@ def _check_commit(blobs: Blobs, state: _State, commit: tuple, result: Result) ->
     touches_roster = any(p.startswith("stewards/") for p in paths)
     if parent is not None and (touches_roster or SETTINGS in paths) and not supervisor:
         finding(_("it changes the roster or the policies but was not signed by a supervisor"))
-    for path in paths:
-        if path.startswith("households/") and parent and not supervisor:
-            old, new = _household(blobs, parent, path), _household(blobs, sha, path)
-            if old is not None and new is not None and old.pair != new.pair:
+    for change in commit.changes:
+        if change.new is None and change.path.startswith(("keys/", "households/", "visits/")):
+            finding(_("it deletes {path}; a ledger's files stay, with their history").format(
+                path=change.path))
+        elif change.old is not None and change.path.startswith("visits/"):
+            finding(_("it edits {path}; a visit's record is written once, never edited").format(
+                path=change.path))
+    if parent is not None and not supervisor:
+        for path in [p for p in paths if p.startswith("households/")]:
+            old, new = _household(walk, path, tree.before(path)), \
+                _household(walk, path, tree.after(path))
+            if new is not None and (old.pair if old else ()) != new.pair:
                 finding(_("it changes the A/B pair of {id} but was not signed by a supervisor")
                         .format(id=new.id))
     for path in paths:  # every file the commit writes must be a valid ledger file
-        problem = _invalid(blobs, sha, path)
+        problem = _invalid(walk, path, tree.after(path))
         if problem:
             finding(problem)
-    if t.get("Action") in CUSTODY and parent is not None and signer is not None:
-        _replay(blobs, state, sha, parent, t, paths, signer, finding)
+    if action in CUSTODY and parent is not None and signer is not None:
+        _replay(walk, tree, state, t, paths, signer, finding)
+    elif action and parent is not None:
+        _non_custody_keys(walk, tree, action, paths, finding)
     if parent is not None:  # the roster and policies as they stand after this commit
         for path in paths:
             if path.startswith("stewards/"):
-                _load_steward(blobs, state, sha, path)
+                _load_steward(walk, state, path, tree.after(path))
         if SETTINGS in paths:
-            _load_settings(blobs, state, sha)
+            _load_settings(walk, state, tree.after(SETTINGS))
 
 
-def _household(blobs: Blobs, rev: str, path: str) -> Household | None:
-    text = blobs.get(rev, path)
+def _non_custody_keys(walk: Walk, tree: Tree, action: str, paths: list[str],
+                      finding: Callable[[str], None]) -> None:
+    """A command that is not a custody action may register a key (in the cabinet) or change a
+    door code's ciphertext, nothing else: custody is changed only by replayable actions."""
+    for path in [p for p in paths if p.startswith("keys/")]:
+        try:
+            old = walk.parse(path, tree.before(path), parse_key)
+            new = walk.parse(path, tree.after(path), parse_key)
+        except FatalError:
+            continue  # reported as an invalid file
+        if new is None:
+            continue  # reported as a deletion
+        if action == "key-add" and (old is None or old.state == "handed-back"):
+            allowed = new.state == "in" and new.holder is None
+        elif action in ("code-rotate", "rekey") and old is not None:
+            allowed = replace(new, **{f: getattr(old, f) for f in _CODE_FIELDS}) == old
+        else:
+            allowed = False
+        if not allowed:
+            finding(_("it changes the key file {path}, which a {action} commit does not write "
+                      "(custody changes only through checkout, return and the other custody "
+                      "actions)").format(path=path, action=action))
+
+
+def _household(walk: Walk, path: str, blob: str | None) -> Household | None:
     try:
-        return parse_household(path, text, Path(path).stem) if text is not None else None
+        return walk.parse(path, blob, parse_household)
     except FatalError:
         return None
 
@@ -275,16 +476,14 @@ _PARSERS = {"stewards/": parse_steward, "households/": parse_household, "keys/":
             "visits/": parse_visit}
 
 
-def _invalid(blobs: Blobs, sha: str, path: str) -> str | None:
+def _invalid(walk: Walk, path: str, blob: str | None) -> str | None:
     parse = next((f for prefix, f in _PARSERS.items() if path.startswith(prefix)), None)
-    text = blobs.get(sha, path)
-    if text is None:
+    if parse is None and path == SETTINGS:
+        parse = lambda p, t, _i: parse_settings(p, t)  # noqa: E731
+    if parse is None or blob is None:
         return None
     try:
-        if parse is not None:
-            parse(path, text, Path(path).stem)
-        elif path == SETTINGS:
-            parse_settings(path, text)
+        walk.parse(path, blob, parse)
     except FatalError as exc:
         detail = "; ".join(f"{p.field or ''} {p.message}".strip() for p in exc.problems)
         return _("{path} is not a valid ledger file: {detail}").format(
@@ -292,20 +491,22 @@ def _invalid(blobs: Blobs, sha: str, path: str) -> str | None:
     return None
 
 
-def _replay(blobs: Blobs, state: _State, sha: str, parent: str,
-            t: dict[str, str], paths: list[str], signer: Steward,
-            finding: Callable[[str], None]) -> None:
+def _replay(walk: Walk, tree: Tree, state: _State, t: dict[str, str], paths: list[str],
+            signer: Steward, finding: Callable[[str], None]) -> None:
     key_path = f"keys/{t.get('Key', '')}.yaml"
     household_path = f"households/{t.get('Household', '')}.yaml"
-    before, after = blobs.get(parent, key_path), blobs.get(sha, key_path)
-    home = _household(blobs, parent, household_path)
-    if before is None or after is None or home is None:
+    home = _household(walk, household_path, tree.before(household_path))
+    try:
+        old = walk.parse(key_path, tree.before(key_path), parse_key)
+        written = walk.parse(key_path, tree.after(key_path), parse_key)
+    except FatalError as exc:
+        finding(_("its trailers cannot be replayed: {why}").format(why=exc))
+        return
+    if old is None or written is None or home is None:
         finding(_("its trailers name {key} of {household}, which the commit does not hold")
                 .format(key=t.get("Key"), household=t.get("Household")))
         return
     try:
-        old = parse_key(key_path, before, Path(key_path).stem)
-        written = parse_key(key_path, after, Path(key_path).stem)
         outcome = rules.apply(old, home, state.settings.witness if state.settings
                               else rules.WitnessPolicy(), _request(t, signer))
     except Refused as exc:
@@ -322,5 +523,6 @@ def _replay(blobs: Blobs, state: _State, sha: str, parent: str,
     if extra:
         finding(_("it also changes {paths}, which its action does not explain").format(
             paths=", ".join(extra[:3])))
-    if outcome.household != home and _household(blobs, sha, household_path) != outcome.household:
+    if outcome.household != home and \
+            _household(walk, household_path, tree.after(household_path)) != outcome.household:
         finding(_("its trailers do not replay to the household file it wrote"))

@@ -48,11 +48,11 @@ def test_an_unsigned_commit(ledger: Ledger) -> None:
 
 
 def test_a_commit_signed_by_an_unknown_key(ledger: Ledger) -> None:
-    (ledger.root / "keys/K-0012.yaml").write_text(
-        (ledger.root / "keys/K-0012.yaml").read_text(encoding="utf-8").replace("slot: A-03",
-                                                                             "slot: A-09"),
-        encoding="utf-8")
-    _commit(ledger, "move\n\nKeyledger-Action: key-edit\nKeyledger-Steward: zhou-lx", "outsider")
+    (ledger.root / "households/8-1-401.yaml").write_text(
+        (ledger.root / "households/8-1-401.yaml").read_text(encoding="utf-8").replace(
+            "notes: ''", "notes: 改了"), encoding="utf-8")
+    _commit(ledger, "notes\n\nKeyledger-Action: household-edit\nKeyledger-Steward: zhou-lx",
+            "outsider")
     findings = _findings(ledger)
     assert len(findings) == 1 and "a key of no steward" in findings[0]
 
@@ -127,4 +127,52 @@ def test_a_commit_made_outside_keyledger(ledger: Ledger) -> None:
     (ledger.root / "notes.txt").write_text("hello", encoding="utf-8")
     ledger.git("add", "notes.txt")
     _commit(ledger, "just a note")
+    assert _findings(ledger) == ["made outside keyledger: it has no Keyledger-Action trailer"]
+
+
+def test_custody_forged_under_another_action(ledger: Ledger) -> None:
+    path = ledger.root / "keys/K-0012.yaml"
+    text = path.read_text(encoding="utf-8")
+    for old, new in (("state: in", "state: out"), ("holder: null", "holder: sun-yp"),
+                     ("since: null", "since: 2026-11-25T14:00:00+08:00"),
+                     ("purpose: null", "purpose: plants")):
+        text = text.replace(old, new)
+    path.write_text(text, encoding="utf-8")
+    _commit(ledger, "edit\n\nKeyledger-Action: household-add\nKeyledger-Household: 8-1-401\n"
+            "Keyledger-Steward: sun-yp", "sun-yp")
+    findings = _findings(ledger)
+    assert len(findings) == 1 and "which a household-add commit does not write" in findings[0]
+
+
+def test_a_key_file_deleted_and_a_visit_edited(ledger: Ledger) -> None:
+    ledger.ok("visit", "add", "8-1-401", "--purpose", "call", "--note", "一切正常", as_="zhou-lx")
+    ledger.ok("verify")
+    visit = next((ledger.root / "visits").rglob("*.yaml"))
+    visit.write_text(visit.read_text(encoding="utf-8").replace("一切正常", "没人在家"),
+                     encoding="utf-8")
+    ledger.git("rm", "-q", "keys/K-0012.yaml")
+    _commit(ledger, "tidy\n\nKeyledger-Action: key-add\nKeyledger-Steward: zhou-lx")
+    findings = _findings(ledger)
+    assert any("it deletes keys/K-0012.yaml" in f for f in findings), findings
+    assert any("a visit's record is written once" in f for f in findings), findings
+
+
+def test_a_new_household_with_a_pair_by_a_steward(ledger: Ledger) -> None:
+    source = (ledger.root / "households/8-1-401.yaml").read_text(encoding="utf-8")
+    (ledger.root / "households/8-1-402.yaml").write_text(
+        source.replace("id: 8-1-401", "id: 8-1-402"), encoding="utf-8")
+    ledger.git("add", "households/8-1-402.yaml")
+    _commit(ledger, "add\n\nKeyledger-Action: household-add\nKeyledger-Household: 8-1-402\n"
+            "Keyledger-Steward: zhou-lx")
+    assert _findings(ledger) == ["it changes the A/B pair of 8-1-402 but was not signed by a "
+                                 "supervisor"]
+
+
+def test_verify_since_a_later_commit_does_not_vouch_for_earlier_ones(ledger: Ledger) -> None:
+    ledger.ok("verify")
+    (ledger.root / "notes.txt").write_text("hello", encoding="utf-8")
+    ledger.git("add", "notes.txt")
+    _commit(ledger, "just a note")
+    ledger.ok("checkout", "K-0012", "--purpose", "plants", as_="zhou-lx")
+    assert ledger.run("verify", "--since", "HEAD~1").code == 0
     assert _findings(ledger) == ["made outside keyledger: it has no Keyledger-Action trailer"]
