@@ -290,14 +290,17 @@ class Ledger:
             raise FatalError(_("Cannot write {path}: {error}.").format(path=relpath,
                                                                       error=exc.strerror))
 
-    def check_clean(self, paths: list[str]) -> None:
-        if not paths:
-            return
-        dirty = gitops.dirty_paths(self.root, paths)
+    def check_clean(self, paths: list[str]) -> str | None:
+        """HEAD, once `paths` are known to hold what HEAD holds."""
+        if paths == ["."]:
+            dirty, head = gitops.dirty_paths(self.root, paths), gitops.head(self.root)
+        else:
+            head, dirty = gitops.head_and_dirty(self.root, paths)
         if dirty:
             raise FatalError(_("{path} has changes that were never committed (a hand edit, or a "
                                "command that was interrupted): look at `git diff`, then commit "
                                "or discard them (`git checkout -- {path}`).").format(path=dirty[0]))
+        return head
 
     @property
     def _journal(self) -> Path:
@@ -339,10 +342,9 @@ class Ledger:
         place, so a command killed at any point is undone by the next one."""
         paths = sorted(files)
         with self.lock():
-            self.check_clean(sorted(set(paths) | self.read_paths))
+            parent = self.check_clean(sorted(set(paths) | self.read_paths))
             before = {p: (self.root / p).read_bytes() if (self.root / p).is_file() else None
                       for p in paths}
-            parent = gitops.head(self.root)
             self.write_atomic(str(self._journal.relative_to(self.root)), json.dumps(
                 {"head": parent or "", "paths": paths}))
             faults.point("after-journal")
