@@ -7,13 +7,13 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from keyledger import attachments, gitops, yaml
+from keyledger import attachments, gitops, rules, yaml
 from keyledger.errors import FatalError
 from keyledger.i18n import _
 from keyledger.identity import acting_steward
 from keyledger.ids import check_id
 from keyledger.ledger import Ledger, locked, record_from
-from keyledger.model import Authorization, Household, parse_household
+from keyledger.model import Authorization, Household, Steward, parse_household
 from keyledger.timeutil import now, parse_date, zone
 from keyledger.vocab import PURPOSES
 
@@ -41,9 +41,7 @@ def add_household(ledger: Ledger, ident: str, given: dict[str, Any],
     defaults = {"schema": 1, "id": ident, "kind": "resident", "people": [], "contacts": [],
                 "flags": [], "away": [], "care": [], "pair": {"a": None, "b": None}, "notes": ""}
     household = record_from(parse_household, ident, defaults, given, form)
-    if household.pair and actor.role != "supervisor":
-        raise FatalError(_("Only a supervisor assigns a household's A/B pair; add the household "
-                           "without --pair and ask your supervisor."))
+    rules.check_household_change(None, household, _actor(actor), "household-add")
     check_pair(ledger, household)
     relpath = ledger.relpath("household", ident)
     files: dict[str, str | bytes | None] = {relpath: yaml.dump(household.to_dict())}
@@ -57,10 +55,15 @@ def add_household(ledger: Ledger, ident: str, given: dict[str, Any],
     return household, sha
 
 
-def _save(ledger: Ledger, household: Household, action: str, subject: str,
+def _actor(steward: Steward) -> rules.Actor:
+    return rules.Actor(steward.id, steward.role == "supervisor")
+
+
+def _save(ledger: Ledger, before: Household, household: Household, action: str, subject: str,
           trailers: list[tuple[str, str]],
           extra: dict[str, str | bytes | None] | None = None) -> str:
-    actor = acting_steward(ledger, supervisor=action == "pair")
+    actor = acting_steward(ledger)
+    rules.check_household_change(before, household, _actor(actor), action)
     files: dict[str, str | bytes | None] = {
         ledger.relpath("household", household.id): yaml.dump(household.to_dict()), **(extra or {})}
     return ledger.change(files, gitops.format_message(
@@ -76,16 +79,18 @@ def set_pair(ledger: Ledger, ident: str, a: str, b: str) -> tuple[Household, str
     check_pair(ledger, household)
     if household.pair == old.pair:
         raise FatalError(_("{id} already has that pair.").format(id=ident))
-    sha = _save(ledger, household, "pair", f"pair of {ident}: A {a}, B {b}",
+    sha = _save(ledger, old, household, "pair", f"pair of {ident}: A {a}, B {b}",
                 [("Pair-A", a), ("Pair-B", b)])
     return household, sha
 
 
 @locked
 def authorize(ledger: Ledger, ident: str, start: str, until: str, purposes: list[str],
-              conditions: list[str], document: Path | None,
+              conditions: list[str] | None, document: Path | None,
               signed_on: str | None = None) -> tuple[Household, str]:
-    household = ledger.household(ident)
+    """A supervisor's commit: the owner's letter, new or renewed. A renewal keeps the earlier
+    letter, and the earlier conditions unless `conditions` is given (an empty list drops them)."""
+    old = ledger.household(ident)
     begin, end = parse_date(start), parse_date(until)
     if end < begin:
         raise FatalError(_("--until must not be before --from."))
@@ -96,12 +101,15 @@ def authorize(ledger: Ledger, ident: str, start: str, until: str, purposes: list
             purposes=", ".join(PURPOSES)))
     stored, extra = attachments.store(ledger.root, [document] if document else [],
                                       ledger.settings.attachment_max_bytes)
-    relpath = stored[0] if stored else None
+    earlier = old.authorization
+    relpath = stored[0] if stored else earlier.document if earlier else None
+    if conditions is None:
+        conditions = list(earlier.conditions) if earlier else []
     today = now(zone(ledger.settings.timezone)).date()
     auth = Authorization(parse_date(signed_on) if signed_on else today, begin, end,
                          tuple(dict.fromkeys(chosen)), tuple(conditions), relpath)
-    household = replace(household, authorization=auth)
-    sha = _save(ledger, household, "authorize",
+    household = replace(old, authorization=auth)
+    sha = _save(ledger, old, household, "authorize",
                 f"authorization of {ident} {begin}..{end}: {', '.join(auth.purposes)}",
                 [("From", begin.isoformat()), ("Until", end.isoformat()),
                  ("Purposes", ",".join(auth.purposes)), ("Document", relpath or "")], extra)
@@ -110,11 +118,11 @@ def authorize(ledger: Ledger, ident: str, start: str, until: str, purposes: list
 
 @locked
 def revoke(ledger: Ledger, ident: str, on: date | None = None) -> tuple[Household, str]:
-    household = ledger.household(ident)
-    auth = household.authorization
+    old = ledger.household(ident)
+    auth = old.authorization
     if auth is None or auth.revoked is not None:
         raise FatalError(_("{id} has no authorization in force to revoke.").format(id=ident))
     day = on or now(zone(ledger.settings.timezone)).date()
-    household = replace(household, authorization=replace(auth, revoked=day))
-    return household, _save(ledger, household, "revoke", f"authorization of {ident} revoked",
+    household = replace(old, authorization=replace(auth, revoked=day))
+    return household, _save(ledger, old, household, "revoke", f"authorization of {ident} revoked",
                             [("Until", day.isoformat())])

@@ -12,7 +12,7 @@ from datetime import date, datetime
 
 from keyledger.errors import Refused
 from keyledger.i18n import _
-from keyledger.model import Household, Key, Reservation, WitnessPolicy
+from keyledger.model import Authorization, Household, Key, Reservation, WitnessPolicy
 from keyledger.timeutil import iso
 from keyledger.vocab import PURPOSES
 
@@ -309,6 +309,56 @@ def apply(key: Key, household: Household, policy: WitnessPolicy, request: Reques
     if request.action not in handlers:
         raise Refused(_("{action!r} is not a custody action.").format(action=request.action))
     return handlers[request.action](key, household, request)
+
+
+def _revokes(before: Authorization | None, after: Authorization | None) -> bool:
+    """`after` is `before` in force until now, ended on some day, and nothing else changed."""
+    return (before is not None and after is not None and before.revoked is None
+            and after.revoked is not None and replace(after, revoked=None) == before)
+
+
+def check_household_change(before: Household | None, after: Household, actor: Actor,
+                           action: str) -> None:
+    """Who may write what in a household file. Its A/B pair, the owner's authorization and its
+    witness policy are the community's commitments to the resident, so a supervisor's; an owner
+    may cancel through either of their stewards, so revoking is also the A/B pair's. Each
+    action is checked the same way by its command and by `verify`, from the file before and after.
+    `before` is None for a household being added."""
+    old = before or Household(after.id, after.name, after.address)
+    if action == "household-edit":
+        if old.pair != after.pair:
+            raise Refused(_("`household edit` does not change the A/B pair of {household}; a "
+                            "supervisor sets it with `keyledger household pair`.").format(
+                                household=after.id))
+        if old.authorization != after.authorization:
+            raise Refused(_("`household edit` does not change the owner's authorization of "
+                            "{household}; use `keyledger household authorize` or `keyledger "
+                            "household revoke`.").format(household=after.id))
+        if not actor.supervisor and actor.id not in old.pair:
+            raise Refused(_("Only the A/B pair of {household} ({pair}) or a supervisor may edit "
+                            "its file; ask one of them.").format(
+                                household=after.id, pair=", ".join(old.pair) or "—"))
+    if actor.supervisor:
+        return
+    if old.pair != after.pair:
+        raise Refused(_("Only a supervisor assigns a household's A/B pair ({household}): ask "
+                        "a supervisor to set it with `keyledger household pair` (a household "
+                        "can be added without --pair).").format(household=after.id))
+    if old.authorization != after.authorization:
+        if not _revokes(old.authorization, after.authorization):
+            raise Refused(_("Only a supervisor records or renews the owner's authorization of "
+                            "{household} (the community signs it with the resident); ask a "
+                            "supervisor to run `keyledger household authorize`.").format(
+                                household=after.id))
+        if actor.id not in old.pair:
+            raise Refused(_("Only a supervisor or the A/B pair of {household} ({pair}) may "
+                            "revoke its authorization; ask one of them to run `keyledger "
+                            "household revoke {household}`.").format(
+                                household=after.id, pair=", ".join(old.pair) or "—"))
+    if old.witness_for != after.witness_for:
+        raise Refused(_("Only a supervisor sets which purposes need a witness at {household}; "
+                        "ask a supervisor to run `keyledger household edit {household} "
+                        "--witness-for …`.").format(household=after.id))
 
 
 def is_overdue(key: Key, now: datetime) -> bool:

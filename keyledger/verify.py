@@ -2,10 +2,12 @@
 
 For each commit: it is signed; the signing key belonged to an active steward in the roster as it
 stood at the commit's parent; that steward is the one its trailers name; a change to the roster
-or the policies (or a household's pair) was signed by a supervisor; a custody commit's trailers,
-replayed through the custody rules on its parent's files, give exactly the key file it wrote; no
-key file holds a plain door code. Every finding is collected; the last commit verified without
-one is remembered in .git/keyledger/, so the next run reads only what is new.
+or the policies was signed by a supervisor, and a household file's change (its pair, the
+owner's authorization, its witness policy) is one the rules allow its signer; a custody
+commit's trailers, replayed through the custody rules on its parent's files, give exactly the
+key file it wrote; no key file holds a plain door code. Every finding is collected; the last
+commit verified without one is remembered in .git/keyledger/, so the next run reads only what
+is new.
 """
 
 from __future__ import annotations
@@ -244,11 +246,17 @@ def _check_commit(blobs: Blobs, state: _State, commit: tuple, result: Result) ->
     if parent is not None and (touches_roster or SETTINGS in paths) and not supervisor:
         finding(_("it changes the roster or the policies but was not signed by a supervisor"))
     for path in paths:
-        if path.startswith("households/") and parent and not supervisor:
-            old, new = _household(blobs, parent, path), _household(blobs, sha, path)
-            if old is not None and new is not None and old.pair != new.pair:
-                finding(_("it changes the A/B pair of {id} but was not signed by a supervisor")
-                        .format(id=new.id))
+        if path.startswith("households/") and parent and signer is not None:
+            new = _household(blobs, sha, path)
+            if new is None:
+                continue
+            try:
+                rules.check_household_change(_household(blobs, parent, path), new,
+                                             rules.Actor(signer.id, supervisor),
+                                             t.get("Action", ""))
+            except Refused as exc:
+                finding(_("the rules refuse its change to {id}: {why}").format(
+                    id=new.id, why=exc.message))
     for path in paths:  # every file the commit writes must be a valid ledger file
         problem = _invalid(blobs, sha, path)
         if problem:

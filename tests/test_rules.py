@@ -11,7 +11,8 @@ from hypothesis import strategies as st
 
 from keyledger.errors import Refused
 from keyledger.model import Authorization, Household, Key, Reservation, WitnessPolicy
-from keyledger.rules import Actor, Request, apply, check_confirm, is_overdue
+from keyledger.rules import (Actor, Request, apply, check_confirm, check_household_change,
+                             is_overdue)
 
 T0 = datetime(2026, 11, 25, 14, 0, tzinfo=timezone(timedelta(hours=8)))
 KEY = Key("K-0012", "8-1-401", slot="A-03")
@@ -137,6 +138,35 @@ def test_confirm_only_names_the_witness() -> None:
         check_confirm({"Action": "checkout", "Witness": "wang-dh"}, ZHOU)
     with pytest.raises(Refused):
         check_confirm({"Action": "key-add"}, WANG)
+
+
+def test_who_may_change_a_household_file() -> None:
+    def why(before: Household | None, after: Household, actor: Actor, action: str) -> str:
+        with pytest.raises(Refused) as info:
+            check_household_change(before, after, actor, action)
+        return info.value.message
+
+    wider = replace(HOME, authorization=replace(AUTH, purposes=AUTH.purposes + ("emergency",)))
+    revoked = replace(HOME, authorization=replace(AUTH, revoked=date(2026, 11, 26)))
+    assert "Only a supervisor records or renews" in why(HOME, wider, ZHOU, "authorize")
+    assert "Only a supervisor records or renews" in why(None, replace(HOME, pair_a=None, pair_b=None), ZHOU,
+                                                       "household-add")
+    check_household_change(HOME, wider, LIU, "authorize")
+    check_household_change(HOME, revoked, WANG, "revoke")
+    assert "or the A/B pair of 8-1-401" in why(HOME, revoked, SUN, "revoke")
+    # revoking and widening in one commit is not a revocation
+    sly = replace(wider, authorization=replace(wider.authorization, revoked=date(2026, 11, 26)))
+    assert "Only a supervisor records or renews" in why(HOME, sly, ZHOU, "revoke")
+    assert "Only a supervisor assigns" in why(HOME, replace(HOME, pair_b="sun-yp"), ZHOU, "pair")
+    strict = replace(HOME, witness_for=("plants",))
+    assert "need a witness at 8-1-401" in why(HOME, strict, ZHOU, "household-edit")
+    check_household_change(HOME, strict, LIU, "household-edit")
+    renamed = replace(HOME, notes="钥匙两把")
+    check_household_change(HOME, renamed, ZHOU, "household-edit")
+    assert "Only the A/B pair of 8-1-401" in why(HOME, renamed, SUN, "household-edit")
+    assert "does not change the A/B pair" in why(HOME, replace(HOME, pair_b="sun-yp"), LIU,
+                                                 "household-edit")
+    assert "does not change the owner's authorization" in why(HOME, wider, LIU, "household-edit")
 
 
 STEWARDS = [ZHOU, WANG, SUN, LIU]

@@ -128,3 +128,27 @@ def test_a_commit_made_outside_keyledger(ledger: Ledger) -> None:
     ledger.git("add", "notes.txt")
     _commit(ledger, "just a note")
     assert _findings(ledger) == ["made outside keyledger: it has no Keyledger-Action trailer"]
+
+
+def test_an_authorization_widened_by_a_steward(ledger: Ledger) -> None:
+    path = ledger.root / "households/8-1-401.yaml"
+    text = path.read_text(encoding="utf-8")
+    assert "purposes: [inspection," in text
+    path.write_text(text.replace("purposes: [inspection,", "purposes: [emergency, inspection,"),
+                    encoding="utf-8")
+    _commit(ledger, "authorization of 8-1-401\n\nKeyledger-Action: authorize\n"
+            "Keyledger-Household: 8-1-401\nKeyledger-Steward: zhou-lx", "zhou-lx")
+    findings = _findings(ledger)
+    assert len(findings) == 1
+    assert findings[0].startswith("the rules refuse its change to 8-1-401: Only a supervisor "
+                                  "records or renews the owner's authorization")
+
+
+def test_a_pair_changed_by_a_steward(ledger: Ledger) -> None:
+    path = ledger.root / "households/8-1-401.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("b: wang-dh", "b: sun-yp"),
+                    encoding="utf-8")
+    _commit(ledger, "pair\n\nKeyledger-Action: pair\nKeyledger-Household: 8-1-401\n"
+            "Keyledger-Steward: zhou-lx", "zhou-lx")
+    findings = _findings(ledger)
+    assert len(findings) == 1 and "Only a supervisor assigns a household's A/B pair" in findings[0]

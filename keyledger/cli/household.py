@@ -107,28 +107,41 @@ def authorize(
                                       help=_("The purposes the owner allows.")),
     condition: list[str] = typer.Option([], "--condition",
                                         help=_("A condition, e.g. \"video call with owner\" "
-                                               "(repeatable).")),
+                                               "(repeatable); a renewal keeps the earlier ones "
+                                               "otherwise.")),
+    no_conditions: bool = typer.Option(False, "--no-conditions",
+                                       help=_("Renewal: drop the earlier conditions.")),
     document: Optional[Path] = typer.Option(None, "--document",
-                                            help=_("The scanned letter (stored once, by hash).")),
+                                            help=_("The scanned letter (stored once, by hash); "
+                                                   "a renewal keeps the earlier one otherwise.")),
     signed_on: Optional[str] = typer.Option(None, "--signed-on", metavar="DATE",
                                             help=_("When the owner signed; today otherwise.")),
 ) -> None:
-    """Record or renew the owner's authorization (授权书)."""
+    """Record or renew the owner's authorization (授权书): a supervisor's commit."""
     from keyledger.households import authorize as record
 
-    household, sha = record(open_ledger(), ident, start, until, purpose, condition, document,
-                            signed_on)
+    if condition and no_conditions:
+        raise typer.BadParameter(_("--condition and --no-conditions contradict each other."),
+                                 param_hint="--no-conditions")
+    household, sha = record(open_ledger(), ident, start, until, purpose,
+                            [] if no_conditions else condition or None, document, signed_on)
     auth = household.authorization
     assert auth is not None
     say(_("{id} is authorized from {start} to {until} for {purposes}. Commit {sha}.").format(
         id=ident, start=auth.start, until=auth.until, purposes=", ".join(auth.purposes),
         sha=sha[:10]))
+    if document is None and auth.document:
+        say(_("The earlier letter {path} is kept; give --document for a new one.").format(
+            path=auth.document))
+    if not condition and auth.conditions:
+        say(_("The earlier conditions are kept: {conditions} (--no-conditions drops them).")
+            .format(conditions="; ".join(auth.conditions)))
 
 
 @command(app)
 def revoke(ident: str = typer.Argument(..., metavar="ID",
                                        autocompletion=completion.households)) -> None:
-    """End the owner's authorization today."""
+    """End the owner's authorization today (a supervisor, or the household's A/B steward)."""
     from keyledger.households import revoke as end
 
     household, sha = end(open_ledger(), ident)
