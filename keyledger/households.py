@@ -1,11 +1,12 @@
-"""Household files (一户一档): registering them, their A/B pair and the owner's authorization."""
+"""Household files (一户一档): registering and editing them, their A/B pair and the owner's
+authorization."""
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from keyledger import attachments, gitops, rules, yaml
 from keyledger.errors import FatalError
@@ -126,3 +127,65 @@ def revoke(ledger: Ledger, ident: str, on: date | None = None) -> tuple[Househol
     household = replace(old, authorization=replace(auth, revoked=day))
     return household, _save(ledger, old, household, "revoke", f"authorization of {ident} revoked",
                             [("Until", day.isoformat())])
+
+
+@dataclass(frozen=True)
+class Edit:
+    """What `household edit` changes; what it leaves None or empty stays as it is."""
+
+    fields: dict[str, Any]            # name, address, kind, notes: their new values
+    phone: str | None = None          # the main resident's
+    add_flags: tuple[str, ...] = ()
+    remove_flags: tuple[str, ...] = ()
+    add_care: tuple[str, ...] = ()
+    remove_care: tuple[str, ...] = ()
+    add_away: tuple[dict[str, Any], ...] = ()
+    remove_away: tuple[str, ...] = ()  # each period by its first day
+    witness_for: tuple[str, ...] | None = None
+
+
+def _without(current: list[Any], gone: tuple[str, ...], what: str, ident: str,
+             name: Callable[[Any], str] = str) -> list[Any]:
+    present = [name(item) for item in current]
+    missing = [g for g in gone if g not in present]
+    if missing:
+        raise FatalError(_("{id} has no {what} {missing} to remove (it has: {present}).").format(
+            id=ident, what=what, missing=", ".join(missing), present=", ".join(present) or "—"))
+    return [item for item in current if name(item) not in gone]
+
+
+def _edited(old: Household, edit: Edit, form: Path | None) -> Household:
+    unknown = [p for p in edit.witness_for or () if p not in PURPOSES]
+    if unknown:
+        raise FatalError(_("--witness-for takes purposes from: {purposes}.").format(
+            purposes=", ".join(PURPOSES)))
+    base = record_from(parse_household, old.id, old.to_dict(), edit.fields, form).to_dict()
+    if edit.phone is not None:
+        people = base["people"] or [{"name": base["name"]}]
+        base["people"] = [{**people[0], "phone": edit.phone}, *people[1:]]
+    base["flags"] = list(dict.fromkeys(
+        _without(base["flags"], edit.remove_flags, _("flag"), old.id) + list(edit.add_flags)))
+    base["care"] = list(dict.fromkeys(
+        _without(base["care"], edit.remove_care, _("care item"), old.id) + list(edit.add_care)))
+    base["away"] = _without(base["away"], edit.remove_away, _("period away from"), old.id,
+                            lambda a: a["from"]) + list(edit.add_away)
+    if edit.witness_for is not None:
+        base["witness_for"] = list(dict.fromkeys(edit.witness_for))
+    return record_from(parse_household, old.id, base, {}, None)
+
+
+@locked
+def edit_household(ledger: Ledger, ident: str, edit: Edit,
+                   form: Path | None = None) -> tuple[Household, list[str], str]:
+    """One commit changing a household's own fields; its pair and the owner's authorization
+    have commands of their own, and its witness policy is a supervisor's (the rules decide)."""
+    old = ledger.household(ident)
+    new = _edited(old, edit, form)
+    before, after = old.to_dict(), new.to_dict()
+    changed = [name for name in after if after[name] != before[name]]
+    if not changed:
+        raise FatalError(_("That changes nothing in {id}; give the fields to change, e.g. "
+                           "--notes or --add-flag.").format(id=ident))
+    sha = _save(ledger, old, new, "household-edit", f"edit {', '.join(changed)} of {ident}",
+                [("Fields", ",".join(changed))])
+    return new, changed, sha

@@ -79,7 +79,7 @@ def add_steward(ledger: Ledger, ident: str, name: str | None, key: str | None,
                 phone: str | None = None, role: str | None = None,
                 from_file: Path | None = None) -> tuple[Steward, str]:
     check_id(ident, _("steward"))
-    actor = acting_steward(ledger, supervisor=True)
+    actor = acting_steward(ledger, supervisor=_("register a steward (`keyledger steward add`)"))
     if ledger.exists("steward", ident):
         raise FatalError(_("There is already a steward {id!r}; choose another id.").format(id=ident))
     defaults = {"schema": 1, "id": ident, "role": "steward", "active": True}
@@ -106,7 +106,8 @@ def add_steward(ledger: Ledger, ident: str, name: str | None, key: str | None,
 def deactivate_steward(ledger: Ledger, ident: str) -> tuple[Steward, str]:
     """A supervisor's commit: the steward leaves; their file and signatures stay."""
     steward = ledger.steward(ident)
-    actor = acting_steward(ledger, supervisor=True)
+    actor = acting_steward(ledger,
+                           supervisor=_("deactivate a steward (`keyledger steward deactivate`)"))
     if not steward.active:
         raise FatalError(_("{id} is already inactive.").format(id=ident))
     if steward.id == actor.id:

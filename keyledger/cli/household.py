@@ -1,4 +1,4 @@
-"""Household files: household add, list, show."""
+"""Household files: household add, edit, pair, authorize, revoke, list, show."""
 
 from __future__ import annotations
 
@@ -80,6 +80,56 @@ def add(
     household, sha = add_household(open_ledger(), ident, given, from_file)
     say(_("Added household {id} {name} in commit {sha}.").format(
         id=household.id, name=household.name, sha=sha[:10]))
+
+
+@command(app)
+def edit(
+    ident: str = typer.Argument(..., metavar="ID", autocompletion=completion.households),
+    name: Optional[str] = typer.Option(None, "--name", help=_("Main resident, or the shop's name.")),
+    address: Optional[str] = typer.Option(None, "--address", help=_("Address.")),
+    kind: Optional[str] = typer.Option(None, "--kind",
+                                       autocompletion=completion.household_kinds,
+                                       help=_("resident or merchant.")),
+    phone: Optional[str] = typer.Option(None, "--phone", help=_("Phone of the main resident.")),
+    add_flag: list[str] = typer.Option([], "--add-flag", metavar="FLAG",
+                                       autocompletion=completion.flags,
+                                       help=_("Add a care flag (repeatable).")),
+    remove_flag: list[str] = typer.Option([], "--remove-flag", metavar="FLAG",
+                                          autocompletion=completion.flags,
+                                          help=_("Remove a care flag (repeatable).")),
+    add_care: list[str] = typer.Option([], "--add-care", metavar="ITEM",
+                                       autocompletion=completion.care,
+                                       help=_("Add to the care list (repeatable).")),
+    remove_care: list[str] = typer.Option([], "--remove-care", metavar="ITEM",
+                                          autocompletion=completion.care,
+                                          help=_("Remove from the care list (repeatable).")),
+    add_away: list[str] = typer.Option([], "--add-away", metavar="FROM,UNTIL[,NOTE]",
+                                       help=_("Add a period away (repeatable).")),
+    remove_away: list[str] = typer.Option([], "--remove-away", metavar="FROM",
+                                          help=_("Remove the period away that begins on FROM "
+                                                 "(repeatable).")),
+    notes: Optional[str] = typer.Option(None, "--notes", help=_("Free notes (replaces them).")),
+    witness_for: Optional[str] = typer.Option(None, "--witness-for", metavar="P,P…",
+                                              autocompletion=completion.purposes,
+                                              help=_("Supervisor: the purposes whose checkout "
+                                                     "needs a witness here (empty for none).")),
+    from_file: Optional[Path] = typer.Option(None, "--from-file",
+                                             help=_("Read the whole household from a YAML form "
+                                                    "(options given win over it).")),
+) -> None:
+    """Change a household's file (one signed commit; its pair and authorization have their own
+    commands)."""
+    from keyledger.households import Edit, edit_household
+
+    change = Edit({"name": name, "address": address, "kind": kind, "notes": notes}, phone,
+                  tuple(add_flag), tuple(remove_flag), tuple(add_care), tuple(remove_care),
+                  tuple(dict(zip(("from", "until", "note"), _split(a, 3))) for a in add_away),
+                  tuple(remove_away),
+                  None if witness_for is None else
+                  tuple(p.strip() for p in witness_for.split(",") if p.strip()))
+    household, changed, sha = edit_household(open_ledger(), ident, change, from_file)
+    say(_("{id} {name}: changed {fields}. Commit {sha}.").format(
+        id=household.id, name=household.name, fields=", ".join(changed), sha=sha[:10]))
 
 
 @command(app)
