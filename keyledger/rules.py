@@ -167,6 +167,21 @@ def _check_purpose(purpose: str | None) -> str:
     return purpose
 
 
+def _check_witness(key: Key, household: Household, policy: WitnessPolicy, purpose: str,
+                   request: Request, involved: tuple[str | None, ...]) -> None:
+    """The two-person rule: a checkout or handover the policies name needs a third steward."""
+    if request.witness and request.witness in involved:
+        raise Refused(_("A steward cannot witness their own {action}; name another steward.")
+                      .format(action=_(request.action)))
+    if not request.witness and (policy.requires(purpose, key.kind)
+                                or purpose in household.witness_for):
+        raise Refused(_("A witness is required for {purpose} with a {kind} key by the policy of "
+                        "{where}; add --witness STEWARD.").format(
+                            purpose=_(purpose), kind=_(key.kind),
+                            where=household.id if purpose in household.witness_for
+                            else "keyledger.yaml"))
+
+
 def checkout(key: Key, household: Household, policy: WitnessPolicy, request: Request) -> Outcome:
     purpose = _check_purpose(request.purpose)
     if key.state == "out":
@@ -188,15 +203,7 @@ def checkout(key: Key, household: Household, policy: WitnessPolicy, request: Req
         raise Refused(_("--consent and --unreached are for --purpose emergency only."))
     _check_pair(household, holder, request)
     _check_authorization(household, purpose, request.at.date(), request)
-    if request.witness in (holder, request.actor.id):
-        raise Refused(_("A steward cannot witness their own checkout; name another steward."))
-    if not request.witness and (policy.requires(purpose, key.kind)
-                                or purpose in household.witness_for):
-        raise Refused(_("A witness is required for {purpose} with a {kind} key by the policy of "
-                        "{where}; add --witness STEWARD.").format(
-                            purpose=_(purpose), kind=_(key.kind),
-                            where=household.id if purpose in household.witness_for
-                            else "keyledger.yaml"))
+    _check_witness(key, household, policy, purpose, request, (holder, request.actor.id))
     _check_reservations(key, holder, request.at, expected, purpose)
     new = replace(key, state="out", holder=holder, since=request.at, purpose=purpose,
                   expected_back=expected, witness=request.witness, note=request.note,
@@ -210,8 +217,9 @@ def return_key(key: Key, household: Household, request: Request) -> Outcome:
                       .format(key=key.id, state=_(key.state)))
     _check_override(request)
     _check_holder(key, request)
-    if request.witness == request.actor.id:
-        raise Refused(_("A steward cannot witness their own return; name another steward."))
+    if request.witness and request.witness in (request.actor.id, key.holder):
+        raise Refused(_("A steward cannot witness their own {action}; name another steward.")
+                      .format(action=_(request.action)))
     new = replace(key, state="in", holder=None, since=request.at, purpose=None,
                   expected_back=None, witness=None, note=request.note,
                   reservations=_pruned(key, request.at))
@@ -219,7 +227,8 @@ def return_key(key: Key, household: Household, request: Request) -> Outcome:
     return Outcome(new, household, Event(request, key.id, household.id, key.holder))
 
 
-def handover(key: Key, household: Household, request: Request) -> Outcome:
+def handover(key: Key, household: Household, policy: WitnessPolicy,
+             request: Request) -> Outcome:
     if key.state != "out":
         raise Refused(_("{key} is not out; a handover passes a key that is out from one steward "
                         "to another.").format(key=key.id))
@@ -229,7 +238,10 @@ def handover(key: Key, household: Household, request: Request) -> Outcome:
     if not to or to == key.holder:
         raise Refused(_("Name another steward to hand {key} over to, with --to.").format(key=key.id))
     _check_pair(household, to, request)
-    new = replace(key, holder=to, since=request.at, note=request.note,
+    _check_witness(key, household, policy, key.purpose or "", request,
+                   (to, key.holder, request.actor.id))
+    # The key file describes the new holder's custody: the handover's witness, or none.
+    new = replace(key, holder=to, since=request.at, witness=request.witness, note=request.note,
                   reservations=_pruned(key, request.at))
     request = replace(request, purpose=key.purpose)
     return Outcome(new, household, Event(request, key.id, household.id, to))
@@ -304,8 +316,10 @@ def apply(key: Key, household: Household, policy: WitnessPolicy, request: Reques
     """The one entry point commands, `verify` and `sync` call."""
     if request.action == "checkout":
         return checkout(key, household, policy, request)
-    handlers = {"return": return_key, "handover": handover, "lost": lost, "found": found,
-                "handback": handback, "reserve": reserve}
+    if request.action == "handover":
+        return handover(key, household, policy, request)
+    handlers = {"return": return_key, "lost": lost, "found": found, "handback": handback,
+                "reserve": reserve}
     if request.action not in handlers:
         raise Refused(_("{action!r} is not a custody action.").format(action=request.action))
     return handlers[request.action](key, household, request)

@@ -148,6 +148,22 @@ def test_witness_policy_confirm_and_status(ledger: Ledger) -> None:
     assert "no commit" in ledger.refused("confirm", "deadbeef").err
 
 
+def test_a_witnessed_handover_is_confirmed_like_a_checkout(ledger: Ledger) -> None:
+    ledger.ok("household", "edit", "8-1-401", "--witness-for", "heating", as_="liu-sj")
+    ledger.ok("checkout", "K-0012", "--purpose", "heating", "--witness", "sun-yp", as_="zhou-lx")
+    assert "A witness is required for heating" in ledger.refused(
+        "handover", "K-0012", "--to", "wang-dh").err
+    ledger.ok("handover", "K-0012", "--to", "wang-dh", "--witness", "liu-sj")
+    handover = ledger.head()
+    assert _trailer(ledger, "Witness") == "liu-sj"
+    assert "witness: liu-sj" in (ledger.root / "keys/K-0012.yaml").read_text(encoding="utf-8")
+    assert json.loads(ledger.ok("status", "--json").out)["out"][0]["witness_unconfirmed"] is True
+    ledger.ok("confirm", handover, as_="liu-sj")
+    assert _trailer(ledger, "Confirms") == handover
+    assert json.loads(ledger.ok("status", "--json").out)["out"][0]["witness_unconfirmed"] is False
+    assert json.loads(ledger.ok("verify", "--json").out)["findings"] == []
+
+
 def test_handover_lost_found_handback_and_register_again(ledger: Ledger) -> None:
     ledger.ok("checkout", "K-0012", "--purpose", "plants", as_="zhou-lx")
     assert "not in the A/B pair" in ledger.refused("handover", "K-0012", "--to", "sun-yp").err

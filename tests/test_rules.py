@@ -132,6 +132,21 @@ def test_handover_lost_found_handback() -> None:
     assert "handed-back" in refused(back.key, out())
 
 
+def test_a_handover_follows_the_witness_policy_and_the_file_names_the_current_witness() -> None:
+    policy = WitnessPolicy(purposes=("heating",))
+    k = apply(KEY, HOME, policy, out(purpose="heating", witness="sun-yp")).key
+    assert k.witness == "sun-yp"
+    message = refused(k, Request("handover", ZHOU, T0, holder="wang-dh"), policy=policy)
+    assert "A witness is required for heating" in message
+    assert "cannot witness their own handover" in refused(
+        k, Request("handover", ZHOU, T0, holder="wang-dh", witness="wang-dh"), policy=policy)
+    h = apply(k, HOME, policy, Request("handover", ZHOU, T0, holder="wang-dh", witness="liu-sj"))
+    assert h.key.witness == "liu-sj" and dict(h.event.trailers())["Witness"] == "liu-sj"
+    plain = apply(apply(KEY, HOME, NONE, out(witness="sun-yp")).key, HOME, NONE,
+                  Request("handover", ZHOU, T0, holder="wang-dh"))
+    assert plain.key.witness is None  # sun-yp saw the checkout, not wang-dh's custody
+
+
 def test_confirm_only_names_the_witness() -> None:
     check_confirm({"Action": "checkout", "Witness": "wang-dh"}, WANG)
     with pytest.raises(Refused):

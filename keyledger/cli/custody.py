@@ -100,13 +100,16 @@ def handover(
     to: str = typer.Option(..., "--to", metavar="STEWARD",
                            autocompletion=completion.stewards, help=_("Who takes the key over.")),
     note: Optional[str] = typer.Option(None, "--note", help=_("A note for the record.")),
+    witness: Optional[str] = typer.Option(None, "--witness", autocompletion=completion.stewards,
+                                          help=_("A second steward present as witness.")),
     override: Optional[str] = typer.Option(None, "--override", metavar="REASON",
                                            help=_("Supervisor: set the pair rule aside.")),
 ) -> None:
     """Pass a key that is out to another steward, without the cabinet (one commit, both named)."""
     from keyledger.custody import act
 
-    done = act(open_ledger(), key, "handover", holder=to, note=note, override=override)
+    done = act(open_ledger(), key, "handover", holder=to, witness=witness, note=note,
+               override=override)
     say(_("{key} passed from {old} to {new}. Commit {sha}.").format(
         key=key, old=done.actor.name, new=done.holder.name if done.holder else to,
         sha=done.sha[:10]))
