@@ -276,14 +276,16 @@ def history(
     json: bool = typer.Option(False, "--json", help=_("Print JSON.")),
 ) -> None:
     """The custody record of a key or a household, from git, newest first."""
-    from keyledger.custody import history as read
+    from keyledger.custody import history as read, holder
 
     ledger = open_ledger()
     kind, entries = read(ledger, target)
     if json:
         print_json([{"commit": e.sha, "committed": e.committed, "subject": e.subject,
-                     "signature": e.signature, "signer": e.signer, "verified": e.verified,
-                     "trailers": e.trailers} for e in entries])
+                     "action": e.trailers.get("Action"), "holder": holder(e.trailers),
+                     "witness": e.trailers.get("Witness"), "signature": e.signature,
+                     "signer": e.signer, "verified": e.verified, "trailers": e.trailers}
+                    for e in entries])
         return
     from datetime import datetime
 
@@ -294,9 +296,14 @@ def history(
     for e in entries:
         t = e.trailers
         at = t.get("At") or e.committed
+        witness = t.get("Witness", "")
+        if t.get("Action") == "confirm":
+            witness = _("confirms {sha}").format(sha=t.get("Confirms", "")[:10])
         rows.append([when(datetime.fromisoformat(at).astimezone(tz)), _(t.get("Action", "?")),
-                     t.get("Key", ""), t.get("Steward", ""), _(t.get("Purpose", "")), e.sha[:10],
+                     t.get("Key", ""), t.get("Steward", ""), holder(t) or "",
+                     _(t.get("Purpose", "")), witness, e.sha[:10],
                      _("✓ verified") if e.verified else _("✗ NOT VERIFIED")])
-    table([_("time"), _("action"), _("key"), _("steward"), _("purpose"), _("commit"),
-           _("signature")], rows, alerts={i for i, e in enumerate(entries) if not e.verified})
+    table([_("time"), _("action"), _("key"), _("steward"), _("holder"), _("purpose"),
+           _("witness"), _("commit"), _("signature")], rows,
+          alerts={i for i, e in enumerate(entries) if not e.verified})
 
