@@ -129,3 +129,24 @@ def test_a_plain_code_in_a_key_file_is_refused(coded: Ledger) -> None:
                     encoding="utf-8")
     result = coded.refused("key", "show", "K-0031")
     assert "never a plain one" in result.err and "1234" not in result.err
+
+
+def test_no_output_after_a_code_checkout_shows_the_code(coded: Ledger, tmp_path: Path) -> None:
+    coded.use("wang-dh")
+    code, screen, files = run_in_pty(coded, ["checkout", "K-0031", "--purpose", "inspection"])
+    assert code == 0 and f"Door code of K-0031: {CODE}" in screen, files
+    commands = [["report", "owner", "8-1-401"], ["report", "household", "8-1-401"],
+                ["report", "weekly"], ["household", "card", "8-1-401", "--format", "md"],
+                ["household", "card", "8-1-401", "--format", "html"],
+                ["export", "keys", "--format", "csv"], ["key", "show", "K-0031", "--json"],
+                ["status", "--json"], ["history", "K-0031", "--json"],
+                ["history", "8-1-401", "--json"]]
+    for args in commands:
+        shown = coded.ok(*args)
+        assert shown.out.strip(), args  # something was rendered, and it names the key
+        assert "K-0031" in shown.out or args[0] == "report" and args[1] == "owner", args
+        assert CODE not in shown.out + shown.err, args
+    written = tmp_path / "keys.csv"
+    coded.ok("export", "keys", "--format", "csv", "-o", str(written))
+    assert "K-0031" in written.read_text(encoding="utf-8-sig")
+    assert CODE not in written.read_text(encoding="utf-8-sig")
