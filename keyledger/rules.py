@@ -160,6 +160,18 @@ def _pruned(key: Key, at: datetime) -> tuple[Reservation, ...]:
     return tuple(r for r in key.reservations if r.until > at)
 
 
+def _check_in_custody(key: Key) -> None:
+    """A lost or handed-back key cannot be taken or booked; say what would bring it back."""
+    if key.state == "lost":
+        raise Refused(_("{key} is lost, not in the cabinet; once it is back, record it with "
+                        "`keyledger found {key}`.").format(key=key.id))
+    if key.state == "handed-back":
+        raise Refused(_("{key} is handed-back: its owner has it and custody has ended; if the "
+                        "owner leaves it with you again, register it with `keyledger key add "
+                        "--household {household} --id {key}`.").format(
+                            key=key.id, household=key.household))
+
+
 def _check_purpose(purpose: str | None) -> str:
     if purpose not in PURPOSES:
         raise Refused(_("{purpose!r} is not a purpose; use one of: {purposes}.").format(
@@ -188,9 +200,7 @@ def checkout(key: Key, household: Household, policy: WitnessPolicy, request: Req
         raise Refused(_("{key} is already out with {holder} since {since}; it must be returned "
                         "(or handed over) first.").format(
                             key=key.id, holder=key.holder, since=_fmt(key.since) if key.since else "?"))
-    if key.state != "in":
-        raise Refused(_("{key} is {state}, not in the cabinet; it cannot be checked out.")
-                      .format(key=key.id, state=_(key.state)))
+    _check_in_custody(key)
     expected = request.expected_back
     if expected is None or expected <= request.at:
         raise Refused(_("The expected return is not after the checkout; give a later time or a "
@@ -289,9 +299,7 @@ def handback(key: Key, household: Household, request: Request) -> Outcome:
 
 def reserve(key: Key, household: Household, request: Request) -> Outcome:
     purpose = _check_purpose(request.purpose)
-    if key.state in ("handed-back", "lost"):
-        raise Refused(_("{key} is {state}; it cannot be reserved.").format(
-            key=key.id, state=_(key.state)))
+    _check_in_custody(key)
     start, until = request.start, request.until
     if start is None or until is None or until <= start:
         raise Refused(_("A reservation needs --from before --until."))

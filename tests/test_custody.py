@@ -149,3 +149,13 @@ def test_history_shows_the_holder_the_recipient_and_the_witness_confirmation(
     assert rows[3][1:5] == ["handover", "K-0012", "zhou-lx", "wang-dh"]
     assert rows[2][1:4] == ["confirm", "K-0012", "sun-yp"]
     assert rows[2][6] == f"confirms {checkout[:10]}"
+
+
+def test_a_return_says_where_the_key_goes_back(ledger: Ledger) -> None:
+    ledger.ok("checkout", "K-0012", "--purpose", "plants", as_="zhou-lx")
+    assert "K-0012 is back in the cabinet (slot A-03)." in ledger.ok("return", "K-0012").err
+    ledger.ok("key", "add", "--household", "8-1-401", "--id", "K-0013", as_="liu-sj")
+    ledger.ok("checkout", "K-0013", "--purpose", "plants", as_="zhou-lx")
+    back = ledger.ok("return", "K-0013").err
+    assert "K-0013 is back in the cabinet (it has no slot of its own)." in back
+    assert "slot —" not in back

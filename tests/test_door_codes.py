@@ -76,6 +76,7 @@ def test_a_passphrase_protected_key_is_unlocked_after_a_prompt(coded: Ledger, tm
     coded.ok("steward", "add", "li-pw", "--name", "李平", "--key", f"{key}.pub", as_="liu-sj")
     coded.ok("household", "pair", "8-1-401", "--a", "zhou-lx", "--b", "li-pw")
     rekey = coded.ok("rekey")
+    assert "K-0031 (8-1-401): now also for li-pw; no longer for wang-dh." in rekey.err
     assert "Rotate the code of K-0031: wang-dh" in rekey.err
     coded.git("config", "user.signingkey", str(key))
     code, screen, files = run_in_pty(coded, ["checkout", "K-0031", "--purpose", "plants"],
@@ -95,6 +96,8 @@ def test_rotate_and_rekey_after_a_steward_leaves(coded: Ledger, monkeypatch) -> 
         == "code-rotate"
     coded.ok("steward", "deactivate", "wang-dh", as_="liu-sj")
     report = coded.ok("rekey")
+    assert "K-0031 (8-1-401): no longer for wang-dh.\n" in report.err
+    assert "now also for" not in report.err and "—" not in report.err
     assert "Rotate the code of K-0031: wang-dh knew it" in report.err
     assert "code_recipients: [liu-sj, zhou-lx]" in \
         (coded.root / "keys/K-0031.yaml").read_text(encoding="utf-8")

@@ -124,12 +124,17 @@ def test_handover_lost_found_handback() -> None:
     lost = apply(h.key, HOME, NONE, Request("lost", WANG, T0, note="dropped in the snow"))
     assert lost.key.state == "lost" and lost.key.holder is None
     assert "lock-change" in lost.household.flags
-    assert "is lost, not in the cabinet" in refused(lost.key, out())
+    assert "is lost, not in the cabinet; once it is back, record it with `keyledger found " \
+        "K-0012`" in refused(lost.key, out())
+    assert "keyledger found K-0012" in refused(lost.key, Request(
+        "reserve", ZHOU, T0, "plants", start=T0 + timedelta(hours=1), until=T0 + timedelta(hours=2)))
     found = apply(lost.key, HOME, NONE, Request("found", ZHOU, T0))
     assert found.key.state == "in"
     back = apply(found.key, HOME, NONE, Request("handback", ZHOU, T0, note="owner is home"))
     assert back.key.state == "handed-back" and back.key.code is None
-    assert "handed-back" in refused(back.key, out())
+    message = refused(back.key, out())
+    assert "K-0012 is handed-back: its owner has it" in message
+    assert "`keyledger key add --household 8-1-401 --id K-0012`" in message
 
 
 def test_a_handover_follows_the_witness_policy_and_the_file_names_the_current_witness() -> None:

@@ -89,8 +89,13 @@ def return_(
         fields.pop("purpose")  # the visit's purpose is the checkout's, unless the form says
     done = act(ledger, key, "return", note=note, witness=witness, override=override,
                visit=fields, photos=photo, visit_form=from_file)
-    say(_("{key} is back in the cabinet (slot {slot}). Commit {sha}.").format(
-        key=done.outcome.key.id, slot=done.outcome.key.slot or "—", sha=done.sha[:10]))
+    back = done.outcome.key
+    if back.slot:
+        say(_("{key} is back in the cabinet (slot {slot}). Commit {sha}.").format(
+            key=back.id, slot=back.slot, sha=done.sha[:10]))
+    else:
+        say(_("{key} is back in the cabinet (it has no slot of its own). Commit {sha}.").format(
+            key=back.id, sha=done.sha[:10]))
     if done.visit is not None:
         say(_("Visit {id} recorded in the same commit.").format(id=done.visit.id))
 
