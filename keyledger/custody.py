@@ -180,12 +180,43 @@ def history(ledger: Ledger, target: str) -> tuple[str, list[gitops.LogEntry]]:
     each with its signature checked in-process against the roster's keys."""
     check_id(target, _("key or household"))
     if ledger.exists("key", target):
-        return "key", _signed(ledger, gitops.log(ledger.root, [ledger.relpath("key", target)]))
-    if not ledger.exists("household", target):
+        kind, paths = "key", [ledger.relpath("key", target)]
+    elif ledger.exists("household", target):
+        kind, paths = "household", [ledger.relpath("household", target)]
+        paths += [ledger.relpath("key", k.id) for k in ledger.keys_of(target)]
+    else:
         raise unknown(_("key or household"), target, ledger.ids("key") + ledger.ids("household"))
-    paths = [ledger.relpath("household", target)]
-    paths += [ledger.relpath("key", k.id) for k in ledger.keys_of(target)]
-    return "household", _signed(ledger, gitops.log(ledger.root, paths))
+    return kind, _signed(ledger, _with_confirmations(ledger, gitops.log(ledger.root, paths)))
+
+
+def holder(trailers: dict[str, str]) -> str | None:
+    """Who holds the key after the commit (a handover's recipient; for a reservation, whom it
+    is for); None when the commit leaves nobody holding it or is no custody change."""
+    if trailers.get("Action") in ("checkout", "handover", "reserve"):
+        return trailers.get("Holder") or trailers.get("Steward")
+    return None
+
+
+def _with_confirmations(ledger: Ledger,
+                        entries: list[gitops.LogEntry]) -> list[gitops.LogEntry]:
+    """The entries with the witnesses' confirm commits put in their place. A confirmation
+    changes no file, so the log of the files misses it; the commits after the oldest witnessed
+    entry are read for them, which costs nothing when no entry had a witness."""
+    witnessed = {e.sha for e in entries if e.trailers.get("Witness")}
+    if not witnessed:
+        return entries
+    oldest = next(e.sha for e in reversed(entries) if e.sha in witnessed)
+    later = gitops.git(ledger.root, "log", "--format=%H %(trailers:key=Keyledger-Confirms,"
+                       "valueonly,separator=%x2C)", f"{oldest}..HEAD").split("\n")
+    by_sha = {e.sha: e for e in entries}
+    merged = []
+    for line in later:
+        sha, _sep, confirms = line.partition(" ")
+        if sha in by_sha:
+            merged.append(by_sha.pop(sha))
+        elif witnessed & set(confirms.split(",")):
+            merged += gitops.log(ledger.root, [], limit=1, rev=sha)
+    return merged + [e for e in entries if e.sha in by_sha]  # the oldest witnessed and before
 
 
 def _signed(ledger: Ledger, entries: list[gitops.LogEntry]) -> list[gitops.LogEntry]:

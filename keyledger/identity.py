@@ -36,7 +36,9 @@ def steward_of_key(ledger: Ledger, public: str) -> Steward | None:
     return None
 
 
-def acting_steward(ledger: Ledger, supervisor: bool = False) -> Steward:
+def acting_steward(ledger: Ledger, supervisor: str | None = None) -> Steward:
+    """The steward this clone signs as; `supervisor`, when given, names the act that only a
+    supervisor may do, for the refusal to say."""
     public = signing_public_key(ledger)
     steward = steward_of_key(ledger, public)
     if steward is None:
@@ -47,8 +49,11 @@ def acting_steward(ledger: Ledger, supervisor: bool = False) -> Steward:
         raise FatalError(_("{name} ({id}) is no longer an active steward of this ledger.")
                          .format(name=steward.name, id=steward.id))
     if supervisor and steward.role != "supervisor":
-        raise FatalError(_("Only a supervisor may do this; {name} ({id}) is a steward.")
-                         .format(name=steward.name, id=steward.id))
+        names = ", ".join(s.name for s in supervisors(ledger)) or "—"
+        raise FatalError(_("Only a supervisor may {act}; {name} ({id}) is a steward: ask a "
+                           "supervisor ({supervisors}) to do it.").format(
+                               act=supervisor, name=steward.name, id=steward.id,
+                               supervisors=names))
     return steward
 
 

@@ -113,7 +113,7 @@ class Rekeyed:
 @locked
 def rekey(ledger: Ledger, passphrase: Callable[[], str]) -> tuple[list[Rekeyed], str | None]:
     """Re-encrypt every door code to its household's current pair and the supervisors."""
-    actor = acting_steward(ledger, supervisor=True)
+    actor = acting_steward(ledger, supervisor=_("re-encrypt the door codes (`keyledger rekey`)"))
     identity = None
     files: dict[str, str | bytes | None] = {}
     report = []

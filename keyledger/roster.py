@@ -66,10 +66,15 @@ def use_key(ledger: Ledger, key: str) -> Steward:
     public, signingkey = sshkeys.resolve(key)
     refresh_allowed_signers(ledger)
     steward = steward_of_key(ledger, public)
-    if steward is None or not steward.active:
-        raise FatalError(_("The key {fp} belongs to no active steward of this ledger; a "
-                           "supervisor must register it first with `keyledger steward add`.")
+    if steward is None:
+        raise FatalError(_("The key {fp} belongs to no steward of this ledger; a supervisor must "
+                           "register it first with `keyledger steward add`.")
                          .format(fp=sshkeys.fingerprint(public)))
+    if not steward.active:
+        raise FatalError(_("The key {fp} is registered to {name} ({id}), who is no longer an "
+                           "active steward: their key signs nothing here; ask a supervisor if "
+                           "they should be active again.").format(fp=sshkeys.fingerprint(public), name=steward.name,
+                                          id=steward.id))
     configure_clone(ledger, steward, signingkey)
     return steward
 
@@ -79,7 +84,7 @@ def add_steward(ledger: Ledger, ident: str, name: str | None, key: str | None,
                 phone: str | None = None, role: str | None = None,
                 from_file: Path | None = None) -> tuple[Steward, str]:
     check_id(ident, _("steward"))
-    actor = acting_steward(ledger, supervisor=True)
+    actor = acting_steward(ledger, supervisor=_("register a steward (`keyledger steward add`)"))
     if ledger.exists("steward", ident):
         raise FatalError(_("There is already a steward {id!r}; choose another id.").format(id=ident))
     defaults = {"schema": 1, "id": ident, "role": "steward", "active": True}
@@ -106,7 +111,8 @@ def add_steward(ledger: Ledger, ident: str, name: str | None, key: str | None,
 def deactivate_steward(ledger: Ledger, ident: str) -> tuple[Steward, str]:
     """A supervisor's commit: the steward leaves; their file and signatures stay."""
     steward = ledger.steward(ident)
-    actor = acting_steward(ledger, supervisor=True)
+    actor = acting_steward(ledger,
+                           supervisor=_("deactivate a steward (`keyledger steward deactivate`)"))
     if not steward.active:
         raise FatalError(_("{id} is already inactive.").format(id=ident))
     if steward.id == actor.id:
@@ -116,6 +122,6 @@ def deactivate_steward(ledger: Ledger, ident: str) -> tuple[Steward, str]:
                         gitops.format_message(
                             f"deactivate {steward.role} {steward.name} ({ident})",
                             [("Action", "steward-deactivate"), ("Steward", actor.id),
-                             ("Roster", ident)]))
+                             ("Roster", ident), ("Role", steward.role)]))
     refresh_allowed_signers(ledger, force=True)
     return steward, sha

@@ -12,7 +12,7 @@ from datetime import date, datetime
 
 from keyledger.errors import Refused
 from keyledger.i18n import _
-from keyledger.model import Household, Key, Reservation, WitnessPolicy
+from keyledger.model import Authorization, Household, Key, Reservation, WitnessPolicy
 from keyledger.timeutil import iso
 from keyledger.vocab import PURPOSES
 
@@ -160,11 +160,38 @@ def _pruned(key: Key, at: datetime) -> tuple[Reservation, ...]:
     return tuple(r for r in key.reservations if r.until > at)
 
 
+def _check_in_custody(key: Key) -> None:
+    """A lost or handed-back key cannot be taken or booked; say what would bring it back."""
+    if key.state == "lost":
+        raise Refused(_("{key} is lost, not in the cabinet; once it is back, record it with "
+                        "`keyledger found {key}`.").format(key=key.id))
+    if key.state == "handed-back":
+        raise Refused(_("{key} is handed-back: its owner has it and custody has ended; if the "
+                        "owner leaves it with you again, register it with `keyledger key add "
+                        "--household {household} --id {key}`.").format(
+                            key=key.id, household=key.household))
+
+
 def _check_purpose(purpose: str | None) -> str:
     if purpose not in PURPOSES:
         raise Refused(_("{purpose!r} is not a purpose; use one of: {purposes}.").format(
             purpose=purpose, purposes=", ".join(PURPOSES)))
     return purpose
+
+
+def _check_witness(key: Key, household: Household, policy: WitnessPolicy, purpose: str,
+                   request: Request, involved: tuple[str | None, ...]) -> None:
+    """The two-person rule: a checkout or handover the policies name needs a third steward."""
+    if request.witness and request.witness in involved:
+        raise Refused(_("A steward cannot witness their own {action}; name another steward.")
+                      .format(action=_(request.action)))
+    if not request.witness and (policy.requires(purpose, key.kind)
+                                or purpose in household.witness_for):
+        raise Refused(_("A witness is required for {purpose} with a {kind} key by the policy of "
+                        "{where}; add --witness STEWARD.").format(
+                            purpose=_(purpose), kind=_(key.kind),
+                            where=household.id if purpose in household.witness_for
+                            else "keyledger.yaml"))
 
 
 def checkout(key: Key, household: Household, policy: WitnessPolicy, request: Request) -> Outcome:
@@ -173,9 +200,7 @@ def checkout(key: Key, household: Household, policy: WitnessPolicy, request: Req
         raise Refused(_("{key} is already out with {holder} since {since}; it must be returned "
                         "(or handed over) first.").format(
                             key=key.id, holder=key.holder, since=_fmt(key.since) if key.since else "?"))
-    if key.state != "in":
-        raise Refused(_("{key} is {state}, not in the cabinet; it cannot be checked out.")
-                      .format(key=key.id, state=_(key.state)))
+    _check_in_custody(key)
     expected = request.expected_back
     if expected is None or expected <= request.at:
         raise Refused(_("The expected return is not after the checkout; give a later time or a "
@@ -188,15 +213,7 @@ def checkout(key: Key, household: Household, policy: WitnessPolicy, request: Req
         raise Refused(_("--consent and --unreached are for --purpose emergency only."))
     _check_pair(household, holder, request)
     _check_authorization(household, purpose, request.at.date(), request)
-    if request.witness in (holder, request.actor.id):
-        raise Refused(_("A steward cannot witness their own checkout; name another steward."))
-    if not request.witness and (policy.requires(purpose, key.kind)
-                                or purpose in household.witness_for):
-        raise Refused(_("A witness is required for {purpose} with a {kind} key by the policy of "
-                        "{where}; add --witness STEWARD.").format(
-                            purpose=_(purpose), kind=_(key.kind),
-                            where=household.id if purpose in household.witness_for
-                            else "keyledger.yaml"))
+    _check_witness(key, household, policy, purpose, request, (holder, request.actor.id))
     _check_reservations(key, holder, request.at, expected, purpose)
     new = replace(key, state="out", holder=holder, since=request.at, purpose=purpose,
                   expected_back=expected, witness=request.witness, note=request.note,
@@ -210,8 +227,9 @@ def return_key(key: Key, household: Household, request: Request) -> Outcome:
                       .format(key=key.id, state=_(key.state)))
     _check_override(request)
     _check_holder(key, request)
-    if request.witness == request.actor.id:
-        raise Refused(_("A steward cannot witness their own return; name another steward."))
+    if request.witness and request.witness in (request.actor.id, key.holder):
+        raise Refused(_("A steward cannot witness their own {action}; name another steward.")
+                      .format(action=_(request.action)))
     new = replace(key, state="in", holder=None, since=request.at, purpose=None,
                   expected_back=None, witness=None, note=request.note,
                   reservations=_pruned(key, request.at))
@@ -219,7 +237,8 @@ def return_key(key: Key, household: Household, request: Request) -> Outcome:
     return Outcome(new, household, Event(request, key.id, household.id, key.holder))
 
 
-def handover(key: Key, household: Household, request: Request) -> Outcome:
+def handover(key: Key, household: Household, policy: WitnessPolicy,
+             request: Request) -> Outcome:
     if key.state != "out":
         raise Refused(_("{key} is not out; a handover passes a key that is out from one steward "
                         "to another.").format(key=key.id))
@@ -229,7 +248,10 @@ def handover(key: Key, household: Household, request: Request) -> Outcome:
     if not to or to == key.holder:
         raise Refused(_("Name another steward to hand {key} over to, with --to.").format(key=key.id))
     _check_pair(household, to, request)
-    new = replace(key, holder=to, since=request.at, note=request.note,
+    _check_witness(key, household, policy, key.purpose or "", request,
+                   (to, key.holder, request.actor.id))
+    # The key file describes the new holder's custody: the handover's witness, or none.
+    new = replace(key, holder=to, since=request.at, witness=request.witness, note=request.note,
                   reservations=_pruned(key, request.at))
     request = replace(request, purpose=key.purpose)
     return Outcome(new, household, Event(request, key.id, household.id, to))
@@ -277,9 +299,7 @@ def handback(key: Key, household: Household, request: Request) -> Outcome:
 
 def reserve(key: Key, household: Household, request: Request) -> Outcome:
     purpose = _check_purpose(request.purpose)
-    if key.state in ("handed-back", "lost"):
-        raise Refused(_("{key} is {state}; it cannot be reserved.").format(
-            key=key.id, state=_(key.state)))
+    _check_in_custody(key)
     start, until = request.start, request.until
     if start is None or until is None or until <= start:
         raise Refused(_("A reservation needs --from before --until."))
@@ -304,11 +324,63 @@ def apply(key: Key, household: Household, policy: WitnessPolicy, request: Reques
     """The one entry point commands, `verify` and `sync` call."""
     if request.action == "checkout":
         return checkout(key, household, policy, request)
-    handlers = {"return": return_key, "handover": handover, "lost": lost, "found": found,
-                "handback": handback, "reserve": reserve}
+    if request.action == "handover":
+        return handover(key, household, policy, request)
+    handlers = {"return": return_key, "lost": lost, "found": found, "handback": handback,
+                "reserve": reserve}
     if request.action not in handlers:
         raise Refused(_("{action!r} is not a custody action.").format(action=request.action))
     return handlers[request.action](key, household, request)
+
+
+def _revokes(before: Authorization | None, after: Authorization | None) -> bool:
+    """`after` is `before` in force until now, ended on some day, and nothing else changed."""
+    return (before is not None and after is not None and before.revoked is None
+            and after.revoked is not None and replace(after, revoked=None) == before)
+
+
+def check_household_change(before: Household | None, after: Household, actor: Actor,
+                           action: str) -> None:
+    """Who may write what in a household file. Its A/B pair, the owner's authorization and its
+    witness policy are the community's commitments to the resident, so a supervisor's; an owner
+    may cancel through either of their stewards, so revoking is also the A/B pair's. Each
+    action is checked the same way by its command and by `verify`, from the file before and after.
+    `before` is None for a household being added."""
+    old = before or Household(after.id, after.name, after.address)
+    if action == "household-edit":
+        if old.pair != after.pair:
+            raise Refused(_("`household edit` does not change the A/B pair of {household}; a "
+                            "supervisor sets it with `keyledger household pair`.").format(
+                                household=after.id))
+        if old.authorization != after.authorization:
+            raise Refused(_("`household edit` does not change the owner's authorization of "
+                            "{household}; use `keyledger household authorize` or `keyledger "
+                            "household revoke`.").format(household=after.id))
+        if not actor.supervisor and actor.id not in old.pair:
+            raise Refused(_("Only the A/B pair of {household} ({pair}) or a supervisor may edit "
+                            "its file; ask one of them.").format(
+                                household=after.id, pair=", ".join(old.pair) or "—"))
+    if actor.supervisor:
+        return
+    if old.pair != after.pair:
+        raise Refused(_("Only a supervisor assigns a household's A/B pair ({household}): ask "
+                        "a supervisor to set it with `keyledger household pair` (a household "
+                        "can be added without --pair).").format(household=after.id))
+    if old.authorization != after.authorization:
+        if not _revokes(old.authorization, after.authorization):
+            raise Refused(_("Only a supervisor records or renews the owner's authorization of "
+                            "{household} (the community signs it with the resident); ask a "
+                            "supervisor to run `keyledger household authorize`.").format(
+                                household=after.id))
+        if actor.id not in old.pair:
+            raise Refused(_("Only a supervisor or the A/B pair of {household} ({pair}) may "
+                            "revoke its authorization; ask one of them to run `keyledger "
+                            "household revoke {household}`.").format(
+                                household=after.id, pair=", ".join(old.pair) or "—"))
+    if old.witness_for != after.witness_for:
+        raise Refused(_("Only a supervisor sets which purposes need a witness at {household}; "
+                        "ask a supervisor to run `keyledger household edit {household} "
+                        "--witness-for …`.").format(household=after.id))
 
 
 def is_overdue(key: Key, now: datetime) -> bool:

@@ -72,7 +72,11 @@ def parse_when(text: str, start: datetime) -> datetime:
         if hours > 23 or minutes > 59:
             raise FatalError(_("{text!r} is not a time of day.").format(text=text))
         return datetime.combine(start.date(), time(hours, minutes), start.tzinfo)
-    return parse_datetime(text, start.tzinfo or zone("UTC"))
+    try:
+        return parse_datetime(text, start.tzinfo or zone("UTC"))
+    except FatalError:
+        raise FatalError(_("{text!r} is not a duration, a time or a date and time: write it like "
+                           "3h, 90m, 17:00 or 2026-11-25 17:00.").format(text=text)) from None
 
 
 def parse_date(text: str) -> date:

@@ -2,10 +2,12 @@
 
 For each commit: it is signed; the signing key belonged to an active steward in the roster as it
 stood at the commit's parent; that steward is the one its trailers name; a change to the roster
-or the policies (or a household's pair) was signed by a supervisor; a custody commit's trailers,
-replayed through the custody rules on its parent's files, give exactly the key file it wrote; no
-key file holds a plain door code. Every finding is collected; the last commit verified without
-one is remembered in .git/keyledger/, so the next run reads only what is new.
+or the policies was signed by a supervisor, and a household file's change (its pair, the
+owner's authorization, its witness policy) is one the rules allow its signer; a custody
+commit's trailers, replayed through the custody rules on its parent's files, give exactly the
+key file it wrote; no key file holds a plain door code. Every finding is collected; the last
+commit verified without one is remembered in .git/keyledger/, so the next run reads only what
+is new.
 """
 
 from __future__ import annotations
@@ -418,13 +420,18 @@ def _check_commit(walk: Walk, tree: Tree, state: _State, commit: Commit, result:
         elif change.old is not None and change.path.startswith("visits/"):
             finding(_("it edits {path}; a visit's record is written once, never edited").format(
                 path=change.path))
-    if parent is not None and not supervisor:
-        for path in [p for p in paths if p.startswith("households/")]:
-            old, new = _household(walk, path, tree.before(path)), \
-                _household(walk, path, tree.after(path))
-            if new is not None and (old.pair if old else ()) != new.pair:
-                finding(_("it changes the A/B pair of {id} but was not signed by a supervisor")
-                        .format(id=new.id))
+    for path in paths:
+        if path.startswith("households/") and parent and signer is not None:
+            new = _household(walk, path, tree.after(path))
+            if new is None:
+                continue
+            try:
+                rules.check_household_change(_household(walk, path, tree.before(path)), new,
+                                             rules.Actor(signer.id, supervisor),
+                                             t.get("Action", ""))
+            except Refused as exc:
+                finding(_("the rules refuse its change to {id}: {why}").format(
+                    id=new.id, why=exc.message))
     for path in paths:  # every file the commit writes must be a valid ledger file
         problem = _invalid(walk, path, tree.after(path))
         if problem:

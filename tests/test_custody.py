@@ -122,3 +122,40 @@ def test_history_flags_a_commit_signed_by_someone_else_than_its_steward(ledger: 
     entries = json.loads(lg.ok("history", "K-0012", "--json").out)
     assert entries[0]["signer"] == "wang-dh" and entries[0]["verified"] is False
     assert entries[1]["verified"] is True
+
+
+def test_history_shows_the_holder_the_recipient_and_the_witness_confirmation(
+        ledger: Ledger) -> None:
+    lg = ledger
+    lg.ok("checkout", "K-0012", "--purpose", "plants", "--for", "zhou-lx", "--witness", "sun-yp",
+          "--override", "zhou-lx has no key to the office", as_="liu-sj")
+    checkout = lg.head()
+    lg.ok("handover", "K-0012", "--to", "wang-dh", as_="zhou-lx")
+    lg.ok("household", "edit", "8-1-401", "--notes", "钥匙两把", as_="zhou-lx")
+    lg.ok("confirm", checkout, as_="sun-yp")
+    confirm = lg.head()
+    lg.ok("return", "K-0012", as_="wang-dh")
+    entries = json.loads(lg.ok("history", "K-0012", "--json").out)
+    assert [(e["action"], e["holder"]) for e in entries] == [
+        ("return", None), ("confirm", None), ("handover", "wang-dh"), ("checkout", "zhou-lx"),
+        ("key-add", None)]
+    assert entries[1]["commit"] == confirm and entries[1]["trailers"]["Confirms"] == checkout
+    assert entries[1]["verified"] and entries[3]["witness"] == "sun-yp"
+    household = [e["action"] for e in json.loads(lg.ok("history", "8-1-401", "--json").out)]
+    assert household[:5] == ["return", "confirm", "household-edit", "handover", "checkout"]
+    rows = [line.split("\t") for line in lg.ok("history", "K-0012").out.splitlines()]
+    assert rows[0][3:7] == ["steward", "holder", "purpose", "witness"]
+    assert rows[4][1:7] == ["checkout", "K-0012", "liu-sj", "zhou-lx", "plants", "sun-yp"]
+    assert rows[3][1:5] == ["handover", "K-0012", "zhou-lx", "wang-dh"]
+    assert rows[2][1:4] == ["confirm", "K-0012", "sun-yp"]
+    assert rows[2][6] == f"confirms {checkout[:10]}"
+
+
+def test_a_return_says_where_the_key_goes_back(ledger: Ledger) -> None:
+    ledger.ok("checkout", "K-0012", "--purpose", "plants", as_="zhou-lx")
+    assert "K-0012 is back in the cabinet (slot A-03)." in ledger.ok("return", "K-0012").err
+    ledger.ok("key", "add", "--household", "8-1-401", "--id", "K-0013", as_="liu-sj")
+    ledger.ok("checkout", "K-0013", "--purpose", "plants", as_="zhou-lx")
+    back = ledger.ok("return", "K-0013").err
+    assert "K-0013 is back in the cabinet (it has no slot of its own)." in back
+    assert "slot —" not in back

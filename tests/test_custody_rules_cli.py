@@ -46,7 +46,8 @@ def test_authorization_with_document_renew_and_revoke(ledger: Ledger, tmp_path, 
     ledger.ok("household", "authorize", "8-1-401", "--from", "2026-11-01", "--until",
               "2027-04-30", "--purpose", "inspection,plants", "--purpose", "heating",
               "--condition", "video call with owner", "--document", str(scan),
-              "--signed-on", "2026-10-28", as_="zhou-lx")
+              "--signed-on", "2026-10-28", as_="liu-sj")
+    ledger.use("zhou-lx")
     stored = list((ledger.root / "attachments").iterdir())
     assert len(stored) == 1 and stored[0].suffix == ".pdf"
     assert stored[0].read_bytes() == scan.read_bytes()
@@ -69,6 +70,45 @@ def test_authorization_with_document_renew_and_revoke(ledger: Ledger, tmp_path, 
     ledger.ok("household", "revoke", "8-1-401")
     assert "revoked on 2026-11-26" in ledger.refused("checkout", "K-0012", "--purpose", "plants").err
     assert "no authorization in force" in ledger.refused("household", "revoke", "8-1-401").err
+
+
+def test_authorizing_is_a_supervisors_act_and_revoking_also_the_pairs(ledger: Ledger) -> None:
+    widen = ["household", "authorize", "8-1-401", "--from", "2026-01-01", "--until",
+             "2030-12-31", "--purpose", "plants,pets,emergency"]
+    for steward in ("sun-yp", "zhou-lx"):  # outside the pair, and its own A steward
+        message = ledger.refused(*widen, as_=steward).err
+        assert "Only a supervisor records or renews the owner's authorization of 8-1-401" in message
+        assert "keyledger household authorize" in message
+    message = ledger.refused("household", "revoke", "8-1-401", as_="sun-yp").err
+    assert "Only a supervisor or the A/B pair of 8-1-401 (zhou-lx, wang-dh)" in message
+    ledger.ok("household", "revoke", "8-1-401", as_="wang-dh")
+    assert _trailer(ledger, "Action") == "revoke" and _trailer(ledger, "Steward") == "wang-dh"
+    ledger.ok(*widen, as_="liu-sj")
+    assert _trailer(ledger, "Steward") == "liu-sj"
+    assert json.loads(ledger.ok("verify", "--json").out)["findings"] == []
+
+
+def test_a_renewal_keeps_the_earlier_letter_and_conditions(ledger: Ledger, tmp_path) -> None:
+    scan = tmp_path / "letter.pdf"
+    scan.write_bytes(b"%PDF-1.4 the first letter")
+    ledger.use("liu-sj")
+    ledger.ok("household", "authorize", "8-1-401", "--from", "2026-11-01", "--until",
+              "2027-04-30", "--purpose", "plants", "--condition", "video call with owner",
+              "--document", str(scan))
+    first = json.loads(ledger.ok("household", "show", "8-1-401", "--json").out)["authorization"]
+    renewed = ledger.ok("household", "authorize", "8-1-401", "--from", "2027-05-01", "--until",
+                        "2027-10-31", "--purpose", "plants,heating")
+    auth = json.loads(ledger.ok("household", "show", "8-1-401", "--json").out)["authorization"]
+    assert (auth["from"], auth["purposes"]) == ("2027-05-01", ["plants", "heating"])
+    assert auth["document"] == first["document"] and auth["document"].startswith("attachments/")
+    assert auth["conditions"] == ["video call with owner"]
+    assert f"The earlier letter {first['document']} is kept" in renewed.err
+    assert "The earlier conditions are kept: video call with owner" in renewed.err
+    assert _trailer(ledger, "Document") == first["document"]
+    ledger.ok("household", "authorize", "8-1-401", "--from", "2027-05-01", "--until",
+              "2027-10-31", "--purpose", "plants", "--no-conditions")
+    auth = json.loads(ledger.ok("household", "show", "8-1-401", "--json").out)["authorization"]
+    assert auth["conditions"] == [] and auth["document"] == first["document"]
 
 
 def test_emergency_entries_are_recorded_with_consent_or_unreached(ledger: Ledger) -> None:
@@ -106,6 +146,22 @@ def test_witness_policy_confirm_and_status(ledger: Ledger) -> None:
     assert json.loads(ledger.ok("status", "--json").out)["out"][0]["witness_unconfirmed"] is False
     assert "already confirmed" in ledger.refused("confirm", checkout).err
     assert "no commit" in ledger.refused("confirm", "deadbeef").err
+
+
+def test_a_witnessed_handover_is_confirmed_like_a_checkout(ledger: Ledger) -> None:
+    ledger.ok("household", "edit", "8-1-401", "--witness-for", "heating", as_="liu-sj")
+    ledger.ok("checkout", "K-0012", "--purpose", "heating", "--witness", "sun-yp", as_="zhou-lx")
+    assert "A witness is required for heating" in ledger.refused(
+        "handover", "K-0012", "--to", "wang-dh").err
+    ledger.ok("handover", "K-0012", "--to", "wang-dh", "--witness", "liu-sj")
+    handover = ledger.head()
+    assert _trailer(ledger, "Witness") == "liu-sj"
+    assert "witness: liu-sj" in (ledger.root / "keys/K-0012.yaml").read_text(encoding="utf-8")
+    assert json.loads(ledger.ok("status", "--json").out)["out"][0]["witness_unconfirmed"] is True
+    ledger.ok("confirm", handover, as_="liu-sj")
+    assert _trailer(ledger, "Confirms") == handover
+    assert json.loads(ledger.ok("status", "--json").out)["out"][0]["witness_unconfirmed"] is False
+    assert json.loads(ledger.ok("verify", "--json").out)["findings"] == []
 
 
 def test_handover_lost_found_handback_and_register_again(ledger: Ledger) -> None:

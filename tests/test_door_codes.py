@@ -76,6 +76,7 @@ def test_a_passphrase_protected_key_is_unlocked_after_a_prompt(coded: Ledger, tm
     coded.ok("steward", "add", "li-pw", "--name", "李平", "--key", f"{key}.pub", as_="liu-sj")
     coded.ok("household", "pair", "8-1-401", "--a", "zhou-lx", "--b", "li-pw")
     rekey = coded.ok("rekey")
+    assert "K-0031 (8-1-401): now also for li-pw; no longer for wang-dh." in rekey.err
     assert "Rotate the code of K-0031: wang-dh" in rekey.err
     coded.git("config", "user.signingkey", str(key))
     code, screen, files = run_in_pty(coded, ["checkout", "K-0031", "--purpose", "plants"],
@@ -95,6 +96,8 @@ def test_rotate_and_rekey_after_a_steward_leaves(coded: Ledger, monkeypatch) -> 
         == "code-rotate"
     coded.ok("steward", "deactivate", "wang-dh", as_="liu-sj")
     report = coded.ok("rekey")
+    assert "K-0031 (8-1-401): no longer for wang-dh.\n" in report.err
+    assert "now also for" not in report.err and "—" not in report.err
     assert "Rotate the code of K-0031: wang-dh knew it" in report.err
     assert "code_recipients: [liu-sj, zhou-lx]" in \
         (coded.root / "keys/K-0031.yaml").read_text(encoding="utf-8")
@@ -129,3 +132,24 @@ def test_a_plain_code_in_a_key_file_is_refused(coded: Ledger) -> None:
                     encoding="utf-8")
     result = coded.refused("key", "show", "K-0031")
     assert "never a plain one" in result.err and "1234" not in result.err
+
+
+def test_no_output_after_a_code_checkout_shows_the_code(coded: Ledger, tmp_path: Path) -> None:
+    coded.use("wang-dh")
+    code, screen, files = run_in_pty(coded, ["checkout", "K-0031", "--purpose", "inspection"])
+    assert code == 0 and f"Door code of K-0031: {CODE}" in screen, files
+    commands = [["report", "owner", "8-1-401"], ["report", "household", "8-1-401"],
+                ["report", "weekly"], ["household", "card", "8-1-401", "--format", "md"],
+                ["household", "card", "8-1-401", "--format", "html"],
+                ["export", "keys", "--format", "csv"], ["key", "show", "K-0031", "--json"],
+                ["status", "--json"], ["history", "K-0031", "--json"],
+                ["history", "8-1-401", "--json"]]
+    for args in commands:
+        shown = coded.ok(*args)
+        assert shown.out.strip(), args  # something was rendered, and it names the key
+        assert "K-0031" in shown.out or args[0] == "report" and args[1] == "owner", args
+        assert CODE not in shown.out + shown.err, args
+    written = tmp_path / "keys.csv"
+    coded.ok("export", "keys", "--format", "csv", "-o", str(written))
+    assert "K-0031" in written.read_text(encoding="utf-8-sig")
+    assert CODE not in written.read_text(encoding="utf-8-sig")

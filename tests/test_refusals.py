@@ -85,8 +85,12 @@ def test_other_refusals(ledger: Ledger) -> None:
     assert "not a purpose" in ledger.refused("checkout", "K-0012", "--purpose", "party").err
     assert "not after the checkout" in ledger.refused(
         "checkout", "K-0012", "--purpose", "plants", "--expect-back", "0h").err
-    assert "is not a date and time" in ledger.refused(
+    assert "is not a duration, a time or a date and time" in ledger.refused(
         "checkout", "K-0012", "--purpose", "plants", "--expect-back", "tomorrow-ish").err
+    message = ledger.refused("checkout", "K-0012", "--purpose", "plants", "--expect-back",
+                             "3x").err
+    assert "'3x' is not a duration" in message
+    assert "3h, 90m, 17:00 or 2026-11-25 17:00" in message
     assert "Only a supervisor" in ledger.refused(
         "steward", "add", "x-y", "--name", "X", "--key", str(ledger.keys["outsider"]) + ".pub").err
     assert "already registered to zhou-lx" in ledger.refused(

@@ -11,7 +11,8 @@ from hypothesis import strategies as st
 
 from keyledger.errors import Refused
 from keyledger.model import Authorization, Household, Key, Reservation, WitnessPolicy
-from keyledger.rules import Actor, Request, apply, check_confirm, is_overdue
+from keyledger.rules import (Actor, Request, apply, check_confirm, check_household_change,
+                             is_overdue)
 
 T0 = datetime(2026, 11, 25, 14, 0, tzinfo=timezone(timedelta(hours=8)))
 KEY = Key("K-0012", "8-1-401", slot="A-03")
@@ -123,12 +124,32 @@ def test_handover_lost_found_handback() -> None:
     lost = apply(h.key, HOME, NONE, Request("lost", WANG, T0, note="dropped in the snow"))
     assert lost.key.state == "lost" and lost.key.holder is None
     assert "lock-change" in lost.household.flags
-    assert "is lost, not in the cabinet" in refused(lost.key, out())
+    assert "is lost, not in the cabinet; once it is back, record it with `keyledger found " \
+        "K-0012`" in refused(lost.key, out())
+    assert "keyledger found K-0012" in refused(lost.key, Request(
+        "reserve", ZHOU, T0, "plants", start=T0 + timedelta(hours=1), until=T0 + timedelta(hours=2)))
     found = apply(lost.key, HOME, NONE, Request("found", ZHOU, T0))
     assert found.key.state == "in"
     back = apply(found.key, HOME, NONE, Request("handback", ZHOU, T0, note="owner is home"))
     assert back.key.state == "handed-back" and back.key.code is None
-    assert "handed-back" in refused(back.key, out())
+    message = refused(back.key, out())
+    assert "K-0012 is handed-back: its owner has it" in message
+    assert "`keyledger key add --household 8-1-401 --id K-0012`" in message
+
+
+def test_a_handover_follows_the_witness_policy_and_the_file_names_the_current_witness() -> None:
+    policy = WitnessPolicy(purposes=("heating",))
+    k = apply(KEY, HOME, policy, out(purpose="heating", witness="sun-yp")).key
+    assert k.witness == "sun-yp"
+    message = refused(k, Request("handover", ZHOU, T0, holder="wang-dh"), policy=policy)
+    assert "A witness is required for heating" in message
+    assert "cannot witness their own handover" in refused(
+        k, Request("handover", ZHOU, T0, holder="wang-dh", witness="wang-dh"), policy=policy)
+    h = apply(k, HOME, policy, Request("handover", ZHOU, T0, holder="wang-dh", witness="liu-sj"))
+    assert h.key.witness == "liu-sj" and dict(h.event.trailers())["Witness"] == "liu-sj"
+    plain = apply(apply(KEY, HOME, NONE, out(witness="sun-yp")).key, HOME, NONE,
+                  Request("handover", ZHOU, T0, holder="wang-dh"))
+    assert plain.key.witness is None  # sun-yp saw the checkout, not wang-dh's custody
 
 
 def test_confirm_only_names_the_witness() -> None:
@@ -137,6 +158,35 @@ def test_confirm_only_names_the_witness() -> None:
         check_confirm({"Action": "checkout", "Witness": "wang-dh"}, ZHOU)
     with pytest.raises(Refused):
         check_confirm({"Action": "key-add"}, WANG)
+
+
+def test_who_may_change_a_household_file() -> None:
+    def why(before: Household | None, after: Household, actor: Actor, action: str) -> str:
+        with pytest.raises(Refused) as info:
+            check_household_change(before, after, actor, action)
+        return info.value.message
+
+    wider = replace(HOME, authorization=replace(AUTH, purposes=AUTH.purposes + ("emergency",)))
+    revoked = replace(HOME, authorization=replace(AUTH, revoked=date(2026, 11, 26)))
+    assert "Only a supervisor records or renews" in why(HOME, wider, ZHOU, "authorize")
+    assert "Only a supervisor records or renews" in why(None, replace(HOME, pair_a=None, pair_b=None), ZHOU,
+                                                       "household-add")
+    check_household_change(HOME, wider, LIU, "authorize")
+    check_household_change(HOME, revoked, WANG, "revoke")
+    assert "or the A/B pair of 8-1-401" in why(HOME, revoked, SUN, "revoke")
+    # revoking and widening in one commit is not a revocation
+    sly = replace(wider, authorization=replace(wider.authorization, revoked=date(2026, 11, 26)))
+    assert "Only a supervisor records or renews" in why(HOME, sly, ZHOU, "revoke")
+    assert "Only a supervisor assigns" in why(HOME, replace(HOME, pair_b="sun-yp"), ZHOU, "pair")
+    strict = replace(HOME, witness_for=("plants",))
+    assert "need a witness at 8-1-401" in why(HOME, strict, ZHOU, "household-edit")
+    check_household_change(HOME, strict, LIU, "household-edit")
+    renamed = replace(HOME, notes="钥匙两把")
+    check_household_change(HOME, renamed, ZHOU, "household-edit")
+    assert "Only the A/B pair of 8-1-401" in why(HOME, renamed, SUN, "household-edit")
+    assert "does not change the A/B pair" in why(HOME, replace(HOME, pair_b="sun-yp"), LIU,
+                                                 "household-edit")
+    assert "does not change the owner's authorization" in why(HOME, wider, LIU, "household-edit")
 
 
 STEWARDS = [ZHOU, WANG, SUN, LIU]
@@ -158,11 +208,12 @@ def test_a_key_never_has_two_holders_and_refusals_change_nothing(seq: list) -> N
                           start=at + timedelta(hours=2), until=at + timedelta(hours=3))
         if action == "checkout" and other != actor:
             request = replace(request, holder=None)
-        before = key
+        before, snapshot, home = key, key.to_dict(), HOME.to_dict()
         try:
             outcome = apply(key, HOME, NONE, request)
         except Refused:
-            assert key == before
+            # Snapshots taken before, compared with what the objects hold now.
+            assert key.to_dict() == snapshot and HOME.to_dict() == home
             continue
         key = outcome.key
         assert (key.state == "out") == (key.holder is not None)

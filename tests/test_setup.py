@@ -46,7 +46,22 @@ def test_a_second_stewards_clone_is_set_up_with_use_key(ledger: Ledger, tmp_path
 
 def test_use_key_refuses_an_unregistered_key(ledger: Ledger) -> None:
     result = ledger.refused("use-key", str(ledger.keys["outsider"]))
-    assert "belongs to no active steward" in result.err
+    assert "belongs to no steward of this ledger" in result.err
+    assert "keyledger steward add" in result.err
+
+
+def test_deactivating_names_the_role_and_use_key_says_the_steward_is_inactive(
+        ledger: Ledger) -> None:
+    ledger.ok("steward", "deactivate", "sun-yp", as_="liu-sj")
+    trailers = ledger.git("log", "-1", "--format=%(trailers:only,unfold)")
+    assert "Keyledger-Action: steward-deactivate" in trailers
+    assert "Keyledger-Roster: sun-yp" in trailers and "Keyledger-Role: steward" in trailers
+    result = ledger.refused("use-key", str(ledger.keys["sun-yp"]))
+    assert "registered to 孙玉萍 (sun-yp), who is no longer an active steward" in result.err
+    assert "steward add" not in result.err
+    message = ledger.refused("steward", "deactivate", "wang-dh", as_="zhou-lx").err
+    assert "Only a supervisor may deactivate a steward (`keyledger steward deactivate`)" in message
+    assert "周丽霞 (zhou-lx) is a steward: ask a supervisor (刘淑娟)" in message
 
 
 def test_init_refuses_a_folder_that_is_not_empty(tmp_path, keys, capfd) -> None:

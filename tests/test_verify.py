@@ -164,8 +164,9 @@ def test_a_new_household_with_a_pair_by_a_steward(ledger: Ledger) -> None:
     ledger.git("add", "households/8-1-402.yaml")
     _commit(ledger, "add\n\nKeyledger-Action: household-add\nKeyledger-Household: 8-1-402\n"
             "Keyledger-Steward: zhou-lx")
-    assert _findings(ledger) == ["it changes the A/B pair of 8-1-402 but was not signed by a "
-                                 "supervisor"]
+    findings = _findings(ledger)
+    assert len(findings) == 1 and "Only a supervisor assigns a household's A/B pair (8-1-402)" \
+        in findings[0], findings
 
 
 def test_verify_since_a_later_commit_does_not_vouch_for_earlier_ones(ledger: Ledger) -> None:
@@ -176,3 +177,27 @@ def test_verify_since_a_later_commit_does_not_vouch_for_earlier_ones(ledger: Led
     ledger.ok("checkout", "K-0012", "--purpose", "plants", as_="zhou-lx")
     assert ledger.run("verify", "--since", "HEAD~1").code == 0
     assert _findings(ledger) == ["made outside keyledger: it has no Keyledger-Action trailer"]
+
+
+def test_an_authorization_widened_by_a_steward(ledger: Ledger) -> None:
+    path = ledger.root / "households/8-1-401.yaml"
+    text = path.read_text(encoding="utf-8")
+    assert "purposes: [inspection," in text
+    path.write_text(text.replace("purposes: [inspection,", "purposes: [emergency, inspection,"),
+                    encoding="utf-8")
+    _commit(ledger, "authorization of 8-1-401\n\nKeyledger-Action: authorize\n"
+            "Keyledger-Household: 8-1-401\nKeyledger-Steward: zhou-lx", "zhou-lx")
+    findings = _findings(ledger)
+    assert len(findings) == 1
+    assert findings[0].startswith("the rules refuse its change to 8-1-401: Only a supervisor "
+                                  "records or renews the owner's authorization")
+
+
+def test_a_pair_changed_by_a_steward(ledger: Ledger) -> None:
+    path = ledger.root / "households/8-1-401.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("b: wang-dh", "b: sun-yp"),
+                    encoding="utf-8")
+    _commit(ledger, "pair\n\nKeyledger-Action: pair\nKeyledger-Household: 8-1-401\n"
+            "Keyledger-Steward: zhou-lx", "zhou-lx")
+    findings = _findings(ledger)
+    assert len(findings) == 1 and "Only a supervisor assigns a household's A/B pair" in findings[0]

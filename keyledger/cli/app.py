@@ -25,6 +25,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "whoami": ("setup", "whoami", _("Which steward this clone signs as.")),
     "steward": ("steward", "app", _("The roster of stewards and supervisors.")),
     "household": ("household", "app", _("Household files (one file a household).")),
+    "policy": ("policy", "app", _("The ledger's policies (a supervisor's commits).")),
     "key": ("key", "app", _("Keys, door codes and access cards in the cabinet.")),
     "code": ("key", "code_app", _("Door codes: rotate.")),
     "rekey": ("key", "rekey", _("Re-encrypt door codes to the current readers.")),

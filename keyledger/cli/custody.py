@@ -93,8 +93,13 @@ def return_(
         fields.pop("purpose")  # the visit's purpose is the checkout's, unless the form says
     done = act(ledger, key, "return", note=note, witness=witness, override=override,
                visit=fields, photos=photo, visit_form=from_file)
-    say(_("{key} is back in the cabinet (slot {slot}). Commit {sha}.").format(
-        key=done.outcome.key.id, slot=done.outcome.key.slot or "—", sha=done.sha[:10]))
+    back = done.outcome.key
+    if back.slot:
+        say(_("{key} is back in the cabinet (slot {slot}). Commit {sha}.").format(
+            key=back.id, slot=back.slot, sha=done.sha[:10]))
+    else:
+        say(_("{key} is back in the cabinet (it has no slot of its own). Commit {sha}.").format(
+            key=back.id, sha=done.sha[:10]))
     if done.visit is not None:
         say(_("Visit {id} recorded in the same commit.").format(id=done.visit.id))
 
@@ -104,13 +109,16 @@ def handover(
     to: str = typer.Option(..., "--to", metavar="STEWARD",
                            autocompletion=completion.stewards, help=_("Who takes the key over.")),
     note: Optional[str] = typer.Option(None, "--note", help=_("A note for the record.")),
+    witness: Optional[str] = typer.Option(None, "--witness", autocompletion=completion.stewards,
+                                          help=_("A second steward present as witness.")),
     override: Optional[str] = typer.Option(None, "--override", metavar="REASON",
                                            help=_("Supervisor: set the pair rule aside.")),
 ) -> None:
     """Pass a key that is out to another steward, without the cabinet (one commit, both named)."""
     from keyledger.custody import act
 
-    done = act(open_ledger(), key, "handover", holder=to, note=note, override=override)
+    done = act(open_ledger(), key, "handover", holder=to, witness=witness, note=note,
+               override=override)
     say(_("{key} passed from {old} to {new}. Commit {sha}.").format(
         key=key, old=done.actor.name, new=done.holder.name if done.holder else to,
         sha=done.sha[:10]))
@@ -280,14 +288,16 @@ def history(
     json: bool = typer.Option(False, "--json", help=_("Print JSON.")),
 ) -> None:
     """The custody record of a key or a household, from git, newest first."""
-    from keyledger.custody import history as read
+    from keyledger.custody import history as read, holder
 
     ledger = open_ledger()
     kind, entries = read(ledger, target)
     if json:
         print_json([{"commit": e.sha, "committed": e.committed, "subject": e.subject,
-                     "signature": e.signature, "signer": e.signer, "verified": e.verified,
-                     "trailers": e.trailers} for e in entries])
+                     "action": e.trailers.get("Action"), "holder": holder(e.trailers),
+                     "witness": e.trailers.get("Witness"), "signature": e.signature,
+                     "signer": e.signer, "verified": e.verified, "trailers": e.trailers}
+                    for e in entries])
         return
     from datetime import datetime
 
@@ -298,9 +308,14 @@ def history(
     for e in entries:
         t = e.trailers
         at = t.get("At") or e.committed
+        witness = t.get("Witness", "")
+        if t.get("Action") == "confirm":
+            witness = _("confirms {sha}").format(sha=t.get("Confirms", "")[:10])
         rows.append([when(datetime.fromisoformat(at).astimezone(tz)), _(t.get("Action", "?")),
-                     t.get("Key", ""), t.get("Steward", ""), _(t.get("Purpose", "")), e.sha[:10],
+                     t.get("Key", ""), t.get("Steward", ""), holder(t) or "",
+                     _(t.get("Purpose", "")), witness, e.sha[:10],
                      _("✓ verified") if e.verified else _("✗ NOT VERIFIED")])
-    table([_("time"), _("action"), _("key"), _("steward"), _("purpose"), _("commit"),
-           _("signature")], rows, alerts={i for i, e in enumerate(entries) if not e.verified})
+    table([_("time"), _("action"), _("key"), _("steward"), _("holder"), _("purpose"),
+           _("witness"), _("commit"), _("signature")], rows,
+          alerts={i for i, e in enumerate(entries) if not e.verified})
 

@@ -1,4 +1,4 @@
-"""Household files: household add, list, show."""
+"""Household files: household add, edit, pair, authorize, revoke, list, show."""
 
 from __future__ import annotations
 
@@ -83,6 +83,56 @@ def add(
 
 
 @command(app)
+def edit(
+    ident: str = typer.Argument(..., metavar="ID", autocompletion=completion.households),
+    name: Optional[str] = typer.Option(None, "--name", help=_("Main resident, or the shop's name.")),
+    address: Optional[str] = typer.Option(None, "--address", help=_("Address.")),
+    kind: Optional[str] = typer.Option(None, "--kind",
+                                       autocompletion=completion.household_kinds,
+                                       help=_("resident or merchant.")),
+    phone: Optional[str] = typer.Option(None, "--phone", help=_("Phone of the main resident.")),
+    add_flag: list[str] = typer.Option([], "--add-flag", metavar="FLAG",
+                                       autocompletion=completion.flags,
+                                       help=_("Add a care flag (repeatable).")),
+    remove_flag: list[str] = typer.Option([], "--remove-flag", metavar="FLAG",
+                                          autocompletion=completion.flags,
+                                          help=_("Remove a care flag (repeatable).")),
+    add_care: list[str] = typer.Option([], "--add-care", metavar="ITEM",
+                                       autocompletion=completion.care,
+                                       help=_("Add to the care list (repeatable).")),
+    remove_care: list[str] = typer.Option([], "--remove-care", metavar="ITEM",
+                                          autocompletion=completion.care,
+                                          help=_("Remove from the care list (repeatable).")),
+    add_away: list[str] = typer.Option([], "--add-away", metavar="FROM,UNTIL[,NOTE]",
+                                       help=_("Add a period away (repeatable).")),
+    remove_away: list[str] = typer.Option([], "--remove-away", metavar="FROM",
+                                          help=_("Remove the period away that begins on FROM "
+                                                 "(repeatable).")),
+    notes: Optional[str] = typer.Option(None, "--notes", help=_("Free notes (replaces them).")),
+    witness_for: Optional[str] = typer.Option(None, "--witness-for", metavar="P,P…",
+                                              autocompletion=completion.purposes,
+                                              help=_("Supervisor: the purposes whose checkout "
+                                                     "needs a witness here (empty for none).")),
+    from_file: Optional[Path] = typer.Option(None, "--from-file",
+                                             help=_("Read the whole household from a YAML form "
+                                                    "(options given win over it).")),
+) -> None:
+    """Change a household's file (one signed commit; its pair and authorization have their own
+    commands)."""
+    from keyledger.households import Edit, edit_household
+
+    change = Edit({"name": name, "address": address, "kind": kind, "notes": notes}, phone,
+                  tuple(add_flag), tuple(remove_flag), tuple(add_care), tuple(remove_care),
+                  tuple(dict(zip(("from", "until", "note"), _split(a, 3))) for a in add_away),
+                  tuple(remove_away),
+                  None if witness_for is None else
+                  tuple(p.strip() for p in witness_for.split(",") if p.strip()))
+    household, changed, sha = edit_household(open_ledger(), ident, change, from_file)
+    say(_("{id} {name}: changed {fields}. Commit {sha}.").format(
+        id=household.id, name=household.name, fields=", ".join(changed), sha=sha[:10]))
+
+
+@command(app)
 def pair(ident: str = typer.Argument(..., metavar="ID", autocompletion=completion.households),
          a: str = typer.Option(..., "--a", metavar="STEWARD",
                                autocompletion=completion.stewards, help=_("The A steward.")),
@@ -107,28 +157,41 @@ def authorize(
                                       help=_("The purposes the owner allows.")),
     condition: list[str] = typer.Option([], "--condition",
                                         help=_("A condition, e.g. \"video call with owner\" "
-                                               "(repeatable).")),
+                                               "(repeatable); a renewal keeps the earlier ones "
+                                               "otherwise.")),
+    no_conditions: bool = typer.Option(False, "--no-conditions",
+                                       help=_("Renewal: drop the earlier conditions.")),
     document: Optional[Path] = typer.Option(None, "--document",
-                                            help=_("The scanned letter (stored once, by hash).")),
+                                            help=_("The scanned letter (stored once, by hash); "
+                                                   "a renewal keeps the earlier one otherwise.")),
     signed_on: Optional[str] = typer.Option(None, "--signed-on", metavar="DATE",
                                             help=_("When the owner signed; today otherwise.")),
 ) -> None:
-    """Record or renew the owner's authorization (授权书)."""
+    """Record or renew the owner's authorization (授权书): a supervisor's commit."""
     from keyledger.households import authorize as record
 
-    household, sha = record(open_ledger(), ident, start, until, purpose, condition, document,
-                            signed_on)
+    if condition and no_conditions:
+        raise typer.BadParameter(_("--condition and --no-conditions contradict each other."),
+                                 param_hint="--no-conditions")
+    household, sha = record(open_ledger(), ident, start, until, purpose,
+                            [] if no_conditions else condition or None, document, signed_on)
     auth = household.authorization
     assert auth is not None
     say(_("{id} is authorized from {start} to {until} for {purposes}. Commit {sha}.").format(
         id=ident, start=auth.start, until=auth.until, purposes=", ".join(auth.purposes),
         sha=sha[:10]))
+    if document is None and auth.document:
+        say(_("The earlier letter {path} is kept; give --document for a new one.").format(
+            path=auth.document))
+    if not condition and auth.conditions:
+        say(_("The earlier conditions are kept: {conditions} (--no-conditions drops them).")
+            .format(conditions="; ".join(auth.conditions)))
 
 
 @command(app)
 def revoke(ident: str = typer.Argument(..., metavar="ID",
                                        autocompletion=completion.households)) -> None:
-    """End the owner's authorization today."""
+    """End the owner's authorization today (a supervisor, or the household's A/B steward)."""
     from keyledger.households import revoke as end
 
     household, sha = end(open_ledger(), ident)

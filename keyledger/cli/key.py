@@ -113,9 +113,16 @@ def rekey() -> None:
         say(_("Every door code is already encrypted to the right stewards."))
         return
     for r in report:
-        say(_("{key} ({household}): now also for {added}; no longer for {removed}.").format(
-            key=r.key, household=r.household, added=", ".join(r.added) or "—",
-            removed=", ".join(r.removed) or "—"))
+        added, removed = ", ".join(r.added), ", ".join(r.removed)
+        if added and removed:
+            change = _("now also for {added}; no longer for {removed}").format(added=added,
+                                                                               removed=removed)
+        elif added:
+            change = _("now also for {added}").format(added=added)
+        else:
+            change = _("no longer for {removed}").format(removed=removed)
+        say(_("{key} ({household}): {change}.").format(key=r.key, household=r.household,
+                                                       change=change))
     rotate_now = [r for r in report if r.removed]
     for r in rotate_now:
         say(_("Rotate the code of {key}: {who} knew it and can no longer open it here.").format(

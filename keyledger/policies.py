@@ -1,0 +1,46 @@
+"""The ledger's policies in keyledger.yaml; changing them is a supervisor's commit (DESIGN §4)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from keyledger import gitops, yaml
+from keyledger.errors import FatalError
+from keyledger.i18n import _
+from keyledger.identity import acting_steward
+from keyledger.ledger import SETTINGS, Ledger, locked
+from keyledger.model import WitnessPolicy, parse_settings
+from keyledger.vocab import KEY_KINDS, PURPOSES
+
+
+def _checked(values: tuple[str, ...] | None, allowed: tuple[str, ...], option: str) -> None:
+    if values is not None and any(v not in allowed for v in values):
+        raise FatalError(_("{option} takes values from: {allowed}.").format(
+            option=option, allowed=", ".join(allowed)))
+
+
+@locked
+def set_witness(ledger: Ledger, purposes: tuple[str, ...] | None,
+                kinds: tuple[str, ...] | None) -> tuple[WitnessPolicy, str]:
+    """Which purposes and kinds of key need a witness at checkout, ledger-wide; what is None
+    stays as it is."""
+    actor = acting_steward(ledger, supervisor=_("set the ledger's witness policy "
+                                                    "(`keyledger policy witness`)"))
+    _checked(purposes, PURPOSES, "--purpose")
+    _checked(kinds, KEY_KINDS, "--kind")
+    settings = ledger.settings
+    old = settings.witness
+    new = WitnessPolicy(tuple(dict.fromkeys(purposes)) if purposes is not None else old.purposes,
+                        tuple(dict.fromkeys(kinds)) if kinds is not None else old.kinds)
+    if new == old:
+        raise FatalError(_("The witness policy is already that; nothing to change."))
+    policies = {**settings.policies,
+                "witness": {"purposes": list(new.purposes), "kinds": list(new.kinds)}}
+    text = yaml.dump(replace(settings, policies=policies).to_dict())
+    parse_settings(SETTINGS, text)  # what is written must read back
+    sha = ledger.change({SETTINGS: text}, gitops.format_message(
+        f"witness policy: purposes {', '.join(new.purposes) or '-'}; "
+        f"kinds {', '.join(new.kinds) or '-'}",
+        [("Action", "policy"), ("Steward", actor.id), ("Policy", "witness"),
+         ("Purposes", ",".join(new.purposes)), ("Kinds", ",".join(new.kinds))]))
+    return new, sha
