@@ -157,13 +157,16 @@ def status(ledger: Ledger) -> tuple[datetime, list[OutKey], list[Booked]]:
     moment = now(zone(ledger.settings.timezone))
     names = {s.id: s.name for s in ledger.stewards()}
     out, booked = [], []
-    for key in ledger.keys():
+    keys = ledger.keys()
+    outside = [k for k in keys if k.state == "out"]
+    # Through the cache of parsed files, as the keys were: a busy day has hundreds out.
+    homes = {h.id: h.name for h in ledger.households(sorted({k.household for k in outside}))}
+    for key in keys:
         booked += [Booked(key, r) for r in key.reservations if r.start.date() <= moment.date()
                    <= r.until.date()]
-        if key.state != "out":
-            continue
+    for key in outside:
         out.append(OutKey(key, names.get(key.holder or "", key.holder or "?"),
-                          ledger.household(key.household).name, rules.is_overdue(key, moment),
+                          homes[key.household], rules.is_overdue(key, moment),
                           bool(key.witness) and not _witness_confirmed(ledger, key)))
     out.sort(key=lambda o: (not o.overdue, o.key.since or moment, o.key.id))
     booked.sort(key=lambda b: b.reservation.start)

@@ -24,7 +24,7 @@ from keyledger.model import (Household, Key, Settings, Steward, parse_household,
 
 SETTINGS = "keyledger.yaml"
 # Bumped whenever the model's classes change shape, so an old cache is never unpickled into them.
-_CACHE_VERSION = 1
+_CACHE_VERSION = 2
 FOLDERS = {"steward": "stewards", "household": "households", "key": "keys"}
 T = TypeVar("T")
 
@@ -82,6 +82,8 @@ class Ledger:
         self.notices: list[str] = []  # what the command repaired, for the CLI to say
         self._caches: dict[str, dict[str, Any]] = {}
         self._dirty_caches: set[str] = set()
+        self._all_keys: list[Key] | None = None
+        self._unpickled: dict[str, Any] = {}  # records of the caches this command asked for
 
     @cached_property
     def git_dir(self) -> Path:
@@ -147,6 +149,13 @@ class Ledger:
         return (self.root / self.relpath(kind, ident)).is_file()
 
     def _read(self, kind: str, ident: str, parse: Callable[[str, str, str], T]) -> T:
+        # A command that has loaded the cache of parsed files (a listing) reads through it; one
+        # that reads a few files never loads it.
+        if kind in self._caches:
+            return self.bulk(kind, [check_id(ident, kind_label(kind))], parse)[0]
+        return self._parse_file(kind, ident, parse)
+
+    def _parse_file(self, kind: str, ident: str, parse: Callable[[str, str, str], T]) -> T:
         check_id(ident, kind_label(kind))
         relpath = self.relpath(kind, ident)
         if not (self.root / relpath).exists() and not (self.root / relpath).is_symlink():
@@ -170,7 +179,10 @@ class Ledger:
                          parse_household)
 
     def keys(self) -> list[Key]:
-        return self.bulk("key", self.ids("key"), parse_key)
+        # status and due both list every key in one command: the second asks no file system.
+        if self._all_keys is None:
+            self._all_keys = self.bulk("key", self.ids("key"), parse_key)
+        return self._all_keys
 
     def bulk(self, kind: str, ids: list[str], parse: Callable[[str, str, str], T],
              folder: str | None = None) -> list[T]:
@@ -178,25 +190,32 @@ class Ledger:
 
         An entry is used only while the file's size, modification time and inode are what they
         were when it was parsed, so a hand edit is always seen; a command that reads one file
-        never loads the cache."""
+        never loads the cache. Each record is kept pickled on its own and unpickled only when
+        asked for: `due` reads the scheduled few thousand of a street office's households."""
         cache = self._cache(kind)
         out = []
+        root = str(self.root)
+        prefix = folder or FOLDERS[kind]
         for ident in ids:
-            relpath = f"{folder}/{ident}.yaml" if folder else self.relpath(kind, ident)
+            relpath = f"{prefix}/{ident}.yaml"
             self.read_paths.add(relpath)
             try:
-                st = os.lstat(self.root / relpath)
+                st = os.lstat(f"{root}/{relpath}")
             except OSError:
                 st = None
             stamp = (st.st_mtime_ns, st.st_size, st.st_ino) if st else None
             hit = cache.get(relpath)
             if stamp and hit and hit[0] == stamp:
-                out.append(hit[1])
+                record = self._unpickled.get(relpath)
+                if record is None:
+                    record = self._unpickled[relpath] = pickle.loads(hit[1])
+                out.append(record)
                 continue
-            record = self._read(kind, ident, parse) if folder is None else \
+            record = self._parse_file(kind, ident, parse) if folder is None else \
                 parse(relpath, self.read_text(relpath), ident)
             if stamp:
-                cache[relpath] = (stamp, record)
+                cache[relpath] = (stamp, pickle.dumps(record, protocol=5))
+                self._unpickled[relpath] = record
                 self._dirty_caches.add(kind)
             out.append(record)
         return out
@@ -273,6 +292,7 @@ class Ledger:
 
     def write_atomic(self, relpath: str, content: str | bytes | None) -> None:
         """Write through a temporary file and a rename: a crash never leaves half a file."""
+        self._all_keys = None
         path = self.root / relpath
         if content is None:
             path.unlink(missing_ok=True)
