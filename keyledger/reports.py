@@ -19,7 +19,7 @@ from keyledger import custody_log
 from keyledger.errors import FatalError
 from keyledger.i18n import _
 from keyledger.ledger import Ledger
-from keyledger.model import Visit
+from keyledger.model import CheckItem, Visit
 from keyledger.schedules import DueItem, due, week_days
 from keyledger.timeutil import now, zone
 from keyledger.visits import visits_between
@@ -145,16 +145,39 @@ def _base(ledger: Ledger) -> dict[str, Any]:
 def owner(ledger: Ledger, household_id: str, week: str | None, lang: str | None) -> str:
     household = ledger.household(household_id)
     tz = zone(ledger.settings.timezone)
+    moment = now(tz)
     days = week_days(week or _current_week(ledger))
     visits = _views(ledger, visits_between(ledger, days[0], days[-1], household.id))
+    problems, resolved = _problems(visits)
+    # The message is sent now, so where the keys are is told as of now, whatever the week.
+    keys = [k for k in ledger.keys_of(household.id) if k.state != "handed-back"]
+    away = [k for k in keys if k.state != "in"]
     return render(ledger, "owner", language(ledger, lang), {
         **_base(ledger), "household": household, "days": days, "visits": visits,
         "photos": sum(len(v.visit.photos) for v in visits),
-        "problems": [(v, c) for v in visits for c in v.visit.checklist if c.result == "problem"],
+        "problems": problems, "resolved": resolved, "names": _names(ledger), "now": moment,
+        "keys_away": away, "in_cabinet": bool(keys) and not away,
+        # "All is well" is a claim: only what a visit saw, with no key out or lost, supports it.
+        "all_well": bool(visits) and not problems and not away,
         # A follow-up already made (a visit that day) is no longer a promise to the owner.
         "follow_ups": sorted({v.visit.follow_up for v in visits if v.visit.follow_up}
                              - {v.visit.started.astimezone(tz).date() for v in visits}),
         "tz": tz})
+
+
+def _problems(visits: list[VisitView]) -> tuple[list[tuple[VisitView, CheckItem]],
+                                                list[tuple[VisitView, CheckItem, VisitView]]]:
+    """Problems still open at the period's end, and those a later check found ok: the latest
+    check of a care item decides, so a leak fixed on the follow-up is not reported as open."""
+    open_: dict[str, tuple[VisitView, CheckItem]] = {}
+    resolved = []
+    for v in visits:
+        for c in v.visit.checklist:
+            if c.result == "problem":
+                open_[c.item] = (v, c)
+            elif c.result == "ok" and c.item in open_:
+                resolved.append((*open_.pop(c.item), v))
+    return list(open_.values()), resolved
 
 
 def household(ledger: Ledger, household_id: str, start: str | None, until: str | None,

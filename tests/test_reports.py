@@ -153,3 +153,42 @@ def test_a_ledgers_own_template_overrides_and_mistakes_fail_loudly(week: Ledger)
     (own / "owner.md.j2").write_text("{{ household.nickname }}\n", encoding="utf-8")
     result = week.refused("report", "owner", "8-1-401", "--week", "2026-W48")
     assert "owner.md.j2" in result.err and "nickname" in result.err
+
+
+def test_owner_message_says_where_a_key_out_is_and_claims_nothing_false(ledger: Ledger,
+                                                                        monkeypatch) -> None:
+    monkeypatch.setenv("KEYLEDGER_NOW", "2026-11-25T14:10:00+08:00")
+    ledger.ok("checkout", "K-0012", "--purpose", "heating", "--expect-back", "1h", as_="zhou-lx")
+    monkeypatch.setenv("KEYLEDGER_NOW", "2026-11-28T12:00:00+08:00")
+    text = ledger.ok("report", "owner", "8-1-401", "--week", "2026-W48").out
+    _check_markdown(text)
+    assert "本周没有上门记录" in text
+    assert "钥匙K-0012目前由周丽霞保管（11月25日 周三 14:10取出），已超过约定的归还时间" \
+        "（11月25日 周三 15:10）" in text
+    assert "专柜" not in text and "一切安好" not in text
+    english = ledger.ok("report", "owner", "8-1-401", "--week", "2026-W48", "--lang", "en").out
+    assert "Key K-0012 is with 周丽霞 since Wed 25 Nov 14:10, overdue: it was due back " \
+        "Wed 25 Nov 15:10." in english
+    assert "cabinet" not in english and "All is well" not in english
+    monkeypatch.setenv("KEYLEDGER_NOW", "2026-11-28T12:05:00+08:00")
+    ledger.ok("return", "K-0012")
+    text = ledger.ok("report", "owner", "8-1-401", "--week", "2026-W48").out
+    assert "钥匙在社区专柜里安全存放" in text and "K-0012" not in text
+
+
+def test_owner_message_shows_a_problem_checked_ok_later_as_resolved(week: Ledger) -> None:
+    week.ok("visit", "add", "8-1-401", "--purpose", "follow-up", "--check", "heating=ok",
+            "--at", "2026-11-26 11:00", as_="zhou-lx")
+    text = week.ok("report", "owner", "8-1-401", "--week", "2026-W48").out
+    _check_markdown(text)
+    assert "需要您留意" not in text
+    assert "已处理：暖气（接口渗水 \\| 有水迹），11月26日 周四复查正常。" in text
+    assert text.rstrip().endswith("家里一切安好，请放心！")
+    english = week.ok("report", "owner", "8-1-401", "--week", "2026-W48", "--lang", "en").out
+    assert "Resolved: heating (接口渗水 \\| 有水迹), checked ok on Thu 26 Nov." in english
+    assert "Please note" not in english
+    # A problem found again after it was checked ok still needs the owner's attention.
+    week.ok("visit", "add", "8-1-401", "--purpose", "inspection", "--check",
+            "heating=problem:又渗水了", "--at", "2026-11-27 09:00")
+    text = week.ok("report", "owner", "8-1-401", "--week", "2026-W48").out
+    assert "需要您留意：暖气（又渗水了）。" in text and "一切安好" not in text
