@@ -192,3 +192,19 @@ def test_owner_message_shows_a_problem_checked_ok_later_as_resolved(week: Ledger
             "heating=problem:又渗水了", "--at", "2026-11-27 09:00")
     text = week.ok("report", "owner", "8-1-401", "--week", "2026-W48").out
     assert "需要您留意：暖气（又渗水了）。" in text and "一切安好" not in text
+
+
+def test_a_visits_note_is_in_the_owner_message_and_the_household_report(week: Ledger) -> None:
+    week.ok("visit", "add", "8-1-401", "--purpose", "inspection", "--note", "卧室|客厅 *没关* <b>",
+            "--at", "2026-11-27 09:00", as_="zhou-lx")
+    owner = week.ok("report", "owner", "8-1-401", "--week", "2026-W48").out
+    assert "  - 备注：电话问候，一切正常\n" in owner
+    text = week.ok("report", "household", "8-1-401", "--from", "2026-11-23", "--until",
+                   "2026-11-29").out
+    cells = _texts(_check_markdown(text), "td_open")
+    assert "备注：电话问候，一切正常" in cells
+    # The table takes "\\|" as a "|" inside the cell; the rest stays escaped text.
+    assert "备注：卧室|客厅 \\*没关\\* \\<b\\>" in cells
+    english = week.ok("report", "household", "8-1-401", "--from", "2026-11-23", "--until",
+                      "2026-11-29", "--lang", "en").out
+    assert "note: 电话问候，一切正常" in english
