@@ -22,7 +22,7 @@ from keyledger.ledger import Ledger
 from keyledger.model import CheckItem, Visit
 from keyledger.schedules import DueItem, due, week_days
 from keyledger.timeutil import now, zone
-from keyledger.visits import visits_between
+from keyledger.visits import recorded_late, visits_between
 
 SHIPPED = Path(__file__).parent / "templates"
 LANGS = ("zh", "en")
@@ -72,6 +72,13 @@ class Formats:
     def when(self, value: datetime) -> str:
         return f"{self.day(value)} {self.clock(value)}"
 
+    def span(self, start: datetime, end: datetime | None) -> str:
+        """From start to end; the end's day is written only when it is another day."""
+        if end is None:
+            return self.when(start)
+        same = start.astimezone(self.tz).date() == end.astimezone(self.tz).date()
+        return f"{self.when(start)}–{self.clock(end) if same else self.when(end)}"
+
     def duration(self, value: timedelta | float) -> str:
         seconds = value.total_seconds() if isinstance(value, timedelta) else value
         minutes = int(seconds // 60)
@@ -98,6 +105,7 @@ def environment(ledger: Ledger, lang: str) -> Any:
                              keep_trailing_newline=True)
     formats = Formats(lang, zone(ledger.settings.timezone))
     env.filters.update(day=formats.day, clock=formats.clock, when=formats.when,
+                       span=formats.span,
                        duration=formats.duration, iso_minute=formats.iso_minute, md=md,
                        mermaid=mermaid, raw=Raw)
     return env
@@ -125,13 +133,13 @@ def language(ledger: Ledger, lang: str | None) -> str:
 class VisitView:
     visit: Visit
     steward_names: tuple[str, ...]
-    late: bool                      # recorded a day or more after it happened
+    late: bool                      # recorded more than a day after it ended
 
 
 def _views(ledger: Ledger, visits: list[Visit]) -> list[VisitView]:
     names = _names(ledger)
-    return [VisitView(v, tuple(names.get(s, s) for s in v.stewards),
-                      v.recorded - v.started >= timedelta(days=1)) for v in visits]
+    return [VisitView(v, tuple(names.get(s, s) for s in v.stewards), recorded_late(v))
+            for v in visits]
 
 
 def _names(ledger: Ledger) -> dict[str, str]:

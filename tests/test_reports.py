@@ -208,3 +208,24 @@ def test_a_visits_note_is_in_the_owner_message_and_the_household_report(week: Le
     english = week.ok("report", "household", "8-1-401", "--from", "2026-11-23", "--until",
                       "2026-11-29", "--lang", "en").out
     assert "note: 电话问候，一切正常" in english
+
+
+def test_a_visit_recorded_at_the_return_is_not_late_and_shows_both_days(ledger: Ledger,
+                                                                        monkeypatch) -> None:
+    monkeypatch.setenv("KEYLEDGER_NOW", "2026-11-25T14:10:00+08:00")
+    ledger.ok("checkout", "K-0012", "--purpose", "heating", as_="wang-dh")
+    monkeypatch.setenv("KEYLEDGER_NOW", "2026-11-28T14:00:00+08:00")
+    ledger.ok("return", "K-0012", "--visit", "--check", "heating=ok")
+    monkeypatch.setenv("KEYLEDGER_NOW", "2026-11-28T16:00:00+08:00")
+    ledger.ok("visit", "add", "8-1-401", "--purpose", "call", "--at", "2026-11-27 10:00")
+    ledger.ok("visit", "add", "8-1-401", "--purpose", "call", "--at", "2026-11-27 16:30")
+    owner = ledger.ok("report", "owner", "8-1-401", "--week", "2026-W48").out
+    assert "- 11月25日 周三 14:10–11月28日 周六 14:00，王德厚暖气检查\n" in owner
+    assert "- 11月27日 周五 10:00，王德厚电话问候（补录）\n" in owner
+    assert "- 11月27日 周五 16:30，王德厚电话问候\n" in owner  # less than a day late
+    text = ledger.ok("report", "household", "8-1-401", "--from", "2026-11-23", "--until",
+                     "2026-11-29").out
+    cells = _texts(_check_markdown(text), "td_open")
+    assert "11月25日 周三 14:10–11月28日 周六 14:00" in cells
+    english = ledger.ok("report", "owner", "8-1-401", "--week", "2026-W48", "--lang", "en").out
+    assert "- Wed 25 Nov 14:10–Sat 28 Nov 14:00, 王德厚: heating check\n" in english

@@ -135,3 +135,10 @@ def test_on_a_terminal_missing_fields_are_asked_for(ledger: Ledger) -> None:
     assert visit["purpose"] == "inspection"
     assert visit["checklist"] == [{"item": "plants", "result": "ok", "note": None},
                                   {"item": "heating", "result": "problem", "note": "接口渗水"}]
+
+
+def test_a_visit_entered_within_a_day_is_not_late(ledger: Ledger, monkeypatch) -> None:
+    monkeypatch.setenv("KEYLEDGER_NOW", "2026-11-26T09:00:00+08:00")
+    ledger.ok("visit", "add", "8-1-401", "--purpose", "call", "--at", "2026-11-25 10:05",
+              as_="wang-dh")
+    assert "late" not in ledger.git("log", "-1", "--format=%s")
