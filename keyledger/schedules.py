@@ -18,12 +18,14 @@ from keyledger.identity import acting_steward
 from keyledger.ids import check_id
 from keyledger.ledger import Ledger, locked
 from keyledger.model import Household, Key, ScheduleEntry, Visit, parse_clock, parse_every
-from keyledger.timeutil import parse_date
+from keyledger.timeutil import now, parse_date, zone
 from keyledger.vocab import VISIT_PURPOSES, WEEKDAYS
 
 
 def occurs(household: Household, entry: ScheduleEntry, day: date) -> bool:
     if entry.start and day < entry.start or entry.until and day > entry.until:
+        return False
+    if entry.since and day < entry.since.date():
         return False
     if entry.while_away and not any(a.start <= day <= a.until for a in household.away):
         return False
@@ -70,17 +72,20 @@ def due_items(households: Iterable[Household], days: list[date], visits: list[Vi
         seen.setdefault((v.household, v.started.astimezone(tz).date()), []).append(v)
     items = []
     for household in households:
-        wanted = [(day, e.start_time, e.end_time, e.purpose, assigned(household, e), "scheduled")
-                  for day in days for e in household.schedule if occurs(household, e, day)]
-        wanted += [(v.follow_up, time(0), None, "follow-up", v.stewards[0], "follow-up")
+        wanted = [(day, e.start_time, e.end_time, e.purpose, assigned(household, e), "scheduled",
+                   e.since) for day in days for e in household.schedule
+                  if occurs(household, e, day)]
+        wanted += [(v.follow_up, time(0), None, "follow-up", v.stewards[0], "follow-up", None)
                    for v in visits if v.household == household.id and v.follow_up in days]
         where = tuple(KeyWhere(k.id, k.state, k.holder, k.slot)
                       for k in keys.get(household.id, []) if k.state != "handed-back")
-        for day, start, end, purpose, steward, kind in wanted:
+        for day, start, end, purpose, steward, kind, since in wanted:
+            deadline = datetime.combine(day, end or time(23, 59, 59), tz)
+            if since and deadline < since:
+                continue  # it was over before the entry was added: never due, never missed
             # A follow-up is satisfied by a later visit, not by the one that asked for it.
             done = [v.id for v in seen.get((household.id, day), [])
                     if kind == "scheduled" or v.follow_up != day]
-            deadline = datetime.combine(day, end or time(23, 59, 59), tz)
             status = "done" if done else "missed" if deadline < now else "due"
             items.append(DueItem(day, household.id, household.name, start, end, purpose, steward,
                                  kind, status, tuple(done), where))
@@ -121,8 +126,9 @@ def add_entry(ledger: Ledger, ident: str, every: str, at: str, purpose: str, ste
     first, last = (parse_date(start) if start else None), (parse_date(until) if until else None)
     if first and last and last < first:
         raise FatalError(_("--until must not be before --from."))
-    entry = ScheduleEntry(days, clock[0], clock[1], purpose, steward, first, last, while_away)
-    if entry in household.schedule:
+    entry = ScheduleEntry(days, clock[0], clock[1], purpose, steward, first, last, while_away,
+                          since=now(zone(ledger.settings.timezone)))
+    if any(replace(e, since=None) == replace(entry, since=None) for e in household.schedule):
         raise FatalError(_("{id} already has that schedule.").format(id=ident))
     return _save(ledger, replace(household, schedule=household.schedule + (entry,)),
                  f"schedule {ident}: every {every} {at} {purpose}")
@@ -153,7 +159,6 @@ def _save(ledger: Ledger, household: Household, subject: str) -> tuple[Household
 
 def due(ledger: Ledger, days: list[date]) -> list[DueItem]:
     """Due items of the ledger on `days`, with where each household's keys are now."""
-    from keyledger.timeutil import now, zone
     from keyledger.visits import visits_between
 
     tz = zone(ledger.settings.timezone)

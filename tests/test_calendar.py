@@ -15,12 +15,14 @@ NOW = "2026-11-25T12:00:00+08:00"
 
 @pytest.fixture
 def planned(ledger: Ledger, monkeypatch: pytest.MonkeyPatch) -> Ledger:
-    """Wednesday inspections by A, daily calls by B, a follow-up on Friday, a reservation."""
-    monkeypatch.setenv("KEYLEDGER_NOW", NOW)
+    """Wednesday inspections by A, daily calls by B (planned the Friday before: a schedule counts
+    from when it was added), a follow-up on Friday, a reservation."""
+    monkeypatch.setenv("KEYLEDGER_NOW", "2026-11-20T09:00:00+08:00")
     ledger.ok("schedule", "add", "8-1-401", "--every", "wed", "--at", "14:00-17:00",
               "--purpose", "inspection")
     ledger.ok("schedule", "add", "8-1-401", "--every", "day", "--at", "10:00", "--purpose", "call",
               "--steward", "b")
+    monkeypatch.setenv("KEYLEDGER_NOW", NOW)
     ledger.ok("visit", "add", "8-1-401", "--purpose", "call", "--note", "电话问候，一切正常",
               "--at", "2026-11-25 09:00", "--follow-up", "2026-11-27", as_="zhou-lx")
     ledger.ok("reserve", "K-0012", "--from", "2026-11-27 09:00", "--until", "2026-11-27 11:00",

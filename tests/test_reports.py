@@ -229,3 +229,25 @@ def test_a_visit_recorded_at_the_return_is_not_late_and_shows_both_days(ledger: 
     assert "11月25日 周三 14:10–11月28日 周六 14:00" in cells
     english = ledger.ok("report", "owner", "8-1-401", "--week", "2026-W48", "--lang", "en").out
     assert "- Wed 25 Nov 14:10–Sat 28 Nov 14:00, 王德厚: heating check\n" in english
+
+
+def test_a_schedule_added_today_misses_nothing_in_the_past(ledger: Ledger, monkeypatch) -> None:
+    import json
+
+    monkeypatch.setenv("KEYLEDGER_NOW", "2026-11-28T12:00:00+08:00")
+    ledger.ok("schedule", "add", "8-1-401", "--every", "day", "--at", "10:00", "--purpose", "call",
+              as_="zhou-lx")
+    ledger.ok("schedule", "add", "8-1-401", "--every", "day", "--at", "08:00-09:00", "--purpose",
+              "inspection")
+    household = (ledger.root / "households" / "8-1-401.yaml").read_text(encoding="utf-8")
+    assert household.count("  since: 2026-11-28T12:00:00+08:00\n") == 2
+    items = json.loads(ledger.ok("due", "--week", "2026-W48", "--json").out)
+    assert [(i["date"], i["purpose"], i["status"]) for i in items] == [
+        ("2026-11-28", "call", "due"), ("2026-11-29", "inspection", "due"),
+        ("2026-11-29", "call", "due")]
+    text = ledger.ok("report", "weekly", "--week", "2026-W48").out
+    assert "漏办 0 项" in text and "## 漏办" not in text
+    # The same entry again is still refused, whenever it is added.
+    monkeypatch.setenv("KEYLEDGER_NOW", "2026-11-29T12:00:00+08:00")
+    assert "already has that schedule" in ledger.refused(
+        "schedule", "add", "8-1-401", "--every", "day", "--at", "10:00", "--purpose", "call").err

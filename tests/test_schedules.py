@@ -91,3 +91,18 @@ def test_a_follow_up_is_due_and_only_a_later_visit_satisfies_it() -> None:
     again = visit(date(2026, 11, 26), 9)
     items = due_items([plain], [date(2026, 11, 26)], [first, again], {}, now, TZ)
     assert items[0].status == "done" and items[0].visits == (again.id,)
+
+
+def test_a_schedule_counts_only_from_when_it_was_added() -> None:
+    added = datetime(2026, 11, 28, 12, 0, tzinfo=TZ)
+    morning = ScheduleEntry(("day",), time(9), time(11), "inspection", "a", since=added)
+    home = replace(HOME, schedule=(replace(DAILY, since=added), morning))
+    now = datetime(2026, 11, 28, 12, 30, tzinfo=TZ)
+    items = due_items([home], week_days("2026-W48"), [], {}, now, TZ)
+    # Nothing before the day it was added; that day's morning window had ended before it existed;
+    # the call of that day can still be made.
+    assert [(i.day, i.purpose, i.status) for i in items] == [
+        (date(2026, 11, 28), "call", "due"), (date(2026, 11, 29), "inspection", "due"),
+        (date(2026, 11, 29), "call", "due")]
+    # An entry written before `since` was recorded counts as it always did.
+    assert len(due_items([HOME], week_days("2026-W48"), [], {}, now, TZ)) == 8
