@@ -109,12 +109,12 @@ def test_weekly_report_counts_due_done_missed_and_draws_the_timeline(week: Ledge
     assert headings[0] == "花卉社区 钥匙管家周报 2026-W48"
     assert {"按网格员", "按住户", "漏办", "紧急、越权与密码", "待回访", "本周钥匙托管时间线"} <= set(headings)
     rows = [t.content for t in tokens if t.type == "inline"]
-    # zhou-lx: the Wednesday inspection (done) and Thursday's follow-up (missed); wang-dh: seven
-    # daily calls, Monday's and Wednesday's satisfied by the visits that day, Tue/Thu/Fri missed,
-    # Saturday and Sunday still due.
+    # zhou-lx: the Wednesday inspection (done by the heating visit in its window) and Thursday's
+    # follow-up (missed); wang-dh: seven daily calls, Monday's made, Tue to Fri missed (Wednesday's
+    # visit was the inspection's: one visit does one item), Saturday and Sunday still due.
     assert rows[rows.index("周丽霞（zhou-lx）"):][:7] == ["周丽霞（zhou-lx）", "2", "1", "1", "1",
                                                          "2", "1小时58分"]
-    assert rows[rows.index("王德厚（wang-dh）"):][:7] == ["王德厚（wang-dh）", "7", "2", "3", "1", "0",
+    assert rows[rows.index("王德厚（wang-dh）"):][:7] == ["王德厚（wang-dh）", "7", "1", "4", "1", "0",
                                                          "0分"]
     assert "11月26日 周四 8-1-401 王秀兰（漏办）" in text
     assert "- 11月26日 周四 8-1-401 王秀兰：回访，周丽霞" in text
