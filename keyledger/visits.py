@@ -83,6 +83,11 @@ def draft(ledger: Ledger, household: Household, given: dict[str, Any], photos: l
     if form is not None:
         # A form fills in what was seen; who recorded it, and when, is not the form's to say.
         visit = replace(visit, recorded=now(tz), photos=tuple(dict.fromkeys(visit.photos + tuple(stored))))
+    ended = (visit.ended or visit.started).astimezone(tz).date()
+    if visit.follow_up and visit.follow_up < ended:
+        raise FatalError(_("The follow-up day {follow_up} is before the visit ended ({day}); give "
+                           "that day or a later one.").format(follow_up=visit.follow_up.isoformat(),
+                                                              day=ended.isoformat()))
     missing = [p for p in visit.photos if p not in files and not (ledger.root / p).is_file()]
     if missing:
         raise FatalError(_("The visit names a photo that is not in the ledger: {path}.").format(
