@@ -33,8 +33,9 @@ class Raw(str):
     """Text a filter has already made safe for where it goes."""
 
 
-# Inline specials; "(" and "!" are harmless once "[" and "]" are escaped.
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|~])")
+# Inline specials; "(" and "!" are harmless once "[" and "]" are escaped, and "&" would make
+# "&lt;" typed by a user into "<".
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|~&])")
 
 
 def md(value: Any) -> str:
@@ -45,6 +46,12 @@ def md(value: Any) -> str:
     text = _MD_SPECIAL.sub(r"\\\1", text)
     # At a line's start, "# ", "- ", "+ " or "1." would make a heading or a list.
     return re.sub(r"^([#+-])", r"\\\1", re.sub(r"^(\d+)\.", r"\1\\.", text))
+
+
+def plain(value: Any) -> str:
+    """Text for a chat, which shows Markdown's escapes as they are: only a line break could
+    break the message's shape there, so it becomes a space."""
+    return " ".join(str(value).split())
 
 
 def mermaid(value: Any) -> Raw:
@@ -69,6 +76,12 @@ class Formats:
         return value.astimezone(self.tz).strftime("%H:%M") if isinstance(value, datetime) \
             else value.strftime("%H:%M")
 
+    def fulldate(self, value: date) -> str:
+        """A date with its year, for what lasts longer than a week (an authorization)."""
+        if self.lang == "zh":
+            return f"{value.year}年{value.month}月{value.day}日"
+        return f"{value.day} {value:%b} {value.year}"
+
     def when(self, value: datetime) -> str:
         return f"{self.day(value)} {self.clock(value)}"
 
@@ -92,7 +105,7 @@ class Formats:
         return Raw(value.astimezone(self.tz).strftime("%Y-%m-%d %H:%M"))
 
 
-def environment(ledger: Ledger, lang: str) -> Any:
+def environment(ledger: Ledger, lang: str, chat: bool = False) -> Any:
     import jinja2
 
     if lang not in LANGS:
@@ -101,21 +114,22 @@ def environment(ledger: Ledger, lang: str) -> Any:
     loader = jinja2.ChoiceLoader([jinja2.FileSystemLoader([str(own / lang), str(own)]),
                                   jinja2.FileSystemLoader(str(SHIPPED / lang))])
     env = jinja2.Environment(loader=loader, undefined=jinja2.StrictUndefined, autoescape=False,
-                             finalize=md, trim_blocks=True, lstrip_blocks=True,
+                             finalize=plain if chat else md, trim_blocks=True, lstrip_blocks=True,
                              keep_trailing_newline=True)
     formats = Formats(lang, zone(ledger.settings.timezone))
     env.filters.update(day=formats.day, clock=formats.clock, when=formats.when,
-                       span=formats.span,
+                       span=formats.span, fulldate=formats.fulldate,
                        duration=formats.duration, iso_minute=formats.iso_minute, md=md,
                        mermaid=mermaid, raw=Raw)
     return env
 
 
-def render(ledger: Ledger, name: str, lang: str, context: dict[str, Any]) -> str:
+def render(ledger: Ledger, name: str, lang: str, context: dict[str, Any],
+           chat: bool = False) -> str:
     import jinja2
 
     try:
-        return environment(ledger, lang).get_template(f"{name}.md.j2").render(**context)
+        return environment(ledger, lang, chat).get_template(f"{name}.md.j2").render(**context)
     except jinja2.TemplateError as exc:
         # Jinja puts the template's own lines into the traceback: name the one that failed.
         frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename.endswith(".j2")]
@@ -170,7 +184,7 @@ def owner(ledger: Ledger, household_id: str, week: str | None, lang: str | None)
         # A follow-up already made (a visit that day) is no longer a promise to the owner.
         "follow_ups": sorted({v.visit.follow_up for v in visits if v.visit.follow_up}
                              - {v.visit.started.astimezone(tz).date() for v in visits}),
-        "tz": tz})
+        "tz": tz}, chat=True)
 
 
 def _problems(visits: list[VisitView]) -> tuple[list[tuple[VisitView, CheckItem]],
@@ -207,13 +221,20 @@ def household(ledger: Ledger, household_id: str, start: str | None, until: str |
     end = datetime.combine(last + timedelta(days=1), datetime.min.time(), tz)
     moment = now(tz)
     shown = [i for i in intervals if i.overlaps(begin, end)]
+    held = {i: _held(i, begin, end, moment) for i in shown}
     return render(ledger, "household", language(ledger, lang), {
         **_base(ledger), "household": record, "first": first, "last": last, "keys": keys,
         "visits": _views(ledger, visits_between(ledger, first, last, record.id)),
-        "custody": shown, "names": _names(ledger),
-        "held": {i: (i.end or moment) - i.start for i in shown},
-        "total": sum(((i.end or moment) - i.start for i in shown), timedelta()),
+        "custody": shown, "names": _names(ledger), "held": held,
+        "total": sum(held.values(), timedelta()),
+        "clipped": any(i.start < begin or (i.end or moment) > end for i in shown),
         "events": [e for e in events if begin <= e.at < end], "now": moment})
+
+
+def _held(interval: custody_log.Interval, begin: datetime, end: datetime,
+          moment: datetime) -> timedelta:
+    """How long the key was held within begin..end: a period's report counts only its part."""
+    return max(min(interval.end or moment, end) - max(interval.start, begin), timedelta())
 
 
 def _codes(keys: list[Any]) -> frozenset[str]:
@@ -271,9 +292,8 @@ def weekly(ledger: Ledger, week: str | None, lang: str | None) -> str:
         for s in v.stewards:
             bump(stewards, s, names.get(s, s), visits=1)
     for i in week_intervals:
-        held = min(i.end or moment, end) - max(i.start, begin)
         bump(stewards, i.holder, names.get(i.holder, i.holder), checkouts=int(i.start >= begin),
-             held=held)
+             held=_held(i, begin, end, moment))
     overdue = [i for i in week_intervals if (i.end is None and i.expected_back
                                              and i.expected_back < moment) or i.late]
     follow_ups = [i for i in items if i.kind == "follow-up" and i.status != "done"]

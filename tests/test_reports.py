@@ -77,7 +77,7 @@ def test_owner_message_in_chinese_and_english(week: Ledger) -> None:
     tokens = _check_markdown(text)
     assert text.startswith("王秀兰您好！花卉社区钥匙管家向您报平安（11月23日 周一–11月29日 周日）")
     assert "11月25日 周三 14:02–14:40，周丽霞暖气检查" in text
-    assert "暖气有问题（接口渗水 \\| 有水迹）" in text
+    assert "暖气有问题（接口渗水 | 有水迹）" in text
     assert "照片1张已发给您" in text and "我们会在11月26日 周四回访" in text
     assert [t.type for t in tokens].count("bullet_list_open") >= 1
     assert len(text) < 1000  # short enough to paste into a chat
@@ -182,10 +182,10 @@ def test_owner_message_shows_a_problem_checked_ok_later_as_resolved(week: Ledger
     text = week.ok("report", "owner", "8-1-401", "--week", "2026-W48").out
     _check_markdown(text)
     assert "需要您留意" not in text
-    assert "已处理：暖气（接口渗水 \\| 有水迹），11月26日 周四复查正常。" in text
+    assert "已处理：暖气（接口渗水 | 有水迹），11月26日 周四复查正常。" in text
     assert text.rstrip().endswith("家里一切安好，请放心！")
     english = week.ok("report", "owner", "8-1-401", "--week", "2026-W48", "--lang", "en").out
-    assert "Resolved: heating (接口渗水 \\| 有水迹), checked ok on Thu 26 Nov." in english
+    assert "Resolved: heating (接口渗水 | 有水迹), checked ok on Thu 26 Nov." in english
     assert "Please note" not in english
     # A problem found again after it was checked ok still needs the owner's attention.
     week.ok("visit", "add", "8-1-401", "--purpose", "inspection", "--check",
@@ -251,3 +251,37 @@ def test_a_schedule_added_today_misses_nothing_in_the_past(ledger: Ledger, monke
     monkeypatch.setenv("KEYLEDGER_NOW", "2026-11-29T12:00:00+08:00")
     assert "already has that schedule" in ledger.refused(
         "schedule", "add", "8-1-401", "--every", "day", "--at", "10:00", "--purpose", "call").err
+
+
+def test_household_report_reads_as_written_by_a_person(week: Ledger, monkeypatch) -> None:
+    week.ok("visit", "add", "8-1-401", "--purpose", "contractor", "--at", "2026-11-26 15:00",
+            "--let-in", "李师傅,物业,看了窗户", "--note", "a &lt; b", as_="zhou-lx")
+    week.ok("checkout", "K-0012", "--purpose", "plants")
+    monkeypatch.setenv("KEYLEDGER_NOW", "2026-11-30T12:00:00+08:00")
+    text = week.ok("report", "household", "8-1-401", "--from", "2026-11-23", "--until",
+                   "2026-11-28").out
+    tokens = _check_markdown(text)
+    cells = _texts(tokens, "td_open")
+    assert "2026年1月1日 至 2030年12月31日：巡查、浇花、照看宠物、暖气检查、陪同施工、维修、代收代送、其他" \
+        in cells
+    assert "备注：a \\&lt; b；陪同李师傅（物业）看了窗户" in cells
+    assert "a &amp;lt; b" in MD.render(text)  # shown as typed, not as "a < b"
+    assert "紧急处置（紧急）" not in text and "紧急处置" in cells
+    # The key out since Saturday noon counts until the period's end, not until Monday.
+    row = cells[cells.index("浇花", cells.index("紧急处置")) - 2:][:6]
+    assert row == ["K-0012", "周丽霞", "浇花", "11月28日 周六 12:00", "尚未归还", "12小时"]
+    assert "合计托管时长：13小时58分" in text and "只计此期间内的部分" in text
+    english = week.ok("report", "household", "8-1-401", "--from", "2026-11-23", "--until",
+                      "2026-11-28", "--lang", "en").out
+    _check_markdown(english)
+    assert "1 Jan 2026 to 31 Dec 2030" in english and "; 1 photo |" in english
+    assert "photo(s)" not in english and "let in 李师傅 (物业) 看了窗户" in english
+    assert "(emergency)" not in english
+
+
+def test_owner_message_is_plain_text_for_a_chat(week: Ledger) -> None:
+    text = week.ok("report", "owner", "8-1-401", "--week", "2026-W48").out
+    assert "暖气有问题（接口渗水 | 有水迹）" in text and "发现：暖气*接口*渗水" in text
+    assert "\\" not in text
+    english = week.ok("report", "owner", "8-1-401", "--week", "2026-W48", "--lang", "en").out
+    assert "1 photo sent to you." in english and "\\" not in english
