@@ -279,7 +279,7 @@ def weekly(ledger: Ledger, week: str | None, lang: str | None) -> str:
 
     def bump(table: dict[str, Row], ident: str, name: str, **add: Any) -> None:
         row = table.get(ident, Row(ident, name))
-        table[ident] = Row(ident, name, **{f: getattr(row, f) + add.get(f, type(getattr(row, f))())
+        table[ident] = Row(ident, row.name, **{f: getattr(row, f) + add.get(f, type(getattr(row, f))())
                                            for f in ("due", "done", "missed", "visits",
                                                      "checkouts", "held")})
 
@@ -288,12 +288,18 @@ def weekly(ledger: Ledger, week: str | None, lang: str | None) -> str:
         if item.steward:
             bump(stewards, item.steward, names.get(item.steward, item.steward), **counts)
         bump(households, item.household, item.household_name, **counts)
+    # Every household with something in the week has a row, scheduled or not.
+    active = {v.household for v in visits} | {i.household for i in week_intervals}
+    homes = {h.id: h.name for h in ledger.households(
+        [i for i in sorted(active - households.keys()) if ledger.exists("household", i)])}
     for v in visits:
         for s in v.stewards:
             bump(stewards, s, names.get(s, s), visits=1)
+        bump(households, v.household, homes.get(v.household, ""), visits=1)
     for i in week_intervals:
-        bump(stewards, i.holder, names.get(i.holder, i.holder), checkouts=int(i.start >= begin),
-             held=_held(i, begin, end, moment))
+        counts = {"checkouts": int(i.start >= begin), "held": _held(i, begin, end, moment)}
+        bump(stewards, i.holder, names.get(i.holder, i.holder), **counts)
+        bump(households, i.household, homes.get(i.household, ""), **counts)
     overdue = [i for i in week_intervals if (i.end is None and i.expected_back
                                              and i.expected_back < moment) or i.late]
     follow_ups = [i for i in items if i.kind == "follow-up" and i.status != "done"]
