@@ -181,8 +181,10 @@ def owner(ledger: Ledger, household_id: str, week: str | None, lang: str | None)
         "keys_away": away, "in_cabinet": bool(keys) and not away,
         # "All is well" is a claim: only what a visit saw, with no key out or lost, supports it.
         "all_well": bool(visits) and not problems and not away,
-        # A follow-up already made (a visit that day) is no longer a promise to the owner.
-        "follow_ups": sorted({v.visit.follow_up for v in visits if v.visit.follow_up}
+        # A follow-up already made (a visit that day), or whose day has passed, is no longer a
+        # promise the message can make.
+        "follow_ups": sorted({v.visit.follow_up for v in visits if v.visit.follow_up
+                              and v.visit.follow_up >= moment.date()}
                              - {v.visit.started.astimezone(tz).date() for v in visits}),
         "tz": tz}, chat=True)
 
