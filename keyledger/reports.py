@@ -310,6 +310,7 @@ def weekly(ledger: Ledger, week: str | None, lang: str | None) -> str:
         "stewards": sorted(stewards.values(), key=lambda r: r.id),
         "households": sorted(households.values(), key=lambda r: r.id),
         "visits": _views(ledger, visits), "items": items, "custody": week_intervals,
+        "checkouts": sum(i.start >= begin for i in week_intervals),
         "names": names, "overdue": overdue, "follow_ups": follow_ups,
         "events": [e for e in events if begin <= e.at < end], "now": moment,
         "begin": begin, "end": end})

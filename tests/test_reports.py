@@ -300,21 +300,25 @@ def test_weekly_lists_every_household_with_activity_and_its_keys_out(week: Ledge
     week.ok("household", "authorize", "3-2-502", "--from", "2026-01-01", "--until", "2030-12-31",
             "--purpose", "heating")
     week.ok("key", "add", "--household", "3-2-502", "--id", "K-0003", "--slot", "A-04")
-    monkeypatch.setenv("KEYLEDGER_NOW", "2026-11-25T14:10:00+08:00")
     week.ok("checkout", "K-0003", "--purpose", "heating", "--expect-back", "1h", as_="wang-dh")
+    monkeypatch.setenv("KEYLEDGER_NOW", "2026-11-25T14:10:00+08:00")
     week.ok("visit", "add", "5-1-102", "--purpose", "call")
     monkeypatch.setenv("KEYLEDGER_NOW", "2026-11-28T12:00:00+08:00")
     text = week.ok("report", "weekly", "--week", "2026-W48").out
     tokens = _check_markdown(text)
     cells = _texts(tokens, "td_open")
     headers = _texts(tokens, "th_open")
-    assert headers[headers.index("住户"):][:7] == ["住户", "计划", "完成", "漏办", "上门", "取钥匙",
-                                                "托管时长"]
+    assert headers[headers.index("住户"):][:7] == ["住户", "计划", "完成", "漏办", "上门/电话",
+                                                "取钥匙", "托管时长"]
     by_household = {cells[n]: cells[n:n + 7] for n in range(len(cells))
                     if cells[n] in ("3-2-502 陈桂芝", "5-1-102 张凤英", "8-1-401 王秀兰")}
     assert by_household == {
-        "3-2-502 陈桂芝": ["3-2-502 陈桂芝", "0", "0", "0", "0", "1", "2天21小时50分"],
+        # Out since the Friday before: no checkout this week, held all of it so far.
+        "3-2-502 陈桂芝": ["3-2-502 陈桂芝", "0", "0", "0", "0", "0", "5天12小时"],
         "5-1-102 张凤英": ["5-1-102 张凤英", "0", "0", "0", "1", "0", "0分"],
         "8-1-401 王秀兰": ["8-1-401 王秀兰", "9", "2", "5", "2", "2", "1小时58分"]}
+    assert "- 钥匙取出：2 次；逾期 2 次（1 次至今未还）；" in text
+    assert "## 逾期\n" in text and "- K-0003 3-2-502：王德厚，应于 11月20日 周五 10:00 归还，至今未还" in text
     english = week.ok("report", "weekly", "--week", "2026-W48", "--lang", "en").out
     assert "| household | planned | done | missed | visits | checkouts | time held |" in english
+    assert "- Keys taken out: 2; overdue 2 (1 still out);" in english
