@@ -228,6 +228,7 @@ def household(ledger: Ledger, household_id: str, start: str | None, until: str |
         **_base(ledger), "household": record, "first": first, "last": last, "keys": keys,
         "visits": _views(ledger, visits_between(ledger, first, last, record.id)),
         "custody": shown, "names": _names(ledger), "held": held,
+        "overdue": {i for i in shown if _overdue(i, moment)},
         "total": sum(held.values(), timedelta()),
         "clipped": any(i.start < begin or (i.end or moment) > end for i in shown),
         "events": [e for e in events if begin <= e.at < end], "now": moment})
@@ -237,6 +238,12 @@ def _held(interval: custody_log.Interval, begin: datetime, end: datetime,
           moment: datetime) -> timedelta:
     """How long the key was held within begin..end: a period's report counts only its part."""
     return max(min(interval.end or moment, end) - max(interval.start, begin), timedelta())
+
+
+def _overdue(interval: custody_log.Interval, moment: datetime) -> bool:
+    """Returned late, or still out after it was due back."""
+    return interval.late or bool(interval.end is None and interval.expected_back
+                                 and interval.expected_back < moment)
 
 
 def _codes(keys: list[Any]) -> frozenset[str]:
@@ -302,8 +309,7 @@ def weekly(ledger: Ledger, week: str | None, lang: str | None) -> str:
         counts = {"checkouts": int(i.start >= begin), "held": _held(i, begin, end, moment)}
         bump(stewards, i.holder, names.get(i.holder, i.holder), **counts)
         bump(households, i.household, homes.get(i.household, ""), **counts)
-    overdue = [i for i in week_intervals if (i.end is None and i.expected_back
-                                             and i.expected_back < moment) or i.late]
+    overdue = [i for i in week_intervals if _overdue(i, moment)]
     follow_ups = [i for i in items if i.kind == "follow-up" and i.status != "done"]
     return render(ledger, "weekly", language(ledger, lang), {
         **_base(ledger), "week": week or _current_week(ledger), "days": days,

@@ -75,7 +75,8 @@ def _texts(tokens: list, kind: str) -> list[str]:  # type: ignore[type-arg]
 def test_owner_message_in_chinese_and_english(week: Ledger, monkeypatch) -> None:
     text = week.ok("report", "owner", "8-1-401", "--week", "2026-W48").out
     tokens = _check_markdown(text)
-    assert text.startswith("王秀兰您好！花卉社区钥匙管家向您报平安（11月23日 周一–11月29日 周日）")
+    # A heating problem is open: the message is news, not an all-is-well (报平安).
+    assert text.startswith("王秀兰您好！花卉社区钥匙管家向您通报本周情况（11月23日 周一–11月29日 周日）")
     assert "11月25日 周三 14:02–14:40，周丽霞暖气检查" in text
     assert "暖气有问题（接口渗水 | 有水迹）" in text
     assert "照片1张已发给您" in text
@@ -84,7 +85,7 @@ def test_owner_message_in_chinese_and_english(week: Ledger, monkeypatch) -> None
     assert len(text) < 1000  # short enough to paste into a chat
     english = week.ok("report", "owner", "8-1-401", "--week", "2026-W48", "--lang", "en").out
     _check_markdown(english)
-    assert english.startswith("Hello 王秀兰, all-is-well from the key stewards of 花卉社区")
+    assert english.startswith("Hello 王秀兰, this week's news from the key stewards of 花卉社区")
     assert "heating problem" in english
     monkeypatch.setenv("KEYLEDGER_NOW", "2026-11-26T08:00:00+08:00")
     text = week.ok("report", "owner", "8-1-401", "--week", "2026-W48").out
@@ -166,6 +167,7 @@ def test_owner_message_says_where_a_key_out_is_and_claims_nothing_false(ledger: 
     monkeypatch.setenv("KEYLEDGER_NOW", "2026-11-28T12:00:00+08:00")
     text = ledger.ok("report", "owner", "8-1-401", "--week", "2026-W48").out
     _check_markdown(text)
+    assert text.startswith("王秀兰您好！花卉社区钥匙管家向您通报本周情况（11月23日 周一–11月29日 周日）：")
     assert "本周没有上门记录" in text
     assert "钥匙K-0012目前由周丽霞保管（11月25日 周三 14:10取出），已超过约定的归还时间" \
         "（11月25日 周三 15:10）" in text
@@ -173,7 +175,10 @@ def test_owner_message_says_where_a_key_out_is_and_claims_nothing_false(ledger: 
     english = ledger.ok("report", "owner", "8-1-401", "--week", "2026-W48", "--lang", "en").out
     assert "Key K-0012 is with 周丽霞 since Wed 25 Nov 14:10, overdue: it was due back " \
         "Wed 25 Nov 15:10." in english
-    assert "cabinet" not in english and "All is well" not in english
+    assert "cabinet" not in english and "all is well" not in english.lower()
+    assert english.startswith("Hello 王秀兰, this week's news from the key stewards of 花卉社区")
+    household = ledger.ok("report", "household", "8-1-401", "--from", "2026-11-23").out
+    assert "| 尚未归还（逾期） |" in household
     monkeypatch.setenv("KEYLEDGER_NOW", "2026-11-28T12:05:00+08:00")
     ledger.ok("return", "K-0012")
     text = ledger.ok("report", "owner", "8-1-401", "--week", "2026-W48").out
@@ -188,6 +193,7 @@ def test_owner_message_shows_a_problem_checked_ok_later_as_resolved(week: Ledger
     assert "需要您留意" not in text
     assert "已处理：暖气（接口渗水 | 有水迹），11月26日 周四复查正常。" in text
     assert text.rstrip().endswith("家里一切安好，请放心！")
+    assert text.startswith("王秀兰您好！花卉社区钥匙管家向您报平安")
     english = week.ok("report", "owner", "8-1-401", "--week", "2026-W48", "--lang", "en").out
     assert "Resolved: heating (接口渗水 | 有水迹), checked ok on Thu 26 Nov." in english
     assert "Please note" not in english
@@ -273,7 +279,7 @@ def test_household_report_reads_as_written_by_a_person(week: Ledger, monkeypatch
     assert "紧急处置（紧急）" not in text and "紧急处置" in cells
     # The key out since Saturday noon counts until the period's end, not until Monday.
     row = cells[cells.index("浇花", cells.index("紧急处置")) - 2:][:6]
-    assert row == ["K-0012", "周丽霞", "浇花", "11月28日 周六 12:00", "尚未归还", "12小时"]
+    assert row == ["K-0012", "周丽霞", "浇花", "11月28日 周六 12:00", "尚未归还（逾期）", "12小时"]
     assert "合计托管时长：13小时58分" in text and "只计此期间内的部分" in text
     english = week.ok("report", "household", "8-1-401", "--from", "2026-11-23", "--until",
                       "2026-11-28", "--lang", "en").out
