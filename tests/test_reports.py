@@ -328,3 +328,18 @@ def test_weekly_lists_every_household_with_activity_and_its_keys_out(week: Ledge
     english = week.ok("report", "weekly", "--week", "2026-W48", "--lang", "en").out
     assert "| household | planned | done | missed | visits | checkouts | time held |" in english
     assert "- Keys taken out: 2; overdue 2 (1 still out);" in english
+
+
+def test_a_key_lost_before_the_period_is_not_said_to_be_in_the_cabinet(ledger: Ledger,
+                                                                       monkeypatch) -> None:
+    monkeypatch.setenv("KEYLEDGER_NOW", "2026-11-10T09:00:00+08:00")
+    ledger.ok("checkout", "K-0012", "--purpose", "plants", as_="zhou-lx")
+    ledger.ok("lost", "K-0012", "--note", "掉在公交车上")
+    monkeypatch.setenv("KEYLEDGER_NOW", "2026-11-28T12:00:00+08:00")
+    text = ledger.ok("report", "household", "8-1-401", "--from", "2026-11-23").out
+    assert "专柜" not in text and "此期间没有取出钥匙。" in text
+    owner = ledger.ok("report", "owner", "8-1-401", "--week", "2026-W48").out
+    assert "钥匙K-0012已登记遗失" in owner and "专柜" not in owner
+    english = ledger.ok("report", "household", "8-1-401", "--from", "2026-11-23",
+                        "--lang", "en").out
+    assert "cabinet" not in english and "No key was taken out in this period." in english
