@@ -327,16 +327,22 @@ class ScheduleEntry:
     start: date | None = None   # active from …
     until: date | None = None   # … until (inclusive)
     while_away: bool = False    # only while the household is away
+    # When it was added: nothing is due before it, so a new entry never makes missed items in
+    # the past. Entries written before this field existed have none and count as they did.
+    since: datetime | None = None
 
     def to_dict(self) -> dict[str, Any]:
         at = self.start_time.strftime("%H:%M")
         if self.end_time:
             at += "-" + self.end_time.strftime("%H:%M")
-        return {"every": ",".join(self.every), "at": at, "purpose": self.purpose,
-                "steward": self.steward,
-                "from": self.start.isoformat() if self.start else None,
-                "until": self.until.isoformat() if self.until else None,
-                "while_away": self.while_away}
+        out = {"every": ",".join(self.every), "at": at, "purpose": self.purpose,
+               "steward": self.steward,
+               "from": self.start.isoformat() if self.start else None,
+               "until": self.until.isoformat() if self.until else None,
+               "while_away": self.while_away}
+        if self.since is not None:  # older files stay as they were written
+            out["since"] = iso(self.since)
+        return out
 
 
 @dataclass(frozen=True)
@@ -587,7 +593,7 @@ def _schedule(reader: _Reader, raw: Any) -> list[ScheduleEntry]:
     for i, item in enumerate(raw):
         at = ("schedule", i)
         data = reader.mapping(item, at, ("every", "at", "purpose", "steward", "from", "until",
-                                         "while_away"))
+                                         "while_away", "since"))
         every = reader.get(data, "every", _checked(parse_every, _("day, or weekdays like wed or "
                                                                   "mon,thu")), at, default=())
         clock = reader.get(data, "at", _checked(parse_clock, _("a time like 10:00 or 14:00-17:00")),
@@ -598,7 +604,8 @@ def _schedule(reader: _Reader, raw: Any) -> list[ScheduleEntry]:
             reader.get(data, "purpose", _one_of(VISIT_PURPOSES), at, default="inspection"),
             steward, reader.get(data, "from", _date, at, required=False),
             reader.get(data, "until", _date, at, required=False),
-            reader.get(data, "while_away", _bool, at, required=False, default=False)))
+            reader.get(data, "while_away", _bool, at, required=False, default=False),
+            reader.get(data, "since", _datetime, at, required=False)))
     return entries
 
 

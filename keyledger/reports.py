@@ -19,10 +19,10 @@ from keyledger import custody_log
 from keyledger.errors import FatalError
 from keyledger.i18n import _
 from keyledger.ledger import Ledger
-from keyledger.model import Visit
+from keyledger.model import CheckItem, Visit
 from keyledger.schedules import DueItem, due, week_days
 from keyledger.timeutil import now, zone
-from keyledger.visits import visits_between
+from keyledger.visits import recorded_late, visits_between
 
 SHIPPED = Path(__file__).parent / "templates"
 LANGS = ("zh", "en")
@@ -33,8 +33,9 @@ class Raw(str):
     """Text a filter has already made safe for where it goes."""
 
 
-# Inline specials; "(" and "!" are harmless once "[" and "]" are escaped.
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|~])")
+# Inline specials; "(" and "!" are harmless once "[" and "]" are escaped, and "&" would make
+# "&lt;" typed by a user into "<".
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|~&])")
 
 
 def md(value: Any) -> str:
@@ -45,6 +46,12 @@ def md(value: Any) -> str:
     text = _MD_SPECIAL.sub(r"\\\1", text)
     # At a line's start, "# ", "- ", "+ " or "1." would make a heading or a list.
     return re.sub(r"^([#+-])", r"\\\1", re.sub(r"^(\d+)\.", r"\1\\.", text))
+
+
+def plain(value: Any) -> str:
+    """Text for a chat, which shows Markdown's escapes as they are: only a line break could
+    break the message's shape there, so it becomes a space."""
+    return " ".join(str(value).split())
 
 
 def mermaid(value: Any) -> Raw:
@@ -69,8 +76,21 @@ class Formats:
         return value.astimezone(self.tz).strftime("%H:%M") if isinstance(value, datetime) \
             else value.strftime("%H:%M")
 
+    def fulldate(self, value: date) -> str:
+        """A date with its year, for what lasts longer than a week (an authorization)."""
+        if self.lang == "zh":
+            return f"{value.year}年{value.month}月{value.day}日"
+        return f"{value.day} {value:%b} {value.year}"
+
     def when(self, value: datetime) -> str:
         return f"{self.day(value)} {self.clock(value)}"
+
+    def span(self, start: datetime, end: datetime | None) -> str:
+        """From start to end; the end's day is written only when it is another day."""
+        if end is None:
+            return self.when(start)
+        same = start.astimezone(self.tz).date() == end.astimezone(self.tz).date()
+        return f"{self.when(start)}–{self.clock(end) if same else self.when(end)}"
 
     def duration(self, value: timedelta | float) -> str:
         seconds = value.total_seconds() if isinstance(value, timedelta) else value
@@ -85,7 +105,7 @@ class Formats:
         return Raw(value.astimezone(self.tz).strftime("%Y-%m-%d %H:%M"))
 
 
-def environment(ledger: Ledger, lang: str) -> Any:
+def environment(ledger: Ledger, lang: str, chat: bool = False) -> Any:
     import jinja2
 
     if lang not in LANGS:
@@ -94,20 +114,22 @@ def environment(ledger: Ledger, lang: str) -> Any:
     loader = jinja2.ChoiceLoader([jinja2.FileSystemLoader([str(own / lang), str(own)]),
                                   jinja2.FileSystemLoader(str(SHIPPED / lang))])
     env = jinja2.Environment(loader=loader, undefined=jinja2.StrictUndefined, autoescape=False,
-                             finalize=md, trim_blocks=True, lstrip_blocks=True,
+                             finalize=plain if chat else md, trim_blocks=True, lstrip_blocks=True,
                              keep_trailing_newline=True)
     formats = Formats(lang, zone(ledger.settings.timezone))
     env.filters.update(day=formats.day, clock=formats.clock, when=formats.when,
+                       span=formats.span, fulldate=formats.fulldate,
                        duration=formats.duration, iso_minute=formats.iso_minute, md=md,
                        mermaid=mermaid, raw=Raw)
     return env
 
 
-def render(ledger: Ledger, name: str, lang: str, context: dict[str, Any]) -> str:
+def render(ledger: Ledger, name: str, lang: str, context: dict[str, Any],
+           chat: bool = False) -> str:
     import jinja2
 
     try:
-        return environment(ledger, lang).get_template(f"{name}.md.j2").render(**context)
+        return environment(ledger, lang, chat).get_template(f"{name}.md.j2").render(**context)
     except jinja2.TemplateError as exc:
         # Jinja puts the template's own lines into the traceback: name the one that failed.
         frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename.endswith(".j2")]
@@ -125,13 +147,13 @@ def language(ledger: Ledger, lang: str | None) -> str:
 class VisitView:
     visit: Visit
     steward_names: tuple[str, ...]
-    late: bool                      # recorded a day or more after it happened
+    late: bool                      # recorded more than a day after it ended
 
 
 def _views(ledger: Ledger, visits: list[Visit]) -> list[VisitView]:
     names = _names(ledger)
-    return [VisitView(v, tuple(names.get(s, s) for s in v.stewards),
-                      v.recorded - v.started >= timedelta(days=1)) for v in visits]
+    return [VisitView(v, tuple(names.get(s, s) for s in v.stewards), recorded_late(v))
+            for v in visits]
 
 
 def _names(ledger: Ledger) -> dict[str, str]:
@@ -145,16 +167,41 @@ def _base(ledger: Ledger) -> dict[str, Any]:
 def owner(ledger: Ledger, household_id: str, week: str | None, lang: str | None) -> str:
     household = ledger.household(household_id)
     tz = zone(ledger.settings.timezone)
+    moment = now(tz)
     days = week_days(week or _current_week(ledger))
     visits = _views(ledger, visits_between(ledger, days[0], days[-1], household.id))
+    problems, resolved = _problems(visits)
+    # The message is sent now, so where the keys are is told as of now, whatever the week.
+    keys = [k for k in ledger.keys_of(household.id) if k.state != "handed-back"]
+    away = [k for k in keys if k.state != "in"]
     return render(ledger, "owner", language(ledger, lang), {
         **_base(ledger), "household": household, "days": days, "visits": visits,
         "photos": sum(len(v.visit.photos) for v in visits),
-        "problems": [(v, c) for v in visits for c in v.visit.checklist if c.result == "problem"],
-        # A follow-up already made (a visit that day) is no longer a promise to the owner.
-        "follow_ups": sorted({v.visit.follow_up for v in visits if v.visit.follow_up}
+        "problems": problems, "resolved": resolved, "names": _names(ledger), "now": moment,
+        "keys_away": away, "in_cabinet": bool(keys) and not away,
+        # "All is well" is a claim: only what a visit saw, with no key out or lost, supports it.
+        "all_well": bool(visits) and not problems and not away,
+        # A follow-up already made (a visit that day), or whose day has passed, is no longer a
+        # promise the message can make.
+        "follow_ups": sorted({v.visit.follow_up for v in visits if v.visit.follow_up
+                              and v.visit.follow_up >= moment.date()}
                              - {v.visit.started.astimezone(tz).date() for v in visits}),
-        "tz": tz})
+        "tz": tz}, chat=True)
+
+
+def _problems(visits: list[VisitView]) -> tuple[list[tuple[VisitView, CheckItem]],
+                                                list[tuple[VisitView, CheckItem, VisitView]]]:
+    """Problems still open at the period's end, and those a later check found ok: the latest
+    check of a care item decides, so a leak fixed on the follow-up is not reported as open."""
+    open_: dict[str, tuple[VisitView, CheckItem]] = {}
+    resolved = []
+    for v in visits:
+        for c in v.visit.checklist:
+            if c.result == "problem":
+                open_[c.item] = (v, c)
+            elif c.result == "ok" and c.item in open_:
+                resolved.append((*open_.pop(c.item), v))
+    return list(open_.values()), resolved
 
 
 def household(ledger: Ledger, household_id: str, start: str | None, until: str | None,
@@ -176,13 +223,27 @@ def household(ledger: Ledger, household_id: str, start: str | None, until: str |
     end = datetime.combine(last + timedelta(days=1), datetime.min.time(), tz)
     moment = now(tz)
     shown = [i for i in intervals if i.overlaps(begin, end)]
+    held = {i: _held(i, begin, end, moment) for i in shown}
     return render(ledger, "household", language(ledger, lang), {
         **_base(ledger), "household": record, "first": first, "last": last, "keys": keys,
         "visits": _views(ledger, visits_between(ledger, first, last, record.id)),
-        "custody": shown, "names": _names(ledger),
-        "held": {i: (i.end or moment) - i.start for i in shown},
-        "total": sum(((i.end or moment) - i.start for i in shown), timedelta()),
+        "custody": shown, "names": _names(ledger), "held": held,
+        "overdue": {i for i in shown if _overdue(i, moment)},
+        "total": sum(held.values(), timedelta()),
+        "clipped": any(i.start < begin or (i.end or moment) > end for i in shown),
         "events": [e for e in events if begin <= e.at < end], "now": moment})
+
+
+def _held(interval: custody_log.Interval, begin: datetime, end: datetime,
+          moment: datetime) -> timedelta:
+    """How long the key was held within begin..end: a period's report counts only its part."""
+    return max(min(interval.end or moment, end) - max(interval.start, begin), timedelta())
+
+
+def _overdue(interval: custody_log.Interval, moment: datetime) -> bool:
+    """Returned late, or still out after it was due back."""
+    return interval.late or bool(interval.end is None and interval.expected_back
+                                 and interval.expected_back < moment)
 
 
 def _codes(keys: list[Any]) -> frozenset[str]:
@@ -227,7 +288,7 @@ def weekly(ledger: Ledger, week: str | None, lang: str | None) -> str:
 
     def bump(table: dict[str, Row], ident: str, name: str, **add: Any) -> None:
         row = table.get(ident, Row(ident, name))
-        table[ident] = Row(ident, name, **{f: getattr(row, f) + add.get(f, type(getattr(row, f))())
+        table[ident] = Row(ident, row.name, **{f: getattr(row, f) + add.get(f, type(getattr(row, f))())
                                            for f in ("due", "done", "missed", "visits",
                                                      "checkouts", "held")})
 
@@ -236,21 +297,26 @@ def weekly(ledger: Ledger, week: str | None, lang: str | None) -> str:
         if item.steward:
             bump(stewards, item.steward, names.get(item.steward, item.steward), **counts)
         bump(households, item.household, item.household_name, **counts)
+    # Every household with something in the week has a row, scheduled or not.
+    active = {v.household for v in visits} | {i.household for i in week_intervals}
+    homes = {h.id: h.name for h in ledger.households(
+        [i for i in sorted(active - households.keys()) if ledger.exists("household", i)])}
     for v in visits:
         for s in v.stewards:
             bump(stewards, s, names.get(s, s), visits=1)
+        bump(households, v.household, homes.get(v.household, ""), visits=1)
     for i in week_intervals:
-        held = min(i.end or moment, end) - max(i.start, begin)
-        bump(stewards, i.holder, names.get(i.holder, i.holder), checkouts=int(i.start >= begin),
-             held=held)
-    overdue = [i for i in week_intervals if (i.end is None and i.expected_back
-                                             and i.expected_back < moment) or i.late]
+        counts = {"checkouts": int(i.start >= begin), "held": _held(i, begin, end, moment)}
+        bump(stewards, i.holder, names.get(i.holder, i.holder), **counts)
+        bump(households, i.household, homes.get(i.household, ""), **counts)
+    overdue = [i for i in week_intervals if _overdue(i, moment)]
     follow_ups = [i for i in items if i.kind == "follow-up" and i.status != "done"]
     return render(ledger, "weekly", language(ledger, lang), {
         **_base(ledger), "week": week or _current_week(ledger), "days": days,
         "stewards": sorted(stewards.values(), key=lambda r: r.id),
         "households": sorted(households.values(), key=lambda r: r.id),
         "visits": _views(ledger, visits), "items": items, "custody": week_intervals,
+        "checkouts": sum(i.start >= begin for i in week_intervals),
         "names": names, "overdue": overdue, "follow_ups": follow_ups,
         "events": [e for e in events if begin <= e.at < end], "now": moment,
         "begin": begin, "end": end})

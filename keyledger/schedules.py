@@ -18,12 +18,14 @@ from keyledger.identity import acting_steward
 from keyledger.ids import check_id
 from keyledger.ledger import Ledger, locked
 from keyledger.model import Household, Key, ScheduleEntry, Visit, parse_clock, parse_every
-from keyledger.timeutil import parse_date
+from keyledger.timeutil import now, parse_date, zone
 from keyledger.vocab import VISIT_PURPOSES, WEEKDAYS
 
 
 def occurs(household: Household, entry: ScheduleEntry, day: date) -> bool:
     if entry.start and day < entry.start or entry.until and day > entry.until:
+        return False
+    if entry.since and day < entry.since.date():
         return False
     if entry.while_away and not any(a.start <= day <= a.until for a in household.away):
         return False
@@ -63,28 +65,76 @@ class DueItem:
 
 def due_items(households: Iterable[Household], days: list[date], visits: list[Visit],
               keys: dict[str, list[Key]], now: datetime, tz: tzinfo) -> list[DueItem]:
-    """What is due on `days`: a visit recorded for the household that day satisfies an item;
+    """What is due on `days`: a visit recorded for the household that day satisfies one item;
     an item whose time has passed without one is missed. A follow-up date on a visit is due too."""
     seen: dict[tuple[str, date], list[Visit]] = {}
     for v in visits:
         seen.setdefault((v.household, v.started.astimezone(tz).date()), []).append(v)
     items = []
     for household in households:
-        wanted = [(day, e.start_time, e.end_time, e.purpose, assigned(household, e), "scheduled")
-                  for day in days for e in household.schedule if occurs(household, e, day)]
-        wanted += [(v.follow_up, time(0), None, "follow-up", v.stewards[0], "follow-up")
+        wanted = [_Wanted(day, e.start_time, e.end_time, e.purpose, assigned(household, e),
+                          "scheduled", e.since) for day in days for e in household.schedule
+                  if occurs(household, e, day)]
+        wanted += [_Wanted(v.follow_up, time(0), None, "follow-up", v.stewards[0], "follow-up",
+                           asked_by=v.id)
                    for v in visits if v.household == household.id and v.follow_up in days]
+        # It was over before the entry was added: never due, never missed.
+        wanted = [w for w in wanted if not (w.since and w.deadline(tz) < w.since)]
         where = tuple(KeyWhere(k.id, k.state, k.holder, k.slot)
                       for k in keys.get(household.id, []) if k.state != "handed-back")
-        for day, start, end, purpose, steward, kind in wanted:
-            # A follow-up is satisfied by a later visit, not by the one that asked for it.
-            done = [v.id for v in seen.get((household.id, day), [])
-                    if kind == "scheduled" or v.follow_up != day]
-            deadline = datetime.combine(day, end or time(23, 59, 59), tz)
-            status = "done" if done else "missed" if deadline < now else "due"
-            items.append(DueItem(day, household.id, household.name, start, end, purpose, steward,
-                                 kind, status, tuple(done), where))
+        done = _match(wanted, seen, household.id, tz)
+        for n, w in enumerate(wanted):
+            by = done.get(n)
+            status = "done" if by else "missed" if w.deadline(tz) < now else "due"
+            items.append(DueItem(w.day, household.id, household.name, w.start, w.end, w.purpose,
+                                 w.steward, w.kind, status, (by,) if by else (), where))
     return sorted(items, key=lambda i: (i.day, i.start, i.household))
+
+
+@dataclass(frozen=True)
+class _Wanted:
+    """An item before its status is known."""
+
+    day: date
+    start: time
+    end: time | None
+    purpose: str
+    steward: str | None
+    kind: str
+    since: datetime | None = None
+    asked_by: str | None = None     # a follow-up: the visit that asked for it
+
+    def deadline(self, tz: tzinfo) -> datetime:
+        return datetime.combine(self.day, self.end or time(23, 59, 59), tz)
+
+    def window(self, tz: tzinfo) -> tuple[datetime, datetime]:
+        """When a visit fits it best: its window, its time, or all day for a follow-up."""
+        if self.kind == "follow-up":
+            return datetime.combine(self.day, time(0), tz), self.deadline(tz)
+        opens = datetime.combine(self.day, self.start, tz)
+        return opens, datetime.combine(self.day, self.end, tz) if self.end else opens
+
+
+def _match(wanted: list[_Wanted], seen: dict[tuple[str, date], list[Visit]], household: str,
+           tz: tzinfo) -> dict[int, str]:
+    """Which visit satisfied which item. One visit does one item, or a call at 10:05 would also
+    count as the afternoon's inspection by the other steward and the done counts would lie. The
+    best match goes first: the same purpose, then the item whose time is nearest the visit's."""
+    pairs = []
+    for n, w in enumerate(wanted):
+        opens, closes = w.window(tz)
+        for v in seen.get((household, w.day), []):
+            if v.id == w.asked_by:
+                continue  # a follow-up is satisfied by a later visit, not the one that asked
+            off = max(v.started - closes, opens - v.started, timedelta())
+            pairs.append((v.purpose != w.purpose, off, n, v.id))
+    done: dict[int, str] = {}
+    used: set[str] = set()
+    for _other, _off, n, visit_id in sorted(pairs):
+        if n not in done and visit_id not in used:
+            done[n] = visit_id
+            used.add(visit_id)
+    return done
 
 
 def week_days(text: str) -> list[date]:
@@ -121,8 +171,9 @@ def add_entry(ledger: Ledger, ident: str, every: str, at: str, purpose: str, ste
     first, last = (parse_date(start) if start else None), (parse_date(until) if until else None)
     if first and last and last < first:
         raise FatalError(_("--until must not be before --from."))
-    entry = ScheduleEntry(days, clock[0], clock[1], purpose, steward, first, last, while_away)
-    if entry in household.schedule:
+    entry = ScheduleEntry(days, clock[0], clock[1], purpose, steward, first, last, while_away,
+                          since=now(zone(ledger.settings.timezone)))
+    if any(replace(e, since=None) == replace(entry, since=None) for e in household.schedule):
         raise FatalError(_("{id} already has that schedule.").format(id=ident))
     return _save(ledger, replace(household, schedule=household.schedule + (entry,)),
                  f"schedule {ident}: every {every} {at} {purpose}")
@@ -153,7 +204,6 @@ def _save(ledger: Ledger, household: Household, subject: str) -> tuple[Household
 
 def due(ledger: Ledger, days: list[date]) -> list[DueItem]:
     """Due items of the ledger on `days`, with where each household's keys are now."""
-    from keyledger.timeutil import now, zone
     from keyledger.visits import visits_between
 
     tz = zone(ledger.settings.timezone)

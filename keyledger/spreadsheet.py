@@ -16,7 +16,7 @@ import os
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
@@ -27,6 +27,7 @@ from keyledger.ids import is_valid_id
 from keyledger.ledger import Ledger, locked
 from keyledger.model import Household, parse_household
 from keyledger.timeutil import now, zone
+from keyledger.visits import recorded_late
 
 # The fields a column can be read as (`--map COLUMN=FIELD`); "-" ignores a column.
 FIELDS = ("id", "estate", "building", "unit", "room", "household_name", "name", "address", "kind",
@@ -703,7 +704,7 @@ def visit_rows(ledger: Ledger, start: date | None = None,
             _join(v.findings) or None, _join(v.actions) or None,
             _join(" ".join(x for x in (i.who, i.company, i.did) if x) for i in v.let_in) or None,
             _join(v.informed) or None, len(v.photos), v.follow_up, v.note,
-            "是" if v.recorded - v.started >= timedelta(days=1) else None])
+            "是" if recorded_late(v) else None])
     return headers, rows
 
 

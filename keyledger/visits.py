@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import replace
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -83,6 +83,11 @@ def draft(ledger: Ledger, household: Household, given: dict[str, Any], photos: l
     if form is not None:
         # A form fills in what was seen; who recorded it, and when, is not the form's to say.
         visit = replace(visit, recorded=now(tz), photos=tuple(dict.fromkeys(visit.photos + tuple(stored))))
+    ended = (visit.ended or visit.started).astimezone(tz).date()
+    if visit.follow_up and visit.follow_up < ended:
+        raise FatalError(_("The follow-up day {follow_up} is before the visit ended ({day}); give "
+                           "that day or a later one.").format(follow_up=visit.follow_up.isoformat(),
+                                                              day=ended.isoformat()))
     missing = [p for p in visit.photos if p not in files and not (ledger.root / p).is_file()]
     if missing:
         raise FatalError(_("The visit names a photo that is not in the ledger: {path}.").format(
@@ -111,13 +116,19 @@ def add_visit(ledger: Ledger, household_id: str, given: dict[str, Any], photos: 
         if ledger.steward(other).id not in stewards:
             stewards.append(other)
     visit, files = draft(ledger, household, given, photos, form, started, None, stewards)
-    late = " (recorded late)" if (visit.recorded - visit.started).days >= 1 else ""
+    late = " (recorded late)" if recorded_late(visit) else ""
     message = gitops.format_message(
         f"visit {household.id} {household.name}: {visit.purpose} by {actor.name}{late}",
         [("Action", "visit"), ("Household", household.id), ("Steward", actor.id),
          ("Visit", visit.id), ("Purpose", visit.purpose), ("At", visit.started.isoformat()),
          ("Follow-Up", visit.follow_up.isoformat() if visit.follow_up else "")])
     return visit, ledger.change(files, message)
+
+
+def recorded_late(visit: Visit) -> bool:
+    """Recorded more than a day after it ended (or began, if it has no end). Measured from the
+    end, since a visit written at the key's return is on time however long the key was out."""
+    return visit.recorded - (visit.ended or visit.started) > timedelta(days=1)
 
 
 def _months(start: date, end: date) -> Iterator[tuple[int, int]]:

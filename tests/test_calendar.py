@@ -15,12 +15,14 @@ NOW = "2026-11-25T12:00:00+08:00"
 
 @pytest.fixture
 def planned(ledger: Ledger, monkeypatch: pytest.MonkeyPatch) -> Ledger:
-    """Wednesday inspections by A, daily calls by B, a follow-up on Friday, a reservation."""
-    monkeypatch.setenv("KEYLEDGER_NOW", NOW)
+    """Wednesday inspections by A, daily calls by B (planned the Friday before: a schedule counts
+    from when it was added), a follow-up on Friday, a reservation."""
+    monkeypatch.setenv("KEYLEDGER_NOW", "2026-11-20T09:00:00+08:00")
     ledger.ok("schedule", "add", "8-1-401", "--every", "wed", "--at", "14:00-17:00",
               "--purpose", "inspection")
     ledger.ok("schedule", "add", "8-1-401", "--every", "day", "--at", "10:00", "--purpose", "call",
               "--steward", "b")
+    monkeypatch.setenv("KEYLEDGER_NOW", NOW)
     ledger.ok("visit", "add", "8-1-401", "--purpose", "call", "--note", "电话问候，一切正常",
               "--at", "2026-11-25 09:00", "--follow-up", "2026-11-27", as_="zhou-lx")
     ledger.ok("reserve", "K-0012", "--from", "2026-11-27 09:00", "--until", "2026-11-27 11:00",
@@ -53,7 +55,9 @@ def test_one_event_per_due_item_and_reservation(planned: Ledger, tmp_path: Path)
     assert len({str(e["UID"]) for e in vevents}) == len(vevents)
 
     by_summary = {str(e["SUMMARY"]): e for e in vevents}
-    inspection = by_summary["巡查 8-1-401 王秀兰（已完成）"]  # the morning's visit did it
+    # The morning's call did Wednesday's call; the afternoon's inspection is still due.
+    assert "电话问候 8-1-401 王秀兰（已完成）" in by_summary
+    inspection = by_summary["巡查 8-1-401 王秀兰"]
     start, end = inspection.decoded("DTSTART"), inspection.decoded("DTEND")
     assert (start.replace(tzinfo=None), end.replace(tzinfo=None)) == \
         (datetime(2026, 11, 25, 14), datetime(2026, 11, 25, 17))

@@ -72,19 +72,24 @@ def _texts(tokens: list, kind: str) -> list[str]:  # type: ignore[type-arg]
     return out
 
 
-def test_owner_message_in_chinese_and_english(week: Ledger) -> None:
+def test_owner_message_in_chinese_and_english(week: Ledger, monkeypatch) -> None:
     text = week.ok("report", "owner", "8-1-401", "--week", "2026-W48").out
     tokens = _check_markdown(text)
-    assert text.startswith("王秀兰您好！花卉社区钥匙管家向您报平安（11月23日 周一–11月29日 周日）")
+    # A heating problem is open: the message is news, not an all-is-well (报平安).
+    assert text.startswith("王秀兰您好！花卉社区钥匙管家向您通报本周情况（11月23日 周一–11月29日 周日）")
     assert "11月25日 周三 14:02–14:40，周丽霞暖气检查" in text
-    assert "暖气有问题（接口渗水 \\| 有水迹）" in text
-    assert "照片1张已发给您" in text and "我们会在11月26日 周四回访" in text
+    assert "暖气有问题（接口渗水 | 有水迹）" in text
+    assert "照片1张已发给您" in text
+    assert "我们会在" not in text  # the follow-up day has passed: no promise about it
     assert [t.type for t in tokens].count("bullet_list_open") >= 1
     assert len(text) < 1000  # short enough to paste into a chat
     english = week.ok("report", "owner", "8-1-401", "--week", "2026-W48", "--lang", "en").out
     _check_markdown(english)
-    assert english.startswith("Hello 王秀兰, all-is-well from the key stewards of 花卉社区")
+    assert english.startswith("Hello 王秀兰, this week's news from the key stewards of 花卉社区")
     assert "heating problem" in english
+    monkeypatch.setenv("KEYLEDGER_NOW", "2026-11-26T08:00:00+08:00")
+    text = week.ok("report", "owner", "8-1-401", "--week", "2026-W48").out
+    assert "我们会在11月26日 周四回访。" in text
 
 
 def test_household_report_has_visits_and_custody_durations(week: Ledger, tmp_path: Path) -> None:
@@ -109,12 +114,12 @@ def test_weekly_report_counts_due_done_missed_and_draws_the_timeline(week: Ledge
     assert headings[0] == "花卉社区 钥匙管家周报 2026-W48"
     assert {"按网格员", "按住户", "漏办", "紧急、越权与密码", "待回访", "本周钥匙托管时间线"} <= set(headings)
     rows = [t.content for t in tokens if t.type == "inline"]
-    # zhou-lx: the Wednesday inspection (done) and Thursday's follow-up (missed); wang-dh: seven
-    # daily calls, Monday's and Wednesday's satisfied by the visits that day, Tue/Thu/Fri missed,
-    # Saturday and Sunday still due.
+    # zhou-lx: the Wednesday inspection (done by the heating visit in its window) and Thursday's
+    # follow-up (missed); wang-dh: seven daily calls, Monday's made, Tue to Fri missed (Wednesday's
+    # visit was the inspection's: one visit does one item), Saturday and Sunday still due.
     assert rows[rows.index("周丽霞（zhou-lx）"):][:7] == ["周丽霞（zhou-lx）", "2", "1", "1", "1",
                                                          "2", "1小时58分"]
-    assert rows[rows.index("王德厚（wang-dh）"):][:7] == ["王德厚（wang-dh）", "7", "2", "3", "1", "0",
+    assert rows[rows.index("王德厚（wang-dh）"):][:7] == ["王德厚（wang-dh）", "7", "1", "4", "1", "0",
                                                          "0分"]
     assert "11月26日 周四 8-1-401 王秀兰（漏办）" in text
     assert "- 11月26日 周四 8-1-401 王秀兰：回访，周丽霞" in text
@@ -134,9 +139,9 @@ def test_due_lists_the_day_with_where_each_key_is(week: Ledger, monkeypatch) -> 
     monkeypatch.setenv("KEYLEDGER_NOW", "2026-12-02T13:00:00+08:00")
     week.ok("checkout", "K-0012", "--purpose", "plants", as_="zhou-lx")
     items = json.loads(week.ok("due", "--date", "2026-12-02", "--json").out)
+    # A checkout is no visit: the afternoon's inspection is still due while the key is out.
     assert [(i["purpose"], i["status"], i["steward"]) for i in items] == \
-        [("call", "due", "wang-dh"), ("inspection", "done", "zhou-lx")] or \
-        [(i["purpose"], i["steward"]) for i in items] == [("call", "wang-dh"), ("inspection", "zhou-lx")]
+        [("call", "due", "wang-dh"), ("inspection", "due", "zhou-lx")]
     assert items[1]["keys"] == [{"key": "K-0012", "state": "out", "holder": "zhou-lx", "slot": "A-03"}]
     table = week.ok("due", "--date", "2026-12-02").out
     assert "K-0012 out zhou-lx" in table and "Wed 02 Dec" in table
@@ -153,3 +158,188 @@ def test_a_ledgers_own_template_overrides_and_mistakes_fail_loudly(week: Ledger)
     (own / "owner.md.j2").write_text("{{ household.nickname }}\n", encoding="utf-8")
     result = week.refused("report", "owner", "8-1-401", "--week", "2026-W48")
     assert "owner.md.j2" in result.err and "nickname" in result.err
+
+
+def test_owner_message_says_where_a_key_out_is_and_claims_nothing_false(ledger: Ledger,
+                                                                        monkeypatch) -> None:
+    monkeypatch.setenv("KEYLEDGER_NOW", "2026-11-25T14:10:00+08:00")
+    ledger.ok("checkout", "K-0012", "--purpose", "heating", "--expect-back", "1h", as_="zhou-lx")
+    monkeypatch.setenv("KEYLEDGER_NOW", "2026-11-28T12:00:00+08:00")
+    text = ledger.ok("report", "owner", "8-1-401", "--week", "2026-W48").out
+    _check_markdown(text)
+    assert text.startswith("王秀兰您好！花卉社区钥匙管家向您通报本周情况（11月23日 周一–11月29日 周日）：")
+    assert "本周没有上门记录" in text
+    assert "钥匙K-0012目前由周丽霞保管（11月25日 周三 14:10取出），已超过约定的归还时间" \
+        "（11月25日 周三 15:10）" in text
+    assert "专柜" not in text and "一切安好" not in text
+    english = ledger.ok("report", "owner", "8-1-401", "--week", "2026-W48", "--lang", "en").out
+    assert "Key K-0012 is with 周丽霞 since Wed 25 Nov 14:10, overdue: it was due back " \
+        "Wed 25 Nov 15:10." in english
+    assert "cabinet" not in english and "all is well" not in english.lower()
+    assert english.startswith("Hello 王秀兰, this week's news from the key stewards of 花卉社区")
+    household = ledger.ok("report", "household", "8-1-401", "--from", "2026-11-23").out
+    assert "| 尚未归还（逾期） |" in household
+    monkeypatch.setenv("KEYLEDGER_NOW", "2026-11-28T12:05:00+08:00")
+    ledger.ok("return", "K-0012")
+    text = ledger.ok("report", "owner", "8-1-401", "--week", "2026-W48").out
+    assert "钥匙在社区专柜里安全存放" in text and "K-0012" not in text
+
+
+def test_owner_message_shows_a_problem_checked_ok_later_as_resolved(week: Ledger) -> None:
+    week.ok("visit", "add", "8-1-401", "--purpose", "follow-up", "--check", "heating=ok",
+            "--at", "2026-11-26 11:00", as_="zhou-lx")
+    text = week.ok("report", "owner", "8-1-401", "--week", "2026-W48").out
+    _check_markdown(text)
+    assert "需要您留意" not in text
+    assert "已处理：暖气（接口渗水 | 有水迹），11月26日 周四复查正常。" in text
+    assert text.rstrip().endswith("家里一切安好，请放心！")
+    assert text.startswith("王秀兰您好！花卉社区钥匙管家向您报平安")
+    english = week.ok("report", "owner", "8-1-401", "--week", "2026-W48", "--lang", "en").out
+    assert "Resolved: heating (接口渗水 | 有水迹), checked ok on Thu 26 Nov." in english
+    assert "Please note" not in english
+    # A problem found again after it was checked ok still needs the owner's attention.
+    week.ok("visit", "add", "8-1-401", "--purpose", "inspection", "--check",
+            "heating=problem:又渗水了", "--at", "2026-11-27 09:00")
+    text = week.ok("report", "owner", "8-1-401", "--week", "2026-W48").out
+    assert "需要您留意：暖气（又渗水了）。" in text and "一切安好" not in text
+
+
+def test_a_visits_note_is_in_the_owner_message_and_the_household_report(week: Ledger) -> None:
+    week.ok("visit", "add", "8-1-401", "--purpose", "inspection", "--note", "卧室|客厅 *没关* <b>",
+            "--at", "2026-11-27 09:00", as_="zhou-lx")
+    owner = week.ok("report", "owner", "8-1-401", "--week", "2026-W48").out
+    assert "  - 备注：电话问候，一切正常\n" in owner
+    text = week.ok("report", "household", "8-1-401", "--from", "2026-11-23", "--until",
+                   "2026-11-29").out
+    cells = _texts(_check_markdown(text), "td_open")
+    assert "备注：电话问候，一切正常" in cells
+    # The table takes "\\|" as a "|" inside the cell; the rest stays escaped text.
+    assert "备注：卧室|客厅 \\*没关\\* \\<b\\>" in cells
+    english = week.ok("report", "household", "8-1-401", "--from", "2026-11-23", "--until",
+                      "2026-11-29", "--lang", "en").out
+    assert "note: 电话问候，一切正常" in english
+
+
+def test_a_visit_recorded_at_the_return_is_not_late_and_shows_both_days(ledger: Ledger,
+                                                                        monkeypatch) -> None:
+    monkeypatch.setenv("KEYLEDGER_NOW", "2026-11-25T14:10:00+08:00")
+    ledger.ok("checkout", "K-0012", "--purpose", "heating", as_="wang-dh")
+    monkeypatch.setenv("KEYLEDGER_NOW", "2026-11-28T14:00:00+08:00")
+    ledger.ok("return", "K-0012", "--visit", "--check", "heating=ok")
+    monkeypatch.setenv("KEYLEDGER_NOW", "2026-11-28T16:00:00+08:00")
+    ledger.ok("visit", "add", "8-1-401", "--purpose", "call", "--at", "2026-11-27 10:00")
+    ledger.ok("visit", "add", "8-1-401", "--purpose", "call", "--at", "2026-11-27 16:30")
+    owner = ledger.ok("report", "owner", "8-1-401", "--week", "2026-W48").out
+    assert "- 11月25日 周三 14:10–11月28日 周六 14:00，王德厚暖气检查\n" in owner
+    assert "- 11月27日 周五 10:00，王德厚电话问候（补录）\n" in owner
+    assert "- 11月27日 周五 16:30，王德厚电话问候\n" in owner  # less than a day late
+    text = ledger.ok("report", "household", "8-1-401", "--from", "2026-11-23", "--until",
+                     "2026-11-29").out
+    cells = _texts(_check_markdown(text), "td_open")
+    assert "11月25日 周三 14:10–11月28日 周六 14:00" in cells
+    english = ledger.ok("report", "owner", "8-1-401", "--week", "2026-W48", "--lang", "en").out
+    assert "- Wed 25 Nov 14:10–Sat 28 Nov 14:00, 王德厚: heating check\n" in english
+
+
+def test_a_schedule_added_today_misses_nothing_in_the_past(ledger: Ledger, monkeypatch) -> None:
+    import json
+
+    monkeypatch.setenv("KEYLEDGER_NOW", "2026-11-28T12:00:00+08:00")
+    ledger.ok("schedule", "add", "8-1-401", "--every", "day", "--at", "10:00", "--purpose", "call",
+              as_="zhou-lx")
+    ledger.ok("schedule", "add", "8-1-401", "--every", "day", "--at", "08:00-09:00", "--purpose",
+              "inspection")
+    household = (ledger.root / "households" / "8-1-401.yaml").read_text(encoding="utf-8")
+    assert household.count("  since: 2026-11-28T12:00:00+08:00\n") == 2
+    items = json.loads(ledger.ok("due", "--week", "2026-W48", "--json").out)
+    assert [(i["date"], i["purpose"], i["status"]) for i in items] == [
+        ("2026-11-28", "call", "due"), ("2026-11-29", "inspection", "due"),
+        ("2026-11-29", "call", "due")]
+    text = ledger.ok("report", "weekly", "--week", "2026-W48").out
+    assert "漏办 0 项" in text and "## 漏办" not in text
+    # The same entry again is still refused, whenever it is added.
+    monkeypatch.setenv("KEYLEDGER_NOW", "2026-11-29T12:00:00+08:00")
+    assert "already has that schedule" in ledger.refused(
+        "schedule", "add", "8-1-401", "--every", "day", "--at", "10:00", "--purpose", "call").err
+
+
+def test_household_report_reads_as_written_by_a_person(week: Ledger, monkeypatch) -> None:
+    week.ok("visit", "add", "8-1-401", "--purpose", "contractor", "--at", "2026-11-26 15:00",
+            "--let-in", "李师傅,物业,看了窗户", "--note", "a &lt; b", as_="zhou-lx")
+    week.ok("checkout", "K-0012", "--purpose", "plants")
+    monkeypatch.setenv("KEYLEDGER_NOW", "2026-11-30T12:00:00+08:00")
+    text = week.ok("report", "household", "8-1-401", "--from", "2026-11-23", "--until",
+                   "2026-11-28").out
+    tokens = _check_markdown(text)
+    cells = _texts(tokens, "td_open")
+    assert "2026年1月1日 至 2030年12月31日：巡查、浇花、照看宠物、暖气检查、陪同施工、维修、代收代送、其他" \
+        in cells
+    assert "备注：a \\&lt; b；陪同李师傅（物业）看了窗户" in cells
+    assert "a &amp;lt; b" in MD.render(text)  # shown as typed, not as "a < b"
+    assert "紧急处置（紧急）" not in text and "紧急处置" in cells
+    # The key out since Saturday noon counts until the period's end, not until Monday.
+    row = cells[cells.index("浇花", cells.index("紧急处置")) - 2:][:6]
+    assert row == ["K-0012", "周丽霞", "浇花", "11月28日 周六 12:00", "尚未归还（逾期）", "12小时"]
+    assert "合计托管时长：13小时58分" in text and "只计此期间内的部分" in text
+    english = week.ok("report", "household", "8-1-401", "--from", "2026-11-23", "--until",
+                      "2026-11-28", "--lang", "en").out
+    _check_markdown(english)
+    assert "1 Jan 2026 to 31 Dec 2030" in english and "; 1 photo |" in english
+    assert "photo(s)" not in english and "let in 李师傅 (物业) 看了窗户" in english
+    assert "(emergency)" not in english
+
+
+def test_owner_message_is_plain_text_for_a_chat(week: Ledger) -> None:
+    text = week.ok("report", "owner", "8-1-401", "--week", "2026-W48").out
+    assert "暖气有问题（接口渗水 | 有水迹）" in text and "发现：暖气*接口*渗水" in text
+    assert "\\" not in text
+    english = week.ok("report", "owner", "8-1-401", "--week", "2026-W48", "--lang", "en").out
+    assert "1 photo sent to you." in english and "\\" not in english
+
+
+def test_weekly_lists_every_household_with_activity_and_its_keys_out(week: Ledger,
+                                                                     monkeypatch) -> None:
+    monkeypatch.setenv("KEYLEDGER_NOW", "2026-11-20T09:00:00+08:00")
+    for ident, name in (("3-2-502", "陈桂芝"), ("5-1-102", "张凤英")):
+        week.ok("household", "add", ident, "--name", name, "--address", f"东升家园{ident}",
+                "--pair", "zhou-lx,wang-dh", as_="liu-sj")
+    week.ok("household", "authorize", "3-2-502", "--from", "2026-01-01", "--until", "2030-12-31",
+            "--purpose", "heating")
+    week.ok("key", "add", "--household", "3-2-502", "--id", "K-0003", "--slot", "A-04")
+    week.ok("checkout", "K-0003", "--purpose", "heating", "--expect-back", "1h", as_="wang-dh")
+    monkeypatch.setenv("KEYLEDGER_NOW", "2026-11-25T14:10:00+08:00")
+    week.ok("visit", "add", "5-1-102", "--purpose", "call")
+    monkeypatch.setenv("KEYLEDGER_NOW", "2026-11-28T12:00:00+08:00")
+    text = week.ok("report", "weekly", "--week", "2026-W48").out
+    tokens = _check_markdown(text)
+    cells = _texts(tokens, "td_open")
+    headers = _texts(tokens, "th_open")
+    assert headers[headers.index("住户"):][:7] == ["住户", "计划", "完成", "漏办", "上门/电话",
+                                                "取钥匙", "托管时长"]
+    by_household = {cells[n]: cells[n:n + 7] for n in range(len(cells))
+                    if cells[n] in ("3-2-502 陈桂芝", "5-1-102 张凤英", "8-1-401 王秀兰")}
+    assert by_household == {
+        # Out since the Friday before: no checkout this week, held all of it so far.
+        "3-2-502 陈桂芝": ["3-2-502 陈桂芝", "0", "0", "0", "0", "0", "5天12小时"],
+        "5-1-102 张凤英": ["5-1-102 张凤英", "0", "0", "0", "1", "0", "0分"],
+        "8-1-401 王秀兰": ["8-1-401 王秀兰", "9", "2", "5", "2", "2", "1小时58分"]}
+    assert "- 钥匙取出：2 次；逾期 2 次（1 次至今未还）；" in text
+    assert "## 逾期\n" in text and "- K-0003 3-2-502：王德厚，应于 11月20日 周五 10:00 归还，至今未还" in text
+    english = week.ok("report", "weekly", "--week", "2026-W48", "--lang", "en").out
+    assert "| household | planned | done | missed | visits | checkouts | time held |" in english
+    assert "- Keys taken out: 2; overdue 2 (1 still out);" in english
+
+
+def test_a_key_lost_before_the_period_is_not_said_to_be_in_the_cabinet(ledger: Ledger,
+                                                                       monkeypatch) -> None:
+    monkeypatch.setenv("KEYLEDGER_NOW", "2026-11-10T09:00:00+08:00")
+    ledger.ok("checkout", "K-0012", "--purpose", "plants", as_="zhou-lx")
+    ledger.ok("lost", "K-0012", "--note", "掉在公交车上")
+    monkeypatch.setenv("KEYLEDGER_NOW", "2026-11-28T12:00:00+08:00")
+    text = ledger.ok("report", "household", "8-1-401", "--from", "2026-11-23").out
+    assert "专柜" not in text and "此期间没有取出钥匙。" in text
+    owner = ledger.ok("report", "owner", "8-1-401", "--week", "2026-W48").out
+    assert "钥匙K-0012已登记遗失" in owner and "专柜" not in owner
+    english = ledger.ok("report", "household", "8-1-401", "--from", "2026-11-23",
+                        "--lang", "en").out
+    assert "cabinet" not in english and "No key was taken out in this period." in english

@@ -91,3 +91,36 @@ def test_a_follow_up_is_due_and_only_a_later_visit_satisfies_it() -> None:
     again = visit(date(2026, 11, 26), 9)
     items = due_items([plain], [date(2026, 11, 26)], [first, again], {}, now, TZ)
     assert items[0].status == "done" and items[0].visits == (again.id,)
+
+
+def test_a_schedule_counts_only_from_when_it_was_added() -> None:
+    added = datetime(2026, 11, 28, 12, 0, tzinfo=TZ)
+    morning = ScheduleEntry(("day",), time(9), time(11), "inspection", "a", since=added)
+    home = replace(HOME, schedule=(replace(DAILY, since=added), morning))
+    now = datetime(2026, 11, 28, 12, 30, tzinfo=TZ)
+    items = due_items([home], week_days("2026-W48"), [], {}, now, TZ)
+    # Nothing before the day it was added; that day's morning window had ended before it existed;
+    # the call of that day can still be made.
+    assert [(i.day, i.purpose, i.status) for i in items] == [
+        (date(2026, 11, 28), "call", "due"), (date(2026, 11, 29), "inspection", "due"),
+        (date(2026, 11, 29), "call", "due")]
+    # An entry written before `since` was recorded counts as it always did.
+    assert len(due_items([HOME], week_days("2026-W48"), [], {}, now, TZ)) == 8
+
+
+def test_one_visit_satisfies_one_item_the_best_matching() -> None:
+    wed = date(2026, 11, 25)
+    now = datetime(2026, 11, 26, 12, 0, tzinfo=TZ)
+    # A call at 10:05 is the call's, not the inspection's too.
+    items = due_items([HOME], [wed], [visit(wed, 10, purpose="call")], {}, now, TZ)
+    assert {i.purpose: i.status for i in items} == {"call": "done", "inspection": "missed"}
+    # No purpose matches: the item nearest in time takes the visit (15:00 is in the window).
+    items = due_items([HOME], [wed], [visit(wed, 15, purpose="plants")], {}, now, TZ)
+    assert {i.purpose: i.status for i in items} == {"call": "missed", "inspection": "done"}
+    # Same purpose wins over nearer in time; two visits do both.
+    items = due_items([HOME], [wed], [visit(wed, 15, purpose="call")], {}, now, TZ)
+    assert {i.purpose: i.status for i in items} == {"call": "done", "inspection": "missed"}
+    both = [visit(wed, 9, purpose="call"), visit(wed, 15)]
+    items = due_items([HOME], [wed], both, {}, now, TZ)
+    assert {i.purpose: (i.status, i.visits) for i in items} == {
+        "call": ("done", (both[0].id,)), "inspection": ("done", (both[1].id,))}

@@ -135,3 +135,27 @@ def test_on_a_terminal_missing_fields_are_asked_for(ledger: Ledger) -> None:
     assert visit["purpose"] == "inspection"
     assert visit["checklist"] == [{"item": "plants", "result": "ok", "note": None},
                                   {"item": "heating", "result": "problem", "note": "接口渗水"}]
+
+
+def test_a_visit_entered_within_a_day_is_not_late(ledger: Ledger, monkeypatch) -> None:
+    monkeypatch.setenv("KEYLEDGER_NOW", "2026-11-26T09:00:00+08:00")
+    ledger.ok("visit", "add", "8-1-401", "--purpose", "call", "--at", "2026-11-25 10:05",
+              as_="wang-dh")
+    assert "late" not in ledger.git("log", "-1", "--format=%s")
+
+
+def test_a_follow_up_before_the_visit_is_refused(ledger: Ledger, monkeypatch) -> None:
+    monkeypatch.setenv("KEYLEDGER_NOW", "2026-11-25T14:10:00+08:00")
+    ledger.ok("checkout", "K-0012", "--purpose", "heating", as_="zhou-lx")
+    monkeypatch.setenv("KEYLEDGER_NOW", "2026-11-28T14:00:00+08:00")
+    result = ledger.refused("return", "K-0012", "--visit", "--check", "heating=ok",
+                            "--follow-up", "2026-11-26")
+    assert result.err.strip().endswith(
+        "The follow-up day 2026-11-26 is before the visit ended (2026-11-28); give that day or "
+        "a later one.")
+    assert result.err.count("\n") == 1
+    ledger.refused("visit", "add", "8-1-401", "--purpose", "call", "--follow-up", "2026-11-27")
+    # A visit entered late may ask for a follow-up that is already past today.
+    ledger.ok("visit", "add", "8-1-401", "--purpose", "call", "--at", "2026-11-25 10:00",
+              "--follow-up", "2026-11-26")
+    ledger.ok("return", "K-0012", "--visit", "--check", "heating=ok", "--follow-up", "2026-11-28")
