@@ -91,6 +91,19 @@ def head_and_dirty(root: Path, files: list[str]) -> tuple[str | None, list[str]]
     return head, dirty_paths(root, suspect) if suspect else []
 
 
+def write_commit_graph_later(root: Path) -> None:
+    """A new split layer of the commit-graph, with changed-path filters, written by git in the
+    background (merged into the layers below when they are no bigger than twice its size)."""
+    env = dict(os.environ, GIT_TERMINAL_PROMPT="0")
+    try:
+        subprocess.Popen(["git", "-C", str(root), "commit-graph", "write", "--reachable",
+                          "--split", "--changed-paths", "--size-multiple=2"],
+                         stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                         stderr=subprocess.DEVNULL, env=env, start_new_session=True)
+    except OSError:
+        pass  # git's commit-graph only makes reading faster; the ledger is whole without it
+
+
 def format_message(subject: str, trailers: list[tuple[str, str]]) -> str:
     # A trailer is one line: typed text is folded so it cannot forge another trailer.
     folded = [(name, " ".join(str(value).split())) for name, value in trailers]

@@ -26,6 +26,9 @@ SETTINGS = "keyledger.yaml"
 # Bumped whenever the model's classes change shape, so an old cache is never unpickled into them.
 _CACHE_VERSION = 2
 FOLDERS = {"steward": "stewards", "household": "households", "key": "keys"}
+# Commits between two background writes of git's commit-graph: a layer costs a fraction of a
+# second per hundred commits, and `git log -- FILE` reads commits past the graph one by one.
+GRAPH_EVERY = 200
 T = TypeVar("T")
 
 
@@ -380,7 +383,22 @@ class Ledger:
                 raise
             faults.point("after-update-ref")
             self._journal.unlink()
+            self.commits_since_graph(1)
             return sha
+
+    def commits_since_graph(self, new: int) -> None:
+        """Count commits not yet in git's commit-graph; every GRAPH_EVERY of them, write a new
+        layer of it (with changed-path Bloom filters, which keep `history KEY` fast at a million
+        commits) in a process of its own that the steward does not wait for."""
+        counter = self.state_dir / "graph-pending"
+        try:
+            pending = int(counter.read_text() or 0) + new
+        except (OSError, ValueError):
+            pending = new
+        if pending >= GRAPH_EVERY:
+            gitops.write_commit_graph_later(self.root)
+            pending = 0
+        counter.write_text(str(pending))
 
 
 
