@@ -29,7 +29,7 @@ def home(ledger: Ledger, monkeypatch: pytest.MonkeyPatch) -> Ledger:
 
 
 def test_markdown_card_has_what_a_responder_needs(home: Ledger) -> None:
-    text = home.ok("household", "card", "7-1-201").out
+    text = home.ok("household", "card", "7-1-201", "--lang", "en").out
     assert text.startswith("# Emergency card: 7-1-201 赵\\*建国\\*")
     assert "⚠ lives-alone · elderly · pet" in text
     assert "| 赵\\*建国\\* | 1938 (age 88) | 13800000107 | 心脏支架术后；\\<b\\>硝酸甘油\\</b\\>在床头柜 |" in text
@@ -55,7 +55,7 @@ def test_markdown_card_has_what_a_responder_needs(home: Ledger) -> None:
 
 def test_html_card_is_escaped_and_dials(home: Ledger, tmp_path: Path) -> None:
     out = tmp_path / "card.html"
-    result = home.ok("household", "card", "7-1-201", "-o", str(out))
+    result = home.ok("household", "card", "7-1-201", "-o", str(out), "--lang", "en")
     assert "Wrote the emergency card of 7-1-201" in result.err
     page = out.read_text(encoding="utf-8")
     assert page.startswith("<!DOCTYPE html>")
@@ -63,7 +63,7 @@ def test_html_card_is_escaped_and_dials(home: Ledger, tmp_path: Path) -> None:
     assert '<a href="tel:13900000207">13900000207</a>' in page
     assert '<p class="warning">⚠ lives-alone · elderly · pet</p>' in page
     assert "@page { size: A4" in page
-    same = home.ok("household", "card", "7-1-201", "--format", "html").out
+    same = home.ok("household", "card", "7-1-201", "--format", "html", "--lang", "en").out
     assert same == page
 
 
@@ -72,7 +72,7 @@ def test_away_household_and_no_authorization(ledger: Ledger,
     monkeypatch.setenv("KEYLEDGER_NOW", "2026-12-01T09:00:00+08:00")
     ledger.ok("household", "add", "9-2-1101", "--name", "孙桂英", "--address", "春晖家园9号楼2单元1101",
               "--away", "2026-11-01,2027-04-15,去三亚过冬")
-    text = ledger.ok("household", "card", "9-2-1101", "--format", "md").out
+    text = ledger.ok("household", "card", "9-2-1101", "--format", "md", "--lang", "en").out
     assert "Away now, until 2027-04-15; the home should be empty. 去三亚过冬" in text
     assert "_No emergency contact recorded._" in text and "_No key in custody._" in text
     assert "**Owner's authorization:** none on file" in text
