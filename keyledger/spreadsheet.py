@@ -719,10 +719,13 @@ def key_rows(ledger: Ledger) -> tuple[list[str], list[list[Any]]]:
 
     rows = []
     for k in ledger.keys():
+        # A key's `since` is when its state began: the return, the loss, the handback. The
+        # column is the checkout's time, so only a key that is out has one.
         rows.append([
             k.id, k.household, households.get(k.household), zh.KEY_KINDS.get(k.kind, k.kind),
             k.label, k.slot, zh.KEY_STATES.get(k.state, k.state),
-            names.get(k.holder, k.holder) if k.holder else None, local(k.since),
+            names.get(k.holder, k.holder) if k.holder else None,
+            local(k.since) if k.state == "out" else None,
             zh.PURPOSES.get(k.purpose, k.purpose) if k.purpose else None,
             local(k.expected_back), names.get(k.witness, k.witness) if k.witness else None,
             _join(f"{r.start.astimezone(tz):%Y-%m-%d %H:%M}–{r.until.astimezone(tz):%H:%M} "

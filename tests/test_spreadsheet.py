@@ -195,3 +195,21 @@ def test_export_opens_in_openpyxl_with_the_same_data(ledger: Ledger, tmp_path: P
 def test_export_refuses_what_it_does_not_know(ledger: Ledger, tmp_path: Path) -> None:
     ledger.refused("export", "stewards", "-o", str(tmp_path / "x.csv"))
     ledger.refused("export", "keys", "--format", "ods", "-o", str(tmp_path / "x.ods"))
+
+
+def test_exported_keys_have_a_checkout_time_only_while_out(ledger: Ledger) -> None:
+    def keys_csv() -> dict[str, str]:
+        text = ledger.ok("export", "keys", "--format", "csv").out.lstrip("\ufeff")
+        header, row = list(csv.reader(io.StringIO(text)))
+        return dict(zip(header, row))
+
+    ledger.ok("checkout", "K-0012", "--purpose", "plants", "--witness", "sun-yp", as_="zhou-lx")
+    out = keys_csv()
+    assert (out["状态"], out["持有人"], out["借出时间"], out["事由"], out["预计归还"], out["见证人"]) == \
+        ("借出", "周丽霞", "2026-11-25 10:00", "浇花", "2026-11-25 11:00", "孙玉萍")
+    ledger.ok("return", "K-0012")
+    back = keys_csv()
+    assert back["状态"] == "在柜"
+    assert [back[c] for c in ("持有人", "借出时间", "事由", "预计归还", "见证人")] == [""] * 5
+    ledger.ok("lost", "K-0012", "--note", "掉在小区里了")
+    assert keys_csv()["借出时间"] == ""
