@@ -3,6 +3,7 @@ escaped."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -79,3 +80,30 @@ def test_away_household_and_no_authorization(ledger: Ledger,
     assert "**Emergency entry:**" in text
     ledger.refused("household", "card", "9-2-1101", "--format", "pdf")
     ledger.refused("household", "card", "9-9-999")
+
+
+def test_the_card_is_in_the_ledgers_language_unless_asked(home: Ledger) -> None:
+    home.ok("household", "edit", "7-1-201", "--add-care", "plants", "--add-care", "heating",
+            as_="zhou-lx")
+    text = home.ok("household", "card", "7-1-201").out  # no LANG: the ledger's zh_CN
+    assert text.startswith("# 紧急联络卡：7-1-201")
+    assert "- **照看事项：** 宠物、绿植、暖气" in text  # care names, as the reports say them
+    assert ":**" not in text and "浇花" not in text
+    page = home.ok("household", "card", "7-1-201", "--format", "html").out
+    assert '<html lang="zh-CN">' in page and "<b>地址：</b>" in page
+    english = home.ok("household", "card", "7-1-201", "--lang", "en").out
+    assert "- **Look after:** pets, plants, heating" in english
+
+
+def test_the_cards_data_as_json(home: Ledger) -> None:
+    card = json.loads(home.ok("household", "card", "7-1-201", "--json").out)
+    assert card["flags"] == ["lives-alone", "elderly", "pet"]
+    assert card["people"] == [{"name": "赵*建国*", "born": 1938, "age": 88,
+                               "phone": "13800000107", "health": "心脏支架术后；<b>硝酸甘油</b>在床头柜"}]
+    assert [(s["role"], s["id"]) for s in card["stewards"]] == [
+        ("a", "zhou-lx"), ("b", "wang-dh"), ("supervisor", "liu-sj")]
+    assert card["keys"] == [{"id": "K-0071", "kind": "physical", "label": "入户门 | 防盗门",
+                             "state": "out", "slot": "B-01", "holder": "zhou-lx",
+                             "holder_name": "周丽霞", "holder_phone": "13900000001",
+                             "since": "2026-11-25T12:00:00+08:00"}]
+    assert card["authorization"]["state"] == "valid" and not card["emergency_needs_consent"]
