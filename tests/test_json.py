@@ -248,7 +248,7 @@ def test_every_json_output_has_its_documented_shape(busy: Ledger, tmp_path: Path
 
 
 def test_every_command_with_json_is_in_the_table() -> None:
-    """A new `--json` must be added to SHAPES (and to the README)."""
+    """A new `--json` must be added to SHAPES and to the README's "JSON output"."""
     import typer.main
 
     from keyledger.cli.app import app
@@ -262,3 +262,7 @@ def test_every_command_with_json_is_in_the_table() -> None:
     groups = ("steward", "household", "key", "visit", "schedule", "policy")
     tabled = {args[:2] if args[0] in groups else args[:1] for args in SHAPES}
     assert walk(typer.main.get_command(app), ()) == tabled
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## JSON output", 1)[1].split("\n## ", 1)[0]
+    for command in tabled:
+        assert f"| `{' '.join(command)}" in section, command
