@@ -11,12 +11,14 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import dataclass, field
-from datetime import tzinfo
+from datetime import datetime, tzinfo
+from typing import Any
 
-from keyledger.i18n import _, language
+from keyledger import reports, zh
+from keyledger.i18n import _, language, set_language
 from keyledger.ledger import Ledger
-from keyledger.model import Household, Key, Steward
-from keyledger.timeutil import now, zone
+from keyledger.model import Away, Household, Key, Steward
+from keyledger.timeutil import iso, now, zone
 
 FORMATS = ("md", "html")
 # Flags a responder must see first.
@@ -46,6 +48,54 @@ class Card:
     footer: str
 
 
+@dataclass
+class Facts:
+    """What the card says, gathered once: the rendered card and its JSON are both made from it."""
+
+    household: Household
+    community: str
+    printed: datetime
+    stewards: dict[str, Steward]
+    keys: list[Key]
+    flags: list[str]                    # the urgent ones first
+    away_now: Away | None
+    away_next: Away | None
+    team: list[tuple[str, str | None]]  # (role: a, b or supervisor; steward id)
+    authorization: str                  # valid, revoked, not-in-force or none
+    emergency_needs_consent: bool       # the authorization does not allow emergency entry
+
+
+def gather(ledger: Ledger, household_id: str) -> Facts:
+    household: Household = ledger.household(household_id)
+    moment = now(zone(ledger.settings.timezone))
+    today = moment.date()
+    stewards = {s.id: s for s in ledger.stewards()}
+    keys = [k for k in ledger.keys_of(household.id) if k.state != "handed-back"]
+    flags = [f for f in URGENT if f in household.flags] + \
+        [f for f in household.flags if f not in URGENT]
+    team: list[tuple[str, str | None]] = [("a", household.pair_a), ("b", household.pair_b)]
+    team += [("supervisor", s.id) for s in sorted(stewards.values(), key=lambda s: s.id)
+             if s.role == "supervisor" and s.active and s.id not in household.pair]
+    auth = household.authorization
+    if auth is None:
+        state = "none"
+    elif auth.revoked is not None:
+        state = "revoked"
+    else:
+        state = "valid" if auth.start <= today <= auth.until else "not-in-force"
+    return Facts(
+        household, ledger.settings.community, moment, stewards, keys, flags,
+        next((a for a in household.away if a.start <= today <= a.until), None),
+        next((a for a in household.away if a.start > today), None), team, state,
+        not (auth is not None and auth.revoked is None and "emergency" in auth.purposes))
+
+
+def care_name(code: str) -> str:
+    """A care item as the reports name it: the catalog translates `plants` as the purpose
+    (浇花), but on a care list it is the thing looked after (绿植)."""
+    return zh.name(zh.CARE, code) if language() == "zh" else _(code)
+
+
 def _person(steward: Steward | None, ident: str | None) -> list[Cell]:
     if steward is None:
         return [ident or "—", ""]
@@ -67,33 +117,28 @@ def _where(key: Key, stewards: dict[str, Steward], tz: tzinfo) -> str:
     return _(key.state)
 
 
-def build(ledger: Ledger, household_id: str) -> Card:
-    household: Household = ledger.household(household_id)
-    tz = zone(ledger.settings.timezone)
-    moment = now(tz)
-    today = moment.date()
-    stewards = {s.id: s for s in ledger.stewards()}
-    keys = [k for k in ledger.keys_of(household.id) if k.state != "handed-back"]
+def build(facts: Facts) -> Card:
+    household = facts.household
+    tz = facts.printed.tzinfo
+    assert tz is not None
+    today = facts.printed.date()
+    stewards = facts.stewards
 
     warnings = []
-    urgent = [f for f in URGENT if f in household.flags]
-    others = [f for f in household.flags if f not in URGENT]
-    if household.flags:
-        warnings.append("⚠ " + " · ".join(_(f) for f in urgent + others))
-    away = next((a for a in household.away if a.start <= today <= a.until), None)
+    if facts.flags:
+        warnings.append("⚠ " + " · ".join(_(f) for f in facts.flags))
+    away = facts.away_now
     if away is not None:
         warnings.append(_("Away now, until {until}; the home should be empty.").format(
             until=away.until.isoformat()) + (f" {away.note}" if away.note else ""))
-    elif household.away:
-        coming = [a for a in household.away if a.start > today]
-        if coming:
-            warnings.append(_("At home; away from {start} to {until}.").format(
-                start=coming[0].start.isoformat(), until=coming[0].until.isoformat()))
+    elif facts.away_next is not None:
+        warnings.append(_("At home; away from {start} to {until}.").format(
+            start=facts.away_next.start.isoformat(), until=facts.away_next.until.isoformat()))
 
     home = Section(_("Home"), None, [[_("Address"), household.address],
                                      [_("Kind"), _(household.kind)]])
     if household.care:
-        home.rows.append([_("Look after"), ", ".join(_(c) for c in household.care)])
+        home.rows.append([_("Look after"), _(", ").join(care_name(c) for c in household.care)])
 
     people = Section(_("People"), [_("Name"), _("Born"), _("Phone"), _("Health")],
                      empty=_("No one recorded."))
@@ -108,15 +153,13 @@ def build(ledger: Ledger, household_id: str) -> Card:
         contacts.rows.append([c.name, c.relation or "", Phone(c.phone) if c.phone else ""])
 
     team = Section(_("Stewards"), [_("Role"), _("Name"), _("Phone")])
-    for role, ident in ((_("A steward"), household.pair_a), (_("B steward"), household.pair_b)):
-        team.rows.append([role, *_person(stewards.get(ident or ""), ident)])
-    for s in sorted(stewards.values(), key=lambda s: s.id):
-        if s.role == "supervisor" and s.active and s.id not in household.pair:
-            team.rows.append([_("Supervisor"), *_person(s, s.id)])
+    roles = {"a": _("A steward"), "b": _("B steward"), "supervisor": _("Supervisor")}
+    for role, ident in facts.team:
+        team.rows.append([roles[role], *_person(stewards.get(ident or ""), ident)])
 
     key_section = Section(_("Keys"), [_("Key"), _("Kind"), _("What"), _("Where now")],
                           empty=_("No key in custody."))
-    for k in keys:
+    for k in facts.keys:
         what = k.label or ""
         if k.kind == "code":
             what = (what + " " if what else "") + _("(door code: kept encrypted; the A/B "
@@ -129,29 +172,69 @@ def build(ledger: Ledger, household_id: str) -> Card:
     if auth is None:
         rules.rows.append([_("Owner's authorization"), _("none on file")])
     else:
-        valid = auth.revoked is None and auth.start <= today <= auth.until
-        state = _("valid until {until}").format(until=auth.until.isoformat()) if valid else (
-            _("revoked on {day}").format(day=auth.revoked.isoformat()) if auth.revoked else
-            _("not in force ({start} to {until})").format(start=auth.start.isoformat(),
-                                                        until=auth.until.isoformat()))
-        rules.rows.append([_("Owner's authorization"), state])
-        rules.rows.append([_("Allows"), ", ".join(_(p) for p in auth.purposes)])
+        state = {"valid": lambda: _("valid until {until}").format(until=auth.until.isoformat()),
+                 "revoked": lambda: _("revoked on {day}").format(
+                     day=auth.revoked.isoformat() if auth.revoked else ""),
+                 "not-in-force": lambda: _("not in force ({start} to {until})").format(
+                     start=auth.start.isoformat(), until=auth.until.isoformat())}
+        rules.rows.append([_("Owner's authorization"), state[facts.authorization]()])
+        rules.rows.append([_("Allows"), _(", ").join(_(p) for p in auth.purposes)])
         if auth.conditions:
             rules.rows.append([_("Conditions"), "; ".join(auth.conditions)])
-    if not (auth and auth.revoked is None and "emergency" in auth.purposes):
+    if facts.emergency_needs_consent:
         rules.rows.append([_("Emergency entry"), _("record how the owner agreed (--consent) or "
                                                   "whom you called without answer (--unreached)")])
     if household.witness_for:
         rules.rows.append([_("Witness needed for"),
-                           ", ".join(_(p) for p in household.witness_for)])
+                           _(", ").join(_(p) for p in household.witness_for)])
     sections.append(rules)
     if household.notes:
         sections.append(Section(_("Notes"), None, [["", household.notes]]))
 
     title = _("Emergency card: {id} {name}").format(id=household.id, name=household.name)
     footer = _("{community} · printed {when} · keyledger").format(
-        community=ledger.settings.community, when=moment.strftime("%Y-%m-%d %H:%M"))
+        community=facts.community, when=facts.printed.strftime("%Y-%m-%d %H:%M"))
     return Card(title, warnings, sections, footer)
+
+
+def to_json(facts: Facts) -> dict[str, Any]:
+    """The card's data, in codes rather than words (the README's "JSON output" documents it)."""
+    h = facts.household
+    tz = facts.printed.tzinfo
+
+    def steward(role: str, ident: str | None) -> dict[str, Any]:
+        s = facts.stewards.get(ident or "")
+        return {"role": role, "id": ident, "name": s.name if s else None,
+                "phone": s.phone if s else None, "active": s.active if s else None}
+
+    def key(k: Key) -> dict[str, Any]:
+        holder = facts.stewards.get(k.holder or "")
+        return {"id": k.id, "kind": k.kind, "label": k.label, "state": k.state, "slot": k.slot,
+                "holder": k.holder, "holder_name": holder.name if holder else None,
+                "holder_phone": holder.phone if holder else None,
+                "since": iso(k.since.astimezone(tz)) if k.since else None}
+
+    auth = h.authorization
+    return {
+        "household": h.id, "name": h.name, "address": h.address, "kind": h.kind,
+        "flags": facts.flags, "care": list(h.care),
+        "away_now": facts.away_now.to_dict() if facts.away_now else None,
+        "away_next": facts.away_next.to_dict() if facts.away_next else None,
+        "people": [{"name": p.name, "born": p.born,
+                    "age": facts.printed.year - p.born if p.born else None,
+                    "phone": p.phone, "health": p.health} for p in h.people],
+        "contacts": [{"name": c.name, "relation": c.relation, "phone": c.phone}
+                     for c in h.contacts],
+        "stewards": [steward(role, ident) for role, ident in facts.team],
+        "keys": [key(k) for k in facts.keys],
+        "authorization": None if auth is None else {
+            "state": facts.authorization, "from": auth.start.isoformat(),
+            "until": auth.until.isoformat(), "purposes": list(auth.purposes),
+            "conditions": list(auth.conditions),
+            "revoked": auth.revoked.isoformat() if auth.revoked else None},
+        "emergency_needs_consent": facts.emergency_needs_consent,
+        "witness_for": list(h.witness_for), "notes": h.notes,
+        "community": facts.community, "printed": iso(facts.printed)}
 
 
 def to_markdown(card: Card) -> str:
@@ -166,7 +249,8 @@ def to_markdown(card: Card) -> str:
         lines += [f"## {md(section.title)}", ""]
         if section.headers is None:
             for label, value in section.rows:
-                lines.append(f"- **{md(label)}:** {md(value)}" if label else md(value))
+                lines.append(f"- **{md(_('{label}:').format(label=label))}** {md(value)}"
+                             if label else md(value))
         elif not section.rows:
             lines.append(f"_{md(section.empty)}_")
         else:
@@ -216,7 +300,8 @@ def to_html(card: Card) -> str:
         out.append(f"<h2>{html.escape(section.title)}</h2>")
         if section.headers is None:
             out.append("<ul>")
-            out += [f"<li><b>{html.escape(label)}:</b> {_html_cell(value)}</li>" if label else
+            out += [f"<li><b>{html.escape(_('{label}:').format(label=label))}</b> "
+                    f"{_html_cell(value)}</li>" if label else
                     f"<li>{_html_cell(value)}</li>" for label, value in section.rows]
             out.append("</ul>")
         elif not section.rows:
@@ -232,6 +317,15 @@ def to_html(card: Card) -> str:
     return "\n".join(out) + "\n"
 
 
-def render(ledger: Ledger, household_id: str, fmt: str) -> str:
-    card = build(ledger, household_id)
-    return to_html(card) if fmt == "html" else to_markdown(card)
+def render(ledger: Ledger, household_id: str, fmt: str, lang: str | None = None) -> str:
+    """The card as Markdown or HTML in `lang`, else in the ledger's locale: like the reports it
+    is a document for others (responders), not the interface, which keeps its own language for
+    the messages around it."""
+    facts = gather(ledger, household_id)
+    interface = language()
+    set_language(reports.language(ledger, lang))
+    try:
+        card = build(facts)
+        return to_html(card) if fmt == "html" else to_markdown(card)
+    finally:
+        set_language(interface)

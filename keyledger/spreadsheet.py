@@ -284,8 +284,11 @@ def kind(value: Any) -> str:
 class Planned:
     row: int
     household: Household
-    status: str                      # "add", "change" or "same"
+    status: str                      # "add", "change", "same", or "conflict": a change to a
+                                     # household the ledger places elsewhere, made only with update
     changed: tuple[str, ...] = ()    # the household file's fields that differ
+    ledger_address: str | None = None  # a conflict's address in the ledger (the sheet's is the
+                                       # household's)
 
 
 @dataclass
@@ -293,9 +296,25 @@ class Plan:
     file: str
     items: list[Planned] = field(default_factory=list)
     ignored: list[str] = field(default_factory=list)   # columns not imported
+    problems: list[Problem] = field(default_factory=list)   # one per bad row
+    conflicts: list[Problem] = field(default_factory=list)  # one per "conflict" item
 
     def of(self, status: str) -> list[Planned]:
         return [p for p in self.items if p.status == status]
+
+    def refusal(self) -> FatalError | None:
+        """Why the import cannot be made as it stands: bad rows, else conflicts."""
+        if self.problems:
+            return FatalError(_("{file}: {n} bad row(s); nothing was imported. Fix them and run "
+                                "the import again.").format(file=self.file, n=len(self.problems)),
+                              self.problems)
+        if self.conflicts:
+            return FatalError(
+                _("{file}: {n} row(s) would change a household that the ledger places at another "
+                  "address; nothing was imported. Check them, and give --update to change them "
+                  "as the sheet says.").format(file=self.file, n=len(self.conflicts)),
+                self.conflicts)
+        return None
 
 
 def parse_map(items: list[str]) -> dict[str, str]:
@@ -409,13 +428,21 @@ def _import_field(model_field: str) -> str:
     return model_field
 
 
-def _household_id(row: _Row) -> str | None:
+def _household_id(row: _Row, estate: bool = True) -> str | None:
+    """The 户号 column, else 楼号-单元-房号 after the 小区 (东升家园-8-1-401): two estates of one
+    register each have an 8-1-401."""
     if "id" in row.fields:
         ident = row.get("id")
         if ident is None:
             row.fail("id", _("missing: the household id, e.g. 8-1-401"))
         return ident
     parts = []
+    if estate and "estate" in row.fields:
+        name = row.get("estate", lambda v: _part(v, ()))
+        if name is None:
+            row.fail("estate", _("missing"))
+            return None
+        parts.append(name)
     for name, suffixes in (("building", ("号楼", "栋", "幢", "号")), ("unit", ("单元",)),
                            ("room", ("室", "号"))):
         if name not in row.fields:
@@ -518,8 +545,9 @@ def _apply(row: _Row, data: dict[str, Any], new: bool, today: date) -> None:
         data["notes"] = notes
 
 
-def plan_import(ledger: Ledger, path: Path, mapping: dict[str, str]) -> Plan:
-    """What importing `path` would add and change; every bad row raises, with nothing written."""
+def plan_import(ledger: Ledger, path: Path, mapping: dict[str, str],
+                update: bool = False) -> Plan:
+    """What importing `path` would add and change, with its bad rows and conflicts."""
     sheet = read_sheet(path, mapping)
     fields, ignored = _columns(sheet, mapping)
     today = now(zone(ledger.settings.timezone)).date()
@@ -527,26 +555,50 @@ def plan_import(ledger: Ledger, path: Path, mapping: dict[str, str]) -> Plan:
     keys = set(ledger.ids("key"))
     plan = Plan(str(path), ignored=ignored)
     seen: dict[str, int] = {}
-    problems = []
     for number, cells in sheet.rows:
         row = _Row(sheet, fields, number, cells)
-        planned = _plan_row(ledger, row, today, households, keys, seen)
+        planned = _plan_row(ledger, row, today, households, keys, seen, update)
         problem = row.problem()
         if problem is not None:
-            problems.append(problem)
+            plan.problems.append(problem)
         elif planned is not None:
             plan.items.append(planned)
-    if problems:
-        raise FatalError(_("{file}: {n} bad row(s); nothing was imported. Fix them and run the "
-                           "import again.").format(file=path, n=len(problems)), problems)
+            if planned.status == "conflict":
+                _index, column = row.column("estate" if "estate" in fields else "address")
+                plan.conflicts.append(Problem(sheet.name, number, column, _(
+                    "{id} is at {ledger} in the ledger, the sheet says {sheet}").format(
+                        id=planned.household.id, ledger=planned.ledger_address,
+                        sheet=planned.household.address)))
     return plan
 
 
+def _same_place(first: str | None, second: str | None) -> bool:
+    def plain(address: str | None) -> str:
+        return re.sub(r"\s", "", unicodedata.normalize("NFKC", address or "")).removesuffix("室")
+    return plain(first) == plain(second)
+
+
+def _sheet_address(row: _Row) -> str | None:
+    """Where the sheet places the row's household: its 地址, else one made from 小区, 楼号, 单元
+    and 房号. None when the sheet names no estate: then the id alone places it."""
+    address = row.get("address")
+    if address is not None or row.get("estate") is None:
+        return address
+    return _address(row)
+
+
 def _plan_row(ledger: Ledger, row: _Row, today: date, households: set[str], keys: set[str],
-              seen: dict[str, int]) -> Planned | None:
+              seen: dict[str, int], update: bool) -> Planned | None:
     ident = _household_id(row)
     if ident is None:
         return None
+    address = _sheet_address(row)
+    short = _household_id(row, estate=False)
+    if ident not in households and short != ident and short in households and \
+            _same_place(ledger.household(short).address, address):
+        # A ledger whose households were named without their estate (8-1-401) before: the row
+        # is the household already there, not a second file for the same home.
+        ident = short
     if not is_valid_id(ident):
         row.fail("id", _("{id!r} cannot be a household id: use letters, digits, '.', '_' or '-'")
                  .format(id=ident))
@@ -565,6 +617,9 @@ def _plan_row(ledger: Ledger, row: _Row, today: date, households: set[str], keys
         "contacts": [], "flags": [], "away": [], "care": [], "pair": {"a": None, "b": None},
         "notes": ""}
     _apply(row, data, old is None, today)
+    moved = old is not None and address is not None and not _same_place(old.address, address)
+    if moved:
+        data["address"] = address
     if row.problems:
         return None
     relpath = ledger.relpath("household", ident)
@@ -578,20 +633,22 @@ def _plan_row(ledger: Ledger, row: _Row, today: date, households: set[str], keys
         return Planned(row.number, household, "add")
     before, after = old.to_dict(), household.to_dict()
     changed = tuple(k for k in after if after[k] != before.get(k))
+    if moved and not update:
+        return Planned(row.number, household, "conflict", changed, old.address)
     return Planned(row.number, household, "change" if changed else "same", changed)
 
 
 @locked
 def import_households(ledger: Ledger, path: Path, mapping: dict[str, str],
-                      dry_run: bool = False) -> tuple[Plan, str | None]:
+                      dry_run: bool = False, update: bool = False) -> tuple[Plan, str | None]:
     """Add and change the sheet's households in one signed commit (none for a dry run, or when
-    nothing differs)."""
+    nothing differs, or when the plan has bad rows or conflicts: see `Plan.refusal`)."""
     from keyledger.identity import acting_steward
 
     actor = acting_steward(ledger)
-    plan = plan_import(ledger, path, mapping)
+    plan = plan_import(ledger, path, mapping, update)
     writes = plan.of("add") + plan.of("change")
-    if dry_run or not writes:
+    if dry_run or not writes or plan.refusal() is not None:
         return plan, None
     files: dict[str, str | bytes | None] = {
         ledger.relpath("household", p.household.id): yaml.dump(p.household.to_dict())
@@ -663,10 +720,13 @@ def key_rows(ledger: Ledger) -> tuple[list[str], list[list[Any]]]:
 
     rows = []
     for k in ledger.keys():
+        # A key's `since` is when its state began: the return, the loss, the handback. The
+        # column is the checkout's time, so only a key that is out has one.
         rows.append([
             k.id, k.household, households.get(k.household), zh.KEY_KINDS.get(k.kind, k.kind),
             k.label, k.slot, zh.KEY_STATES.get(k.state, k.state),
-            names.get(k.holder, k.holder) if k.holder else None, local(k.since),
+            names.get(k.holder, k.holder) if k.holder else None,
+            local(k.since) if k.state == "out" else None,
             zh.PURPOSES.get(k.purpose, k.purpose) if k.purpose else None,
             local(k.expected_back), names.get(k.witness, k.witness) if k.witness else None,
             _join(f"{r.start.astimezone(tz):%Y-%m-%d %H:%M}–{r.until.astimezone(tz):%H:%M} "

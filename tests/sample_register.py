@@ -56,7 +56,7 @@ BAD: dict[int, tuple[str, dict[str, Any], str]] = {
           "宠物、商户、待换锁"),
     420: ("no building number", {"楼号": None}, "楼号: missing"),
     488: ("a slash in the room number", {"房号": "4/01"},
-          "房号: '{building}-{unit}-4/01' cannot be a household id: use letters, digits, '.', "
+          "房号: '{estate}-{building}-{unit}-4/01' cannot be a household id: use letters, digits, '.', "
           "'_' or '-'"),
     499: ("a born year in the future", {"出生年份": 2031},
           "出生年份: 2031 is not a year of birth between 1900 and 2026"),
@@ -110,7 +110,8 @@ def register(bad: bool = True) -> list[dict[str, Any]]:
 
 
 def household_id(row: dict[str, Any]) -> str:
-    return f"{str(row['楼号']).removesuffix('号楼')}-{row['单元']}-{row['房号']}"
+    """The id an import gives the row: its estate first, as two estates each have an 8-1-401."""
+    return f"{row['小区']}-{str(row['楼号']).removesuffix('号楼')}-{row['单元']}-{row['房号']}"
 
 
 def expected_errors(file: str) -> list[str]:
@@ -120,7 +121,7 @@ def expected_errors(file: str) -> list[str]:
     for number, (_why, _cells, error) in sorted(BAD.items()):
         row = clean[number - FIRST_ROW]
         above = clean[number - 1 - FIRST_ROW]
-        error = error.format(id=household_id(above), building=str(row["楼号"]).removesuffix("号楼"),
+        error = error.format(id=household_id(above), estate=row["小区"], building=str(row["楼号"]).removesuffix("号楼"),
                              unit=row["单元"])
         out.append(f"{file}:{number}: {error}")
     return out

@@ -3,6 +3,7 @@ escaped."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -29,7 +30,7 @@ def home(ledger: Ledger, monkeypatch: pytest.MonkeyPatch) -> Ledger:
 
 
 def test_markdown_card_has_what_a_responder_needs(home: Ledger) -> None:
-    text = home.ok("household", "card", "7-1-201").out
+    text = home.ok("household", "card", "7-1-201", "--lang", "en").out
     assert text.startswith("# Emergency card: 7-1-201 赵\\*建国\\*")
     assert "⚠ lives-alone · elderly · pet" in text
     assert "| 赵\\*建国\\* | 1938 (age 88) | 13800000107 | 心脏支架术后；\\<b\\>硝酸甘油\\</b\\>在床头柜 |" in text
@@ -55,7 +56,7 @@ def test_markdown_card_has_what_a_responder_needs(home: Ledger) -> None:
 
 def test_html_card_is_escaped_and_dials(home: Ledger, tmp_path: Path) -> None:
     out = tmp_path / "card.html"
-    result = home.ok("household", "card", "7-1-201", "-o", str(out))
+    result = home.ok("household", "card", "7-1-201", "-o", str(out), "--lang", "en")
     assert "Wrote the emergency card of 7-1-201" in result.err
     page = out.read_text(encoding="utf-8")
     assert page.startswith("<!DOCTYPE html>")
@@ -63,7 +64,7 @@ def test_html_card_is_escaped_and_dials(home: Ledger, tmp_path: Path) -> None:
     assert '<a href="tel:13900000207">13900000207</a>' in page
     assert '<p class="warning">⚠ lives-alone · elderly · pet</p>' in page
     assert "@page { size: A4" in page
-    same = home.ok("household", "card", "7-1-201", "--format", "html").out
+    same = home.ok("household", "card", "7-1-201", "--format", "html", "--lang", "en").out
     assert same == page
 
 
@@ -72,10 +73,37 @@ def test_away_household_and_no_authorization(ledger: Ledger,
     monkeypatch.setenv("KEYLEDGER_NOW", "2026-12-01T09:00:00+08:00")
     ledger.ok("household", "add", "9-2-1101", "--name", "孙桂英", "--address", "春晖家园9号楼2单元1101",
               "--away", "2026-11-01,2027-04-15,去三亚过冬")
-    text = ledger.ok("household", "card", "9-2-1101", "--format", "md").out
+    text = ledger.ok("household", "card", "9-2-1101", "--format", "md", "--lang", "en").out
     assert "Away now, until 2027-04-15; the home should be empty. 去三亚过冬" in text
     assert "_No emergency contact recorded._" in text and "_No key in custody._" in text
     assert "**Owner's authorization:** none on file" in text
     assert "**Emergency entry:**" in text
     ledger.refused("household", "card", "9-2-1101", "--format", "pdf")
     ledger.refused("household", "card", "9-9-999")
+
+
+def test_the_card_is_in_the_ledgers_language_unless_asked(home: Ledger) -> None:
+    home.ok("household", "edit", "7-1-201", "--add-care", "plants", "--add-care", "heating",
+            as_="zhou-lx")
+    text = home.ok("household", "card", "7-1-201").out  # no LANG: the ledger's zh_CN
+    assert text.startswith("# 紧急联络卡：7-1-201")
+    assert "- **照看事项：** 宠物、绿植、暖气" in text  # care names, as the reports say them
+    assert ":**" not in text and "浇花" not in text
+    page = home.ok("household", "card", "7-1-201", "--format", "html").out
+    assert '<html lang="zh-CN">' in page and "<b>地址：</b>" in page
+    english = home.ok("household", "card", "7-1-201", "--lang", "en").out
+    assert "- **Look after:** pets, plants, heating" in english
+
+
+def test_the_cards_data_as_json(home: Ledger) -> None:
+    card = json.loads(home.ok("household", "card", "7-1-201", "--json").out)
+    assert card["flags"] == ["lives-alone", "elderly", "pet"]
+    assert card["people"] == [{"name": "赵*建国*", "born": 1938, "age": 88,
+                               "phone": "13800000107", "health": "心脏支架术后；<b>硝酸甘油</b>在床头柜"}]
+    assert [(s["role"], s["id"]) for s in card["stewards"]] == [
+        ("a", "zhou-lx"), ("b", "wang-dh"), ("supervisor", "liu-sj")]
+    assert card["keys"] == [{"id": "K-0071", "kind": "physical", "label": "入户门 | 防盗门",
+                             "state": "out", "slot": "B-01", "holder": "zhou-lx",
+                             "holder_name": "周丽霞", "holder_phone": "13900000001",
+                             "since": "2026-11-25T12:00:00+08:00"}]
+    assert card["authorization"]["state"] == "valid" and not card["emergency_needs_consent"]

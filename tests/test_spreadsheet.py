@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from datetime import date, datetime, time
 from pathlib import Path
 
@@ -68,11 +69,15 @@ def test_the_fixed_register_is_one_signed_commit(ledger: Ledger, tmp_path: Path)
     assert "Keyledger-Action: household-import" in message
     assert "Keyledger-Steward: liu-sj" in message
     assert "Keyledger-Count: 500" in message
-    changed = ledger.git("show", "--name-only", "--format=", "HEAD").split()
+    changed = ledger.git("-c", "core.quotepath=off", "show", "--name-only", "--format=",
+                         "HEAD").split()
     assert len(changed) == 500 and all(p.startswith("households/") for p in changed)
     assert ledger.git("status", "--porcelain") == ""
 
-    first = household_file(ledger, "1-1-101")
+    # The sheet has a 小区 column: the new households' ids begin with the estate; 8-1-401 was
+    # named without it, and the row at its address is it.
+    assert "households/8-1-401.yaml" in changed
+    first = household_file(ledger, "东升家园-1-1-101")
     row = sample_register.households()[0]
     assert first["name"] == row["姓名"] and first["address"] == "东升家园1号楼1单元101"
     assert first["people"][0] == {k: v for k, v in (
@@ -191,3 +196,88 @@ def test_export_opens_in_openpyxl_with_the_same_data(ledger: Ledger, tmp_path: P
 def test_export_refuses_what_it_does_not_know(ledger: Ledger, tmp_path: Path) -> None:
     ledger.refused("export", "stewards", "-o", str(tmp_path / "x.csv"))
     ledger.refused("export", "keys", "--format", "ods", "-o", str(tmp_path / "x.ods"))
+
+
+def test_exported_keys_have_a_checkout_time_only_while_out(ledger: Ledger) -> None:
+    def keys_csv() -> dict[str, str]:
+        text = ledger.ok("export", "keys", "--format", "csv").out.lstrip("\ufeff")
+        header, row = list(csv.reader(io.StringIO(text)))
+        return dict(zip(header, row))
+
+    ledger.ok("checkout", "K-0012", "--purpose", "plants", "--witness", "sun-yp", as_="zhou-lx")
+    out = keys_csv()
+    assert (out["状态"], out["持有人"], out["借出时间"], out["事由"], out["预计归还"], out["见证人"]) == \
+        ("借出", "周丽霞", "2026-11-25 10:00", "浇花", "2026-11-25 11:00", "孙玉萍")
+    ledger.ok("return", "K-0012")
+    back = keys_csv()
+    assert back["状态"] == "在柜"
+    assert [back[c] for c in ("持有人", "借出时间", "事由", "预计归还", "见证人")] == [""] * 5
+    ledger.ok("lost", "K-0012", "--note", "掉在小区里了")
+    assert keys_csv()["借出时间"] == ""
+
+
+
+def test_the_estate_is_part_of_the_id(ledger: Ledger, tmp_path: Path) -> None:
+    # The ledger's 8-1-401 is 王秀兰's, in 东升家园; 春晖家园 has an 8-1-401 of its own.
+    sheet = tmp_path / "two.csv"
+    sheet.write_text("小区,楼号,单元,房号,姓名,电话,紧急联系人\n"
+                     "春晖家园,8,1,401,李四,13800000111,王五\n"
+                     "东升家园,8,1,401,王秀兰,13800000101,李晓梅\n"
+                     "春晖家园,8,1,402,赵六,13800000112,\n", encoding="utf-8")
+    plan = json.loads(ledger.ok("household", "import", str(sheet), "--dry-run", "--json").out)
+    assert [(h["action"], h["id"], h["row"]) for h in plan["households"]] == [
+        ("add", "春晖家园-8-1-401", 2), ("change", "8-1-401", 3), ("add", "春晖家园-8-1-402", 4)]
+    assert plan["errors"] == [] and plan["commit"] is None
+    result = ledger.ok("household", "import", str(sheet))
+    assert "2 added, 1 changed" in result.err
+    assert household_file(ledger, "8-1-401")["name"] == "王秀兰"
+    added = household_file(ledger, "春晖家园-8-1-401")
+    assert (added["name"], added["address"]) == ("李四", "春晖家园8号楼1单元401")
+    # --map 小区=- reads the sheet without its estates: then its two 8-1-401 are one household.
+    refused = ledger.refused("household", "import", str(sheet), "--map", "小区=-")
+    assert error_lines(refused.err) == [f"{sheet}:3: 房号: the same household as row 2 (8-1-401)"]
+
+
+def test_a_household_the_ledger_places_elsewhere_is_changed_only_with_update(
+        ledger: Ledger, tmp_path: Path) -> None:
+    sheet = tmp_path / "moved.csv"
+    sheet.write_text("户号,姓名,地址\n8-1-401,李四,春晖家园8号楼1单元401\n", encoding="utf-8")
+    dry = ledger.refused("household", "import", str(sheet), "--dry-run")
+    assert dry.out.split("\t") == ["conflict", "8-1-401", "王秀兰", "2", "address,people\n"]
+    assert error_lines(dry.err) == [f"{sheet}:2: 地址: 8-1-401 is at 东升家园8号楼1单元401 in the "
+                                    "ledger, the sheet says 春晖家园8号楼1单元401"]
+    plan = json.loads(ledger.refused("household", "import", str(sheet), "--dry-run",
+                                     "--json").out)
+    assert [(h["action"], h["address"], h["ledger_address"], h["fields"])
+            for h in plan["households"]] == [
+        ("conflict", "春晖家园8号楼1单元401", "东升家园8号楼1单元401", ["address", "people"])]
+    refused = ledger.refused("household", "import", str(sheet))
+    assert "give --update" in refused.err
+    assert household_file(ledger, "8-1-401")["people"] == []
+    ledger.ok("household", "import", str(sheet), "--update")
+    data = household_file(ledger, "8-1-401")
+    assert (data["people"][0]["name"], data["address"]) == ("李四", "春晖家园8号楼1单元401")
+    assert data["pair"] == {"a": "zhou-lx", "b": "wang-dh"}
+
+
+def test_bad_rows_in_json(ledger: Ledger, tmp_path: Path) -> None:
+    path = sample_register.write(tmp_path / "register.csv")
+    plan = json.loads(ledger.refused("household", "import", str(path), "--dry-run",
+                                     "--json").out)
+    assert [f"{path}:{e['row']}: {e['column']}: {e['message']}" for e in plan["errors"]] == \
+        sample_register.expected_errors(str(path))
+    assert len(plan["households"]) == 500 - len(sample_register.BAD)
+
+
+def test_the_dry_run_speaks_chinese(ledger: Ledger, tmp_path: Path,
+                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LANG", "zh_CN.UTF-8")
+    sheet = tmp_path / "few.csv"
+    sheet.write_text("户号,姓名,电话,备注,地址\n8-1-401,王秀兰,13800000101,每周三浇水,\n"
+                     "8-1-402,李四,,,东升家园8号楼1单元402\n", encoding="utf-8")
+    dry = ledger.ok("household", "import", str(sheet), "--dry-run")
+    assert [line.split("\t") for line in dry.out.splitlines()] == [
+        ["新增", "8-1-402", "李四", "3"], ["修改", "8-1-401", "王秀兰", "2", "家庭成员,备注"]]
+    plan = json.loads(ledger.ok("household", "import", str(sheet), "--dry-run", "--json").out)
+    assert [(h["action"], h["fields"]) for h in plan["households"]] == [
+        ("change", ["people", "notes"]), ("add", [])]

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Optional
 import typer
 
 from keyledger.cli import completion
-from keyledger.cli.common import open_ledger, plain, say
+from keyledger.cli.common import open_ledger, plain, print_json, say
 from keyledger.errors import FatalError
 from keyledger.i18n import _
 
@@ -48,26 +48,45 @@ def household_import(
                                           "(repeatable).")),
     dry_run: bool = typer.Option(False, "--dry-run",
                                  help=_("Show what would be added or changed; write nothing.")),
+    update: bool = typer.Option(False, "--update",
+                                help=_("Also change households that the ledger places at another "
+                                       "address than the sheet, taking the sheet's address.")),
+    json: bool = typer.Option(False, "--json",
+                              help=_("Print the planned additions and changes and the bad rows "
+                                     "as JSON.")),
 ) -> None:
     """Import households from a register (台账) in Excel or CSV, as one signed commit.
 
-    Chinese column headers are recognized (户号, or 楼号, 单元 and 房号; 姓名, 电话, 出生年份,
+    Chinese column headers are recognized (户号, or 小区, 楼号, 单元 and 房号; 姓名, 电话, 出生年份,
     健康状况, 紧急联系人, 关系, 紧急联系电话, 标签, 照看事项, 离开日期, 返回日期, 备注, 地址 …).
     A bad row is named as FILE:ROW: COLUMN: why, and then nothing is imported.
     """
     from keyledger.spreadsheet import import_households, parse_map
 
-    plan, sha = import_households(open_ledger(), file, parse_map(map_), dry_run=dry_run)
+    plan, sha = import_households(open_ledger(), file, parse_map(map_), dry_run=dry_run,
+                                  update=update)
+    refusal = plan.refusal()
     if plan.ignored:
         say(_("Columns not imported: {columns} (read one with --map COLUMN=FIELD).").format(
             columns=", ".join(plan.ignored)))
     added, changed, same = plan.of("add"), plan.of("change"), plan.of("same")
+    if json:
+        print_json({"file": plan.file, "dry_run": dry_run, "commit": sha,
+                    "ignored_columns": plan.ignored,
+                    "households": [{"row": p.row, "action": p.status, "id": p.household.id,
+                                    "name": p.household.name, "address": p.household.address,
+                                    "ledger_address": p.ledger_address, "fields": list(p.changed)}
+                                   for p in plan.items],
+                    "errors": [{"row": p.line, "column": p.field, "message": p.message}
+                               for p in plan.problems]})
+    elif dry_run:
+        # Data for scripts, like ids: ACTION, ID, NAME, ROW [, the household file's fields].
+        for p in added + changed + plan.of("conflict"):
+            plain("\t".join([_action(p.status), p.household.id, p.household.name, str(p.row),
+                             *([",".join(map(_field, p.changed))] if p.changed else [])]))
+    if refusal is not None:
+        raise refusal
     if dry_run:
-        # Data for scripts, like ids: STATUS, ID, NAME, ROW [, the household file's fields].
-        for p in added:
-            plain(f"add\t{p.household.id}\t{p.household.name}\t{p.row}")
-        for p in changed:
-            plain(f"change\t{p.household.id}\t{p.household.name}\t{p.row}\t{','.join(p.changed)}")
         say(_("Would add {added} and change {changed} households; {same} unchanged. Nothing was "
               "written (--dry-run).").format(added=len(added), changed=len(changed),
                                             same=len(same)))
@@ -78,6 +97,18 @@ def household_import(
         say(_("Imported {file}: {added} added, {changed} changed, {same} unchanged. Commit {sha}.")
             .format(file=file, added=len(added), changed=len(changed), same=len(same),
                     sha=sha[:10]))
+
+
+def _action(status: str) -> str:
+    """An import's planned action in the interface's language (--json keeps the code)."""
+    return {"add": _("add"), "change": _("change"), "conflict": _("conflict")}[status]
+
+
+def _field(name: str) -> str:
+    """A household file's field in the interface's language (--json keeps the name)."""
+    return {"name": _("name"), "address": _("address"), "kind": _("kind"),
+            "people": _("people"), "contacts": _("contacts"), "flags": _("flags"),
+            "away": _("away"), "care": _("care"), "notes": _("notes")}.get(name, name)
 
 
 def export(
@@ -158,6 +189,7 @@ def schedule_export(
 
 
 def household_card(
+    ctx: typer.Context,
     household: str = typer.Argument(..., metavar="HOUSEHOLD",
                                     autocompletion=completion.households),
     output: Optional[Path] = typer.Option(None, "-o", "--output", metavar="FILE",
@@ -166,16 +198,23 @@ def household_card(
     fmt: Optional[str] = typer.Option(None, "--format", metavar="md|html",
                                       autocompletion=completion.card_formats,
                                       help=_("Markdown or HTML; from the name of FILE otherwise.")),
+    json: bool = typer.Option(False, "--json", help=_("Print the card's data as JSON.")),
 ) -> None:
     """A one-page emergency card: people and their health, emergency contacts, the A/B
-    stewards and their phones, the address, the keys and where they are."""
-    from keyledger.card import FORMATS, render
+    stewards and their phones, the address, the keys and where they are. In the ledger's
+    language unless --lang is given."""
+    from keyledger.card import FORMATS, gather, render, to_json
 
+    if json:
+        print_json(to_json(gather(open_ledger(), household)))
+        return
     if fmt is None:
         fmt = "html" if output is not None and output.suffix.lower() in (".html", ".htm") else "md"
     if fmt not in FORMATS:
         raise typer.BadParameter(_("md or html"), param_hint="--format")
-    text = render(open_ledger(), household, fmt)
+    # --lang is the top-level option (given before or after the command): here it picks the
+    # card's language, as it does a report's.
+    text = render(open_ledger(), household, fmt, ctx.find_root().params.get("lang"))
     write_output(text.encode("utf-8"), output)
     if output is not None and str(output) != "-":
         say(_("Wrote the emergency card of {id} to {path}.").format(id=household, path=output))

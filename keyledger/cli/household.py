@@ -226,7 +226,17 @@ def show(ident: str = typer.Argument(..., metavar="ID", autocompletion=completio
 
 
 def household_json(h: "Household") -> dict[str, Any]:
-    return h.to_dict()
+    """The household file's fields, with every detail of a person, contact or period away present
+    (null when unknown): the file leaves empty ones out, a reader of JSON wants one shape."""
+    data = h.to_dict()
+    data.pop("schema")
+    data["people"] = [{"name": p.name, "born": p.born, "phone": p.phone, "health": p.health}
+                      for p in h.people]
+    data["contacts"] = [{"name": c.name, "relation": c.relation, "phone": c.phone}
+                        for c in h.contacts]
+    data["away"] = [{"from": a.start.isoformat(), "until": a.until.isoformat(), "note": a.note}
+                    for a in h.away]
+    return data
 
 
 def _card(h: "Household", keys: "list[Key]") -> Any:
