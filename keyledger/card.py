@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from typing import Any
 
-from keyledger import reports, zh
+from keyledger import reports
+from keyledger.zh import care_name
 from keyledger.i18n import _, language, set_language
 from keyledger.ledger import Ledger
 from keyledger.model import Away, Household, Key, Steward
@@ -88,12 +89,6 @@ def gather(ledger: Ledger, household_id: str) -> Facts:
         next((a for a in household.away if a.start <= today <= a.until), None),
         next((a for a in household.away if a.start > today), None), team, state,
         not (auth is not None and auth.revoked is None and "emergency" in auth.purposes))
-
-
-def care_name(code: str) -> str:
-    """A care item as the reports name it: the catalog translates `plants` as the purpose
-    (浇花), but on a care list it is the thing looked after (绿植)."""
-    return zh.name(zh.CARE, code) if language() == "zh" else _(code)
 
 
 def _person(steward: Steward | None, ident: str | None) -> list[Cell]:

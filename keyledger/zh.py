@@ -7,6 +7,8 @@ The first name of each list is the one keyledger writes; all of them are read.
 
 from __future__ import annotations
 
+from keyledger.i18n import _, language
+
 FLAGS: dict[str, tuple[str, ...]] = {
     "lives-alone": ("独居", "独居老人", "空巢独居"),
     "elderly": ("高龄", "老人", "老年人", "高龄老人"),
@@ -61,3 +63,9 @@ def reverse(table: dict[str, tuple[str, ...]]) -> dict[str, str]:
         for n in names:
             out.setdefault(n, code)
     return out
+
+
+def care_name(code: str) -> str:
+    """A care item as the reports name it: the catalog translates `plants` as the purpose
+    (浇花), but on a care list it is the thing looked after (绿植)."""
+    return name(CARE, code) if language() == "zh" else _(code)

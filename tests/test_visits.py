@@ -159,3 +159,15 @@ def test_a_follow_up_before_the_visit_is_refused(ledger: Ledger, monkeypatch) ->
     ledger.ok("visit", "add", "8-1-401", "--purpose", "call", "--at", "2026-11-25 10:00",
               "--follow-up", "2026-11-26")
     ledger.ok("return", "K-0012", "--visit", "--check", "heating=ok", "--follow-up", "2026-11-28")
+
+
+def test_the_terminal_prompts_speak_chinese_under_zh(ledger: Ledger, monkeypatch) -> None:
+    monkeypatch.setenv("LANG", "zh_CN.UTF-8")
+    ledger.use("zhou-lx")
+    code, screen, files = terminal(ledger, ["visit", "add", "8-1-401", "--purpose", "inspection"],
+                                   [("绿植", "正常"), ("暖气", "有问题"), ("备注", "接口渗水")])
+    assert code == 0, screen + files
+    assert "[正常/有问题/不适用]" in screen and "ok/problem" not in screen, screen
+    visit = json.loads(ledger.ok("visit", "list", "8-1-401", "--json").out)[0]
+    assert visit["checklist"] == [{"item": "plants", "result": "ok", "note": None},
+                                  {"item": "heating", "result": "problem", "note": "接口渗水"}]

@@ -64,9 +64,15 @@ def _ask(question: str, choices: list[str], default: str | None = None) -> str:
 def _ask_checklist(household: "Household") -> list[dict[str, Any]]:
     from rich.prompt import Prompt
 
+    from keyledger.zh import care_name
+
+    # The steward answers in the interface's words; the file keeps the codes.
+    words = {_("ok"): "ok", _("problem"): "problem", _("n/a"): "n/a"}
     out = []
     for item in household.care:
-        result = _ask(_("{item}: how was it?").format(item=_(item)), ["ok", "problem", "n/a"], "ok")
+        answer = _ask(_("{item}: how was it?").format(item=care_name(item)), list(words),
+                      _("ok"))
+        result = words[answer]
         note = Prompt.ask(_("note"), default="", console=_console()) if result == "problem" else ""
         out.append({"item": item, "result": result, "note": note or None})
     return out
