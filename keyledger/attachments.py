@@ -12,7 +12,7 @@ import shutil
 from pathlib import Path
 
 from keyledger import gitops
-from keyledger.errors import FatalError
+from keyledger.errors import FatalError, os_error
 from keyledger.i18n import _
 
 FOLDER = "attachments"
@@ -24,7 +24,7 @@ def prepare(root: Path, source: Path, max_bytes: int) -> tuple[str, bytes | None
     try:
         data = source.read_bytes()
     except OSError as exc:
-        raise FatalError(_("Cannot read {path}: {error}").format(path=source, error=exc.strerror))
+        raise FatalError(_("Cannot read {path}: {error}").format(path=source, error=os_error(exc)))
     if len(data) > max_bytes:
         raise FatalError(_("{path} is {size} MB; attachments may be at most {limit} MB "
                            "(policies.attachments.max_mb).").format(

@@ -30,3 +30,16 @@ class FatalError(Exception):
 
 class Refused(FatalError):
     """A request the custody rules refuse."""
+
+
+def os_error(exc: OSError) -> str:
+    """The system's reason in the interface's language: strerror is the C library's English."""
+    import errno
+
+    from keyledger.i18n import _
+
+    return {errno.ENOENT: _("no such file or folder"), errno.EACCES: _("permission denied"),
+            errno.EPERM: _("permission denied"), errno.EISDIR: _("it is a folder"),
+            errno.ENOTDIR: _("a part of the path is not a folder"),
+            errno.ENOSPC: _("no space left on the disk"),
+            errno.EROFS: _("the disk is read-only")}.get(exc.errno or 0, exc.strerror or str(exc))

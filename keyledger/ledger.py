@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, Callable, Concatenate, Iterator, ParamSpec, TypeVar
 
 from keyledger import faults, gitops, yaml
-from keyledger.errors import FatalError, Problem
+from keyledger.errors import FatalError, Problem, os_error
 from keyledger.i18n import _
 from keyledger.ids import check_id, nearest
 from keyledger.model import (Household, Key, Settings, Steward, parse_household, parse_key,
@@ -124,7 +124,7 @@ class Ledger:
             raise FatalError(_("{path} does not exist.").format(path=relpath))
         except OSError as exc:
             raise FatalError(_("{path} cannot be read: {error}.").format(path=relpath,
-                                                                        error=exc.strerror))
+                                                                        error=os_error(exc)))
         try:
             return data.decode("utf-8")
         except UnicodeDecodeError as exc:
@@ -311,7 +311,7 @@ class Ledger:
         except OSError as exc:
             tmp.unlink(missing_ok=True)
             raise FatalError(_("Cannot write {path}: {error}.").format(path=relpath,
-                                                                      error=exc.strerror))
+                                                                      error=os_error(exc)))
 
     def check_clean(self, paths: list[str]) -> str | None:
         """HEAD, once `paths` are known to hold what HEAD holds."""
@@ -406,7 +406,7 @@ def load_form(path: Path) -> dict[str, Any]:
     try:
         data = yaml.load(path.read_text(encoding="utf-8"))
     except OSError as exc:
-        raise FatalError(_("Cannot read {path}: {error}.").format(path=path, error=exc.strerror))
+        raise FatalError(_("Cannot read {path}: {error}.").format(path=path, error=os_error(exc)))
     except UnicodeDecodeError:
         raise FatalError(_("{path} is not UTF-8 text; save it as UTF-8.").format(path=path))
     except yaml.YAMLError as exc:

@@ -7,7 +7,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from keyledger import gitops, sshkeys, yaml
-from keyledger.errors import FatalError
+from keyledger.errors import FatalError, os_error
 from keyledger.i18n import _
 from keyledger.identity import (acting_steward, configure_clone, refresh_allowed_signers,
                                 steward_of_key)
@@ -44,7 +44,7 @@ def init_ledger(path: Path, community: str, supervisor: str, name: str, key: str
     try:
         path.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise FatalError(_("Cannot create {path}: {error}.").format(path=path, error=exc.strerror))
+        raise FatalError(_("Cannot create {path}: {error}.").format(path=path, error=os_error(exc)))
     try:
         gitops.git(path, "init", "-q", "-b", "main")
         ledger = Ledger(path)

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable
 
 from keyledger import gitops, yaml, zh
-from keyledger.errors import FatalError, Problem
+from keyledger.errors import FatalError, Problem, os_error
 from keyledger.i18n import _
 from keyledger.ids import is_valid_id
 from keyledger.ledger import Ledger, locked
@@ -157,7 +157,7 @@ def _read_csv(path: Path, mapping: dict[str, str]) -> Sheet:
     except FileNotFoundError:
         raise FatalError(_("{file} does not exist.").format(file=path))
     except OSError as exc:
-        raise FatalError(_("Cannot read {path}: {error}.").format(path=path, error=exc.strerror))
+        raise FatalError(_("Cannot read {path}: {error}.").format(path=path, error=os_error(exc)))
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:  # Excel on a Chinese Windows saves CSV as GBK

@@ -73,7 +73,9 @@ def run(argv: list[str]) -> int:
     except KeyboardInterrupt:
         return 130
     except OSError as exc:  # a full disk, a permission: the machine's trouble, said in one line
-        report_fatal(FatalError(f"{exc.strerror or exc}: {exc.filename or ''}".rstrip(": ")),
+        from keyledger.errors import os_error
+
+        report_fatal(FatalError(f"{os_error(exc)}: {exc.filename or ''}".rstrip(": ")),
                      debug=state.debug)
         return 2
     finally:

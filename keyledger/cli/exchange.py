@@ -12,7 +12,7 @@ import typer
 
 from keyledger.cli import completion
 from keyledger.cli.common import open_ledger, plain, print_json, say
-from keyledger.errors import FatalError
+from keyledger.errors import FatalError, os_error
 from keyledger.i18n import _
 
 if TYPE_CHECKING:
@@ -35,7 +35,7 @@ def write_output(data: bytes, output: Path | None) -> None:
     except OSError as exc:
         tmp.unlink(missing_ok=True)
         raise FatalError(_("Cannot write {path}: {error}.").format(path=output,
-                                                                  error=exc.strerror))
+                                                                  error=os_error(exc)))
 
 
 def household_import(

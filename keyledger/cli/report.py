@@ -9,6 +9,7 @@ import typer
 
 from keyledger.cli import completion
 from keyledger.cli.common import command, group, open_ledger, say
+from keyledger.errors import os_error
 from keyledger.i18n import _
 
 app = group()
@@ -31,7 +32,7 @@ def _emit(text: str, output: Path | None) -> None:
         from keyledger.errors import FatalError
 
         raise FatalError(_("Cannot write {path}: {error}.").format(path=output,
-                                                                  error=exc.strerror))
+                                                                  error=os_error(exc)))
     say(_("Wrote {path}.").format(path=output))
 
 
