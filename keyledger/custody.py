@@ -98,6 +98,8 @@ def act(ledger: Ledger, key_id: str, action: str, *, purpose: str | None = None,
             visit_form, key.since or at, at, present, key.id)
         files.update(visit_files)
         trailers.append(("Visit", recorded.id))
+        if recorded.follow_up:  # as `visit add` writes it: `git log --grep` finds every follow-up
+            trailers.append(("Follow-Up", recorded.follow_up.isoformat()))
     holder_steward = others.get(outcome.event.holder or "") if outcome.event.holder != actor.id \
         else actor
     message = gitops.format_message(_subject(outcome, actor, holder_steward, household.name),

@@ -39,6 +39,8 @@ def test_return_with_a_visit_is_one_commit_with_every_field(ledger: Ledger, phot
     assert "Visit 20261125-1402-8-1-401 recorded" in done.err
     assert ledger.git("log", "-1", "--format=%(trailers:key=Keyledger-Visit,valueonly)").strip() \
         == "20261125-1402-8-1-401"
+    assert ledger.git("log", "-1", "--format=%(trailers:key=Keyledger-Follow-Up,valueonly)") \
+        .strip() == "2026-11-26"
     data = yaml.load((ledger.root / visit_path).read_text(encoding="utf-8"))
     assert data["household"] == "8-1-401" and data["key"] == "K-0012"
     assert data["stewards"] == ["zhou-lx", "wang-dh"]
