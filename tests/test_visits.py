@@ -170,6 +170,7 @@ def test_the_terminal_prompts_speak_chinese_under_zh(ledger: Ledger, monkeypatch
                                    [("绿植", "正常"), ("暖气", "有问题"), ("备注", "接口渗水")])
     assert code == 0, screen + files
     assert "[正常/有问题/不适用]" in screen and "ok/problem" not in screen, screen
+    monkeypatch.delenv("LANG")  # the in-process command below must not leave Chinese behind
     visit = json.loads(ledger.ok("visit", "list", "8-1-401", "--json").out)[0]
     assert visit["checklist"] == [{"item": "plants", "result": "ok", "note": None},
                                   {"item": "heating", "result": "problem", "note": "接口渗水"}]
