@@ -212,3 +212,143 @@ def test_random_operations_and_sync_orders_lose_nothing(shared: dict[str, Ledger
                 "ls-tree", "--name-only", sha, f"keys/{key}.yaml").strip() else ""
             holders = [l for l in text.splitlines() if l.startswith("holder:") and "null" not in l]
             assert len(holders) <= 1
+
+
+def _conflict_branches(lg: Ledger) -> list[str]:
+    return lg.git("for-each-ref", "--format=%(refname:short)", "refs/heads/keyledger/").split()
+
+
+def test_a_steward_deactivated_while_offline_is_told_and_not_stuck(
+        shared: dict[str, Ledger]) -> None:
+    wang, liu, office = shared["wang-dh"], shared["liu-sj"], shared["office"]
+    wang.ok("visit", "add", "8-1-401", "--purpose", "call", "--note", "电话问候，一切正常")
+    liu.ok("steward", "deactivate", "wang-dh")
+    liu.ok("sync")
+    shared_head = office.git("rev-parse", "main").strip()
+    result = wang.run("sync")
+    assert result.code == 1, result.err
+    assert "wang-dh is no longer an active steward on the shared ledger. " in result.err
+    assert "deactivate steward 王德厚 (wang-dh)" in result.err  # what the other side did
+    assert "failed to push" not in result.err
+    assert office.git("rev-parse", "main").strip() == shared_head  # nothing pushed
+    (branch,) = _conflict_branches(wang)
+    assert wang.git("log", "-1", "--format=%s", branch).startswith("visit")  # kept
+    assert wang.head() == shared_head and wang.git("status", "--porcelain") == ""
+    again = wang.run("sync")  # not stuck: the next sync has nothing left to refuse
+    assert again.code == 0, again.err
+
+
+def test_a_supervisor_demoted_while_offline_keeps_the_roster_change_on_a_branch(
+        shared: dict[str, Ledger], tmp_path: Path) -> None:
+    liu, office = shared["liu-sj"], shared["office"]
+    liu.ok("steward", "add", "outsider", "--name", "路人甲", "--role", "supervisor", "--key",
+           str(liu.keys["outsider"]) + ".pub")
+    liu.ok("sync")
+    other = tmp_path / "outsider"
+    assert liu.run("clone", str(office.root), str(other), "--key",
+                   str(liu.keys["outsider"])).code == 0
+    second = Ledger(other, liu.keys, liu.capfd)
+    liu.ok("steward", "deactivate", "sun-yp")  # offline
+    _edit(second, "stewards/liu-sj.yaml", "role: supervisor", "role: steward")
+    second.git("commit", "-qam", "demote liu-sj to steward\n\nKeyledger-Action: steward-edit\n"
+               "Keyledger-Steward: outsider")
+    second.ok("sync")
+    result = liu.run("sync")
+    assert result.code == 1, result.err
+    assert ("it changes the roster or the policies, and liu-sj is no longer a supervisor on the "
+            "shared ledger. ") in result.err
+    assert "“demote liu-sj to steward”" in result.err
+    assert "failed to push" not in result.err
+    (branch,) = _conflict_branches(liu)
+    assert "deactivate" in liu.git("log", "-1", "--format=%s", branch)
+    assert liu.head() == office.git("rev-parse", "main").strip()
+    assert json.loads(liu.ok("verify", "--json", "--full").out)["findings"] == []
+
+
+def test_a_refused_fetch_never_moves_origin_main(shared: dict[str, Ledger]) -> None:
+    office, zhou, wang = shared["office"], shared["zhou-lx"], shared["wang-dh"]
+    before = zhou.git("rev-parse", "origin/main").strip()
+    hook = office.root / "hooks/pre-receive"
+    hook.rename(hook.with_suffix(".off"))  # a server without its guard takes anything
+    _edit(wang, "keys/K-0012.yaml", "A-03", "A-09")
+    wang.git("-c", "commit.gpgsign=false", "commit", "-qam", "moved by hand")
+    _push_bad_ok = subprocess.run(["git", "-C", str(wang.root), "push", "-q", "--no-verify",
+                                   "origin", "HEAD:main"], capture_output=True, text=True)
+    assert _push_bad_ok.returncode == 0, _push_bad_ok.stderr
+    result = zhou.run("sync")
+    assert result.code == 2 and "fail verification" in result.err and "not signed" in result.err
+    assert zhou.git("rev-parse", "origin/main").strip() == before  # still the verified state
+
+
+def test_sync_errors_give_the_reason_not_gits_last_line(shared: dict[str, Ledger],
+                                                        tmp_path: Path) -> None:
+    office, zhou = shared["office"], shared["zhou-lx"]
+    zhou.ok("checkout", "K-0012", "--purpose", "plants")
+    hook = office.root / "hooks/pre-receive"
+    guard = hook.read_text(encoding="utf-8")
+    hook.write_text("#!/bin/sh\necho 'keyledger: refused: refs/heads/main: the office is closed "
+                    "for the holiday' >&2\nexit 1\n", encoding="utf-8")
+    result = zhou.run("sync")
+    assert result.code == 2
+    assert "(keyledger: refused: refs/heads/main: the office is closed for the holiday)" in result.err
+    assert "failed to push some refs" not in result.err
+    hook.write_text(guard, encoding="utf-8")
+    zhou.git("remote", "set-url", "origin", str(tmp_path / "nowhere.git"))
+    result = zhou.run("sync")
+    assert result.code == 2
+    assert "does not appear to be a git repository" in result.err
+    assert "repository exists" not in result.err
+
+
+def test_conflict_branches_follow_the_ledgers_clock_and_never_overwrite_each_other(
+        shared: dict[str, Ledger], monkeypatch: pytest.MonkeyPatch) -> None:
+    zhou, wang = shared["zhou-lx"], shared["wang-dh"]
+    monkeypatch.setenv("KEYLEDGER_NOW", "2026-11-25T14:00:00+08:00")
+    for purpose in ("heating", "pets"):  # two conflicts in the same second
+        zhou.ok("checkout", "K-0012", "--purpose", "plants")
+        wang.ok("checkout", "K-0012", "--purpose", purpose)
+        zhou.ok("sync")
+        result = wang.run("sync")
+        assert result.code == 1
+        assert ".. " not in result.err and "first. On the shared ledger, meanwhile" in result.err
+        zhou.ok("return", "K-0012")
+        zhou.ok("sync")
+        wang.ok("sync")
+    branches = _conflict_branches(wang)
+    assert branches == ["keyledger/conflict-20261125-140000",
+                        "keyledger/conflict-20261125-140000-2"]
+    kept = [wang.git("log", "-1", "--format=%(trailers:key=Keyledger-Purpose,valueonly)", b).strip()
+            for b in branches]
+    assert kept == ["heating", "pets"]  # the first was not overwritten by the second
+    status = wang.ok("status")
+    for branch in branches:
+        assert f"Unresolved sync conflict: operations the shared ledger refused are kept on " \
+               f"branch {branch}" in status.err
+        assert f"`git log -p main..{branch}`" in status.err
+    shown = json.loads(wang.ok("status", "--json").out)["sync"]["conflicts"]
+    assert [c["branch"] for c in shown] == branches
+    assert all((wang.root / c["explanation"]).is_file() for c in shown)
+    wang.git("branch", "-D", branches[0])
+    assert f"branch {branches[0]};" not in wang.ok("status").err
+
+
+def test_clone_without_a_path_names_the_folder_after_the_repository(
+        shared: dict[str, Ledger], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    office = shared["office"]
+    (tmp_path / "phone").mkdir()
+    monkeypatch.chdir(tmp_path / "phone")
+    result = office.run("clone", str(office.root), "--key", str(office.keys["sun-yp"]))
+    assert result.code == 0, result.err
+    assert (tmp_path / "phone/office/keys/K-0012.yaml").is_file()
+
+
+def test_a_rolled_back_shared_ledger_is_told_when_sync_pushes_the_lost_commits_back(
+        shared: dict[str, Ledger]) -> None:
+    office, zhou = shared["office"], shared["zhou-lx"]
+    zhou.ok("checkout", "K-0012", "--purpose", "plants")
+    zhou.ok("sync")
+    office.git("update-ref", "refs/heads/main", "main~1")  # the office restored an old backup
+    result = zhou.run("sync")
+    assert result.code == 0, result.err
+    assert "The shared ledger had lost 1 commit(s) it held at your last sync" in result.err
+    assert office.git("rev-parse", "main").strip() == zhou.head()
