@@ -211,3 +211,43 @@ def test_syncs_killed_at_random_moments_lose_nothing(shared: dict[str, Ledger], 
     done = _run(zhou, "sync")
     assert done.returncode == 0, done.stderr
     _nothing_lost(shared)
+
+
+def test_a_file_is_never_seen_half_written_even_by_a_kill_during_the_write(
+        ledger: Ledger, tmp_path: Path, repeat: int) -> None:
+    """A 20 MB visit note: writing it takes milliseconds, so a reader watching the folder, and a
+    kill -9 sent the moment the file shows, land inside the write if it is not atomic."""
+    import yaml
+
+    ledger.use("zhou-lx")
+    note = "电话问候，老人说一切正常。" * 600_000
+    form = tmp_path / "visit.yaml"
+    form.write_text(yaml.safe_dump({"purpose": "call", "note": note}, allow_unicode=True),
+                    encoding="utf-8")
+    head = ledger.head()
+    env = dict(os.environ, KEYLEDGER_DIR=str(ledger.root))
+    visits = ledger.root / "visits"
+    for _attempt in range(2):
+        proc = subprocess.Popen([SCRIPT, "visit", "add", "8-1-401", "--from-file", str(form)],
+                                env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        seen: bytes | None = None
+        while seen is None and proc.poll() is None:
+            shown = [p for p in visits.rglob("*.yaml") if not p.name.startswith(".")] \
+                if visits.is_dir() else []
+            if shown:
+                seen = shown[0].read_bytes()
+                proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        assert seen is not None, "the visit file never appeared"
+        assert proc.returncode == -signal.SIGKILL, proc.stderr.read()  # type: ignore[union-attr]
+        record = yaml.load(seen, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+        assert isinstance(record, dict) and record.get("note") == note, "seen half-written"
+        # A git child of the killed command may still be finishing with the index's lock.
+        deadline = time.monotonic() + 10
+        while (ledger.root / ".git/index.lock").exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        after = _run(ledger, "status")
+        assert after.returncode == 0, after.stderr
+        assert "An interrupted keyledger command was undone" in after.stderr
+        assert ledger.head() == head
+        _consistent(ledger)
