@@ -375,7 +375,7 @@ def _keep(ledger: Ledger, local: str, sha: str, entry: gitops.LogEntry, why: str
                         done.explanation + "\n")
 
 
-def conflicts(ledger: Ledger) -> list[dict[str, str]]:
+def _conflicts(ledger: Ledger) -> list[dict[str, str]]:
     """The conflict branches still here: each one's operations wait for a steward to look."""
     out = []
     for branch in gitops.git(ledger.root, "for-each-ref", "--format=%(refname:short)",
@@ -393,7 +393,7 @@ def sync_state(ledger: Ledger) -> dict[str, object]:
     ahead = gitops.git(ledger.root, "rev-list", f"{remote}..HEAD").split() if remote else []
     path = ledger.state_dir / "last-sync"
     last = json.loads(path.read_text(encoding="utf-8")).get("at") if path.is_file() else None
-    waiting = conflicts(ledger)
+    waiting = _conflicts(ledger)
     interrupted = _marker(ledger).exists()
     for c in waiting:
         ledger.notices.append(_(
