@@ -10,7 +10,7 @@ import hashlib
 import os
 import re
 from dataclasses import dataclass, field
-from typing import Callable, TypeVar
+from typing import Callable, Iterator, TypeVar
 
 from keyledger import sshkeys, yaml
 from keyledger.errors import FatalError, Problem
@@ -44,37 +44,45 @@ def _line_of(ledger: Ledger, relpath: str, path: tuple[str | int, ...]) -> int |
         return None
 
 
+def _entries(folder: str, relfolder: str) -> Iterator[tuple[str, os.DirEntry[str]]]:
+    """Everything under a folder but its real subfolders, symbolic links not followed; as plain
+    strings, since pathlib's objects cost more than the cached parse on a large ledger."""
+    for entry in os.scandir(folder):
+        relpath = f"{relfolder}/{entry.name}"
+        if entry.is_dir(follow_symlinks=False):
+            yield from _entries(entry.path, relpath)
+        else:
+            yield relpath, entry
+
+
 def _read_all(ledger: Ledger, found: Found, kind: str, folder: str,
-              parse: Callable[[str, str, str], T], into: dict[str, T], pattern: str = "*") -> None:
+              parse: Callable[[str, str, str], T], into: dict[str, T]) -> None:
     base = ledger.root / folder
     if base.is_symlink():
         found.add(folder, None, _("a symbolic link; the ledger's folders must be inside it"))
         return
     if not base.is_dir():
         return
-    for path in sorted(base.rglob(pattern)):
-        relpath = str(path.relative_to(ledger.root))
-        if path.is_dir() and not path.is_symlink():
-            continue
-        if path.name.startswith(".") and ".tmp" in path.name:
+    for relpath, entry in sorted(_entries(str(base), folder), key=lambda pair: pair[0]):
+        ident, suffix = os.path.splitext(entry.name)
+        if entry.name.startswith(".") and ".tmp" in entry.name:
             found.add(relpath, None, _("a temporary file left by an interrupted command; "
                                        "remove it"))
             continue
-        if path.suffix != ".yaml":
+        if suffix != ".yaml" or not ident:
             found.add(relpath, None, _("not a ledger file: only <id>.yaml belongs in {folder}/")
                       .format(folder=folder))
             continue
-        if path.is_symlink():
+        if entry.is_symlink():
             found.add(relpath, None, _("a symbolic link; ledger files must be plain files"))
             continue
         try:
             # Through the ledger's cache: a file unchanged since it last parsed is not re-read.
-            record = ledger.bulk(kind, [path.stem], parse, str(path.parent.relative_to(ledger.root)))[0]
+            record = ledger.bulk(kind, [ident], parse, os.path.dirname(relpath))[0]
         except FatalError as exc:
             found.problems.extend(exc.problems or [Problem(relpath, None, None, exc.message)])
-            found.broken.add(f"{folder}:{path.stem}")
+            found.broken.add(f"{folder}:{ident}")
             continue
-        ident = path.stem
         if ident in into:
             found.add(relpath, 2, _("duplicate id {id!r}, also in {other}").format(
                 id=ident, other=found.paths.get(f"{folder}:{ident}")), "id")
@@ -129,16 +137,19 @@ def check_ledger(ledger: Ledger) -> list[Problem]:
 def _check_references(ledger: Ledger, found: Found, attachments: set[str]) -> None:
     stewards, households = found.stewards, found.households
 
+    def wrong(path: str, at: tuple[str | int, ...], message: str) -> None:
+        # The line is looked up only here: parsing a file again to find it costs a millisecond,
+        # which on a large ledger with nothing wrong would be most of the run.
+        found.add(path, _line_of(ledger, path, at), message, field_name(at))
+
     def steward_ok(path: str, at: tuple[str | int, ...], ident: str | None, active: bool = True) -> None:
         if ident is None or ident in ("a", "b") and at[0] == "schedule" \
                 or f"stewards:{ident}" in found.broken:
             return
-        where = _line_of(ledger, path, at)
-        name = field_name(at)
         if ident not in stewards:
-            found.add(path, where, _("unknown steward {id!r}").format(id=ident), name)
+            wrong(path, at, _("unknown steward {id!r}").format(id=ident))
         elif active and not stewards[ident].active:
-            found.add(path, where, _("{id} is not an active steward").format(id=ident), name)
+            wrong(path, at, _("{id} is not an active steward").format(id=ident))
 
     keys_by_fp: dict[str, str] = {}
     for ident, s in stewards.items():
@@ -146,50 +157,44 @@ def _check_references(ledger: Ledger, found: Found, attachments: set[str]) -> No
         try:
             fp = sshkeys.fingerprint(s.key)
         except FatalError as exc:
-            found.add(path, _line_of(ledger, path, ("key",)), exc.message, "key")
+            wrong(path, ("key",), exc.message)
             continue
         if fp in keys_by_fp:
-            found.add(path, _line_of(ledger, path, ("key",)), _("the same SSH key as {other}; "
-                      "every steward signs with their own").format(other=keys_by_fp[fp]), "key")
+            wrong(path, ("key",), _("the same SSH key as {other}; every steward signs with "
+                                    "their own").format(other=keys_by_fp[fp]))
         keys_by_fp[fp] = ident
     for ident, h in households.items():
         path = found.paths[f"households:{ident}"]
         steward_ok(path, ("pair", "a"), h.pair_a)
         steward_ok(path, ("pair", "b"), h.pair_b)
         if h.pair_a and h.pair_a == h.pair_b:
-            found.add(path, _line_of(ledger, path, ("pair", "b")),
-                      _("the A and B stewards are the same person"), "pair.b")
+            wrong(path, ("pair", "b"), _("the A and B stewards are the same person"))
         for n, entry in enumerate(h.schedule):
             steward_ok(path, ("schedule", n, "steward"), entry.steward)
         document = h.authorization.document if h.authorization else None
         if document and document not in attachments:
-            found.add(path, _line_of(ledger, path, ("authorization", "document")),
-                      _("the document {doc} is not in attachments/").format(doc=document),
-                      "authorization.document")
+            wrong(path, ("authorization", "document"),
+                  _("the document {doc} is not in attachments/").format(doc=document))
         if ident in found.keys:
             found.add(path, 2, _("{id} is also a key's id").format(id=ident), "id")
     slots: dict[str, str] = {}
     for ident, k in found.keys.items():
         path = found.paths[f"keys:{ident}"]
         if k.household not in households and f"households:{k.household}" not in found.broken:
-            found.add(path, _line_of(ledger, path, ("household",)),
-                      _("unknown household {id!r}").format(id=k.household), "household")
+            wrong(path, ("household",), _("unknown household {id!r}").format(id=k.household))
         if k.state == "out":
             steward_ok(path, ("holder",), k.holder, active=False)
         steward_ok(path, ("witness",), k.witness, active=False)
         for n, r in enumerate(k.reservations):
             steward_ok(path, ("reservations", n, "steward"), r.steward)
         if k.kind != "code" and k.code is not None:
-            found.add(path, _line_of(ledger, path, ("code",)), _("only a code key has a code"),
-                      "code")
+            wrong(path, ("code",), _("only a code key has a code"))
         if k.kind == "code" and k.state in ("in", "out") and k.code is None:
-            found.add(path, _line_of(ledger, path, ("code",)),
-                      _("a door code key without its encrypted code"), "code")
+            wrong(path, ("code",), _("a door code key without its encrypted code"))
         if k.slot and k.state in ("in", "out"):
             if k.slot in slots:
-                found.add(path, _line_of(ledger, path, ("slot",)),
-                          _("cabinet slot {slot} is also {other}'s").format(
-                              slot=k.slot, other=slots[k.slot]), "slot")
+                wrong(path, ("slot",), _("cabinet slot {slot} is also {other}'s").format(
+                    slot=k.slot, other=slots[k.slot]))
             slots[k.slot] = ident
     for ident, v in found.visits.items():
         path = found.paths[f"visits:{ident}"]
@@ -198,25 +203,20 @@ def _check_references(ledger: Ledger, found: Found, attachments: set[str]) -> No
             found.add(path, None, _("a visit of {day} belongs in {folder}").format(
                 day=v.started.date(), folder=os.path.dirname(expected)))
         if v.household not in households and f"households:{v.household}" not in found.broken:
-            found.add(path, _line_of(ledger, path, ("household",)),
-                      _("unknown household {id!r}").format(id=v.household), "household")
+            wrong(path, ("household",), _("unknown household {id!r}").format(id=v.household))
         if v.key and f"keys:{v.key}" in found.broken:
             pass
         elif v.key and v.key not in found.keys:
-            found.add(path, _line_of(ledger, path, ("key",)), _("unknown key {id!r}").format(
-                id=v.key), "key")
+            wrong(path, ("key",), _("unknown key {id!r}").format(id=v.key))
         elif v.key and found.keys[v.key].household != v.household:
-            found.add(path, _line_of(ledger, path, ("key",)),
-                      _("{key} belongs to {other}, not to {household}").format(
-                          key=v.key, other=found.keys[v.key].household, household=v.household),
-                      "key")
+            wrong(path, ("key",), _("{key} belongs to {other}, not to {household}").format(
+                key=v.key, other=found.keys[v.key].household, household=v.household))
         for n, s in enumerate(v.stewards):
             steward_ok(path, ("stewards", n), s, active=False)
         for n, photo in enumerate(v.photos):
             if photo not in attachments:
-                found.add(path, _line_of(ledger, path, ("photos", n)),
-                          _("the photo {photo} is not in attachments/").format(photo=photo),
-                          f"photos[{n}]")
+                wrong(path, ("photos", n),
+                      _("the photo {photo} is not in attachments/").format(photo=photo))
 
 
 def source_line(ledger: Ledger, problem: Problem) -> str | None:

@@ -341,6 +341,10 @@ class Ledger:
             return
         journal = json.loads(self._journal.read_text(encoding="utf-8") or "{}")
         paths = journal.get("paths", [])
+        # A git process of the killed command may outlive it for a moment, holding the index.
+        deadline = time.monotonic() + 5
+        while (self.git_dir / "index.lock").exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
         for relpath in paths:  # temporary files of an interrupted write
             for tmp in (self.root / relpath).parent.glob(f".{Path(relpath).name}.tmp*"):
                 tmp.unlink(missing_ok=True)

@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 import io
 import os
 import shutil
@@ -236,3 +237,45 @@ def test_debug_shows_the_traceback(name: str, base_ledger: Path, keys: dict[str,
     code, output = run_case(case, lg, fill, tmp_path, monkeypatch, "--debug")
     assert code == case["exit"], output
     assert "Traceback" in output, output
+
+
+def test_the_sample_ledger_built_as_the_demo_does_checks_and_verifies(
+        tmp_path: Path, capfd: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """demo/story.sh's setup: a signed ledger made from the files of ledger/ through keyledger's
+    own commands, with fresh keys; `check` and `verify --full` must both pass on it."""
+    sample = Path(__file__).parent.parent / "ledger"
+    keys = tmp_path / "keys"
+    keys.mkdir()
+    ids = sorted(p.stem for p in (sample / "stewards").glob("*.yaml"))
+    for ident in ids:
+        subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", ident, "-f",
+                        str(keys / ident)], check=True)
+    root = tmp_path / "ledger"
+    settings = yaml.safe_load((sample / "keyledger.yaml").read_text(encoding="utf-8"))
+    supervisor = "liu-sj"
+    name = yaml.safe_load((sample / f"stewards/{supervisor}.yaml").read_text(encoding="utf-8"))
+
+    def ok(*args: str, stdin: str = "") -> None:
+        monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
+        assert cli_run(list(args)) == 0, (args, capfd.readouterr().err)
+
+    ok("init", str(root), "--community", settings["community"], "--settings",
+       str(sample / "keyledger.yaml"), "--supervisor", supervisor, "--name", name["name"],
+       "--key", str(keys / supervisor))
+    lg = ["-C", str(root)]
+    for ident in ids:
+        if ident != supervisor:
+            ok(*lg, "steward", "add", ident, "--from-file", str(sample / f"stewards/{ident}.yaml"),
+               "--key", str(keys / ident) + ".pub")
+    for path in sorted((sample / "households").glob("*.yaml")):
+        ok(*lg, "household", "add", path.stem, "--from-file", str(path))
+    for n, path in enumerate(sorted((sample / "keys").glob("*.yaml"))):
+        ok(*lg, "key", "add", "--from-file", str(path), stdin=f"{2357 + 1357 * n}\n")
+    assert len(list((root / "keys").glob("*.yaml"))) == len(list((sample / "keys").glob("*.yaml")))
+    capfd.readouterr()
+    assert cli_run([*lg, "check"]) == 0
+    assert "The ledger's files are valid." in capfd.readouterr().err
+    assert cli_run([*lg, "verify", "--full", "--json"]) == 0
+    report = json.loads(capfd.readouterr().out)
+    assert report["findings"] == [] and report["checked"] == int(_git(root, "rev-list", "--count",
+                                                                     "HEAD"))

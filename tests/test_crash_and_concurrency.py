@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import signal
 import subprocess
 import sys
@@ -14,8 +15,15 @@ from pathlib import Path
 import pytest
 
 from conftest import Ledger
+from test_sync import shared  # noqa: F401  (the fixture: a bare repository and three clones)
 
 SCRIPT = str(Path(sys.executable).parent / "keyledger")
+
+
+@pytest.fixture(autouse=True, params=range(int(os.environ.get("KEYLEDGER_REPEAT", "1"))))
+def repeat(request: pytest.FixtureRequest) -> int:
+    """KEYLEDGER_REPEAT=20 runs every test here 20 times: they must pass repeatedly, not once."""
+    return int(request.param)
 
 
 def _run(lg: Ledger, *args: str, fault: str | None = None) -> subprocess.CompletedProcess[str]:
@@ -113,3 +121,133 @@ def test_many_commands_at_once_lose_and_merge_nothing(ledger: Ledger) -> None:
     status = json.loads(ledger.ok("status", "--json").out)
     assert len(status["out"]) == succeeded
     _consistent(ledger)
+
+
+# Every point where a sync can be killed: during the replay (commit objects only), while it
+# moves the clone to the replayed history, after it moved, and before it pushed.
+SYNC_POINTS = ["after-replay", "after-journal", "after-write", "after-index", "after-update-ref",
+               "before-push"]
+
+
+def _offline_checkout_and_a_visit_on_the_shared_ledger(shared: dict[str, Ledger]) -> Ledger:
+    zhou, wang = shared["zhou-lx"], shared["wang-dh"]
+    zhou.ok("checkout", "K-0012", "--purpose", "plants")  # offline
+    wang.ok("visit", "add", "8-1-401", "--purpose", "call", "--note", "电话问候")
+    wang.ok("sync")
+    return zhou
+
+
+def _nothing_lost(shared: dict[str, Ledger]) -> None:
+    """After a final sync: the offline checkout and the other's visit are on the shared ledger,
+    each exactly once, and every clone verifies."""
+    zhou, wang, office = shared["zhou-lx"], shared["wang-dh"], shared["office"]
+    subjects = office.git("log", "--format=%s", "main").splitlines()
+    assert sum(s.startswith("checkout K-0012") for s in subjects) == 1, subjects
+    assert sum(s.startswith("visit") for s in subjects) == 1, subjects
+    assert zhou.head() == office.git("rev-parse", "main").strip()
+    wang.ok("sync")
+    for lg in (zhou, wang):
+        out = json.loads(lg.ok("status", "--json").out)["out"]
+        assert [(o["id"], o["holder"]) for o in out] == [("K-0012", "zhou-lx")]
+        assert json.loads(lg.ok("verify", "--json", "--full").out)["findings"] == []
+    _consistent(zhou)
+
+
+@pytest.mark.parametrize("point", SYNC_POINTS)
+def test_a_sync_killed_anywhere_keeps_the_offline_commits(shared: dict[str, Ledger],
+                                                         point: str) -> None:
+    zhou = _offline_checkout_and_a_visit_on_the_shared_ledger(shared)
+    killed = _run(zhou, "sync", fault=point)
+    assert killed.returncode == -signal.SIGKILL
+    after = _run(zhou, "status", "--json")
+    assert after.returncode == 0, after.stderr
+    assert "The last `keyledger sync` was interrupted before it finished; your own commits are " \
+           "all here." in after.stderr
+    assert json.loads(after.stdout)["out"][0]["holder"] == "zhou-lx"  # the checkout is here
+    _consistent(zhou)
+    done = _run(zhou, "sync")
+    assert done.returncode == 0, done.stderr
+    assert "The last sync was interrupted before it finished" in done.stderr
+    assert "interrupted" not in _run(zhou, "status").stderr  # said once it is done
+    _nothing_lost(shared)
+
+
+def test_a_sync_killed_from_outside_while_it_writes_keeps_the_offline_commits(
+        shared: dict[str, Ledger]) -> None:
+    zhou = _offline_checkout_and_a_visit_on_the_shared_ledger(shared)
+    env = dict(os.environ, KEYLEDGER_DIR=str(zhou.root), KEYLEDGER_FAULT="pause:after-write")
+    proc = subprocess.Popen([SCRIPT, "sync"], env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE)
+    journal = zhou.root / ".git/keyledger/journal"
+    deadline = time.monotonic() + 60
+    while not list(zhou.root.glob("visits/*/*/*.yaml")):  # the other's visit is written
+        assert time.monotonic() < deadline and proc.poll() is None
+        time.sleep(0.05)
+    assert journal.exists()
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    after = _run(zhou, "status")
+    assert after.returncode == 0, after.stderr
+    assert "An interrupted keyledger command was undone" in after.stderr
+    _consistent(zhou)
+    assert _run(zhou, "sync").returncode == 0
+    _nothing_lost(shared)
+
+
+def test_syncs_killed_at_random_moments_lose_nothing(shared: dict[str, Ledger], repeat: int) -> None:
+    zhou = _offline_checkout_and_a_visit_on_the_shared_ledger(shared)
+    env = dict(os.environ, KEYLEDGER_DIR=str(zhou.root))
+    rng = random.Random(repeat)
+    for _ in range(4):
+        proc = subprocess.Popen([SCRIPT, "sync"], env=env, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE)
+        time.sleep(rng.uniform(0.2, 2.5))
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        after = _run(zhou, "status", "--json")
+        assert after.returncode == 0, after.stderr
+        assert json.loads(after.stdout)["out"][0]["holder"] == "zhou-lx"
+        _consistent(zhou)
+    done = _run(zhou, "sync")
+    assert done.returncode == 0, done.stderr
+    _nothing_lost(shared)
+
+
+def test_a_file_is_never_seen_half_written_even_by_a_kill_during_the_write(
+        ledger: Ledger, tmp_path: Path, repeat: int) -> None:
+    """A 20 MB visit note: writing it takes milliseconds, so a reader watching the folder, and a
+    kill -9 sent the moment the file shows, land inside the write if it is not atomic."""
+    import yaml
+
+    ledger.use("zhou-lx")
+    note = "电话问候，老人说一切正常。" * 600_000
+    form = tmp_path / "visit.yaml"
+    form.write_text(yaml.safe_dump({"purpose": "call", "note": note}, allow_unicode=True),
+                    encoding="utf-8")
+    head = ledger.head()
+    env = dict(os.environ, KEYLEDGER_DIR=str(ledger.root))
+    visits = ledger.root / "visits"
+    for _attempt in range(2):
+        proc = subprocess.Popen([SCRIPT, "visit", "add", "8-1-401", "--from-file", str(form)],
+                                env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        seen: bytes | None = None
+        while seen is None and proc.poll() is None:
+            shown = [p for p in visits.rglob("*.yaml") if not p.name.startswith(".")] \
+                if visits.is_dir() else []
+            if shown:
+                seen = shown[0].read_bytes()
+                proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        assert seen is not None, "the visit file never appeared"
+        assert proc.returncode == -signal.SIGKILL, proc.stderr.read()  # type: ignore[union-attr]
+        record = yaml.load(seen, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+        assert isinstance(record, dict) and record.get("note") == note, "seen half-written"
+        # A git child of the killed command may still be finishing with the index's lock.
+        deadline = time.monotonic() + 10
+        while (ledger.root / ".git/index.lock").exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        after = _run(ledger, "status")
+        assert after.returncode == 0, after.stderr
+        assert "An interrupted keyledger command was undone" in after.stderr
+        assert ledger.head() == head
+        _consistent(ledger)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Optional
 
 import typer
 
@@ -13,7 +14,9 @@ hook_app = group()
 
 
 def clone(url: str = typer.Argument(..., metavar="URL"),
-          path: Path = typer.Argument(..., metavar="PATH"),
+          path: Optional[Path] = typer.Argument(
+              None, metavar="[PATH]", show_default=False,
+              help=_("Where to put it (default: the repository's name, as git clone does).")),
           key: str = typer.Option(..., "--key", help=_("Your SSH key (private key file, or .pub "
                                                        "in ssh-agent)."))) -> None:
     """Set up your own clone of the shared ledger: signing key, allowed signers, hooks."""
@@ -31,11 +34,18 @@ def sync() -> None:
     from keyledger.sync import sync as run
 
     done = run(open_ledger())
+    if done.resumed:
+        say(_("The last sync was interrupted before it finished; nothing of yours was lost, "
+              "and this one did its work again."))
     say(_("{n} new commit(s) from the shared ledger, verified.").format(n=done.fetched))
     for subject in done.replayed:
         say(_("replayed: {subject}").format(subject=subject))
     if done.pushed:
         say(_("Pushed to the shared ledger."))
+    if done.restored and done.pushed:
+        say(_("The shared ledger had lost {n} commit(s) it held at your last sync (it was rolled "
+              "back, or restored from an older copy); this sync pushed them back. Tell your "
+              "supervisor.").format(n=done.restored))
     if done.explanation:
         say(done.explanation)
         raise typer.Exit(1)
