@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 
-.PHONY: demo test clean bench bench-large
+.PHONY: demo test clean bench bench-large stress
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,6 +22,10 @@ demo: bytecode
 
 test: $(BIN)/.installed
 	$(BIN)/python -m pytest
+
+# The crash and concurrency tests run 20 times over (KEYLEDGER_REPEAT repeats each test).
+stress: $(BIN)/.installed
+	KEYLEDGER_REPEAT=20 $(BIN)/python -m pytest -q tests/test_crash_and_concurrency.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info
