@@ -115,7 +115,9 @@ SHAPES: dict[tuple[str, ...], Any] = {
         "now": DATETIME,
         "out": [{**KEY, "holder_name": str, "household_name": str, "overdue": bool,
                  "witness_unconfirmed": bool, "offline": bool}],
-        "sync": {"remote": bool, "unpushed": int, "last_sync": Opt(DATETIME)},
+        "sync": {"remote": bool, "unpushed": int, "last_sync": Opt(DATETIME),
+                 "conflicts": [{"branch": str, "explanation": Opt(str)}],
+                 "sync_interrupted": bool},
         "reservations_today": [{"key": str, "household": str, **RESERVATION, "key_state": str,
                                 "key_holder": Opt(str)}],
         "due_today": [{"household": str, "start": CLOCK, "purpose": str, "steward": Opt(str),
@@ -197,7 +199,7 @@ def object_lists(shape: Any, at: str) -> set[str]:
 def busy(ledger: Ledger, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Ledger:
     """The fixture's ledger with something in every list: a household with people, contacts
     and a period away; a schedule, a visit with its checklist and a follow-up today, a
-    reservation today, a witnessed checkout, a witness policy."""
+    reservation today, a witnessed checkout, a witness policy, a sync conflict."""
     monkeypatch.setenv("KEYLEDGER_NOW", NOW)
     ledger.ok("household", "add", "7-1-201", "--name", "赵建国", "--address", "春晖家园7号楼1单元201",
               "--pair", "zhou-lx,wang-dh", "--phone", "13800000107", "--born", "1938",
@@ -220,6 +222,11 @@ def busy(ledger: Ledger, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Led
     ledger.ok("reserve", "K-0071", "--from", "2026-11-26 09:00", "--until", "2026-11-26 10:00",
               "--purpose", "pets")
     ledger.ok("checkout", "K-0071", "--purpose", "pets")
+    # A conflict branch, as a sync that could not replay an operation leaves it.
+    ledger.git("branch", "keyledger/conflict-20261125-1000", "HEAD~1")
+    notes = ledger.root / ".git" / "keyledger" / "conflicts"
+    notes.mkdir(parents=True, exist_ok=True)
+    (notes / "conflict-20261125-1000.txt").write_text("已被他人取走", encoding="utf-8")
     return ledger
 
 
