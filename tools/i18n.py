@@ -163,8 +163,8 @@ def _commit_actions() -> list[tuple[str, str]]:
                 found.append((node.elts[1].value, _relative(path)))  # type: ignore[attr-defined]
             elif (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
                   and node.func.id == "_save" and path.name == "households.py"
-                  and len(node.args) > 2 and isinstance(node.args[2], ast.Constant)):
-                found.append((node.args[2].value, _relative(path)))
+                  and len(node.args) > 3 and isinstance(node.args[3], ast.Constant)):
+                found.append((node.args[3].value, _relative(path)))
     return found
 
 
