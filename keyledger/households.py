@@ -13,7 +13,8 @@ from keyledger.errors import FatalError
 from keyledger.i18n import _
 from keyledger.identity import acting_steward
 from keyledger.ids import check_id
-from keyledger.ledger import Ledger, locked, record_from
+from keyledger.forms import record_from
+from keyledger.ledger import Ledger, locked
 from keyledger.model import Authorization, Household, Steward, parse_household
 from keyledger.timeutil import now, parse_date, zone
 from keyledger.vocab import PURPOSES

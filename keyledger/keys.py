@@ -12,7 +12,8 @@ from keyledger.errors import FatalError
 from keyledger.i18n import _
 from keyledger.identity import acting_steward, private_key_path, supervisors
 from keyledger.ids import check_id
-from keyledger.ledger import Ledger, load_form, locked, record_from
+from keyledger.forms import load_form, record_from
+from keyledger.ledger import Ledger, locked
 from keyledger.model import Household, Key, Steward, parse_key
 
 

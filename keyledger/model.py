@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any, Callable
 
-from keyledger import yaml
 from keyledger.errors import FatalError, Problem
 from keyledger.i18n import _
 from keyledger.ids import is_valid_id
@@ -145,6 +144,8 @@ class _Reader:
     def raise_if_failed(self) -> None:
         if not self.errors:
             return
+        from keyledger import yaml
+
         problems = []
         for at, message in self.errors:
             line = yaml.locate(self.text, at) if at else 1
@@ -154,6 +155,9 @@ class _Reader:
 
 
 def _document(path: str, text: str, known: tuple[str, ...]) -> tuple[_Reader, dict[str, Any]]:
+    # Imported here: a record unpickled from the cache of parsed files needs no YAML (whoami).
+    from keyledger import yaml
+
     reader = _Reader(path, text)
     try:
         data = yaml.load(text)

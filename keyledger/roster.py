@@ -12,7 +12,8 @@ from keyledger.i18n import _
 from keyledger.identity import (acting_steward, configure_clone, refresh_allowed_signers,
                                 steward_of_key)
 from keyledger.ids import check_id
-from keyledger.ledger import Ledger, SETTINGS, load_form, locked, record_from
+from keyledger.forms import load_form, record_from
+from keyledger.ledger import SETTINGS, Ledger, locked
 from keyledger.model import DEFAULT_EXPECTED_BACK, Steward, parse_settings, parse_steward
 from keyledger.timeutil import zone
 

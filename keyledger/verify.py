@@ -171,10 +171,12 @@ class Walk:
         if not record.strip():
             return
         parsed = _parse_record(record)
+        # Queued before its objects are asked for: a commit that writes thousands of files asks
+        # for more than a pipe holds, and cat-file's answers must be read while it is asked.
+        self.records.put(parsed)
         names = [parsed[0]] + [c.new for c in parsed[4] if c.new]
         self.cat.stdin.write("".join(f"{n}\n" for n in names).encode())  # type: ignore[union-attr]
         self.cat.stdin.flush()  # type: ignore[union-attr]
-        self.records.put(parsed)
 
     def _read_object(self) -> bytes:
         assert self.cat.stdout

@@ -13,7 +13,8 @@ from keyledger import attachments, gitops, yaml
 from keyledger.errors import FatalError
 from keyledger.i18n import _
 from keyledger.identity import acting_steward
-from keyledger.ledger import Ledger, load_form, locked, record_from
+from keyledger.forms import load_form, record_from
+from keyledger.ledger import Ledger, locked
 from keyledger.model import Household, Visit, parse_visit
 from keyledger.timeutil import now, parse_datetime, zone
 from keyledger.vocab import CARE, CHECK_RESULTS

@@ -201,3 +201,20 @@ def test_a_pair_changed_by_a_steward(ledger: Ledger) -> None:
             "Keyledger-Steward: zhou-lx", "zhou-lx")
     findings = _findings(ledger)
     assert len(findings) == 1 and "Only a supervisor assigns a household's A/B pair" in findings[0]
+
+
+def test_a_commit_writing_thousands_of_files_is_walked(ledger: Ledger) -> None:
+    # More blob ids than a pipe holds are asked for at once: the walk must not wait on itself.
+    import subprocess
+    import sys
+
+    for i in range(3000):
+        (ledger.root / "notes").mkdir(exist_ok=True)
+        (ledger.root / "notes" / f"n{i}.txt").write_text(f"note {i}\n" * 20, encoding="utf-8")
+    ledger.git("add", "notes")
+    _commit(ledger, "many notes")
+    done = subprocess.run([sys.executable, "-m", "keyledger", "-C", str(ledger.root), "verify",
+                           "--json"], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 1, done.stderr
+    assert json.loads(done.stdout)["findings"][0]["message"] == \
+        "made outside keyledger: it has no Keyledger-Action trailer"
