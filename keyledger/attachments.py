@@ -32,8 +32,12 @@ def prepare(root: Path, source: Path, max_bytes: int) -> tuple[str, bytes | None
                                limit=round(max_bytes / 2**20, 1)))
     ext = source.suffix.lower().lstrip(".")
     ext = ext if re.fullmatch(r"[a-z0-9]{1,8}", ext) else "bin"
-    relpath = f"{FOLDER}/{hashlib.sha256(data).hexdigest()}.{ext}"
-    return relpath, None if (root / relpath).is_file() else data
+    digest = hashlib.sha256(data).hexdigest()
+    # The same bytes under another name (a.JPG, a.jpeg) are the same attachment.
+    stored = sorted((root / FOLDER).glob(f"{digest}.*"))
+    if stored:
+        return f"{FOLDER}/{stored[0].name}", None
+    return f"{FOLDER}/{digest}.{ext}", data
 
 
 def store(root: Path, sources: list[Path], max_bytes: int) -> tuple[list[str], dict[str, str | bytes | None]]:
@@ -41,8 +45,10 @@ def store(root: Path, sources: list[Path], max_bytes: int) -> tuple[list[str], d
     paths, files = [], {}
     for source in sources:
         relpath, data = prepare(root, source, max_bytes)
+        digest = relpath.rsplit(".", 1)[0]
+        relpath = next((p for p in files if p.rsplit(".", 1)[0] == digest), relpath)
         paths.append(relpath)
-        if data is not None:
+        if data is not None and relpath not in files:
             files[relpath] = data
     if files:
         files.update(_lfs(root))

@@ -64,6 +64,20 @@ def test_the_same_photo_in_two_visits_is_stored_once(ledger: Ledger, photo: Path
                    for p in ledger.git("show", "--name-only", "--format=", "HEAD").split())
 
 
+def test_the_same_bytes_under_other_names_are_one_attachment(ledger: Ledger, photo: Path,
+                                                              tmp_path: Path) -> None:
+    upper, jpeg = tmp_path / "A.JPG", tmp_path / "a.jpeg"
+    upper.write_bytes(photo.read_bytes())
+    jpeg.write_bytes(photo.read_bytes())
+    ledger.ok("visit", "add", "8-1-401", "--purpose", "call", "--photo", str(upper), "--photo",
+              str(jpeg), as_="zhou-lx")
+    ledger.ok("visit", "add", "8-1-401", "--purpose", "delivery", "--photo", str(photo))
+    stored = list((ledger.root / "attachments").iterdir())
+    assert len(stored) == 1 and stored[0].suffix == ".jpg"
+    visits = json.loads(ledger.ok("visit", "list", "8-1-401", "--json").out)
+    assert {p for v in visits for p in v["photos"]} == {f"attachments/{stored[0].name}"}
+
+
 def test_a_visit_entered_late_keeps_when_it_happened(ledger: Ledger, monkeypatch) -> None:
     monkeypatch.setenv("KEYLEDGER_NOW", "2026-11-27T09:00:00+08:00")
     ledger.ok("visit", "add", "8-1-401", "--purpose", "call", "--note", "电话问候，一切正常",
