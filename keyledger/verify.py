@@ -150,6 +150,7 @@ class Walk:
         self.blobs = Blobs(root)  # files the walk did not see written: read when first asked
         self.texts: dict[str, str] = {}
         self.parsed: dict[tuple[str, str], object] = {}
+        self.failure: Exception | None = None
         self.feeder = threading.Thread(target=self._feed, daemon=True)
         self.feeder.start()
 
@@ -163,6 +164,8 @@ class Walk:
                 for record in complete:
                     self._send(record)
             self._send(pending)
+        except (ValueError, OSError) as exc:  # a record that does not parse: said, not skipped
+            self.failure = exc
         finally:
             self.records.put(None)
             self.cat.stdin.close()
@@ -361,7 +364,7 @@ def verify_range(root: Path, start: str | None, end: str, result: Result,
     """Check the commits start..end (from the first commit when start is None) into `result`;
     works in any repository, a bare one too (the server's pre-receive hook)."""
     revs = [f"{start}..{end}"] if start else [end]
-    total = int(gitops.git(root, "rev-list", "--count", *revs).strip() or 0) if progress else 0
+    total = int(gitops.git(root, "rev-list", "--count", *revs).strip() or 0)
     walk, tree = Walk(root, revs), Tree(root, start)
     try:
         state = _state_at(walk, tree)
@@ -374,6 +377,11 @@ def verify_range(root: Path, start: str | None, end: str, result: Result,
                 progress(n, total)
     finally:
         walk.close()
+    if result.checked != total or walk.failure is not None:
+        # A commit message can hold the separators of git's output; never a silent pass.
+        result.findings.append(Finding(end, "history", _(
+            "only {n} of the {total} commits could be read and checked ({why})").format(
+                n=result.checked, total=total, why=walk.failure or "?")))
 
 
 # What a command other than a custody action may change in a key's file (DESIGN §5: custody

@@ -218,3 +218,13 @@ def test_a_commit_writing_thousands_of_files_is_walked(ledger: Ledger) -> None:
     assert done.returncode == 1, done.stderr
     assert json.loads(done.stdout)["findings"][0]["message"] == \
         "made outside keyledger: it has no Keyledger-Action trailer"
+
+
+def test_a_commit_message_with_the_output_separators_does_not_end_the_walk(ledger: Ledger) -> None:
+    ledger.ok("verify")
+    (ledger.root / "notes.txt").write_text("hello", encoding="utf-8")
+    ledger.git("add", "notes.txt")
+    _commit(ledger, "sneaky \x1e\x1f subject")
+    ledger.ok("checkout", "K-0012", "--purpose", "plants", as_="zhou-lx")
+    findings = _findings(ledger)
+    assert findings, "a commit that cannot be read must never pass as verified"
