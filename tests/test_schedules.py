@@ -8,6 +8,7 @@ from datetime import date, datetime, time, timedelta, timezone
 
 import pytest
 
+from conftest import Ledger
 from keyledger.errors import FatalError
 from keyledger.model import Away, Household, Key, ScheduleEntry, Visit
 from keyledger.schedules import due_items, occurs, this_week, week_days
@@ -124,3 +125,18 @@ def test_one_visit_satisfies_one_item_the_best_matching() -> None:
     items = due_items([HOME], [wed], both, {}, now, TZ)
     assert {i.purpose: (i.status, i.visits) for i in items} == {
         "call": ("done", (both[0].id,)), "inspection": ("done", (both[1].id,))}
+
+
+def test_a_schedule_is_listed_in_words(ledger: Ledger) -> None:
+    from keyledger.i18n import set_language
+
+    assert "has no schedule" in ledger.ok("schedule", "list", "8-1-401").err
+    ledger.ok("schedule", "add", "8-1-401", "--every", "mon,thu", "--at", "10:00", "--purpose",
+              "inspection", as_="zhou-lx")
+    ledger.ok("schedule", "add", "8-1-401", "--every", "day", "--at", "09:00", "--purpose",
+              "call")
+    english = ledger.ok("schedule", "list", "8-1-401").out
+    assert "1. every Mon, Thu 10:00" in english and "2. every day 09:00" in english, english
+    chinese = ledger.ok("--lang", "zh", "schedule", "list", "8-1-401").out
+    set_language(None)
+    assert "1. 每周一、周四 10:00" in chinese and "2. 每天 09:00" in chinese, chinese

@@ -110,7 +110,7 @@ def print_json(data: Any) -> None:
     sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")
 
 
-_WEEKDAYS_ZH = "一二三四五六日"
+WEEKDAYS_ZH = "一二三四五六日"
 
 
 def when(moment: datetime | None) -> str:
@@ -122,7 +122,7 @@ def when(moment: datetime | None) -> str:
 
 def day(value: "date") -> str:
     if language() == "zh":
-        return f"{value.month}月{value.day}日 周{_WEEKDAYS_ZH[value.weekday()]}"
+        return f"{value.month}月{value.day}日 周{WEEKDAYS_ZH[value.weekday()]}"
     return value.strftime("%a %d %b")
 
 

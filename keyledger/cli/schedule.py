@@ -52,11 +52,26 @@ def list_(household: str = typer.Argument(..., metavar="HOUSEHOLD",
     if json:
         print_json([e.to_dict() for e in record.schedule])
         return
+    if not record.schedule:
+        say(_("{household} has no schedule.").format(household=record.id))
     for n, e in enumerate(record.schedule, 1):
         d = e.to_dict()
         span = f" {d['from'] or '…'}→{d['until'] or '…'}" if d["from"] or d["until"] else ""
-        stdout().print(f"{n}. {d['every']} {d['at']} {_(e.purpose)} ({e.steward}){span}"
+        stdout().print(f"{n}. {_every(d['every'])} {d['at']} {_(e.purpose)} ({e.steward}){span}"
                        + (_(" while away") if e.while_away else ""), markup=False)
+
+
+def _every(every: str) -> str:
+    """`day`, `wed` or `mon,thu` as a person says it (每天, 每周三, every Mon, Thu)."""
+    if every == "day":
+        return _("every day")
+    from keyledger.cli.common import WEEKDAYS_ZH
+    from keyledger.i18n import language
+    from keyledger.vocab import WEEKDAYS
+
+    names = [f"周{WEEKDAYS_ZH[WEEKDAYS.index(d)]}" if language() == "zh" else d.capitalize()
+             for d in every.split(",")]
+    return _("every {days}").format(days=_(", ").join(names))
 
 
 @command(app)
