@@ -18,14 +18,14 @@ from keyledger.i18n import _
 ZERO = "0" * 40
 TRAILER_PREFIX = "Keyledger-"
 # Whatever the user's git config says, keyledger reads UTF-8 and plain commit ids.
-_FIXED_CONFIG = ("-c", "i18n.logOutputEncoding=UTF-8", "-c", "log.showSignature=false",
+FIXED_CONFIG = ("-c", "i18n.logOutputEncoding=UTF-8", "-c", "log.showSignature=false",
                  "-c", "core.quotePath=false")
 
 
 def run(root: Path, *args: str, input: str | None = None) -> subprocess.CompletedProcess[str]:
     env = dict(os.environ, GIT_TERMINAL_PROMPT="0", LC_ALL="C")
     try:
-        return subprocess.run(["git", "-C", str(root), *_FIXED_CONFIG, *args], input=input,
+        return subprocess.run(["git", "-C", str(root), *FIXED_CONFIG, *args], input=input,
                               capture_output=True, text=True, encoding="utf-8", env=env)
     except FileNotFoundError:
         raise FatalError(_("git is not installed, or not on the PATH."))

@@ -124,8 +124,6 @@ def configure_clone(ledger: Ledger, steward: Steward, signingkey: str,
     for name, value in (("gpg.format", "ssh"), ("user.signingkey", signingkey),
                         ("commit.gpgsign", "true"), ("tag.gpgsign", "true"),
                         ("pull.ff", "only"), ("gpg.ssh.allowedSignersFile", str(signers)),
-                        # commits that arrive are added to the commit-graph (and its filters)
-                        ("fetch.writeCommitGraph", "true"),
                         ("user.name", steward.name),
                         ("user.email", f"{steward.id}@keyledger.invalid")):
         gitops.git(ledger.root, "config", name, value)

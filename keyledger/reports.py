@@ -107,15 +107,18 @@ class Formats:
 
 def environment(ledger: Ledger, lang: str, chat: bool = False) -> Any:
     import jinja2
+    from jinja2.sandbox import SandboxedEnvironment
 
     if lang not in LANGS:
         raise FatalError(_("Reports are written in zh or en, not {lang!r}.").format(lang=lang))
     own = ledger.root / "templates"
     loader = jinja2.ChoiceLoader([jinja2.FileSystemLoader([str(own / lang), str(own)]),
                                   jinja2.FileSystemLoader(str(SHIPPED / lang))])
-    env = jinja2.Environment(loader=loader, undefined=jinja2.StrictUndefined, autoescape=False,
-                             finalize=plain if chat else md, trim_blocks=True, lstrip_blocks=True,
-                             keep_trailing_newline=True)
+    # A ledger's own templates came from a clone, not from this machine: they may format, never
+    # reach Python's internals (`cycler.__init__.__globals__.os`).
+    env = SandboxedEnvironment(loader=loader, undefined=jinja2.StrictUndefined,
+                               autoescape=False, finalize=plain if chat else md,
+                               trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
     formats = Formats(lang, zone(ledger.settings.timezone))
     env.filters.update(day=formats.day, clock=formats.clock, when=formats.when,
                        span=formats.span, fulldate=formats.fulldate,

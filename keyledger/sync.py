@@ -210,6 +210,8 @@ def _move(ledger: Ledger, old: str, new: str) -> None:
     faults.point("after-update-ref")
     ledger._journal.unlink()
     ledger.read_paths.clear()
+    ledger.commits_since_graph(int(gitops.git(ledger.root, "rev-list", "--count",
+                                              f"{old}..{new}").strip() or 0))
 
 
 def _replay_all(ledger: Ledger, local: str, remote: str, base: str, mine: list[str],

@@ -118,11 +118,14 @@ _FORMAT = "%x1e%H%x1f%P%x1f%s%x1f%(trailers:only,unfold)%x1f"
 def _parse_record(record: str) -> tuple[str, list[str], str, dict[str, str], list[Change]]:
     sha, parents, subject, trailers, rest = record.split("\x1f")
     changes = []
-    for line in rest.splitlines():  # ":100644 100644 <old> <new> M\tpath"
-        if not line.startswith(":") or "\t" not in line:
+    # With -z every path comes as it is, after its ":100644 100644 <old> <new> M" entry: a
+    # quoted path ("stewards/x\"y.yaml") would slip past every rule that looks at its folder.
+    tokens = rest.split("\0")
+    for meta, path in zip(tokens, tokens[1:]):
+        meta = meta.lstrip("\n")
+        if not meta.startswith(":"):
             continue
-        meta, path = line.split("\t", 1)
-        _mode_a, _mode_b, old, new, _status = meta.split()
+        _mode_a, _mode_b, old, new, _status = meta[1:].split()
         changes.append(Change(path, None if old == gitops.ZERO else old,
                               None if new == gitops.ZERO else new))
     return sha, parents.split(), subject, gitops.parse_trailers(trailers), changes
@@ -141,8 +144,9 @@ class Walk:
         import threading
 
         self.log = subprocess.Popen(
-            ["git", "-C", str(root), "-c", "core.quotePath=false", "log", "--reverse",
-             "--no-renames", "--raw", "--no-abbrev", f"--format={_FORMAT}", *revs, "--"],
+            ["git", "-C", str(root), *gitops.FIXED_CONFIG, "-c", "log.showRoot=true", "log",
+             "--reverse", "--no-renames", "--raw", "-z", "--no-abbrev", f"--format={_FORMAT}",
+             *revs, "--"],
             stdout=subprocess.PIPE, encoding="utf-8", errors="replace")
         self.cat = subprocess.Popen(["git", "-C", str(root), "cat-file", "--batch"],
                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE)
@@ -192,9 +196,14 @@ class Walk:
         while (item := self.records.get()) is not None:
             sha, parents, subject, trailers, changes = item
             signature, fingerprint = sshsig.check(self._read_object())
+            if len(self.texts) > _TEXTS_KEPT:  # a street office's history: keep memory bounded
+                self.texts.clear()
+                self.parsed.clear()
             for change in changes:
                 if change.new:
-                    self.texts[change.new] = self._read_object().decode("utf-8", "replace")
+                    data = self._read_object()
+                    if change.path.endswith(".yaml"):  # photos are never read as text
+                        self.texts[change.new] = data.decode("utf-8", "replace")
             yield Commit(sha, parents, subject, trailers, changes, signature, fingerprint)
 
     def text(self, blob: str | None) -> str | None:
@@ -314,7 +323,11 @@ def _request(t: dict[str, str], actor: Steward) -> rules.Request:
 
 def verify(ledger: Ledger, since: str | None = None, pin: str | None = None, full: bool = False,
            progress: Callable[[int, int], None] | None = None) -> Result:
-    roots = gitops.git(ledger.root, "rev-list", "--max-parents=0", "HEAD").split()
+    # One commit for the whole run: a pull in another terminal must not be recorded unchecked.
+    head = gitops.head(ledger.root)
+    if head is None:
+        raise FatalError(_("The ledger has no commits yet."))
+    roots = gitops.git(ledger.root, "rev-list", "--max-parents=0", head).split()
     if len(roots) != 1:
         raise FatalError(_("The history has {n} first commits; a ledger has exactly one.")
                          .format(n=len(roots)))
@@ -336,7 +349,7 @@ def verify(ledger: Ledger, since: str | None = None, pin: str | None = None, ful
         return result
     if start is None and not full and len(remembered) == 2:
         start = remembered[1]
-        if gitops.run(ledger.root, "merge-base", "--is-ancestor", start, "HEAD").returncode != 0:
+        if gitops.run(ledger.root, "merge-base", "--is-ancestor", start, head).returncode != 0:
             result.findings.append(Finding(start, "history", _(
                 "the last commit this clone verified is no longer in the history: it was "
                 "rewritten (or reset) under this clone")))
@@ -348,14 +361,14 @@ def verify(ledger: Ledger, since: str | None = None, pin: str | None = None, ful
             raise FatalError(_("There is no commit {commit!r} in this ledger.").format(commit=start))
         start = resolved
     result.start = start
-    verify_range(ledger.root, start, "HEAD", result, progress)
+    verify_range(ledger.root, start, head, result, progress)
     # Remembered only when the range reaches back to what was verified before: `--since` a
     # later commit leaves the commits before it unchecked.
     continuous = start is None or (len(remembered) == 2 and gitops.run(
         ledger.root, "merge-base", "--is-ancestor", start, remembered[1]).returncode == 0)
     if not result.findings and continuous:
         ledger.write_atomic(str(memory.relative_to(ledger.root)),
-                            f"{root_fp} {gitops.head(ledger.root)}\n")
+                            f"{root_fp} {head}\n")
     return result
 
 
@@ -423,6 +436,12 @@ def _check_commit(walk: Walk, tree: Tree, state: _State, commit: Commit, result:
     touches_roster = any(p.startswith("stewards/") for p in paths)
     if parent is not None and (touches_roster or SETTINGS in paths) and not supervisor:
         finding(_("it changes the roster or the policies but was not signed by a supervisor"))
+    others = [c.path for c in commit.changes if not c.path.startswith(_RECORDS)
+              and c.path != SETTINGS and not _lfs_attributes(walk, c)]
+    if parent is not None and others and not supervisor:
+        finding(_("it changes {paths}, which only a supervisor may change (report templates and "
+                  "git's settings act on every steward's machine)").format(
+                      paths=", ".join(others[:3])))
     for change in commit.changes:
         if change.new is None and change.path.startswith(("keys/", "households/", "visits/")):
             finding(_("it deletes {path}; a ledger's files stay, with their history").format(
@@ -458,6 +477,20 @@ def _check_commit(walk: Walk, tree: Tree, state: _State, commit: Commit, result:
             _load_settings(walk, state, tree.after(SETTINGS))
 
 
+# Where the ledger's records live; anything else in the repository is a supervisor's to change.
+_RECORDS = ("stewards/", "households/", "keys/", "visits/", "attachments/")
+
+
+def _lfs_attributes(walk: Walk, change: Change) -> bool:
+    """`.gitattributes` holding nothing but the rule that stores attachments with git-lfs, as
+    the first photo of a ledger writes it on a machine that has git-lfs."""
+    from keyledger.attachments import LFS_RULE
+
+    if change.path != ".gitattributes" or change.new is None:
+        return False
+    return {line for line in (walk.text(change.new) or "").splitlines() if line} <= {LFS_RULE}
+
+
 def _non_custody_keys(walk: Walk, tree: Tree, action: str, paths: list[str],
                       finding: Callable[[str], None]) -> None:
     """A command that is not a custody action may register a key (in the cabinet) or change a
@@ -471,7 +504,9 @@ def _non_custody_keys(walk: Walk, tree: Tree, action: str, paths: list[str],
         if new is None:
             continue  # reported as a deletion
         if action == "key-add" and (old is None or old.state == "handed-back"):
-            allowed = new.state == "in" and new.holder is None
+            # As `key add` writes it: in the cabinet, no custody, no reservation.
+            allowed = (new.state, new.holder, new.since, new.purpose, new.expected_back,
+                       new.witness, new.reservations) == ("in", None, None, None, None, None, ())
         elif action in ("code-rotate", "rekey") and old is not None:
             allowed = replace(new, **{f: getattr(old, f) for f in _CODE_FIELDS}) == old
         else:
@@ -529,7 +564,7 @@ def _replay(walk: Walk, tree: Tree, state: _State, t: dict[str, str], paths: lis
     except Refused as exc:
         finding(_("the custody rules refuse it: {why}").format(why=exc.message))
         return
-    except (FatalError, ValueError) as exc:
+    except (FatalError, ValueError, TypeError) as exc:  # TypeError: a time without its offset
         finding(_("its trailers cannot be replayed: {why}").format(why=exc))
         return
     if outcome.key != written:

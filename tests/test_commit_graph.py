@@ -28,7 +28,3 @@ def test_every_few_commits_a_layer_with_bloom_filters_is_written(
     ledger.git("commit-graph", "verify")
     head = ledger.head()
     assert any(bytes.fromhex(head) in layer.read_bytes() for layer in layers)
-
-
-def test_a_clone_adds_fetched_commits_to_the_graph(ledger: Ledger) -> None:
-    assert ledger.git("config", "fetch.writeCommitGraph").strip() == "true"

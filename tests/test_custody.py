@@ -159,3 +159,20 @@ def test_a_return_says_where_the_key_goes_back(ledger: Ledger) -> None:
     back = ledger.ok("return", "K-0013").err
     assert "K-0013 is back in the cabinet (it has no slot of its own)." in back
     assert "slot —" not in back
+
+
+def test_a_table_on_a_terminal_shows_what_was_typed(ledger: Ledger) -> None:
+    import shutil
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    ledger.ok("key", "add", "--household", "8-1-401", "--id", "K-0013", "--slot", "A-04",
+              "--label", "备用 [/] 单元门 [red]红色标签", as_="liu-sj")
+    script = shutil.which("script")
+    assert script, "util-linux script runs a command on a pseudo-terminal"
+    command = f"{Path(sys.executable).parent / 'keyledger'} -C {ledger.root} key list"
+    shown = subprocess.run([script, "-qec", command, "/dev/null"], capture_output=True,
+                           text=True, timeout=60)
+    assert shown.returncode == 0, shown.stdout + shown.stderr
+    assert "[/]" in shown.stdout and "[red]" in shown.stdout, shown.stdout

@@ -126,7 +126,7 @@ def test_a_plain_code_committed_by_hand(ledger: Ledger) -> None:
 def test_a_commit_made_outside_keyledger(ledger: Ledger) -> None:
     (ledger.root / "notes.txt").write_text("hello", encoding="utf-8")
     ledger.git("add", "notes.txt")
-    _commit(ledger, "just a note")
+    _commit(ledger, "just a note", "liu-sj")  # a supervisor: only the missing trailers
     assert _findings(ledger) == ["made outside keyledger: it has no Keyledger-Action trailer"]
 
 
@@ -173,7 +173,7 @@ def test_verify_since_a_later_commit_does_not_vouch_for_earlier_ones(ledger: Led
     ledger.ok("verify")
     (ledger.root / "notes.txt").write_text("hello", encoding="utf-8")
     ledger.git("add", "notes.txt")
-    _commit(ledger, "just a note")
+    _commit(ledger, "just a note", "liu-sj")  # a supervisor: only the missing trailers
     ledger.ok("checkout", "K-0012", "--purpose", "plants", as_="zhou-lx")
     assert ledger.run("verify", "--since", "HEAD~1").code == 0
     assert _findings(ledger) == ["made outside keyledger: it has no Keyledger-Action trailer"]
@@ -228,3 +228,61 @@ def test_a_commit_message_with_the_output_separators_does_not_end_the_walk(ledge
     ledger.ok("checkout", "K-0012", "--purpose", "plants", as_="zhou-lx")
     findings = _findings(ledger)
     assert findings, "a commit that cannot be read must never pass as verified"
+
+
+def test_templates_and_other_files_are_a_supervisors_to_change(ledger: Ledger) -> None:
+    folder = ledger.root / "templates" / "en"
+    folder.mkdir(parents=True)
+    (folder / "owner.md.j2").write_text(
+        '{{ cycler.__init__.__globals__.os.system("touch pwned") }}\n', encoding="utf-8")
+    ledger.git("add", "templates")
+    _commit(ledger, "x\n\nKeyledger-Action: visit\nKeyledger-Household: 8-1-401\n"
+            "Keyledger-Steward: zhou-lx")
+    assert _findings(ledger) == ["it changes templates/en/owner.md.j2, which only a supervisor "
+                                 "may change (report templates and git's settings act on every "
+                                 "steward's machine)"]
+    # And a template may format, never reach Python: the sandbox refuses it.
+    refused = ledger.run("report", "owner", "8-1-401", "--lang", "en")
+    assert refused.code == 2 and not (ledger.root / "pwned").exists(), refused.err
+
+
+def test_a_path_git_would_quote_does_not_slip_past_the_roster_rule(ledger: Ledger) -> None:
+    source = (ledger.root / "stewards/sun-yp.yaml").read_text(encoding="utf-8")
+    (ledger.root / 'stewards/sun"yp.yaml').write_text(
+        source.replace("role: steward", "role: supervisor"), encoding="utf-8")
+    ledger.git("add", "stewards")
+    _commit(ledger, "x\n\nKeyledger-Action: visit\nKeyledger-Household: 8-1-401\n"
+            "Keyledger-Steward: zhou-lx")
+    assert "it changes the roster or the policies but was not signed by a supervisor" \
+        in _findings(ledger)
+
+
+def test_verify_is_not_fooled_by_the_users_git_settings(ledger: Ledger, tmp_path,
+                                                        monkeypatch) -> None:
+    ledger.ok("checkout", "K-0012", "--purpose", "plants", as_="zhou-lx")
+    config = tmp_path / "gitconfig"
+    config.write_text("[log]\n\tshowSignature = true\n\tshowRoot = false\n"
+                      "[i18n]\n\tlogOutputEncoding = gbk\n", encoding="utf-8")
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(config))
+    assert _findings(ledger, "--full") == []
+
+
+def test_a_trailer_time_without_its_offset_is_a_finding(ledger: Ledger) -> None:
+    ledger.ok("checkout", "K-0012", "--purpose", "plants", as_="zhou-lx")
+    message = ledger.git("log", "-1", "--format=%B")
+    at = next(line for line in message.splitlines() if line.startswith("Keyledger-At: "))
+    ledger.git("commit", "-q", "--amend", "-m", message.replace(at, at[:-6]))
+    findings = _findings(ledger)
+    assert len(findings) == 1 and findings[0].startswith("its trailers cannot be replayed")
+
+
+def test_a_key_registered_with_a_reservation_is_a_finding(ledger: Ledger) -> None:
+    source = (ledger.root / "keys/K-0012.yaml").read_text(encoding="utf-8")
+    (ledger.root / "keys/K-0099.yaml").write_text(source.replace("id: K-0012", "id: K-0099")
+        .replace("reservations: []", "reservations:\n- from: 2026-11-25T09:00:00+08:00\n"
+                 "  until: 2027-11-25T09:00:00+08:00\n  purpose: other\n  steward: sun-yp"),
+        encoding="utf-8")
+    ledger.git("add", "keys")
+    _commit(ledger, "x\n\nKeyledger-Action: key-add\nKeyledger-Key: K-0099\n"
+            "Keyledger-Steward: sun-yp", "sun-yp")
+    assert any("which a key-add commit does not write" in f for f in _findings(ledger))

@@ -43,7 +43,10 @@ def open_ledger() -> "Ledger":
 
     # A pull may have brought roster changes: plain `git log --show-signature` must know them.
     if roster_may_have_changed(ledger):
-        refresh_allowed_signers(ledger)
+        try:
+            refresh_allowed_signers(ledger)
+        except FatalError:
+            pass  # a broken roster file is for the command itself, `check` or `verify` to report
     return ledger
 
 
@@ -99,10 +102,14 @@ def table(headers: list[str], rows: list[list[str]], alerts: set[int] | None = N
         sys.stdout.write("\n".join(lines) + "\n")
         return
     from rich.table import Table
+    from rich.text import Text
 
-    grid = Table(*headers, box=None, title=title, title_justify="left")
+    # Cells are data: a label typed as "备用 [/] 单元门" is text, not rich markup.
+    grid = Table(box=None, title=title and Text(title), title_justify="left")
+    for header in headers:
+        grid.add_column(Text(header))
     for i, row in enumerate(rows):
-        grid.add_row(*row, style="bold red" if alerts and i in alerts else None)
+        grid.add_row(*map(Text, row), style="bold red" if alerts and i in alerts else None)
     stdout().print(grid)
 
 
