@@ -240,6 +240,13 @@ def _hook_typer() -> None:
         return wrapper
 
     _wrap(click_core.Command, "get_help_option", get_help_option)
+
+    def format_usage(self: Any, ctx: Any, formatter: Any) -> None:
+        words = {"[OPTIONS]": _("[OPTIONS]"), "COMMAND [ARGS]...": _("COMMAND [ARGS]...")}
+        pieces = [words.get(piece, piece) for piece in self.collect_usage_pieces(ctx)]
+        formatter.write_usage(ctx.command_path, " ".join(pieces))
+
+    click_core.Command.format_usage = format_usage
     formatting.term_len = lambda text: columns(click_compat.strip_ansi(text))
 
     def wrap_text(original: Callable[..., str]) -> Callable[..., str]:
