@@ -177,19 +177,34 @@ def owner(ledger: Ledger, household_id: str, week: str | None, lang: str | None)
     # The message is sent now, so where the keys are is told as of now, whatever the week.
     keys = [k for k in ledger.keys_of(household.id) if k.state != "handed-back"]
     away = [k for k in keys if k.state != "in"]
+    emergencies = _emergencies(ledger, ledger.keys_of(household.id), days, tz)
     return render(ledger, "owner", language(ledger, lang), {
         **_base(ledger), "household": household, "days": days, "visits": visits,
         "photos": sum(len(v.visit.photos) for v in visits),
         "problems": problems, "resolved": resolved, "names": _names(ledger), "now": moment,
-        "keys_away": away, "in_cabinet": bool(keys) and not away,
-        # "All is well" is a claim: only what a visit saw, with no key out or lost, supports it.
-        "all_well": bool(visits) and not problems and not away,
+        "keys_away": away, "in_cabinet": bool(keys) and not away, "emergencies": emergencies,
+        # "All is well" is a claim: only what a visit saw, with no key out or lost and no
+        # emergency entry, supports it.
+        "all_well": bool(visits) and not problems and not away and not emergencies,
         # A follow-up already made (a visit that day), or whose day has passed, is no longer a
         # promise the message can make.
         "follow_ups": sorted({v.visit.follow_up for v in visits if v.visit.follow_up
                               and v.visit.follow_up >= moment.date()}
                              - {v.visit.started.astimezone(tz).date() for v in visits}),
         "tz": tz}, chat=True)
+
+
+def _emergencies(ledger: Ledger, keys: list[Any], days: list[date],
+                 tz: tzinfo) -> list[custody_log.Interval]:
+    """The week's emergency entries: an owner must hear of every time their home was entered
+    under an emergency, and on what consent, even when no visit was written."""
+    if not keys:
+        return []
+    begin = datetime.combine(days[0], datetime.min.time(), tz)
+    end = datetime.combine(days[-1] + timedelta(days=1), datetime.min.time(), tz)
+    intervals = custody_log.read(ledger, [ledger.relpath("key", k.id) for k in keys],
+                                 code_keys=_codes(keys))[0]
+    return [i for i in intervals if i.emergency and i.overlaps(begin, end)]
 
 
 def _problems(visits: list[VisitView]) -> tuple[list[tuple[VisitView, CheckItem]],

@@ -92,6 +92,39 @@ def test_owner_message_in_chinese_and_english(week: Ledger, monkeypatch) -> None
     assert "我们会在11月26日 周四回访。" in text
 
 
+def test_owner_message_tells_of_every_emergency_entry(week: Ledger) -> None:
+    text = week.ok("report", "owner", "8-1-401", "--week", "2026-W48").out
+    _check_markdown(text)
+    assert "- 11月27日 周五 22:10–23:30，周丽霞因紧急情况入户，当时未能联系上您：" \
+        "called owner and daughter 22:05, no answer" in text
+    english = week.ok("report", "owner", "8-1-401", "--week", "2026-W48", "--lang", "en").out
+    assert "Fri 27 Nov 22:10–23:30, 周丽霞 entered in an emergency, when you could not be " \
+        "reached: called owner and daughter 22:05, no answer" in english
+    # The week before holds no emergency: nothing is said of one.
+    assert "紧急" not in week.ok("report", "owner", "8-1-401", "--week", "2026-W47").out
+
+
+def test_owner_message_with_only_an_emergency_entry_is_news(ledger: Ledger,
+                                                             monkeypatch) -> None:
+    monkeypatch.setenv("KEYLEDGER_NOW", "2026-11-24T07:10:00+08:00")
+    ledger.ok("checkout", "K-0012", "--purpose", "emergency", "--consent",
+              "owner agreed by phone, 07:05", as_="zhou-lx")
+    monkeypatch.setenv("KEYLEDGER_NOW", "2026-11-24T08:00:00+08:00")
+    ledger.ok("return", "K-0012", as_="zhou-lx")
+    text = ledger.ok("report", "owner", "8-1-401", "--week", "2026-W48").out
+    assert "向您通报本周情况" in text and "本周没有上门记录" not in text
+    assert "11月24日 周二 07:10–08:00，周丽霞因紧急情况入户，已征得您的同意：" \
+        "owner agreed by phone, 07:05" in text
+    assert "一切安好" not in text
+    # The next week, a visit that found everything in order is an all-is-well (报平安).
+    monkeypatch.setenv("KEYLEDGER_NOW", "2026-12-02T10:00:00+08:00")
+    ledger.ok("visit", "add", "8-1-401", "--purpose", "call", "--check", "plants=ok",
+              as_="zhou-lx")
+    text = ledger.ok("report", "owner", "8-1-401", "--week", "2026-W49").out
+    assert text.startswith("王秀兰您好！花卉社区钥匙管家向您报平安")
+    assert text.rstrip().endswith("家里一切安好，请放心！") and "紧急" not in text
+
+
 def test_household_report_has_visits_and_custody_durations(week: Ledger, tmp_path: Path) -> None:
     out = tmp_path / "report.md"
     week.ok("report", "household", "8-1-401", "--from", "2026-11-23", "--until", "2026-11-29",
@@ -192,8 +225,9 @@ def test_owner_message_shows_a_problem_checked_ok_later_as_resolved(week: Ledger
     _check_markdown(text)
     assert "需要您留意" not in text
     assert "已处理：暖气（接口渗水 | 有水迹），11月26日 周四复查正常。" in text
-    assert text.rstrip().endswith("家里一切安好，请放心！")
-    assert text.startswith("王秀兰您好！花卉社区钥匙管家向您报平安")
+    # Fixed, but the same week held an emergency entry: that is news, not an all-is-well.
+    assert text.startswith("王秀兰您好！花卉社区钥匙管家向您通报本周情况")
+    assert "一切安好" not in text
     english = week.ok("report", "owner", "8-1-401", "--week", "2026-W48", "--lang", "en").out
     assert "Resolved: heating (接口渗水 | 有水迹), checked ok on Thu 26 Nov." in english
     assert "Please note" not in english
