@@ -73,9 +73,9 @@ def use_key(ledger: Ledger, key: str) -> Steward:
                          .format(fp=sshkeys.fingerprint(public)))
     if not steward.active:
         raise FatalError(_("The key {fp} is registered to {name} ({id}), who is no longer an "
-                           "active steward: their key signs nothing here; ask a supervisor if "
-                           "they should be active again.").format(fp=sshkeys.fingerprint(public), name=steward.name,
-                                          id=steward.id))
+                           "active steward: their key signs nothing here; a supervisor can make "
+                           "them active again with `keyledger steward reactivate {id}`.")
+                         .format(fp=sshkeys.fingerprint(public), name=steward.name, id=steward.id))
     configure_clone(ledger, steward, signingkey)
     return steward
 
@@ -107,7 +107,6 @@ def add_steward(ledger: Ledger, ident: str, name: str | None, key: str | None,
     return steward, sha
 
 
-
 @locked
 def deactivate_steward(ledger: Ledger, ident: str) -> tuple[Steward, str]:
     """A supervisor's commit: the steward leaves; their file and signatures stay."""
@@ -118,11 +117,29 @@ def deactivate_steward(ledger: Ledger, ident: str) -> tuple[Steward, str]:
         raise FatalError(_("{id} is already inactive.").format(id=ident))
     if steward.id == actor.id:
         raise FatalError(_("A supervisor cannot deactivate themselves; ask another supervisor."))
-    steward = replace(steward, active=False)
-    sha = ledger.change({ledger.relpath("steward", ident): yaml.dump(steward.to_dict())},
+    return _set_active(ledger, steward, actor, False)
+
+
+@locked
+def reactivate_steward(ledger: Ledger, ident: str) -> tuple[Steward, str]:
+    """A supervisor's commit: a steward who left (leave, a move) signs again, with the key on
+    their file; their door-code access comes back with the next `rekey`."""
+    steward = ledger.steward(ident)
+    actor = acting_steward(ledger,
+                           supervisor=_("reactivate a steward (`keyledger steward reactivate`)"))
+    if steward.active:
+        raise FatalError(_("{id} is already active.").format(id=ident))
+    return _set_active(ledger, steward, actor, True)
+
+
+def _set_active(ledger: Ledger, steward: Steward, actor: Steward,
+                active: bool) -> tuple[Steward, str]:
+    action = "reactivate" if active else "deactivate"
+    steward = replace(steward, active=active)
+    sha = ledger.change({ledger.relpath("steward", steward.id): yaml.dump(steward.to_dict())},
                         gitops.format_message(
-                            f"deactivate {steward.role} {steward.name} ({ident})",
-                            [("Action", "steward-deactivate"), ("Steward", actor.id),
-                             ("Roster", ident), ("Role", steward.role)]))
+                            f"{action} {steward.role} {steward.name} ({steward.id})",
+                            [("Action", f"steward-{action}"), ("Steward", actor.id),
+                             ("Roster", steward.id), ("Role", steward.role)]))
     refresh_allowed_signers(ledger, force=True)
     return steward, sha

@@ -64,6 +64,23 @@ def test_deactivating_names_the_role_and_use_key_says_the_steward_is_inactive(
     assert "周丽霞 (zhou-lx) is a steward: ask a supervisor (刘淑娟)" in message
 
 
+def test_a_steward_who_left_can_be_made_active_again_by_a_supervisor(ledger: Ledger) -> None:
+    ledger.ok("steward", "deactivate", "zhou-lx", as_="liu-sj")
+    ledger.refused("checkout", "K-0012", "--purpose", "plants", as_="zhou-lx")
+    message = ledger.refused("steward", "reactivate", "zhou-lx", as_="wang-dh").err
+    assert "Only a supervisor may reactivate a steward (`keyledger steward reactivate`)" in message
+    assert "already active" in ledger.refused("steward", "reactivate", "wang-dh",
+                                              as_="liu-sj").err
+    assert "is active again" in ledger.ok("steward", "reactivate", "zhou-lx", as_="liu-sj").err
+    trailers = ledger.git("log", "-1", "--format=%(trailers:only,unfold)")
+    assert "Keyledger-Action: steward-reactivate" in trailers
+    assert "Keyledger-Roster: zhou-lx" in trailers and "Keyledger-Steward: liu-sj" in trailers
+    # Their key signs again: a checkout, and a history that verifies from the root.
+    ledger.ok("checkout", "K-0012", "--purpose", "plants", as_="zhou-lx")
+    assert ledger.git("log", "-1", "--format=%G? %GS").strip() == "G zhou-lx"
+    ledger.ok("verify", "--full")
+
+
 def test_init_refuses_a_folder_that_is_not_empty(tmp_path, keys, capfd) -> None:
     from keyledger.cli import run
 

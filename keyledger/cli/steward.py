@@ -1,4 +1,4 @@
-"""The roster: steward add, list, show."""
+"""The roster: steward add, deactivate, reactivate, list, show."""
 
 from __future__ import annotations
 
@@ -48,6 +48,18 @@ def deactivate(ident: str = typer.Argument(..., metavar="ID",
     say(_("{name} ({id}) is no longer active. Commit {sha}. Run `keyledger rekey` so that "
           "they can no longer open door codes.").format(name=steward.name, id=steward.id,
                                                          sha=sha[:10]))
+
+
+@command(app)
+def reactivate(ident: str = typer.Argument(..., metavar="ID",
+                                           autocompletion=completion.stewards)) -> None:
+    """A steward who left is active again (a supervisor's commit)."""
+    from keyledger.roster import reactivate_steward
+
+    steward, sha = reactivate_steward(open_ledger(), ident)
+    say(_("{name} ({id}) is active again. Commit {sha}. Run `keyledger rekey` so that they "
+          "can open the door codes of their households.").format(
+              name=steward.name, id=steward.id, sha=sha[:10]))
 
 
 @command(app, "list")
