@@ -213,9 +213,10 @@ def due(ledger: Ledger, days: list[date]) -> list[DueItem]:
     # Only households with a schedule (found by git grep) or a follow-up are read.
     scheduled = gitops.git(ledger.root, "grep", "-l", "--untracked", "-E", "-e", "^schedule:\\s*$",
                            "--", "households/", check=False).split("\n")
-    ids = sorted({Path(p).name[:-5] for p in scheduled if p.endswith(".yaml")} | following)
-    households = [h for h in ledger.households([i for i in ids if ledger.exists("household", i)])
-                  if h.schedule or h.id in following]
+    # What git grep lists exists; a follow-up may name a household whose file is gone.
+    found = {Path(p).name[:-5] for p in scheduled if p.endswith(".yaml")}
+    ids = sorted(found | {i for i in following - found if ledger.exists("household", i)})
+    households = [h for h in ledger.households(ids) if h.schedule or h.id in following]
     keys: dict[str, list[Key]] = {}
     for key in ledger.keys():
         keys.setdefault(key.household, []).append(key)
