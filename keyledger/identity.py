@@ -7,17 +7,22 @@ regenerated whenever the roster changes, here or in a commit that arrived from a
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from keyledger import gitops, sshkeys
+from keyledger import gitops
 from keyledger.errors import FatalError
 from keyledger.i18n import _
 from keyledger.ledger import Ledger
-from keyledger.model import Steward
+
+if TYPE_CHECKING:
+    from keyledger.model import Steward
 
 
-def signing_public_key(ledger: Ledger) -> str:
+def signing_key_setting(ledger: Ledger) -> str:
+    """The clone's `user.signingkey`, as configured (a key file or `key::` and a public key)."""
     # Both settings in one git process: this runs at the start of every changing command.
     found = dict(line.split(" ", 1) for line in gitops.git(
         ledger.root, "config", "--get-regexp", r"^(user\.signingkey|gpg\.format)$",
@@ -26,20 +31,31 @@ def signing_public_key(ledger: Ledger) -> str:
     if not value or found.get("gpg.format") != "ssh":
         raise FatalError(_("This clone has no SSH signing key configured: run "
                            "`keyledger use-key ~/.ssh/id_ed25519` with your own key."))
-    return sshkeys.public_of_signingkey(value)
+    return value
+
+
+def signing_public_key(ledger: Ledger, setting: str | None = None) -> str:
+    from keyledger import sshkeys  # hashlib and base64: whoami's kept answer needs neither
+
+    return sshkeys.public_of_signingkey(setting or signing_key_setting(ledger))
 
 
 def steward_of_key(ledger: Ledger, public: str) -> Steward | None:
+    from keyledger import sshkeys
+
     for steward in ledger.stewards():
         if steward.key and sshkeys.same_key(steward.key, public):
             return steward
     return None
 
 
-def acting_steward(ledger: Ledger, supervisor: str | None = None) -> Steward:
+def acting_steward(ledger: Ledger, supervisor: str | None = None,
+                   setting: str | None = None) -> Steward:
     """The steward this clone signs as; `supervisor`, when given, names the act that only a
     supervisor may do, for the refusal to say."""
-    public = signing_public_key(ledger)
+    from keyledger import sshkeys
+
+    public = signing_public_key(ledger, setting)
     steward = steward_of_key(ledger, public)
     if steward is None:
         raise FatalError(_("The signing key of this clone ({fp}) belongs to no steward of this "
@@ -55,6 +71,57 @@ def acting_steward(ledger: Ledger, supervisor: str | None = None) -> Steward:
                                act=supervisor, name=steward.name, id=steward.id,
                                supervisors=names))
     return steward
+
+
+def whoami(ledger: Ledger) -> dict[str, str]:
+    """Who this clone signs as: id, name, role and the key's fingerprint.
+
+    The answer is kept in `.git/keyledger/identity.json` with a stamp of all it was derived
+    from — the signing-key setting, the stat of the key files it names and of every roster
+    file — so asking again reads neither the key nor the roster; a change to any of them, by
+    keyledger, by git or by hand, changes the stamp and the answer is worked out again."""
+    setting = signing_key_setting(ledger)
+    stamp = _identity_stamp(ledger, setting)
+    path = ledger.state_dir / "identity.json"
+    try:
+        kept = json.loads(path.read_text(encoding="utf-8"))
+        if kept["stamp"] == stamp:
+            return dict(kept["steward"])
+    except (OSError, ValueError, KeyError, TypeError):
+        pass  # none kept yet, or unreadable: work it out
+    from keyledger import sshkeys
+
+    steward = acting_steward(ledger, setting=setting)
+    answer = {"id": steward.id, "name": steward.name, "role": steward.role,
+              "fingerprint": sshkeys.fingerprint(steward.key)}
+    tmp = path.with_suffix(f".tmp{os.getpid()}")
+    try:
+        tmp.write_text(json.dumps({"stamp": stamp, "steward": answer}, ensure_ascii=False),
+                       encoding="utf-8")
+        os.replace(tmp, path)
+    except OSError:
+        tmp.unlink(missing_ok=True)  # not kept: only slower next time
+    return answer
+
+
+def _identity_stamp(ledger: Ledger, setting: str) -> list[object]:
+    def stat(path: str) -> list[int] | None:
+        try:
+            st = os.stat(path)
+        except OSError:
+            return None
+        return [st.st_mtime_ns, st.st_size, st.st_ino]
+
+    files: list[object] = []
+    if not setting.startswith("key::"):
+        named = os.path.expanduser(setting)
+        files = [stat(named), stat(named + ".pub")]
+    folder = ledger.root / "stewards"
+    try:
+        roster = sorted((e.name, stat(e.path)) for e in os.scandir(folder))
+    except OSError:
+        roster = []
+    return [setting, files, [[name, st] for name, st in roster]]
 
 
 def private_key_path(ledger: Ledger) -> Path:
@@ -108,6 +175,8 @@ def refresh_allowed_signers(ledger: Ledger, force: bool = False,
         if recorded != stamp:
             stamp_path.write_text(stamp)
         return path
+    from keyledger import sshkeys
+
     # Every steward ever registered stays here, active or not, so that old commits still verify;
     # whether a signer was active at the time is a question for `verify`, not for git.
     lines = [f'{s.id} namespaces="git" {sshkeys.normalize(s.key)}\n'

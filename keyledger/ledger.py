@@ -12,14 +12,15 @@ import time
 from contextlib import contextmanager
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Callable, Concatenate, Iterator, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, Concatenate, Iterator, ParamSpec, TypeVar
 
 from keyledger import faults, gitops
 from keyledger.errors import FatalError, Problem, os_error
 from keyledger.i18n import _
 from keyledger.ids import check_id, nearest
-from keyledger.model import (Household, Key, Settings, Steward, parse_household, parse_key,
-                             parse_settings, parse_steward)
+
+if TYPE_CHECKING:
+    from keyledger.model import Household, Key, Settings, Steward
 
 SETTINGS = "keyledger.yaml"
 # Bumped whenever the model's classes change shape, so an old cache is never unpickled into them.
@@ -135,6 +136,8 @@ class Ledger:
 
     @cached_property
     def settings(self) -> Settings:
+        from keyledger.model import parse_settings
+
         return parse_settings(SETTINGS, self.read_text(SETTINGS))
 
     def ids(self, kind: str) -> list[str]:
@@ -164,23 +167,36 @@ class Ledger:
             raise unknown(kind_label(kind), ident, self.ids(kind))
         return parse(relpath, self.read_text(relpath), ident)
 
+    # The model is imported when a record is read, not with the ledger: `whoami` reads none.
     def steward(self, ident: str) -> Steward:
+        from keyledger.model import parse_steward
+
         return self._read("steward", ident, parse_steward)
 
     def household(self, ident: str) -> Household:
+        from keyledger.model import parse_household
+
         return self._read("household", ident, parse_household)
 
     def key(self, ident: str) -> Key:
+        from keyledger.model import parse_key
+
         return self._read("key", ident, parse_key)
 
     def stewards(self) -> list[Steward]:
+        from keyledger.model import parse_steward
+
         return self.bulk("steward", self.ids("steward"), parse_steward)
 
     def households(self, ids: list[str] | None = None) -> list[Household]:
+        from keyledger.model import parse_household
+
         return self.bulk("household", self.ids("household") if ids is None else ids,
                          parse_household)
 
     def keys(self) -> list[Key]:
+        from keyledger.model import parse_key
+
         # status and due both list every key in one command: the second asks no file system.
         if self._all_keys is None:
             self._all_keys = self.bulk("key", self.ids("key"), parse_key)

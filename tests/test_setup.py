@@ -28,6 +28,32 @@ def test_whoami_names_the_owner_of_the_signing_key(ledger: Ledger) -> None:
     assert '"id": "liu-sj"' in ledger.ok("whoami", "--json", as_="liu-sj").out
 
 
+def test_whoami_keeps_its_answer_and_sees_any_change_to_what_it_rests_on(
+        ledger: Ledger) -> None:
+    import os
+    import sys
+
+    assert ledger.ok("whoami", as_="zhou-lx").out.startswith("zhou-lx\t周丽霞\t")
+    assert (ledger.root / ".git/keyledger/identity.json").is_file()
+    # Asked again, the kept answer is used: neither the model nor YAML is loaded.
+    script = ("import sys\nfrom keyledger.cli import run\ncode = run(sys.argv[1:])\n"
+              "print(code, 'keyledger.model' in sys.modules, 'yaml' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", script, "-C", str(ledger.root), "whoami"],
+                          capture_output=True, text=True, env=dict(os.environ, LANG="C"))
+    assert done.stdout.startswith("zhou-lx\t周丽霞\t"), done.stderr
+    assert done.stdout.split()[-3:] == ["0", "False", "False"]
+    # A hand edit of the roster is seen at once, and so is undoing it.
+    path = ledger.root / "stewards/zhou-lx.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("周丽霞", "周丽丽"), encoding="utf-8")
+    assert ledger.ok("whoami").out.startswith("zhou-lx\t周丽丽\t")
+    ledger.git("checkout", "--", "stewards/zhou-lx.yaml")
+    assert ledger.ok("whoami").out.startswith("zhou-lx\t周丽霞\t")
+    # Another signing key is another steward; a steward who left is refused, not remembered.
+    assert ledger.ok("whoami", as_="wang-dh").out.startswith("wang-dh\t王德厚\t")
+    ledger.ok("steward", "deactivate", "zhou-lx", as_="liu-sj")
+    assert "no longer an active steward" in ledger.refused("whoami", as_="zhou-lx").err
+
+
 def test_whoami_refuses_a_key_of_nobody(ledger: Ledger) -> None:
     result = ledger.refused("whoami", as_="outsider")
     assert "belongs to no steward" in result.err

@@ -49,15 +49,11 @@ def use_key(
 
 def whoami(json: bool = typer.Option(False, "--json", help=_("Print JSON."))) -> None:
     """Which steward this clone's signing key belongs to."""
-    from keyledger import sshkeys
-    from keyledger.identity import acting_steward, signing_public_key
+    from keyledger.identity import whoami as signing_steward
 
-    ledger = open_ledger()
-    steward = acting_steward(ledger)
-    fingerprint = sshkeys.fingerprint(signing_public_key(ledger))
+    steward = signing_steward(open_ledger())
     if json:
-        print_json({"id": steward.id, "name": steward.name, "role": steward.role,
-                    "fingerprint": fingerprint})
+        print_json(steward)
         return
-    plain(f"{steward.id}\t{steward.name}\t{_(steward.role)}\t{fingerprint}")
+    plain(f"{steward['id']}\t{steward['name']}\t{_(steward['role'])}\t{steward['fingerprint']}")
 
