@@ -134,12 +134,41 @@ def reactivate_steward(ledger: Ledger, ident: str) -> tuple[Steward, str]:
 
 def _set_active(ledger: Ledger, steward: Steward, actor: Steward,
                 active: bool) -> tuple[Steward, str]:
-    action = "reactivate" if active else "deactivate"
+    verb = "reactivate" if active else "deactivate"
     steward = replace(steward, active=active)
     sha = ledger.change({ledger.relpath("steward", steward.id): yaml.dump(steward.to_dict())},
                         gitops.format_message(
-                            f"{action} {steward.role} {steward.name} ({steward.id})",
-                            [("Action", f"steward-{action}"), ("Steward", actor.id),
+                            f"{verb} {steward.role} {steward.name} ({steward.id})",
+                            [("Action", "steward-reactivate" if active else "steward-deactivate"),
+                             ("Steward", actor.id),
                              ("Roster", steward.id), ("Role", steward.role)]))
     refresh_allowed_signers(ledger, force=True)
     return steward, sha
+
+
+@locked
+def edit_steward(ledger: Ledger, ident: str, name: str | None = None, phone: str | None = None,
+                 role: str | None = None) -> tuple[Steward, str]:
+    """A supervisor's commit: a steward's name, phone or role (a promotion or a demotion).
+    The key stays: a new key is a new registration, so old signatures keep their signer."""
+    steward = ledger.steward(ident)
+    actor = acting_steward(ledger, supervisor=_("change a steward's file (`keyledger steward "
+                                                "edit`)"))
+    given = {"name": name, "phone": phone, "role": role}
+    if all(v is None for v in given.values()):
+        raise FatalError(_("Nothing to change: give --name, --phone or --role."))
+    edited = record_from(parse_steward, ident, steward.to_dict(), given, None)
+    changed = [f for f in ("name", "phone", "role") if getattr(edited, f) != getattr(steward, f)]
+    if not changed:
+        raise FatalError(_("{id}'s file already says that; nothing to change.").format(id=ident))
+    if steward.role == "supervisor" and edited.role != "supervisor" and steward.active and not [
+            s for s in ledger.stewards() if s.role == "supervisor" and s.active and s.id != ident]:
+        raise FatalError(_("{id} is the only active supervisor; register or promote another "
+                           "supervisor first.").format(id=ident))
+    sha = ledger.change({ledger.relpath("steward", ident): yaml.dump(edited.to_dict())},
+                        gitops.format_message(
+                            f"edit {edited.role} {edited.name} ({ident})",
+                            [("Action", "steward-edit"), ("Steward", actor.id), ("Roster", ident),
+                             ("Role", edited.role), ("Fields", ",".join(changed))]))
+    refresh_allowed_signers(ledger, force=True)
+    return edited, sha

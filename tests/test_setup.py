@@ -107,6 +107,33 @@ def test_a_steward_who_left_can_be_made_active_again_by_a_supervisor(ledger: Led
     ledger.ok("verify", "--full")
 
 
+def test_a_supervisor_edits_a_stewards_name_phone_and_role(ledger: Ledger) -> None:
+    message = ledger.refused("steward", "edit", "wang-dh", "--phone", "13900000009",
+                             as_="zhou-lx").err
+    assert "Only a supervisor may change a steward's file (`keyledger steward edit`)" in message
+    assert "Nothing to change" in ledger.refused("steward", "edit", "wang-dh", as_="liu-sj").err
+    assert "nothing to change" in ledger.refused("steward", "edit", "wang-dh", "--name", "王德厚",
+                                                 as_="liu-sj").err
+    assert "--role" in ledger.refused("steward", "edit", "wang-dh", "--role", "boss",
+                                      as_="liu-sj").err
+    assert "only active supervisor" in ledger.refused("steward", "edit", "liu-sj", "--role",
+                                                      "steward", as_="liu-sj").err
+    ledger.ok("steward", "edit", "wang-dh", "--phone", "13900000009", "--role", "supervisor",
+              as_="liu-sj")
+    trailers = ledger.git("log", "-1", "--format=%(trailers:only,unfold)")
+    assert "Keyledger-Action: steward-edit" in trailers and "Keyledger-Fields: phone,role" in trailers
+    assert "Keyledger-Role: supervisor" in trailers
+    text = (ledger.root / "stewards/wang-dh.yaml").read_text(encoding="utf-8")
+    assert "phone: '13900000009'" in text or "phone: \"13900000009\"" in text
+    assert "role: supervisor" in text
+    # The promoted steward acts as a supervisor at once, and may now demote the first one.
+    ledger.ok("steward", "deactivate", "sun-yp", as_="wang-dh")
+    ledger.ok("steward", "edit", "liu-sj", "--role", "steward", as_="wang-dh")
+    assert "Only a supervisor" in ledger.refused("steward", "reactivate", "sun-yp",
+                                                 as_="liu-sj").err
+    ledger.ok("verify", "--full")
+
+
 def test_init_refuses_a_folder_that_is_not_empty(tmp_path, keys, capfd) -> None:
     from keyledger.cli import run
 

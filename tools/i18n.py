@@ -152,15 +152,22 @@ def _vocabulary() -> list[tuple[str, str, str]]:
 def _commit_actions() -> list[tuple[str, str]]:
     """The `Action` trailers keyledger writes (`("Action", "key-add")`), which `history` shows
     through `_()`; and the household actions passed to `households._save`."""
+    def strings(node: ast.expr) -> list[str]:
+        """A literal, or both literals of `"a" if x else "b"`."""
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            return [node.value]
+        if isinstance(node, ast.IfExp):
+            both = strings(node.body) + strings(node.orelse)
+            return both if len(both) == 2 else []
+        return []
+
     found = []
     for path in sorted(PACKAGE.rglob("*.py")):
         tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
         for node in ast.walk(tree):
             if (isinstance(node, ast.Tuple) and len(node.elts) == 2
-                    and all(isinstance(e, ast.Constant) and isinstance(e.value, str)
-                            for e in node.elts)
-                    and node.elts[0].value == "Action"):  # type: ignore[attr-defined]
-                found.append((node.elts[1].value, _relative(path)))  # type: ignore[attr-defined]
+                    and strings(node.elts[0]) == ["Action"]):
+                found += [(value, _relative(path)) for value in strings(node.elts[1])]
             elif (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
                   and node.func.id == "_save" and path.name == "households.py"
                   and len(node.args) > 3 and isinstance(node.args[3], ast.Constant)):

@@ -1,4 +1,4 @@
-"""The roster: steward add, deactivate, reactivate, list, show."""
+"""The roster: steward add, edit, deactivate, reactivate, list, show."""
 
 from __future__ import annotations
 
@@ -60,6 +60,23 @@ def reactivate(ident: str = typer.Argument(..., metavar="ID",
     say(_("{name} ({id}) is active again. Commit {sha}. Run `keyledger rekey` so that they "
           "can open the door codes of their households.").format(
               name=steward.name, id=steward.id, sha=sha[:10]))
+
+
+@command(app)
+def edit(
+    ident: str = typer.Argument(..., metavar="ID", autocompletion=completion.stewards),
+    name: Optional[str] = typer.Option(None, "--name", help=_("Full name.")),
+    phone: Optional[str] = typer.Option(None, "--phone", help=_("Phone number.")),
+    role: Optional[str] = typer.Option(None, "--role", autocompletion=completion.roles,
+                                       help=_("steward or supervisor.")),
+) -> None:
+    """Change a steward's name, phone or role (a supervisor's commit)."""
+    from keyledger.roster import edit_steward
+
+    steward, sha = edit_steward(open_ledger(), ident, name, phone, role)
+    say(_("{name} ({id}) is now recorded as {role}, phone {phone}. Commit {sha}.").format(
+        name=steward.name, id=steward.id, role=_(steward.role), phone=steward.phone or "—",
+        sha=sha[:10]))
 
 
 @command(app, "list")
