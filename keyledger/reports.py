@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import traceback
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import Any
@@ -175,13 +175,15 @@ def owner(ledger: Ledger, household_id: str, week: str | None, lang: str | None)
     visits = _views(ledger, visits_between(ledger, days[0], days[-1], household.id))
     problems, resolved = _problems(visits)
     # The message is sent now, so where the keys are is told as of now, whatever the week.
-    keys = [k for k in ledger.keys_of(household.id) if k.state != "handed-back"]
+    every_key = ledger.keys_of(household.id)  # a key handed back since may have been used
+    keys = [k for k in every_key if k.state != "handed-back"]
     away = [k for k in keys if k.state != "in"]
-    emergencies = _emergencies(ledger, ledger.keys_of(household.id), days, tz)
+    names = _names(ledger)
+    emergencies = _emergencies(ledger, every_key, days, tz, names)
     return render(ledger, "owner", language(ledger, lang), {
         **_base(ledger), "household": household, "days": days, "visits": visits,
         "photos": sum(len(v.visit.photos) for v in visits),
-        "problems": problems, "resolved": resolved, "names": _names(ledger), "now": moment,
+        "problems": problems, "resolved": resolved, "names": names, "now": moment,
         "keys_away": away, "in_cabinet": bool(keys) and not away, "emergencies": emergencies,
         # "All is well" is a claim: only what a visit saw, with no key out or lost and no
         # emergency entry, supports it.
@@ -194,8 +196,24 @@ def owner(ledger: Ledger, household_id: str, week: str | None, lang: str | None)
         "tz": tz}, chat=True)
 
 
-def _emergencies(ledger: Ledger, keys: list[Any], days: list[date],
-                 tz: tzinfo) -> list[custody_log.Interval]:
+@dataclass(frozen=True)
+class Emergency:
+    """One emergency entry as the owner hears of it: a key handed over within it is still one
+    entry, with everyone who held it."""
+    start: datetime
+    end: datetime | None
+    holders: tuple[str, ...]
+    consent: str | None
+    unreached: str | None
+
+
+# How far before the week an emergency entry is looked for: one still running after a month is
+# a key out, which the message tells anyway.
+_EMERGENCY_LOOKBACK = timedelta(days=31)
+
+
+def _emergencies(ledger: Ledger, keys: list[Any], days: list[date], tz: tzinfo,
+                 names: dict[str, str]) -> list[Emergency]:
     """The week's emergency entries: an owner must hear of every time their home was entered
     under an emergency, and on what consent, even when no visit was written."""
     if not keys:
@@ -203,8 +221,21 @@ def _emergencies(ledger: Ledger, keys: list[Any], days: list[date],
     begin = datetime.combine(days[0], datetime.min.time(), tz)
     end = datetime.combine(days[-1] + timedelta(days=1), datetime.min.time(), tz)
     intervals = custody_log.read(ledger, [ledger.relpath("key", k.id) for k in keys],
+                                 since=(begin - _EMERGENCY_LOOKBACK).isoformat(),
                                  code_keys=_codes(keys))[0]
-    return [i for i in intervals if i.emergency and i.overlaps(begin, end)]
+    entries: list[Emergency] = []
+    last: dict[str, tuple[int, custody_log.Interval]] = {}  # key -> its entry, last interval
+    for i in sorted((i for i in intervals if i.emergency), key=lambda i: i.start):
+        holder = names.get(i.holder, i.holder)
+        before = last.get(i.key)
+        if before and before[1].ended_by == "handover" and before[1].end == i.start:
+            at, entry = before[0], entries[before[0]]
+            entries[at] = replace(entry, end=i.end, holders=entry.holders + (holder,))
+        else:
+            at = len(entries)
+            entries.append(Emergency(i.start, i.end, (holder,), i.consent, i.unreached))
+        last[i.key] = (at, i)
+    return [e for e in entries if e.start < end and (e.end is None or e.end > begin)]
 
 
 def _problems(visits: list[VisitView]) -> tuple[list[tuple[VisitView, CheckItem]],

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta, tzinfo
-from pathlib import Path
 from typing import Iterable
 
 from keyledger import gitops, yaml
@@ -213,8 +212,10 @@ def due(ledger: Ledger, days: list[date]) -> list[DueItem]:
     # Only households with a schedule (found by git grep) or a follow-up are read.
     scheduled = gitops.git(ledger.root, "grep", "-l", "--untracked", "-E", "-e", "^schedule:\\s*$",
                            "--", "households/", check=False).split("\n")
-    # What git grep lists exists; a follow-up may name a household whose file is gone.
-    found = {Path(p).name[:-5] for p in scheduled if p.endswith(".yaml")}
+    # What git grep lists exists (but it also looks in subfolders, which hold no households); a
+    # follow-up may name a household whose file is gone.
+    found = {p[len("households/"):-5] for p in scheduled
+             if p.endswith(".yaml") and p.count("/") == 1}
     ids = sorted(found | {i for i in following - found if ledger.exists("household", i)})
     households = [h for h in ledger.households(ids) if h.schedule or h.id in following]
     keys: dict[str, list[Key]] = {}

@@ -109,12 +109,16 @@ def test_owner_message_with_only_an_emergency_entry_is_news(ledger: Ledger,
     monkeypatch.setenv("KEYLEDGER_NOW", "2026-11-24T07:10:00+08:00")
     ledger.ok("checkout", "K-0012", "--purpose", "emergency", "--consent",
               "owner agreed by phone, 07:05", as_="zhou-lx")
+    # 周丽霞 hands the key to 王德厚, who brings it back: one entry, both named, one consent.
+    monkeypatch.setenv("KEYLEDGER_NOW", "2026-11-24T07:40:00+08:00")
+    ledger.ok("handover", "K-0012", "--to", "wang-dh", as_="zhou-lx")
     monkeypatch.setenv("KEYLEDGER_NOW", "2026-11-24T08:00:00+08:00")
-    ledger.ok("return", "K-0012", as_="zhou-lx")
+    ledger.ok("return", "K-0012", as_="wang-dh")
     text = ledger.ok("report", "owner", "8-1-401", "--week", "2026-W48").out
     assert "向您通报本周情况" in text and "本周没有上门记录" not in text
-    assert "11月24日 周二 07:10–08:00，周丽霞因紧急情况入户，已征得您的同意：" \
+    assert "11月24日 周二 07:10–08:00，周丽霞、王德厚因紧急情况入户，已征得您的同意：" \
         "owner agreed by phone, 07:05" in text
+    assert text.count("因紧急情况入户") == 1
     assert "一切安好" not in text
     # The next week, a visit that found everything in order is an all-is-well (报平安).
     monkeypatch.setenv("KEYLEDGER_NOW", "2026-12-02T10:00:00+08:00")
@@ -180,6 +184,12 @@ def test_due_lists_the_day_with_where_each_key_is(week: Ledger, monkeypatch) -> 
     assert "K-0012 out zhou-lx" in table and "Wed 02 Dec" in table
     week_items = json.loads(week.ok("due", "--week", "2026-W48", "--json").out)
     assert {i["kind"] for i in week_items} == {"scheduled", "follow-up"}
+    # A stray file in a subfolder of households/ (an old copy kept by hand) is no household.
+    stray = week.root / "households" / "archive" / "old-101.yaml"
+    stray.parent.mkdir()
+    stray.write_text((week.root / "households/8-1-401.yaml").read_text(encoding="utf-8"),
+                     encoding="utf-8")
+    assert json.loads(week.ok("due", "--date", "2026-12-02", "--json").out) == items
 
 
 def test_a_ledgers_own_template_overrides_and_mistakes_fail_loudly(week: Ledger) -> None:
