@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -73,55 +74,66 @@ def acting_steward(ledger: Ledger, supervisor: str | None = None,
     return steward
 
 
+_ANSWER = ("id", "name", "role", "fingerprint")
+_STAMP_VERSION = 2
+
+
 def whoami(ledger: Ledger) -> dict[str, str]:
     """Who this clone signs as: id, name, role and the key's fingerprint.
 
     The answer is kept in `.git/keyledger/identity.json` with a stamp of all it was derived
-    from — the signing-key setting, the stat of the key files it names and of every roster
-    file — so asking again reads neither the key nor the roster; a change to any of them, by
-    keyledger, by git or by hand, changes the stamp and the answer is worked out again."""
+    from — the signing-key setting, the status (times, size, inode) of the key files it names
+    and of every roster file — so asking again reads neither the key nor the roster; a change
+    to any of them, by keyledger, by git or by hand, changes the stamp and the answer is worked
+    out again. As git does with its index, an answer is not kept while a file it rests on was
+    changed within the last second: a second change in the same clock tick could not be told."""
     setting = signing_key_setting(ledger)
-    stamp = _identity_stamp(ledger, setting)
+    stamp, newest = _identity_stamp(ledger, setting)
     path = ledger.state_dir / "identity.json"
     try:
         kept = json.loads(path.read_text(encoding="utf-8"))
-        if kept["stamp"] == stamp:
-            return dict(kept["steward"])
+        if kept["stamp"] == stamp and tuple(kept["steward"]) == _ANSWER:
+            return {field: str(kept["steward"][field]) for field in _ANSWER}
     except (OSError, ValueError, KeyError, TypeError):
         pass  # none kept yet, or unreadable: work it out
     from keyledger import sshkeys
 
     steward = acting_steward(ledger, setting=setting)
-    answer = {"id": steward.id, "name": steward.name, "role": steward.role,
-              "fingerprint": sshkeys.fingerprint(steward.key)}
-    tmp = path.with_suffix(f".tmp{os.getpid()}")
-    try:
-        tmp.write_text(json.dumps({"stamp": stamp, "steward": answer}, ensure_ascii=False),
-                       encoding="utf-8")
-        os.replace(tmp, path)
-    except OSError:
-        tmp.unlink(missing_ok=True)  # not kept: only slower next time
+    answer = dict(zip(_ANSWER, (steward.id, steward.name, steward.role,
+                                sshkeys.fingerprint(steward.key))))
+    if time.time_ns() - newest > 1_000_000_000:
+        tmp = path.with_suffix(f".tmp{os.getpid()}")
+        try:
+            tmp.write_text(json.dumps({"stamp": stamp, "steward": answer}, ensure_ascii=False),
+                           encoding="utf-8")
+            os.replace(tmp, path)
+        except OSError:
+            tmp.unlink(missing_ok=True)  # not kept: only slower next time
     return answer
 
 
-def _identity_stamp(ledger: Ledger, setting: str) -> list[object]:
+def _identity_stamp(ledger: Ledger, setting: str) -> tuple[list[object], int]:
+    """The stamp, and the newest modification or change time in it."""
+    newest = 0
+
     def stat(path: str) -> list[int] | None:
+        nonlocal newest
         try:
             st = os.stat(path)
         except OSError:
             return None
-        return [st.st_mtime_ns, st.st_size, st.st_ino]
+        newest = max(newest, st.st_mtime_ns, st.st_ctime_ns)
+        return [st.st_mtime_ns, st.st_ctime_ns, st.st_size, st.st_ino]
 
     files: list[object] = []
     if not setting.startswith("key::"):
         named = os.path.expanduser(setting)
         files = [stat(named), stat(named + ".pub")]
-    folder = ledger.root / "stewards"
     try:
-        roster = sorted((e.name, stat(e.path)) for e in os.scandir(folder))
+        roster = sorted((e.name, stat(e.path)) for e in os.scandir(ledger.root / "stewards"))
     except OSError:
         roster = []
-    return [setting, files, [[name, st] for name, st in roster]]
+    return [_STAMP_VERSION, setting, files, [[name, st] for name, st in roster]], newest
 
 
 def private_key_path(ledger: Ledger) -> Path:

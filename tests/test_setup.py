@@ -32,9 +32,15 @@ def test_whoami_keeps_its_answer_and_sees_any_change_to_what_it_rests_on(
         ledger: Ledger) -> None:
     import os
     import sys
+    import time
 
-    assert ledger.ok("whoami", as_="zhou-lx").out.startswith("zhou-lx\t周丽霞\t")
-    assert (ledger.root / ".git/keyledger/identity.json").is_file()
+    kept = ledger.root / ".git/keyledger/identity.json"
+    ledger.use("zhou-lx")
+    # Not kept while a roster file is younger than a second (a same-tick edit would be missed).
+    assert ledger.ok("whoami").out.startswith("zhou-lx\t周丽霞\t") and not kept.exists()
+    time.sleep(1.1)
+    assert ledger.ok("whoami").out.startswith("zhou-lx\t周丽霞\t")
+    assert kept.is_file()
     # Asked again, the kept answer is used: neither the model nor YAML is loaded.
     script = ("import sys\nfrom keyledger.cli import run\ncode = run(sys.argv[1:])\n"
               "print(code, 'keyledger.model' in sys.modules, 'yaml' in sys.modules)")
@@ -48,6 +54,19 @@ def test_whoami_keeps_its_answer_and_sees_any_change_to_what_it_rests_on(
     assert ledger.ok("whoami").out.startswith("zhou-lx\t周丽丽\t")
     ledger.git("checkout", "--", "stewards/zhou-lx.yaml")
     assert ledger.ok("whoami").out.startswith("zhou-lx\t周丽霞\t")
+    # The key file replaced in place under the same setting: another steward's key now.
+    time.sleep(1.1)
+    assert ledger.ok("whoami").out.startswith("zhou-lx\t") and kept.is_file()
+    key = ledger.keys["zhou-lx"]
+    saved = key.read_bytes(), key.with_suffix(".pub").read_bytes()
+    try:
+        key.write_bytes(ledger.keys["sun-yp"].read_bytes())
+        key.with_suffix(".pub").write_bytes(ledger.keys["sun-yp"].with_suffix(".pub").read_bytes())
+        assert ledger.ok("whoami").out.startswith("sun-yp\t孙玉萍\t")
+    finally:
+        key.write_bytes(saved[0])
+        key.with_suffix(".pub").write_bytes(saved[1])
+    assert ledger.ok("whoami").out.startswith("zhou-lx\t")
     # Another signing key is another steward; a steward who left is refused, not remembered.
     assert ledger.ok("whoami", as_="wang-dh").out.startswith("wang-dh\t王德厚\t")
     ledger.ok("steward", "deactivate", "zhou-lx", as_="liu-sj")
