@@ -68,10 +68,12 @@ def read(ledger: Ledger, paths: list[str], since: str | None = None,
         t = entry.trailers
         action, key = t.get("Action", ""), t.get("Key", "")
         at = _at(entry)
+        ended = None  # a handover continues the interval it ends, of the same key
         if action in ("checkout", "handover", "return", "lost", "handback") and key in open_:
-            closed.append(replace(open_.pop(key), end=at, ended_by=action))
+            ended = replace(open_.pop(key), end=at, ended_by=action)
+            closed.append(ended)
         if action in ("checkout", "handover"):
-            previous = closed[-1] if action == "handover" and closed else None
+            previous = ended if action == "handover" else None
             purpose = t.get("Purpose") or (previous.purpose if previous else "")
             expected = t.get("Expected-Back")
             open_[key] = Interval(key, t.get("Household", ""), t.get("Holder") or t.get("Steward", ""),

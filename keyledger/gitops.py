@@ -177,20 +177,23 @@ def parse_trailers(text: str) -> dict[str, str]:
     return trailers
 
 
-def _history_order(root: Path, shas: list[str]) -> dict[str, int]:
-    """Position of each commit in the history, newest first, read from `git rev-list
-    --topo-order` until all are seen (commits of one second lie close together)."""
+def _history_order(root: Path, rev: str, shas: list[str]) -> dict[str, int]:
+    """Position of each commit in the history from `rev`, newest first, by `git rev-list`
+    read until all are seen. keyledger's histories are linear (verify refuses merges), so this
+    is the parent chain, whatever the clocks of the stewards' machines said."""
     wanted, order = set(shas), {}
     env = dict(os.environ, GIT_TERMINAL_PROMPT="0", LC_ALL="C")
-    with subprocess.Popen(["git", "-C", str(root), *FIXED_CONFIG, "rev-list", "--topo-order",
-                           *shas], stdout=subprocess.PIPE, text=True, env=env) as walk:
-        assert walk.stdout is not None
-        for position, line in enumerate(walk.stdout):
+    walk = subprocess.Popen(["git", "-C", str(root), *FIXED_CONFIG, "rev-list", rev],
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env)
+    try:
+        for position, line in enumerate(walk.stdout or ()):
             if line.strip() in wanted:
                 order[line.strip()] = position
                 if len(order) == len(wanted):
                     break
+    finally:
         walk.kill()
+        walk.wait()
     return order
 
 
@@ -200,28 +203,13 @@ def log(root: Path, paths: list[str], limit: int | None = None, rev: str = "HEAD
     if len(paths) > 1:
         # git (2.39) consults its changed-path Bloom filters only for a single path: two keys'
         # history in one walk took 108 s at a million commits, one walk per key 4 s each. The
-        # walks are merged newest first, each keeping its own (parent-before-child) order.
-        import heapq
-        from datetime import datetime
-
-        def when(entry: LogEntry) -> datetime:
-            return datetime.fromisoformat(entry.committed)
-
-        walks = [log(root, [path], limit, rev, signers, since) for path in paths]
-        unique: dict[str, LogEntry] = {}  # a commit touching two of the paths comes once
-        for entry in heapq.merge(*walks, key=when, reverse=True):
-            unique.setdefault(entry.sha, entry)
-        merged = list(unique.values())
-        # Commits made in the same second are put in the order of history itself.
-        start = 0
-        while start < len(merged):
-            end = start + 1
-            while end < len(merged) and when(merged[end]) == when(merged[start]):
-                end += 1
-            if end - start > 1:
-                order = _history_order(root, [e.sha for e in merged[start:end]])
-                merged[start:end] = sorted(merged[start:end], key=lambda e: order[e.sha])
-            start = end
+        # walks are put together in the order of history (a commit may be in several).
+        unique: dict[str, LogEntry] = {}
+        for path in paths:
+            for entry in log(root, [path], limit, rev, signers, since):
+                unique.setdefault(entry.sha, entry)
+        order = _history_order(root, rev, list(unique))
+        merged = sorted(unique.values(), key=lambda e: order.get(e.sha, len(order)))
         return merged[:limit] if limit else merged
     config = ["-c", f"gpg.ssh.allowedSignersFile={signers}"] if signers else []
     fields = _FIELDS if signers else _FIELDS.replace("%G?", "N").replace("%GS", "")

@@ -207,11 +207,6 @@ class Emergency:
     unreached: str | None
 
 
-# How far before the week an emergency entry is looked for: one still running after a month is
-# a key out, which the message tells anyway.
-_EMERGENCY_LOOKBACK = timedelta(days=31)
-
-
 def _emergencies(ledger: Ledger, keys: list[Any], days: list[date], tz: tzinfo,
                  names: dict[str, str]) -> list[Emergency]:
     """The week's emergency entries: an owner must hear of every time their home was entered
@@ -220,8 +215,10 @@ def _emergencies(ledger: Ledger, keys: list[Any], days: list[date], tz: tzinfo,
         return []
     begin = datetime.combine(days[0], datetime.min.time(), tz)
     end = datetime.combine(days[-1] + timedelta(days=1), datetime.min.time(), tz)
+    # The whole history of the household's keys (one Bloom-filtered walk each): an emergency
+    # may have begun long before the week, and `git log --since` would also stop early at a
+    # commit from a machine whose clock was behind.
     intervals = custody_log.read(ledger, [ledger.relpath("key", k.id) for k in keys],
-                                 since=(begin - _EMERGENCY_LOOKBACK).isoformat(),
                                  code_keys=_codes(keys))[0]
     entries: list[Emergency] = []
     last: dict[str, tuple[int, custody_log.Interval]] = {}  # key -> its entry, last interval

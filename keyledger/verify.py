@@ -473,6 +473,10 @@ def _check_commit(walk: Walk, tree: Tree, state: _State, commit: Commit, result:
         for path in paths:
             if path.startswith("stewards/"):
                 _load_steward(walk, state, path, tree.after(path))
+        if touches_roster and not any(s.role == "supervisor" and s.active
+                                      for s in state.stewards.values()):
+            finding(_("it leaves the ledger without an active supervisor: nobody could change "
+                      "the roster or the policies again"))
         if SETTINGS in paths:
             _load_settings(walk, state, tree.after(SETTINGS))
 

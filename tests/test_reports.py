@@ -387,3 +387,70 @@ def test_a_key_lost_before_the_period_is_not_said_to_be_in_the_cabinet(ledger: L
     english = ledger.ok("report", "household", "8-1-401", "--from", "2026-11-23",
                         "--lang", "en").out
     assert "cabinet" not in english and "No key was taken out in this period." in english
+
+
+def _at(monkeypatch, moment: str) -> None:
+    """Both keyledger's clock and the commit's: history older than the tests' own day."""
+    monkeypatch.setenv("KEYLEDGER_NOW", moment)
+    monkeypatch.setenv("GIT_COMMITTER_DATE", moment)
+
+
+def test_an_emergency_begun_weeks_before_is_told_in_the_week_it_ends(ledger: Ledger,
+                                                                     monkeypatch) -> None:
+    ledger.ok("key", "add", "--household", "8-1-401", "--id", "K-0013", "--slot", "A-04",
+              as_="liu-sj")
+    _at(monkeypatch, "2026-10-10T07:10:00+08:00")
+    ledger.ok("checkout", "K-0012", "--purpose", "emergency", "--consent", "owner ok by phone",
+              "--expect-back", "2000h", as_="zhou-lx")
+    _at(monkeypatch, "2026-11-01T07:10:00+08:00")  # another key's custody in between
+    ledger.ok("checkout", "K-0013", "--purpose", "plants", "--expect-back", "1h", as_="wang-dh")
+    _at(monkeypatch, "2026-11-01T08:10:00+08:00")
+    ledger.ok("return", "K-0013", as_="wang-dh")
+    _at(monkeypatch, "2026-11-10T07:10:00+08:00")
+    ledger.ok("handover", "K-0012", "--to", "wang-dh", as_="zhou-lx")
+    _at(monkeypatch, "2026-11-24T08:00:00+08:00")
+    ledger.ok("return", "K-0012", as_="wang-dh")
+    text = ledger.ok("report", "owner", "8-1-401", "--week", "2026-W48").out
+    assert "10月10日 周六 07:10–11月24日 周二 08:00，周丽霞、王德厚因紧急情况入户，" \
+        "已征得您的同意：owner ok by phone" in text
+    assert "本周没有上门记录" not in text and "专柜" not in text.split("紧急")[0]
+
+
+def test_a_handover_read_from_part_of_the_history_takes_nothing_from_another_key(
+        ledger: Ledger, monkeypatch) -> None:
+    from keyledger import custody_log
+    from keyledger.ledger import Ledger as Core
+
+    ledger.ok("key", "add", "--household", "8-1-401", "--id", "K-0013", "--slot", "A-04",
+              as_="liu-sj")
+    _at(monkeypatch, "2026-10-10T07:10:00+08:00")
+    ledger.ok("checkout", "K-0012", "--purpose", "heating", "--expect-back", "2000h",
+              as_="zhou-lx")
+    _at(monkeypatch, "2026-11-06T07:10:00+08:00")
+    ledger.ok("checkout", "K-0013", "--purpose", "plants", "--expect-back", "1h", as_="wang-dh")
+    _at(monkeypatch, "2026-11-06T08:10:00+08:00")
+    ledger.ok("return", "K-0013", as_="wang-dh")
+    _at(monkeypatch, "2026-11-10T07:10:00+08:00")
+    ledger.ok("handover", "K-0012", "--to", "wang-dh", as_="zhou-lx")
+    intervals, _events = custody_log.read(Core(ledger.root), ["keys/K-0012.yaml",
+                                                              "keys/K-0013.yaml"],
+                                          since="2026-11-01T00:00:00+08:00")
+    handed = [i for i in intervals if i.key == "K-0012"]
+    assert [(i.holder, i.purpose) for i in handed] == [("wang-dh", "heating")]
+    assert handed[0].expected_back != next(i for i in intervals if i.key == "K-0013").expected_back
+
+
+def test_history_follows_the_commits_not_the_clocks(ledger: Ledger, monkeypatch) -> None:
+    import json
+
+    _at(monkeypatch, "2026-11-24T10:10:00+08:00")
+    ledger.ok("lost", "K-0012", "--note", "dropped", as_="zhou-lx")
+    # The next commit is made on a machine whose clock is ten minutes behind.
+    monkeypatch.setenv("KEYLEDGER_NOW", "2026-11-24T10:20:00+08:00")
+    monkeypatch.setenv("GIT_COMMITTER_DATE", "2026-11-24T10:00:00+08:00")
+    ledger.ok("found", "K-0012", "--note", "under the mat", as_="zhou-lx")
+    plain = ledger.git("log", "--format=%H", "--", "households/8-1-401.yaml",
+                       "keys/K-0012.yaml").split()
+    entries = json.loads(ledger.ok("history", "8-1-401", "--json").out)
+    assert [e["commit"] for e in entries] == plain
+    assert [e["trailers"]["Action"] for e in entries][:2] == ["found", "lost"]

@@ -137,8 +137,9 @@ def test_a_supervisor_edits_a_stewards_name_phone_and_role(ledger: Ledger) -> No
                                       as_="liu-sj").err
     assert "only active supervisor" in ledger.refused("steward", "edit", "liu-sj", "--role",
                                                       "steward", as_="liu-sj").err
-    ledger.ok("steward", "edit", "wang-dh", "--phone", "13900000009", "--role", "supervisor",
-              as_="liu-sj")
+    promoted = ledger.ok("steward", "edit", "wang-dh", "--phone", "13900000009", "--role",
+                         "supervisor", as_="liu-sj")
+    assert "keyledger rekey" in promoted.err  # door codes are encrypted to the supervisors
     trailers = ledger.git("log", "-1", "--format=%(trailers:only,unfold)")
     assert "Keyledger-Action: steward-edit" in trailers and "Keyledger-Fields: phone,role" in trailers
     assert "Keyledger-Role: supervisor" in trailers

@@ -66,6 +66,17 @@ def test_a_steward_making_themselves_supervisor(ledger: Ledger) -> None:
                                  "supervisor"]
 
 
+def test_the_last_supervisor_demoting_themselves(ledger: Ledger) -> None:
+    path = ledger.root / "stewards/liu-sj.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("role: supervisor", "role: steward"),
+                    encoding="utf-8")
+    _commit(ledger, "edit steward 刘淑娟 (liu-sj)\n\nKeyledger-Action: steward-edit\n"
+            "Keyledger-Steward: liu-sj\nKeyledger-Roster: liu-sj\nKeyledger-Role: steward\n"
+            "Keyledger-Fields: role", "liu-sj")
+    assert _findings(ledger) == ["it leaves the ledger without an active supervisor: nobody "
+                                 "could change the roster or the policies again"]
+
+
 def test_a_signer_not_named_in_the_trailers(ledger: Ledger) -> None:
     ledger.ok("checkout", "K-0012", "--purpose", "plants", as_="zhou-lx")
     ledger.ok("return", "K-0012")

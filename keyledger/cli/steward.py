@@ -77,6 +77,8 @@ def edit(
     say(_("{name} ({id}) is now recorded as {role}, phone {phone}. Commit {sha}.").format(
         name=steward.name, id=steward.id, role=_(steward.role), phone=steward.phone or "—",
         sha=sha[:10]))
+    if role is not None:  # door codes are encrypted to the supervisors of the day
+        say(_("Run `keyledger rekey` so that door codes follow the new role."))
 
 
 @command(app, "list")
