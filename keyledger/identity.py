@@ -86,7 +86,8 @@ def whoami(ledger: Ledger) -> dict[str, str]:
     and of every roster file — so asking again reads neither the key nor the roster; a change
     to any of them, by keyledger, by git or by hand, changes the stamp and the answer is worked
     out again. As git does with its index, an answer is not kept while a file it rests on was
-    changed within the last second: a second change in the same clock tick could not be told."""
+    changed within the last two seconds: a second change in the same clock tick (two seconds on
+    a FAT-formatted stick) could not be told."""
     setting = signing_key_setting(ledger)
     stamp, newest = _identity_stamp(ledger, setting)
     path = ledger.state_dir / "identity.json"
@@ -101,7 +102,7 @@ def whoami(ledger: Ledger) -> dict[str, str]:
     steward = acting_steward(ledger, setting=setting)
     answer = dict(zip(_ANSWER, (steward.id, steward.name, steward.role,
                                 sshkeys.fingerprint(steward.key))))
-    if time.time_ns() - newest > 1_000_000_000:
+    if time.time_ns() - newest > 2_000_000_000:
         tmp = path.with_suffix(f".tmp{os.getpid()}")
         try:
             tmp.write_text(json.dumps({"stamp": stamp, "steward": answer}, ensure_ascii=False),

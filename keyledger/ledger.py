@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 
 SETTINGS = "keyledger.yaml"
 # Bumped whenever the model's classes change shape, so an old cache is never unpickled into them.
-_CACHE_VERSION = 2
+_CACHE_VERSION = 3
 FOLDERS = {"steward": "stewards", "household": "households", "key": "keys"}
 # Commits between two background writes of git's commit-graph: a layer costs a fraction of a
 # second per hundred commits, and `git log -- FILE` reads commits past the graph one by one.
@@ -206,10 +206,11 @@ class Ledger:
              folder: str | None = None) -> list[T]:
         """Many records at once, through a cache of parsed files kept in .git/keyledger/.
 
-        An entry is used only while the file's size, modification time and inode are what they
-        were when it was parsed, so a hand edit is always seen; a command that reads one file
-        never loads the cache. Each record is kept pickled on its own and unpickled only when
-        asked for: `due` reads the scheduled few thousand of a street office's households."""
+        An entry is used only while the file's size, modification and change times and inode
+        are what they were when it was parsed, so a hand edit is always seen; a command that
+        reads one file never loads the cache. Each record is kept pickled on its own and
+        unpickled only when asked for: `due` reads the scheduled few thousand of a street
+        office's households."""
         cache = self._cache(kind)
         out = []
         root = str(self.root)
@@ -221,7 +222,9 @@ class Ledger:
                 st = os.lstat(f"{root}/{relpath}")
             except OSError:
                 st = None
-            stamp = (st.st_mtime_ns, st.st_size, st.st_ino) if st else None
+            # The change time too: an edit can keep the size and put the modification time
+            # back (touch -r, cp -p), but no one can set the change time.
+            stamp = (st.st_mtime_ns, st.st_ctime_ns, st.st_size, st.st_ino) if st else None
             hit = cache.get(relpath)
             if stamp and hit and hit[0] == stamp:
                 record = self._unpickled.get(relpath)

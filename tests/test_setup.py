@@ -36,9 +36,9 @@ def test_whoami_keeps_its_answer_and_sees_any_change_to_what_it_rests_on(
 
     kept = ledger.root / ".git/keyledger/identity.json"
     ledger.use("zhou-lx")
-    # Not kept while a roster file is younger than a second (a same-tick edit would be missed).
+    # Not kept while a roster file is younger than two seconds (a same-tick edit would be missed).
     assert ledger.ok("whoami").out.startswith("zhou-lx\t周丽霞\t") and not kept.exists()
-    time.sleep(1.1)
+    time.sleep(2.1)
     assert ledger.ok("whoami").out.startswith("zhou-lx\t周丽霞\t")
     assert kept.is_file()
     # Asked again, the kept answer is used: neither the model nor YAML is loaded.
@@ -54,8 +54,17 @@ def test_whoami_keeps_its_answer_and_sees_any_change_to_what_it_rests_on(
     assert ledger.ok("whoami").out.startswith("zhou-lx\t周丽丽\t")
     ledger.git("checkout", "--", "stewards/zhou-lx.yaml")
     assert ledger.ok("whoami").out.startswith("zhou-lx\t周丽霞\t")
+    # An edit of the same size with its modification time put back: its change time tells.
+    time.sleep(2.1)
+    assert ledger.ok("whoami").out.startswith("zhou-lx\t周丽霞\t")
+    before = path.stat()
+    path.write_text(path.read_text(encoding="utf-8").replace("周丽霞", "周丽丽"), encoding="utf-8")
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert path.stat().st_size == before.st_size and path.stat().st_mtime_ns == before.st_mtime_ns
+    assert ledger.ok("whoami").out.startswith("zhou-lx\t周丽丽\t")
+    ledger.git("checkout", "--", "stewards/zhou-lx.yaml")
     # The key file replaced in place under the same setting: another steward's key now.
-    time.sleep(1.1)
+    time.sleep(2.1)
     assert ledger.ok("whoami").out.startswith("zhou-lx\t") and kept.is_file()
     key = ledger.keys["zhou-lx"]
     saved = key.read_bytes(), key.with_suffix(".pub").read_bytes()
