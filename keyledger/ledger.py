@@ -234,7 +234,9 @@ class Ledger:
                 continue
             record = self._parse_file(kind, ident, parse) if folder is None else \
                 parse(relpath, self.read_text(relpath), ident)
-            if stamp:
+            # As git does with its index: a file changed in the last two seconds is not kept,
+            # since a second edit within the same clock tick would leave the stamp as it is.
+            if st and stamp and time.time_ns() - max(st.st_mtime_ns, st.st_ctime_ns) > 2_000_000_000:
                 cache[relpath] = (stamp, pickle.dumps(record, protocol=5))
                 self._unpickled[relpath] = record
                 self._dirty_caches.add(kind)
