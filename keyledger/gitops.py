@@ -22,11 +22,14 @@ FIXED_CONFIG = ("-c", "i18n.logOutputEncoding=UTF-8", "-c", "log.showSignature=f
                  "-c", "core.quotePath=false")
 
 
+def _env() -> dict[str, str]:
+    return dict(os.environ, GIT_TERMINAL_PROMPT="0", LC_ALL="C")
+
+
 def run(root: Path, *args: str, input: str | None = None) -> subprocess.CompletedProcess[str]:
-    env = dict(os.environ, GIT_TERMINAL_PROMPT="0", LC_ALL="C")
     try:
         return subprocess.run(["git", "-C", str(root), *FIXED_CONFIG, *args], input=input,
-                              capture_output=True, text=True, encoding="utf-8", env=env)
+                              capture_output=True, text=True, encoding="utf-8", env=_env())
     except FileNotFoundError:
         raise FatalError(_("git is not installed, or not on the PATH."))
 
@@ -182,9 +185,9 @@ def _history_order(root: Path, rev: str, shas: list[str]) -> dict[str, int]:
     read until all are seen. keyledger's histories are linear (verify refuses merges), so this
     is the parent chain, whatever the clocks of the stewards' machines said."""
     wanted, order = set(shas), {}
-    env = dict(os.environ, GIT_TERMINAL_PROMPT="0", LC_ALL="C")
     walk = subprocess.Popen(["git", "-C", str(root), *FIXED_CONFIG, "rev-list", rev],
-                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env)
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+                            env=_env())
     try:
         for position, line in enumerate(walk.stdout or ()):
             if line.strip() in wanted:

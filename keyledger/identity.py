@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import json
 import os
-import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from keyledger import gitops
 from keyledger.errors import FatalError
 from keyledger.i18n import _
-from keyledger.ledger import Ledger
+from keyledger.ledger import Ledger, file_stamp, settled
 
 if TYPE_CHECKING:
     from keyledger.model import Steward
@@ -85,11 +84,9 @@ def whoami(ledger: Ledger) -> dict[str, str]:
     from — the signing-key setting, the status (times, size, inode) of the key files it names
     and of every roster file — so asking again reads neither the key nor the roster; a change
     to any of them, by keyledger, by git or by hand, changes the stamp and the answer is worked
-    out again. As git does with its index, an answer is not kept while a file it rests on was
-    changed within the last two seconds: a second change in the same clock tick (two seconds on
-    a FAT-formatted stick) could not be told."""
+    out again. Nothing is kept while a file it rests on is too young to trust (`settled`)."""
     setting = signing_key_setting(ledger)
-    stamp, newest = _identity_stamp(ledger, setting)
+    stamp, all_settled = _identity_stamp(ledger, setting)
     path = ledger.state_dir / "identity.json"
     try:
         kept = json.loads(path.read_text(encoding="utf-8"))
@@ -102,7 +99,7 @@ def whoami(ledger: Ledger) -> dict[str, str]:
     steward = acting_steward(ledger, setting=setting)
     answer = dict(zip(_ANSWER, (steward.id, steward.name, steward.role,
                                 sshkeys.fingerprint(steward.key))))
-    if time.time_ns() - newest > 2_000_000_000:
+    if all_settled:
         tmp = path.with_suffix(f".tmp{os.getpid()}")
         try:
             tmp.write_text(json.dumps({"stamp": stamp, "steward": answer}, ensure_ascii=False),
@@ -113,18 +110,16 @@ def whoami(ledger: Ledger) -> dict[str, str]:
     return answer
 
 
-def _identity_stamp(ledger: Ledger, setting: str) -> tuple[list[object], int]:
-    """The stamp, and the newest modification or change time in it."""
-    newest = 0
+def _identity_stamp(ledger: Ledger, setting: str) -> tuple[list[object], bool]:
+    """The stamp, and whether every file in it is old enough to trust it later."""
+    stats: list[os.stat_result] = []
 
     def stat(path: str) -> list[int] | None:
-        nonlocal newest
         try:
-            st = os.stat(path)
+            stats.append(os.stat(path))
         except OSError:
             return None
-        newest = max(newest, st.st_mtime_ns, st.st_ctime_ns)
-        return [st.st_mtime_ns, st.st_ctime_ns, st.st_size, st.st_ino]
+        return list(file_stamp(stats[-1]))
 
     files: list[object] = []
     if not setting.startswith("key::"):
@@ -134,7 +129,8 @@ def _identity_stamp(ledger: Ledger, setting: str) -> tuple[list[object], int]:
         roster = sorted((e.name, stat(e.path)) for e in os.scandir(ledger.root / "stewards"))
     except OSError:
         roster = []
-    return [_STAMP_VERSION, setting, files, [[name, st] for name, st in roster]], newest
+    stamp = [_STAMP_VERSION, setting, files, [[name, st] for name, st in roster]]
+    return stamp, all(settled(st) for st in stats)
 
 
 def private_key_path(ledger: Ledger) -> Path:

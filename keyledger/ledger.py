@@ -32,6 +32,20 @@ GRAPH_EVERY = 200
 T = TypeVar("T")
 
 
+def file_stamp(st: os.stat_result) -> tuple[int, int, int, int]:
+    """What tells a file's content changed without reading it. The change time too: an edit can
+    keep the size and put the modification time back (touch -r, cp -p); the change time no one
+    can set."""
+    return st.st_mtime_ns, st.st_ctime_ns, st.st_size, st.st_ino
+
+
+def settled(st: os.stat_result) -> bool:
+    """Whether a file is old enough for its stamp to be trusted later. As git does with its
+    index: a second edit within the same clock tick (two seconds on FAT) would leave the stamp
+    as it is, so what rests on a younger file is not kept."""
+    return time.time_ns() - max(st.st_mtime_ns, st.st_ctime_ns) > 2_000_000_000
+
+
 def find(explicit: str | None) -> "Ledger":
     """The ledger named by -C, else KEYLEDGER_DIR, else the nearest folder upward holding one."""
     start = explicit or os.environ.get("KEYLEDGER_DIR")
@@ -222,9 +236,7 @@ class Ledger:
                 st = os.lstat(f"{root}/{relpath}")
             except OSError:
                 st = None
-            # The change time too: an edit can keep the size and put the modification time
-            # back (touch -r, cp -p), but no one can set the change time.
-            stamp = (st.st_mtime_ns, st.st_ctime_ns, st.st_size, st.st_ino) if st else None
+            stamp = file_stamp(st) if st else None
             hit = cache.get(relpath)
             if stamp and hit and hit[0] == stamp:
                 record = self._unpickled.get(relpath)
@@ -234,9 +246,7 @@ class Ledger:
                 continue
             record = self._parse_file(kind, ident, parse) if folder is None else \
                 parse(relpath, self.read_text(relpath), ident)
-            # As git does with its index: a file changed in the last two seconds is not kept,
-            # since a second edit within the same clock tick would leave the stamp as it is.
-            if st and stamp and time.time_ns() - max(st.st_mtime_ns, st.st_ctime_ns) > 2_000_000_000:
+            if st and stamp and settled(st):
                 cache[relpath] = (stamp, pickle.dumps(record, protocol=5))
                 self._unpickled[relpath] = record
                 self._dirty_caches.add(kind)
