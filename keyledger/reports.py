@@ -213,8 +213,7 @@ def _emergencies(ledger: Ledger, keys: list[Any], days: list[date], tz: tzinfo,
     under an emergency, and on what consent, even when no visit was written."""
     if not keys:
         return []
-    begin = datetime.combine(days[0], datetime.min.time(), tz)
-    end = datetime.combine(days[-1] + timedelta(days=1), datetime.min.time(), tz)
+    begin, end = _span_of_days(days[0], days[-1], tz)
     # The whole history of the household's keys (one Bloom-filtered walk each): an emergency
     # may have begun long before the week, and `git log --since` would also stop early at a
     # commit from a machine whose clock was behind.
@@ -265,8 +264,7 @@ def household(ledger: Ledger, household_id: str, start: str | None, until: str |
     paths = [ledger.relpath("key", k.id) for k in keys]
     intervals, events = custody_log.read(ledger, paths, code_keys=_codes(keys)) if paths \
         else ([], [])
-    begin = datetime.combine(first, datetime.min.time(), tz)
-    end = datetime.combine(last + timedelta(days=1), datetime.min.time(), tz)
+    begin, end = _span_of_days(first, last, tz)
     moment = now(tz)
     shown = [i for i in intervals if i.overlaps(begin, end)]
     held = {i: _held(i, begin, end, moment) for i in shown}
@@ -278,6 +276,12 @@ def household(ledger: Ledger, household_id: str, start: str | None, until: str |
         "total": sum(held.values(), timedelta()),
         "clipped": any(i.start < begin or (i.end or moment) > end for i in shown),
         "events": [e for e in events if begin <= e.at < end], "now": moment})
+
+
+def _span_of_days(first: date, last: date, tz: tzinfo) -> tuple[datetime, datetime]:
+    """From the first day's midnight to the midnight after the last, in the ledger's zone."""
+    return (datetime.combine(first, datetime.min.time(), tz),
+            datetime.combine(last + timedelta(days=1), datetime.min.time(), tz))
 
 
 def _held(interval: custody_log.Interval, begin: datetime, end: datetime,
@@ -319,8 +323,7 @@ class Row:
 def weekly(ledger: Ledger, week: str | None, lang: str | None) -> str:
     tz = zone(ledger.settings.timezone)
     days = week_days(week or _current_week(ledger))
-    begin = datetime.combine(days[0], datetime.min.time(), tz)
-    end = datetime.combine(days[-1] + timedelta(days=1), datetime.min.time(), tz)
+    begin, end = _span_of_days(days[0], days[-1], tz)
     moment = now(tz)
     items: list[DueItem] = due(ledger, days)
     visits = visits_between(ledger, days[0], days[-1])
