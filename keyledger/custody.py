@@ -157,12 +157,15 @@ class Booked:
 def status(ledger: Ledger) -> tuple[datetime, list[OutKey], list[Booked]]:
     """Every key out (overdue first, then by how long), and today's reservations."""
     moment = now(zone(ledger.settings.timezone))
+    from keyledger import listing
+
     names = {s.id: s.name for s in ledger.stewards()}
     out, booked = [], []
-    keys = ledger.keys()
+    # The keys out or booked, from the listing index: the few hundred of a street office's
+    # 20,000 that are not simply in the cabinet.
+    keys = list(listing.fresh(ledger, ("key",))["key"].extras().values())
     outside = [k for k in keys if k.state == "out"]
-    # Through the cache of parsed files, as the keys were: a busy day has hundreds out.
-    homes = {h.id: h.name for h in ledger.households(sorted({k.household for k in outside}))}
+    homes = {h: ledger.household(h).name for h in sorted({k.household for k in outside})}
     for key in keys:
         booked += [Booked(key, r) for r in key.reservations if r.start.date() <= moment.date()
                    <= r.until.date()]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import fcntl
 import functools
+import gc
 import json
 import os
 import pickle
@@ -44,6 +45,21 @@ def settled(st: os.stat_result) -> bool:
     index: a second edit within the same clock tick (two seconds on FAT) would leave the stamp
     as it is, so what rests on a younger file is not kept."""
     return time.time_ns() - max(st.st_mtime_ns, st.st_ctime_ns) > 2_000_000_000
+
+
+@contextmanager
+def unpickling() -> Iterator[None]:
+    """Loading a hundred thousand records makes as many objects, none of them in a cycle; the
+    cyclic collector would walk them all again and again (it doubles the time of a load). They
+    live as long as the command, so once loaded they are put where it never looks."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.freeze()
+        if was:
+            gc.enable()
 
 
 def find(explicit: str | None) -> "Ledger":
@@ -101,6 +117,7 @@ class Ledger:
         self._dirty_caches: set[str] = set()
         self._all_keys: list[Key] | None = None
         self._unpickled: dict[str, Any] = {}  # records of the caches this command asked for
+        self.listings: dict[str, Any] = {}  # the listing indexes this command brought up to date
 
     @cached_property
     def git_dir(self) -> Path:
@@ -229,28 +246,29 @@ class Ledger:
         out = []
         root = str(self.root)
         prefix = folder or FOLDERS[kind]
-        for ident in ids:
-            relpath = f"{prefix}/{ident}.yaml"
-            self.read_paths.add(relpath)
-            try:
-                st = os.lstat(f"{root}/{relpath}")
-            except OSError:
-                st = None
-            stamp = file_stamp(st) if st else None
-            hit = cache.get(relpath)
-            if stamp and hit and hit[0] == stamp:
-                record = self._unpickled.get(relpath)
-                if record is None:
-                    record = self._unpickled[relpath] = pickle.loads(hit[1])
+        with unpickling():
+            for ident in ids:
+                relpath = f"{prefix}/{ident}.yaml"
+                self.read_paths.add(relpath)
+                try:
+                    st = os.lstat(f"{root}/{relpath}")
+                except OSError:
+                    st = None
+                stamp = file_stamp(st) if st else None
+                hit = cache.get(relpath)
+                if stamp and hit and hit[0] == stamp:
+                    record = self._unpickled.get(relpath)
+                    if record is None:
+                        record = self._unpickled[relpath] = pickle.loads(hit[1])
+                    out.append(record)
+                    continue
+                record = self._parse_file(kind, ident, parse) if folder is None else \
+                    parse(relpath, self.read_text(relpath), ident)
+                if st and stamp and settled(st):
+                    cache[relpath] = (stamp, pickle.dumps(record, protocol=5))
+                    self._unpickled[relpath] = record
+                    self._dirty_caches.add(kind)
                 out.append(record)
-                continue
-            record = self._parse_file(kind, ident, parse) if folder is None else \
-                parse(relpath, self.read_text(relpath), ident)
-            if st and stamp and settled(st):
-                cache[relpath] = (stamp, pickle.dumps(record, protocol=5))
-                self._unpickled[relpath] = record
-                self._dirty_caches.add(kind)
-            out.append(record)
         return out
 
     def _cache(self, kind: str) -> dict[str, Any]:
@@ -258,7 +276,7 @@ class Ledger:
             self._caches[kind] = {}
             path = self.state_dir / f"cache-{kind}.pickle"
             try:
-                with open(path, "rb") as handle:
+                with open(path, "rb") as handle, unpickling():
                     version, entries = pickle.load(handle)
                 if version == _CACHE_VERSION:
                     self._caches[kind] = entries
@@ -326,6 +344,7 @@ class Ledger:
     def write_atomic(self, relpath: str, content: str | bytes | None) -> None:
         """Write through a temporary file and a rename: a crash never leaves half a file."""
         self._all_keys = None
+        self.listings.clear()
         path = self.root / relpath
         if content is None:
             path.unlink(missing_ok=True)

@@ -16,7 +16,7 @@ from keyledger.i18n import _
 from keyledger.identity import acting_steward
 from keyledger.ids import check_id
 from keyledger.ledger import Ledger, locked
-from keyledger.model import Household, Key, ScheduleEntry, Visit, parse_clock, parse_every
+from keyledger.model import Household, ScheduleEntry, Visit, parse_clock, parse_every
 from keyledger.timeutil import now, parse_date, zone
 from keyledger.vocab import VISIT_PURPOSES, WEEKDAYS
 
@@ -63,12 +63,15 @@ class DueItem:
 
 
 def due_items(households: Iterable[Household], days: list[date], visits: list[Visit],
-              keys: dict[str, list[Key]], now: datetime, tz: tzinfo) -> list[DueItem]:
+              keys: dict[str, list[KeyWhere]], now: datetime, tz: tzinfo) -> list[DueItem]:
     """What is due on `days`: a visit recorded for the household that day satisfies one item;
     an item whose time has passed without one is missed. A follow-up date on a visit is due too."""
     seen: dict[tuple[str, date], list[Visit]] = {}
+    asked: dict[str, list[Visit]] = {}  # follow-ups on `days`, by household
     for v in visits:
         seen.setdefault((v.household, v.started.astimezone(tz).date()), []).append(v)
+        if v.follow_up in days:
+            asked.setdefault(v.household, []).append(v)
     items = []
     for household in households:
         wanted = [_Wanted(day, e.start_time, e.end_time, e.purpose, assigned(household, e),
@@ -76,11 +79,12 @@ def due_items(households: Iterable[Household], days: list[date], visits: list[Vi
                   if occurs(household, e, day)]
         wanted += [_Wanted(v.follow_up, time(0), None, "follow-up", v.stewards[0], "follow-up",
                            asked_by=v.id)
-                   for v in visits if v.household == household.id and v.follow_up in days]
+                   for v in asked.get(household.id, ())]
         # It was over before the entry was added: never due, never missed.
         wanted = [w for w in wanted if not (w.since and w.deadline(tz) < w.since)]
-        where = tuple(KeyWhere(k.id, k.state, k.holder, k.slot)
-                      for k in keys.get(household.id, []) if k.state != "handed-back")
+        if not wanted:
+            continue
+        where = tuple(keys.get(household.id, ()))
         done = _match(wanted, seen, household.id, tz)
         for n, w in enumerate(wanted):
             by = done.get(n)
@@ -203,22 +207,20 @@ def _save(ledger: Ledger, household: Household, subject: str) -> tuple[Household
 
 def due(ledger: Ledger, days: list[date]) -> list[DueItem]:
     """Due items of the ledger on `days`, with where each household's keys are now."""
+    from keyledger import listing
     from keyledger.visits import visits_between
 
     tz = zone(ledger.settings.timezone)
     # Follow-ups are set a few days or weeks ahead; a quarter back covers them.
     visits = visits_between(ledger, days[0] - timedelta(days=92), days[-1])
     following = {v.household for v in visits if v.follow_up in days}
-    # Only households with a schedule (found by git grep) or a follow-up are read.
-    scheduled = gitops.git(ledger.root, "grep", "-l", "--untracked", "-E", "-e", "^schedule:\\s*$",
-                           "--", "households/", check=False).split("\n")
-    # What git grep lists exists (but it also looks in subfolders, which hold no households); a
-    # follow-up may name a household whose file is gone.
-    found = {p[len("households/"):-5] for p in scheduled
-             if p.endswith(".yaml") and p.count("/") == 1}
-    ids = sorted(found | {i for i in following - found if ledger.exists("household", i)})
-    households = [h for h in ledger.households(ids) if h.schedule or h.id in following]
-    keys: dict[str, list[Key]] = {}
-    for key in ledger.keys():
-        keys.setdefault(key.household, []).append(key)
-    return due_items(households, days, visits, keys, now(tz), tz)
+    index = listing.fresh(ledger, ("household", "key"))
+    scheduled = index["household"].extras()  # the households with a schedule
+    households = list(scheduled.values())
+    households += [ledger.household(i) for i in sorted(following - scheduled.keys())
+                   if ledger.exists("household", i)]
+    where: dict[str, list[KeyWhere]] = {}
+    for ident, (household, _kind, slot, state, holder, _label) in index["key"].rows().items():
+        if state != "handed-back":
+            where.setdefault(household, []).append(KeyWhere(ident, state, holder, slot))
+    return due_items(households, days, visits, where, now(tz), tz)

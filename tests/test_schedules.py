@@ -10,8 +10,8 @@ import pytest
 
 from conftest import Ledger
 from keyledger.errors import FatalError
-from keyledger.model import Away, Household, Key, ScheduleEntry, Visit
-from keyledger.schedules import due_items, occurs, this_week, week_days
+from keyledger.model import Away, Household, ScheduleEntry, Visit
+from keyledger.schedules import KeyWhere, due_items, occurs, this_week, week_days
 
 TZ = timezone(timedelta(hours=8))
 WED = ScheduleEntry(("wed",), time(14), time(17), "inspection", "a")
@@ -57,9 +57,8 @@ def test_iso_weeks_including_the_one_that_spans_new_year() -> None:
 
 def test_due_done_missed() -> None:
     days = week_days("2026-W48")
-    keys = {"8-1-401": [Key("K-0012", "8-1-401", slot="A-03"),
-                        Key("K-0013", "8-1-401", state="out", holder="wang-dh"),
-                        Key("K-0009", "8-1-401", state="handed-back")]}
+    keys = {"8-1-401": [KeyWhere("K-0012", "in", None, "A-03"),
+                        KeyWhere("K-0013", "out", "wang-dh", None)]}
     visits = [visit(date(2026, 11, 25)), visit(date(2026, 11, 23), 10, purpose="call")]
     now = datetime(2026, 11, 26, 12, 0, tzinfo=TZ)
     items = due_items([HOME], days, visits, keys, now, TZ)

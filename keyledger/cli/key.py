@@ -53,13 +53,16 @@ def add(
 @command(app, "list")
 def list_(json: bool = typer.Option(False, "--json", help=_("Print JSON."))) -> None:
     """All keys and where they are."""
-    keys = open_ledger().keys()
+    from keyledger import listing
+
+    ledger = open_ledger()
     if json:
-        print_json([key_json(k) for k in keys])
+        print_json([key_json(k) for k in ledger.keys()])
         return
+    rows = listing.fresh(ledger, ("key",))["key"].rows()
     table([_("key"), _("household"), _("kind"), _("slot"), _("state"), _("holder"), _("label")],
-          [[k.id, k.household, _(k.kind), k.slot or "", _(k.state), k.holder or "",
-            k.label or ""] for k in keys])
+          [[ident, household, _(kind), slot or "", _(state), holder or "", label or ""]
+           for ident, (household, kind, slot, state, holder, label) in rows.items()])
 
 
 @command(app)

@@ -1,0 +1,151 @@
+"""The listing index (keyledger/listing.py): `household list`, `key list`, `status` and `due`
+read it, and it is never stale — whatever changed the files since the last listing, git or a
+hand, is seen."""
+
+from __future__ import annotations
+
+import os
+import pickle
+import subprocess
+import time
+from pathlib import Path
+
+from conftest import Ledger
+
+
+def _index(ledger: Ledger, kind: str, part: str = "") -> Path:
+    return ledger.root / ".git" / "keyledger" / f"listing-{kind}{part}.pickle"
+
+
+def _names(ledger: Ledger) -> dict[str, str]:
+    lines = ledger.ok("household", "list").out.splitlines()[1:]
+    return {line.split("\t")[0]: line.split("\t")[1] for line in lines}
+
+
+def _edit(path: Path, old: str, new: str) -> None:
+    path.write_text(path.read_text(encoding="utf-8").replace(old, new), encoding="utf-8")
+
+
+def _settle(ledger: Ledger) -> None:
+    """Let the files' stamps grow older than two seconds — the index keeps nothing resting on a
+    younger one (a change time cannot be set back) — and let git's index learn them, as `git
+    status` would; then list once, so the index rests on them."""
+    time.sleep(2.1)
+    ledger.git("update-index", "-q", "--refresh")
+    _names(ledger)
+
+
+def test_household_list_reads_the_index_and_does_not_rewrite_it_when_nothing_changed(
+        ledger: Ledger) -> None:
+    assert _names(ledger) == {"8-1-401": "王秀兰"}
+    header = _index(ledger, "household")
+    rows = _index(ledger, "household", "-rows")
+    assert header.is_file() and rows.is_file()
+    _settle(ledger)
+    written = header.stat().st_mtime_ns, rows.stat().st_mtime_ns
+    # Nothing changed: the listing is the index's, which is not written again.
+    token, data = pickle.loads(rows.read_bytes())
+    data["8-1-401"] = ("只在索引里",) + data["8-1-401"][1:]
+    rows.write_bytes(pickle.dumps((token, data)))
+    assert _names(ledger) == {"8-1-401": "只在索引里"}
+    assert header.stat().st_mtime_ns == written[0]
+    # A torn write (rows of another token) is seen and the rows made again from the files.
+    rows.write_bytes(pickle.dumps(("another token", data)))
+    assert _names(ledger) == {"8-1-401": "王秀兰"}
+
+
+def test_every_kind_of_change_to_the_files_is_seen(ledger: Ledger) -> None:
+    path = ledger.root / "households" / "8-1-401.yaml"
+    assert _names(ledger)["8-1-401"] == "王秀兰"
+    # keyledger's own commit
+    ledger.ok("household", "edit", "8-1-401", "--name", "王秀英")
+    assert _names(ledger)["8-1-401"] == "王秀英"
+    # a hand edit, never committed, then put back by git
+    _settle(ledger)
+    _edit(path, "王秀英", "王秀芳")
+    assert _names(ledger)["8-1-401"] == "王秀芳"
+    ledger.git("checkout", "--", "households/8-1-401.yaml")
+    assert _names(ledger)["8-1-401"] == "王秀英"
+    # a hand edit of the same size whose modification time is put back (touch -r)
+    _settle(ledger)
+    before = path.stat()
+    _edit(path, "王秀英", "李秀英")
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert _names(ledger)["8-1-401"] == "李秀英"
+    # committed by hand with git, outside keyledger
+    ledger.git("commit", "-q", "--no-verify", "--no-gpg-sign", "-am", "hand commit")
+    assert _names(ledger)["8-1-401"] == "李秀英"
+    # history moved back
+    ledger.git("reset", "-q", "--hard", "HEAD~1")
+    assert _names(ledger)["8-1-401"] == "王秀英"
+
+
+def test_a_file_git_does_not_track_is_listed_and_its_edits_are_seen(ledger: Ledger) -> None:
+    source = ledger.root / "households" / "8-1-401.yaml"
+    _settle(ledger)
+    assert list(_names(ledger)) == ["8-1-401"]
+    copy = ledger.root / "households" / "9-2-101.yaml"
+    copy.write_text(source.read_text(encoding="utf-8").replace("8-1-401", "9-2-101"),
+                    encoding="utf-8")
+    assert _names(ledger)["9-2-101"] == "王秀兰"
+    _settle(ledger)
+    _edit(copy, "王秀兰", "赵秀兰")  # in place: the folder does not change
+    assert _names(ledger)["9-2-101"] == "赵秀兰"
+    copy.unlink()
+    assert list(_names(ledger)) == ["8-1-401"]
+
+
+def test_key_list_and_status_follow_custody(ledger: Ledger) -> None:
+    def state() -> str:
+        return ledger.ok("key", "list").out.splitlines()[1].split("\t")[4]
+
+    assert state() == "in"
+    ledger.ok("checkout", "K-0012", "--purpose", "plants", as_="zhou-lx")
+    assert state() == "out"
+    assert "K-0012" in ledger.ok("status").out
+    ledger.ok("return", "K-0012", as_="zhou-lx")
+    assert state() == "in"
+    assert "K-0012" not in ledger.ok("status").out
+    # a hand edit that puts the key out is what status shows (and `check` will judge)
+    path = ledger.root / "keys" / "K-0012.yaml"
+    _settle(ledger)
+    ledger.ok("status")
+    _edit(path, "state: in", "state: lost")
+    assert state() == "lost"
+
+
+def test_due_sees_a_schedule_added_by_hand_and_leaves_out_keys_handed_back(
+        ledger: Ledger) -> None:
+    ledger.ok("schedule", "add", "8-1-401", "--every", "day", "--at", "10:00", "--purpose",
+              "call", "--steward", "a", "--from", "2020-01-01", as_="liu-sj")
+    ledger.ok("key", "add", "--household", "8-1-401", "--id", "K-0013", "--slot", "A-04")
+    due = ledger.ok("due", "--json").out
+    assert '"K-0013"' in due and '"K-0012"' in due
+    ledger.ok("handback", "K-0013", "--note", "交还业主", as_="liu-sj")
+    due = ledger.ok("due", "--json").out
+    assert '"K-0012"' in due and '"K-0013"' not in due
+    # the schedule taken out by hand, uncommitted: nothing is due
+    path = ledger.root / "households" / "8-1-401.yaml"
+    _settle(ledger)
+    text = path.read_text(encoding="utf-8")
+    head, _sep, _rest = text.partition("schedule:")
+    path.write_text(head + "schedule: []\nnotes: ''\n", encoding="utf-8")
+    assert ledger.ok("due", "--json").out.strip() == "[]"
+    subprocess.run(["git", "-C", str(ledger.root), "checkout", "--", "households/8-1-401.yaml"],
+                   check=True)
+    assert '"K-0012"' in ledger.ok("due", "--json").out
+
+
+def test_stat_data_gone_stale_is_refreshed_once_past_a_limit(ledger: Ledger,
+                                                            monkeypatch) -> None:
+    from keyledger import listing
+
+    path = ledger.root / "households" / "8-1-401.yaml"
+    past = time.time() - 100  # as a copy of the ledger or a `touch` leaves it: a new stamp
+    os.utime(path, (past, past))
+    assert ledger.git("diff-files", "--name-only") == "households/8-1-401.yaml\n"
+    assert _names(ledger)["8-1-401"] == "王秀兰"
+    assert ledger.git("diff-files", "--name-only") == "households/8-1-401.yaml\n"
+    monkeypatch.setattr(listing, "REFRESH_PAST", 0)
+    assert _names(ledger)["8-1-401"] == "王秀兰"
+    assert ledger.git("diff-files", "--name-only") == ""
