@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Callable
 
-from keyledger import codes, gitops, rules, visits, yaml
+from keyledger import gitops, rules, yaml
 from keyledger.errors import FatalError
 from keyledger.i18n import _
 from keyledger.identity import acting_steward, private_key_path
@@ -83,6 +83,8 @@ def act(ledger: Ledger, key_id: str, action: str, *, purpose: str | None = None,
     outcome = rules.apply(key, household, ledger.settings.witness, request)
     code = None
     if action == "checkout" and key.kind == "code" and key.code:
+        from keyledger import codes
+
         identity = codes.load_identity(private_key_path(ledger), passphrase or _no_passphrase)
         code = codes.decrypt(key.code, household.id, key.id, identity)
     files: dict[str, str | bytes | None] = {
@@ -92,6 +94,8 @@ def act(ledger: Ledger, key_id: str, action: str, *, purpose: str | None = None,
     trailers = outcome.event.trailers()
     recorded = None
     if action == "return" and (visit is not None or photos or visit_form):
+        from keyledger import visits  # photos and forms: only a return that records a visit
+
         present = [key.holder or actor.id] + ([witness] if witness else [])
         recorded, visit_files = visits.draft(
             ledger, household, {"purpose": key.purpose, **(visit or {})}, photos or [],

@@ -48,6 +48,19 @@ def git(root: Path, *args: str, input: str | None = None, check: bool = True) ->
     return result.stdout
 
 
+def git_bytes(root: Path, *args: str, input: bytes = b"") -> bytes:
+    """git's output as bytes (objects, NUL-separated names), failing as `git` does."""
+    try:
+        result = subprocess.run(["git", "-C", str(root), *FIXED_CONFIG, *args], input=input,
+                                capture_output=True, env=_env())
+    except FileNotFoundError:
+        raise FatalError(_("git is not installed, or not on the PATH."))
+    if result.returncode != 0:
+        raise FatalError(_("git {command} failed: {error}").format(
+            command=args[0], error=_last_line(result.stderr.decode("utf-8", "replace"))))
+    return result.stdout
+
+
 def config_get(root: Path, name: str) -> str | None:
     value = git(root, "config", "--get", name, check=False).strip()
     return value or None
@@ -114,26 +127,27 @@ def format_message(subject: str, trailers: list[tuple[str, str]]) -> str:
     return " ".join(subject.split()) + "\n\n" + "\n".join(lines) + "\n"
 
 
-def commit(root: Path, paths: list[str], message: str, parent: str | None = None) -> str:
-    """Stage exactly `paths` (written or deleted in the work tree), sign and commit them.
+def commit(root: Path, paths: list[str], message: str, parent: str | None,
+           scratch: Path) -> str:
+    """Commit exactly `paths` (written or deleted in the work tree), signed, on `parent`.
 
-    On any failure the index entries of `paths` are put back as they were at HEAD; the caller
-    puts the work-tree files back, so a refused or failed commit leaves no trace.
+    The tree is the parent's with those files in it (keyledger.trees), so nothing else staged
+    in the index goes into the commit; the index is updated for those paths alone. On any
+    failure their index entries are put back as they were at `parent`; the caller puts the
+    work-tree files back, so a refused or failed commit leaves no trace.
     """
-    parent = parent or head(root)
+    from keyledger.trees import tree_with
+
+    present = [p for p in paths if (root / p).is_file()]
+    blobs = git(root, "hash-object", "-w", "--stdin-paths",
+                input="".join(p + "\n" for p in present)).split() if present else []
+    files: dict[str, str | None] = {p: None for p in paths}
+    files.update(zip(present, blobs))
+    tree = tree_with(root, parent, files, scratch)
     try:
         if paths:
             git(root, "update-index", "--add", "--remove", "--", *paths)
         faults.point("after-index")
-        tree = git(root, "write-tree").strip()
-        if parent:
-            changed = set(git(root, "diff-tree", "-r", "--name-only", "-z", parent, tree)
-                          .split("\0")) - {""}
-            extra = sorted(changed - set(paths))
-            if extra:
-                raise FatalError(_("Staged changes not made by keyledger are in the index "
-                                   "({paths}); commit or unstage them first.").format(
-                                       paths=", ".join(extra[:3])))
         signed = run(root, "commit-tree", "-S", tree, "-F", "-",
                      *(["-p", parent] if parent else []), input=message)
         if signed.returncode != 0:

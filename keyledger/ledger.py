@@ -7,7 +7,6 @@ import functools
 import gc
 import json
 import os
-import pickle
 import re
 import time
 from contextlib import contextmanager
@@ -242,6 +241,8 @@ class Ledger:
         reads one file never loads the cache. Each record is kept pickled on its own and
         unpickled only when asked for: `due` reads the scheduled few thousand of a street
         office's households."""
+        import pickle
+
         cache = self._cache(kind)
         out = []
         root = str(self.root)
@@ -272,6 +273,8 @@ class Ledger:
         return out
 
     def _cache(self, kind: str) -> dict[str, Any]:
+        import pickle
+
         if kind not in self._caches:
             self._caches[kind] = {}
             path = self.state_dir / f"cache-{kind}.pickle"
@@ -286,6 +289,8 @@ class Ledger:
         return self._caches[kind]
 
     def save_caches(self) -> None:
+        import pickle
+
         for kind in self._dirty_caches:
             path = self.state_dir / f"cache-{kind}.pickle"
             tmp = path.with_suffix(f".tmp{os.getpid()}")
@@ -428,7 +433,7 @@ class Ledger:
                 for relpath, text in files.items():
                     self.write_atomic(relpath, text)
                 faults.point("after-write")
-                sha = gitops.commit(self.root, paths, message, parent)
+                sha = gitops.commit(self.root, paths, message, parent, self.state_dir)
             except BaseException:
                 for relpath, text in before.items():
                     self.write_atomic(relpath, text)
