@@ -165,17 +165,20 @@ def status(ledger: Ledger) -> tuple[datetime, list[OutKey], list[Booked]]:
 
     names = {s.id: s.name for s in ledger.stewards()}
     out, booked = [], []
-    # The keys out or booked, from the listing index: the few hundred of a street office's
-    # 20,000 that are not simply in the cabinet.
-    keys = list(listing.fresh(ledger, ("key",))["key"].extras().values())
+    # From the listing index: the keys out or booked (the few hundred of a street office's
+    # 20,000 that are not simply in the cabinet) and the households' names. The households'
+    # index is brought up to date with the keys' in one look at the work tree: `status` shows
+    # what is due today too.
+    index = listing.fresh(ledger, ("household", "key"))
+    keys = list(index["key"].part("records").values())
     outside = [k for k in keys if k.state == "out"]
-    homes = {h: ledger.household(h).name for h in sorted({k.household for k in outside})}
+    homes = index["household"].part("names")
     for key in keys:
         booked += [Booked(key, r) for r in key.reservations if r.start.date() <= moment.date()
                    <= r.until.date()]
     for key in outside:
         out.append(OutKey(key, names.get(key.holder or "", key.holder or "?"),
-                          homes[key.household], rules.is_overdue(key, moment),
+                          homes.get(key.household, "?"), rules.is_overdue(key, moment),
                           bool(key.witness) and not _witness_confirmed(ledger, key)))
     out.sort(key=lambda o: (not o.overdue, o.key.since or moment, o.key.id))
     booked.sort(key=lambda b: b.reservation.start)

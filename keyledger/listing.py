@@ -16,7 +16,7 @@ from __future__ import annotations
 import os
 import pickle
 import uuid
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Callable
 
 from keyledger import gitops
@@ -27,48 +27,55 @@ if TYPE_CHECKING:
     from keyledger.model import Household, Key
 
 # Bumped whenever a row changes shape or the model's classes do.
-VERSION = 1
+VERSION = 3
 # Files whose stat data git's index has lost before a listing refreshes it.
 REFRESH_PAST = 200
 Row = tuple[Any, ...]
 
 
-def key_row(key: Key) -> tuple[Row, Key | None]:
-    """What a listing shows of a key; the whole record only of one out of the cabinet or
-    booked, which `status` lists in full."""
-    row = (key.household, key.kind, key.slot, key.state, key.holder, key.label)
-    return row, key if key.state != "in" or key.reservations else None
+def key_parts(key: Key) -> dict[str, Any]:
+    """What a listing shows of a key (`rows`); the whole record (`records`) only of one out of
+    the cabinet or booked, which `status` lists in full."""
+    return {"rows": (key.household, key.kind, key.slot, key.state, key.holder, key.label),
+            "records": key if key.state != "in" or key.reservations else None}
 
 
-def household_row(household: Household) -> tuple[Row, Household | None]:
-    """What `household list` shows; for a household with a schedule, the household as `due`
-    reads it: people, contacts and notes left out, they would be most of the cost of loading
-    the scheduled thousands."""
-    row = (household.name, household.kind, household.flags, household.pair, household.address)
-    if not household.schedule:
-        return row, None
-    return row, replace(household, people=(), contacts=(), care=(), authorization=None, notes="")
+def household_parts(household: Household) -> dict[str, Any]:
+    """What `household list` shows (`rows`); the name alone, for `status` (`names`); for a
+    household with a schedule, the household as `due` reads it (`records`): its name, pair,
+    periods away and schedule, the rest left out — it would be most of the cost of loading the
+    scheduled thousands."""
+    record = replace(household, address="", people=(), contacts=(), flags=(), care=(),
+                     authorization=None, witness_for=(), notes="") if household.schedule else None
+    return {"rows": (household.name, household.kind, household.flags, household.pair,
+                     household.address),
+            "names": household.name, "records": record}
 
 
-ROWS: dict[str, Callable[[Any], tuple[Row, Any]]] = {"key": key_row, "household": household_row}
+PARTS: dict[str, Callable[[Any], dict[str, Any]]] = {"key": key_parts,
+                                                     "household": household_parts}
+PART_NAMES = {"key": ("rows", "records"), "household": ("rows", "names", "records")}
 
 
 @dataclass
 class Index:
+    """One kind's index: a small header, and each part (a dict by id) in a file of its own,
+    loaded only when a listing asks for it."""
+
     ledger: Ledger
     kind: str
     tree: str | None = None     # the folder's tree at HEAD the rows were made from
     dirty: frozenset[str] = frozenset()      # ids whose files differed from `tree` then
     untracked: frozenset[str] = frozenset()  # ids of files git does not track
     stamp: tuple[int, ...] | None = None     # the folder's, when the rows were made
-    token: str = ""             # names one write of the three files, so a torn write is seen
-    _rows: dict[str, Row] | None = None
-    _extras: dict[str, Any] | None = None
+    token: str = ""             # names one write of the files, so a torn write is seen
+    _parts: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def _file(self, part: str) -> str:
-        return str(self.ledger.state_dir / f"listing-{self.kind}{part}.pickle")
+        suffix = f"-{part}" if part else ""
+        return str(self.ledger.state_dir / f"listing-{self.kind}{suffix}.pickle")
 
-    def _part(self, part: str) -> Any:
+    def _read(self, part: str) -> dict[str, Any] | None:
         try:
             with open(self._file(part), "rb") as handle, unpickling():
                 token, data = pickle.load(handle)
@@ -77,37 +84,33 @@ class Index:
             return None
         return data if token == self.token else None
 
-    def rows(self) -> dict[str, Row]:
-        """Every id of the folder with its row, in id order."""
-        if self._rows is None:
-            self._rows = self._part("-rows")
-            if self._rows is None:  # a write was torn: the header names other rows
+    def part(self, name: str) -> dict[str, Any]:
+        """The part `name` (see `key_parts`, `household_parts`), by id in id order for rows."""
+        if name not in self._parts:
+            data = self._read(name)
+            if data is None:  # a write was torn: the header names another
                 self.rebuild()
                 self.save()
-        assert self._rows is not None
-        return self._rows
+            else:
+                self._parts[name] = data
+        return self._parts[name]
 
-    def extras(self) -> dict[str, Any]:
-        """The records a listing needs whole (see `key_row`, `household_row`), by id."""
-        if self._extras is None:
-            self._extras = self._part("-extras")
-            if self._extras is None:
-                self.rebuild()
-                self.save()
-        assert self._extras is not None
-        return self._extras
+    def rows(self) -> dict[str, Row]:
+        return self.part("rows")
 
     def loaded(self) -> bool:
-        """Both parts in memory; False if they had to be rebuilt from the files."""
-        self._rows, self._extras = self._part("-rows"), self._part("-extras")
-        if self._rows is None or self._extras is None:
-            self.rebuild()
-            return False
+        """Every part in memory; False if they had to be rebuilt from the files."""
+        for name in PART_NAMES[self.kind]:
+            data = self._read(name) if name not in self._parts else self._parts[name]
+            if data is None:
+                self.rebuild()
+                return False
+            self._parts[name] = data
         return True
 
     def rebuild(self) -> None:
         """Every row again, from every file (through the ledger's cache of parsed files)."""
-        self._rows, self._extras = {}, {}
+        self._parts = {name: {} for name in PART_NAMES[self.kind]}
         folder = FOLDERS[self.kind]
         ids = set(self.ledger.ids(self.kind))
         tracked = _ids(gitops.git(self.ledger.root, "ls-files", "-z", "--", f"{folder}/*.yaml",
@@ -117,30 +120,28 @@ class Index:
 
     def reread(self, ids: set[str]) -> None:
         """The rows of `ids` from the work tree; a file that is gone loses its row."""
-        rows, extras = self.rows(), self.extras()
         present = sorted(i for i in ids if self.ledger.exists(self.kind, i))
         for ident in ids.difference(present):
-            rows.pop(ident, None)
-            extras.pop(ident, None)
+            for data in self._parts.values():
+                data.pop(ident, None)
         if len(present) > 100:  # the cache of parsed files pays for its loading past a few
             records = self.ledger.bulk(self.kind, present, _parsers()[self.kind])
         else:
             records = [getattr(self.ledger, self.kind)(i) for i in present]
         for record in records:
-            rows[record.id], extra = ROWS[self.kind](record)
-            if extra is None:
-                extras.pop(record.id, None)
-            else:
-                extras[record.id] = extra
+            for name, value in PARTS[self.kind](record).items():
+                if value is None:
+                    self._parts[name].pop(record.id, None)
+                else:
+                    self._parts[name][record.id] = value
         if present:
-            self._rows = dict(sorted(rows.items()))
+            self._parts["rows"] = dict(sorted(self._parts["rows"].items()))
 
     def save(self) -> None:
-        """Rows and extras first, the header naming them last; an index that cannot be written
-        is only slower."""
+        """The parts first, the header naming them last; an index that cannot be written is
+        only slower."""
         self.token = uuid.uuid4().hex
-        parts = {"-rows": self.rows(), "-extras": self.extras(),
-                 "": (VERSION, self.tree, self.dirty, self.untracked, self.stamp)}
+        parts = {**self._parts, "": (VERSION, self.tree, self.dirty, self.untracked, self.stamp)}
         for part, data in parts.items():
             path = self._file(part)
             tmp = f"{path}.tmp{os.getpid()}"

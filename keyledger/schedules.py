@@ -215,7 +215,7 @@ def due(ledger: Ledger, days: list[date]) -> list[DueItem]:
     visits = visits_between(ledger, days[0] - timedelta(days=92), days[-1])
     following = {v.household for v in visits if v.follow_up in days}
     index = listing.fresh(ledger, ("household", "key"))
-    scheduled = index["household"].extras()  # the households with a schedule
+    scheduled = index["household"].part("records")  # the households with a schedule
     households = list(scheduled.values())
     households += [ledger.household(i) for i in sorted(following - scheduled.keys())
                    if ledger.exists("household", i)]
