@@ -1,7 +1,7 @@
 """git, driven through its plumbing: one signed commit per change, trailers, history.
 
 Commits are made with `commit-tree -S`, never GitPython's `index.commit` (which does not sign),
-and only the paths a command changed are staged, so nothing else is swept into its commit.
+on a tree made from the parent's (keyledger.trees), so nothing else staged is swept into them.
 """
 
 from __future__ import annotations

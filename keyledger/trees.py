@@ -91,8 +91,9 @@ def tree_with(root: Path, parent: str | None, files: dict[str, str | None], scra
     changes: dict[str, dict[bytes, Entry]] = {f: {} for f in order}
     for path, blob in files.items():
         folder, _slash, name = path.rpartition("/")
-        mode = b"100755" if blob and os.stat(root / path).st_mode & 0o100 else b"100644"
-        changes[folder][name.encode("utf-8")] = (mode, bytes.fromhex(blob)) if blob else None
+        # Ledger files are plain files, never programs: not the executable bit a FAT or NTFS
+        # drive reports for every file.
+        changes[folder][name.encode("utf-8")] = (b"100644", bytes.fromhex(blob)) if blob else None
     written: list[bytes] = []
     tree = b""
     for folder in order:
