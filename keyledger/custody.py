@@ -170,7 +170,8 @@ def status(ledger: Ledger) -> tuple[datetime, list[OutKey], list[Booked]]:
     # index is brought up to date with the keys' in one look at the work tree: `status` shows
     # what is due today too.
     index = listing.fresh(ledger, ("household", "key"))
-    keys = list(index["key"].part("records").values())
+    records = index["key"].part("records")
+    keys = [records[i] for i in sorted(records)]
     outside = [k for k in keys if k.state == "out"]
     homes = index["household"].part("names")
     for key in keys:

@@ -22,8 +22,17 @@ FIXED_CONFIG = ("-c", "i18n.logOutputEncoding=UTF-8", "-c", "log.showSignature=f
                  "-c", "core.quotePath=false")
 
 
+# Set in a user's shell, these would make keyledger's pathspecs (`households/*.yaml`) mean
+# something else, and hide what changed in the work tree.
+_PATHSPEC_ENV = ("GIT_LITERAL_PATHSPECS", "GIT_GLOB_PATHSPECS", "GIT_NOGLOB_PATHSPECS",
+                 "GIT_ICASE_PATHSPECS")
+
+
 def _env() -> dict[str, str]:
-    return dict(os.environ, GIT_TERMINAL_PROMPT="0", LC_ALL="C")
+    env = dict(os.environ, GIT_TERMINAL_PROMPT="0", LC_ALL="C")
+    for name in _PATHSPEC_ENV:
+        env.pop(name, None)
+    return env
 
 
 def run(root: Path, *args: str, input: str | None = None) -> subprocess.CompletedProcess[str]:

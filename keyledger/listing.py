@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import pickle
+import time
 import uuid
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Callable
@@ -69,6 +70,8 @@ class Index:
     untracked: frozenset[str] = frozenset()  # ids of files git does not track
     stamp: tuple[int, ...] | None = None     # the folder's, when the rows were made
     token: str = ""             # names one write of the files, so a torn write is seen
+    started: int = 0            # when git was asked what changed, in this command
+    young: set[str] = field(default_factory=set)  # read, but changed since git was asked
     _parts: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def _file(self, part: str) -> str:
@@ -79,8 +82,7 @@ class Index:
         try:
             with open(self._file(part), "rb") as handle, unpickling():
                 token, data = pickle.load(handle)
-        except (OSError, EOFError, pickle.UnpicklingError, ValueError, AttributeError,
-                ImportError, TypeError):
+        except Exception:  # any damage to a derived file only means making it again
             return None
         return data if token == self.token else None
 
@@ -113,8 +115,8 @@ class Index:
         self._parts = {name: {} for name in PART_NAMES[self.kind]}
         folder = FOLDERS[self.kind]
         ids = set(self.ledger.ids(self.kind))
-        tracked = _ids(gitops.git(self.ledger.root, "ls-files", "-z", "--", f"{folder}/*.yaml",
-                                  check=False).split("\0"), folder)
+        tracked = _ids(gitops.git(self.ledger.root, "ls-files", "-z", "--",
+                                  f"{folder}/*.yaml").split("\0"), folder)
         self.untracked = frozenset(ids - tracked)
         self.reread(ids)
 
@@ -128,6 +130,13 @@ class Index:
             records = self.ledger.bulk(self.kind, present, _parsers()[self.kind])
         else:
             records = [getattr(self.ledger, self.kind)(i) for i in present]
+        # A file changed after git was asked may be put back before the next listing, which
+        # nothing would then tell: it is read again next time.
+        root, since = self.ledger.root, self.started - 2_000_000_000
+        for ident in present:
+            st = os.lstat(root / self.ledger.relpath(self.kind, ident))
+            if max(st.st_mtime_ns, st.st_ctime_ns) >= since:
+                self.young.add(ident)
         for record in records:
             for name, value in PARTS[self.kind](record).items():
                 if value is None:
@@ -141,7 +150,8 @@ class Index:
         """The parts first, the header naming them last; an index that cannot be written is
         only slower."""
         self.token = uuid.uuid4().hex
-        parts = {**self._parts, "": (VERSION, self.tree, self.dirty, self.untracked, self.stamp)}
+        parts = {**self._parts, "": (VERSION, self.tree, frozenset(self.dirty | self.young),
+                                     self.untracked, self.stamp)}
         for part, data in parts.items():
             path = self._file(part)
             tmp = f"{path}.tmp{os.getpid()}"
@@ -172,9 +182,9 @@ def fresh(ledger: Ledger, kinds: tuple[str, ...]) -> dict[str, Index]:
 
 def _fresh(ledger: Ledger, kinds: tuple[str, ...]) -> dict[str, Index]:
     folders = [FOLDERS[k] for k in kinds]
+    started = time.time_ns()
     trees = {}
-    for line in gitops.git(ledger.root, "ls-tree", "HEAD", "--", *folders,
-                           check=False).splitlines():
+    for line in gitops.git(ledger.root, "ls-tree", "HEAD", "--", *folders).splitlines():
         meta, _tab, name = line.partition("\t")
         if meta.split()[1:2] == ["tree"]:
             trees[name] = meta.split()[2]
@@ -190,16 +200,33 @@ def _fresh(ledger: Ledger, kinds: tuple[str, ...]) -> dict[str, Index]:
             pass
         else:
             changed = _changed(ledger, folders)
-    return {kind: _update(ledger, kind, trees.get(FOLDERS[kind]), _ids(changed, FOLDERS[kind]))
-            for kind in kinds}
+    return {kind: _update(ledger, kind, trees.get(FOLDERS[kind]), _ids(changed, FOLDERS[kind]),
+                          started) for kind in kinds}
 
 
 def _changed(ledger: Ledger, folders: list[str]) -> list[str]:
-    """Every file differing between HEAD and the work tree, by git's stat check. A glob, not the
-    folder: git 2.39 takes seconds over the pathspec of one folder of 100,000 files."""
-    return [p for p in gitops.git(ledger.root, "diff-index", "--name-only", "-z", "--no-renames",
-                                  "HEAD", "--", *(f"{f}/*.yaml" for f in folders),
-                                  check=False).split("\0") if p]
+    """Every file differing between HEAD and the work tree, by git's stat check — with git's
+    default rules whatever the clone's config says, so that an edit with its modification time
+    put back is told by its change time. A glob, not the folder: git 2.39 takes seconds over
+    the pathspec of one folder of 100,000 files."""
+    return [p for p in gitops.git(ledger.root, "-c", "core.trustctime=true",
+                                  "-c", "core.checkStat=default", "diff-index", "--name-only",
+                                  "-z", "--no-renames", "HEAD", "--",
+                                  *(f"{f}/*.yaml" for f in folders)).split("\0") if p]
+
+
+def _moved(ledger: Ledger, old: str, new: str) -> tuple[set[str], set[str]] | None:
+    """The ids of the files that differ between two trees of a folder, and of those gone from
+    the newer; None if the older tree is no longer in the repository (pruned)."""
+    try:
+        out = gitops.git(ledger.root, "diff-tree", "-r", "--name-status", "-z", "--no-renames",
+                         old, new).split("\0")
+    except FatalError:
+        return None
+    pairs = list(zip(out[::2], out[1::2]))
+    moved = {p[:-5] for _status, p in pairs if p.endswith(".yaml") and "/" not in p}
+    gone = {p[:-5] for status, p in pairs if status == "D" and p.endswith(".yaml")}
+    return moved, gone
 
 
 def _ids(paths: list[str], folder: str) -> set[str]:
@@ -215,12 +242,13 @@ def _load(ledger: Ledger, kind: str) -> Index | None:
         with open(index._file(""), "rb") as handle:
             index.token, header = pickle.load(handle)
         version, index.tree, index.dirty, index.untracked, index.stamp = header
-    except (OSError, EOFError, pickle.UnpicklingError, ValueError, TypeError):
+    except Exception:  # any damage to a derived file only means making it again
         return None
     return index if version == VERSION else None
 
 
-def _update(ledger: Ledger, kind: str, tree: str | None, dirty: set[str]) -> Index:
+def _update(ledger: Ledger, kind: str, tree: str | None, dirty: set[str],
+            started: int) -> Index:
     """The kind's index brought up to date: the files in the tree's diff, in the work tree's
     diff, dirty or untracked the last time, added or removed are read again; without a tree to
     diff from, every file is."""
@@ -230,35 +258,39 @@ def _update(ledger: Ledger, kind: str, tree: str | None, dirty: set[str]) -> Ind
         folder_stat = None
     stamp = file_stamp(folder_stat) if folder_stat else None
     index = _load(ledger, kind)
-    if index is None or index.tree is None or tree is None:
-        index = Index(ledger, kind)
+    diff = _moved(ledger, index.tree, tree) if index and index.tree and tree else None
+    if index is None or diff is None:
+        index = Index(ledger, kind, started=started)
         index.rebuild()
     else:
-        moved: set[str] = set()
-        if index.tree != tree:
-            moved = {p[:-5] for p in gitops.git(ledger.root, "diff-tree", "-r", "--name-only",
-                                                "-z", index.tree, tree, check=False).split("\0")
-                     if p.endswith(".yaml") and "/" not in p}
+        index.started = started
+        moved, gone_from_tree = diff
         reread = moved | dirty | index.dirty | index.untracked
         renamed = stamp is None or stamp != index.stamp  # a file added or removed, maybe
         if not reread and not renamed and tree == index.tree:
             return index
         if index.loaded():
-            untracked = set(index.untracked) - moved
+            added: set[str] = set()
             if renamed:
                 ids, known = set(ledger.ids(kind)), set(index.rows())
                 added = ids - known - moved - dirty
-                if added:
-                    listed = gitops.git(ledger.root, "ls-files", "-z", "--",
-                                        *(ledger.relpath(kind, i) for i in sorted(added)),
-                                        check=False).split("\0")
-                    untracked |= added - _ids(listed, FOLDERS[kind])
-                untracked &= ids
                 reread |= added | (known - ids)
-            index.untracked = frozenset(untracked)
+            # Files git does not track: neither diff shows their edits, so they are read every
+            # time. A file leaves git's care without leaving the disk by a reset or `rm --cached`.
+            maybe = {i for i in (gone_from_tree | index.dirty | index.untracked | added) - dirty
+                     if ledger.exists(kind, i)}
+            index.untracked = frozenset(maybe - _tracked(ledger, kind, maybe))
             index.reread(reread)
     index.tree = tree
     index.dirty = frozenset(dirty)
     index.stamp = stamp if folder_stat and settled(folder_stat) else None
     index.save()
     return index
+
+
+def _tracked(ledger: Ledger, kind: str, ids: set[str]) -> set[str]:
+    if not ids:
+        return set()
+    listed = gitops.git(ledger.root, "ls-files", "-z", "--",
+                        *(ledger.relpath(kind, i) for i in sorted(ids))).split("\0")
+    return _ids(listed, FOLDERS[kind])

@@ -56,25 +56,45 @@ def _object_id(kind: bytes, content: bytes) -> bytes:
     return hashlib.sha1(kind + b" %d\0" % len(content) + content).digest()
 
 
+def _has(raw: bytes, name: bytes) -> bool:
+    """Whether a tree object's content has an entry called `name`."""
+    pos = 0
+    while pos < len(raw):
+        nul = raw.find(b"\0", pos)
+        if raw[raw.find(b" ", pos, nul) + 1:nul] == name:
+            return True
+        pos = nul + 21
+    return False
+
+
 def _parent_trees(root: Path, parent: str | None, folders: list[str]) -> dict[str, bytes]:
-    """The content of each folder's tree in `parent`; empty where the folder is not there."""
+    """The content of each folder's tree in `parent`; empty where the folder is not there. A
+    tree that should be there but is not in the repository stops the commit: taken as empty,
+    it would take every file beside the changed one out of the ledger."""
     if not parent:
         return {f: b"" for f in folders}
     names = [f"{parent}^{{tree}}" if not f else f"{parent}:{f}" for f in folders]
     out = gitops.git_bytes(root, "cat-file", "--batch",
                            input="".join(n + "\n" for n in names).encode("utf-8"))
-    trees, pos = {}, 0
+    trees, missing, pos = {}, [], 0
     for folder in folders:
         end = out.index(b"\n", pos)
         header = out[pos:end].split(b" ")
         if header[-1] == b"missing":
             trees[folder], pos = b"", end + 1
+            missing.append(folder)
             continue
         if header[1] != b"tree":
             raise FatalError(_("{path} is a file in the ledger's history, not a folder.")
                              .format(path=folder))
         size = int(header[2])
         trees[folder], pos = out[end + 1:end + 1 + size], end + 1 + size + 1
+    for folder in missing:
+        outer, _slash, name = folder.rpartition("/")
+        if not folder or _has(trees[outer], name.encode("utf-8")):
+            raise FatalError(_("The repository has lost the tree of {path} at {commit}; "
+                               "`git fsck` tells what else is missing.").format(
+                                   path=folder or "/", commit=parent[:10]))
     return trees
 
 
@@ -101,7 +121,13 @@ def tree_with(root: Path, parent: str | None, files: dict[str, str | None], scra
         tree = _object_id(b"tree", content)
         if folder:
             outer, _slash, name = folder.rpartition("/")
-            changes[outer][name.encode("utf-8")] = (TREE_MODE, tree) if content else None
+            key = name.encode("utf-8")
+            if changes[outer].get(key):  # a file of that name is written in this change
+                if content:
+                    raise FatalError(_("{path} cannot be a file and a folder at once.")
+                                     .format(path=folder))
+            else:
+                changes[outer][key] = (TREE_MODE, tree) if content else None
         if content != raw[folder] or not folder:
             written.append(content)
     _write_trees(root, written, scratch)

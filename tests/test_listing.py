@@ -149,3 +149,77 @@ def test_stat_data_gone_stale_is_refreshed_once_past_a_limit(ledger: Ledger,
     monkeypatch.setattr(listing, "REFRESH_PAST", 0)
     assert _names(ledger)["8-1-401"] == "王秀兰"
     assert ledger.git("diff-files", "--name-only") == ""
+
+
+def _copy(ledger: Ledger, ident: str) -> Path:
+    source = ledger.root / "households" / "8-1-401.yaml"
+    copy = ledger.root / "households" / f"{ident}.yaml"
+    copy.write_text(source.read_text(encoding="utf-8").replace("8-1-401", ident),
+                    encoding="utf-8")
+    return copy
+
+
+def test_a_file_a_reset_leaves_untracked_is_watched_as_untracked(ledger: Ledger) -> None:
+    copy = _copy(ledger, "9-2-101")
+    ledger.git("add", "households/9-2-101.yaml")
+    ledger.git("commit", "-q", "--no-verify", "--no-gpg-sign", "-m", "hand add")
+    _settle(ledger)
+    ledger.git("reset", "-q", "HEAD~1")  # mixed: the file stays, git no longer tracks it
+    assert _names(ledger)["9-2-101"] == "王秀兰"
+    _settle(ledger)
+    _edit(copy, "王秀兰", "赵秀兰")  # in place: the folder does not change
+    assert _names(ledger)["9-2-101"] == "赵秀兰"
+
+
+def test_the_users_git_settings_do_not_hide_a_hand_edit(ledger: Ledger, monkeypatch) -> None:
+    path = ledger.root / "households" / "8-1-401.yaml"
+    ledger.git("config", "core.trustctime", "false")
+    ledger.git("config", "core.checkStat", "minimal")
+    _settle(ledger)
+    before = path.stat()
+    _edit(path, "王秀兰", "李秀兰")  # same size, modification time put back
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert _names(ledger)["8-1-401"] == "李秀兰"
+    monkeypatch.setenv("GIT_LITERAL_PATHSPECS", "1")
+    _edit(path, "李秀兰", "张秀兰")
+    assert _names(ledger)["8-1-401"] == "张秀兰"
+
+
+def test_a_file_changed_while_the_listing_reads_is_read_again(ledger: Ledger,
+                                                              monkeypatch) -> None:
+    from keyledger import listing
+
+    path = ledger.root / "households" / "8-1-401.yaml"
+    ledger.ok("household", "edit", "8-1-401", "--name", "王秀英")  # HEAD moves: it is re-read
+    asked = listing._changed
+
+    def racing(lg: object, folders: list[str]) -> list[str]:
+        out = asked(lg, folders)  # type: ignore[arg-type]
+        _edit(path, "王秀英", "王秀芳")  # another process, right after git looked
+        return out
+
+    monkeypatch.setattr(listing, "_changed", racing)
+    assert _names(ledger)["8-1-401"] == "王秀芳"
+    monkeypatch.setattr(listing, "_changed", asked)
+    ledger.git("checkout", "--", "households/8-1-401.yaml")  # the edit is undone
+    assert _names(ledger)["8-1-401"] == "王秀英"
+
+
+def test_a_remembered_tree_pruned_from_the_repository_means_a_rebuild(ledger: Ledger) -> None:
+    path = ledger.root / "households" / "8-1-401.yaml"
+    _edit(path, "王秀兰", "王秀芳")
+    ledger.git("commit", "-q", "--no-verify", "--no-gpg-sign", "-am", "hand")
+    assert _names(ledger)["8-1-401"] == "王秀芳"
+    ledger.git("reset", "-q", "--hard", "HEAD~1")
+    ledger.git("reflog", "expire", "--expire=now", "--all")
+    ledger.git("gc", "-q", "--prune=now")
+    assert _names(ledger)["8-1-401"] == "王秀兰"
+
+
+def test_a_damaged_index_file_is_made_again(ledger: Ledger) -> None:
+    assert _names(ledger)["8-1-401"] == "王秀兰"
+    rows = _index(ledger, "household", "-rows")
+    data = bytearray(rows.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    rows.write_bytes(bytes(data[: len(data) - 3]))
+    assert _names(ledger)["8-1-401"] == "王秀兰"

@@ -59,3 +59,34 @@ def test_nothing_staged_by_hand_goes_into_a_custody_commit(ledger: Ledger) -> No
     assert ledger.git("diff", "--name-only") == ""  # the index holds the committed key file
     subprocess.run(["git", "-C", str(ledger.root), "fsck", "--strict", "--no-dangling"],
                    check=True, capture_output=True)
+
+
+def test_a_tree_lost_from_the_repository_stops_the_commit(ledger: Ledger) -> None:
+    tree = ledger.git("rev-parse", "HEAD:households").strip()
+    (ledger.root / ".git" / "objects" / tree[:2] / tree[2:]).unlink()
+    before = ledger.head()
+    result = ledger.run("household", "add", "9-2-101", "--name", "赵秀兰", "--address", "x",
+                        "--pair", "zhou-lx,wang-dh", as_="liu-sj")
+    assert result.code == 2 and "lost the tree of households" in result.err
+    assert ledger.head() == before
+    assert not (ledger.root / "households" / "9-2-101.yaml").exists()
+
+
+def test_a_file_where_a_folder_was_emptied_is_kept(tmp_path: Path) -> None:
+    root = tmp_path / "repo"
+    (root / "x").mkdir(parents=True)
+    git(root, "init", "-q")
+    (root / "x" / "a").write_text("a", encoding="utf-8")
+    (root / "top").write_text("top", encoding="utf-8")
+    git(root, "add", "-A")
+    git(root, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", "base")
+    parent = git(root, "rev-parse", "HEAD")
+    (root / "x" / "a").unlink()
+    (root / "x").rmdir()
+    (root / "x").write_text("now a file", encoding="utf-8")
+    blob = git(root, "hash-object", "-w", "--", "x")
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    ours = tree_with(root, parent, {"x/a": None, "x": blob}, scratch)
+    git(root, "add", "-A")
+    assert ours == git(root, "write-tree")
