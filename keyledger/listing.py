@@ -218,6 +218,8 @@ def _changed(ledger: Ledger, folders: list[str]) -> list[str]:
 def _moved(ledger: Ledger, old: str, new: str) -> tuple[set[str], set[str]] | None:
     """The ids of the files that differ between two trees of a folder, and of those gone from
     the newer; None if the older tree is no longer in the repository (pruned)."""
+    if old == new:
+        return set(), set()
     try:
         out = gitops.git(ledger.root, "diff-tree", "-r", "--name-status", "-z", "--no-renames",
                          old, new).split("\0")
