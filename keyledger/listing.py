@@ -134,7 +134,11 @@ class Index:
         # nothing would then tell: it is read again next time.
         root, since = self.ledger.root, self.started - 2_000_000_000
         for ident in present:
-            st = os.lstat(root / self.ledger.relpath(self.kind, ident))
+            try:
+                st = os.lstat(root / self.ledger.relpath(self.kind, ident))
+            except OSError:  # gone while it was read
+                self.young.add(ident)
+                continue
             if max(st.st_mtime_ns, st.st_ctime_ns) >= since:
                 self.young.add(ident)
         for record in records:
