@@ -160,9 +160,9 @@ class Booked:
 
 def status(ledger: Ledger) -> tuple[datetime, list[OutKey], list[Booked]]:
     """Every key out (overdue first, then by how long), and today's reservations."""
-    moment = now(zone(ledger.settings.timezone))
     from keyledger import listing
 
+    moment = now(zone(ledger.settings.timezone))
     names = {s.id: s.name for s in ledger.stewards()}
     out, booked = [], []
     # From the listing index: the keys out or booked (the few hundred of a street office's
