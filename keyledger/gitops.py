@@ -35,12 +35,20 @@ def _env() -> dict[str, str]:
     return env
 
 
-def run(root: Path, *args: str, input: str | None = None) -> subprocess.CompletedProcess[str]:
+def _argv(root: Path, *args: str) -> list[str]:
+    return ["git", "-C", str(root), *FIXED_CONFIG, *args]
+
+
+def _spawn(argv: list[str], input: str | bytes | None, text: bool) -> subprocess.CompletedProcess:
     try:
-        return subprocess.run(["git", "-C", str(root), *FIXED_CONFIG, *args], input=input,
-                              capture_output=True, text=True, encoding="utf-8", env=_env())
+        return subprocess.run(argv, input=input, capture_output=True, text=text,
+                              encoding="utf-8" if text else None, env=_env())
     except FileNotFoundError:
         raise FatalError(_("git is not installed, or not on the PATH."))
+
+
+def run(root: Path, *args: str, input: str | None = None) -> subprocess.CompletedProcess[str]:
+    return _spawn(_argv(root, *args), input, text=True)
 
 
 def _last_line(stderr: str) -> str:
@@ -59,11 +67,7 @@ def git(root: Path, *args: str, input: str | None = None, check: bool = True) ->
 
 def git_bytes(root: Path, *args: str, input: bytes = b"") -> bytes:
     """git's output as bytes (objects, NUL-separated names), failing as `git` does."""
-    try:
-        result = subprocess.run(["git", "-C", str(root), *FIXED_CONFIG, *args], input=input,
-                                capture_output=True, env=_env())
-    except FileNotFoundError:
-        raise FatalError(_("git is not installed, or not on the PATH."))
+    result = _spawn(_argv(root, *args), input, text=False)
     if result.returncode != 0:
         raise FatalError(_("git {command} failed: {error}").format(
             command=args[0], error=_last_line(result.stderr.decode("utf-8", "replace"))))
@@ -208,7 +212,7 @@ def _history_order(root: Path, rev: str, shas: list[str]) -> dict[str, int]:
     read until all are seen. keyledger's histories are linear (verify refuses merges), so this
     is the parent chain, whatever the clocks of the stewards' machines said."""
     wanted, order = set(shas), {}
-    walk = subprocess.Popen(["git", "-C", str(root), *FIXED_CONFIG, "rev-list", rev],
+    walk = subprocess.Popen(_argv(root, "rev-list", rev),
                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
                             env=_env())
     try:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import os
 from pathlib import Path
+from typing import Iterator
 
 from keyledger import gitops
 from keyledger.errors import FatalError
@@ -27,6 +28,16 @@ def _key(name: bytes, mode: bytes) -> bytes:
     return name + b"/" if mode == TREE_MODE else name
 
 
+def _entries(raw: bytes) -> Iterator[tuple[int, int, bytes, bytes]]:
+    """The entries of a tree object's content, in order: (start, end, mode, name)."""
+    pos, find = 0, raw.find
+    while pos < len(raw):
+        nul = find(b"\0", pos)
+        space = find(b" ", pos, nul)
+        yield pos, nul + 21, raw[pos:space], raw[space + 1:nul]
+        pos = nul + 21
+
+
 def splice(raw: bytes, changes: dict[bytes, Entry]) -> bytes:
     """The content of a tree object with the entries named in `changes` put in, replaced or
     taken out, in git's order. Entries are read only up to the last one a change can sort
@@ -35,21 +46,18 @@ def splice(raw: bytes, changes: dict[bytes, Entry]) -> bytes:
         return raw
     last = max(name + b"/" for name in changes)
     kept: list[tuple[bytes, bytes]] = []  # (key, the entry's bytes)
-    pos, find = 0, raw.find
-    while pos < len(raw):
-        nul = find(b"\0", pos)
-        space = find(b" ", pos, nul)
-        mode, name = raw[pos:space], raw[space + 1:nul]
+    tail = len(raw)
+    for start, end, mode, name in _entries(raw):
         key = _key(name, mode)
         if key > last:
+            tail = start
             break
         if name not in changes:
-            kept.append((key, raw[pos:nul + 21]))
-        pos = nul + 21
+            kept.append((key, raw[start:end]))
     kept += [(_key(name, entry[0]), entry[0] + b" " + name + b"\0" + entry[1])
              for name, entry in changes.items() if entry]
     kept.sort()
-    return b"".join(entry for _key_, entry in kept) + raw[pos:]
+    return b"".join(entry for _key_, entry in kept) + raw[tail:]
 
 
 def _object_id(kind: bytes, content: bytes) -> bytes:
@@ -58,13 +66,7 @@ def _object_id(kind: bytes, content: bytes) -> bytes:
 
 def _has(raw: bytes, name: bytes) -> bool:
     """Whether a tree object's content has an entry called `name`."""
-    pos = 0
-    while pos < len(raw):
-        nul = raw.find(b"\0", pos)
-        if raw[raw.find(b" ", pos, nul) + 1:nul] == name:
-            return True
-        pos = nul + 21
-    return False
+    return any(entry_name == name for _start, _end, _mode, entry_name in _entries(raw))
 
 
 def _parent_trees(root: Path, parent: str | None, folders: list[str]) -> dict[str, bytes]:
