@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import pickle
+import stat
 import time
 import uuid
 from dataclasses import dataclass, field, replace
@@ -113,34 +114,32 @@ class Index:
     def rebuild(self) -> None:
         """Every row again, from every file (through the ledger's cache of parsed files)."""
         self._parts = {name: {} for name in PART_NAMES[self.kind]}
-        folder = FOLDERS[self.kind]
         ids = set(self.ledger.ids(self.kind))
-        tracked = _ids(gitops.git(self.ledger.root, "ls-files", "-z", "--",
-                                  f"{folder}/*.yaml").split("\0"), folder)
-        self.untracked = frozenset(ids - tracked)
+        self.untracked = frozenset(ids - _tracked(self.ledger, self.kind, ids))
         self.reread(ids)
 
     def reread(self, ids: set[str]) -> None:
-        """The rows of `ids` from the work tree; a file that is gone loses its row."""
-        present = sorted(i for i in ids if self.ledger.exists(self.kind, i))
-        for ident in ids.difference(present):
-            for data in self._parts.values():
-                data.pop(ident, None)
+        """The rows of `ids` from the work tree; a file that is gone loses its row. A file
+        changed after git was asked may be put back before the next listing, which nothing
+        would then tell: it is read again next time."""
+        root, since = self.ledger.root, self.started - 2_000_000_000
+        present = []
+        for ident in sorted(ids):
+            try:
+                st = os.lstat(root / self.ledger.relpath(self.kind, ident))
+                if stat.S_ISDIR(st.st_mode):
+                    raise IsADirectoryError
+            except OSError:
+                for data in self._parts.values():
+                    data.pop(ident, None)
+                continue
+            present.append(ident)
+            if max(st.st_mtime_ns, st.st_ctime_ns) >= since:
+                self.young.add(ident)
         if len(present) > 100:  # the cache of parsed files pays for its loading past a few
             records = self.ledger.bulk(self.kind, present, _parsers()[self.kind])
         else:
             records = [getattr(self.ledger, self.kind)(i) for i in present]
-        # A file changed after git was asked may be put back before the next listing, which
-        # nothing would then tell: it is read again next time.
-        root, since = self.ledger.root, self.started - 2_000_000_000
-        for ident in present:
-            try:
-                st = os.lstat(root / self.ledger.relpath(self.kind, ident))
-            except OSError:  # gone while it was read
-                self.young.add(ident)
-                continue
-            if max(st.st_mtime_ns, st.st_ctime_ns) >= since:
-                self.young.add(ident)
         for record in records:
             for name, value in PARTS[self.kind](record).items():
                 if value is None:
@@ -229,10 +228,9 @@ def _moved(ledger: Ledger, old: str, new: str) -> tuple[set[str], set[str]] | No
                          old, new).split("\0")
     except FatalError:
         return None
-    pairs = list(zip(out[::2], out[1::2]))
-    moved = {p[:-5] for _status, p in pairs if p.endswith(".yaml") and "/" not in p}
-    gone = {p[:-5] for status, p in pairs if status == "D" and p.endswith(".yaml")}
-    return moved, gone
+    pairs = [(status, p[:-5]) for status, p in zip(out[::2], out[1::2])
+             if p.endswith(".yaml") and "/" not in p]
+    return {i for _status, i in pairs}, {i for status, i in pairs if status == "D"}
 
 
 def _ids(paths: list[str], folder: str) -> set[str]:
@@ -295,8 +293,10 @@ def _update(ledger: Ledger, kind: str, tree: str | None, dirty: set[str],
 
 
 def _tracked(ledger: Ledger, kind: str, ids: set[str]) -> set[str]:
+    """Which of `ids` git's index holds: named one by one, or the whole folder for many."""
     if not ids:
         return set()
-    listed = gitops.git(ledger.root, "ls-files", "-z", "--",
-                        *(ledger.relpath(kind, i) for i in sorted(ids))).split("\0")
-    return _ids(listed, FOLDERS[kind])
+    paths = [ledger.relpath(kind, i) for i in sorted(ids)] if len(ids) <= 100 else \
+        [f"{FOLDERS[kind]}/*.yaml"]
+    return _ids(gitops.git(ledger.root, "ls-files", "-z", "--", *paths).split("\0"),
+                FOLDERS[kind]) & ids

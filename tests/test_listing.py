@@ -223,3 +223,17 @@ def test_a_damaged_index_file_is_made_again(ledger: Ledger) -> None:
     data[len(data) // 2] ^= 0xFF
     rows.write_bytes(bytes(data[: len(data) - 3]))
     assert _names(ledger)["8-1-401"] == "王秀兰"
+
+
+def test_a_file_in_a_subfolder_that_git_stops_tracking_is_not_a_household(
+        ledger: Ledger) -> None:
+    old = ledger.root / "households" / "old"
+    old.mkdir()
+    (old / "9-2-101.yaml").write_text("an archived file, not a household\n", encoding="utf-8")
+    ledger.git("add", "households/old/9-2-101.yaml")
+    ledger.git("commit", "-q", "--no-verify", "--no-gpg-sign", "-m", "archive")
+    assert list(_names(ledger)) == ["8-1-401"]
+    ledger.git("rm", "-q", "--cached", "households/old/9-2-101.yaml")
+    ledger.git("commit", "-q", "--no-verify", "--no-gpg-sign", "-m", "unarchive")
+    assert list(_names(ledger)) == ["8-1-401"]
+    assert list(_names(ledger)) == ["8-1-401"]  # and it is not watched as an untracked one
