@@ -21,6 +21,7 @@ demo: bytecode
 	PATH="$(CURDIR)/$(BIN):$$PATH" bash demo/story.sh
 
 test: $(BIN)/.installed
+	bash tools/system-deps.sh
 	$(BIN)/python -m pytest
 
 # The crash and concurrency tests run 20 times over (KEYLEDGER_REPEAT repeats each test).
