@@ -15,7 +15,7 @@ from datetime import datetime, tzinfo
 from typing import Any
 
 from keyledger import reports
-from keyledger.zh import care_name
+from keyledger import vocab
 from keyledger.i18n import _, language, set_language
 from keyledger.ledger import Ledger
 from keyledger.model import Away, Household, Key, Steward
@@ -100,16 +100,16 @@ def _person(steward: Steward | None, ident: str | None) -> list[Cell]:
 
 def _where(key: Key, stewards: dict[str, Steward], tz: tzinfo) -> str:
     holder = stewards.get(key.holder or "")
-    name = f"{holder.name} ({holder.id})" if holder else key.holder or "—"
+    who = f"{holder.name} ({holder.id})" if holder else key.holder or "—"
     if key.state == "in":
         return _("in the cabinet, slot {slot}").format(slot=key.slot or "—")
     if key.state == "out":
         since = key.since.astimezone(tz).strftime("%Y-%m-%d %H:%M") if key.since else "—"
-        return _("out with {holder} since {since}").format(holder=name, since=since) + \
+        return _("out with {holder} since {since}").format(holder=who, since=since) + \
             (f" · {holder.phone}" if holder and holder.phone else "")
     if key.state == "lost":
         return _("LOST — the lock is to be changed")
-    return _(key.state)
+    return vocab.name("key-state", key.state)
 
 
 def build(facts: Facts) -> Card:
@@ -121,7 +121,7 @@ def build(facts: Facts) -> Card:
 
     warnings = []
     if facts.flags:
-        warnings.append("⚠ " + " · ".join(_(f) for f in facts.flags))
+        warnings.append("⚠ " + " · ".join(vocab.name("flag", f) for f in facts.flags))
     away = facts.away_now
     if away is not None:
         warnings.append(_("Away now, until {until}; the home should be empty.").format(
@@ -131,9 +131,9 @@ def build(facts: Facts) -> Card:
             start=facts.away_next.start.isoformat(), until=facts.away_next.until.isoformat()))
 
     home = Section(_("Home"), None, [[_("Address"), household.address],
-                                     [_("Kind"), _(household.kind)]])
+                                     [_("Kind"), vocab.name("household-kind", household.kind)]])
     if household.care:
-        home.rows.append([_("Look after"), _(", ").join(care_name(c) for c in household.care)])
+        home.rows.append([_("Look after"), vocab.names("care", household.care)])
 
     people = Section(_("People"), [_("Name"), _("Born"), _("Phone"), _("Health")],
                      empty=_("No one recorded."))
@@ -159,7 +159,8 @@ def build(facts: Facts) -> Card:
         if k.kind == "code":
             what = (what + " " if what else "") + _("(door code: kept encrypted; the A/B "
                                                     "stewards and supervisors can open it)")
-        key_section.rows.append([k.id, _(k.kind), what, _where(k, stewards, tz)])
+        key_section.rows.append([k.id, vocab.name("key-kind", k.kind), what,
+                                 _where(k, stewards, tz)])
 
     sections = [home, people, contacts, team, key_section]
     auth = household.authorization
@@ -173,7 +174,7 @@ def build(facts: Facts) -> Card:
                  "not-in-force": lambda: _("not in force ({start} to {until})").format(
                      start=auth.start.isoformat(), until=auth.until.isoformat())}
         rules.rows.append([_("Owner's authorization"), state[facts.authorization]()])
-        rules.rows.append([_("Allows"), _(", ").join(_(p) for p in auth.purposes)])
+        rules.rows.append([_("Allows"), vocab.names("purpose", auth.purposes)])
         if auth.conditions:
             rules.rows.append([_("Conditions"), "; ".join(auth.conditions)])
     if facts.emergency_needs_consent:
@@ -181,7 +182,7 @@ def build(facts: Facts) -> Card:
                                                   "whom you called without answer (--unreached)")])
     if household.witness_for:
         rules.rows.append([_("Witness needed for"),
-                           _(", ").join(_(p) for p in household.witness_for)])
+                           vocab.names("purpose", household.witness_for)])
     sections.append(rules)
     if household.notes:
         sections.append(Section(_("Notes"), None, [["", household.notes]]))

@@ -8,16 +8,15 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Callable
 
-from keyledger import attachments, gitops, rules, yaml
+from keyledger import attachments, gitops, rules, vocab, yaml
 from keyledger.errors import FatalError
 from keyledger.i18n import _
 from keyledger.identity import acting_steward
 from keyledger.ids import check_id
-from keyledger.forms import record_from
+from keyledger.forms import HOUSEHOLD_WORDS, record_from
 from keyledger.ledger import Ledger, locked
 from keyledger.model import Authorization, Household, Steward, parse_household
 from keyledger.timeutil import now, parse_date, zone
-from keyledger.vocab import PURPOSES
 
 
 def check_pair(ledger: Ledger, household: Household) -> None:
@@ -42,7 +41,7 @@ def add_household(ledger: Ledger, ident: str, given: dict[str, Any],
         raise FatalError(_("{id} is a key's id; a household needs an id of its own.").format(id=ident))
     defaults = {"schema": 1, "id": ident, "kind": "resident", "people": [], "contacts": [],
                 "flags": [], "away": [], "care": [], "pair": {"a": None, "b": None}, "notes": ""}
-    household = record_from(parse_household, ident, defaults, given, form)
+    household = record_from(parse_household, ident, defaults, given, form, HOUSEHOLD_WORDS)
     rules.check_household_change(None, household, _actor(actor), "household-add")
     check_pair(ledger, household)
     relpath = ledger.relpath("household", ident)
@@ -96,11 +95,10 @@ def authorize(ledger: Ledger, ident: str, start: str, until: str, purposes: list
     begin, end = parse_date(start), parse_date(until)
     if end < begin:
         raise FatalError(_("--until must not be before --from."))
-    chosen = [p.strip() for item in purposes for p in item.split(",") if p.strip()]
-    unknown = [p for p in chosen if p not in PURPOSES]
-    if unknown or not chosen:
+    chosen = vocab.parse_list("purpose", purposes, "--purpose")
+    if not chosen:
         raise FatalError(_("--purpose takes purposes from: {purposes}.").format(
-            purposes=", ".join(PURPOSES)))
+            purposes=vocab.choices("purpose")))
     stored, extra = attachments.store(ledger.root, [document] if document else [],
                                       ledger.settings.attachment_max_bytes)
     earlier = old.authorization
@@ -146,28 +144,35 @@ class Edit:
 
 
 def _without(current: list[Any], gone: tuple[str, ...], what: str, ident: str,
-             name: Callable[[Any], str] = str) -> list[Any]:
+             name: Callable[[Any], str] = str, show: Callable[[str], str] = str) -> list[Any]:
     present = [name(item) for item in current]
     missing = [g for g in gone if g not in present]
     if missing:
         raise FatalError(_("{id} has no {what} {missing} to remove (it has: {present}).").format(
-            id=ident, what=what, missing=", ".join(missing), present=", ".join(present) or "—"))
+            id=ident, what=what, missing=_(", ").join(map(show, missing)),
+            present=_(", ").join(map(show, present)) or "—"))
     return [item for item in current if name(item) not in gone]
 
 
 def _edited(old: Household, edit: Edit, form: Path | None) -> Household:
-    unknown = [p for p in edit.witness_for or () if p not in PURPOSES]
-    if unknown:
-        raise FatalError(_("--witness-for takes purposes from: {purposes}.").format(
-            purposes=", ".join(PURPOSES)))
-    base = record_from(parse_household, old.id, old.to_dict(), edit.fields, form).to_dict()
+    edit = replace(  # the words typed, as codes
+        edit, add_flags=vocab.parse_list("flag", edit.add_flags, "--add-flag"),
+        remove_flags=vocab.parse_list("flag", edit.remove_flags, "--remove-flag"),
+        add_care=vocab.parse_list("care", edit.add_care, "--add-care"),
+        remove_care=vocab.parse_list("care", edit.remove_care, "--remove-care"),
+        witness_for=None if edit.witness_for is None else
+        vocab.parse_list("purpose", edit.witness_for, "--witness-for"))
+    base = record_from(parse_household, old.id, old.to_dict(), edit.fields, form,
+                       HOUSEHOLD_WORDS).to_dict()
     if edit.phone is not None:
         people = base["people"] or [{"name": base["name"]}]
         base["people"] = [{**people[0], "phone": edit.phone}, *people[1:]]
     base["flags"] = list(dict.fromkeys(
-        _without(base["flags"], edit.remove_flags, _("flag"), old.id) + list(edit.add_flags)))
+        _without(base["flags"], edit.remove_flags, vocab.FLAG.label(), old.id,
+                 show=lambda f: vocab.name("flag", f)) + list(edit.add_flags)))
     base["care"] = list(dict.fromkeys(
-        _without(base["care"], edit.remove_care, _("care item"), old.id) + list(edit.add_care)))
+        _without(base["care"], edit.remove_care, vocab.CARE_ITEM.label(), old.id,
+                 show=lambda c: vocab.name("care", c)) + list(edit.add_care)))
     base["away"] = _without(base["away"], edit.remove_away, _("period away from"), old.id,
                             lambda a: a["from"]) + list(edit.add_away)
     if edit.witness_for is not None:

@@ -12,7 +12,7 @@ from keyledger.errors import FatalError
 from keyledger.i18n import _
 from keyledger.identity import acting_steward, private_key_path, supervisors
 from keyledger.ids import check_id
-from keyledger.forms import load_form, record_from
+from keyledger.forms import KEY_WORDS, load_form, record_from
 from keyledger.ledger import Ledger, locked
 from keyledger.model import Household, Key, Steward, parse_key
 
@@ -62,7 +62,7 @@ def add_key(ledger: Ledger, ident: str | None, given: dict[str, Any], form: Path
         raise FatalError(_("There is already a key {id!r}; choose another tag number.")
                          .format(id=ident))
     defaults = {"schema": 1, "id": ident, "kind": "physical", "state": "in"}
-    key = record_from(parse_key, ident, defaults, given, form)
+    key = record_from(parse_key, ident, defaults, given, form, KEY_WORDS)
     if key.state != "in" or key.code is not None or key.holder or key.reservations:
         raise FatalError(_("A new key is registered in the cabinet (state: in), without a code "
                            "or reservations; custody starts with `keyledger checkout`."))

@@ -4,19 +4,16 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from keyledger import gitops, yaml
+from keyledger import gitops, vocab, yaml
 from keyledger.errors import FatalError
 from keyledger.i18n import _
 from keyledger.identity import acting_steward
 from keyledger.ledger import SETTINGS, Ledger, locked
 from keyledger.model import WitnessPolicy, parse_settings
-from keyledger.vocab import KEY_KINDS, PURPOSES
 
 
-def _checked(values: tuple[str, ...] | None, allowed: tuple[str, ...], option: str) -> None:
-    if values is not None and any(v not in allowed for v in values):
-        raise FatalError(_("{option} takes values from: {allowed}.").format(
-            option=option, allowed=", ".join(allowed)))
+def _checked(values: tuple[str, ...] | None, kind: str, option: str) -> tuple[str, ...] | None:
+    return None if values is None else vocab.parse_list(kind, values, option)
 
 
 @locked
@@ -26,8 +23,8 @@ def set_witness(ledger: Ledger, purposes: tuple[str, ...] | None,
     stays as it is."""
     actor = acting_steward(ledger, supervisor=_("set the ledger's witness policy "
                                                     "(`keyledger policy witness`)"))
-    _checked(purposes, PURPOSES, "--purpose")
-    _checked(kinds, KEY_KINDS, "--kind")
+    purposes = _checked(purposes, "purpose", "--purpose")
+    kinds = _checked(kinds, "key-kind", "--kind")
     settings = ledger.settings
     old = settings.witness
     new = WitnessPolicy(tuple(dict.fromkeys(purposes)) if purposes is not None else old.purposes,

@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import Any
 
-from keyledger import custody_log
+from keyledger import custody_log, vocab
 from keyledger.errors import FatalError
 from keyledger.i18n import _
 from keyledger.ledger import Ledger
@@ -124,6 +124,9 @@ def environment(ledger: Ledger, lang: str, chat: bool = False) -> Any:
                        span=formats.span, fulldate=formats.fulldate,
                        duration=formats.duration, iso_minute=formats.iso_minute, md=md,
                        mermaid=mermaid, raw=Raw)
+    # The vocabulary's names in the report's language (words.j2): `names_of("care")["plants"]`.
+    env.globals["names_of"] = lambda kind: {c: vocab.name(kind, c, lang)
+                                            for c in vocab.KINDS[kind].codes}
     return env
 
 

@@ -12,7 +12,7 @@ from keyledger.i18n import _
 from keyledger.identity import (acting_steward, configure_clone, refresh_allowed_signers,
                                 steward_of_key)
 from keyledger.ids import check_id
-from keyledger.forms import load_form, record_from
+from keyledger.forms import STEWARD_WORDS, load_form, record_from
 from keyledger.ledger import SETTINGS, Ledger, locked
 from keyledger.model import DEFAULT_EXPECTED_BACK, Steward, parse_settings, parse_steward
 from keyledger.timeutil import zone
@@ -91,7 +91,7 @@ def add_steward(ledger: Ledger, ident: str, name: str | None, key: str | None,
     defaults = {"schema": 1, "id": ident, "role": "steward", "active": True}
     given = {"name": name, "phone": phone, "role": role,
              "key": sshkeys.resolve(key)[0] if key else None}
-    steward = record_from(parse_steward, ident, defaults, given, from_file)
+    steward = record_from(parse_steward, ident, defaults, given, from_file, STEWARD_WORDS)
     steward = replace(steward, key=sshkeys.normalize(steward.key))
     for other in ledger.stewards():
         if other.key and sshkeys.same_key(other.key, steward.key):
@@ -157,7 +157,7 @@ def edit_steward(ledger: Ledger, ident: str, name: str | None = None, phone: str
     given = {"name": name, "phone": phone, "role": role}
     if all(v is None for v in given.values()):
         raise FatalError(_("Nothing to change: give --name, --phone or --role."))
-    edited = record_from(parse_steward, ident, steward.to_dict(), given, None)
+    edited = record_from(parse_steward, ident, steward.to_dict(), given, None, STEWARD_WORDS)
     changed = [f for f in ("name", "phone", "role") if getattr(edited, f) != getattr(steward, f)]
     if not changed:
         raise FatalError(_("{id}'s file already says that; nothing to change.").format(id=ident))

@@ -14,7 +14,8 @@ from keyledger.errors import Refused
 from keyledger.i18n import _
 from keyledger.model import Authorization, Household, Key, Reservation, WitnessPolicy
 from keyledger.timeutil import iso
-from keyledger.vocab import PURPOSES
+from keyledger import vocab
+from keyledger.vocab import PURPOSE, PURPOSES, UnknownWord
 
 ACTIONS = ("checkout", "return", "handover", "lost", "found", "handback", "reserve")
 
@@ -129,8 +130,9 @@ def _check_authorization(household: Household, purpose: str, day: date,
             household=household.id, day=auth.until.isoformat())
     elif purpose not in auth.purposes:
         problem = _("the owner's authorization of {household} does not allow {purpose} (it "
-                    "allows: {allowed})").format(household=household.id, purpose=_(purpose),
-                                                 allowed=", ".join(auth.purposes) or "—")
+                    "allows: {allowed})").format(
+                        household=household.id, purpose=vocab.name("purpose", purpose),
+                        allowed=vocab.names("purpose", auth.purposes) or "—")
     if problem is None:
         return
     if purpose == "emergency":
@@ -174,8 +176,7 @@ def _check_in_custody(key: Key) -> None:
 
 def _check_purpose(purpose: str | None) -> str:
     if purpose not in PURPOSES:
-        raise Refused(_("{purpose!r} is not a purpose; use one of: {purposes}.").format(
-            purpose=purpose, purposes=", ".join(PURPOSES)))
+        raise Refused(UnknownWord(PURPOSE, str(purpose)).sentence())
     return purpose
 
 
@@ -189,7 +190,8 @@ def _check_witness(key: Key, household: Household, policy: WitnessPolicy, purpos
                                 or purpose in household.witness_for):
         raise Refused(_("A witness is required for {purpose} with a {kind} key by the policy of "
                         "{where}; add --witness STEWARD.").format(
-                            purpose=_(purpose), kind=_(key.kind),
+                            purpose=vocab.name("purpose", purpose),
+                            kind=vocab.name("key-kind", key.kind),
                             where=household.id if purpose in household.witness_for
                             else "keyledger.yaml"))
 
@@ -224,7 +226,7 @@ def checkout(key: Key, household: Household, policy: WitnessPolicy, request: Req
 def return_key(key: Key, household: Household, request: Request) -> Outcome:
     if key.state != "out":
         raise Refused(_("{key} is not out (it is {state}); there is nothing to return.")
-                      .format(key=key.id, state=_(key.state)))
+                      .format(key=key.id, state=vocab.name("key-state", key.state)))
     _check_override(request)
     _check_holder(key, request)
     if request.witness and request.witness in (request.actor.id, key.holder):
@@ -260,7 +262,7 @@ def handover(key: Key, household: Household, policy: WitnessPolicy,
 def lost(key: Key, household: Household, request: Request) -> Outcome:
     if key.state not in ("in", "out"):
         raise Refused(_("{key} is {state}; only a key in the cabinet or out can be lost.")
-                      .format(key=key.id, state=_(key.state)))
+                      .format(key=key.id, state=vocab.name("key-state", key.state)))
     _check_override(request)
     if key.state == "out" and not request.actor.supervisor:
         _check_holder(key, request)
@@ -276,7 +278,8 @@ def lost(key: Key, household: Household, request: Request) -> Outcome:
 
 def found(key: Key, household: Household, request: Request) -> Outcome:
     if key.state != "lost":
-        raise Refused(_("{key} is not lost (it is {state}).").format(key=key.id, state=_(key.state)))
+        raise Refused(_("{key} is not lost (it is {state}).").format(
+            key=key.id, state=vocab.name("key-state", key.state)))
     _check_override(request)
     _check_steward_of_household(household, request)
     new = replace(key, state="in", since=request.at, note=request.note)
@@ -286,7 +289,8 @@ def found(key: Key, household: Household, request: Request) -> Outcome:
 def handback(key: Key, household: Household, request: Request) -> Outcome:
     if key.state not in ("in", "out"):
         raise Refused(_("{key} is {state}; only a key in the cabinet or out can be handed back "
-                        "to its owner.").format(key=key.id, state=_(key.state)))
+                        "to its owner.").format(key=key.id,
+                                                state=vocab.name("key-state", key.state)))
     _check_override(request)
     if key.state == "out":
         _check_holder(key, request)

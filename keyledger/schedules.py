@@ -10,15 +10,15 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta, tzinfo
 from typing import Iterable
 
-from keyledger import gitops, yaml
+from keyledger import gitops, vocab, yaml
 from keyledger.errors import FatalError
 from keyledger.i18n import _
 from keyledger.identity import acting_steward
 from keyledger.ids import check_id
 from keyledger.ledger import Ledger, locked
-from keyledger.model import Household, ScheduleEntry, Visit, parse_clock, parse_every
+from keyledger.model import Household, ScheduleEntry, Visit, parse_clock
 from keyledger.timeutil import now, parse_date, zone
-from keyledger.vocab import VISIT_PURPOSES, WEEKDAYS
+from keyledger.vocab import WEEKDAYS
 
 
 def occurs(household: Household, entry: ScheduleEntry, day: date) -> bool:
@@ -159,16 +159,11 @@ def this_week(today: date) -> str:
 def add_entry(ledger: Ledger, ident: str, every: str, at: str, purpose: str, steward: str,
               start: str | None, until: str | None, while_away: bool) -> tuple[Household, str]:
     household = ledger.household(ident)
-    days = parse_every(every)
-    if days is None:
-        raise FatalError(_("--every takes day, or weekdays like wed or mon,thu; not {text!r}.")
-                         .format(text=every))
+    days = vocab.parse_days(every, "--every")
     clock = parse_clock(at)
     if clock is None:
         raise FatalError(_("--at takes a time like 10:00 or a window like 14:00-17:00."))
-    if purpose not in VISIT_PURPOSES:
-        raise FatalError(_("{purpose!r} is not a purpose; use one of: {purposes}.").format(
-            purpose=purpose, purposes=", ".join(VISIT_PURPOSES)))
+    purpose = vocab.parse("visit-purpose", purpose, "--purpose")
     if steward not in ("a", "b"):
         ledger.steward(check_id(steward, _("steward")))
     first, last = (parse_date(start) if start else None), (parse_date(until) if until else None)
@@ -179,7 +174,7 @@ def add_entry(ledger: Ledger, ident: str, every: str, at: str, purpose: str, ste
     if any(replace(e, since=None) == replace(entry, since=None) for e in household.schedule):
         raise FatalError(_("{id} already has that schedule.").format(id=ident))
     return _save(ledger, replace(household, schedule=household.schedule + (entry,)),
-                 f"schedule {ident}: every {every} {at} {purpose}")
+                 f"schedule {ident}: every {','.join(days)} {at} {purpose}")
 
 
 @locked

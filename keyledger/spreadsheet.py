@@ -20,7 +20,7 @@ from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
-from keyledger import gitops, yaml, zh
+from keyledger import gitops, vocab, yaml
 from keyledger.errors import FatalError, Problem, os_error
 from keyledger.i18n import _
 from keyledger.ids import is_valid_id
@@ -29,48 +29,17 @@ from keyledger.model import Household, parse_household
 from keyledger.timeutil import now, zone
 from keyledger.visits import recorded_late
 
-# The fields a column can be read as (`--map COLUMN=FIELD`); "-" ignores a column.
-FIELDS = ("id", "estate", "building", "unit", "room", "household_name", "name", "address", "kind",
-          "phone", "born", "age", "health", "contact", "relation", "contact_phone", "flags",
-          "care", "away_from", "away_until", "away_note", "notes")
+# The fields a column can be read as (`--map COLUMN=FIELD`), and the headers recognized without
+# --map (spaces, '*' and a bracketed remark are ignored): the vocabulary's `import-field` rows.
+FIELDS = vocab.IMPORT_FIELD.codes
 IGNORE = "-"
-
-# Column headers recognized without --map (spaces, '*' and a bracketed remark are ignored).
-HEADERS: dict[str, str] = {
-    "户号": "id", "编号": "id", "房屋编号": "id",
-    "小区": "estate", "小区名称": "estate",
-    "楼号": "building", "楼栋": "building", "楼栋号": "building", "栋号": "building",
-    "单元": "unit", "单元号": "unit",
-    "房号": "room", "房间号": "room", "门牌号": "room", "室号": "room",
-    "户名": "household_name", "店名": "household_name", "商户名称": "household_name",
-    "姓名": "name", "户主": "name", "户主姓名": "name", "业主姓名": "name", "住户姓名": "name",
-    "地址": "address", "住址": "address", "家庭住址": "address",
-    "户别": "kind", "住户类型": "kind",
-    "电话": "phone", "联系电话": "phone", "手机": "phone", "手机号": "phone", "手机号码": "phone",
-    "户主电话": "phone",
-    "出生年份": "born", "出生年": "born", "出生日期": "born", "年龄": "age",
-    "健康状况": "health", "健康": "health", "身体状况": "health",
-    "紧急联系人": "contact", "紧急联系人姓名": "contact",
-    "关系": "relation", "与户主关系": "relation", "紧急联系人关系": "relation",
-    "紧急联系电话": "contact_phone", "紧急联系人电话": "contact_phone", "联系人电话": "contact_phone",
-    "标签": "flags", "类别": "flags", "人员类别": "flags", "特殊标识": "flags",
-    "照看事项": "care", "托管事项": "care",
-    "离开日期": "away_from", "外出日期": "away_from", "外出开始": "away_from",
-    "返回日期": "away_until", "外出结束": "away_until", "预计返回": "away_until",
-    "外出说明": "away_note", "去向": "away_note",
-    "备注": "notes",
-    **{f: f for f in FIELDS},
-}
+HEADERS: dict[str, str] = {word: row.code for row in vocab.IMPORT_FIELD.rows
+                           for word in row.words()}
 # Columns keyledger's own export writes that an import does not read (pairs are a supervisor's
 # commit, keys their own files): skipped without a word.
 EXPORT_ONLY = ("同住人", "其他联系人", "A岗", "B岗", "授权至", "钥匙")
 # The header an error names when the sheet has no column for the field at fault.
-_CANONICAL = {"id": "户号", "name": "姓名", "household_name": "户名", "address": "地址",
-              "building": "楼号", "unit": "单元", "room": "房号", "phone": "电话",
-              "born": "出生年份", "health": "健康状况", "contact": "紧急联系人",
-              "relation": "关系", "contact_phone": "紧急联系电话", "flags": "标签",
-              "care": "照看事项", "away_from": "离开日期", "away_until": "返回日期",
-              "away_note": "外出说明", "notes": "备注", "kind": "户别"}
+_CANONICAL = {row.code: row.zh for row in vocab.IMPORT_FIELD.rows}
 
 
 def normalize_header(text: Any) -> str:
@@ -250,31 +219,27 @@ def day(value: Any) -> date:
     raise CellError(_("{value!r} is not a date; write it like 2026-11-25").format(value=text))
 
 
-def _words(value: Any, table: dict[str, tuple[str, ...]], what: str) -> list[str]:
-    known = zh.reverse(table)
-    out = []
-    for word in re.split(r"[、,，;；/\s]+", unicodedata.normalize("NFKC", _text(value))):
-        if not word:
-            continue
-        if word not in known:
-            raise CellError(_("{word!r} is not a {what}; use one of: {names}").format(
-                word=word, what=what, names="、".join(zh.name(table, c) for c in table)))
-        out.append(known[word])
-    return list(dict.fromkeys(out))
+def _words(value: Any, kind: str) -> list[str]:
+    """A cell's words of the vocabulary (独居、高龄; 季节性外出/低保), as codes."""
+    try:
+        return list(vocab.codes_of(kind, _text(value)))
+    except vocab.UnknownWord as error:
+        raise CellError(error.sentence("zh").rstrip("."))
 
 
 def flags(value: Any) -> list[str]:
-    return _words(value, zh.FLAGS, _("flag"))
+    return _words(value, "flag")
 
 
 def care(value: Any) -> list[str]:
-    return _words(value, zh.CARE, _("care item"))
+    return _words(value, "care")
 
 
 def kind(value: Any) -> str:
-    words = _words(value, zh.HOUSEHOLD_KINDS, _("household kind"))
+    words = _words(value, "household-kind")
     if len(words) != 1:
-        raise CellError(_("expected one of: 居民, 商户"))
+        raise CellError(_("expected one of: {names}").format(
+            names=vocab.choices("household-kind", "zh")))
     return words[0]
 
 
@@ -322,10 +287,11 @@ def parse_map(items: list[str]) -> dict[str, str]:
     for item in items:
         column, sep, target = item.partition("=")
         column, target = normalize_header(column), target.strip()
-        if not sep or not column or target not in FIELDS + (IGNORE,):
+        target = IGNORE if target == IGNORE else vocab.lookup(vocab.IMPORT_FIELD, target) or ""
+        if not sep or not column or not target:
             raise FatalError(_("--map takes COLUMN=FIELD, FIELD one of: {fields} (or - to skip "
-                               "the column); not {item!r}.").format(fields=", ".join(FIELDS),
-                                                                   item=item))
+                               "the column); not {item!r}.").format(
+                                   fields=vocab.choices(vocab.IMPORT_FIELD), item=item))
         out[column] = target
     return out
 
@@ -689,7 +655,7 @@ def household_rows(ledger: Ledger) -> tuple[list[str], list[list[Any]]]:
         auth = h.authorization
         rows.append([
             h.id, h.name, main.name if main else None, h.address,
-            zh.name(zh.HOUSEHOLD_KINDS, h.kind),
+            vocab.name("household-kind", h.kind, "zh"),
             main.phone if main else None, main.born if main else None,
             main.health if main else None,
             _join(f"{p.name}({p.born})" if p.born else p.name for p in h.people[1:]) or None,
@@ -697,8 +663,8 @@ def household_rows(ledger: Ledger) -> tuple[list[str], list[list[Any]]]:
             first.phone if first else None,
             _join(" ".join(x for x in (c.name, f"({c.relation})" if c.relation else "", c.phone)
                            if x) for c in h.contacts[1:]) or None,
-            _join(zh.name(zh.FLAGS, f) for f in h.flags) or None,
-            _join(zh.name(zh.CARE, c) for c in h.care) or None,
+            _join(vocab.name("flag", f, "zh") for f in h.flags) or None,
+            _join(vocab.name("care", c, "zh") for c in h.care) or None,
             away.start if away else None, away.until if away else None,
             away.note if away else None,
             names.get(h.pair_a, h.pair_a) if h.pair_a else None,
@@ -723,14 +689,14 @@ def key_rows(ledger: Ledger) -> tuple[list[str], list[list[Any]]]:
         # A key's `since` is when its state began: the return, the loss, the handback. The
         # column is the checkout's time, so only a key that is out has one.
         rows.append([
-            k.id, k.household, households.get(k.household), zh.KEY_KINDS.get(k.kind, k.kind),
-            k.label, k.slot, zh.KEY_STATES.get(k.state, k.state),
+            k.id, k.household, households.get(k.household), vocab.name("key-kind", k.kind, "zh"),
+            k.label, k.slot, vocab.name("key-state", k.state, "zh"),
             names.get(k.holder, k.holder) if k.holder else None,
             local(k.since) if k.state == "out" else None,
-            zh.PURPOSES.get(k.purpose, k.purpose) if k.purpose else None,
+            vocab.name("purpose", k.purpose, "zh") or None,
             local(k.expected_back), names.get(k.witness, k.witness) if k.witness else None,
             _join(f"{r.start.astimezone(tz):%Y-%m-%d %H:%M}–{r.until.astimezone(tz):%H:%M} "
-                  f"{zh.PURPOSES.get(r.purpose, r.purpose)} {names.get(r.steward, r.steward)}"
+                  f"{vocab.name('purpose', r.purpose, 'zh')} {names.get(r.steward, r.steward)}"
                   for r in k.reservations) or None,
             k.note])
     return headers, rows
@@ -757,9 +723,9 @@ def visit_rows(ledger: Ledger, start: date | None = None,
         rows.append([
             v.id, started.date(), started.replace(tzinfo=None),
             v.ended.astimezone(tz).replace(tzinfo=None) if v.ended else None,
-            v.household, households.get(v.household), zh.PURPOSES.get(v.purpose, v.purpose),
+            v.household, households.get(v.household), vocab.name("visit-purpose", v.purpose, "zh"),
             _join(names.get(s, s) for s in v.stewards), v.key,
-            _join(f"{zh.name(zh.CARE, c.item)}:{zh.CHECK_RESULTS.get(c.result, c.result)}"
+            _join(f"{vocab.name('care', c.item, 'zh')}:{vocab.name('check-result', c.result, 'zh')}"
                   + (f"({c.note})" if c.note else "") for c in v.checklist) or None,
             _join(v.findings) or None, _join(v.actions) or None,
             _join(" ".join(x for x in (i.who, i.company, i.did) if x) for i in v.let_in) or None,

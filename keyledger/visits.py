@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import unicodedata
 from dataclasses import replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -13,11 +14,10 @@ from keyledger import attachments, gitops, yaml
 from keyledger.errors import FatalError
 from keyledger.i18n import _
 from keyledger.identity import acting_steward
-from keyledger.forms import load_form, record_from
+from keyledger.forms import VISIT_WORDS, load_form, record_from
 from keyledger.ledger import Ledger, locked
 from keyledger.model import Household, Visit, parse_visit
 from keyledger.timeutil import now, parse_datetime, zone
-from keyledger.vocab import CARE, CHECK_RESULTS
 
 FOLDER = "visits"
 
@@ -37,18 +37,32 @@ def new_id(ledger: Ledger, household: str, started: datetime) -> str:
 
 
 def parse_check(text: str) -> dict[str, Any]:
-    """`plants=ok`, `heating=problem:接口渗水`, `gas=n/a`."""
-    match = re.fullmatch(r"\s*([\w-]+)\s*=\s*(ok|problem|n/a|na)\s*(?::(.*))?", text, re.S)
-    if not match:
-        raise FatalError(_("--check takes ITEM=ok|problem|n/a[:note], e.g. heating=problem:接口渗水; "
-                           "not {text!r}.").format(text=text))
-    item, result, note = match.groups()
-    if item not in CARE:
-        raise FatalError(_("{item!r} is not a care item; use one of: {items}.").format(
-            item=item, items=", ".join(CARE)))
-    result = "n/a" if result == "na" else result
-    assert result in CHECK_RESULTS
-    return {"item": item, "result": result, "note": (note or "").strip() or None}
+    """`plants=ok`, `heating=problem:接口渗水`, `燃气=正常`, `暖气：有问题：接口渗水`, `暖气正常`:
+    a care item, how it was, and a note."""
+    from keyledger import vocab
+
+    value = unicodedata.normalize("NFKC", text).strip()
+    item, sep, rest = value.partition("=")
+    if not sep:
+        item, sep, rest = value.partition(":")
+    if not sep:  # 暖气正常: the longest item word that the result follows
+        item, rest = _split_check(value)
+    result, _sep, note = rest.partition(":")
+    if not item.strip() or not result.strip():
+        raise FatalError(_("--check takes ITEM=RESULT[:NOTE], e.g. heating=problem:leaks at the "
+                           "joint; not {text!r}.").format(text=text))
+    return {"item": vocab.parse("care", item, "--check"),
+            "result": vocab.parse("check-result", result, "--check"),
+            "note": note.strip() or None}
+
+
+def _split_check(text: str) -> tuple[str, str]:
+    from keyledger import vocab
+
+    for cut in range(len(text) - 1, 0, -1):
+        if vocab.lookup("care", text[:cut]) and vocab.lookup("check-result", text[cut:]):
+            return text[:cut], text[cut:]
+    return text, ""
 
 
 def parse_let_in(text: str) -> dict[str, Any]:
@@ -77,7 +91,7 @@ def draft(ledger: Ledger, household: Household, given: dict[str, Any], photos: l
     overrides = dict(given)
     if stored:
         overrides["photos"] = stored
-    visit = record_from(parse_visit, ident, defaults, overrides, form)
+    visit = record_from(parse_visit, ident, defaults, overrides, form, VISIT_WORDS)
     if visit.household != household.id:
         raise FatalError(_("The visit is for {other}, not {household}.").format(
             other=visit.household, household=household.id))

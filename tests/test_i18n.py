@@ -45,11 +45,14 @@ def test_extraction_finds_literals_docstrings_vocabulary_and_typer_words(
     import inspect
 
     from keyledger.cli.schedule import due
-    from keyledger.vocab import CARE, KEY_STATES, PURPOSES
+    from keyledger.vocab import CARE, PURPOSES
 
     assert "Print JSON." in messages
     assert inspect.cleandoc(due.__doc__ or "") in messages  # a two-line docstring, exactly
-    assert set(PURPOSES + KEY_STATES + CARE) <= set(messages)
+    # The vocabulary names its values itself (one table, keyledger/vocab.py), not the catalog:
+    # a care item `plants` (绿植) and the purpose `plants` (浇花) are two names for one msgid.
+    assert not set(PURPOSES + CARE) & set(messages)
+    assert {"checkout", "handover", "missed"} <= set(messages)
     assert {"Usage: ", "Show this message and exit.", "Missing command."} <= set(messages)
 
 

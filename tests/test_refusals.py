@@ -100,7 +100,7 @@ def test_other_refusals(ledger: Ledger) -> None:
                                              "K-0012").err
     assert "slot A-03 already holds K-0012" in ledger.refused(
         "key", "add", "--household", "8-1-401", "--slot", "A-03").err
-    assert "--flag: expected a list, each item one of: lives-alone" in ledger.refused(
+    assert "--flag: 'rich' is not a flag; choose one of: lives-alone" in ledger.refused(
         "household", "add", "1-1-101", "--name", "x", "--address", "y", "--flag", "rich").err
     assert "There is no steward 'nobody'" in ledger.refused(
         "household", "add", "1-1-101", "--name", "x", "--address", "y", "--pair", "nobody,wang-dh").err

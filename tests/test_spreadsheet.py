@@ -207,7 +207,7 @@ def test_exported_keys_have_a_checkout_time_only_while_out(ledger: Ledger) -> No
     ledger.ok("checkout", "K-0012", "--purpose", "plants", "--witness", "sun-yp", as_="zhou-lx")
     out = keys_csv()
     assert (out["状态"], out["持有人"], out["借出时间"], out["事由"], out["预计归还"], out["见证人"]) == \
-        ("借出", "周丽霞", "2026-11-25 10:00", "浇花", "2026-11-25 11:00", "孙玉萍")
+        ("已取出", "周丽霞", "2026-11-25 10:00", "浇花", "2026-11-25 11:00", "孙玉萍")
     ledger.ok("return", "K-0012")
     back = keys_csv()
     assert back["状态"] == "在柜"

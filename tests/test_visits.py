@@ -113,8 +113,10 @@ def test_a_visit_from_a_form(ledger: Ledger, tmp_path: Path) -> None:
 
 def test_visit_refusals(ledger: Ledger, tmp_path: Path) -> None:
     ledger.use("zhou-lx")
-    assert "--check takes ITEM=ok|problem|n/a" in ledger.refused(
+    assert "--check: 'fine' is not a result; choose one of: ok, problem, n/a." in ledger.refused(
         "visit", "add", "8-1-401", "--purpose", "call", "--check", "plants:fine").err
+    assert "--check takes ITEM=RESULT[:NOTE]" in ledger.refused(
+        "visit", "add", "8-1-401", "--purpose", "call", "--check", "plants").err
     assert "'garden' is not a care item" in ledger.refused(
         "visit", "add", "8-1-401", "--purpose", "call", "--check", "garden=ok").err
     assert "--purpose" in ledger.refused("visit", "add", "8-1-401").err

@@ -7,8 +7,8 @@ What is extracted:
   * every `_("literal")` in keyledger/ (adjacent literals joined, as Python joins them);
   * the docstring of every CLI command, exactly as `inspect.cleandoc` gives it — the help text
     `keyledger.cli.common.command` passes to `_()` — found by walking the Typer application;
-  * the words of keyledger/vocab.py (and the custody actions, due statuses and kinds) that the
-    CLI shows through `_(variable)`, which no extractor can see;
+  * the custody actions, due statuses and kinds that the CLI shows through `_(variable)`, which
+    no extractor can see (the vocabulary's own names are in keyledger/vocab.py);
   * the `_()` literals of the installed `typer/core.py`, whose `_` keyledger.i18n points at this
     catalog (Missing command, No such command …).
 
@@ -123,24 +123,14 @@ def _command_docstrings() -> list[tuple[str, str, int]]:
 
 
 def _vocabulary() -> list[tuple[str, str, str]]:
-    """(word, file, comment): the codes the CLI shows through `_(variable)`."""
+    """(word, file, comment): the words the CLI shows through `_(variable)`, which no extractor
+    can see. The vocabulary's values (purposes, care items…) are not among them: their names in
+    each language are in keyledger/vocab.py itself."""
     _importable()
-    from keyledger import rules, vocab
+    from keyledger import rules
 
-    lists = [
-        (vocab.PURPOSES, "purpose of a checkout (shown in tables and messages)"),
-        (vocab.VISIT_PURPOSES, "purpose of a visit"),
-        (vocab.KEY_STATES, "state of a key"),
-        (vocab.KEY_KINDS, "kind of key"),
-        (vocab.HOUSEHOLD_KINDS, "kind of household"),
-        (vocab.ROLES, "role of a steward"),
-        (vocab.FLAGS, "care flag of a household"),
-        (vocab.CARE, "care-list item of a household"),
-        (vocab.CHECK_RESULTS, "how a care-list item was found on a visit"),
-    ]
-    out = [(word, "keyledger/vocab.py", comment) for words, comment in lists for word in words]
-    out += [(action, "keyledger/rules.py", "custody action (history, confirm)")
-            for action in (*rules.ACTIONS, "confirm")]
+    out = [(action, "keyledger/rules.py", "custody action (history, confirm)")
+           for action in (*rules.ACTIONS, "confirm")]
     out += [(action, where, "action of a commit (history)") for action, where in _commit_actions()]
     out += [(word, "keyledger/schedules.py", "status of a due item")
             for word in ("done", "due", "missed")]

@@ -1,4 +1,4 @@
-"""Shell completion: the ids in the ledger and the fixed vocabularies, for `autocompletion=`.
+"""Shell completion: the ids in the ledger and the vocabulary's words, for `autocompletion=`.
 
 Ids come from `Ledger.ids` (a directory listing; no file is parsed), in the ledger named by
 `-C` on the line being completed, else KEYLEDGER_DIR, else the one found upward from the
@@ -9,8 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from keyledger.vocab import (CARE, FLAGS, HOUSEHOLD_KINDS, KEY_KINDS, PURPOSES, ROLES,
-                             VISIT_PURPOSES)
+from keyledger import vocab
 
 if TYPE_CHECKING:
     from keyledger.ledger import Ledger
@@ -43,6 +42,14 @@ def _words(words: tuple[str, ...], incomplete: str) -> list[str]:
     return [prefix + w for w in words if w.startswith(tail)]
 
 
+def _vocabulary(kind: str, incomplete: str) -> list[str]:
+    """A value of the vocabulary, named in the interface's language (or the code or synonym
+    that begins with what was typed); after a comma or 、, the next one of a list."""
+    cut = max(incomplete.rfind(","), incomplete.rfind("，"), incomplete.rfind("、")) + 1
+    head, tail = incomplete[:cut], incomplete[cut:]
+    return [head + w for w in vocab.complete(kind, tail)]
+
+
 def stewards(ctx: Any, incomplete: str) -> list[str]:
     return _ids(ctx, incomplete, "steward")
 
@@ -71,31 +78,36 @@ def pairs(ctx: Any, incomplete: str) -> list[str]:
 
 
 def purposes(incomplete: str) -> list[str]:
-    return _words(PURPOSES, incomplete)
+    return _vocabulary("purpose", incomplete)
 
 
 def visit_purposes(incomplete: str) -> list[str]:
-    return _words(VISIT_PURPOSES, incomplete)
+    return _vocabulary("visit-purpose", incomplete)
 
 
 def flags(incomplete: str) -> list[str]:
-    return _words(FLAGS, incomplete)
+    return _vocabulary("flag", incomplete)
 
 
 def care(incomplete: str) -> list[str]:
-    return _words(CARE, incomplete)
+    return _vocabulary("care", incomplete)
 
 
 def household_kinds(incomplete: str) -> list[str]:
-    return _words(HOUSEHOLD_KINDS, incomplete)
+    return _vocabulary("household-kind", incomplete)
 
 
 def key_kinds(incomplete: str) -> list[str]:
-    return _words(KEY_KINDS, incomplete)
+    return _vocabulary("key-kind", incomplete)
 
 
 def roles(incomplete: str) -> list[str]:
-    return _words(ROLES, incomplete)
+    return _vocabulary("role", incomplete)
+
+
+def weekdays(incomplete: str) -> list[str]:
+    """`--every`: 每天, 工作日, then the weekdays."""
+    return _vocabulary("days", incomplete) + _vocabulary("weekday", incomplete)
 
 
 def languages(incomplete: str) -> list[str]:
@@ -116,7 +128,8 @@ def card_formats(incomplete: str) -> list[str]:
 
 def import_fields(incomplete: str) -> list[str]:
     """`--map COLUMN=FIELD`: the fields, once the column is typed."""
-    from keyledger.spreadsheet import FIELDS, IGNORE
-
     column, sep, field = incomplete.partition("=")
-    return [f"{column}={f}" for f in FIELDS + (IGNORE,) if f.startswith(field)] if sep else []
+    if not sep:
+        return []
+    return [f"{column}={f}" for f in vocab.complete("import-field", field)
+            + ["-"] * ("-".startswith(field))]

@@ -9,11 +9,11 @@ import typer
 
 from keyledger.cli.visit import (ACTION, CHECK, FINDING, FOLLOW_UP, FROM_FILE, INFORMED, LET_IN,
                                  PHOTO, visit_fields)
-from keyledger.cli import completion
+from keyledger.cli import completion, words
 from keyledger.cli.common import (ask_passphrase, duration, open_ledger, open_terminal,
                                   print_json, say, show_once, table, when)
 from keyledger.i18n import _
-from keyledger.vocab import PURPOSES
+from keyledger import vocab
 
 if TYPE_CHECKING:
     from keyledger.ledger import Ledger
@@ -29,7 +29,9 @@ def checkout(
                               autocompletion=completion.keys,
                               help=_("The key's tag number, e.g. K-0012.")),
     purpose: str = typer.Option(..., "--purpose", "-p", autocompletion=completion.purposes,
-                                help=_("Why: {purposes}.").format(purposes=", ".join(PURPOSES))),
+                                callback=words.one("purpose"),
+                                help=_("Why: {purposes}.").format(
+                                    purposes=vocab.choices("purpose"))),
     expect_back: Optional[str] = typer.Option(None, "--expect-back", metavar="3h|17:00",
                                               help=_("When it will be back: a duration or a time; "
                                                      "the ledger's default for the purpose "
@@ -59,8 +61,9 @@ def checkout(
                unreached=unreached, passphrase=ask_passphrase)
     new = done.outcome.key
     say(_("{key} is out with {steward} for {purpose}, expected back {back}. Commit {sha}.")
-        .format(key=new.id, steward=(done.holder or done.actor).name, purpose=_(purpose),
-                back=when(new.expected_back), sha=done.sha[:10]))
+        .format(key=new.id, steward=(done.holder or done.actor).name,
+                purpose=vocab.name("purpose", purpose), back=when(new.expected_back),
+                sha=done.sha[:10]))
     auth = done.outcome.household.authorization
     if auth and auth.conditions:
         say(_("The owner's conditions: {conditions}").format(conditions="; ".join(auth.conditions)))
@@ -171,7 +174,9 @@ def reserve(
     until: str = typer.Option(..., "--until", metavar="TIME", help=_("End, e.g. 2026-11-27 11:00.")),
     purpose: str = typer.Option(..., "--purpose", "-p",
                                 autocompletion=completion.purposes,
-                                help=_("Why: {purposes}.").format(purposes=", ".join(PURPOSES))),
+                                callback=words.one("purpose"),
+                                help=_("Why: {purposes}.").format(
+                                    purposes=vocab.choices("purpose"))),
     for_: Optional[str] = typer.Option(None, "--for", metavar="STEWARD",
                                        autocompletion=completion.stewards,
                                        help=_("Reserve for another steward of the pair.")),
@@ -184,7 +189,8 @@ def reserve(
                holder=for_, note=note)
     r = done.outcome.event.request
     say(_("{key} is reserved for {purpose} from {start} to {until}. Commit {sha}.").format(
-        key=key, purpose=_(purpose), start=when(r.start), until=when(r.until), sha=done.sha[:10]))
+        key=key, purpose=vocab.name("purpose", purpose), start=when(r.start),
+        until=when(r.until), sha=done.sha[:10]))
 
 
 def confirm(commit: str = typer.Argument(..., metavar="COMMIT")) -> None:
@@ -236,7 +242,7 @@ def status(
                 ("⚠ " if o.overdue else "") + k.id
                 + (_(" (offline, not yet shared)") if k.id in offline else ""),
                 f"{k.household} {o.household_name}",
-                o.holder_name, _(k.purpose or ""), when(k.since),
+                o.holder_name, vocab.name("purpose", k.purpose), when(k.since),
                 duration((moment - k.since).total_seconds()) if k.since else "",
                 (_("OVERDUE ") if o.overdue else "") + when(k.expected_back),
                 _("{witness}, not confirmed").format(witness=k.witness)
@@ -248,9 +254,11 @@ def status(
     if not json and booked:
         table([_("reserved"), _("key"), _("household"), _("for"), _("purpose"), _("key now")],
               [[f"{when(b.reservation.start)}–{b.reservation.until:%H:%M}", b.key.id,
-                b.key.household, b.reservation.steward, _(b.reservation.purpose),
+                b.key.household, b.reservation.steward,
+                vocab.name("purpose", b.reservation.purpose),
                 _("in the cabinet, slot {slot}").format(slot=b.key.slot or "—")
-                if b.key.state == "in" else f"{_(b.key.state)} {b.key.holder or ''}".strip()]
+                if b.key.state == "in" else
+                f"{vocab.name('key-state', b.key.state)} {b.key.holder or ''}".strip()]
                for b in booked], title=_("Today's reservations"))
     if not json and shared["remote"]:
         say(_("{n} local commit(s) not yet pushed; last sync {when}.").format(
@@ -260,7 +268,8 @@ def status(
             .format(n=len(today), missed=sum(i.status == "missed" for i in today)))
     elif not json and today:
         say(_("Due today: {items}.").format(items="; ".join(
-            f"{_due_time(i)} {i.household} {i.household_name} {_(i.purpose)} ({i.steward or '—'})"
+            f"{_due_time(i)} {i.household} {i.household_name} "
+            f"{vocab.name('visit-purpose', i.purpose)} ({i.steward or '—'})"
             + (_(", missed") if i.status == "missed" else "") for i in today)))
     if overdue and late:
         raise typer.Exit(1)
@@ -313,7 +322,7 @@ def history(
             witness = _("confirms {sha}").format(sha=t.get("Confirms", "")[:10])
         rows.append([when(datetime.fromisoformat(at).astimezone(tz)), _(t.get("Action", "?")),
                      t.get("Key", ""), t.get("Steward", ""), holder(t) or "",
-                     _(t.get("Purpose", "")), witness, e.sha[:10],
+                     vocab.name("visit-purpose", t.get("Purpose")), witness, e.sha[:10],
                      _("✓ verified") if e.verified else _("✗ NOT VERIFIED")])
     table([_("time"), _("action"), _("key"), _("steward"), _("holder"), _("purpose"),
            _("witness"), _("commit"), _("signature")], rows,

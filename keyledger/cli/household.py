@@ -8,11 +8,12 @@ from typing import TYPE_CHECKING, Any, Optional
 
 import typer
 
-from keyledger.cli import completion
+from keyledger.cli import completion, words
 from keyledger.cli.common import (command, group, open_ledger, print_json, say, stdout,
                                   table)
 from keyledger.cli.exchange import household_card, household_import
 from keyledger.i18n import _
+from keyledger import vocab
 
 if TYPE_CHECKING:
     from keyledger.model import Household, Key
@@ -33,7 +34,9 @@ def add(
     address: Optional[str] = typer.Option(None, "--address", help=_("Address.")),
     kind: Optional[str] = typer.Option(None, "--kind",
                                        autocompletion=completion.household_kinds,
-                                       help=_("resident or merchant.")),
+                                       callback=words.one("household-kind"),
+                                       help=_("Kind of household: {kinds}.").format(
+                                           kinds=vocab.choices("household-kind"))),
     pair: Optional[str] = typer.Option(None, "--pair", metavar="A,B",
                                        autocompletion=completion.pairs,
                                        help=_("The A and B stewards, e.g. zhou-lx,wang-dh.")),
@@ -43,13 +46,13 @@ def add(
     contact: list[str] = typer.Option([], "--contact", metavar="NAME,RELATION,PHONE",
                                       help=_("An emergency contact (repeatable).")),
     flag: list[str] = typer.Option([], "--flag",
-                                   autocompletion=completion.flags,
-                                   help=_("A care flag such as lives-alone, elderly, "
-                                                        "away-season (repeatable).")),
+                                   autocompletion=completion.flags, callback=words.many("flag"),
+                                   help=_("A flag (repeatable): {flags}.").format(
+                                       flags=vocab.choices("flag"))),
     care: list[str] = typer.Option([], "--care",
-                                   autocompletion=completion.care,
-                                   help=_("Something to look after on visits: "
-                                                        "plants, pets, heating… (repeatable).")),
+                                   autocompletion=completion.care, callback=words.many("care"),
+                                   help=_("Something to look after on visits (repeatable): "
+                                          "{items}.").format(items=vocab.choices("care"))),
     away: list[str] = typer.Option([], "--away", metavar="FROM,UNTIL[,NOTE]",
                                    help=_("A period away, e.g. 2026-11-01,2027-04-15 (repeatable).")),
     notes: Optional[str] = typer.Option(None, "--notes", help=_("Free notes.")),
@@ -90,19 +93,23 @@ def edit(
     address: Optional[str] = typer.Option(None, "--address", help=_("Address.")),
     kind: Optional[str] = typer.Option(None, "--kind",
                                        autocompletion=completion.household_kinds,
-                                       help=_("resident or merchant.")),
+                                       callback=words.one("household-kind"),
+                                       help=_("Kind of household: {kinds}.").format(
+                                           kinds=vocab.choices("household-kind"))),
     phone: Optional[str] = typer.Option(None, "--phone", help=_("Phone of the main resident.")),
     add_flag: list[str] = typer.Option([], "--add-flag", metavar="FLAG",
-                                       autocompletion=completion.flags,
-                                       help=_("Add a care flag (repeatable).")),
+                                       autocompletion=completion.flags, callback=words.many("flag"),
+                                       help=_("Add a flag (repeatable).")),
     remove_flag: list[str] = typer.Option([], "--remove-flag", metavar="FLAG",
                                           autocompletion=completion.flags,
-                                          help=_("Remove a care flag (repeatable).")),
+                                          callback=words.many("flag"),
+                                          help=_("Remove a flag (repeatable).")),
     add_care: list[str] = typer.Option([], "--add-care", metavar="ITEM",
-                                       autocompletion=completion.care,
+                                       autocompletion=completion.care, callback=words.many("care"),
                                        help=_("Add to the care list (repeatable).")),
     remove_care: list[str] = typer.Option([], "--remove-care", metavar="ITEM",
                                           autocompletion=completion.care,
+                                          callback=words.many("care"),
                                           help=_("Remove from the care list (repeatable).")),
     add_away: list[str] = typer.Option([], "--add-away", metavar="FROM,UNTIL[,NOTE]",
                                        help=_("Add a period away (repeatable).")),
@@ -112,6 +119,7 @@ def edit(
     notes: Optional[str] = typer.Option(None, "--notes", help=_("Free notes (replaces them).")),
     witness_for: Optional[str] = typer.Option(None, "--witness-for", metavar="P,P…",
                                               autocompletion=completion.purposes,
+                                              callback=words.many("purpose"),
                                               help=_("Supervisor: the purposes whose checkout "
                                                      "needs a witness here (empty for none).")),
     from_file: Optional[Path] = typer.Option(None, "--from-file",
@@ -155,7 +163,9 @@ def authorize(
     until: str = typer.Option(..., "--until", metavar="DATE", help=_("Last day it is valid.")),
     purpose: list[str] = typer.Option(..., "--purpose", metavar="P,P…",
                                       autocompletion=completion.purposes,
-                                      help=_("The purposes the owner allows.")),
+                                      callback=words.many("purpose"),
+                                      help=_("The purposes the owner allows: {purposes}.").format(
+                                          purposes=vocab.choices("purpose"))),
     condition: list[str] = typer.Option([], "--condition",
                                         help=_("A condition, e.g. \"video call with owner\" "
                                                "(repeatable); a renewal keeps the earlier ones "
@@ -179,8 +189,8 @@ def authorize(
     auth = household.authorization
     assert auth is not None
     say(_("{id} is authorized from {start} to {until} for {purposes}. Commit {sha}.").format(
-        id=ident, start=auth.start, until=auth.until, purposes=", ".join(auth.purposes),
-        sha=sha[:10]))
+        id=ident, start=auth.start, until=auth.until,
+        purposes=vocab.names("purpose", auth.purposes), sha=sha[:10]))
     if document is None and auth.document:
         say(_("The earlier letter {path} is kept; give --document for a new one.").format(
             path=auth.document))
@@ -259,8 +269,8 @@ def _card(h: "Household", keys: "list[Key]") -> Any:
         grid.add_row(label, Text(value or "—", overflow="fold"))
 
     row(_("address"), h.address)
-    row(_("kind"), _(h.kind))
-    row(_("flags"), " ".join(_(f) for f in h.flags))
+    row(_("kind"), vocab.name("household-kind", h.kind))
+    row(_("flags"), vocab.names("flag", h.flags))
     for p in h.people:
         details = [str(p.born) if p.born else "", p.phone or "", p.health or ""]
         row(_("person"), " · ".join([p.name] + [d for d in details if d]))
@@ -268,11 +278,12 @@ def _card(h: "Household", keys: "list[Key]") -> Any:
         row(_("contact"), " · ".join(x for x in (c.name, c.relation, c.phone) if x))
     for a in h.away:
         row(_("away"), f"{a.start} → {a.until}" + (f"  {a.note}" if a.note else ""))
-    row(_("care"), " ".join(_(c) for c in h.care))
+    row(_("care"), vocab.names("care", h.care))
     row(_("pair"), _("A {a}, B {b}").format(a=h.pair_a or "—", b=h.pair_b or "—"))
     for k in keys:
-        where = k.slot or "—" if k.state == "in" else f"{_(k.state)} {k.holder or ''}".strip()
-        row(_("key"), f"{k.id} {_(k.kind)} {k.label or ''} [{where}]")
+        where = k.slot or "—" if k.state == "in" else \
+            f"{vocab.name('key-state', k.state)} {k.holder or ''}".strip()
+        row(_("key"), f"{k.id} {vocab.name('key-kind', k.kind)} {k.label or ''} [{where}]")
     row(_("notes"), h.notes)
     return Panel(grid, title=Text(f"{h.id}  {h.name}"), title_align="left", expand=False)
 

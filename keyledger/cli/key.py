@@ -7,10 +7,11 @@ from typing import TYPE_CHECKING, Any, Optional
 
 import typer
 
-from keyledger.cli import completion
+from keyledger.cli import completion, words
 from keyledger.cli.common import (ask_passphrase, command, group, open_ledger, print_json,
                                   read_code, say, stdout, table, when)
 from keyledger.i18n import _
+from keyledger import vocab
 
 if TYPE_CHECKING:
     from keyledger.model import Key
@@ -27,7 +28,9 @@ def add(
                                                              "when left out.")),
     kind: Optional[str] = typer.Option(None, "--kind",
                                        autocompletion=completion.key_kinds,
-                                       help=_("physical, code or card.")),
+                                       callback=words.one("key-kind"),
+                                       help=_("Kind of key: {kinds}.").format(
+                                           kinds=vocab.choices("key-kind"))),
     slot: Optional[str] = typer.Option(None, "--slot", help=_("Cabinet slot, e.g. A-03.")),
     label: Optional[str] = typer.Option(None, "--label", help=_("What the key is, e.g. 入户门钥匙.")),
     from_file: Optional[Path] = typer.Option(None, "--from-file",
@@ -61,7 +64,8 @@ def list_(json: bool = typer.Option(False, "--json", help=_("Print JSON."))) -> 
         return
     rows = listing.fresh(ledger, ("key",))["key"].rows()
     table([_("key"), _("household"), _("kind"), _("slot"), _("state"), _("holder"), _("label")],
-          [[ident, household, _(kind), slot or "", _(state), holder or "", label or ""]
+          [[ident, household, vocab.name("key-kind", kind), slot or "",
+            vocab.name("key-state", state), holder or "", label or ""]
            for ident, (household, kind, slot, state, holder, label) in rows.items()])
 
 
@@ -75,12 +79,14 @@ def show(ident: str = typer.Argument(..., metavar="KEY", autocompletion=completi
     if json:
         print_json({**key_json(key), "household_name": household.name})
         return
-    lines = [f"{key.id}  {household.id} {household.name} — {_(key.kind)} {key.label or ''}",
+    lines = [f"{key.id}  {household.id} {household.name} — "
+             f"{vocab.name('key-kind', key.kind)} {key.label or ''}",
              _("slot: {slot}").format(slot=key.slot or "—"),
-             _("state: {state}").format(state=_(key.state))]
+             _("state: {state}").format(state=vocab.name("key-state", key.state))]
     if key.state == "out":
         lines += [_("holder: {holder}, since {since}, for {purpose}").format(
-                      holder=key.holder, since=when(key.since), purpose=_(key.purpose or "")),
+                      holder=key.holder, since=when(key.since),
+                      purpose=vocab.name("purpose", key.purpose)),
                   _("expected back: {when}").format(when=when(key.expected_back))]
     if key.note:
         lines.append(_("note: {note}").format(note=key.note))

@@ -6,9 +6,10 @@ from typing import Optional
 
 import typer
 
-from keyledger.cli import completion
+from keyledger.cli import completion, words
 from keyledger.cli.common import command, group, open_ledger, print_json, say
 from keyledger.i18n import _
+from keyledger import vocab
 
 app = group()
 
@@ -21,11 +22,15 @@ def _listed(value: Optional[str]) -> Optional[tuple[str, ...]]:
 def witness(
     purpose: Optional[str] = typer.Option(None, "--purpose", metavar="P,P…",
                                           autocompletion=completion.purposes,
+                                          callback=words.many("purpose"),
                                           help=_("Purposes whose checkout needs a witness "
                                                  "(empty for none).")),
     kind: Optional[str] = typer.Option(None, "--kind", metavar="K,K…",
+                                       autocompletion=completion.key_kinds,
+                                       callback=words.many("key-kind"),
                                        help=_("Kinds of key whose checkout needs a witness: "
-                                              "physical, code, card (empty for none).")),
+                                              "{kinds} (empty for none).").format(
+                                                  kinds=vocab.choices("key-kind"))),
     json: bool = typer.Option(False, "--json", help=_("Print JSON.")),
 ) -> None:
     """The ledger's witness policy: shown without options, set with them (a supervisor's
@@ -42,5 +47,5 @@ def witness(
         print_json({"purposes": list(policy.purposes), "kinds": list(policy.kinds)})
         return
     print(_("A witness is required for purposes: {purposes}; for kinds of key: {kinds}.").format(
-        purposes=", ".join(_(p) for p in policy.purposes) or "—",
-        kinds=", ".join(_(k) for k in policy.kinds) or "—"))
+        purposes=vocab.names("purpose", policy.purposes) or "—",
+        kinds=vocab.names("key-kind", policy.kinds) or "—"))

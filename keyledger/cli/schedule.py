@@ -6,13 +6,13 @@ from typing import Optional
 
 import typer
 
-from keyledger.cli import completion
+from keyledger.cli import completion, words
 from keyledger.cli.common import (command, day, group, open_ledger, print_json, say, stdout,
                                   table)
 from keyledger.cli.exchange import schedule_export
 from keyledger.cli.custody import _due_time
 from keyledger.i18n import _
-from keyledger.vocab import VISIT_PURPOSES
+from keyledger import vocab
 
 app = group()
 
@@ -20,12 +20,16 @@ app = group()
 @command(app)
 def add(
     household: str = typer.Argument(..., metavar="HOUSEHOLD", autocompletion=completion.households),
-    every: str = typer.Option(..., "--every", metavar="day|mon..sun",
-                              help=_("day, or weekdays like wed or mon,thu.")),
+    every: str = typer.Option(..., "--every", metavar=_("DAYS"),
+                              autocompletion=completion.weekdays, callback=words.days,
+                              help=_("Which days: every day, weekdays, or days like Wed or "
+                                     "Mon,Thu.")),
     at: str = typer.Option(..., "--at", metavar="HH:MM[-HH:MM]", help=_("Time or window.")),
     purpose: str = typer.Option(..., "--purpose", "-p",
                                 autocompletion=completion.visit_purposes,
-                                help=_("Why: {purposes}.").format(purposes=", ".join(VISIT_PURPOSES))),
+                                callback=words.one("visit-purpose"),
+                                help=_("Why: {purposes}.").format(
+                                    purposes=vocab.choices("visit-purpose"))),
     steward: str = typer.Option("a", "--steward", metavar="a|b|ID",
                                 autocompletion=completion.assignees,
                                 help=_("Who goes: the A or B steward, or a steward id.")),
@@ -57,21 +61,9 @@ def list_(household: str = typer.Argument(..., metavar="HOUSEHOLD",
     for n, e in enumerate(record.schedule, 1):
         d = e.to_dict()
         span = f" {d['from'] or '…'}→{d['until'] or '…'}" if d["from"] or d["until"] else ""
-        stdout().print(f"{n}. {_every(d['every'])} {d['at']} {_(e.purpose)} ({e.steward}){span}"
+        stdout().print(f"{n}. {vocab.days_name(e.every)} {d['at']} "
+                       f"{vocab.name('visit-purpose', e.purpose)} ({e.steward}){span}"
                        + (_(" while away") if e.while_away else ""), markup=False)
-
-
-def _every(every: str) -> str:
-    """`day`, `wed` or `mon,thu` as a person says it (每天, 每周三, every Mon, Thu)."""
-    if every == "day":
-        return _("every day")
-    from keyledger.cli.common import WEEKDAYS_ZH
-    from keyledger.i18n import language
-    from keyledger.vocab import WEEKDAYS
-
-    names = [f"周{WEEKDAYS_ZH[WEEKDAYS.index(d)]}" if language() == "zh" else d.capitalize()
-             for d in every.split(",")]
-    return _("every {days}").format(days=_(", ").join(names))
 
 
 @command(app)
@@ -135,10 +127,12 @@ def due(
     rows = []
     for i in items:
         keys = "; ".join(f"{k.key} " + (_("in slot {slot}").format(slot=k.slot or "—")
-                                       if k.state == "in" else f"{_(k.state)} {k.holder or ''}")
+                                       if k.state == "in" else
+                                       f"{vocab.name('key-state', k.state)} {k.holder or ''}")
                          for k in i.keys)
         rows.append([day(i.day), _due_time(i), f"{i.household} {i.household_name}",
-                     _(i.purpose), i.steward or "—", _(i.status), keys or "—"])
+                     vocab.name("visit-purpose", i.purpose), i.steward or "—", _(i.status),
+                     keys or "—"])
     table([_("day"), _("time"), _("household"), _("purpose"), _("steward"), _("status"),
            _("keys")], rows, alerts={n for n, i in enumerate(items) if i.status == "missed"})
 

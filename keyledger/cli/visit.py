@@ -8,10 +8,10 @@ from typing import TYPE_CHECKING, Any, Optional
 
 import typer
 
-from keyledger.cli import completion
+from keyledger.cli import completion, words
 from keyledger.cli.common import command, group, open_ledger, print_json, say, table, when
 from keyledger.i18n import _
-from keyledger.vocab import CARE, VISIT_PURPOSES
+from keyledger import vocab
 
 if TYPE_CHECKING:
     from keyledger.model import Household, Visit
@@ -19,8 +19,10 @@ if TYPE_CHECKING:
 app = group()
 
 # The options of a visit's record, declared once for `visit add` and `return --visit`.
-CHECK = typer.Option([], "--check", metavar="ITEM=ok|problem|n/a[:NOTE]",
-                     help=_("A care-list item and how it was (repeatable): ") + ", ".join(CARE))
+CHECK = typer.Option([], "--check", metavar=_("ITEM=RESULT[:NOTE]"),
+                     help=_("A care-list item and how it was, e.g. heating=problem:leaks at the "
+                            "joint (repeatable); items: {items}; results: {results}.").format(
+                                items=vocab.choices("care"), results=vocab.choices("check-result")))
 FINDING = typer.Option([], "--finding", help=_("Something found (repeatable)."))
 ACTION = typer.Option([], "--action", help=_("Something done (repeatable)."))
 LET_IN = typer.Option([], "--let-in", metavar="WHO,COMPANY,WHAT",
@@ -44,35 +46,45 @@ def visit_fields(household: "Household", check: list[str], finding: list[str], a
     checks = [parse_check(c) for c in check]
     if sys.stdin.isatty() and form is None:
         if purpose is None and ask_purpose:
-            purpose = _ask(_("Purpose"), list(VISIT_PURPOSES))
+            purpose = _ask_word("visit-purpose", _("Purpose"))
         if not checks and household.care:
             checks = _ask_checklist(household)
     fields: dict[str, Any] = {"purpose": purpose, "note": note, "follow_up": follow_up}
-    for name, values in (("checklist", checks), ("findings", finding), ("actions", action),
-                         ("let_in", [parse_let_in(x) for x in let_in]), ("informed", informed)):
+    for field, values in (("checklist", checks), ("findings", finding), ("actions", action),
+                          ("let_in", [parse_let_in(x) for x in let_in]), ("informed", informed)):
         if values:
-            fields[name] = values
+            fields[field] = values
     return fields
 
 
-def _ask(question: str, choices: list[str], default: str | None = None) -> str:
-    from rich.prompt import Prompt
+def _ask_word(kind: str, question: str, default: str | None = None) -> str:
+    """A value of the vocabulary asked for on the terminal: the steward answers in the
+    interface's words (or any synonym); the file keeps the code."""
+    from rich.prompt import InvalidResponse, Prompt
 
-    return Prompt.ask(question, choices=choices, default=default, console=_console())
+    from keyledger import vocab
+
+    class Word(Prompt):
+        def process_response(self, value: str) -> str:
+            code = vocab.lookup(kind, value)
+            if code is None:
+                raise InvalidResponse(_("Please answer with one of: {names}").format(
+                    names=vocab.choices(kind)))
+            return code
+
+    answer = Word.ask(question, choices=[vocab.name(kind, c) for c in vocab.KINDS[kind].codes],
+                      default=None if default is None else vocab.name(kind, default),
+                      console=_console())
+    return vocab.parse(kind, answer)  # an empty answer is the default's name
 
 
 def _ask_checklist(household: "Household") -> list[dict[str, Any]]:
     from rich.prompt import Prompt
 
-    from keyledger.zh import care_name
-
-    # The steward answers in the interface's words; the file keeps the codes.
-    words = {_("ok"): "ok", _("problem"): "problem", _("n/a"): "n/a"}
     out = []
     for item in household.care:
-        answer = _ask(_("{item}: how was it?").format(item=care_name(item)), list(words),
-                      _("ok"))
-        result = words[answer]
+        result = _ask_word("check-result", _("{item}: how was it?").format(
+            item=vocab.name("care", item)), "ok")
         note = Prompt.ask(_("note"), default="", console=_console()) if result == "problem" else ""
         out.append({"item": item, "result": result, "note": note or None})
     return out
@@ -92,8 +104,9 @@ def add(
     household: str = typer.Argument(..., metavar="HOUSEHOLD", autocompletion=completion.households),
     purpose: Optional[str] = typer.Option(None, "--purpose", "-p",
                                           autocompletion=completion.visit_purposes,
+                                          callback=words.one("visit-purpose"),
                                           help=_("What it was: {purposes}.").format(
-                                              purposes=", ".join(VISIT_PURPOSES))),
+                                              purposes=vocab.choices("visit-purpose"))),
     note: Optional[str] = typer.Option(None, "--note", help=_("A note, e.g. 电话问候，一切正常.")),
     at: Optional[str] = typer.Option(None, "--at", metavar="TIME",
                                      help=_("When it happened, if entered later.")),
@@ -141,8 +154,10 @@ def list_(
         print_json([visit_json(v) for v in visits])
         return
     table([_("visit"), _("household"), _("when"), _("purpose"), _("stewards"), _("checked")],
-          [[v.id, v.household, when(v.started), _(v.purpose), ", ".join(v.stewards),
-            " ".join(f"{_(c.item)}:{_(c.result)}" for c in v.checklist)] for v in visits])
+          [[v.id, v.household, when(v.started), vocab.name("visit-purpose", v.purpose),
+            ", ".join(v.stewards),
+            " ".join(f"{vocab.name('care', c.item)}:{vocab.name('check-result', c.result)}"
+                     for c in v.checklist)] for v in visits])
 
 
 def visit_json(v: "Visit") -> dict[str, Any]:
