@@ -79,9 +79,9 @@ _PURPOSE_ROWS = (
       "看家", "照看房屋", "报平安"),
     W("plants", "plants", "浇花", "浇水", "给花浇水", "浇绿植", "绿植", "花草", "养花", "water plants"),
     W("pets", "pets", "照看宠物", "喂宠物", "宠物", "喂猫", "喂狗", "遛狗", "喂鱼", "pet", "feed pets"),
-    W("heating", "heating check", "暖气检查", "看暖气", "查暖气", "检查暖气", "暖气", "供暖",
+    W("heating", "heating", "暖气检查", "看暖气", "查暖气", "检查暖气", "暖气", "供暖",
       "供暖试水", "试水"),
-    W("contractor", "contractor visit", "陪同施工", "燃气", "燃气公司", "燃气入户", "燃气安装", "装燃气",
+    W("contractor", "contractor", "陪同施工", "燃气", "燃气公司", "燃气入户", "燃气安装", "装燃气",
       "施工", "陪同", "师傅上门", "监工", "抄表", "安装"),
     W("repair", "repair", "维修", "修理", "报修", "修水管", "维修漏水"),
     W("emergency", "emergency", "紧急处置", "紧急", "紧急入户", "应急", "急事", "抢修", "突发情况"),
@@ -91,8 +91,8 @@ _PURPOSE_ROWS = (
 )
 # A visit may be made without a key: a welfare phone call, the next day's check (回访).
 _VISIT_ONLY_ROWS = (
-    W("call", "phone call", "电话问候", "电话", "打电话", "问候", "电话联系", "视频问候", "微信问候",
-      "phone"),
+    W("call", "call", "电话问候", "电话", "打电话", "问候", "电话联系", "视频问候", "微信问候",
+      "phone call", "phone"),
     W("follow-up", "follow-up", "回访", "复查", "复访", "再去看看", "followup"),
 )
 
@@ -105,7 +105,7 @@ CARE_ITEM = Kind("care", "care item", "照看事项", (
     W("heating", "heating", "暖气", "看暖气", "暖气检查", "暖气片", "暖气管道", "供暖"),
     W("windows", "windows", "门窗", "窗户", "关窗", "窗"),
     W("gas", "gas", "燃气", "煤气", "天然气", "燃气阀"),
-    W("water", "water pipes", "水管", "用水", "水", "水阀", "上下水"),
+    W("water", "water", "水管", "用水", "水", "水阀", "上下水"),
     W("electricity", "electricity", "电器", "用电", "电", "电闸"),
     W("mail", "mail", "信件", "报箱", "信箱", "报纸"),
     W("fridge", "fridge", "冰箱"),
