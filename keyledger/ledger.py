@@ -113,7 +113,7 @@ class Ledger:
         self.read_paths: set[str] = set()
         self._lock_depth = 0
         self.notices: list[str] = []  # what the command repaired, for the CLI to say
-        self._caches: dict[str, dict[str, Any]] = {}
+        self._caches: dict[str, dict[str, tuple[str, str]]] = {}
         self._dirty_caches: set[str] = set()
         self._all_keys: list[Key] | None = None
         self._decoded: dict[str, Any] = {}  # records of the caches this command asked for
@@ -260,7 +260,7 @@ class Ledger:
                     st = os.lstat(f"{root}/{relpath}")
                 except OSError:
                     st = None
-                stamp = list(file_stamp(st)) if st else None
+                stamp = " ".join(map(str, file_stamp(st))) if st else None
                 hit = cache.get(relpath)
                 if stamp and hit and hit[0] == stamp:
                     record = self._decoded.get(relpath)
@@ -275,24 +275,24 @@ class Ledger:
                 record = self._parse_file(kind, ident, parse) if folder is None else \
                     parse(relpath, self.read_text(relpath), ident)
                 if st and stamp and settled(st):
-                    cache[relpath] = [stamp, statedir.dumps(record)]
+                    cache[relpath] = (stamp, statedir.dumps(record))
                     self._decoded[relpath] = record
                     self._dirty_caches.add(kind)
                 out.append(record)
         return out
 
-    def _cache(self, kind: str) -> dict[str, Any]:
+    def _cache(self, kind: str) -> dict[str, tuple[str, str]]:
         if kind not in self._caches:
             with loading():
-                kept = statedir.load(self.state_dir / f"cache-{kind}.json", _CACHE_VERSION)
-            self._caches[kind] = kept if isinstance(kept, dict) else {}
+                self._caches[kind] = statedir.load_table(self.state_dir / f"cache-{kind}",
+                                                         _CACHE_VERSION)
         return self._caches[kind]
 
     def save_caches(self) -> None:
         """Keep what this command parsed; a cache that cannot be written is only slower."""
         for kind in self._dirty_caches:
-            statedir.save(self.state_dir / f"cache-{kind}.json", self._caches[kind],
-                          _CACHE_VERSION)
+            statedir.save_table(self.state_dir / f"cache-{kind}", self._caches[kind],
+                                _CACHE_VERSION)
         self._dirty_caches.clear()
 
     def grep(self, kind: str, field: str, value: str, indent: str = "") -> list[str]:

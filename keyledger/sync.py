@@ -114,6 +114,10 @@ def _sync(ledger: Ledger, done: Synced) -> Synced:
         done.pushed = True
         return _stamp(ledger, done)
     base = gitops.git(ledger.root, "merge-base", local or remote, remote, check=False).strip() or None
+    if base is None:  # no commit in common: not this ledger (its first commit is another)
+        raise FatalError(_("The shared ledger's history does not begin with this clone's first "
+                           "commit: it is another ledger, or its history was replaced; nothing "
+                           "was changed or pushed."))
     result = Result(root="", root_fingerprint="")
     verify_range(ledger.root, base, remote, result)
     if result.findings:
