@@ -20,8 +20,8 @@ ZERO = "0" * 40
 MAIN = "refs/heads/main"
 
 
-def main() -> int:
-    root = Path.cwd()
+def main(root: Path | None = None) -> int:
+    root = root or Path.cwd()
     refused = []
     for line in sys.stdin.read().splitlines():
         old, new, ref = line.split()
