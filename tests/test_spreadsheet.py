@@ -157,7 +157,7 @@ def _read_xlsx(path: Path) -> list[list[object]]:
 
 def test_export_opens_in_openpyxl_with_the_same_data(ledger: Ledger, tmp_path: Path) -> None:
     from keyledger.ledger import Ledger as Core
-    from keyledger.spreadsheet import rows_of
+    from keyledger.spreadsheet.export import rows_of
 
     ledger.ok("household", "import", str(sample_register.write(tmp_path / "r.xlsx", bad=False)))
     ledger.ok("checkout", "K-0012", "--purpose", "plants", as_="zhou-lx")
