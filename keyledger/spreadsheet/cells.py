@@ -67,9 +67,11 @@ def _number_digits(value: int | float) -> str:
 def _one_phone(raw: str, shown: str) -> str:
     import phonenumbers
 
-    compact = re.sub(r"[\s\-()（）.]", "", raw.strip())
+    compact = re.sub(r"[\s\-()（）]", "", raw.strip())
     scientific = _SCIENTIFIC.fullmatch(compact)
-    if scientific:
+    if not scientific:
+        compact = compact.replace(".", "")  # 138.0000.0101
+    else:
         whole, fraction, exponent = scientific.group(1), scientific.group(2) or "", \
             int(scientific.group(3))
         if len(fraction) < exponent:
@@ -81,6 +83,8 @@ def _one_phone(raw: str, shown: str) -> str:
         raise CellError(_("{value!r} is not a phone number: write it like 13800000101 or "
                           "010-12345678").format(value=shown))
     if re.fullmatch(r"[2-9][0-9]{6,7}", compact):  # a local landline, its area code left out
+        return compact
+    if _mobile().fullmatch(compact):  # most of a register: phonenumbers' own test, ~40x faster
         return compact
     try:
         number = phonenumbers.parse(compact, "CN")
@@ -98,6 +102,15 @@ def _one_phone(raw: str, shown: str) -> str:
     national = phonenumbers.national_significant_number(number)
     area = phonenumbers.length_of_geographical_area_code(number)
     return f"0{national[:area]}-{national[area:]}" if area else national
+
+
+@lru_cache(maxsize=1)
+def _mobile() -> re.Pattern[str]:
+    """China's mobile numbers as phonenumbers' metadata describes them."""
+    import phonenumbers
+
+    return re.compile(phonenumbers.PhoneMetadata.metadata_for_region("CN").mobile
+                      .national_number_pattern)
 
 
 # Dates -----------------------------------------------------------------------------------

@@ -140,6 +140,7 @@ def resolve(headers: list[tuple[str, str]], mapping: dict[str, str],
     is the contact's), then the header itself."""
     columns: list[Column] = []
     displays = [f"{g}/{n}" if g and n and g != n else (n or g) for g, n in headers]
+    twice = {d for d in displays if d and displays.count(d) > 1}
     seen: dict[str, int] = {}
     used: set[str] = set()
     run: set[str] | None = None   # the fields of a one-row header's current contact so far
@@ -168,6 +169,8 @@ def resolve(headers: list[tuple[str, str]], mapping: dict[str, str],
                 run = None
             if run is not None and target in CONTACT_FIELDS:
                 run.add(target)
+        if display in twice:  # two 联系电话 columns: messages name each by its letter too
+            display = f"{display}({letter(index)})"
         columns.append(Column(index, display, None if target == IGNORE else target, slot))
     unused = set(mapping) - used
     if unused:
@@ -177,6 +180,16 @@ def resolve(headers: list[tuple[str, str]], mapping: dict[str, str],
                                                 columns=", ".join(d for d in displays if d)))
     _check_unique(columns, file)
     return columns
+
+
+def letter(index: int) -> str:
+    """A column's letters as a spreadsheet shows them: 0 is A, 26 is AA."""
+    out = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        out = chr(65 + rest) + out
+    return out
 
 
 def _mapped(mapping: dict[str, str], display: str, name: str, nth: int,
@@ -214,8 +227,10 @@ def _check_unique(columns: list[Column], file: str) -> None:
         key = (column.field, column.slot)
         if key in first:
             other = first[key]
-            nth = sum(1 for c in columns[: column.index + 1] if c.header == column.header)
-            hint = f"{column.header}#{nth}" if column.header == other.header else column.header
+            base = re.sub(r"\([A-Z]+\)$", "", column.header)
+            nth = sum(1 for c in columns[: column.index + 1]
+                      if re.sub(r"\([A-Z]+\)$", "", c.header) == base)
+            hint = f"{base}#{nth}" if nth > 1 else base
             raise FatalError(_("{file}: columns {first!r} and {second!r} are both read as "
                                "{field}; say which is which with --map {hint}=FIELD (e.g. "
                                "contact_phone), or skip one with --map {hint}=-.").format(

@@ -171,8 +171,10 @@ def lay_out(grid: Grid, mapping: dict[str, str]) -> Table:
             table.blank += any(c is not None for c in cells) or 0
             continue
         reason = _skip_reason(cells)
-        if reason is None and _texts(rows[index]) in header_texts:
-            reason = ("header", str(next(c for c in cells if c is not None)))
+        first = next(c for c in cells if c is not None)
+        if reason is None and isinstance(first, str) and known(normalize_header(first)) and \
+                _texts(rows[index]) in header_texts:
+            reason = ("header", first)
         if reason is not None:
             table.skipped.append(Skipped(number, *reason))
             continue

@@ -102,7 +102,7 @@ def _import_field(model_field: str) -> str:
 
 
 def _blank(ident: str) -> dict[str, Any]:
-    return {"schema": 1, "id": ident, "name": None, "address": None, "kind": "resident",
+    return {"schema": 1, "id": ident, "name": None, "address": None, "kind": None,
             "people": [], "contacts": [], "flags": [], "away": [], "care": [],
             "pair": {"a": None, "b": None}, "notes": ""}
 
@@ -206,8 +206,13 @@ def _plan_row(row: Row, ident: str | None, existing: dict[str, Household],
             data["name"] = found.name
         if data["address"] is None:
             data["address"] = found.address or made_address(row)
+        data["kind"] = data["kind"] or "resident"
         if found.name is None and found.household_name is None:
             row.fail("name", _("missing: a new household needs the main resident's name"))
+            return None
+        if not data["address"]:
+            row.fail("address", _("missing: a new household needs its address (a 地址 column, "
+                                  "or 楼号, 单元 and 房号)"))
             return None
     household = _checked(row, data)
     if household is None:
