@@ -105,9 +105,9 @@ def field_name(at: tuple[str | int, ...]) -> str:
 class _Reader:
     """Collects the problems of one file while its fields are read."""
 
-    def __init__(self, path: str, text: str) -> None:
+    def __init__(self, path: str, text: str | None) -> None:
         self.path = path
-        self.text = text
+        self.text = text  # None: data made in memory, whose problems have no line
         self.errors: list[tuple[tuple[str | int, ...], str]] = []
 
     def fail(self, at: tuple[str | int, ...], message: str) -> None:
@@ -148,7 +148,7 @@ class _Reader:
 
         problems = []
         for at, message in self.errors:
-            line = (yaml.locate(self.text, at) if at else 1) if self.text else None
+            line = None if self.text is None else yaml.locate(self.text, at) if at else 1
             problems.append(Problem(self.path, line, field_name(at) or None, message))
         raise FatalError(_("{path} is not valid; fix it and try again.").format(path=self.path),
                          problems)
@@ -401,7 +401,7 @@ def parse_household(path: str, text: str, expected_id: str | None = None) -> Hou
 def household_from_data(path: str, data: dict[str, Any]) -> Household:
     """A household made in memory (a register's row), checked as its file would be, without a
     trip through YAML: an import checks thousands. Problems name the field, not a line."""
-    reader = _Reader(path, "")
+    reader = _Reader(path, None)
     data = reader.mapping(data, (), _HOUSEHOLD_FIELDS)
     if data.get("schema") != SCHEMA:
         reader.fail(("schema",), _("expected schema: 1"))
