@@ -279,8 +279,36 @@ def co_residents(seed: int = 19) -> Register:
     return reg
 
 
+def grouped_contacts(seed: int = 20) -> Register:
+    """房屋信息 over 楼号/单元/房号 and 联系方式 over 本人电话/紧急联系人/联系电话 (a group that is
+    not a contact: the 联系电话 after 紧急联系人 is still the contact's); buildings written 3#楼,
+    units 一单元; 无 and / in cells that have nothing to say; also saved as Excel's "Unicode
+    text" (UTF-16, tab-separated)."""
+    group = people(seed, 6, buildings=(11, 12))
+    rows: list[list[Any]] = [["序号", "户主姓名", "房屋信息", None, None, "联系方式", None, None, "备注"],
+                             [None, None, "楼号", "单元", "房号", "本人电话", "紧急联系人", "联系电话",
+                              None]]
+    reg = Register("grouped-contacts", grouped_contacts.__doc__ or "", rows,
+                   [(0, 2, 0, 4), (0, 5, 0, 7), (0, 0, 1, 0), (0, 1, 1, 1), (0, 8, 1, 8)],
+                   formats=("xlsx", "csv-utf16"), ignored=["序号"])
+    for i, p in enumerate(group, 1):
+        has_contact = i % 3 != 0
+        rows.append([i, p.name, f"{p.building}#楼", "一二"[p.unit - 1] + "单元", f"{p.room}室",
+                     p.phone, p.contact if has_contact else "无",
+                     p.contact_phone if has_contact else "/", p.notes or "无"])
+        ident = f"{p.building}-{p.unit}-{p.room}"
+        expected = _expected(p, ident, f"{p.building}号楼{p.unit}单元{p.room}")
+        expected["people"][0].pop("born")
+        expected["contacts"] = [{"name": p.contact, "phone": p.contact_phone}] if has_contact \
+            else []
+        expected.update(flags=[], care=[], away=[])
+        reg.expected[ident] = expected
+    return reg
+
+
 def corpus() -> list[Register]:
-    return [two_row_header(), flattened(), one_row_two_phones(), address_column(), co_residents()]
+    return [two_row_header(), flattened(), one_row_two_phones(), address_column(), co_residents(),
+            grouped_contacts()]
 
 
 # Writers --------------------------------------------------------------------------------------
@@ -362,10 +390,10 @@ def _write_ods(reg: Register, path: Path) -> None:
     doc.save(str(path))
 
 
-def _csv(reg: Register, encoding: str) -> Callable[[Register, Path], None]:
+def _csv(reg: Register, encoding: str, delimiter: str = ",") -> Callable[[Register, Path], None]:
     def write(reg: Register, path: Path) -> None:
         out = io.StringIO(newline="")
-        writer = csv.writer(out, lineterminator="\r\n")
+        writer = csv.writer(out, lineterminator="\r\n", delimiter=delimiter)
         for row in reg.rows:
             writer.writerow(["" if v is None else v.isoformat() if isinstance(v, (date, datetime))
                              else v for v in row])
@@ -378,6 +406,7 @@ WRITERS: dict[str, Callable[[Register, Path], None]] = {
     "csv": lambda reg, path: _csv(reg, "utf-8")(reg, path),
     "csv-bom": lambda reg, path: _csv(reg, "utf-8-sig")(reg, path),
     "csv-gbk": lambda reg, path: _csv(reg, "gbk")(reg, path),
+    "csv-utf16": lambda reg, path: _csv(reg, "utf-16", "\t")(reg, path),  # "Unicode text"
 }
 
 

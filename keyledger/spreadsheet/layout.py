@@ -45,14 +45,18 @@ class Table:
     blank: int = 0
 
 
+# What offices write in a cell that has nothing to say.
+_NOTHING = frozenset({"无", "暂无", "没有", "/", "／", "-", "－", "—", "——", "空", "N/A", "n/a", "NA"})
+
+
 def cell(value: Any) -> Any:
-    """A cell as read: text stripped (None when empty), whole floats as int (calamine reads
-    every number as a float)."""
+    """A cell as read: text stripped (None when empty or a placeholder such as 无 or /), whole
+    floats as int (calamine reads every number as a float)."""
     if isinstance(value, str):
         value = value.strip()
         if len(value) > bounds.MAX_CELL_CHARS:
             value = value[: bounds.MAX_CELL_CHARS]
-        return value or None
+        return None if not value or value in _NOTHING else value
     if isinstance(value, float) and value.is_integer():
         return int(value)
     return value
@@ -97,7 +101,14 @@ def _is_subheader(top: list[str], below: list[str], mapping: dict[str, str]) -> 
     if not present:
         return False
     names = sum(1 for _i, n in present if known(n) or n in mapping)
-    grouped = any(i >= len(top) or not top[i] or (is_group(top[i]) and top[i] != n)
+
+    def over(i: int) -> str:
+        return top[i] if 0 <= i < len(top) else ""
+
+    # Under a group: a group's name (住址), a cell merged across (联系方式 over three columns
+    # reads the same in each), or nothing (a group saved to CSV leaves its other cells empty).
+    grouped = any(not over(i) or over(i) != n and (is_group(over(i)) or
+                                                   over(i) in (over(i - 1), over(i + 1)))
                   for i, n in present if known(n) or n in mapping)
     return names >= 1 and names * 5 >= len(present) * 3 and grouped
 

@@ -73,7 +73,8 @@ def merge(row: Row, data: dict[str, Any], found: Values, update: bool, new: bool
           address: str | None, moved: bool, cohabit: bool = False) -> list[Change]:
     """Apply `found` to `data` (a new household's or the ledger's), returning what changes."""
     m = Merger(row, data, update, new, cohabit)
-    _people(m, found)
+    if not _people(m, found):
+        return m.changes  # another resident at this id: the rest of the row is theirs
     m.scalar(data, "name", found.household_name, "name", row.header("household_name"))
     m.scalar(data, "kind", found.kind, "kind", row.header("kind"),
              shown=zh.name(zh.HOUSEHOLD_KINDS, found.kind or ""))
@@ -93,11 +94,13 @@ def merge(row: Row, data: dict[str, Any], found: Values, update: bool, new: bool
     return m.changes
 
 
-def _people(m: Merger, found: Values) -> None:
+def _people(m: Merger, found: Values) -> bool:
+    """The row's resident over the household's people; False when the ledger has another
+    resident there (a conflict) and the row is not to be laid over theirs."""
     data, row = m.data, m.row
     people: list[dict[str, Any]] = data["people"]
     if found.name is None and found.phone is None and found.born is None and found.health is None:
-        return
+        return True
     index = 0
     if not people:
         people.append({"name": found.name or data.get("name")})
@@ -113,7 +116,7 @@ def _people(m: Merger, found: Values) -> None:
         m.changes.append(Change("people", row.header("name"), people[0].get("name"),
                                 found.name or "", True))
         if not m.update:
-            return  # another person at this id: the rest of the row is theirs, not the ledger's
+            return False
         if data.get("name") == people[0].get("name") and found.household_name is None:
             data["name"] = found.name  # a household named after its resident follows them
         people[0] = {"name": found.name}
@@ -126,6 +129,7 @@ def _people(m: Merger, found: Values) -> None:
              same=found.born_from_age and old_born is not None and found.born is not None
              and abs(old_born - found.born) <= 1)  # an age is a year of birth give or take one
     m.scalar(person, "health", found.health, "people", row.header("health"), free_text=True)
+    return True
 
 
 def contact_text(contact: dict[str, Any] | Contact) -> str:

@@ -90,6 +90,11 @@ def _read_workbook(path: Path, suffix: str, wanted: str | None) -> Grid:
 
 
 def decode(data: bytes, name: str) -> str:
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):  # Excel's "Unicode text": UTF-16, tabs
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError:
+            pass
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:  # Excel on a Chinese Windows saves CSV as GBK

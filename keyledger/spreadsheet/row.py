@@ -15,9 +15,10 @@ from keyledger.spreadsheet import cells
 from keyledger.spreadsheet.cells import CellError
 from keyledger.spreadsheet.columns import CANONICAL, Column
 
-_BUILDING = ("号楼", "栋", "幢", "号", "楼")
+_BUILDING = ("#楼", "号楼", "栋", "幢", "号", "楼", "#")
 _UNIT = ("单元",)
 _ROOM = ("室", "号", "户")
+_NUMERALS = {c: n for n, c in enumerate("零一二三四五六七八九", 0)}
 # 东升家园8号楼1单元401室, 8栋1单元401, 8-1-401: an address the household id is read from when
 # the sheet has no 户号 or 楼号 column.
 _ADDRESS = re.compile(r"(?P<estate>.*?)(?P<building>[0-9A-Za-z]+)\s*(号楼|栋|幢|号|楼|-)\s*"
@@ -115,11 +116,25 @@ _FALLBACK = {"household_name": ("name",), "born": ("age", "id_number"),
 
 
 def part(value: Any, suffixes: tuple[str, ...]) -> str:
+    """A building, unit or room as the id writes it: 8号楼, 8栋, 8#楼 are 8; 一单元 is 1."""
     text = unicodedata.normalize("NFKC", cells.text(value)).replace(" ", "")
     for suffix in suffixes:
         if text.endswith(suffix) and len(text) > len(suffix):
-            return text[: -len(suffix)]
-    return text
+            text = text[: -len(suffix)]
+            break
+    return _arabic(text)
+
+
+def _arabic(text: str) -> str:
+    """一 to 九十九 in digits (十二单元 is 12); anything else as it is."""
+    if not text or any(c not in _NUMERALS and c != "十" for c in text):
+        return text
+    tens, _sep, ones = text.rpartition("十")
+    if "十" not in text:
+        return "".join(str(_NUMERALS[c]) for c in text)
+    if len(tens) > 1 or len(ones) > 1:
+        return text
+    return str((_NUMERALS[tens] if tens else 1) * 10 + (_NUMERALS[ones] if ones else 0))
 
 
 def household_id(row: Row, estate: bool = True) -> str | None:
