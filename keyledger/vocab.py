@@ -165,33 +165,6 @@ WEEKDAY = Kind("weekday", "weekday", "星期", (
     W("sun", "Sun", "周日", "星期日", "星期天", "周天", "礼拜天", "礼拜日", "sunday"),
 ))
 
-# What a register's column holds (`household import --map 门牌=房号`): the name is the header
-# keyledger writes and names in messages, the other words the headers registers use.
-IMPORT_FIELD = Kind("import-field", "field", "栏目", (
-    W("id", "id", "户号", "编号", "房屋编号"),
-    W("estate", "estate", "小区", "小区名称"),
-    W("building", "building", "楼号", "楼栋", "楼栋号", "栋号"),
-    W("unit", "unit", "单元", "单元号"),
-    W("room", "room", "房号", "房间号", "门牌号", "门牌", "室号"),
-    W("household_name", "household_name", "户名", "店名", "商户名称"),
-    W("name", "name", "姓名", "户主", "户主姓名", "业主姓名", "住户姓名", "业主"),
-    W("address", "address", "地址", "住址", "家庭住址"),
-    W("kind", "kind", "户别", "住户类型"),
-    W("phone", "phone", "电话", "联系电话", "手机", "手机号", "手机号码", "户主电话"),
-    W("born", "born", "出生年份", "出生年", "出生日期"),
-    W("age", "age", "年龄"),
-    W("health", "health", "健康状况", "健康", "身体状况"),
-    W("contact", "contact", "紧急联系人", "紧急联系人姓名"),
-    W("relation", "relation", "关系", "与户主关系", "紧急联系人关系"),
-    W("contact_phone", "contact_phone", "紧急联系电话", "紧急联系人电话", "联系人电话"),
-    W("flags", "flags", "标签", "类别", "人员类别", "特殊标识"),
-    W("care", "care", "照看事项", "托管事项"),
-    W("away_from", "away_from", "离开日期", "外出日期", "外出开始"),
-    W("away_until", "away_until", "返回日期", "外出结束", "预计返回"),
-    W("away_note", "away_note", "外出说明", "去向"),
-    W("notes", "notes", "备注"),
-))
-
 # The days of a schedule that are not a list of weekdays.
 DAYS = Kind("days", "days", "日子", (
     W("day", "every day", "每天", "天天", "每日", "每一天", "日日", "daily", "everyday"),
@@ -201,7 +174,7 @@ DAYS = Kind("days", "days", "日子", (
 
 KINDS: dict[str, Kind] = {k.key: k for k in (PURPOSE, VISIT_PURPOSE, CARE_ITEM, FLAG, KEY_KIND,
                                               KEY_STATE, HOUSEHOLD_KIND, ROLE, CHECK_RESULT,
-                                              WEEKDAY, DAYS, IMPORT_FIELD)}
+                                              WEEKDAY, DAYS)}
 
 # The codes, as the model validates files against them.
 PURPOSES = PURPOSE.codes

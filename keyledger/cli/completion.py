@@ -128,8 +128,7 @@ def card_formats(incomplete: str) -> list[str]:
 
 def import_fields(incomplete: str) -> list[str]:
     """`--map COLUMN=FIELD`: the fields, once the column is typed."""
+    from keyledger.spreadsheet.columns import FIELDS, IGNORE
+
     column, sep, field = incomplete.partition("=")
-    if not sep:
-        return []
-    return [f"{column}={f}" for f in vocab.complete("import-field", field)
-            + ["-"] * ("-".startswith(field))]
+    return [f"{column}={f}" for f in FIELDS + (IGNORE,) if f.startswith(field)] if sep else []
