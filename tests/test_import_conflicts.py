@@ -288,3 +288,14 @@ def test_free_text_from_a_cell_is_kept_as_typed_text_is(ledger: Ledger, tmp_path
     assert data["people"] == [{"name": "孙 丽", "health": "高血压 每日服药"}]
     assert data["notes"] == "钥匙在门卫\n冬天关暖气阀"
     assert "1 unchanged" in ledger.ok("household", "import", str(path), "--dry-run").err
+
+
+def test_skipped_rows_are_named_and_many_of_a_kind_counted(ledger: Ledger, tmp_path: Path) -> None:
+    lines = ["户号,姓名,地址"]
+    for n in range(1, 7):
+        lines += [f"9-1-{n}01,住户{n},9号楼1单元{n}01", f"小计,共1户,"]
+    lines += ["填表人：张敏,,"]
+    result = ledger.ok("household", "import", str(sheet(tmp_path, "\n".join(lines) + "\n")))
+    assert "6 rows skipped: a total (rows 3, 5, 7, 9, 11, …; --json lists them all)." in result.err
+    assert "Row 14 skipped: a footer (填表人：张敏)." in result.err
+    assert "6 added" in result.err
