@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,8 +29,19 @@ _PATHSPEC_ENV = ("GIT_LITERAL_PATHSPECS", "GIT_GLOB_PATHSPECS", "GIT_NOGLOB_PATH
                  "GIT_ICASE_PATHSPECS")
 
 
+def _path_with_this_keyledger() -> str:
+    """PATH with the folder of the running keyledger first, when its programs are there: the
+    hooks a push runs (`pre-push`, a local shared ledger's `pre-receive`) find keyledger on the
+    PATH, and must find this one even when it was started by its full path."""
+    path = os.environ.get("PATH", os.defpath)
+    here = os.path.dirname(sys.executable)
+    if os.path.isfile(os.path.join(here, "keyledger")) and path.split(os.pathsep)[0] != here:
+        return here + os.pathsep + path
+    return path
+
+
 def _env() -> dict[str, str]:
-    env = dict(os.environ, GIT_TERMINAL_PROMPT="0", LC_ALL="C")
+    env = dict(os.environ, GIT_TERMINAL_PROMPT="0", LC_ALL="C", PATH=_path_with_this_keyledger())
     for name in _PATHSPEC_ENV:
         env.pop(name, None)
     return env
@@ -134,10 +146,13 @@ def write_commit_graph_later(root: Path) -> None:
 
 
 def format_message(subject: str, trailers: list[tuple[str, str]]) -> str:
-    # A trailer is one line: typed text is folded so it cannot forge another trailer.
-    folded = [(name, " ".join(str(value).split())) for name, value in trailers]
+    # A trailer is one line, so that it cannot forge another. Text typed by a person was made
+    # one line where it came in (keyledger.text), so this changes nothing the files hold.
+    from keyledger.text import line
+
+    folded = [(name, line(str(value))) for name, value in trailers]
     lines = [f"{TRAILER_PREFIX}{name}: {value}" for name, value in folded if value]
-    return " ".join(subject.split()) + "\n\n" + "\n".join(lines) + "\n"
+    return line(subject) + "\n\n" + "\n".join(lines) + "\n"
 
 
 def commit(root: Path, paths: list[str], message: str, parent: str | None,
