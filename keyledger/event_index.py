@@ -26,6 +26,7 @@ import fcntl
 import json
 import os
 import sqlite3
+import stat
 import subprocess
 import threading
 from collections.abc import Callable, Iterable, Iterator
@@ -146,7 +147,10 @@ def _bring_up_to_date(ledger: Ledger) -> sqlite3.Connection:
 def _open(ledger: Ledger) -> sqlite3.Connection | None:
     """The index if it can be read and is whole: its rows end at the commit it names."""
     file = path(ledger)
-    if not file.is_file():
+    try:
+        if not stat.S_ISREG(os.lstat(file).st_mode):  # never a link to somewhere else
+            return None
+    except OSError:
         return None
     db = None
     try:
@@ -176,7 +180,9 @@ def _tip(db: sqlite3.Connection) -> str | None:
 def _writing(ledger: Ledger) -> Iterator[None]:
     """One writer of the index at a time; a reader never waits for it (it reads the file the
     writer has not yet replaced, or waits for sqlite's transaction)."""
-    with open(ledger.state_dir / "events.lock", "w") as handle:
+    fd = os.open(ledger.state_dir / "events.lock", os.O_WRONLY | os.O_CREAT | os.O_NOFOLLOW,
+                 0o644)
+    with open(fd, "w") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
         try:
             yield
