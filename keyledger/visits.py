@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import re
 import unicodedata
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
