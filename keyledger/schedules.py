@@ -16,8 +16,9 @@ from keyledger.i18n import _
 from keyledger.identity import acting_steward
 from keyledger.ids import check_id
 from keyledger.ledger import Ledger, locked
-from keyledger.model import Household, ScheduleEntry, Visit, parse_clock
+from keyledger.model import Household, ScheduleEntry, Visit
 from keyledger.timeutil import now, parse_date, zone
+from keyledger.timewords import parse_window
 from keyledger.vocab import WEEKDAYS
 
 
@@ -140,13 +141,11 @@ def _match(wanted: list[_Wanted], seen: dict[tuple[str, date], list[Visit]], hou
     return done
 
 
-def week_days(text: str) -> list[date]:
-    """`2026-W48` into its seven days, Monday first."""
-    try:
-        year, week = text.upper().split("-W")
-        monday = date.fromisocalendar(int(year), int(week), 1)
-    except ValueError:
-        raise FatalError(_("{text!r} is not an ISO week; write it like 2026-W48.").format(text=text))
+def week_days(text: str, today: date) -> list[date]:
+    """A week's seven days, Monday first: 2026-W48, 48, 第48周, 本周, 下周."""
+    from keyledger.timewords import parse_week
+
+    monday = parse_week(text, today)
     return [monday + timedelta(days=i) for i in range(7)]
 
 
@@ -160,13 +159,13 @@ def add_entry(ledger: Ledger, ident: str, every: str, at: str, purpose: str, ste
               start: str | None, until: str | None, while_away: bool) -> tuple[Household, str]:
     household = ledger.household(ident)
     days = vocab.parse_days(every, "--every")
-    clock = parse_clock(at)
-    if clock is None:
-        raise FatalError(_("--at takes a time like 10:00 or a window like 14:00-17:00."))
+    clock = parse_window(at)
     purpose = vocab.parse("visit-purpose", purpose, "--purpose")
     if steward not in ("a", "b"):
         ledger.steward(check_id(steward, _("steward")))
-    first, last = (parse_date(start) if start else None), (parse_date(until) if until else None)
+    today = now(zone(ledger.settings.timezone)).date()
+    first = parse_date(start, today) if start else None
+    last = parse_date(until, today) if until else None
     if first and last and last < first:
         raise FatalError(_("--until must not be before --from."))
     entry = ScheduleEntry(days, clock[0], clock[1], purpose, steward, first, last, while_away,

@@ -17,7 +17,7 @@ from keyledger.identity import acting_steward
 from keyledger.forms import VISIT_WORDS, load_form, record_from
 from keyledger.ledger import Ledger, locked
 from keyledger.model import Household, Visit, parse_visit
-from keyledger.timeutil import now, parse_datetime, zone
+from keyledger.timeutil import now, parse_date, parse_datetime, zone
 
 FOLDER = "visits"
 
@@ -89,6 +89,8 @@ def draft(ledger: Ledger, household: Household, given: dict[str, Any], photos: l
                 "ended": ended.isoformat() if ended else None,
                 "recorded": now(tz).isoformat()}
     overrides = dict(given)
+    if isinstance(overrides.get("follow_up"), str):  # 明天, 12月2日, 下周三
+        overrides["follow_up"] = parse_date(overrides["follow_up"], now(tz).date()).isoformat()
     if stored:
         overrides["photos"] = stored
     visit = record_from(parse_visit, ident, defaults, overrides, form, VISIT_WORDS)

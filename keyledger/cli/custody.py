@@ -32,9 +32,10 @@ def checkout(
                                 callback=words.one("purpose"),
                                 help=_("Why: {purposes}.").format(
                                     purposes=vocab.choices("purpose"))),
-    expect_back: Optional[str] = typer.Option(None, "--expect-back", metavar="3h|17:00",
-                                              help=_("When it will be back: a duration or a time; "
-                                                     "the ledger's default for the purpose "
+    expect_back: Optional[str] = typer.Option(None, "--expect-back", metavar="WHEN",
+                                              help=_("When it will be back: a duration (3h, "
+                                                     "90m) or a time (17:00, tomorrow 9:00); the "
+                                                     "ledger's default for the purpose "
                                                      "otherwise.")),
     note: Optional[str] = typer.Option(None, "--note", help=_("A note for the record.")),
     witness: Optional[str] = typer.Option(None, "--witness", autocompletion=completion.stewards,
@@ -170,8 +171,10 @@ def handback(
 
 def reserve(
     key: str = typer.Argument(..., metavar="KEY", autocompletion=completion.keys),
-    start: str = typer.Option(..., "--from", metavar="TIME", help=_("Start, e.g. 2026-11-27 09:00.")),
-    until: str = typer.Option(..., "--until", metavar="TIME", help=_("End, e.g. 2026-11-27 11:00.")),
+    start: str = typer.Option(..., "--from", metavar="TIME",
+                              help=_("Start, e.g. 2026-11-27 09:00 or tomorrow 9:00.")),
+    until: str = typer.Option(..., "--until", metavar="TIME",
+                              help=_("End, e.g. 2026-11-27 11:00 or tomorrow 11:00.")),
     purpose: str = typer.Option(..., "--purpose", "-p",
                                 autocompletion=completion.purposes,
                                 callback=words.one("purpose"),

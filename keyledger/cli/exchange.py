@@ -166,8 +166,12 @@ def export(
     if fmt == "xlsx" and (output is None or str(output) == "-") and sys.stdout.isatty():
         raise typer.BadParameter(_("an .xlsx workbook goes to a file: give -o FILE"),
                                  param_hint="-o")
-    data, rows = make(open_ledger(), what, fmt, parse_date(start) if start else None,
-                      parse_date(until) if until else None)
+    from keyledger.timeutil import now, zone
+
+    ledger = open_ledger()
+    today = now(zone(ledger.settings.timezone)).date()
+    data, rows = make(ledger, what, fmt, parse_date(start, today) if start else None,
+                      parse_date(until, today) if until else None)
     write_output(data, output)
     if output is not None and str(output) != "-":
         say(_("Wrote {n} rows to {path}.").format(n=rows, path=output))
@@ -206,8 +210,9 @@ def schedule_export(
     from keyledger.timeutil import now, parse_date, zone
 
     ledger = open_ledger()
-    first = parse_date(start) if start else now(zone(ledger.settings.timezone)).date()
-    last = parse_date(until) if until else first + timedelta(days=27)
+    today = now(zone(ledger.settings.timezone)).date()
+    first = parse_date(start, today) if start else today
+    last = parse_date(until, today) if until else first + timedelta(days=27)
     if last < first:
         raise typer.BadParameter(_("--until must not be before --from."), param_hint="--until")
     if (last - first).days > 400:

@@ -24,7 +24,8 @@ def add(
                               autocompletion=completion.weekdays, callback=words.days,
                               help=_("Which days: every day, weekdays, or days like Wed or "
                                      "Mon,Thu.")),
-    at: str = typer.Option(..., "--at", metavar="HH:MM[-HH:MM]", help=_("Time or window.")),
+    at: str = typer.Option(..., "--at", metavar="TIME",
+                           help=_("A time or a window, e.g. 10:00 or 14:00-17:00.")),
     purpose: str = typer.Option(..., "--purpose", "-p",
                                 autocompletion=completion.visit_purposes,
                                 callback=words.one("visit-purpose"),
@@ -78,8 +79,12 @@ def remove(household: str = typer.Argument(..., metavar="HOUSEHOLD",
 
 
 def due(
-    date: Optional[str] = typer.Option(None, "--date", metavar="DATE", help=_("One day (today).")),
-    week: Optional[str] = typer.Option(None, "--week", metavar="2026-W48", help=_("A whole week.")),
+    date: Optional[str] = typer.Option(None, "--date", metavar="DATE",
+                                       help=_("One day, e.g. 2026-11-25, 11/25 or tomorrow "
+                                              "(today by default).")),
+    week: Optional[str] = typer.Option(None, "--week", metavar="WEEK",
+                                       help=_("A whole week: 2026-W48, 48, this week or next "
+                                              "week.")),
     json: bool = typer.Option(False, "--json", help=_("Print JSON.")),
     ics: bool = typer.Option(False, "--ics", help=_("Write the items and the reservations of "
                                                     "those days as an iCalendar file.")),
@@ -98,8 +103,8 @@ def due(
     if date and week:
         raise typer.BadParameter(_("give --date or --week, not both"), param_hint="--week")
     ledger = open_ledger()
-    days = week_days(week) if week else [parse_date(date) if date else
-                                         now(zone(ledger.settings.timezone)).date()]
+    today = now(zone(ledger.settings.timezone)).date()
+    days = week_days(week, today) if week else [parse_date(date, today) if date else today]
     if ics or output:
         from pathlib import Path
 

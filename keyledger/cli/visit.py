@@ -31,7 +31,7 @@ PHOTO = typer.Option([], "--photo", help=_("A photo to attach (repeatable)."))
 INFORMED = typer.Option([], "--informed",
                         help=_("How the owner was kept informed, e.g. \"video call\" (repeatable)."))
 FOLLOW_UP = typer.Option(None, "--follow-up", metavar="DATE",
-                         help=_("Come back on this day (回访)."))
+                         help=_("Come back on this day (回访), e.g. tomorrow or 12/2."))
 FROM_FILE = typer.Option(None, "--from-file", help=_("The full record from a YAML form."))
 
 
@@ -109,7 +109,8 @@ def add(
                                               purposes=vocab.choices("visit-purpose"))),
     note: Optional[str] = typer.Option(None, "--note", help=_("A note, e.g. 电话问候，一切正常.")),
     at: Optional[str] = typer.Option(None, "--at", metavar="TIME",
-                                     help=_("When it happened, if entered later.")),
+                                     help=_("When it happened, if entered later, e.g. "
+                                            "2026-11-25 10:05 or yesterday 15:00.")),
     with_: list[str] = typer.Option([], "--with", metavar="STEWARD",
                                     autocompletion=completion.stewards,
                                     help=_("Another steward present (repeatable).")),
@@ -134,8 +135,11 @@ def add(
 def list_(
     household: Optional[str] = typer.Argument(None, metavar="[HOUSEHOLD]",
                                               autocompletion=completion.households),
-    start: Optional[str] = typer.Option(None, "--from", metavar="DATE"),
-    until: Optional[str] = typer.Option(None, "--until", metavar="DATE"),
+    start: Optional[str] = typer.Option(None, "--from", metavar="DATE",
+                                        help=_("The first day (30 days before the last by "
+                                               "default).")),
+    until: Optional[str] = typer.Option(None, "--until", metavar="DATE",
+                                        help=_("The last day (today by default).")),
     json: bool = typer.Option(False, "--json", help=_("Print JSON.")),
 ) -> None:
     """Visits between two days (the last 30 days by default)."""
@@ -147,8 +151,9 @@ def list_(
     ledger = open_ledger()
     if household:
         ledger.household(household)
-    last = parse_date(until) if until else now(zone(ledger.settings.timezone)).date()
-    first = parse_date(start) if start else last - timedelta(days=30)
+    today = now(zone(ledger.settings.timezone)).date()
+    last = parse_date(until, today) if until else today
+    first = parse_date(start, today) if start else last - timedelta(days=30)
     visits = visits_between(ledger, first, last, household)
     if json:
         print_json([visit_json(v) for v in visits])
