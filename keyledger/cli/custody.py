@@ -25,9 +25,14 @@ DUE_LISTED = 10
 
 
 def checkout(
-    key: str = typer.Argument(..., metavar="KEY",
-                              autocompletion=completion.keys,
-                              help=_("The key's tag number, e.g. K-0012.")),
+    key: Optional[str] = typer.Argument(None, metavar="KEY",
+                                        autocompletion=completion.keys, callback=words.key,
+                                        help=_("The key's tag number, e.g. K-0012; or give "
+                                               "--household.")),
+    household: Optional[str] = typer.Option(None, "--household", "-H",
+                                            autocompletion=completion.households,
+                                            help=_("The household, by number, resident's name "
+                                                   "or address: its one key.")),
     purpose: str = typer.Option(..., "--purpose", "-p", autocompletion=completion.purposes,
                                 callback=words.one("purpose"),
                                 help=_("Why: {purposes}.").format(
@@ -39,12 +44,13 @@ def checkout(
                                                      "otherwise.")),
     note: Optional[str] = typer.Option(None, "--note", help=_("A note for the record.")),
     witness: Optional[str] = typer.Option(None, "--witness", autocompletion=completion.stewards,
+                                          callback=words.steward,
                                           help=_("A second steward present as witness.")),
     override: Optional[str] = typer.Option(None, "--override", metavar="REASON",
                                            help=_("Supervisor: set the A/B pair rule aside, "
                                                   "saying why.")),
     for_: Optional[str] = typer.Option(None, "--for", metavar="STEWARD",
-                                       autocompletion=completion.stewards,
+                                       autocompletion=completion.stewards, callback=words.steward,
                                        help=_("Supervisor: check the key out for this steward.")),
     consent: Optional[str] = typer.Option(None, "--consent",
                                           help=_("Emergency: how the owner agreed, and when.")),
@@ -55,7 +61,14 @@ def checkout(
     """Take a key out of the cabinet (one signed commit); a door code is shown once."""
     from keyledger.custody import act
 
+    if (key is None) == (household is None):
+        raise typer.BadParameter(_("give the key's tag number or --household, one of them"),
+                                 param_hint="KEY")
     ledger = open_ledger()
+    if key is None:
+        from keyledger.naming import key_of
+
+        key = key_of(ledger, household or "")
     terminal = open_terminal() if ledger.key(key).kind == "code" else None
     done = act(ledger, key, "checkout", purpose=purpose, expect_back=expect_back, note=note,
                witness=witness, override=override, holder=for_, consent=consent,
@@ -74,9 +87,11 @@ def checkout(
 
 def return_(
     key: str = typer.Argument(..., metavar="KEY",
-                              autocompletion=completion.keys, help=_("The key's tag number.")),
+                              autocompletion=completion.keys,
+                              callback=words.key, help=_("The key's tag number.")),
     note: Optional[str] = typer.Option(None, "--note", help=_("A note for the record.")),
     witness: Optional[str] = typer.Option(None, "--witness", autocompletion=completion.stewards,
+                                          callback=words.steward,
                                           help=_("A second steward present as witness.")),
     override: Optional[str] = typer.Option(None, "--override", metavar="REASON",
                                            help=_("Supervisor: return a key someone else holds.")),
@@ -109,11 +124,14 @@ def return_(
 
 
 def handover(
-    key: str = typer.Argument(..., metavar="KEY", autocompletion=completion.keys),
+    key: str = typer.Argument(..., metavar="KEY", autocompletion=completion.keys,
+                              callback=words.key),
     to: str = typer.Option(..., "--to", metavar="STEWARD",
-                           autocompletion=completion.stewards, help=_("Who takes the key over.")),
+                           autocompletion=completion.stewards,
+                           callback=words.steward, help=_("Who takes the key over.")),
     note: Optional[str] = typer.Option(None, "--note", help=_("A note for the record.")),
     witness: Optional[str] = typer.Option(None, "--witness", autocompletion=completion.stewards,
+                                          callback=words.steward,
                                           help=_("A second steward present as witness.")),
     override: Optional[str] = typer.Option(None, "--override", metavar="REASON",
                                            help=_("Supervisor: set the pair rule aside.")),
@@ -129,7 +147,8 @@ def handover(
 
 
 def lost(
-    key: str = typer.Argument(..., metavar="KEY", autocompletion=completion.keys),
+    key: str = typer.Argument(..., metavar="KEY", autocompletion=completion.keys,
+                              callback=words.key),
     note: str = typer.Option(..., "--note", help=_("What happened.")),
     override: Optional[str] = typer.Option(None, "--override", metavar="REASON",
                                            help=_("Supervisor: set the pair rule aside.")),
@@ -143,7 +162,8 @@ def lost(
 
 
 def found(
-    key: str = typer.Argument(..., metavar="KEY", autocompletion=completion.keys),
+    key: str = typer.Argument(..., metavar="KEY", autocompletion=completion.keys,
+                              callback=words.key),
     note: Optional[str] = typer.Option(None, "--note", help=_("Where it was found.")),
 ) -> None:
     """A lost key is found and back in the cabinet."""
@@ -155,7 +175,8 @@ def found(
 
 
 def handback(
-    key: str = typer.Argument(..., metavar="KEY", autocompletion=completion.keys),
+    key: str = typer.Argument(..., metavar="KEY", autocompletion=completion.keys,
+                              callback=words.key),
     to_owner: bool = typer.Option(False, "--to-owner",
                                   help=_("The owner takes the key back (the only kind of "
                                          "handback; the flag may be left out).")),
@@ -170,7 +191,8 @@ def handback(
 
 
 def reserve(
-    key: str = typer.Argument(..., metavar="KEY", autocompletion=completion.keys),
+    key: str = typer.Argument(..., metavar="KEY", autocompletion=completion.keys,
+                              callback=words.key),
     start: str = typer.Option(..., "--from", metavar="TIME",
                               help=_("Start, e.g. 2026-11-27 09:00 or tomorrow 9:00.")),
     until: str = typer.Option(..., "--until", metavar="TIME",
@@ -181,7 +203,7 @@ def reserve(
                                 help=_("Why: {purposes}.").format(
                                     purposes=vocab.choices("purpose"))),
     for_: Optional[str] = typer.Option(None, "--for", metavar="STEWARD",
-                                       autocompletion=completion.stewards,
+                                       autocompletion=completion.stewards, callback=words.steward,
                                        help=_("Reserve for another steward of the pair.")),
     note: Optional[str] = typer.Option(None, "--note", help=_("A note for the record.")),
 ) -> None:
@@ -296,7 +318,8 @@ def _due_time(item: "DueItem") -> str:
 
 def history(
     target: str = typer.Argument(..., metavar="KEY|HOUSEHOLD",
-                                 autocompletion=completion.keys_and_households),
+                                 autocompletion=completion.keys_and_households,
+                                 callback=words.key_or_household),
     json: bool = typer.Option(False, "--json", help=_("Print JSON.")),
 ) -> None:
     """The custody record of a key or a household, from git, newest first."""

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterator, Optional
 
 import typer
 
-from keyledger.cli import completion
+from keyledger.cli import completion, words
 from keyledger.cli.common import open_ledger, print_json, say
 from keyledger.errors import FatalError, os_error
 from keyledger.i18n import _
@@ -196,6 +196,7 @@ def schedule_export(
                                           help=_("Write to FILE; standard output otherwise.")),
     steward: Optional[str] = typer.Option(None, "--steward", metavar="ID",
                                           autocompletion=completion.stewards,
+                                          callback=words.steward,
                                           help=_("Only this steward's visits, follow-ups and "
                                                  "reservations.")),
     start: Optional[str] = typer.Option(None, "--from", metavar="DATE",
@@ -224,7 +225,7 @@ def schedule_export(
 def household_card(
     ctx: typer.Context,
     household: str = typer.Argument(..., metavar="HOUSEHOLD",
-                                    autocompletion=completion.households),
+                                    autocompletion=completion.households, callback=words.household),
     output: Optional[Path] = typer.Option(None, "-o", "--output", metavar="FILE",
                                           help=_("Write the card to FILE; standard output "
                                                  "otherwise.")),

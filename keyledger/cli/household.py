@@ -38,7 +38,7 @@ def add(
                                        help=_("Kind of household: {kinds}.").format(
                                            kinds=vocab.choices("household-kind"))),
     pair: Optional[str] = typer.Option(None, "--pair", metavar="A,B",
-                                       autocompletion=completion.pairs,
+                                       autocompletion=completion.pairs, callback=words.pair,
                                        help=_("The A and B stewards, e.g. zhou-lx,wang-dh.")),
     phone: Optional[str] = typer.Option(None, "--phone", help=_("Phone of the main resident.")),
     born: Optional[int] = typer.Option(None, "--born", help=_("Year of birth of the main resident.")),
@@ -88,7 +88,8 @@ def add(
 
 @command(app)
 def edit(
-    ident: str = typer.Argument(..., metavar="ID", autocompletion=completion.households),
+    ident: str = typer.Argument(..., metavar="ID", autocompletion=completion.households,
+                                callback=words.household),
     name: Optional[str] = typer.Option(None, "--name", help=_("Main resident, or the shop's name.")),
     address: Optional[str] = typer.Option(None, "--address", help=_("Address.")),
     kind: Optional[str] = typer.Option(None, "--kind",
@@ -142,11 +143,13 @@ def edit(
 
 
 @command(app)
-def pair(ident: str = typer.Argument(..., metavar="ID", autocompletion=completion.households),
+def pair(ident: str = typer.Argument(..., metavar="ID", autocompletion=completion.households,
+                                     callback=words.household),
          a: str = typer.Option(..., "--a", metavar="STEWARD",
-                               autocompletion=completion.stewards, help=_("The A steward.")),
-         b: str = typer.Option(..., "--b", metavar="STEWARD",
                                autocompletion=completion.stewards,
+                               callback=words.steward, help=_("The A steward.")),
+         b: str = typer.Option(..., "--b", metavar="STEWARD",
+                               autocompletion=completion.stewards, callback=words.steward,
                                help=_("The B steward."))) -> None:
     """Set a household's A/B pair (a supervisor's commit)."""
     from keyledger.households import set_pair
@@ -158,7 +161,8 @@ def pair(ident: str = typer.Argument(..., metavar="ID", autocompletion=completio
 
 @command(app)
 def authorize(
-    ident: str = typer.Argument(..., metavar="ID", autocompletion=completion.households),
+    ident: str = typer.Argument(..., metavar="ID", autocompletion=completion.households,
+                                callback=words.household),
     start: str = typer.Option(..., "--from", metavar="DATE", help=_("First day it is valid.")),
     until: str = typer.Option(..., "--until", metavar="DATE", help=_("Last day it is valid.")),
     purpose: list[str] = typer.Option(..., "--purpose", metavar="P,P…",
@@ -201,7 +205,8 @@ def authorize(
 
 @command(app)
 def revoke(ident: str = typer.Argument(..., metavar="ID",
-                                       autocompletion=completion.households)) -> None:
+                                       autocompletion=completion.households,
+                                       callback=words.household)) -> None:
     """End the owner's authorization today (a supervisor, or the household's A/B steward)."""
     from keyledger.households import revoke as end
 
@@ -228,7 +233,8 @@ def list_(json: bool = typer.Option(False, "--json", help=_("Print JSON."))) -> 
 
 
 @command(app)
-def show(ident: str = typer.Argument(..., metavar="ID", autocompletion=completion.households),
+def show(ident: str = typer.Argument(..., metavar="ID", autocompletion=completion.households,
+                                     callback=words.household),
          json: bool = typer.Option(False, "--json", help=_("Print JSON."))) -> None:
     """A household's card: people, contacts, care list, pair and keys."""
     ledger = open_ledger()

@@ -23,6 +23,7 @@ app = group()
 def add(
     household: Optional[str] = typer.Option(None, "--household",
                                             autocompletion=completion.households,
+                                            callback=words.household,
                                             help=_("The household the key opens.")),
     ident: Optional[str] = typer.Option(None, "--id", help=_("Tag number; the next free K-NNNN "
                                                              "when left out.")),
@@ -70,7 +71,8 @@ def list_(json: bool = typer.Option(False, "--json", help=_("Print JSON."))) -> 
 
 
 @command(app)
-def show(ident: str = typer.Argument(..., metavar="KEY", autocompletion=completion.keys),
+def show(ident: str = typer.Argument(..., metavar="KEY", autocompletion=completion.keys,
+                                     callback=words.key),
          json: bool = typer.Option(False, "--json", help=_("Print JSON."))) -> None:
     """One key: what it opens, where it is, who has it."""
     ledger = open_ledger()
@@ -104,7 +106,8 @@ code_app = group()
 
 
 @command(code_app, "rotate")
-def rotate(ident: str = typer.Argument(..., metavar="KEY", autocompletion=completion.keys)) -> None:
+def rotate(ident: str = typer.Argument(..., metavar="KEY", autocompletion=completion.keys,
+                                       callback=words.key)) -> None:
     """Record a new door code (read like `key add --kind code`)."""
     from keyledger.keys import rotate_code
 

@@ -7,7 +7,7 @@ from typing import Optional
 
 import typer
 
-from keyledger.cli import completion
+from keyledger.cli import completion, words
 from keyledger.cli.common import command, group, open_ledger, say
 from keyledger.errors import os_error
 from keyledger.i18n import _
@@ -38,7 +38,8 @@ def _emit(text: str, output: Path | None) -> None:
 
 @command(app)
 def owner(household: str = typer.Argument(..., metavar="HOUSEHOLD",
-                                          autocompletion=completion.households),
+                                          autocompletion=completion.households,
+                                          callback=words.household),
           week: Optional[str] = typer.Option(None, "--week", metavar="WEEK",
                                              help=_("The week: 2026-W48, 48, this week or next week (this week by default).")),
           lang: Optional[str] = LANG, output: Optional[Path] = OUT) -> None:
@@ -50,7 +51,8 @@ def owner(household: str = typer.Argument(..., metavar="HOUSEHOLD",
 
 @command(app)
 def household(household: str = typer.Argument(..., metavar="HOUSEHOLD",
-                                              autocompletion=completion.households),
+                                              autocompletion=completion.households,
+                                              callback=words.household),
               start: Optional[str] = typer.Option(None, "--from", metavar="DATE",
                                                   help=_("The first day (30 days before the "
                                                          "last by default).")),

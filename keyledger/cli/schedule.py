@@ -19,7 +19,8 @@ app = group()
 
 @command(app)
 def add(
-    household: str = typer.Argument(..., metavar="HOUSEHOLD", autocompletion=completion.households),
+    household: str = typer.Argument(..., metavar="HOUSEHOLD", autocompletion=completion.households,
+                                    callback=words.household),
     every: str = typer.Option(..., "--every", metavar=_("DAYS"),
                               autocompletion=completion.weekdays, callback=words.days,
                               help=_("Which days: every day, weekdays, or days like Wed or "
@@ -32,7 +33,7 @@ def add(
                                 help=_("Why: {purposes}.").format(
                                     purposes=vocab.choices("visit-purpose"))),
     steward: str = typer.Option("a", "--steward", metavar="a|b|ID",
-                                autocompletion=completion.assignees,
+                                autocompletion=completion.assignees, callback=words.assignee,
                                 help=_("Who goes: the A or B steward, or a steward id.")),
     start: Optional[str] = typer.Option(None, "--from", metavar="DATE", help=_("Active from.")),
     until: Optional[str] = typer.Option(None, "--until", metavar="DATE", help=_("Active until.")),
@@ -50,7 +51,8 @@ def add(
 
 @command(app, "list")
 def list_(household: str = typer.Argument(..., metavar="HOUSEHOLD",
-                                          autocompletion=completion.households),
+                                          autocompletion=completion.households,
+                                          callback=words.household),
           json: bool = typer.Option(False, "--json", help=_("Print JSON."))) -> None:
     """A household's schedule, numbered."""
     record = open_ledger().household(household)
@@ -69,7 +71,8 @@ def list_(household: str = typer.Argument(..., metavar="HOUSEHOLD",
 
 @command(app)
 def remove(household: str = typer.Argument(..., metavar="HOUSEHOLD",
-                                           autocompletion=completion.households),
+                                           autocompletion=completion.households,
+                                           callback=words.household),
            number: int = typer.Argument(..., metavar="N")) -> None:
     """Remove entry N (see `schedule list`)."""
     from keyledger.schedules import remove_entry
@@ -92,6 +95,7 @@ def due(
                                          help=_("With --ics: write to FILE.")),
     steward: Optional[str] = typer.Option(None, "--steward", metavar="ID",
                                           autocompletion=completion.stewards,
+                                          callback=words.steward,
                                           help=_("Only this steward's items.")),
 ) -> None:
     """What is due: scheduled visits and calls and follow-ups, who goes, where the key is, and

@@ -101,7 +101,8 @@ def _console() -> Any:
 
 @command(app)
 def add(
-    household: str = typer.Argument(..., metavar="HOUSEHOLD", autocompletion=completion.households),
+    household: str = typer.Argument(..., metavar="HOUSEHOLD", autocompletion=completion.households,
+                                    callback=words.household),
     purpose: Optional[str] = typer.Option(None, "--purpose", "-p",
                                           autocompletion=completion.visit_purposes,
                                           callback=words.one("visit-purpose"),
@@ -112,7 +113,7 @@ def add(
                                      help=_("When it happened, if entered later, e.g. "
                                             "2026-11-25 10:05 or yesterday 15:00.")),
     with_: list[str] = typer.Option([], "--with", metavar="STEWARD",
-                                    autocompletion=completion.stewards,
+                                    autocompletion=completion.stewards, callback=words.steward,
                                     help=_("Another steward present (repeatable).")),
     check: list[str] = CHECK, finding: list[str] = FINDING, action: list[str] = ACTION,
     let_in: list[str] = LET_IN, photo: list[Path] = PHOTO, informed: list[str] = INFORMED,
@@ -134,7 +135,8 @@ def add(
 @command(app, "list")
 def list_(
     household: Optional[str] = typer.Argument(None, metavar="[HOUSEHOLD]",
-                                              autocompletion=completion.households),
+                                              autocompletion=completion.households,
+                                              callback=words.household),
     start: Optional[str] = typer.Option(None, "--from", metavar="DATE",
                                         help=_("The first day (30 days before the last by "
                                                "default).")),
