@@ -16,6 +16,7 @@ from keyledger.ids import check_id
 from keyledger.ledger import Ledger, locked, unknown
 from keyledger.model import Key, Reservation, Steward, Visit
 from keyledger.rules import Actor, Outcome, Request
+from keyledger.people import People
 from keyledger.timeutil import now, parse_datetime, parse_when, zone
 
 # A purpose missing from the ledger's policies still gets a deadline, so nothing is out forever.
@@ -79,7 +80,7 @@ def act(ledger: Ledger, key_id: str, action: str, *, purpose: str | None = None,
     request = Request(action, Actor(actor.id, actor.role == "supervisor"), at, purpose, expected,
                       holder, witness, note, override, consent, unreached,
                       parse_datetime(start, tz) if start else None,
-                      parse_datetime(until, tz) if until else None)
+                      parse_datetime(until, tz) if until else None, People(ledger))
     outcome = rules.apply(key, household, ledger.settings.witness, request)
     code = None
     if action == "checkout" and key.kind == "code" and key.code:

@@ -10,8 +10,8 @@ import typer
 from keyledger.cli.visit import (ACTION, CHECK, FINDING, FOLLOW_UP, FROM_FILE, INFORMED, LET_IN,
                                  PHOTO, visit_fields)
 from keyledger.cli import completion, words
-from keyledger.cli.common import (ask_passphrase, duration, open_ledger, open_terminal,
-                                  print_json, say, show_once, table, when)
+from keyledger.cli.common import (ask_passphrase, duration, key_place, open_ledger,
+                                  open_terminal, people, print_json, say, show_once, table, when)
 from keyledger.i18n import _
 from keyledger import vocab
 
@@ -259,6 +259,7 @@ def status(
                           for i in today]})
     elif not out:
         say(_("Every key is in the cabinet."))
+    who = people()
     if not json and out:
         rows = []
         for o in out:
@@ -267,11 +268,11 @@ def status(
                 ("⚠ " if o.overdue else "") + k.id
                 + (_(" (offline, not yet shared)") if k.id in offline else ""),
                 f"{k.household} {o.household_name}",
-                o.holder_name, vocab.name("purpose", k.purpose), when(k.since),
+                who.name(k.holder), vocab.name("purpose", k.purpose), when(k.since),
                 duration((moment - k.since).total_seconds()) if k.since else "",
                 (_("OVERDUE ") if o.overdue else "") + when(k.expected_back),
-                _("{witness}, not confirmed").format(witness=k.witness)
-                if o.unconfirmed_witness else (k.witness or "")])
+                _("{witness}, not confirmed").format(witness=who.name(k.witness))
+                if o.unconfirmed_witness else (who.name(k.witness) if k.witness else "")])
         table([_("key"), _("household"), _("holder"), _("purpose"), _("since"), _("out for"),
                _("expected back"), _("witness")], rows,
               alerts={i for i, o in enumerate(out) if o.overdue})
@@ -279,11 +280,9 @@ def status(
     if not json and booked:
         table([_("reserved"), _("key"), _("household"), _("for"), _("purpose"), _("key now")],
               [[f"{when(b.reservation.start)}–{b.reservation.until:%H:%M}", b.key.id,
-                b.key.household, b.reservation.steward,
+                b.key.household, who.name(b.reservation.steward),
                 vocab.name("purpose", b.reservation.purpose),
-                _("in the cabinet, slot {slot}").format(slot=b.key.slot or "—")
-                if b.key.state == "in" else
-                f"{vocab.name('key-state', b.key.state)} {b.key.holder or ''}".strip()]
+                key_place(b.key.state, b.key.slot, b.key.holder, who)]
                for b in booked], title=_("Today's reservations"))
     if not json and shared["remote"]:
         say(_("{n} local commit(s) not yet pushed; last sync {when}.").format(
@@ -294,7 +293,7 @@ def status(
     elif not json and today:
         say(_("Due today: {items}.").format(items="; ".join(
             f"{_due_time(i)} {i.household} {i.household_name} "
-            f"{vocab.name('visit-purpose', i.purpose)} ({i.steward or '—'})"
+            f"{vocab.name('visit-purpose', i.purpose)} ({who.name(i.steward)})"
             + (_(", missed") if i.status == "missed" else "") for i in today)))
     if overdue and late:
         raise typer.Exit(1)
@@ -339,15 +338,17 @@ def history(
     from keyledger.timeutil import zone
 
     tz = zone(ledger.settings.timezone)
+    who = people()
     rows = []
     for e in entries:
         t = e.trailers
         at = t.get("At") or e.committed
-        witness = t.get("Witness", "")
+        witness = who.name(t["Witness"]) if t.get("Witness") else ""
         if t.get("Action") == "confirm":
             witness = _("confirms {sha}").format(sha=t.get("Confirms", "")[:10])
         rows.append([when(datetime.fromisoformat(at).astimezone(tz)), _(t.get("Action", "?")),
-                     t.get("Key", ""), t.get("Steward", ""), holder(t) or "",
+                     t.get("Key", ""), who.name(t.get("Steward")),
+                     who.name(holder(t)) if holder(t) else "",
                      vocab.name("visit-purpose", t.get("Purpose")), witness, e.sha[:10],
                      _("✓ verified") if e.verified else _("✗ NOT VERIFIED")])
     table([_("time"), _("action"), _("key"), _("steward"), _("holder"), _("purpose"),

@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING, Any, Optional
 import typer
 
 from keyledger.cli import completion, words
-from keyledger.cli.common import (command, group, open_ledger, print_json, say, stdout,
-                                  table)
+from keyledger.cli.common import (command, group, key_place, open_ledger, people, print_json, say,
+                                  stdout, table)
 from keyledger.cli.exchange import household_card, household_import
 from keyledger.i18n import _
 from keyledger import vocab
@@ -156,7 +156,8 @@ def pair(ident: str = typer.Argument(..., metavar="ID", autocompletion=completio
 
     household, sha = set_pair(open_ledger(), ident, a, b)
     say(_("{id}: A {a}, B {b}. Commit {sha}. If the household has door codes, run `keyledger "
-          "rekey`.").format(id=household.id, a=a, b=b, sha=sha[:10]))
+          "rekey`.").format(id=household.id, a=people().name(a), b=people().name(b),
+                            sha=sha[:10]))
 
 
 @command(app)
@@ -285,11 +286,11 @@ def _card(h: "Household", keys: "list[Key]") -> Any:
     for a in h.away:
         row(_("away"), f"{a.start} → {a.until}" + (f"  {a.note}" if a.note else ""))
     row(_("care"), vocab.names("care", h.care))
-    row(_("pair"), _("A {a}, B {b}").format(a=h.pair_a or "—", b=h.pair_b or "—"))
+    who = people()
+    row(_("pair"), _("A {a}, B {b}").format(a=who.reach(h.pair_a), b=who.reach(h.pair_b)))
     for k in keys:
-        where = k.slot or "—" if k.state == "in" else \
-            f"{vocab.name('key-state', k.state)} {k.holder or ''}".strip()
-        row(_("key"), f"{k.id} {vocab.name('key-kind', k.kind)} {k.label or ''} [{where}]")
+        row(_("key"), f"{k.id} {vocab.name('key-kind', k.kind)} {k.label or ''} "
+                      f"[{key_place(k.state, k.slot, k.holder, who)}]")
     row(_("notes"), h.notes)
     return Panel(grid, title=Text(f"{h.id}  {h.name}"), title_align="left", expand=False)
 

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, Optional
 import typer
 
 from keyledger.cli import completion, words
-from keyledger.cli.common import (ask_passphrase, command, group, open_ledger, print_json,
+from keyledger.cli.common import (ask_passphrase, command, group, open_ledger, people, print_json,
                                   read_code, say, stdout, table, when)
 from keyledger.i18n import _
 from keyledger import vocab
@@ -64,9 +64,10 @@ def list_(json: bool = typer.Option(False, "--json", help=_("Print JSON."))) -> 
         print_json([key_json(k) for k in ledger.keys()])
         return
     rows = listing.fresh(ledger, ("key",))["key"].rows()
+    who = people()
     table([_("key"), _("household"), _("kind"), _("slot"), _("state"), _("holder"), _("label")],
           [[ident, household, vocab.name("key-kind", kind), slot or "",
-            vocab.name("key-state", state), holder or "", label or ""]
+            vocab.name("key-state", state), who.name(holder) if holder else "", label or ""]
            for ident, (household, kind, slot, state, holder, label) in rows.items()])
 
 
@@ -87,7 +88,7 @@ def show(ident: str = typer.Argument(..., metavar="KEY", autocompletion=completi
              _("state: {state}").format(state=vocab.name("key-state", key.state))]
     if key.state == "out":
         lines += [_("holder: {holder}, since {since}, for {purpose}").format(
-                      holder=key.holder, since=when(key.since),
+                      holder=people().reach(key.holder), since=when(key.since),
                       purpose=vocab.name("purpose", key.purpose)),
                   _("expected back: {when}").format(when=when(key.expected_back))]
     if key.note:

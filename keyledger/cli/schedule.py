@@ -7,8 +7,8 @@ from typing import Optional
 import typer
 
 from keyledger.cli import completion, words
-from keyledger.cli.common import (command, day, group, open_ledger, print_json, say, stdout,
-                                  table)
+from keyledger.cli.common import (command, day, group, key_place, open_ledger, people, print_json,
+                                  say, stdout, table)
 from keyledger.cli.exchange import schedule_export
 from keyledger.cli.custody import _due_time
 from keyledger.i18n import _
@@ -56,6 +56,8 @@ def list_(household: str = typer.Argument(..., metavar="HOUSEHOLD",
           json: bool = typer.Option(False, "--json", help=_("Print JSON."))) -> None:
     """A household's schedule, numbered."""
     record = open_ledger().household(household)
+    from keyledger.schedules import assigned
+
     if json:
         print_json([e.to_dict() for e in record.schedule])
         return
@@ -65,8 +67,14 @@ def list_(household: str = typer.Argument(..., metavar="HOUSEHOLD",
         d = e.to_dict()
         span = f" {d['from'] or '…'}→{d['until'] or '…'}" if d["from"] or d["until"] else ""
         stdout().print(f"{n}. {vocab.days_name(e.every)} {d['at']} "
-                       f"{vocab.name('visit-purpose', e.purpose)} ({e.steward}){span}"
+                       f"{vocab.name('visit-purpose', e.purpose)} "
+                       f"({_post(e.steward)}{people().name(assigned(record, e))}){span}"
                        + (_(" while away") if e.while_away else ""), markup=False)
+
+
+def _post(steward: str) -> str:
+    """A schedule's A or B post, before the name of who holds it (A岗 周丽霞)."""
+    return {"a": _("A: "), "b": _("B: ")}.get(steward, "")
 
 
 @command(app)
@@ -134,13 +142,11 @@ def due(
         say(_("Nothing is due."))
         return
     rows = []
+    who = people()
     for i in items:
-        keys = "; ".join(f"{k.key} " + (_("in slot {slot}").format(slot=k.slot or "—")
-                                       if k.state == "in" else
-                                       f"{vocab.name('key-state', k.state)} {k.holder or ''}")
-                         for k in i.keys)
+        keys = "; ".join(f"{k.key} {key_place(k.state, k.slot, k.holder, who)}" for k in i.keys)
         rows.append([day(i.day), _due_time(i), f"{i.household} {i.household_name}",
-                     vocab.name("visit-purpose", i.purpose), i.steward or "—", _(i.status),
+                     vocab.name("visit-purpose", i.purpose), who.name(i.steward), _(i.status),
                      keys or "—"])
     table([_("day"), _("time"), _("household"), _("purpose"), _("steward"), _("status"),
            _("keys")], rows, alerts={n for n, i in enumerate(items) if i.status == "missed"})

@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING, Any, Optional
 import typer
 
 from keyledger.cli import completion, words
-from keyledger.cli.common import command, group, open_ledger, print_json, say, table, when
+from keyledger.cli.common import (command, group, open_ledger, people, print_json, say, table,
+                                  when)
 from keyledger.i18n import _
 from keyledger import vocab
 
@@ -160,9 +161,10 @@ def list_(
     if json:
         print_json([visit_json(v) for v in visits])
         return
+    who = people()
     table([_("visit"), _("household"), _("when"), _("purpose"), _("stewards"), _("checked")],
           [[v.id, v.household, when(v.started), vocab.name("visit-purpose", v.purpose),
-            ", ".join(v.stewards),
+            who.names(v.stewards),
             " ".join(f"{vocab.name('care', c.item)}:{vocab.name('check-result', c.result)}"
                      for c in v.checklist)] for v in visits])
 
