@@ -16,6 +16,8 @@ from keyledger.ids import check_id
 from keyledger.forms import HOUSEHOLD_WORDS, record_from
 from keyledger.ledger import Ledger, locked
 from keyledger.model import Authorization, Household, Steward, parse_household
+from keyledger.people import People
+from keyledger.subjects import subject
 from keyledger.timeutil import now, parse_date, zone
 
 
@@ -53,7 +55,8 @@ def add_household(ledger: Ledger, ident: str, given: dict[str, Any],
         raise FatalError(_("The authorization's document {path} is not in the ledger; give the "
                            "scan with `household authorize --document`.").format(path=document))
     sha = ledger.change(files, gitops.format_message(
-        f"add household {ident} {household.name}",
+        subject(ledger, "{actor} registers household {household} {name}", actor=actor.name,
+                household=ident, name=household.name),
         [("Action", "household-add"), ("Household", ident), ("Steward", actor.id)]))
     return household, sha
 
@@ -73,7 +76,7 @@ def _actor(steward: Steward) -> rules.Actor:
     return rules.Actor(steward.id, steward.role == "supervisor")
 
 
-def _save(ledger: Ledger, before: Household, household: Household, action: str, subject: str,
+def _save(ledger: Ledger, before: Household, household: Household, action: str, said: str,
           trailers: list[tuple[str, str]],
           extra: dict[str, str | bytes | None] | None = None) -> str:
     actor = acting_steward(ledger)
@@ -81,7 +84,7 @@ def _save(ledger: Ledger, before: Household, household: Household, action: str, 
     files: dict[str, str | bytes | None] = {
         ledger.relpath("household", household.id): yaml.dump(household.to_dict()), **(extra or {})}
     return ledger.change(files, gitops.format_message(
-        f"{subject} ({household.id} {household.name})",
+        said,
         [("Action", action), ("Household", household.id), ("Steward", actor.id), *trailers]))
 
 
@@ -93,7 +96,10 @@ def set_pair(ledger: Ledger, ident: str, a: str, b: str) -> tuple[Household, str
     check_pair(ledger, household)
     if household.pair == old.pair:
         raise FatalError(_("{id} already has that pair.").format(id=ident))
-    sha = _save(ledger, old, household, "pair", f"pair of {ident}: A {a}, B {b}",
+    names = People(ledger)
+    sha = _save(ledger, old, household, "pair",
+                subject(ledger, "A/B pair of {household} {name}: A {a}, B {b}", household=ident,
+                        name=old.name, a=names.name(a), b=names.name(b)),
                 [("Pair-A", a), ("Pair-B", b)])
     return household, sha
 
@@ -126,7 +132,9 @@ def authorize(ledger: Ledger, ident: str, start: str, until: str, purposes: list
                          tuple(dict.fromkeys(chosen)), tuple(conditions), relpath)
     household = replace(old, authorization=auth)
     sha = _save(ledger, old, household, "authorize",
-                f"authorization of {ident} {begin}..{end}: {', '.join(auth.purposes)}",
+                subject(ledger, "authorization of {household} {name}, {start} to {until}: "
+                        "{purposes}", household=ident, name=old.name, start=begin.isoformat(),
+                        until=end.isoformat(), purposes=auth.purposes),
                 [("From", begin.isoformat()), ("Until", end.isoformat()),
                  ("Purposes", ",".join(auth.purposes)), ("Document", relpath or "")], extra)
     return household, sha
@@ -140,7 +148,9 @@ def revoke(ledger: Ledger, ident: str, on: date | None = None) -> tuple[Househol
         raise FatalError(_("{id} has no authorization in force to revoke.").format(id=ident))
     day = on or now(zone(ledger.settings.timezone)).date()
     household = replace(old, authorization=replace(auth, revoked=day))
-    return household, _save(ledger, old, household, "revoke", f"authorization of {ident} revoked",
+    return household, _save(ledger, old, household, "revoke",
+                            subject(ledger, "authorization of {household} {name} revoked",
+                                    household=ident, name=old.name),
                             [("Until", day.isoformat())])
 
 
@@ -210,6 +220,8 @@ def edit_household(ledger: Ledger, ident: str, edit: Edit,
     if not changed:
         raise FatalError(_("That changes nothing in {id}; give the fields to change, e.g. "
                            "--notes or --add-flag.").format(id=ident))
-    sha = _save(ledger, old, new, "household-edit", f"edit {', '.join(changed)} of {ident}",
+    sha = _save(ledger, old, new, "household-edit",
+                subject(ledger, "household {household} {name} changed: {fields}",
+                        household=ident, name=new.name, fields=", ".join(changed)),
                 [("Fields", ",".join(changed))])
     return new, changed, sha

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from keyledger.errors import FatalError
 from keyledger.i18n import _
-from keyledger.ids import nearest
+from keyledger.ids import check_id, is_valid_id, nearest
 
 if TYPE_CHECKING:
     from keyledger.ledger import Ledger
@@ -29,7 +29,7 @@ def normal(text: str) -> str:
 
 def _same_id(ledger: "Ledger", kind: str, text: str) -> str | None:
     """The id a text names exactly, or but for case and width."""
-    if ledger.exists(kind, text):
+    if is_valid_id(text) and ledger.exists(kind, text):
         return text
     wanted = normal(text)
     if not wanted or wanted.startswith("."):
@@ -75,6 +75,7 @@ def household(ledger: "Ledger", text: str) -> str:
               wanted in normal(name)][:3]
     hint = _(" Did you mean: {households}?").format(
         households=_("; ").join(described(i, *every[i]) for i in close)) if close else ""
+    check_id(text, _("household"))  # not a name, and not an id either: say what an id is
     raise FatalError(_("There is no household {text!r} (by number, name or address).").format(
         text=text.strip()) + hint)
 
@@ -86,6 +87,7 @@ def key(ledger: "Ledger", text: str) -> str:
         return found
     from keyledger.ledger import kind_label, unknown
 
+    check_id(text, kind_label("key"))  # a path, a control character: refused as such
     raise unknown(kind_label("key"), text.strip(), ledger.ids("key"))
 
 
@@ -126,6 +128,7 @@ def steward(ledger: "Ledger", text: str) -> str:
         names[n] for n in difflib.get_close_matches(text.strip(), list(names), n=3, cutoff=0.5)]
     hint = _(" Did you mean: {stewards}?").format(stewards=_(", ").join(
         f"{s.name} ({s.id})" for s in roster if s.id in close)) if close else ""
+    check_id(text, _("steward"))
     raise FatalError(_("There is no steward {text!r} (by id or name).").format(text=text.strip())
                      + hint)
 

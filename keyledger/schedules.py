@@ -17,6 +17,7 @@ from keyledger.identity import acting_steward
 from keyledger.ids import check_id
 from keyledger.ledger import Ledger, locked
 from keyledger.model import Household, ScheduleEntry, Visit
+from keyledger.subjects import language, subject
 from keyledger.timeutil import now, parse_date, zone
 from keyledger.timewords import parse_window
 from keyledger.vocab import WEEKDAYS
@@ -172,8 +173,11 @@ def add_entry(ledger: Ledger, ident: str, every: str, at: str, purpose: str, ste
                           since=now(zone(ledger.settings.timezone)))
     if any(replace(e, since=None) == replace(entry, since=None) for e in household.schedule):
         raise FatalError(_("{id} already has that schedule.").format(id=ident))
+    window = clock[0].strftime("%H:%M") + (f"-{clock[1]:%H:%M}" if clock[1] else "")
     return _save(ledger, replace(household, schedule=household.schedule + (entry,)),
-                 f"schedule {ident}: every {','.join(days)} {at} {purpose}")
+                 subject(ledger, "schedule of {household} {name}: {days} {window} {purpose}",
+                         household=ident, name=household.name, window=window, purpose=purpose,
+                         days=vocab.days_name(days, language(ledger.settings.locale))))
 
 
 @locked
@@ -184,16 +188,17 @@ def remove_entry(ledger: Ledger, ident: str, number: int) -> tuple[Household, st
                          .format(id=ident, n=number))
     schedule = household.schedule[:number - 1] + household.schedule[number:]
     return _save(ledger, replace(household, schedule=schedule),
-                 f"unschedule {ident} entry {number}")
+                 subject(ledger, "schedule of {household} {name}: entry {n} removed",
+                         household=ident, name=household.name, n=number))
 
 
-def _save(ledger: Ledger, household: Household, subject: str) -> tuple[Household, str]:
+def _save(ledger: Ledger, household: Household, said: str) -> tuple[Household, str]:
     actor = acting_steward(ledger)
     if actor.role != "supervisor" and actor.id not in household.pair:
         raise FatalError(_("Only {id}'s A/B pair or a supervisor may change its schedule.")
                          .format(id=household.id))
     sha = ledger.change({ledger.relpath("household", household.id): yaml.dump(household.to_dict())},
-                        gitops.format_message(f"{subject} ({household.name})",
+                        gitops.format_message(said,
                                               [("Action", "schedule"), ("Household", household.id),
                                                ("Steward", actor.id)]))
     return household, sha

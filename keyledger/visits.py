@@ -17,6 +17,7 @@ from keyledger.identity import acting_steward
 from keyledger.forms import VISIT_WORDS, load_form, record_from
 from keyledger.ledger import Ledger, locked
 from keyledger.model import Household, Visit, parse_visit
+from keyledger.subjects import subject
 from keyledger.timeutil import now, parse_date, parse_datetime, zone
 
 FOLDER = "visits"
@@ -133,9 +134,11 @@ def add_visit(ledger: Ledger, household_id: str, given: dict[str, Any], photos: 
         if ledger.steward(other).id not in stewards:
             stewards.append(other)
     visit, files = draft(ledger, household, given, photos, form, started, None, stewards)
-    late = " (recorded late)" if recorded_late(visit) else ""
     message = gitops.format_message(
-        f"visit {household.id} {household.name}: {visit.purpose} by {actor.name}{late}",
+        subject(ledger, "{actor}: {purpose} ({household} {name}), recorded late"
+                if recorded_late(visit) else "{actor}: {purpose} ({household} {name})",
+                actor=actor.name, purpose=visit.purpose, household=household.id,
+                name=household.name),
         [("Action", "visit"), ("Household", household.id), ("Steward", actor.id),
          ("Visit", visit.id), ("Purpose", visit.purpose), ("At", visit.started.isoformat()),
          ("Follow-Up", visit.follow_up.isoformat() if visit.follow_up else "")])

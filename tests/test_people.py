@@ -47,3 +47,19 @@ def test_two_stewards_of_one_name_are_told_apart_by_id(ledger: Ledger) -> None:
     ledger.ok("checkout", "K-0012", "--purpose", "浇花", "--witness", "sun-yp", as_="zhou-lx")
     status = ledger.ok("status").out
     assert "周丽霞 (sun-yp), not confirmed" in status, status
+
+
+def test_commit_subjects_are_in_the_ledgers_language(empty_ledger: Ledger, tmp_path) -> None:
+    from conftest import STEWARDS
+    from keyledger.cli import run
+
+    lg = empty_ledger  # locale zh_CN, the default
+    lg.ok("steward", "add", "zhou-lx", "--name", STEWARDS["zhou-lx"], "--key",
+          str(lg.keys["zhou-lx"]) + ".pub", "--lang", "en")
+    assert lg.git("log", "-1", "--format=%s").strip() == "刘淑娟 登记网格员 周丽霞（zhou-lx）"
+    assert "Keyledger-Role: steward" in lg.git("log", "-1", "--format=%B")
+    english = tmp_path / "english"
+    assert run(["init", str(english), "--community", "Maple Court", "--supervisor", "liu-sj",
+                "--name", "Liu", "--key", str(lg.keys["liu-sj"]), "--locale", "en_US"]) == 0
+    assert Ledger(english, lg.keys, lg.capfd).git("log", "-1", "--format=%s").strip() == \
+        "ledger of Maple Court begun, supervisor Liu"

@@ -47,7 +47,7 @@ def test_two_offline_checkouts_of_one_key_one_wins_one_is_explained(shared: dict
     assert result.code == 1
     assert "could not be applied to the shared ledger" in result.err
     assert "already out with zhou-lx" in result.err
-    assert "checkout K-0012 to 周丽霞" in result.err  # what happened on the other side
+    assert "周丽霞 取出 K-0012" in result.err  # what happened on the other side
     branch = [b.strip() for b in wang.git("branch", "--list", "keyledger/conflict-*").split()]
     assert len(branch) == 1
     kept = wang.git("log", "-1", "--format=%(trailers:key=Keyledger-Purpose,valueonly)", branch[0])

@@ -165,6 +165,22 @@ def _commit_actions() -> list[tuple[str, str]]:
     return found
 
 
+def _subjects(path: Path) -> list[tuple[str, int]]:
+    """(msgid, line) of every `subject(where, "literal", …)`: a commit subject
+    (keyledger/subjects.py), written in the ledger's language."""
+    def literals(node: ast.expr) -> list[str]:
+        """A literal, or both of `"a" if x else "b"`."""
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            return [node.value]
+        return literals(node.body) + literals(node.orelse) if isinstance(node, ast.IfExp) else []
+
+    tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
+    return [(text, node.lineno) for node in ast.walk(tree)
+            if isinstance(node, ast.Call) and isinstance(node.func, (ast.Name, ast.Attribute))
+            and (node.func.id if isinstance(node.func, ast.Name) else node.func.attr) == "subject"
+            and len(node.args) >= 2 for text in literals(node.args[1])]
+
+
 def extract() -> Messages:
     """Every msgid keyledger can pass to `_()`, with where it comes from."""
     messages = Messages()
@@ -172,6 +188,8 @@ def extract() -> Messages:
         found, _dynamic = _literal_calls(path)
         for msgid, line in found:
             messages.add(msgid, _relative(path), line)
+        for msgid, line in _subjects(path):
+            messages.add(msgid, _relative(path), line, "the subject of a commit (git log)")
     for doc, where, line in _command_docstrings():
         messages.add(doc, where, line, "help of a CLI command (its docstring)")
     for word, where, comment in _vocabulary():
