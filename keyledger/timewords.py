@@ -69,7 +69,7 @@ _RELATIVE = {"今天": 0, "today": 0, "明天": 1, "tomorrow": 1, "后天": 2, "
 _WEEK_SHIFT = {"上上": -2, "上": -1, "本": 0, "下": 1, "下下": 2}
 _DATE_PATTERNS: tuple[tuple[str, str], ...] = (
     ("ymd", r"(?P<y>\d{4})(?:[-/.]|年)(?P<m>\d{1,2})(?:[-/.]|月)(?P<d>\d{1,2})日?"),
-    ("md", r"(?P<m>\d{1,2})月(?P<d>\d{1,2})日?"),
+    ("md", r"(?P<yr>今年|明年|去年)?(?P<m>\d{1,2})月(?P<d>\d{1,2})日?"),
     ("md", r"(?P<m>\d{1,2})[/.](?P<d>\d{1,2})"),
     ("rel", r"(?P<rel>今天|明天|大后天|后天|昨天|大前天|前天|today|tomorrow|yesterday)"),
     ("later", r"(?P<n>\d{1,3})天(?P<dir>后|以后|之后|前|以前|之前)"),
@@ -99,6 +99,9 @@ def _date_of(text: str, match: re.Match[str], today: date) -> date:
     found = {k: v for k, v in match.groupdict().items() if v is not None}
     if "y" in found:
         return _real(text, int(found["y"]), int(found["m"]), int(found["d"]))
+    if "yr" in found:
+        year = today.year + {"今年": 0, "明年": 1, "去年": -1}[found["yr"]]
+        return _real(text, year, int(found["m"]), int(found["d"]))
     if "m" in found:
         month, day = int(found["m"]), int(found["d"])
         options = []

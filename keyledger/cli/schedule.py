@@ -67,8 +67,9 @@ def list_(household: str = typer.Argument(..., metavar="HOUSEHOLD",
         d = e.to_dict()
         span = f" {d['from'] or '…'}→{d['until'] or '…'}" if d["from"] or d["until"] else ""
         stdout().print(f"{n}. {vocab.days_name(e.every)} {d['at']} "
-                       f"{vocab.name('visit-purpose', e.purpose)} "
-                       f"({_post(e.steward)}{people().name(assigned(record, e))}){span}"
+                       f"{vocab.name('visit-purpose', e.purpose)}"
+                       + _(" ({who})").format(who=_post(e.steward)
+                                              + people().name(assigned(record, e))) + span
                        + (_(" while away") if e.while_away else ""), markup=False)
 
 
