@@ -122,6 +122,9 @@ class Ledger:
         self._all_keys: list[Key] | None = None
         self._decoded: dict[str, Any] = {}  # records of the caches this command asked for
         self.listings: dict[str, Any] = {}  # the listing indexes this command brought up to date
+        self.event_db: Any = None  # the event index, once brought up to date (event_index)
+        # Told how far a long piece of work has got (done, total); set by the CLI.
+        self.progress: Callable[[int, int], None] | None = None
 
     @cached_property
     def git_dir(self) -> Path:
@@ -353,10 +356,21 @@ class Ledger:
             path.unlink(missing_ok=True)
             return
         path.parent.mkdir(parents=True, exist_ok=True)
+        data = content.encode("utf-8") if isinstance(content, str) else content
+        if not sync:
+            try:  # a new file of a bulk change: the journal removes it if the command dies
+                with open(path, "xb") as handle:
+                    handle.write(data)
+                return
+            except FileExistsError:
+                pass
+            except OSError as exc:
+                raise FatalError(_("Cannot write {path}: {error}.").format(path=relpath,
+                                                                          error=os_error(exc)))
         tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
         try:
             with open(tmp, "wb") as handle:
-                handle.write(content.encode("utf-8") if isinstance(content, str) else content)
+                handle.write(data)
                 if sync:
                     handle.flush()
                     os.fsync(handle.fileno())

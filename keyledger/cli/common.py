@@ -39,6 +39,7 @@ def open_ledger() -> "Ledger":
 
     ledger = find(state.ledger_path)
     state.ledger = ledger
+    ledger.progress = _progress()
     ledger.recover_if_needed()
     from keyledger.identity import refresh_allowed_signers, roster_may_have_changed
 
@@ -65,6 +66,31 @@ def key_place(key_state: str, slot: str | None, holder: str | None, who: "People
     from keyledger import vocab
 
     return f"{vocab.name('key-state', key_state)} {who.name(holder) if holder else ''}".strip()
+
+
+def _progress() -> Callable[[int, int], None]:
+    """How far a long piece of work has got (the first command of a clone reads its whole
+    history into the event index): a bar on a terminal, one line otherwise."""
+    shown: dict[str, Any] = {}
+
+    def report(done: int, total: int) -> None:
+        if not shown:
+            shown["task"] = None
+            if not sys.stderr.isatty():
+                say(_("Reading the ledger's history ({n} commits) into its index; this is done "
+                      "once.").format(n=total))
+                return
+            from rich.progress import Progress
+
+            bar = shown["bar"] = Progress(console=stderr(), transient=True)
+            shown["task"] = bar.add_task(_("reading the history"), total=total)
+            bar.start()
+        if shown["task"] is not None:
+            shown["bar"].update(shown["task"], completed=done, total=total)
+            if done >= total:
+                shown["bar"].stop()
+                shown["task"] = None
+    return report
 
 
 def stdout() -> "Console":

@@ -35,6 +35,21 @@ def text(value: Any) -> str:
     return out
 
 
+def line(value: Any) -> str:
+    """A cell's free text as the ledger keeps typed text (keyledger.text): one line, whitespace
+    runs as one space, no control characters."""
+    from keyledger.text import line as one_line
+
+    return one_line(text(value))
+
+
+def block(value: Any) -> str:
+    """A cell's text of several lines (备注 written with Alt+Enter), each line as `line`."""
+    from keyledger.text import block as lines
+
+    return lines(text(value))
+
+
 def _nfkc(value: Any) -> str:
     return unicodedata.normalize("NFKC", text(value)).strip()
 
@@ -120,7 +135,7 @@ _MONTH = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*月?")
 _YEAR = re.compile(r"(\d{4})\s*年?")
 _DIGITS8 = re.compile(r"(\d{4})(\d{2})(\d{2})")
 _DIGITS6 = re.compile(r"(\d{4})(\d{2})")
-_CHINESE_DIGITS = str.maketrans("〇○零一二三四五六七八九", "000123456789")
+CHINESE_DIGITS = str.maketrans("〇○零一二三四五六七八九", "000123456789")
 
 
 def _serial(number: float) -> date:
@@ -162,7 +177,7 @@ def born(value: Any, today: date) -> int:
             not 100_000 <= value < 100_000_000:
         year = _serial(value).year if 1 <= value < 80_000 else int(value)
     else:
-        shown = _nfkc(value).translate(_CHINESE_DIGITS)  # 一九四六年
+        shown = _nfkc(value).translate(CHINESE_DIGITS)  # 一九四六年
         match = _YEAR.fullmatch(shown) or _MONTH.fullmatch(shown) or _FULL.fullmatch(shown) or \
             _DIGITS8.fullmatch(shown) or _DIGITS6.fullmatch(shown)
         if not match:
@@ -267,7 +282,7 @@ _BRACKETED = re.compile(r"(.+?)\s*[(（\[【]\s*([^)）\]】]+?)\s*[)）\]】]\s
 def person(value: Any) -> tuple[str, str | None, str | None]:
     """A contact as offices write one in a cell: 李晓梅, 李晓梅（女儿）, 李晓梅 女儿 13900000201,
     李晓梅(女儿)13900000201: (name, relation or None, phone text or None)."""
-    shown = unicodedata.normalize("NFKC", text(value)).strip()
+    shown = unicodedata.normalize("NFKC", line(value))
     relation = phone_text = None
     match = _BRACKETED.fullmatch(shown)
     if match:
