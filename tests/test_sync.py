@@ -290,7 +290,7 @@ def test_a_steward_deactivated_while_offline_is_told_and_not_stuck(
     result = wang.run("sync")
     assert result.code == 1, result.err
     assert "wang-dh is no longer an active steward on the shared ledger. " in result.err
-    assert "deactivate steward 王德厚 (wang-dh)" in result.err  # what the other side did
+    assert "网格员 王德厚（wang-dh）离岗" in result.err  # what the other side did
     assert "failed to push" not in result.err
     assert office.git("rev-parse", "main").strip() == shared_head  # nothing pushed
     (branch,) = _conflict_branches(wang)
@@ -322,7 +322,7 @@ def test_a_supervisor_demoted_while_offline_keeps_the_roster_change_on_a_branch(
     assert "“demote liu-sj to steward”" in result.err
     assert "failed to push" not in result.err
     (branch,) = _conflict_branches(liu)
-    assert "deactivate" in liu.git("log", "-1", "--format=%s", branch)
+    assert "离岗" in liu.git("log", "-1", "--format=%s", branch)
     assert liu.head() == office.git("rev-parse", "main").strip()
     assert json.loads(liu.ok("verify", "--json", "--full").out)["findings"] == []
 
