@@ -294,7 +294,7 @@ def test_a_steward_deactivated_while_offline_is_told_and_not_stuck(
     assert "failed to push" not in result.err
     assert office.git("rev-parse", "main").strip() == shared_head  # nothing pushed
     (branch,) = _conflict_branches(wang)
-    assert wang.git("log", "-1", "--format=%s", branch).startswith("visit")  # kept
+    assert wang.git("log", "-1", "--format=%s", branch).startswith("王德厚 电话问候")  # kept
     assert wang.head() == shared_head and wang.git("status", "--porcelain") == ""
     again = wang.run("sync")  # not stuck: the next sync has nothing left to refuse
     assert again.code == 0, again.err
