@@ -16,6 +16,8 @@ from keyledger.ids import check_id
 from keyledger.ledger import Ledger, locked, unknown
 from keyledger.model import Key, Reservation, Steward, Visit
 from keyledger.rules import Actor, Outcome, Request
+from keyledger.people import People
+from keyledger.subjects import subject
 from keyledger.timeutil import now, parse_datetime, parse_when, zone
 
 # A purpose missing from the ledger's policies still gets a deadline, so nothing is out forever.
@@ -32,23 +34,38 @@ class Done:
     visit: Visit | None = None
 
 
-def _subject(o: Outcome, actor: Steward, holder: Steward | None, household_name: str) -> str:
+def _subject(ledger: Ledger, o: Outcome, actor: Steward, holder: Steward | None,
+             household_name: str) -> str:
     r = o.event.request
-    where = f"({o.household.id} {household_name})"
-    who = holder.name if holder else actor.name
+    said = {"key": o.key.id, "household": o.household.id, "name": household_name,
+            "actor": actor.name, "steward": holder.name if holder else actor.name,
+            "purpose": r.purpose}
     match r.action:
+        case "checkout" if holder and holder.id != actor.id:
+            return subject(ledger, "{actor} checks {key} out for {steward}: {purpose} "
+                           "({household} {name})", **said)
         case "checkout":
-            by = f" by {actor.name}" if holder and holder.id != actor.id else ""
-            return f"checkout {o.key.id} to {who} for {r.purpose}{by} {where}"
+            return subject(ledger, "{steward} checks out {key}: {purpose} ({household} {name})",
+                           **said)
         case "return":
-            return f"return {o.key.id} from {actor.name} {where}"
+            return subject(ledger, "{actor} returns {key} ({household} {name})", **said)
         case "handover":
-            return f"handover {o.key.id} from {actor.name} to {who} {where}"
+            return subject(ledger, "{actor} hands {key} over to {steward} ({household} {name})",
+                           **said)
         case "reserve":
             span = f"{r.start:%Y-%m-%d %H:%M}–{r.until:%H:%M}" if r.start and r.until else ""
-            return f"reserve {o.key.id} for {who}, {r.purpose} {span} {where}"
+            return subject(ledger, "{steward} reserves {key}: {purpose}, {span} ({household} "
+                           "{name})", span=span, **said)
+        case "lost":
+            return subject(ledger, "{actor} reports {key} lost ({household} {name})", **said)
+        case "found":
+            return subject(ledger, "{actor} found {key} ({household} {name})", **said)
+        case "handback":
+            return subject(ledger, "{actor} hands {key} back to its owner ({household} {name})",
+                           **said)
         case _:
-            return f"{r.action} {o.key.id} by {actor.name} {where}"
+            return subject(ledger, "{action} {key} by {actor} ({household} {name})",
+                           action=r.action, **said)
 
 
 @locked
@@ -79,7 +96,7 @@ def act(ledger: Ledger, key_id: str, action: str, *, purpose: str | None = None,
     request = Request(action, Actor(actor.id, actor.role == "supervisor"), at, purpose, expected,
                       holder, witness, note, override, consent, unreached,
                       parse_datetime(start, tz) if start else None,
-                      parse_datetime(until, tz) if until else None)
+                      parse_datetime(until, tz) if until else None, People(ledger))
     outcome = rules.apply(key, household, ledger.settings.witness, request)
     code = None
     if action == "checkout" and key.kind == "code" and key.code:
@@ -106,8 +123,8 @@ def act(ledger: Ledger, key_id: str, action: str, *, purpose: str | None = None,
             trailers.append(("Follow-Up", recorded.follow_up.isoformat()))
     holder_steward = others.get(outcome.event.holder or "") if outcome.event.holder != actor.id \
         else actor
-    message = gitops.format_message(_subject(outcome, actor, holder_steward, household.name),
-                                    trailers)
+    message = gitops.format_message(
+        _subject(ledger, outcome, actor, holder_steward, household.name), trailers)
     return Done(outcome, ledger.change(files, message), actor, holder_steward, code, recorded)
 
 
@@ -130,7 +147,8 @@ def confirm(ledger: Ledger, commit: str) -> tuple[dict[str, str], str]:
         raise FatalError(_("You have already confirmed {sha}.").format(sha=sha[:10]))
     t = entry.trailers
     message = gitops.format_message(
-        f"confirm {t.get('Action')} of {t.get('Key')} witnessed by {actor.name}",
+        subject(ledger, "{actor} confirms witnessing the {action} of {key}",
+                actor=actor.name, action=t.get("Action", ""), key=t.get("Key", "")),
         [("Action", "confirm"), ("Key", t.get("Key", "")), ("Household", t.get("Household", "")),
          ("Steward", actor.id), ("Confirms", sha), ("At", now(zone(ledger.settings.timezone))
                                                     .isoformat())])

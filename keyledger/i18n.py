@@ -51,6 +51,18 @@ def _(message: str) -> str:
     return _translation.gettext(message)
 
 
+_others: dict[str, gettext.NullTranslations] = {}
+
+
+def in_language(lang: str) -> Callable[[str], str]:
+    """The translation function of another language than the interface's: a commit subject is
+    written in the ledger's language, whatever the steward's terminal speaks."""
+    if lang not in _others:
+        _others[lang] = gettext.translation("keyledger", localedir=_LOCALE_DIR, languages=[lang],
+                                            fallback=True)
+    return lambda message: _others[lang].gettext(message) if message else message
+
+
 def language() -> str:
     if _translation is None:
         set_language(None)

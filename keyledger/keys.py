@@ -15,6 +15,7 @@ from keyledger.ids import check_id
 from keyledger.forms import KEY_WORDS, load_form, record_from
 from keyledger.ledger import Ledger, locked
 from keyledger.model import Household, Key, Steward, parse_key
+from keyledger.subjects import subject
 
 
 def next_key_id(ledger: Ledger) -> str:
@@ -75,9 +76,11 @@ def add_key(ledger: Ledger, ident: str | None, given: dict[str, Any], form: Path
             raise FatalError(_("A door code is read from the terminal or standard input."))
         key = _sealed(ledger, key, household, read_code())
     relpath = ledger.relpath("key", ident)
-    verb = "register again" if again else "add"
     sha = ledger.change({relpath: yaml.dump(key.to_dict())}, gitops.format_message(
-        f"{verb} key {ident} ({key.kind}) for {household.id} {household.name}",
+        subject(ledger, "{actor} registers key {key} again ({kind}; {household} {name})"
+                if again else "{actor} registers key {key} ({kind}; {household} {name})",
+                actor=actor.name, key=ident, kind=key.kind, household=household.id,
+                name=household.name),
         [("Action", "key-add"), ("Key", ident), ("Household", household.id),
          ("Steward", actor.id)]))
     return key, sha
@@ -97,7 +100,9 @@ def rotate_code(ledger: Ledger, key_id: str, read_code: Callable[[], str]) -> tu
     new = _sealed(ledger, key, household, read_code())
     sha = ledger.change({ledger.relpath("key", key.id): yaml.dump(new.to_dict())},
                         gitops.format_message(
-                            f"rotate code {key.id} ({household.id} {household.name})",
+                            subject(ledger, "{actor} changes the door code of {key} "
+                                    "({household} {name})", actor=actor.name, key=key.id,
+                                    household=household.id, name=household.name),
                             [("Action", "code-rotate"), ("Key", key.id),
                              ("Household", household.id), ("Steward", actor.id)]))
     return new, sha
@@ -138,7 +143,8 @@ def rekey(ledger: Ledger, passphrase: Callable[[], str]) -> tuple[list[Rekeyed],
         return [], None
     rotate = sorted(r.key for r in report if r.removed)
     sha = ledger.change(files, gitops.format_message(
-        f"rekey {len(files)} door codes", [("Action", "rekey"), ("Steward", actor.id),
+        subject(ledger, "{n} door codes encrypted again for who may open them", n=len(files)),
+        [("Action", "rekey"), ("Steward", actor.id),
                                            ("Keys", ",".join(r.key for r in report)),
                                            ("Rotate", ",".join(rotate))]))
     return report, sha

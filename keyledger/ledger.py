@@ -115,6 +115,8 @@ class Ledger:
         self.read_paths: set[str] = set()
         self._lock_depth = 0
         self.notices: list[str] = []  # what the command repaired, for the CLI to say
+        self.committed: list[str] = []  # the commits this command made (what Ctrl-C left)
+        self.undone = False  # a change this command began was put back (Ctrl-C, an error)
         self._caches: dict[str, dict[str, tuple[str, str]]] = {}
         self._dirty_caches: set[str] = set()
         self._all_keys: list[Key] | None = None
@@ -461,7 +463,9 @@ class Ledger:
                 for relpath, text in before.items():
                     self.write_atomic(relpath, text)
                 self._journal.unlink(missing_ok=True)
+                self.undone = True
                 raise
+            self.committed.append(sha)
             faults.point("after-update-ref")
             self._journal.unlink()
             self.commits_since_graph(1)

@@ -10,6 +10,7 @@ from keyledger.i18n import _
 from keyledger.identity import acting_steward
 from keyledger.ledger import SETTINGS, Ledger, locked
 from keyledger.model import WitnessPolicy, parse_settings
+from keyledger.subjects import language, subject
 
 
 def _checked(values: tuple[str, ...] | None, kind: str, option: str) -> tuple[str, ...] | None:
@@ -36,8 +37,10 @@ def set_witness(ledger: Ledger, purposes: tuple[str, ...] | None,
     text = yaml.dump(replace(settings, policies=policies).to_dict())
     parse_settings(SETTINGS, text)  # what is written must read back
     sha = ledger.change({SETTINGS: text}, gitops.format_message(
-        f"witness policy: purposes {', '.join(new.purposes) or '-'}; "
-        f"kinds {', '.join(new.kinds) or '-'}",
+        subject(ledger, "witness needed for purposes: {purposes}; kinds of key: {kinds}",
+                purposes=new.purposes, kinds=", ".join(
+                    vocab.name("key-kind", k, language(settings.locale)) for k in new.kinds)
+                or "—"),
         [("Action", "policy"), ("Steward", actor.id), ("Policy", "witness"),
          ("Purposes", ",".join(new.purposes)), ("Kinds", ",".join(new.kinds))]))
     return new, sha

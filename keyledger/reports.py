@@ -174,7 +174,7 @@ def owner(ledger: Ledger, household_id: str, week: str | None, lang: str | None)
     household = ledger.household(household_id)
     tz = zone(ledger.settings.timezone)
     moment = now(tz)
-    days = week_days(week or _current_week(ledger))
+    days = week_days(week or _current_week(ledger), moment.date())
     visits = _views(ledger, visits_between(ledger, days[0], days[-1], household.id))
     problems, resolved = _problems(visits)
     # The message is sent now, so where the keys are is told as of now, whatever the week.
@@ -259,8 +259,8 @@ def household(ledger: Ledger, household_id: str, start: str | None, until: str |
     record = ledger.household(household_id)
     tz = zone(ledger.settings.timezone)
     today = now(tz).date()
-    last = parse_date(until) if until else today
-    first = parse_date(start) if start else last - timedelta(days=30)
+    last = parse_date(until, today) if until else today
+    first = parse_date(start, today) if start else last - timedelta(days=30)
     if last < first:
         raise FatalError(_("--until must not be before --from."))
     keys = ledger.keys_of(record.id)
@@ -325,9 +325,9 @@ class Row:
 
 def weekly(ledger: Ledger, week: str | None, lang: str | None) -> str:
     tz = zone(ledger.settings.timezone)
-    days = week_days(week or _current_week(ledger))
-    begin, end = _span_of_days(days[0], days[-1], tz)
     moment = now(tz)
+    days = week_days(week or _current_week(ledger), moment.date())
+    begin, end = _span_of_days(days[0], days[-1], tz)
     items: list[DueItem] = due(ledger, days)
     visits = seen(ledger, days[0], days[-1])  # counted, never shown one by one
     keys = ledger.keys()

@@ -15,6 +15,7 @@ from keyledger.ids import check_id
 from keyledger.forms import STEWARD_WORDS, load_form, record_from
 from keyledger.ledger import SETTINGS, Ledger, locked
 from keyledger.model import DEFAULT_EXPECTED_BACK, Steward, parse_settings, parse_steward
+from keyledger.subjects import subject
 from keyledger.timeutil import zone
 
 
@@ -53,7 +54,8 @@ def init_ledger(path: Path, community: str, supervisor: str, name: str, key: str
         sha = ledger.change(
             {SETTINGS: settings_text, f"stewards/{supervisor}.yaml": steward_text},
             gitops.format_message(
-                f"init ledger of {settings.community}, supervisor {steward.name}",
+                subject(settings.locale, "ledger of {community} begun, supervisor {name}",
+                        community=settings.community, name=steward.name),
                 [("Action", "init"), ("Steward", supervisor), ("Roster", supervisor),
                  ("Role", "supervisor")]))
     except BaseException:
@@ -100,7 +102,8 @@ def add_steward(ledger: Ledger, ident: str, name: str | None, key: str | None,
     relpath = ledger.relpath("steward", ident)
     text = yaml.dump(steward.to_dict())
     sha = ledger.change({relpath: text}, gitops.format_message(
-        f"add {steward.role} {steward.name} ({ident})",
+        subject(ledger, "{actor} registers {role} {name} ({id})", actor=actor.name,
+                role=steward.role, name=steward.name, id=ident),
         [("Action", "steward-add"), ("Steward", actor.id), ("Roster", ident),
          ("Role", steward.role)]))
     refresh_allowed_signers(ledger, force=True)
@@ -134,11 +137,14 @@ def reactivate_steward(ledger: Ledger, ident: str) -> tuple[Steward, str]:
 
 def _set_active(ledger: Ledger, steward: Steward, actor: Steward,
                 active: bool) -> tuple[Steward, str]:
-    verb = "reactivate" if active else "deactivate"
     steward = replace(steward, active=active)
+    said = subject(ledger, "{role} {name} ({id}) is active again", role=steward.role,
+                   name=steward.name, id=steward.id) if active else \
+        subject(ledger, "{role} {name} ({id}) has left", role=steward.role, name=steward.name,
+                id=steward.id)
     sha = ledger.change({ledger.relpath("steward", steward.id): yaml.dump(steward.to_dict())},
                         gitops.format_message(
-                            f"{verb} {steward.role} {steward.name} ({steward.id})",
+                            said,
                             [("Action", "steward-reactivate" if active else "steward-deactivate"),
                              ("Steward", actor.id),
                              ("Roster", steward.id), ("Role", steward.role)]))
@@ -167,7 +173,9 @@ def edit_steward(ledger: Ledger, ident: str, name: str | None = None, phone: str
                            "supervisor first.").format(id=ident))
     sha = ledger.change({ledger.relpath("steward", ident): yaml.dump(edited.to_dict())},
                         gitops.format_message(
-                            f"edit {edited.role} {edited.name} ({ident})",
+                            subject(ledger, "{role} {name} ({id}) changed: {fields}",
+                                    role=edited.role, name=edited.name, id=ident,
+                                    fields=", ".join(changed)),
                             [("Action", "steward-edit"), ("Steward", actor.id), ("Roster", ident),
                              ("Role", edited.role), ("Fields", ",".join(changed))]))
     refresh_allowed_signers(ledger, force=True)

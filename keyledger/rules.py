@@ -7,10 +7,11 @@ happens. Everything a request carries is in its commit's trailers, so a commit c
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
-from keyledger import text
+from keyledger import people, text
 from keyledger.errors import Refused
 from keyledger.i18n import _
 from keyledger.model import Authorization, Household, Key, Reservation, WitnessPolicy
@@ -44,6 +45,10 @@ class Request:
     unreached: str | None = None   # emergency: who was called and could not be reached
     start: datetime | None = None  # reservation window
     until: datetime | None = None
+    # How refusals name stewards: id -> (name, phone) (keyledger.people); verify and sync,
+    # which replay trailers, leave it empty and name them by id.
+    people: Mapping[str, tuple[str, str | None]] = field(default_factory=dict, compare=False,
+                                                         repr=False)
 
 
 @dataclass(frozen=True)
@@ -96,7 +101,8 @@ def _check_pair(household: Household, steward: str, request: Request) -> None:
                             household=household.id))
     raise Refused(_("{steward} is not in the A/B pair of {household} ({pair}); only they may "
                     "take its keys, unless a supervisor acts with --override REASON.").format(
-                        steward=steward, household=household.id, pair=", ".join(household.pair)))
+                        steward=people.name(request.people, steward), household=household.id,
+                        pair=_(", ").join(people.reach(request.people, s) for s in household.pair)))
 
 
 def _check_steward_of_household(household: Household, request: Request) -> None:
@@ -110,7 +116,8 @@ def _check_holder(key: Key, request: Request) -> None:
         return
     raise Refused(_("{key} is held by {holder}, not by you ({steward}); only the holder can do "
                     "this, or a supervisor with --override REASON.").format(
-                        key=key.id, holder=key.holder, steward=request.actor.id))
+                        key=key.id, holder=people.reach(request.people, key.holder),
+                        steward=people.name(request.people, request.actor.id)))
 
 
 def _check_authorization(household: Household, purpose: str, day: date,
@@ -147,14 +154,15 @@ def _check_authorization(household: Household, purpose: str, day: date,
 
 
 def _check_reservations(key: Key, holder: str, start: datetime, end: datetime,
-                        purpose: str) -> None:
+                        purpose: str, request: Request) -> None:
     if purpose == "emergency":
         return  # a burst pipe does not wait for the gas company's appointment
     for r in key.reservations:
         if r.steward != holder and r.start < end and start < r.until:
             raise Refused(_("{key} is reserved by {steward} for {purpose} from {start} to {until}; "
                             "choose a time outside it, or ask {steward}.").format(
-                                key=key.id, steward=r.steward, purpose=r.purpose,
+                                key=key.id, steward=people.reach(request.people, r.steward),
+                                purpose=vocab.name("purpose", r.purpose),
                                 start=_fmt(r.start), until=_fmt(r.until)))
 
 
@@ -202,7 +210,8 @@ def checkout(key: Key, household: Household, policy: WitnessPolicy, request: Req
     if key.state == "out":
         raise Refused(_("{key} is already out with {holder} since {since}; it must be returned "
                         "(or handed over) first.").format(
-                            key=key.id, holder=key.holder, since=_fmt(key.since) if key.since else "?"))
+                            key=key.id, holder=people.reach(request.people, key.holder),
+                            since=_fmt(key.since) if key.since else "?"))
     _check_in_custody(key)
     expected = request.expected_back
     if expected is None or expected <= request.at:
@@ -217,7 +226,7 @@ def checkout(key: Key, household: Household, policy: WitnessPolicy, request: Req
     _check_pair(household, holder, request)
     _check_authorization(household, purpose, request.at.date(), request)
     _check_witness(key, household, policy, purpose, request, (holder, request.actor.id))
-    _check_reservations(key, holder, request.at, expected, purpose)
+    _check_reservations(key, holder, request.at, expected, purpose, request)
     new = replace(key, state="out", holder=holder, since=request.at, purpose=purpose,
                   expected_back=expected, witness=request.witness, note=request.note,
                   reservations=_pruned(key, request.at))
@@ -317,8 +326,8 @@ def reserve(key: Key, household: Household, request: Request) -> Outcome:
     for r in key.reservations:
         if r.start < until and start < r.until:
             raise Refused(_("{key} is already reserved by {steward} from {start} to {until}.")
-                          .format(key=key.id, steward=r.steward, start=_fmt(r.start),
-                                  until=_fmt(r.until)))
+                          .format(key=key.id, steward=people.reach(request.people, r.steward),
+                                  start=_fmt(r.start), until=_fmt(r.until)))
     added = Reservation(start, until, purpose, holder)
     reservations = tuple(sorted(_pruned(key, request.at) + (added,), key=lambda r: r.start))
     new = replace(key, reservations=reservations)

@@ -16,7 +16,8 @@ from keyledger.identity import acting_steward
 from keyledger.forms import VISIT_WORDS, load_form, record_from
 from keyledger.ledger import Ledger, locked
 from keyledger.model import Household, Visit, parse_visit
-from keyledger.timeutil import now, parse_datetime, zone
+from keyledger.subjects import subject
+from keyledger.timeutil import now, parse_date, parse_datetime, zone
 
 FOLDER = "visits"
 
@@ -88,6 +89,8 @@ def draft(ledger: Ledger, household: Household, given: dict[str, Any], photos: l
                 "ended": ended.isoformat() if ended else None,
                 "recorded": now(tz).isoformat()}
     overrides = dict(given)
+    if isinstance(overrides.get("follow_up"), str):  # 明天, 12月2日, 下周三
+        overrides["follow_up"] = parse_date(overrides["follow_up"], now(tz).date()).isoformat()
     if stored:
         overrides["photos"] = stored
     visit = record_from(parse_visit, ident, defaults, overrides, form, VISIT_WORDS)
@@ -130,9 +133,11 @@ def add_visit(ledger: Ledger, household_id: str, given: dict[str, Any], photos: 
         if ledger.steward(other).id not in stewards:
             stewards.append(other)
     visit, files = draft(ledger, household, given, photos, form, started, None, stewards)
-    late = " (recorded late)" if recorded_late(visit) else ""
     message = gitops.format_message(
-        f"visit {household.id} {household.name}: {visit.purpose} by {actor.name}{late}",
+        subject(ledger, "{actor}: {purpose} ({household} {name}), recorded late"
+                if recorded_late(visit) else "{actor}: {purpose} ({household} {name})",
+                actor=actor.name, purpose=visit.purpose, household=household.id,
+                name=household.name),
         [("Action", "visit"), ("Household", household.id), ("Steward", actor.id),
          ("Visit", visit.id), ("Purpose", visit.purpose), ("At", visit.started.isoformat()),
          ("Follow-Up", visit.follow_up.isoformat() if visit.follow_up else "")])

@@ -47,7 +47,7 @@ def test_two_offline_checkouts_of_one_key_one_wins_one_is_explained(shared: dict
     assert result.code == 1
     assert "could not be applied to the shared ledger" in result.err
     assert "already out with zhou-lx" in result.err
-    assert "checkout K-0012 to 周丽霞" in result.err  # what happened on the other side
+    assert "周丽霞 取出 K-0012" in result.err  # what happened on the other side
     branch = [b.strip() for b in wang.git("branch", "--list", "keyledger/conflict-*").split()]
     assert len(branch) == 1
     kept = wang.git("log", "-1", "--format=%(trailers:key=Keyledger-Purpose,valueonly)", branch[0])
@@ -290,11 +290,11 @@ def test_a_steward_deactivated_while_offline_is_told_and_not_stuck(
     result = wang.run("sync")
     assert result.code == 1, result.err
     assert "wang-dh is no longer an active steward on the shared ledger. " in result.err
-    assert "deactivate steward 王德厚 (wang-dh)" in result.err  # what the other side did
+    assert "网格员 王德厚（wang-dh）离岗" in result.err  # what the other side did
     assert "failed to push" not in result.err
     assert office.git("rev-parse", "main").strip() == shared_head  # nothing pushed
     (branch,) = _conflict_branches(wang)
-    assert wang.git("log", "-1", "--format=%s", branch).startswith("visit")  # kept
+    assert wang.git("log", "-1", "--format=%s", branch).startswith("王德厚 电话问候")  # kept
     assert wang.head() == shared_head and wang.git("status", "--porcelain") == ""
     again = wang.run("sync")  # not stuck: the next sync has nothing left to refuse
     assert again.code == 0, again.err
@@ -322,7 +322,7 @@ def test_a_supervisor_demoted_while_offline_keeps_the_roster_change_on_a_branch(
     assert "“demote liu-sj to steward”" in result.err
     assert "failed to push" not in result.err
     (branch,) = _conflict_branches(liu)
-    assert "deactivate" in liu.git("log", "-1", "--format=%s", branch)
+    assert "离岗" in liu.git("log", "-1", "--format=%s", branch)
     assert liu.head() == office.git("rev-parse", "main").strip()
     assert json.loads(liu.ok("verify", "--json", "--full").out)["findings"] == []
 

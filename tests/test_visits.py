@@ -85,7 +85,7 @@ def test_a_visit_entered_late_keeps_when_it_happened(ledger: Ledger, monkeypatch
     visits = json.loads(ledger.ok("visit", "list", "8-1-401", "--json").out)
     assert visits[0]["started"] == "2026-11-25T10:05:00+08:00"
     assert visits[0]["recorded"] == "2026-11-27T09:00:00+08:00"
-    assert "(recorded late)" in ledger.git("log", "-1", "--format=%s")
+    assert ledger.git("log", "-1", "--format=%s").strip().endswith("，补录")
     assert "in the future" in ledger.refused("visit", "add", "8-1-401", "--purpose", "call",
                                              "--at", "2026-12-25 10:05").err
 

@@ -165,6 +165,27 @@ def _commit_actions() -> list[tuple[str, str]]:
     return found
 
 
+# A commit subject may leave out what its trailers say (a 中文 subject names the household by
+# name: 周丽霞 取出 K-0003（小秋百货）：紧急处置).
+SUBJECT = "the subject of a commit (git log); a translation may leave out fields"
+
+
+def _subjects(path: Path) -> list[tuple[str, int]]:
+    """(msgid, line) of every `subject(where, "literal", …)`: a commit subject
+    (keyledger/subjects.py), written in the ledger's language."""
+    def literals(node: ast.expr) -> list[str]:
+        """A literal, or both of `"a" if x else "b"`."""
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            return [node.value]
+        return literals(node.body) + literals(node.orelse) if isinstance(node, ast.IfExp) else []
+
+    tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
+    return [(text, node.lineno) for node in ast.walk(tree)
+            if isinstance(node, ast.Call) and isinstance(node.func, (ast.Name, ast.Attribute))
+            and (node.func.id if isinstance(node.func, ast.Name) else node.func.attr) == "subject"
+            and len(node.args) >= 2 for text in literals(node.args[1])]
+
+
 def extract() -> Messages:
     """Every msgid keyledger can pass to `_()`, with where it comes from."""
     messages = Messages()
@@ -172,6 +193,8 @@ def extract() -> Messages:
         found, _dynamic = _literal_calls(path)
         for msgid, line in found:
             messages.add(msgid, _relative(path), line)
+        for msgid, line in _subjects(path):
+            messages.add(msgid, _relative(path), line, SUBJECT)
     for doc, where, line in _command_docstrings():
         messages.add(doc, where, line, "help of a CLI command (its docstring)")
     for word, where, comment in _vocabulary():
@@ -266,7 +289,8 @@ def problems(lang: str, messages: Messages) -> list[str]:
         where = ", ".join(f"{f}:{n}" if n else f for f, n in entry.locations[:2])
         if msgid not in done:
             out.append(f"no {lang} translation for {msgid!r} ({where})")
-        elif _fields(done[msgid]) != _fields(msgid):
+        elif _fields(done[msgid]) != _fields(msgid) and not (
+                SUBJECT in entry.comments and _fields(done[msgid]) <= _fields(msgid)):
             out.append(f"the {lang} translation of {msgid!r} has placeholders "
                        f"{sorted(_fields(done[msgid]))}, not {sorted(_fields(msgid))}")
     if not mo_path(lang).exists():

@@ -6,6 +6,10 @@
 from __future__ import annotations
 
 import sys
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from keyledger.ledger import Ledger
 
 
 LANGUAGES = ("zh", "en")
@@ -66,11 +70,14 @@ def run(argv: list[str]) -> int:
     try:
         app(args=argv, prog_name="keyledger")
     except SystemExit as exc:
+        if exc.code == 130:  # Typer turns Ctrl-C into exit 130, silently
+            say(_interrupted(state.ledger))
         return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
     except FatalError as exc:
         report_fatal(exc, debug=state.debug)
         return 2
-    except KeyboardInterrupt:
+    except KeyboardInterrupt:  # Ctrl-C: say what is left of the command, as git says nothing
+        say(_interrupted(state.ledger))
         return 130
     except OSError as exc:  # a full disk, a permission: the machine's trouble, said in one line
         from keyledger.errors import os_error
@@ -84,6 +91,17 @@ def run(argv: list[str]) -> int:
                 say(notice)
             state.ledger.save_caches()
     return 0
+
+
+def _interrupted(ledger: "Ledger | None") -> str:
+    from keyledger.i18n import _
+
+    if ledger is not None and ledger.committed:
+        return _("Interrupted; what it did was already recorded (record {sha}).").format(
+            sha=ledger.committed[-1][:10])
+    if ledger is not None and ledger.undone:
+        return _("Interrupted; what it had begun to write was undone, nothing was recorded.")
+    return _("Interrupted; nothing was written.")
 
 
 def main() -> None:

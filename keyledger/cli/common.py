@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from rich.console import Console
 
     from keyledger.ledger import Ledger
+    from keyledger.people import People
 
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -49,6 +50,22 @@ def open_ledger() -> "Ledger":
         except FatalError:
             pass  # a broken roster file is for the command itself, `check` or `verify` to report
     return ledger
+
+
+def people() -> "People":
+    """The stewards as messages and tables name them (keyledger.people), read when first asked."""
+    from keyledger.people import People
+
+    return People(state.ledger)
+
+
+def key_place(key_state: str, slot: str | None, holder: str | None, who: "People") -> str:
+    """Where a key is, as a steward says it: in the cabinet, slot A-03 / out 周丽霞."""
+    if key_state == "in":
+        return _("in the cabinet, slot {slot}").format(slot=slot or "—")
+    from keyledger import vocab
+
+    return f"{vocab.name('key-state', key_state)} {who.name(holder) if holder else ''}".strip()
 
 
 def _progress() -> Callable[[int, int], None]:

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterator, Optional
 
 import typer
 
-from keyledger.cli import completion
+from keyledger.cli import completion, words
 from keyledger.cli.common import open_ledger, print_json, say
 from keyledger.errors import FatalError, os_error
 from keyledger.i18n import _
@@ -166,8 +166,12 @@ def export(
     if fmt == "xlsx" and (output is None or str(output) == "-") and sys.stdout.isatty():
         raise typer.BadParameter(_("an .xlsx workbook goes to a file: give -o FILE"),
                                  param_hint="-o")
-    data, rows = make(open_ledger(), what, fmt, parse_date(start) if start else None,
-                      parse_date(until) if until else None)
+    from keyledger.timeutil import now, zone
+
+    ledger = open_ledger()
+    today = now(zone(ledger.settings.timezone)).date()
+    data, rows = make(ledger, what, fmt, parse_date(start, today) if start else None,
+                      parse_date(until, today) if until else None)
     write_output(data, output)
     if output is not None and str(output) != "-":
         say(_("Wrote {n} rows to {path}.").format(n=rows, path=output))
@@ -192,6 +196,7 @@ def schedule_export(
                                           help=_("Write to FILE; standard output otherwise.")),
     steward: Optional[str] = typer.Option(None, "--steward", metavar="ID",
                                           autocompletion=completion.stewards,
+                                          callback=words.steward,
                                           help=_("Only this steward's visits, follow-ups and "
                                                  "reservations.")),
     start: Optional[str] = typer.Option(None, "--from", metavar="DATE",
@@ -206,8 +211,9 @@ def schedule_export(
     from keyledger.timeutil import now, parse_date, zone
 
     ledger = open_ledger()
-    first = parse_date(start) if start else now(zone(ledger.settings.timezone)).date()
-    last = parse_date(until) if until else first + timedelta(days=27)
+    today = now(zone(ledger.settings.timezone)).date()
+    first = parse_date(start, today) if start else today
+    last = parse_date(until, today) if until else first + timedelta(days=27)
     if last < first:
         raise typer.BadParameter(_("--until must not be before --from."), param_hint="--until")
     if (last - first).days > 400:
@@ -219,7 +225,7 @@ def schedule_export(
 def household_card(
     ctx: typer.Context,
     household: str = typer.Argument(..., metavar="HOUSEHOLD",
-                                    autocompletion=completion.households),
+                                    autocompletion=completion.households, callback=words.household),
     output: Optional[Path] = typer.Option(None, "-o", "--output", metavar="FILE",
                                           help=_("Write the card to FILE; standard output "
                                                  "otherwise.")),

@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING, Any, Optional
 import typer
 
 from keyledger.cli import completion, words
-from keyledger.cli.common import (command, group, open_ledger, print_json, say, stdout,
-                                  table)
+from keyledger.cli.common import (command, group, key_place, open_ledger, people, print_json, say,
+                                  stdout, table)
 from keyledger.cli.exchange import household_card, household_import
 from keyledger.i18n import _
 from keyledger import vocab
@@ -38,7 +38,7 @@ def add(
                                        help=_("Kind of household: {kinds}.").format(
                                            kinds=vocab.choices("household-kind"))),
     pair: Optional[str] = typer.Option(None, "--pair", metavar="A,B",
-                                       autocompletion=completion.pairs,
+                                       autocompletion=completion.pairs, callback=words.pair,
                                        help=_("The A and B stewards, e.g. zhou-lx,wang-dh.")),
     phone: Optional[str] = typer.Option(None, "--phone", help=_("Phone of the main resident.")),
     born: Optional[int] = typer.Option(None, "--born", help=_("Year of birth of the main resident.")),
@@ -88,7 +88,8 @@ def add(
 
 @command(app)
 def edit(
-    ident: str = typer.Argument(..., metavar="ID", autocompletion=completion.households),
+    ident: str = typer.Argument(..., metavar="ID", autocompletion=completion.households,
+                                callback=words.household),
     name: Optional[str] = typer.Option(None, "--name", help=_("Main resident, or the shop's name.")),
     address: Optional[str] = typer.Option(None, "--address", help=_("Address.")),
     kind: Optional[str] = typer.Option(None, "--kind",
@@ -142,23 +143,27 @@ def edit(
 
 
 @command(app)
-def pair(ident: str = typer.Argument(..., metavar="ID", autocompletion=completion.households),
+def pair(ident: str = typer.Argument(..., metavar="ID", autocompletion=completion.households,
+                                     callback=words.household),
          a: str = typer.Option(..., "--a", metavar="STEWARD",
-                               autocompletion=completion.stewards, help=_("The A steward.")),
-         b: str = typer.Option(..., "--b", metavar="STEWARD",
                                autocompletion=completion.stewards,
+                               callback=words.steward, help=_("The A steward.")),
+         b: str = typer.Option(..., "--b", metavar="STEWARD",
+                               autocompletion=completion.stewards, callback=words.steward,
                                help=_("The B steward."))) -> None:
     """Set a household's A/B pair (a supervisor's commit)."""
     from keyledger.households import set_pair
 
     household, sha = set_pair(open_ledger(), ident, a, b)
     say(_("{id}: A {a}, B {b}. Commit {sha}. If the household has door codes, run `keyledger "
-          "rekey`.").format(id=household.id, a=a, b=b, sha=sha[:10]))
+          "rekey`.").format(id=household.id, a=people().name(a), b=people().name(b),
+                            sha=sha[:10]))
 
 
 @command(app)
 def authorize(
-    ident: str = typer.Argument(..., metavar="ID", autocompletion=completion.households),
+    ident: str = typer.Argument(..., metavar="ID", autocompletion=completion.households,
+                                callback=words.household),
     start: str = typer.Option(..., "--from", metavar="DATE", help=_("First day it is valid.")),
     until: str = typer.Option(..., "--until", metavar="DATE", help=_("Last day it is valid.")),
     purpose: list[str] = typer.Option(..., "--purpose", metavar="P,P…",
@@ -201,7 +206,8 @@ def authorize(
 
 @command(app)
 def revoke(ident: str = typer.Argument(..., metavar="ID",
-                                       autocompletion=completion.households)) -> None:
+                                       autocompletion=completion.households,
+                                       callback=words.household)) -> None:
     """End the owner's authorization today (a supervisor, or the household's A/B steward)."""
     from keyledger.households import revoke as end
 
@@ -228,7 +234,8 @@ def list_(json: bool = typer.Option(False, "--json", help=_("Print JSON."))) -> 
 
 
 @command(app)
-def show(ident: str = typer.Argument(..., metavar="ID", autocompletion=completion.households),
+def show(ident: str = typer.Argument(..., metavar="ID", autocompletion=completion.households,
+                                     callback=words.household),
          json: bool = typer.Option(False, "--json", help=_("Print JSON."))) -> None:
     """A household's card: people, contacts, care list, pair and keys."""
     ledger = open_ledger()
@@ -279,11 +286,11 @@ def _card(h: "Household", keys: "list[Key]") -> Any:
     for a in h.away:
         row(_("away"), f"{a.start} → {a.until}" + (f"  {a.note}" if a.note else ""))
     row(_("care"), vocab.names("care", h.care))
-    row(_("pair"), _("A {a}, B {b}").format(a=h.pair_a or "—", b=h.pair_b or "—"))
+    who = people()
+    row(_("pair"), _("A {a}, B {b}").format(a=who.reach(h.pair_a), b=who.reach(h.pair_b)))
     for k in keys:
-        where = k.slot or "—" if k.state == "in" else \
-            f"{vocab.name('key-state', k.state)} {k.holder or ''}".strip()
-        row(_("key"), f"{k.id} {vocab.name('key-kind', k.kind)} {k.label or ''} [{where}]")
+        row(_("key"), f"{k.id} {vocab.name('key-kind', k.kind)} {k.label or ''} "
+                      f"[{key_place(k.state, k.slot, k.holder, who)}]")
     row(_("notes"), h.notes)
     return Panel(grid, title=Text(f"{h.id}  {h.name}"), title_align="left", expand=False)
 

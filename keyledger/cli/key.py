@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, Optional
 import typer
 
 from keyledger.cli import completion, words
-from keyledger.cli.common import (ask_passphrase, command, group, open_ledger, print_json,
+from keyledger.cli.common import (ask_passphrase, command, group, open_ledger, people, print_json,
                                   read_code, say, stdout, table, when)
 from keyledger.i18n import _
 from keyledger import vocab
@@ -23,6 +23,7 @@ app = group()
 def add(
     household: Optional[str] = typer.Option(None, "--household",
                                             autocompletion=completion.households,
+                                            callback=words.household,
                                             help=_("The household the key opens.")),
     ident: Optional[str] = typer.Option(None, "--id", help=_("Tag number; the next free K-NNNN "
                                                              "when left out.")),
@@ -63,14 +64,16 @@ def list_(json: bool = typer.Option(False, "--json", help=_("Print JSON."))) -> 
         print_json([key_json(k) for k in ledger.keys()])
         return
     rows = listing.fresh(ledger, ("key",))["key"].rows()
+    who = people()
     table([_("key"), _("household"), _("kind"), _("slot"), _("state"), _("holder"), _("label")],
           [[ident, household, vocab.name("key-kind", kind), slot or "",
-            vocab.name("key-state", state), holder or "", label or ""]
+            vocab.name("key-state", state), who.name(holder) if holder else "", label or ""]
            for ident, (household, kind, slot, state, holder, label) in rows.items()])
 
 
 @command(app)
-def show(ident: str = typer.Argument(..., metavar="KEY", autocompletion=completion.keys),
+def show(ident: str = typer.Argument(..., metavar="KEY", autocompletion=completion.keys,
+                                     callback=words.key),
          json: bool = typer.Option(False, "--json", help=_("Print JSON."))) -> None:
     """One key: what it opens, where it is, who has it."""
     ledger = open_ledger()
@@ -85,7 +88,7 @@ def show(ident: str = typer.Argument(..., metavar="KEY", autocompletion=completi
              _("state: {state}").format(state=vocab.name("key-state", key.state))]
     if key.state == "out":
         lines += [_("holder: {holder}, since {since}, for {purpose}").format(
-                      holder=key.holder, since=when(key.since),
+                      holder=people().reach(key.holder), since=when(key.since),
                       purpose=vocab.name("purpose", key.purpose)),
                   _("expected back: {when}").format(when=when(key.expected_back))]
     if key.note:
@@ -104,7 +107,8 @@ code_app = group()
 
 
 @command(code_app, "rotate")
-def rotate(ident: str = typer.Argument(..., metavar="KEY", autocompletion=completion.keys)) -> None:
+def rotate(ident: str = typer.Argument(..., metavar="KEY", autocompletion=completion.keys,
+                                       callback=words.key)) -> None:
     """Record a new door code (read like `key add --kind code`)."""
     from keyledger.keys import rotate_code
 

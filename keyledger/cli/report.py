@@ -7,7 +7,7 @@ from typing import Optional
 
 import typer
 
-from keyledger.cli import completion
+from keyledger.cli import completion, words
 from keyledger.cli.common import command, group, open_ledger, say
 from keyledger.errors import os_error
 from keyledger.i18n import _
@@ -38,8 +38,10 @@ def _emit(text: str, output: Path | None) -> None:
 
 @command(app)
 def owner(household: str = typer.Argument(..., metavar="HOUSEHOLD",
-                                          autocompletion=completion.households),
-          week: Optional[str] = typer.Option(None, "--week", metavar="2026-W48"),
+                                          autocompletion=completion.households,
+                                          callback=words.household),
+          week: Optional[str] = typer.Option(None, "--week", metavar="WEEK",
+                                             help=_("The week: 2026-W48, 48, this week or next week (this week by default).")),
           lang: Optional[str] = LANG, output: Optional[Path] = OUT) -> None:
     """The short all-is-well message (报平安) for the owner, to paste into a chat."""
     from keyledger import reports
@@ -49,9 +51,13 @@ def owner(household: str = typer.Argument(..., metavar="HOUSEHOLD",
 
 @command(app)
 def household(household: str = typer.Argument(..., metavar="HOUSEHOLD",
-                                              autocompletion=completion.households),
-              start: Optional[str] = typer.Option(None, "--from", metavar="DATE"),
-              until: Optional[str] = typer.Option(None, "--until", metavar="DATE"),
+                                              autocompletion=completion.households,
+                                              callback=words.household),
+              start: Optional[str] = typer.Option(None, "--from", metavar="DATE",
+                                                  help=_("The first day (30 days before the "
+                                                         "last by default).")),
+              until: Optional[str] = typer.Option(None, "--until", metavar="DATE",
+                                                  help=_("The last day (today by default).")),
               lang: Optional[str] = LANG, output: Optional[Path] = OUT) -> None:
     """A household's full visit and custody record, with custody durations (托管时长)."""
     from keyledger import reports
@@ -60,7 +66,8 @@ def household(household: str = typer.Argument(..., metavar="HOUSEHOLD",
 
 
 @command(app)
-def weekly(week: Optional[str] = typer.Option(None, "--week", metavar="2026-W48"),
+def weekly(week: Optional[str] = typer.Option(None, "--week", metavar="WEEK",
+                                              help=_("The week: 2026-W48, 48, this week or next week (this week by default).")),
            lang: Optional[str] = LANG, output: Optional[Path] = OUT) -> None:
     """The community's week, per steward and per household, with a custody timeline."""
     from keyledger import reports

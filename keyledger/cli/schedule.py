@@ -7,8 +7,8 @@ from typing import Optional
 import typer
 
 from keyledger.cli import completion, words
-from keyledger.cli.common import (command, day, group, open_ledger, print_json, say, stdout,
-                                  table)
+from keyledger.cli.common import (command, day, group, key_place, open_ledger, people, print_json,
+                                  say, stdout, table)
 from keyledger.cli.exchange import schedule_export
 from keyledger.cli.custody import _due_time
 from keyledger.i18n import _
@@ -19,19 +19,21 @@ app = group()
 
 @command(app)
 def add(
-    household: str = typer.Argument(..., metavar="HOUSEHOLD", autocompletion=completion.households),
+    household: str = typer.Argument(..., metavar="HOUSEHOLD", autocompletion=completion.households,
+                                    callback=words.household),
     every: str = typer.Option(..., "--every", metavar=_("DAYS"),
                               autocompletion=completion.weekdays, callback=words.days,
                               help=_("Which days: every day, weekdays, or days like Wed or "
                                      "Mon,Thu.")),
-    at: str = typer.Option(..., "--at", metavar="HH:MM[-HH:MM]", help=_("Time or window.")),
+    at: str = typer.Option(..., "--at", metavar="TIME",
+                           help=_("A time or a window, e.g. 10:00 or 14:00-17:00.")),
     purpose: str = typer.Option(..., "--purpose", "-p",
                                 autocompletion=completion.visit_purposes,
                                 callback=words.one("visit-purpose"),
                                 help=_("Why: {purposes}.").format(
                                     purposes=vocab.choices("visit-purpose"))),
     steward: str = typer.Option("a", "--steward", metavar="a|b|ID",
-                                autocompletion=completion.assignees,
+                                autocompletion=completion.assignees, callback=words.assignee,
                                 help=_("Who goes: the A or B steward, or a steward id.")),
     start: Optional[str] = typer.Option(None, "--from", metavar="DATE", help=_("Active from.")),
     until: Optional[str] = typer.Option(None, "--until", metavar="DATE", help=_("Active until.")),
@@ -49,10 +51,13 @@ def add(
 
 @command(app, "list")
 def list_(household: str = typer.Argument(..., metavar="HOUSEHOLD",
-                                          autocompletion=completion.households),
+                                          autocompletion=completion.households,
+                                          callback=words.household),
           json: bool = typer.Option(False, "--json", help=_("Print JSON."))) -> None:
     """A household's schedule, numbered."""
     record = open_ledger().household(household)
+    from keyledger.schedules import assigned
+
     if json:
         print_json([e.to_dict() for e in record.schedule])
         return
@@ -62,13 +67,21 @@ def list_(household: str = typer.Argument(..., metavar="HOUSEHOLD",
         d = e.to_dict()
         span = f" {d['from'] or '…'}→{d['until'] or '…'}" if d["from"] or d["until"] else ""
         stdout().print(f"{n}. {vocab.days_name(e.every)} {d['at']} "
-                       f"{vocab.name('visit-purpose', e.purpose)} ({e.steward}){span}"
+                       f"{vocab.name('visit-purpose', e.purpose)}"
+                       + _(" ({who})").format(who=_post(e.steward)
+                                              + people().name(assigned(record, e))) + span
                        + (_(" while away") if e.while_away else ""), markup=False)
+
+
+def _post(steward: str) -> str:
+    """A schedule's A or B post, before the name of who holds it (A岗 周丽霞)."""
+    return {"a": _("A: "), "b": _("B: ")}.get(steward, "")
 
 
 @command(app)
 def remove(household: str = typer.Argument(..., metavar="HOUSEHOLD",
-                                           autocompletion=completion.households),
+                                           autocompletion=completion.households,
+                                           callback=words.household),
            number: int = typer.Argument(..., metavar="N")) -> None:
     """Remove entry N (see `schedule list`)."""
     from keyledger.schedules import remove_entry
@@ -78,8 +91,12 @@ def remove(household: str = typer.Argument(..., metavar="HOUSEHOLD",
 
 
 def due(
-    date: Optional[str] = typer.Option(None, "--date", metavar="DATE", help=_("One day (today).")),
-    week: Optional[str] = typer.Option(None, "--week", metavar="2026-W48", help=_("A whole week.")),
+    date: Optional[str] = typer.Option(None, "--date", metavar="DATE",
+                                       help=_("One day, e.g. 2026-11-25, 11/25 or tomorrow "
+                                              "(today by default).")),
+    week: Optional[str] = typer.Option(None, "--week", metavar="WEEK",
+                                       help=_("A whole week: 2026-W48, 48, this week or next "
+                                              "week.")),
     json: bool = typer.Option(False, "--json", help=_("Print JSON.")),
     ics: bool = typer.Option(False, "--ics", help=_("Write the items and the reservations of "
                                                     "those days as an iCalendar file.")),
@@ -87,6 +104,7 @@ def due(
                                          help=_("With --ics: write to FILE.")),
     steward: Optional[str] = typer.Option(None, "--steward", metavar="ID",
                                           autocompletion=completion.stewards,
+                                          callback=words.steward,
                                           help=_("Only this steward's items.")),
 ) -> None:
     """What is due: scheduled visits and calls and follow-ups, who goes, where the key is, and
@@ -98,8 +116,8 @@ def due(
     if date and week:
         raise typer.BadParameter(_("give --date or --week, not both"), param_hint="--week")
     ledger = open_ledger()
-    days = week_days(week) if week else [parse_date(date) if date else
-                                         now(zone(ledger.settings.timezone)).date()]
+    today = now(zone(ledger.settings.timezone)).date()
+    days = week_days(week, today) if week else [parse_date(date, today) if date else today]
     if ics or output:
         from pathlib import Path
 
@@ -125,13 +143,11 @@ def due(
         say(_("Nothing is due."))
         return
     rows = []
+    who = people()
     for i in items:
-        keys = "; ".join(f"{k.key} " + (_("in slot {slot}").format(slot=k.slot or "—")
-                                       if k.state == "in" else
-                                       f"{vocab.name('key-state', k.state)} {k.holder or ''}")
-                         for k in i.keys)
+        keys = "; ".join(f"{k.key} {key_place(k.state, k.slot, k.holder, who)}" for k in i.keys)
         rows.append([day(i.day), _due_time(i), f"{i.household} {i.household_name}",
-                     vocab.name("visit-purpose", i.purpose), i.steward or "—", _(i.status),
+                     vocab.name("visit-purpose", i.purpose), who.name(i.steward), _(i.status),
                      keys or "—"])
     table([_("day"), _("time"), _("household"), _("purpose"), _("steward"), _("status"),
            _("keys")], rows, alerts={n for n, i in enumerate(items) if i.status == "missed"})

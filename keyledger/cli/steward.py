@@ -42,7 +42,8 @@ def add(
 
 @command(app)
 def deactivate(ident: str = typer.Argument(..., metavar="ID",
-                                           autocompletion=completion.stewards)) -> None:
+                                           autocompletion=completion.stewards,
+                                           callback=words.steward)) -> None:
     """A steward leaves (a supervisor's commit); their file and signatures stay."""
     from keyledger.roster import deactivate_steward
 
@@ -54,7 +55,8 @@ def deactivate(ident: str = typer.Argument(..., metavar="ID",
 
 @command(app)
 def reactivate(ident: str = typer.Argument(..., metavar="ID",
-                                           autocompletion=completion.stewards)) -> None:
+                                           autocompletion=completion.stewards,
+                                           callback=words.steward)) -> None:
     """A steward who left is active again (a supervisor's commit)."""
     from keyledger.roster import reactivate_steward
 
@@ -66,7 +68,8 @@ def reactivate(ident: str = typer.Argument(..., metavar="ID",
 
 @command(app)
 def edit(
-    ident: str = typer.Argument(..., metavar="ID", autocompletion=completion.stewards),
+    ident: str = typer.Argument(..., metavar="ID", autocompletion=completion.stewards,
+                                callback=words.steward),
     name: Optional[str] = typer.Option(None, "--name", help=_("Full name.")),
     phone: Optional[str] = typer.Option(None, "--phone", help=_("Phone number.")),
     role: Optional[str] = typer.Option(None, "--role", autocompletion=completion.roles,
@@ -100,7 +103,8 @@ def list_(json: bool = typer.Option(False, "--json", help=_("Print JSON."))) -> 
 
 
 @command(app)
-def show(ident: str = typer.Argument(..., metavar="ID", autocompletion=completion.stewards),
+def show(ident: str = typer.Argument(..., metavar="ID", autocompletion=completion.stewards,
+                                     callback=words.steward),
          json: bool = typer.Option(False, "--json", help=_("Print JSON."))) -> None:
     """One steward, with the households they look after."""
     from keyledger import sshkeys

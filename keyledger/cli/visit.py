@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING, Any, Optional
 import typer
 
 from keyledger.cli import completion, words
-from keyledger.cli.common import command, group, open_ledger, print_json, say, table, when
+from keyledger.cli.common import (command, group, open_ledger, people, print_json, say, table,
+                                  when)
 from keyledger.i18n import _
 from keyledger import vocab
 
@@ -31,7 +32,7 @@ PHOTO = typer.Option([], "--photo", help=_("A photo to attach (repeatable)."))
 INFORMED = typer.Option([], "--informed",
                         help=_("How the owner was kept informed, e.g. \"video call\" (repeatable)."))
 FOLLOW_UP = typer.Option(None, "--follow-up", metavar="DATE",
-                         help=_("Come back on this day (回访)."))
+                         help=_("Come back on this day (回访), e.g. tomorrow or 12/2."))
 FROM_FILE = typer.Option(None, "--from-file", help=_("The full record from a YAML form."))
 
 
@@ -101,7 +102,8 @@ def _console() -> Any:
 
 @command(app)
 def add(
-    household: str = typer.Argument(..., metavar="HOUSEHOLD", autocompletion=completion.households),
+    household: str = typer.Argument(..., metavar="HOUSEHOLD", autocompletion=completion.households,
+                                    callback=words.household),
     purpose: Optional[str] = typer.Option(None, "--purpose", "-p",
                                           autocompletion=completion.visit_purposes,
                                           callback=words.one("visit-purpose"),
@@ -109,9 +111,10 @@ def add(
                                               purposes=vocab.choices("visit-purpose"))),
     note: Optional[str] = typer.Option(None, "--note", help=_("A note, e.g. 电话问候，一切正常.")),
     at: Optional[str] = typer.Option(None, "--at", metavar="TIME",
-                                     help=_("When it happened, if entered later.")),
+                                     help=_("When it happened, if entered later, e.g. "
+                                            "2026-11-25 10:05 or yesterday 15:00.")),
     with_: list[str] = typer.Option([], "--with", metavar="STEWARD",
-                                    autocompletion=completion.stewards,
+                                    autocompletion=completion.stewards, callback=words.steward,
                                     help=_("Another steward present (repeatable).")),
     check: list[str] = CHECK, finding: list[str] = FINDING, action: list[str] = ACTION,
     let_in: list[str] = LET_IN, photo: list[Path] = PHOTO, informed: list[str] = INFORMED,
@@ -133,9 +136,13 @@ def add(
 @command(app, "list")
 def list_(
     household: Optional[str] = typer.Argument(None, metavar="[HOUSEHOLD]",
-                                              autocompletion=completion.households),
-    start: Optional[str] = typer.Option(None, "--from", metavar="DATE"),
-    until: Optional[str] = typer.Option(None, "--until", metavar="DATE"),
+                                              autocompletion=completion.households,
+                                              callback=words.household),
+    start: Optional[str] = typer.Option(None, "--from", metavar="DATE",
+                                        help=_("The first day (30 days before the last by "
+                                               "default).")),
+    until: Optional[str] = typer.Option(None, "--until", metavar="DATE",
+                                        help=_("The last day (today by default).")),
     json: bool = typer.Option(False, "--json", help=_("Print JSON.")),
 ) -> None:
     """Visits between two days (the last 30 days by default)."""
@@ -147,15 +154,17 @@ def list_(
     ledger = open_ledger()
     if household:
         ledger.household(household)
-    last = parse_date(until) if until else now(zone(ledger.settings.timezone)).date()
-    first = parse_date(start) if start else last - timedelta(days=30)
+    today = now(zone(ledger.settings.timezone)).date()
+    last = parse_date(until, today) if until else today
+    first = parse_date(start, today) if start else last - timedelta(days=30)
     visits = visits_between(ledger, first, last, household)
     if json:
         print_json([visit_json(v) for v in visits])
         return
+    who = people()
     table([_("visit"), _("household"), _("when"), _("purpose"), _("stewards"), _("checked")],
           [[v.id, v.household, when(v.started), vocab.name("visit-purpose", v.purpose),
-            ", ".join(v.stewards),
+            who.names(v.stewards),
             " ".join(f"{vocab.name('care', c.item)}:{vocab.name('check-result', c.result)}"
                      for c in v.checklist)] for v in visits])
 

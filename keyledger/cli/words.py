@@ -43,3 +43,71 @@ def days(ctx: Any, param: Any, value: Any) -> Any:
     from keyledger import vocab
 
     return None if value is None else ",".join(vocab.parse_days(value, _option(param)))
+
+
+# Ids as people say them (keyledger/naming.py): a key's tag number in any case, a household by
+# its resident's name or address, a steward by name. An id that is not in the ledger is refused
+# here, with suggestions that show names and addresses.
+
+def _ledger() -> Any:
+    from keyledger.cli.common import state
+    from keyledger.errors import FatalError
+    from keyledger.ledger import find
+
+    try:
+        return find(state.ledger_path)
+    except (FatalError, OSError):
+        return None  # the command itself says there is no ledger
+
+
+def _resolved(resolve: Callable[[Any, str], str], value: Any) -> Any:
+    ledger = _ledger() if value else None
+    if ledger is None:
+        return value
+    if isinstance(value, (list, tuple)):
+        return [resolve(ledger, v) for v in value]
+    return resolve(ledger, value)
+
+
+def key(ctx: Any, param: Any, value: Any) -> Any:
+    from keyledger import naming
+
+    return _resolved(naming.key, value)
+
+
+def household(ctx: Any, param: Any, value: Any) -> Any:
+    from keyledger import naming
+
+    return _resolved(naming.household, value)
+
+
+def steward(ctx: Any, param: Any, value: Any) -> Any:
+    from keyledger import naming
+
+    return _resolved(naming.steward, value)
+
+
+def pair(ctx: Any, param: Any, value: Any) -> Any:
+    """`--pair A,B`: each a steward's id or name."""
+    from keyledger import naming
+
+    return _resolved(lambda lg, v: ",".join(naming.steward(lg, s.strip()) if s.strip() else s
+                                            for s in v.replace("，", ",").split(",")), value)
+
+
+def assignee(ctx: Any, param: Any, value: Any) -> Any:
+    """`--steward a|b|ID`: the A or B post (a, A岗), or a steward by id or name."""
+    from keyledger import naming
+
+    posts = {"a": "a", "a岗": "a", "b": "b", "b岗": "b"}
+
+    def resolve(ledger: Any, text: str) -> str:
+        post = posts.get(naming.normal(text))
+        return post if post else naming.steward(ledger, text)
+    return _resolved(resolve, value)
+
+
+def key_or_household(ctx: Any, param: Any, value: Any) -> Any:
+    from keyledger import naming
+
+    return _resolved(naming.key_or_household, value)
