@@ -233,6 +233,10 @@ def _hook_typer() -> None:
     import typer.core as typer_core
 
     typer_core._ = _  # type: ignore[attr-defined]  # Options, Commands, Missing command., …
+
+    # Typer writes a required argument {KEY} in the usage line: a placeholder, not a word.
+    _wrap(typer_core.TyperArgument, "make_metavar", lambda original: (
+        lambda self, ctx, usage=False: original(self, ctx, usage=usage).strip("{}")))
     if "typer.rich_utils" not in sys.modules:
         sys.meta_path.insert(0, _LocalizeOnImport())
 

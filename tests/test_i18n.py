@@ -191,7 +191,7 @@ def back_to_english() -> object:
 def test_a_refusal_under_zh_is_chinese(ledger: Ledger, back_to_english: object) -> None:
     result = ledger.refused("--lang", "zh", "checkout", "K-9999", "--purpose", "plants",
                             as_="zhou-lx")
-    assert "台账里没有钥匙 'K-9999'" in result.err, result.err
+    assert "档案里没有钥匙 'K-9999'" in result.err, result.err
     assert _english_left(result.err, _allowed_words(), []) == [], result.err
 
     refused = ledger.refused("--lang", "zh", "checkout", "K-0012", "--purpose", "plants",

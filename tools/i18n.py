@@ -10,7 +10,14 @@ What is extracted:
   * the custody actions, due statuses and kinds that the CLI shows through `_(variable)`, which
     no extractor can see (the vocabulary's own names are in keyledger/vocab.py);
   * the `_()` literals of the installed `typer/core.py`, whose `_` keyledger.i18n points at this
-    catalog (Missing command, No such command …).
+    catalog (Missing command, No such command …);
+  * the word that stands for each option's and argument's value (KEY, DATE, NOTE), which
+    keyledger.cli.app translates where it builds a command.
+
+`--check` also holds the catalog to docs/glossary.md: no msgstr may use a word the glossary says
+not to use, jargon, a git word outside the commands that need one, a file or setting name or a
+placeholder (<str>, {ID}, KEY) — nor may a name of keyledger/vocab.py — and every option and
+argument of every command must have a help text.
 
 The .po is the translators' file; the compiled .mo is committed beside it, so an install needs
 no build step. Needs Babel (`pip install Babel`, part of the `test` extra) to read and write them.
@@ -24,6 +31,7 @@ import gettext
 import importlib.util
 import inspect
 import io
+import re
 import string
 import sys
 from dataclasses import dataclass, field
@@ -122,6 +130,45 @@ def _command_docstrings() -> list[tuple[str, str, int]]:
     return out
 
 
+def _commands() -> list[tuple[str, object]]:
+    """(command path, click command) of every command and group command, built untranslated."""
+    _importable()
+    from keyledger.cli.app import COMMANDS, load
+    from keyledger.i18n import set_language
+
+    set_language("en")
+    out: list[tuple[str, object]] = []
+    for name in COMMANDS:
+        built = load(name, localize=False)
+        out.append((name, built))
+        out += [(f"{name} {sub}", cmd) for sub, cmd in getattr(built, "commands", {}).items()]
+    return out
+
+
+def _metavars() -> list[tuple[str, str]]:
+    """(metavar, command) of every option and argument that takes a value."""
+    import typer
+
+    from keyledger.cli.app import app, metavar
+
+    out = [(word, "keyledger") for word in map(metavar, typer.main.get_command(app).params)
+           if word]
+    for path, command in _commands():
+        out += [(word, path) for word in map(metavar, command.params) if word]  # type: ignore[attr-defined]
+    return out
+
+
+def unhelped() -> list[str]:
+    """The options and arguments of a command that have no help text."""
+    out = []
+    for path, command in _commands():
+        for param in command.params:  # type: ignore[attr-defined]
+            if param.param_type_name in ("option", "argument") and not param.hidden \
+                    and not (getattr(param, "help", None) or "").strip():
+                out.append(f"keyledger {path} {max(param.opts, key=len)} has no help text")
+    return out
+
+
 def _vocabulary() -> list[tuple[str, str, str]]:
     """(word, file, comment): the words the CLI shows through `_(variable)`, which no extractor
     can see. The vocabulary's values (purposes, care items…) are not among them: their names in
@@ -199,6 +246,9 @@ def extract() -> Messages:
         messages.add(doc, where, line, "help of a CLI command (its docstring)")
     for word, where, comment in _vocabulary():
         messages.add(word, where, 0, comment)
+    for word, path in _metavars():
+        messages.add(word, "keyledger/cli/app.py", 0,
+                     f"stands for the value of an option or argument in help (keyledger {path})")
     spec = importlib.util.find_spec("typer.core")
     if spec and spec.origin:
         found, _dynamic = _literal_calls(Path(spec.origin))
@@ -305,6 +355,101 @@ def problems(lang: str, messages: Messages) -> list[str]:
     return out
 
 
+# --- the glossary ------------------------------------------------------------------------------
+
+GLOSSARY = ROOT / "docs" / "glossary.md"
+
+
+@dataclass
+class Glossary:
+    avoid: dict[str, str] = field(default_factory=dict)        # word -> the term to use
+    jargon: dict[str, str] = field(default_factory=dict)       # word -> what to say instead
+    git: dict[str, tuple[str, ...]] = field(default_factory=dict)  # word -> files allowed in
+
+
+def glossary() -> Glossary:
+    """The tables of docs/glossary.md: the 不用 column of each concept, 行话, git 用词."""
+    out = Glossary()
+    section = ""
+    for line in GLOSSARY.read_text(encoding="utf-8").splitlines():
+        if line.startswith("#"):
+            section = line.lstrip("# ").strip()
+            continue
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if not line.startswith("|") or set(cells[0]) <= set("- ") or cells[0] in (
+                "concept", "行话", "git 用词", "用词"):
+            continue
+        if section == "Jargon":
+            out.jargon[cells[0]] = cells[1]
+        elif section in ("Git words", "Words kept to one place"):
+            out.git[cells[0]] = tuple(f.strip() for f in cells[1].split(","))
+        elif len(cells) >= 3:
+            for word in cells[2].split("、"):
+                if word.strip():
+                    out.avoid[word.strip()] = cells[1]
+    return out
+
+
+# A file or setting name: keyledger.yaml, policies.attachments.max_mb, .git/keyledger, KEYLEDGER_NOW.
+_FILE_OR_SETTING = re.compile(r"[\w.-]+\.(?:ya?ml|json|pickle|lock|py|toml|pub)\b|\bpolicies\.\w|"
+                              r"\.git/|\bKEYLEDGER_[A-Z_]+|\bgpg\.\w|\buser\.\w")
+# A placeholder: <str>, <编号>, {ID} (a literal brace in a format string is doubled), KEY.
+_PLACEHOLDER = re.compile(r"<[^<>\s]{1,24}>|\{\{[^{}]*\}\}|\b[A-Z][A-Z_]{2,}\b")
+# Upper-case words that are names, not placeholders.
+_NAMES = {"SSH", "JSON", "YAML", "CSV", "HTML", "PDF", "ISO", "UTC", "URL", "LFS", "RSA", "ECDSA",
+          "UTF", "GBK", "BOM", "ODS", "XLSX", "XLS", "MB", "SHA", "OK", "PATH", "AB", "WPS"}
+
+
+def style(msgid: str, msgstr: str, where: list[str], words: Glossary) -> list[str]:
+    """Why a Chinese text breaks the glossary; empty when it does not."""
+    out = []
+    fields = {f for f in _fields(msgid)}
+    bare = re.sub(r"\{(" + "|".join(map(re.escape, fields)) + r")(![rsa])?(:[^{}]*)?\}", " ",
+                  msgstr) if fields else msgstr
+    plain = bare
+    for use in sorted(set(words.avoid.values()) - set(words.git), key=len, reverse=True):
+        plain = plain.replace(use, " ")  # 见证人 is not 证人, 住户档案 not 户档
+    for word, use in words.avoid.items():
+        if word in plain and word not in words.git:  # a word of one place: checked below
+            out.append(f"uses {word!r} (the glossary's word is {use})")
+    for word, instead in words.jargon.items():
+        if word in bare:
+            out.append(f"uses the jargon {word!r} (say {instead})")
+    for word, allowed in words.git.items():
+        if re.search(rf"(?<![a-z]){re.escape(word)}(?![a-z])", bare, re.I) and where and \
+                not all(any(w == a or a.endswith("/") and w.startswith(a) for a in allowed)
+                        for w in where):
+            out.append(f"uses {word!r} outside the commands that need it (the glossary's "
+                       "Git words, Words kept to one place)")
+    for found in _FILE_OR_SETTING.findall(bare):
+        out.append(f"names a file or setting ({found})")
+    for found in _PLACEHOLDER.findall(bare):
+        if found not in _NAMES:
+            out.append(f"shows a placeholder ({found})")
+    return out
+
+
+def style_problems(lang: str, messages: Messages) -> list[str]:
+    """The catalog's and the vocabulary's Chinese held to the glossary; options without help."""
+    if lang != "zh" or not GLOSSARY.exists():
+        return []
+    words = glossary()
+    done = translations(read_po(lang))
+    out = []
+    for msgid, entry in messages.items():
+        if msgid in done:
+            where = sorted({f for f, _n in entry.locations})
+            out += [f"the zh translation of {msgid!r} {why}"
+                    for why in style(msgid, done[msgid], where, words)]
+    from keyledger import vocab
+
+    for kind in vocab.KINDS.values():
+        for row in kind.rows:
+            out += [f"keyledger/vocab.py: the Chinese name {row.zh!r} of {kind.key} {row.code!r} "
+                    f"{why}" for why in style("", row.zh, ["keyledger/vocab.py"], words)]
+    return out + unhelped()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--check", action="store_true",
@@ -313,7 +458,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     messages = extract()
     if args.check:
-        found = [p for lang in LANGS for p in problems(lang, messages)]
+        found = [p for lang in LANGS for p in problems(lang, messages) + style_problems(lang, messages)]
         for problem in found:
             print(problem, file=sys.stderr)
         print(f"{len(messages)} msgids; {len(found)} problem(s).", file=sys.stderr)

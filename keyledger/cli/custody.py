@@ -125,7 +125,8 @@ def return_(
 
 def handover(
     key: str = typer.Argument(..., metavar="KEY", autocompletion=completion.keys,
-                              callback=words.key),
+                              callback=words.key,
+                              help=_("The key's tag number, e.g. K-0012.")),
     to: str = typer.Option(..., "--to", metavar="STEWARD",
                            autocompletion=completion.stewards,
                            callback=words.steward, help=_("Who takes the key over.")),
@@ -148,7 +149,8 @@ def handover(
 
 def lost(
     key: str = typer.Argument(..., metavar="KEY", autocompletion=completion.keys,
-                              callback=words.key),
+                              callback=words.key,
+                              help=_("The key's tag number, e.g. K-0012.")),
     note: str = typer.Option(..., "--note", help=_("What happened.")),
     override: Optional[str] = typer.Option(None, "--override", metavar="REASON",
                                            help=_("Supervisor: set the pair rule aside.")),
@@ -163,7 +165,8 @@ def lost(
 
 def found(
     key: str = typer.Argument(..., metavar="KEY", autocompletion=completion.keys,
-                              callback=words.key),
+                              callback=words.key,
+                              help=_("The key's tag number, e.g. K-0012.")),
     note: Optional[str] = typer.Option(None, "--note", help=_("Where it was found.")),
 ) -> None:
     """A lost key is found and back in the cabinet."""
@@ -176,7 +179,8 @@ def found(
 
 def handback(
     key: str = typer.Argument(..., metavar="KEY", autocompletion=completion.keys,
-                              callback=words.key),
+                              callback=words.key,
+                              help=_("The key's tag number, e.g. K-0012.")),
     to_owner: bool = typer.Option(False, "--to-owner",
                                   help=_("The owner takes the key back (the only kind of "
                                          "handback; the flag may be left out).")),
@@ -192,7 +196,8 @@ def handback(
 
 def reserve(
     key: str = typer.Argument(..., metavar="KEY", autocompletion=completion.keys,
-                              callback=words.key),
+                              callback=words.key,
+                              help=_("The key's tag number, e.g. K-0012.")),
     start: str = typer.Option(..., "--from", metavar="TIME",
                               help=_("Start, e.g. 2026-11-27 09:00 or tomorrow 9:00.")),
     until: str = typer.Option(..., "--until", metavar="TIME",
@@ -218,7 +223,8 @@ def reserve(
         until=when(r.until), sha=done.sha[:10]))
 
 
-def confirm(commit: str = typer.Argument(..., metavar="COMMIT")) -> None:
+def confirm(commit: str = typer.Argument(..., metavar="COMMIT",
+                                         help=_("The record number of the checkout, return or handover (see `history`)."))) -> None:
     """Confirm, as its witness, a checkout, return or handover (your own signed commit)."""
     from keyledger.custody import confirm as witness
 
@@ -319,7 +325,8 @@ def _due_time(item: "DueItem") -> str:
 def history(
     target: str = typer.Argument(..., metavar="KEY|HOUSEHOLD",
                                  autocompletion=completion.keys_and_households,
-                                 callback=words.key_or_household),
+                                 callback=words.key_or_household,
+                                 help=_("A key's tag number, or a household by number, name or address.")),
     since: Optional[str] = typer.Option(None, "--since", metavar="DATE",
                                         help=_("Only what happened from then on, e.g. "
                                                "2026-11-25 or 2026-11-25 14:00.")),

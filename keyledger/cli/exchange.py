@@ -194,7 +194,7 @@ def schedule_export(
     ics: bool = typer.Option(True, "--ics", help=_("As an iCalendar file (the only format).")),
     output: Optional[Path] = typer.Option(None, "-o", "--output", metavar="FILE",
                                           help=_("Write to FILE; standard output otherwise.")),
-    steward: Optional[str] = typer.Option(None, "--steward", metavar="ID",
+    steward: Optional[str] = typer.Option(None, "--steward", metavar="STEWARD",
                                           autocompletion=completion.stewards,
                                           callback=words.steward,
                                           help=_("Only this steward's visits, follow-ups and "
@@ -225,7 +225,8 @@ def schedule_export(
 def household_card(
     ctx: typer.Context,
     household: str = typer.Argument(..., metavar="HOUSEHOLD",
-                                    autocompletion=completion.households, callback=words.household),
+                                    autocompletion=completion.households, callback=words.household,
+                                    help=_("The household: its number, resident's name or address.")),
     output: Optional[Path] = typer.Option(None, "-o", "--output", metavar="FILE",
                                           help=_("Write the card to FILE; standard output "
                                                  "otherwise.")),

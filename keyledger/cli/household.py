@@ -89,7 +89,8 @@ def add(
 @command(app)
 def edit(
     ident: str = typer.Argument(..., metavar="ID", autocompletion=completion.households,
-                                callback=words.household),
+                                callback=words.household,
+                                help=_("The household: its number, resident's name or address.")),
     name: Optional[str] = typer.Option(None, "--name", help=_("Main resident, or the shop's name.")),
     address: Optional[str] = typer.Option(None, "--address", help=_("Address.")),
     kind: Optional[str] = typer.Option(None, "--kind",
@@ -144,7 +145,8 @@ def edit(
 
 @command(app)
 def pair(ident: str = typer.Argument(..., metavar="ID", autocompletion=completion.households,
-                                     callback=words.household),
+                                     callback=words.household,
+                                     help=_("The household: its number, resident's name or address.")),
          a: str = typer.Option(..., "--a", metavar="STEWARD",
                                autocompletion=completion.stewards,
                                callback=words.steward, help=_("The A steward.")),
@@ -163,7 +165,8 @@ def pair(ident: str = typer.Argument(..., metavar="ID", autocompletion=completio
 @command(app)
 def authorize(
     ident: str = typer.Argument(..., metavar="ID", autocompletion=completion.households,
-                                callback=words.household),
+                                callback=words.household,
+                                help=_("The household: its number, resident's name or address.")),
     start: str = typer.Option(..., "--from", metavar="DATE", help=_("First day it is valid.")),
     until: str = typer.Option(..., "--until", metavar="DATE", help=_("Last day it is valid.")),
     purpose: list[str] = typer.Option(..., "--purpose", metavar="P,P…",
@@ -207,7 +210,8 @@ def authorize(
 @command(app)
 def revoke(ident: str = typer.Argument(..., metavar="ID",
                                        autocompletion=completion.households,
-                                       callback=words.household)) -> None:
+                                       callback=words.household,
+                                       help=_("The household: its number, resident's name or address."))) -> None:
     """End the owner's authorization today (a supervisor, or the household's A/B steward)."""
     from keyledger.households import revoke as end
 
@@ -235,7 +239,8 @@ def list_(json: bool = typer.Option(False, "--json", help=_("Print JSON."))) -> 
 
 @command(app)
 def show(ident: str = typer.Argument(..., metavar="ID", autocompletion=completion.households,
-                                     callback=words.household),
+                                     callback=words.household,
+                                     help=_("The household: its number, resident's name or address.")),
          json: bool = typer.Option(False, "--json", help=_("Print JSON."))) -> None:
     """A household's card: people, contacts, care list, pair and keys."""
     ledger = open_ledger()

@@ -73,7 +73,8 @@ def list_(json: bool = typer.Option(False, "--json", help=_("Print JSON."))) -> 
 
 @command(app)
 def show(ident: str = typer.Argument(..., metavar="KEY", autocompletion=completion.keys,
-                                     callback=words.key),
+                                     callback=words.key,
+                                     help=_("The key's tag number, e.g. K-0012.")),
          json: bool = typer.Option(False, "--json", help=_("Print JSON."))) -> None:
     """One key: what it opens, where it is, who has it."""
     ledger = open_ledger()
@@ -108,7 +109,8 @@ code_app = group()
 
 @command(code_app, "rotate")
 def rotate(ident: str = typer.Argument(..., metavar="KEY", autocompletion=completion.keys,
-                                       callback=words.key)) -> None:
+                                       callback=words.key,
+                                       help=_("The key's tag number, e.g. K-0012."))) -> None:
     """Record a new door code (read like `key add --kind code`)."""
     from keyledger.keys import rotate_code
 

@@ -39,7 +39,8 @@ def _emit(text: str, output: Path | None) -> None:
 @command(app)
 def owner(household: str = typer.Argument(..., metavar="HOUSEHOLD",
                                           autocompletion=completion.households,
-                                          callback=words.household),
+                                          callback=words.household,
+                                          help=_("The household: its number, resident's name or address.")),
           week: Optional[str] = typer.Option(None, "--week", metavar="WEEK",
                                              help=_("The week: 2026-W48, 48, this week or next week (this week by default).")),
           lang: Optional[str] = LANG, output: Optional[Path] = OUT) -> None:
@@ -52,7 +53,8 @@ def owner(household: str = typer.Argument(..., metavar="HOUSEHOLD",
 @command(app)
 def household(household: str = typer.Argument(..., metavar="HOUSEHOLD",
                                               autocompletion=completion.households,
-                                              callback=words.household),
+                                              callback=words.household,
+                                              help=_("The household: its number, resident's name or address.")),
               start: Optional[str] = typer.Option(None, "--from", metavar="DATE",
                                                   help=_("The first day (30 days before the "
                                                          "last by default).")),

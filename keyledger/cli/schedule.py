@@ -20,8 +20,9 @@ app = group()
 @command(app)
 def add(
     household: str = typer.Argument(..., metavar="HOUSEHOLD", autocompletion=completion.households,
-                                    callback=words.household),
-    every: str = typer.Option(..., "--every", metavar=_("DAYS"),
+                                    callback=words.household,
+                                    help=_("The household: its number, resident's name or address.")),
+    every: str = typer.Option(..., "--every", metavar="DAYS",
                               autocompletion=completion.weekdays, callback=words.days,
                               help=_("Which days: every day, weekdays, or days like Wed or "
                                      "Mon,Thu.")),
@@ -52,7 +53,8 @@ def add(
 @command(app, "list")
 def list_(household: str = typer.Argument(..., metavar="HOUSEHOLD",
                                           autocompletion=completion.households,
-                                          callback=words.household),
+                                          callback=words.household,
+                                          help=_("The household: its number, resident's name or address.")),
           json: bool = typer.Option(False, "--json", help=_("Print JSON."))) -> None:
     """A household's schedule, numbered."""
     record = open_ledger().household(household)
@@ -81,8 +83,10 @@ def _post(steward: str) -> str:
 @command(app)
 def remove(household: str = typer.Argument(..., metavar="HOUSEHOLD",
                                            autocompletion=completion.households,
-                                           callback=words.household),
-           number: int = typer.Argument(..., metavar="N")) -> None:
+                                           callback=words.household,
+                                           help=_("The household: its number, resident's name or address.")),
+           number: int = typer.Argument(..., metavar="N",
+                                        help=_("The entry's number, as `schedule list` shows it."))) -> None:
     """Remove entry N (see `schedule list`)."""
     from keyledger.schedules import remove_entry
 
@@ -102,7 +106,7 @@ def due(
                                                     "those days as an iCalendar file.")),
     output: Optional[str] = typer.Option(None, "-o", "--output", metavar="FILE",
                                          help=_("With --ics: write to FILE.")),
-    steward: Optional[str] = typer.Option(None, "--steward", metavar="ID",
+    steward: Optional[str] = typer.Option(None, "--steward", metavar="STEWARD",
                                           autocompletion=completion.stewards,
                                           callback=words.steward,
                                           help=_("Only this steward's items.")),

@@ -43,7 +43,8 @@ def add(
 @command(app)
 def deactivate(ident: str = typer.Argument(..., metavar="ID",
                                            autocompletion=completion.stewards,
-                                           callback=words.steward)) -> None:
+                                           callback=words.steward,
+                                           help=_("The steward: id or name."))) -> None:
     """A steward leaves (a supervisor's commit); their file and signatures stay."""
     from keyledger.roster import deactivate_steward
 
@@ -56,7 +57,8 @@ def deactivate(ident: str = typer.Argument(..., metavar="ID",
 @command(app)
 def reactivate(ident: str = typer.Argument(..., metavar="ID",
                                            autocompletion=completion.stewards,
-                                           callback=words.steward)) -> None:
+                                           callback=words.steward,
+                                           help=_("The steward: id or name."))) -> None:
     """A steward who left is active again (a supervisor's commit)."""
     from keyledger.roster import reactivate_steward
 
@@ -69,7 +71,8 @@ def reactivate(ident: str = typer.Argument(..., metavar="ID",
 @command(app)
 def edit(
     ident: str = typer.Argument(..., metavar="ID", autocompletion=completion.stewards,
-                                callback=words.steward),
+                                callback=words.steward,
+                                help=_("The steward: id or name.")),
     name: Optional[str] = typer.Option(None, "--name", help=_("Full name.")),
     phone: Optional[str] = typer.Option(None, "--phone", help=_("Phone number.")),
     role: Optional[str] = typer.Option(None, "--role", autocompletion=completion.roles,
@@ -104,7 +107,8 @@ def list_(json: bool = typer.Option(False, "--json", help=_("Print JSON."))) -> 
 
 @command(app)
 def show(ident: str = typer.Argument(..., metavar="ID", autocompletion=completion.stewards,
-                                     callback=words.steward),
+                                     callback=words.steward,
+                                     help=_("The steward: id or name.")),
          json: bool = typer.Option(False, "--json", help=_("Print JSON."))) -> None:
     """One steward, with the households they look after."""
     from keyledger import sshkeys

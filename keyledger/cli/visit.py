@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 app = group()
 
 # The options of a visit's record, declared once for `visit add` and `return --visit`.
-CHECK = typer.Option([], "--check", metavar=_("ITEM=RESULT[:NOTE]"),
+CHECK = typer.Option([], "--check", metavar="ITEM=RESULT[:NOTE]",
                      help=_("A care-list item and how it was, e.g. heating=problem:leaks at the "
                             "joint (repeatable); items: {items}; results: {results}.").format(
                                 items=vocab.choices("care"), results=vocab.choices("check-result")))
@@ -103,7 +103,8 @@ def _console() -> Any:
 @command(app)
 def add(
     household: str = typer.Argument(..., metavar="HOUSEHOLD", autocompletion=completion.households,
-                                    callback=words.household),
+                                    callback=words.household,
+                                    help=_("The household: its number, resident's name or address.")),
     purpose: Optional[str] = typer.Option(None, "--purpose", "-p",
                                           autocompletion=completion.visit_purposes,
                                           callback=words.one("visit-purpose"),
@@ -137,7 +138,8 @@ def add(
 def list_(
     household: Optional[str] = typer.Argument(None, metavar="[HOUSEHOLD]",
                                               autocompletion=completion.households,
-                                              callback=words.household),
+                                              callback=words.household,
+                                              help=_("Only this household: its number, resident's name or address.")),
     start: Optional[str] = typer.Option(None, "--from", metavar="DATE",
                                         help=_("The first day (30 days before the last by "
                                                "default).")),
