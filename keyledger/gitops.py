@@ -63,6 +63,29 @@ def run(root: Path, *args: str, input: str | None = None) -> subprocess.Complete
     return _spawn(_argv(root, *args), input, text=True)
 
 
+def run_bounded(root: Path, *args: str, timeout: float | None) -> subprocess.CompletedProcess[str]:
+    """git over the network (fetch, push) with a deadline: when it passes, git and what it
+    started (ssh) are stopped, and the answer says so (status 124, as `timeout` gives)."""
+    if timeout is None:
+        return run(root, *args)
+    import signal
+
+    try:
+        proc = subprocess.Popen(_argv(root, *args), stdin=subprocess.DEVNULL,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                encoding="utf-8", env=_env(), start_new_session=True)
+    except FileNotFoundError:
+        raise FatalError(_("git is not installed, or not on the PATH."))
+    try:
+        out, err = proc.communicate(timeout=max(timeout, 0.1))
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.communicate()
+        return subprocess.CompletedProcess(proc.args, 124, "", _(
+            "fatal: no answer within {n} seconds").format(n=round(timeout, 1)))
+    return subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
+
+
 def _last_line(stderr: str) -> str:
     lines = [line for line in stderr.strip().splitlines() if line.strip()]
     return lines[-1] if lines else "?"

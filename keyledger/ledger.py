@@ -117,6 +117,7 @@ class Ledger:
         self._all_keys: list[Key] | None = None
         self._unpickled: dict[str, Any] = {}  # records of the caches this command asked for
         self.listings: dict[str, Any] = {}  # the listing indexes this command brought up to date
+        self.committed = False  # this command recorded something: it is shared next (autoshare)
 
     @cached_property
     def git_dir(self) -> Path:
@@ -441,6 +442,7 @@ class Ledger:
                 raise
             faults.point("after-update-ref")
             self._journal.unlink()
+            self.committed = True
             self.commits_since_graph(1)
             return sha
 

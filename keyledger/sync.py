@@ -9,8 +9,12 @@ It never pushes after a failed fetch or verify, and never force-pushes.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, TypeVar
@@ -20,7 +24,7 @@ from keyledger.errors import FatalError, Problem, Refused
 from keyledger.gitops import ZERO
 from keyledger.i18n import _
 from keyledger.identity import acting_steward, keep_movable, refresh_allowed_signers
-from keyledger.ledger import SETTINGS, Ledger, locked
+from keyledger.ledger import SETTINGS, Ledger
 from keyledger.model import parse_household, parse_key, parse_settings, parse_steward
 from keyledger.timeutil import now, zone
 from keyledger.verify import CUSTODY, Blobs, Finding, Result, _request, verify_range
@@ -57,6 +61,7 @@ def clone(url: str, path: Path | None, key: str) -> Ledger:
 
         shutil.rmtree(path)
         raise
+    _stamp(ledger, Synced())  # as shared as a sync would leave it
     return ledger
 
 
@@ -81,33 +86,89 @@ def _marker(ledger: Ledger) -> Path:
     return ledger.state_dir / "sync-running"
 
 
-@locked
-def sync(ledger: Ledger) -> Synced:
-    ledger.check_clean(["."])
-    keep_movable(ledger)
+class Unreachable(FatalError):
+    """The shared ledger could not be reached (offline, or no answer in time)."""
+
+
+class SigningFailed(FatalError):
+    """This clone could not sign: a local problem, never a conflict with another steward."""
+
+
+class Busy(FatalError):
+    """Another sync of this clone is under way."""
+
+
+@contextmanager
+def _one_sync(ledger: Ledger, wait: float) -> Iterator[None]:
+    """One sync at a time per clone, apart from the ledger's lock: a sync waiting on the network
+    must not keep the steward's next record waiting."""
+    with open(ledger.state_dir / "sync.lock", "w") as handle:
+        deadline = time.monotonic() + wait
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise Busy(_("Another sync of this ledger is under way; try again in a "
+                                 "moment."))
+                time.sleep(0.05)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def sync(ledger: Ledger, timeout: float | None = None, wait: float = 60.0,
+         background: bool = False) -> Synced:
+    """Fetch, verify, replay this clone's own commits, push. With `timeout`, each exchange with
+    the shared ledger is given that many seconds at most. What it found is kept for `status`
+    and for the next command to tell (`keyledger.autoshare`)."""
+    from keyledger import autoshare
+
+    with _one_sync(ledger, wait):
+        try:
+            done = _sync(ledger, timeout)
+        except FatalError as exc:
+            if not isinstance(exc, Busy):
+                autoshare.record(ledger, exc, None, told=not background)
+            raise
+        autoshare.record(ledger, None, done, told=not background)
+        return done
+
+
+def _sync(ledger: Ledger, timeout: float | None) -> Synced:
     marker = _marker(ledger)
     done = Synced(resumed=marker.exists())
     marker.touch()
-    try:
-        return _sync(ledger, done)
-    finally:  # not reached when the process is killed: then the marker tells the next command
-        marker.unlink(missing_ok=True)
-
-
-def _sync(ledger: Ledger, done: Synced) -> Synced:
+    deadline = None if timeout is None else time.monotonic() + timeout
     # Into quarantine first: origin/main names only what was verified, never a refused commit.
-    fetched = gitops.run(ledger.root, "fetch", "-q", "--prune", "--refmap=", REMOTE,
-                         f"+refs/heads/*:{INCOMING}/*")
+    fetched = gitops.run_bounded(ledger.root, "fetch", "-q", "--prune", "--refmap=", REMOTE,
+                                 f"+refs/heads/*:{INCOMING}/*", timeout=timeout)
     if fetched.returncode != 0:
-        raise FatalError(_("Could not reach the shared ledger ({error}); nothing was changed or "
-                           "pushed. Your own commits stay here until the next sync.").format(
-                               error=_reason(fetched.stderr)))
+        marker.unlink(missing_ok=True)  # nothing was done: nothing was interrupted
+        raise Unreachable(_("Could not reach the shared ledger ({error}); nothing was changed or "
+                            "pushed. Your own commits stay here until the next sync.").format(
+                                error=_reason(fetched.stderr)))
+    with ledger.lock():
+        ledger.check_clean(["."])
+        keep_movable(ledger)
+        tip = _integrate(ledger, done)
+    if tip is not None:
+        push(ledger, tip, None if deadline is None else deadline - time.monotonic())
+        done.pushed = True
+    _stamp(ledger, done)
+    marker.unlink(missing_ok=True)  # not reached when the process is killed: the marker tells
+    return done
+
+
+def _integrate(ledger: Ledger, done: Synced) -> str | None:
+    """Verify what came in, bring this clone onto it with its own commits replayed on top;
+    the commit to push, if any."""
     remote = _rev(ledger, f"{INCOMING}/{BRANCH}")
     local = gitops.head(ledger.root)
-    if remote is None:  # an empty shared repository: this clone starts it
-        _push(ledger)
-        done.pushed = True
-        return _stamp(ledger, done)
+    if remote is None or local is None:  # an empty shared repository: this clone starts it
+        return local
     base = gitops.git(ledger.root, "merge-base", local or remote, remote, check=False).strip() or None
     result = Result(root="", root_fingerprint="")
     verify_range(ledger.root, base, remote, result)
@@ -119,24 +180,22 @@ def _sync(ledger: Ledger, done: Synced) -> Synced:
     if previous and previous != remote and gitops.run(
             ledger.root, "merge-base", "--is-ancestor", remote, previous).returncode == 0:
         done.restored = len(gitops.git(ledger.root, "rev-list", f"{remote}..{previous}").split())
-    gitops.git(ledger.root, "update-ref", f"refs/remotes/{TRACKING}", remote)
     mine = gitops.git(ledger.root, "rev-list", "--reverse", f"{remote}..{local}").split()
     if not mine:
+        gitops.git(ledger.root, "update-ref", f"refs/remotes/{TRACKING}", remote)
         if local != remote:
             _move(ledger, local, remote)
         refresh_allowed_signers(ledger)
-        return _stamp(ledger, done)
+        return None
     if base == remote:  # only local commits: nothing to replay
-        _push(ledger)
-        done.pushed = True
-        return _stamp(ledger, done)
+        gitops.git(ledger.root, "update-ref", f"refs/remotes/{TRACKING}", remote)
+        return local
+    # Commit objects only: a signing failure here leaves the clone exactly as it was.
     tip = _replay_all(ledger, local, remote, base, mine, done)
+    gitops.git(ledger.root, "update-ref", f"refs/remotes/{TRACKING}", remote)
     _move(ledger, local, tip)
     refresh_allowed_signers(ledger)
-    if done.replayed:
-        _push(ledger)
-        done.pushed = True
-    return _stamp(ledger, done)
+    return tip if done.replayed else None
 
 
 def _as_problem(finding: Finding) -> Problem:
@@ -163,22 +222,26 @@ def _reason(stderr: str) -> str:
     return (rejected or fatal or useful or lines or ["?"])[0]
 
 
-def _push(ledger: Ledger) -> None:
+def push(ledger: Ledger, tip: str, timeout: float | None) -> None:
+    """`tip` becomes the shared ledger's main (a fast-forward, through its guard)."""
     faults.point("before-push")
-    pushed = gitops.run(ledger.root, "push", "-q", REMOTE, f"HEAD:refs/heads/{BRANCH}")
+    pushed = gitops.run_bounded(ledger.root, "push", "-q", REMOTE, f"{tip}:refs/heads/{BRANCH}",
+                                timeout=timeout)
+    if pushed.returncode == 124:
+        raise Unreachable(_("The shared ledger did not answer in time; your records are safe "
+                            "here and go with the next sync."))
     if pushed.returncode != 0:
         raise FatalError(_("The shared ledger refused the push ({error}); your commits are safe "
                            "here: run `keyledger sync` again.").format(
                                error=_reason(pushed.stderr)))
     # It holds exactly what this clone verified and pushed: no fetch of anything unverified.
-    gitops.git(ledger.root, "update-ref", f"refs/remotes/{TRACKING}", "HEAD")
+    gitops.git(ledger.root, "update-ref", f"refs/remotes/{TRACKING}", tip)
 
 
-def _stamp(ledger: Ledger, done: Synced) -> Synced:
+def _stamp(ledger: Ledger, done: Synced) -> None:
     moment = now(zone(ledger.settings.timezone)).isoformat()
     ledger.write_atomic(str((ledger.state_dir / "last-sync").relative_to(ledger.root)),
                         json.dumps({"at": moment, "pushed": done.pushed}))
-    return done
 
 
 def _move(ledger: Ledger, old: str, new: str) -> None:
@@ -221,6 +284,8 @@ def _replay_all(ledger: Ledger, local: str, remote: str, base: str, mine: list[s
             entry = gitops.log(ledger.root, [], limit=1, rev=sha)[0]
             try:
                 tip = _replay_one(ledger, blobs, sha, entry, actor.id, base, remote, tip)
+            except SigningFailed:
+                raise  # this clone's own problem: nothing moves, no conflict is made
             except FatalError as exc:  # the rules refuse it now, or its files moved on both sides
                 _keep(ledger, local, sha, entry, exc.message, base, remote, done)
                 break
@@ -318,9 +383,10 @@ def _commit(ledger: Ledger, parent: str, blob_ids: dict[str, str | None], messag
     signed = gitops.run(ledger.root, "commit-tree", "-S", tree, "-p", parent, "-F", "-",
                         input=message)
     if signed.returncode != 0:
-        raise FatalError(_("git could not sign the commit ({error}); check `keyledger whoami` "
-                           "and that the signing key is readable or in ssh-agent.").format(
-                               error=_reason(signed.stderr)))
+        raise SigningFailed(_("Your records could not be signed again on top of the shared "
+                              "ledger ({error}); nothing was changed or shared. Check `keyledger "
+                              "whoami`, and that your key is readable or in ssh-agent.").format(
+                                  error=_reason(signed.stderr)))
     return signed.stdout.strip()
 
 
@@ -386,10 +452,16 @@ def _conflicts(ledger: Ledger) -> list[dict[str, str]]:
 def sync_state(ledger: Ledger) -> dict[str, object]:
     """How many local commits are not pushed, when the last sync was, and what it left to do:
     conflict branches nobody has looked at, or a sync that was interrupted."""
+    from keyledger.autoshare import last_attempt
+
     remote = _rev(ledger, TRACKING)
     ahead = gitops.git(ledger.root, "rev-list", f"{remote}..HEAD").split() if remote else []
     path = ledger.state_dir / "last-sync"
     last = json.loads(path.read_text(encoding="utf-8")).get("at") if path.is_file() else None
+    # Since when: the oldest record the shared ledger has not seen.
+    since = gitops.git(ledger.root, "show", "-s", "--format=%cI", ahead[-1]).strip() \
+        if ahead else None
+    attempt = last_attempt(ledger) if remote else None
     waiting = _conflicts(ledger)
     interrupted = _marker(ledger).exists()
     for c in waiting:
@@ -401,5 +473,7 @@ def sync_state(ledger: Ledger) -> dict[str, object]:
     if interrupted:
         ledger.notices.append(_("The last `keyledger sync` was interrupted before it finished; "
                                 "your own commits are all here. Run `keyledger sync` again."))
-    return {"remote": remote is not None, "unpushed": len(ahead), "last_sync": last,
-            "unpushed_commits": ahead, "conflicts": waiting, "sync_interrupted": interrupted}
+    return {"remote": remote is not None, "unpushed": len(ahead), "unpushed_since": since,
+            "last_sync": last, "last_attempt": {k: attempt.get(k) for k in ("at", "kind")}
+            if attempt else None, "unpushed_commits": ahead, "conflicts": waiting,
+            "sync_interrupted": interrupted}

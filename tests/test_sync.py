@@ -64,7 +64,7 @@ def test_offline_checkout_is_marked_until_pushed(shared: dict[str, Ledger]) -> N
     zhou.ok("checkout", "K-0012", "--purpose", "plants")
     status = json.loads(zhou.ok("status", "--json").out)
     assert status["out"][0]["offline"] is True and status["sync"]["unpushed"] == 1
-    assert "not yet pushed" in zhou.ok("status").err
+    assert "1 record(s) not yet shared, the first since " in zhou.ok("status").err
     zhou.ok("sync")
     status = json.loads(zhou.ok("status", "--json").out)
     assert status["out"][0]["offline"] is False and status["sync"]["unpushed"] == 0
