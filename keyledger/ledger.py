@@ -12,7 +12,7 @@ import time
 from contextlib import contextmanager
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Concatenate, Iterator, ParamSpec, TypeVar
+from typing import IO, TYPE_CHECKING, Any, Callable, Concatenate, Iterator, ParamSpec, TypeVar
 
 from keyledger import faults, gitops
 from keyledger.errors import FatalError, Problem, os_error
@@ -89,6 +89,19 @@ def locked(function: Callable[Concatenate["Ledger", P], R]) -> Callable[Concaten
         with ledger.lock():
             return function(ledger, *args, **kwargs)
     return wrapper
+
+
+def take_flock(handle: IO[str], wait: float) -> bool:
+    """An exclusive lock on an open file, waiting up to `wait` seconds; False if not had."""
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return True
+        except BlockingIOError:
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.05)
 
 
 def kind_label(kind: str) -> str:
@@ -329,16 +342,9 @@ class Ledger:
                 self._lock_depth -= 1
             return
         with open(self.state_dir / "lock", "w") as handle:
-            deadline = time.monotonic() + wait
-            while True:
-                try:
-                    fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                    break
-                except BlockingIOError:
-                    if time.monotonic() > deadline:
-                        raise FatalError(_("The ledger is busy with another keyledger command; "
-                                           "try again in a moment."))
-                    time.sleep(0.05)
+            if not take_flock(handle, wait):
+                raise FatalError(_("The ledger is busy with another keyledger command; try "
+                                   "again in a moment."))
             self._lock_depth = 1
             try:
                 self._recover()

@@ -24,7 +24,7 @@ from keyledger.errors import FatalError, Problem, Refused
 from keyledger.gitops import ZERO
 from keyledger.i18n import _
 from keyledger.identity import acting_steward, keep_movable, refresh_allowed_signers
-from keyledger.ledger import SETTINGS, Ledger
+from keyledger.ledger import SETTINGS, Ledger, take_flock
 from keyledger.model import parse_household, parse_key, parse_settings, parse_steward
 from keyledger.timeutil import now, zone
 from keyledger.verify import CUSTODY, Blobs, Finding, Result, _request, verify_range
@@ -103,16 +103,8 @@ def _one_sync(ledger: Ledger, wait: float) -> Iterator[None]:
     """One sync at a time per clone, apart from the ledger's lock: a sync waiting on the network
     must not keep the steward's next record waiting."""
     with open(ledger.state_dir / "sync.lock", "w") as handle:
-        deadline = time.monotonic() + wait
-        while True:
-            try:
-                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() >= deadline:
-                    raise Busy(_("Another sync of this ledger is under way; try again in a "
-                                 "moment."))
-                time.sleep(0.05)
+        if not take_flock(handle, wait):
+            raise Busy(_("Another sync of this ledger is under way; try again in a moment."))
         try:
             yield
         finally:
