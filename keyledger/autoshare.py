@@ -38,12 +38,9 @@ _ROUNDS = 3  # records made while a sync runs are shared by it, a few rounds at 
 def settings(ledger: Ledger) -> tuple[bool, float]:
     """Whether this clone shares its records as they are made, and the time each sync is given:
     on wherever there is a shared ledger, unless `share auto --off` turned it off."""
-    from keyledger import gitops
+    from keyledger.identity import clone_settings
 
-    found = dict(line.split(" ", 1) for line in gitops.git(
-        ledger.root, "config", "--get-regexp",
-        r"^(remote\.origin\.url|keyledger\.autoshare|keyledger\.sharetimeout)$",
-        check=False).splitlines() if " " in line)
+    found = clone_settings(ledger)
     on = "remote.origin.url" in found and found.get("keyledger.autoshare", "true").lower() \
         not in ("false", "no", "off", "0")
     try:
@@ -76,7 +73,8 @@ def last_attempt(ledger: Ledger) -> dict[str, Any] | None:
 def record(ledger: Ledger, error: FatalError | None, done: Synced | None, told: bool) -> None:
     """What a sync found; `told` when the steward saw it happen (a `sync` they ran)."""
     from keyledger.errors import FatalError
-    from keyledger.sync import SigningFailed, Unreachable
+    from keyledger.errors import SigningFailed
+    from keyledger.sync import Unreachable
     from keyledger.timeutil import now, zone
 
     if error is not None:
@@ -146,12 +144,17 @@ def request(ledger: Ledger) -> bool:
     from keyledger.i18n import language
 
     _write(ledger.state_dir / "share-requested", time.time_ns())
+    env = dict(os.environ)
+    if "keyledger.signing" in sys.modules:  # a key unlocked by this command signs there too
+        from keyledger.signing import hand_over
+
+        env.update(hand_over())
     try:
         # -P and cwd /: nothing in the ledger's folder can be imported in keyledger's place.
         subprocess.Popen([sys.executable, "-P", "-m", "keyledger.autoshare", str(ledger.root),
                           language(), str(timeout)], cwd="/", stdin=subprocess.DEVNULL,
                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                         start_new_session=True)
+                         start_new_session=True, env=env)
     except OSError:
         return False  # the record stands; the next command or `sync` shares it
     return True
@@ -181,9 +184,14 @@ def _work(root: Path, timeout: float) -> None:
 def main(argv: list[str]) -> int:
     from keyledger.i18n import set_language
 
+    from keyledger.signing import stop_handed_agent
+
     root, lang, timeout = argv
     set_language(lang)
-    _work(Path(root), float(timeout))
+    try:
+        _work(Path(root), float(timeout))
+    finally:
+        stop_handed_agent()
     return 0
 
 

@@ -58,8 +58,9 @@ def encrypt(code: str, household: str, key_id: str, recipients: list[str]) -> st
 def load_identity(path: Path, passphrase: Callable[[], str]) -> object:
     """An age identity from an SSH private key; a passphrase-protected key is unlocked in memory."""
     import pyrage
-    from cryptography.exceptions import UnsupportedAlgorithm
     from cryptography.hazmat.primitives import serialization
+
+    from keyledger.sshkeys import unlock
 
     try:
         data = path.read_bytes()
@@ -70,13 +71,9 @@ def load_identity(path: Path, passphrase: Callable[[], str]) -> object:
         return pyrage.ssh.Identity.from_buffer(data)
     except pyrage.IdentityError:
         pass  # most often a passphrase: pyrage refuses encrypted keys
-    try:
-        key = serialization.load_ssh_private_key(data, password=passphrase().encode())
-    except (ValueError, TypeError, UnsupportedAlgorithm):
-        raise FatalError(_("Could not unlock {path}: wrong passphrase, or not an ed25519/RSA "
-                           "SSH private key.").format(path=path))
-    plain = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.OpenSSH,
-                              serialization.NoEncryption())
+    key = unlock(path, passphrase)
+    plain = key.private_bytes(serialization.Encoding.PEM,  # type: ignore[attr-defined]
+                              serialization.PrivateFormat.OpenSSH, serialization.NoEncryption())
     try:
         return pyrage.ssh.Identity.from_buffer(plain)
     except pyrage.IdentityError:

@@ -21,12 +21,24 @@ if TYPE_CHECKING:
     from keyledger.model import Steward
 
 
+_SETTINGS = (r"^(user\.signingkey|gpg\.format|remote\.origin\.url|"
+             r"keyledger\.autoshare|keyledger\.sharetimeout)$")
+
+
+def clone_settings(ledger: Ledger) -> dict[str, str]:
+    """The clone's git settings keyledger acts on — signing, and sharing (`autoshare`) — in one
+    git process, once per command: this runs at the start of every changing command, and its
+    sharing at the end. A command that changes them sets `ledger.clone_settings = None`."""
+    if ledger.clone_settings is None:
+        ledger.clone_settings = dict(line.split(" ", 1) for line in gitops.git(
+            ledger.root, "config", "--get-regexp", _SETTINGS, check=False).splitlines()
+            if " " in line)
+    return ledger.clone_settings
+
+
 def signing_key_setting(ledger: Ledger) -> str:
     """The clone's `user.signingkey`, as configured (a key file or `key::` and a public key)."""
-    # Both settings in one git process: this runs at the start of every changing command.
-    found = dict(line.split(" ", 1) for line in gitops.git(
-        ledger.root, "config", "--get-regexp", r"^(user\.signingkey|gpg\.format)$",
-        check=False).splitlines() if " " in line)
+    found = clone_settings(ledger)
     value = found.get("user.signingkey")
     if not value or found.get("gpg.format") != "ssh":
         raise FatalError(_("This clone has no SSH signing key configured: run "
@@ -214,6 +226,7 @@ def configure_clone(ledger: Ledger, steward: Steward, signingkey: str,
                         ("user.name", steward.name),
                         ("user.email", f"{steward.id}@keyledger.invalid")):
         gitops.git(ledger.root, "config", name, value)
+    ledger.clone_settings = None
 
 
 def keep_movable(ledger: Ledger) -> None:

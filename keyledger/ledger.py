@@ -131,6 +131,9 @@ class Ledger:
         self._unpickled: dict[str, Any] = {}  # records of the caches this command asked for
         self.listings: dict[str, Any] = {}  # the listing indexes this command brought up to date
         self.committed = False  # this command recorded something: it is shared next (autoshare)
+        self.clone_settings: dict[str, str] | None = None  # identity.clone_settings, once
+        # Asks the steward for their key's passphrase (the CLI's prompt); None: nobody to ask.
+        self.passphrase: Callable[[], str] | None = None
 
     @cached_property
     def git_dir(self) -> Path:
@@ -437,6 +440,9 @@ class Ledger:
                 {"head": parent or "", "paths": paths}))
             faults.point("after-journal")
             try:
+                from keyledger.signing import ready
+
+                ready(self, self.passphrase)  # a key with a passphrase: asked once, here
                 for relpath, text in files.items():
                     self.write_atomic(relpath, text)
                 faults.point("after-write")

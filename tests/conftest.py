@@ -169,6 +169,8 @@ def terminal(ledger: Ledger, args: list[str], answers: list[tuple[str, str]]) ->
         if pending and screen[typed:].count(pending[0][0].encode()):
             typed = len(screen)
             os.write(fd, pending.pop(0)[1].encode() + b"\n")
+    if time.monotonic() >= deadline:  # stuck at a prompt nobody answers: not for ever
+        os.kill(pid, 9)
     _, status = os.waitpid(pid, 0)
     return (os.waitstatus_to_exitcode(status), screen.decode(errors="replace"),
             out_path.read_text() + err_path.read_text())

@@ -80,6 +80,10 @@ VISIT = {"id": str, "household": str, "key": Opt(str), "stewards": [str], "start
          "informed": [str], "photos": [str], "follow_up": Opt(DATE), "note": Opt(str),
          "recorded": DATETIME}
 
+CONFLICT = {"name": str, "branch": str, "made": Opt(str), "explanation": str,
+            "operations": [{"commit": SHA, "subject": str, "action": Opt(str), "key": Opt(str),
+                            "household": Opt(str), "at": Opt(DATETIME), "steward": Opt(str)}]}
+
 # Command line -> the shape of its JSON. The README's "JSON output" section says the same.
 SHAPES: dict[tuple[str, ...], Any] = {
     ("whoami",): {"id": str, "name": str, "role": str, "fingerprint": str},
@@ -115,8 +119,9 @@ SHAPES: dict[tuple[str, ...], Any] = {
         "now": DATETIME,
         "out": [{**KEY, "holder_name": str, "household_name": str, "overdue": bool,
                  "witness_unconfirmed": bool, "offline": bool}],
-        "sync": {"remote": bool, "unpushed": int, "last_sync": Opt(DATETIME),
-                 "conflicts": [{"branch": str, "explanation": Opt(str)}],
+        "sync": {"remote": bool, "unpushed": int, "unpushed_since": Opt(DATETIME),
+                 "last_sync": Opt(DATETIME), "last_attempt": Opt({"at": DATETIME, "kind": str}),
+                 "conflicts": [{"name": str, "branch": str, "explanation": Opt(str)}],
                  "sync_interrupted": bool},
         "reservations_today": [{"key": str, "household": str, **RESERVATION, "key_state": str,
                                 "key_holder": Opt(str)}],
@@ -134,6 +139,8 @@ SHAPES: dict[tuple[str, ...], Any] = {
                 "keys": [{"key": str, "state": str, "holder": Opt(str), "slot": Opt(str)}]}],
     ("policy", "witness"): {"purposes": [str], "kinds": [str]},
     ("check",): [{"path": str, "line": Opt(int), "field": Opt(str), "message": str}],
+    ("conflict", "list"): [CONFLICT],
+    ("conflict", "show", "20261125-1000"): CONFLICT,
     ("verify",): {"root": SHA, "root_fingerprint": str, "from": Opt(SHA), "checked": int,
                   "findings": [{"commit": SHA, "subject": str, "message": str}]},
 }
@@ -223,7 +230,11 @@ def busy(ledger: Ledger, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Led
               "--purpose", "pets")
     ledger.ok("checkout", "K-0071", "--purpose", "pets")
     # A conflict branch, as a sync that could not replay an operation leaves it.
-    ledger.git("branch", "keyledger/conflict-20261125-1000", "HEAD~1")
+    kept = ledger.git("commit-tree", "HEAD^{tree}", "-p", "HEAD~1", "-m",
+                      "checkout K-0012 to 王德厚 for plants\n\nKeyledger-Action: checkout\n"
+                      "Keyledger-Key: K-0012\nKeyledger-Household: 7-1-201\n"
+                      "Keyledger-Steward: wang-dh\nKeyledger-At: 2026-11-25T10:00:00+08:00").strip()
+    ledger.git("branch", "keyledger/conflict-20261125-1000", kept)
     notes = ledger.root / ".git" / "keyledger" / "conflicts"
     notes.mkdir(parents=True, exist_ok=True)
     (notes / "conflict-20261125-1000.txt").write_text("已被他人取走", encoding="utf-8")
@@ -266,7 +277,7 @@ def test_every_command_with_json_is_in_the_table() -> None:
             found |= walk(sub, path + (name,))
         return found
 
-    groups = ("steward", "household", "key", "visit", "schedule", "policy")
+    groups = ("steward", "household", "key", "visit", "schedule", "policy", "conflict")
     tabled = {args[:2] if args[0] in groups else args[:1] for args in SHAPES}
     assert walk(typer.main.get_command(app), ()) == tabled
     readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")

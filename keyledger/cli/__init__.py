@@ -89,6 +89,11 @@ def run(argv: list[str]) -> int:
             for notice in state.ledger.notices:
                 say(notice)
             state.ledger.save_caches()
+        if "keyledger.signing" in sys.modules:  # a private ssh-agent this command started
+            from keyledger.signing import release
+
+            release()
+        state.passphrase = None
     return 0
 
 

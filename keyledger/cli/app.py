@@ -49,6 +49,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "clone": ("share", "clone", _("Set up your own clone of the shared ledger.")),
     "sync": ("share", "sync", _("Exchange commits with the shared repository.")),
     "hook": ("share", "hook_app", _("Guards for the shared repository.")),
+    "conflict": ("conflict", "app", _("What a sync could not share: list, show, drop, redo.")),
     "export": ("exchange", "export", _("Households, keys or visits as a spreadsheet.")),
 }
 
