@@ -17,13 +17,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from keyledger import faults, gitops
+from keyledger import faults, gitops, statedir
 from keyledger.conflicts import BRANCHES, keep, names, note_path
-from keyledger.errors import FatalError, Problem
+from keyledger.errors import FatalError, Problem, SigningFailed
 from keyledger.i18n import _
 from keyledger.identity import acting_steward, keep_movable, refresh_allowed_signers
 from keyledger.ledger import Ledger, take_flock
-from keyledger.errors import SigningFailed
 from keyledger.replay import move, replay_one
 from keyledger.timeutil import now, zone
 from keyledger.verify import Blobs, Finding, Result, verify_range
@@ -156,6 +155,10 @@ def _integrate(ledger: Ledger, done: Synced) -> str | None:
     if remote is None or local is None:  # an empty shared repository: this clone starts it
         return local
     base = gitops.git(ledger.root, "merge-base", local or remote, remote, check=False).strip() or None
+    if base is None:  # no commit in common: not this ledger (its first commit is another)
+        raise FatalError(_("The shared ledger's history does not begin with this clone's first "
+                           "commit: it is another ledger, or its history was replaced; nothing "
+                           "was changed or pushed."))
     result = Result(root="", root_fingerprint="")
     verify_range(ledger.root, base, remote, result)
     if result.findings:
@@ -248,7 +251,10 @@ def sync_state(ledger: Ledger) -> dict[str, object]:
     remote = _rev(ledger, TRACKING)
     ahead = gitops.git(ledger.root, "rev-list", f"{remote}..HEAD").split() if remote else []
     path = ledger.state_dir / "last-sync"
-    last = json.loads(path.read_text(encoding="utf-8")).get("at") if path.is_file() else None
+    try:
+        last = json.loads(statedir.text(path) or "{}").get("at")
+    except (ValueError, AttributeError):
+        last = None  # damaged: said as never synced
     # Since when: the oldest record the shared ledger has not seen.
     since = gitops.git(ledger.root, "show", "-s", "--format=%cI", ahead[-1]).strip() \
         if ahead else None
