@@ -51,19 +51,18 @@ def settings(ledger: Ledger) -> tuple[bool, float]:
 
 
 def _read(path: Path) -> Any:
+    from keyledger import statedir
+
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        return json.loads(statedir.text(path) or "null")
+    except ValueError:
         return None
 
 
 def _write(path: Path, data: Any) -> None:
-    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
-    try:
-        tmp.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
-        os.replace(tmp, path)
-    except OSError:
-        tmp.unlink(missing_ok=True)  # a read-only ledger: nothing kept, nothing told
+    from keyledger import statedir
+
+    statedir.write_text(path, json.dumps(data, ensure_ascii=False))  # False: a read-only disk
 
 
 def last_attempt(ledger: Ledger) -> dict[str, Any] | None:
