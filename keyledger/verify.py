@@ -512,18 +512,24 @@ def _lfs_attributes(walk: Walk, change: Change) -> bool:
     return {line for line in (walk.text(change.new) or "").splitlines() if line} <= {LFS_RULE}
 
 
+def _both(walk: Walk, tree: Tree, path: str,
+          parse: Callable[..., T]) -> tuple[T | None, T | None]:
+    """A file as it was before the commit and as it wrote it, parsed; (None, None) when either
+    is not a valid ledger file (that is reported as such)."""
+    try:
+        return walk.parse(path, tree.before(path), parse), walk.parse(path, tree.after(path), parse)
+    except FatalError:
+        return None, None
+
+
 def _non_custody_keys(walk: Walk, tree: Tree, action: str, paths: list[str],
                       finding: Callable[[str], None]) -> None:
     """A command that is not a custody action may register a key (in the cabinet) or change a
     door code's ciphertext, nothing else: custody is changed only by replayable actions."""
     for path in [p for p in paths if p.startswith("keys/")]:
-        try:
-            old = walk.parse(path, tree.before(path), parse_key)
-            new = walk.parse(path, tree.after(path), parse_key)
-        except FatalError:
-            continue  # reported as an invalid file
+        old, new = _both(walk, tree, path, parse_key)
         if new is None:
-            continue  # reported as a deletion
+            continue  # reported as an invalid file, or a deletion
         if action == "key-add" and (old is None or old.state == "handed-back"):
             # As `key add` writes it: in the cabinet, no custody, no reservation.
             allowed = (new.state, new.holder, new.since, new.purpose, new.expected_back,
@@ -542,13 +548,9 @@ def _steward_change(walk: Walk, tree: Tree, path: str, finding: Callable[[str], 
     """A steward's keys: a replaced one is kept, and never comes back (roster_rules)."""
     from keyledger.roster_rules import check_steward_change
 
-    try:
-        before = walk.parse(path, tree.before(path), parse_steward)
-        after = walk.parse(path, tree.after(path), parse_steward)
-    except FatalError:
-        return  # reported as an invalid file
+    before, after = _both(walk, tree, path, parse_steward)
     if after is None:
-        return
+        return  # reported as an invalid file, or a deletion
     try:
         check_steward_change(before, after)
     except Refused as exc:
