@@ -241,14 +241,21 @@ def _signed(ledger: Ledger, entries: list[gitops.LogEntry]) -> list[gitops.LogEn
     from keyledger import sshkeys, sshsig
     from keyledger.verify import Blobs
 
-    # Every steward ever registered (active or not), as the allowed-signers file holds them.
+    # Every steward ever registered (active or not), as the allowed-signers file holds them,
+    # and their replaced keys, valid for commits dated before they were replaced.
     principals = {sshkeys.fingerprint(s.key): s.id for s in ledger.stewards() if s.key}
+    until = {}
+    for s in ledger.stewards():
+        for old in s.retired_keys:
+            principals[sshkeys.fingerprint(old.key)] = s.id
+            until[sshkeys.fingerprint(old.key)] = old.until
     blobs = Blobs(ledger.root)
     try:
         out = []
         for entry in entries:
             status, fp = sshsig.check(blobs.raw(entry.sha) or b"")
-            known = status == "G" and fp in principals
+            known = status == "G" and fp in principals and (
+                fp not in until or datetime.fromisoformat(entry.committed) < until[fp])
             out.append(replace(entry, signature="G" if known else ("U" if status == "G" else status),
                                signer=principals.get(fp, "") if known else ""))
         return out

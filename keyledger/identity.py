@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+from datetime import timezone
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -61,6 +62,20 @@ def steward_of_key(ledger: Ledger, public: str) -> Steward | None:
     return None
 
 
+def refuse_retired(ledger: Ledger, public: str) -> None:
+    """A key a supervisor replaced (`steward key`) says so, rather than "nobody's"."""
+    from keyledger import sshkeys
+
+    for steward in ledger.stewards():
+        for old in steward.retired_keys:
+            if sshkeys.same_key(old.key, public):
+                raise FatalError(_("The key {fp} is {name}'s old key, replaced on {until}: it "
+                                   "signs nothing now. Use the new key: `keyledger use-key "
+                                   "NEW_KEY`.").format(fp=sshkeys.fingerprint(public),
+                                                       name=steward.name,
+                                                       until=old.until.isoformat()))
+
+
 def acting_steward(ledger: Ledger, supervisor: str | None = None,
                    setting: str | None = None) -> Steward:
     """The steward this clone signs as; `supervisor`, when given, names the act that only a
@@ -70,6 +85,7 @@ def acting_steward(ledger: Ledger, supervisor: str | None = None,
     public = signing_public_key(ledger, setting)
     steward = steward_of_key(ledger, public)
     if steward is None:
+        refuse_retired(ledger, public)
         raise FatalError(_("The signing key of this clone ({fp}) belongs to no steward of this "
                            "ledger; a supervisor must register it with `keyledger steward add`.")
                          .format(fp=sshkeys.fingerprint(public)))
@@ -199,8 +215,16 @@ def refresh_allowed_signers(ledger: Ledger, force: bool = False,
 
     # Every steward ever registered stays here, active or not, so that old commits still verify;
     # whether a signer was active at the time is a question for `verify`, not for git.
-    lines = [f'{s.id} namespaces="git" {sshkeys.normalize(s.key)}\n'
-             for s in (roster if roster is not None else ledger.stewards()) if s.key]
+    # A replaced key stays too, valid before the moment it was replaced: git checks a commit
+    # against it at the commit's own date, so the commits it signed verify and later ones not.
+    lines = []
+    for s in (roster if roster is not None else ledger.stewards()):
+        if s.key:
+            lines.append(f'{s.id} namespaces="git" {sshkeys.normalize(s.key)}\n')
+        for old in s.retired_keys:
+            until = old.until.astimezone(timezone.utc).strftime("%Y%m%d%H%M%SZ")
+            lines.append(f'{s.id} namespaces="git",valid-before="{until}" '
+                         f'{sshkeys.normalize(old.key)}\n')
     ledger.write_atomic(str(path.relative_to(ledger.root)), "".join(lines))
     stamp_path.write_text(stamp)
     return path

@@ -4,6 +4,7 @@ table (the README's "JSON output" documents the same shapes), on a ledger where 
 from __future__ import annotations
 
 import json
+import subprocess
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -60,7 +61,8 @@ KEY = {"id": str, "household": str, "kind": str, "label": Opt(str), "slot": Opt(
        "state": str, "holder": Opt(str), "since": Opt(DATETIME), "purpose": Opt(str),
        "expected_back": Opt(DATETIME), "witness": Opt(str), "note": Opt(str),
        "reservations": [RESERVATION], "code": Opt(str), "code_recipients": [str]}
-STEWARD = {"id": str, "name": str, "phone": Opt(str), "role": str, "key": str, "active": bool}
+STEWARD = {"id": str, "name": str, "phone": Opt(str), "role": str, "key": str, "active": bool,
+           "retired_keys": [{"key": str, "until": DATETIME}]}
 SCHEDULE = {"every": str, "at": str, "purpose": str, "steward": str, "from": Opt(DATE),
             "until": Opt(DATE), "while_away": bool, "since": Opt(DATETIME)}
 HOUSEHOLD = {
@@ -234,6 +236,9 @@ def busy(ledger: Ledger, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Led
     ledger.ok("reserve", "K-0071", "--from", "2026-11-26 09:00", "--until", "2026-11-26 10:00",
               "--purpose", "pets")
     ledger.ok("checkout", "K-0071", "--purpose", "pets")
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(tmp_path / "zhou2")],
+                   check=True)
+    ledger.ok("steward", "key", "zhou-lx", "--key", str(tmp_path / "zhou2.pub"), as_="liu-sj")
     # A conflict branch, as a sync that could not replay an operation leaves it.
     kept = ledger.git("commit-tree", "HEAD^{tree}", "-p", "HEAD~1", "-m",
                       "checkout K-0012 to 王德厚 for plants\n\nKeyledger-Action: checkout\n"

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from conftest import Ledger
-from sshserver import SSHServer, ssh_server  # noqa: F401 — the fixture
+from sshserver import SSHServer, ssh_server  # noqa: F401,F811 — the fixture
 
 
 def _git(folder: Path, *args: str) -> str:
