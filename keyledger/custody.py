@@ -242,7 +242,8 @@ def _signed(ledger: Ledger, entries: list[gitops.LogEntry]) -> list[gitops.LogEn
     from keyledger.verify import Blobs
 
     # Every steward ever registered (active or not), as the allowed-signers file holds them,
-    # and their replaced keys, valid for commits dated before they were replaced.
+    # and their replaced keys, valid for commits dated up to the second they were replaced
+    # (git dates commits to the second; `verify`, which decides, goes by the roster instead).
     principals = {sshkeys.fingerprint(s.key): s.id for s in ledger.stewards() if s.key}
     until = {}
     for s in ledger.stewards():
@@ -255,7 +256,7 @@ def _signed(ledger: Ledger, entries: list[gitops.LogEntry]) -> list[gitops.LogEn
         for entry in entries:
             status, fp = sshsig.check(blobs.raw(entry.sha) or b"")
             known = status == "G" and fp in principals and (
-                fp not in until or datetime.fromisoformat(entry.committed) < until[fp])
+                fp not in until or datetime.fromisoformat(entry.committed) <= until[fp])
             out.append(replace(entry, signature="G" if known else ("U" if status == "G" else status),
                                signer=principals.get(fp, "") if known else ""))
         return out

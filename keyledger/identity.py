@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import os
-from datetime import timezone
+from datetime import timedelta, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -221,8 +221,9 @@ def refresh_allowed_signers(ledger: Ledger, force: bool = False,
     for s in (roster if roster is not None else ledger.stewards()):
         if s.key:
             lines.append(f'{s.id} namespaces="git" {sshkeys.normalize(s.key)}\n')
-        for old in s.retired_keys:
-            until = old.until.astimezone(timezone.utc).strftime("%Y%m%d%H%M%SZ")
+        for old in s.retired_keys:  # valid-before is exclusive; git dates to the second
+            until = (old.until.astimezone(timezone.utc) + timedelta(seconds=1)).strftime(
+                "%Y%m%d%H%M%SZ")
             lines.append(f'{s.id} namespaces="git",valid-before="{until}" '
                          f'{sshkeys.normalize(old.key)}\n')
     ledger.write_atomic(str(path.relative_to(ledger.root)), "".join(lines))
