@@ -133,6 +133,9 @@ class Ledger:
         self._all_keys: list[Key] | None = None
         self._decoded: dict[str, Any] = {}  # records of the caches this command asked for
         self.listings: dict[str, Any] = {}  # the listing indexes this command brought up to date
+        self.event_db: Any = None  # the event index, once brought up to date (event_index)
+        # Told how far a long piece of work has got (done, total); set by the CLI.
+        self.progress: Callable[[int, int], None] | None = None
         self.committed = False  # this command recorded something: it is shared next (autoshare)
         self.clone_settings: dict[str, str] | None = None  # identity.clone_settings, once
         # Asks the steward for their key's passphrase (the CLI's prompt); None: nobody to ask.
