@@ -58,16 +58,47 @@ def _at(entry: gitops.LogEntry) -> datetime:
     return datetime.fromisoformat(entry.trailers.get("At") or entry.committed)
 
 
+@dataclass(frozen=True)
+class Deposit:
+    """How long the community held a key (托管): from its registration to its handback."""
+
+    key: str
+    household: str
+    start: datetime
+    end: datetime | None = None     # None while the community holds it
+    note: str | None = None         # the handback's
+
+
+@dataclass(frozen=True)
+class Custody:
+    intervals: list[Interval]
+    events: list[Event]
+    deposits: list[Deposit]
+
+
 def read(ledger: Ledger, paths: list[str], since: str | None = None,
          code_keys: frozenset[str] = frozenset()) -> tuple[list[Interval], list[Event]]:
     """Intervals and notable events of the commits touching `paths` (oldest first)."""
+    found = read_all(ledger, paths, since, code_keys)
+    return found.intervals, found.events
+
+
+def read_all(ledger: Ledger, paths: list[str], since: str | None = None,
+             code_keys: frozenset[str] = frozenset()) -> Custody:
+    """Intervals, notable events and deposits of the commits touching `paths`, in one walk."""
     open_: dict[str, Interval] = {}
     closed: list[Interval] = []
     events: list[Event] = []
+    held: dict[str, Deposit] = {}
+    deposits: list[Deposit] = []
     for entry in reversed(gitops.log(ledger.root, paths, since=since)):
         t = entry.trailers
         action, key = t.get("Action", ""), t.get("Key", "")
         at = _at(entry)
+        if action == "key-add":
+            held[key] = Deposit(key, t.get("Household", ""), at)
+        elif action == "handback" and key in held:
+            deposits.append(replace(held.pop(key), end=at, note=t.get("Note")))
         ended = None  # a handover continues the interval it ends, of the same key
         if action in ("checkout", "handover", "return", "lost", "handback") and key in open_:
             ended = replace(open_.pop(key), end=at, ended_by=action)
@@ -93,4 +124,5 @@ def read(ledger: Ledger, paths: list[str], since: str | None = None,
         if action == "checkout" and key in code_keys:
             events.append(Event(at, "code-revealed", key, household,
                                 t.get("Holder") or steward, "", entry.sha))
-    return sorted(closed + list(open_.values()), key=lambda i: i.start), events
+    return Custody(sorted(closed + list(open_.values()), key=lambda i: i.start), events,
+                   sorted(deposits + list(held.values()), key=lambda d: d.start))
