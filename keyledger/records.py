@@ -7,7 +7,7 @@ Each is one signed commit of the household file, made by the rule of `keyledger.
 
 from __future__ import annotations
 
-from keyledger import gitops, service, yaml, zh
+from keyledger import gitops, service, text as free, yaml, zh
 from keyledger.errors import FatalError
 from keyledger.i18n import _
 from keyledger.identity import acting_steward
@@ -48,7 +48,7 @@ def add_request(ledger: Ledger, ident: str, text: str, via: str | None, by: str 
     if received > moment:
         raise FatalError(_("--at is in the future; a request is recorded after it came."))
     # Free text is made one line once, here: the file and the trailer say the same.
-    request = OwnerRequest(received.replace(microsecond=0), " ".join(text.split()),
+    request = OwnerRequest(received.replace(microsecond=0), free.line(text),
                            _code(zh.REQUEST_CHANNELS, REQUEST_CHANNELS, via or "phone", "--via"),
                            _code(zh.REQUEST_FROM, REQUEST_FROM, by or "owner", "--by"), actor.id)
     after = service.add_request(household, request)
@@ -67,7 +67,7 @@ def close_problem(ledger: Ledger, ident: str, which: str, note: str | None) -> t
     household = ledger.household(ident)
     actor = acting_steward(ledger)
     problem, _done = pick_problem(household, which)
-    note = " ".join((note or "").split()) or None
+    note = free.optional(note)
     after = service.close_problem(household, problem.ref, actor.id, actor.role == "supervisor",
                                   note)
     at = now(zone(ledger.settings.timezone))
