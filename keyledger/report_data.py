@@ -19,7 +19,7 @@ from keyledger.ledger import Ledger
 from keyledger.model import Household, Key, Visit
 from keyledger.schedules import DueItem, due, this_week, week_days
 from keyledger.timeutil import now, zone
-from keyledger.visits import recorded_late, visits_between
+from keyledger.visits import load, recorded_late, seen, visits_between
 
 
 @dataclass(frozen=True)
@@ -124,14 +124,13 @@ def _codes(keys: list[Key]) -> frozenset[str]:
     return frozenset(k.id for k in keys if k.kind == "code")
 
 
-def _custody(ledger: Ledger, keys: list[Key]) -> custody_log.Custody:
-    """The whole history of these keys (one Bloom-filtered walk each): an emergency or a
-    deposit may have begun long before the period, and `git log --since` would also stop early
-    at a commit from a machine whose clock was behind."""
+def _custody(ledger: Ledger, keys: list[Key]) -> tuple[list[custody_log.Interval],
+                                                        list[custody_log.Event]]:
+    """The whole history of these keys: an emergency may have begun long before the period."""
     if not keys:
-        return custody_log.Custody([], [], [])
-    return custody_log.read_all(ledger, [ledger.relpath("key", k.id) for k in keys],
-                                code_keys=_codes(keys))
+        return [], []
+    return custody_log.read(ledger, [ledger.relpath("key", k.id) for k in keys],
+                            code_keys=_codes(keys))
 
 
 @dataclass(frozen=True)
@@ -147,17 +146,20 @@ class Closed:
 
 def _closed(ledger: Ledger, household: Household, begin: datetime,
             end: datetime) -> list[Closed]:
-    """The period's `problem close` commits of the household (its file's log since then)."""
+    """The period's `problem close` commits of the household: found in the event index, their
+    note (free text the index does not keep) read from the commit."""
+    from keyledger import event_index
+
     out = []
-    since = (begin - timedelta(days=1)).isoformat()  # a clock behind must not hide one
-    for entry in gitops.log(ledger.root, [ledger.relpath("household", household.id)],
-                            since=since):
-        t = entry.trailers
-        at = datetime.fromisoformat(t.get("At") or entry.committed)
-        if t.get("Action") == "problem-close" and begin <= at < end:
-            out.append(Closed(at, t.get("Item") or None, t.get("What") or None,
-                              t.get("Note") or None, t.get("Steward", "")))
-    return sorted(out, key=lambda c: c.at)
+    rows = event_index.fresh(ledger).execute(
+        "SELECT sha, at, steward, json_extract(extra, '$.Item'), json_extract(extra, '$.What') "
+        "FROM commits WHERE household = ? AND action = 'problem-close' AND at >= ? AND at < ? "
+        "ORDER BY seq", (household.id, int(begin.timestamp()), int(end.timestamp())))
+    for sha, at, steward, item, what in rows:
+        note = gitops.log(ledger.root, [], limit=1, rev=sha)[0].trailers.get("Note")
+        out.append(Closed(datetime.fromtimestamp(at, begin.tzinfo), item or None, what or None,
+                          note or None, steward or ""))
+    return out
 
 
 def current_week(ledger: Ledger) -> str:
@@ -175,8 +177,8 @@ def owner(ledger: Ledger, household_id: str, week: str | None) -> dict[str, Any]
     # The message is sent now, so where the keys are is told as of now, whatever the week.
     keys = ledger.keys_of(household.id)  # a key handed back since may have been used
     names = _names(ledger)
-    custody = _custody(ledger, keys)
-    emergencies = _emergencies(custody.intervals, every, begin, end, names)
+    intervals, _events = _custody(ledger, keys)
+    emergencies = _emergencies(intervals, every, begin, end, names)
     told = {v.visit.id for e in emergencies for v in e.visits}
     visits = [v for v in every if v.visit.id not in told]
     lost = [k for k in keys if k.state == "lost"]
@@ -189,7 +191,8 @@ def owner(ledger: Ledger, household_id: str, week: str | None) -> dict[str, Any]
         "photos": sum(len(v.visit.photos) for v in every),
         "problems": household.problems, "advances": household.advances,
         "closed": _closed(ledger, household, begin, end),
-        "handbacks": [d for d in custody.deposits if d.end and begin <= d.end < end],
+        "handbacks": [d for d in custody_log.deposits(ledger, household.id)
+                      if d.end and begin <= d.end < end],
         "lost": lost,
         "in_cabinet": bool(keys) and all(k.state == "in" for k in keys if k.state != "handed-back")
         and any(k.state == "in" for k in keys),
@@ -209,12 +212,13 @@ def household(ledger: Ledger, household_id: str, first: date, last: date) -> dic
     record = ledger.household(household_id)
     tz = zone(ledger.settings.timezone)
     keys = ledger.keys_of(record.id)
-    custody = _custody(ledger, keys)
+    intervals, events = _custody(ledger, keys)
     begin, end = span_of_days(first, last, tz)
     moment = now(tz)
-    shown = [i for i in custody.intervals if i.overlaps(begin, end)]
+    shown = [i for i in intervals if i.overlaps(begin, end)]
     out = {i: _held(i.start, i.end, begin, end, moment) for i in shown}
-    deposits = [d for d in custody.deposits if d.start < end and (d.end is None or d.end > begin)]
+    deposits = [d for d in custody_log.deposits(ledger, record.id)
+                if d.start < end and (d.end is None or d.end > begin)]
     names = _names(ledger)
     visits = _views(ledger, visits_between(ledger, first, last, record.id), _owing(record))
     return {
@@ -225,8 +229,8 @@ def household(ledger: Ledger, household_id: str, first: date, last: date) -> dic
         "clipped": any(i.start < begin or (i.end or moment) > end for i in shown),
         # 托管: how long the community has held each key, registration to handback.
         "deposits": deposits, "held": {d: (d.end or moment) - d.start for d in deposits},
-        "emergencies": _emergencies(custody.intervals, visits, begin, end, names),
-        "events": [e for e in custody.events if begin <= e.at < end and not e.emergency],
+        "emergencies": _emergencies(intervals, visits, begin, end, names),
+        "events": [e for e in events if begin <= e.at < end and not e.emergency],
         "closed": _closed(ledger, record, begin, end), "now": moment}
 
 
@@ -252,10 +256,10 @@ def weekly(ledger: Ledger, week: str | None) -> dict[str, Any]:
     begin, end = span_of_days(days[0], days[-1], tz)
     moment = now(tz)
     items: list[DueItem] = due(ledger, days)
-    visits = visits_between(ledger, days[0], days[-1])
+    visits = seen(ledger, days[0], days[-1])  # counted; only some are read (below)
     keys = ledger.keys()
-    since = (days[0] - timedelta(days=30)).isoformat()
-    intervals, events = custody_log.read(ledger, ["keys"], since=since, code_keys=_codes(keys))
+    intervals, events = custody_log.read(ledger, ["keys"], since=begin, until=end,
+                                         code_keys=_codes(keys))
     week_intervals = [i for i in intervals if i.overlaps(begin, end)]
     names = _names(ledger)
     stewards: dict[str, Row] = {}
@@ -287,12 +291,15 @@ def weekly(ledger: Ledger, week: str | None) -> dict[str, Any]:
         bump(households, i.household, homes.get(i.household, ""), **counts)
     records = listing.fresh(ledger, ("household",))["household"].part("records")
     open_homes = [h for _i, h in sorted(records.items()) if h.problems or h.advances]
-    views = _views(ledger, visits, _owing(*open_homes))
+    # What the week's sections tell of visits one by one: emergencies, errands, requests.
+    views = _views(ledger, load(ledger, [v for v in visits if v.answers
+                                         or v.purpose in ("emergency", "errand")]),
+                   _owing(*open_homes))
     return {
         **_base(ledger), "week": week or current_week(ledger), "days": days,
         "stewards": sorted(stewards.values(), key=lambda r: r.id),
         "households": sorted(households.values(), key=lambda r: r.id),
-        "visits": views, "items": items, "custody": week_intervals,
+        "visits": visits, "items": items, "custody": week_intervals,
         "checkouts": sum(i.start >= begin for i in week_intervals),
         "names": names, "overdue": [i for i in week_intervals if _overdue(i, moment)],
         "follow_ups": [i for i in items if i.kind == "follow-up" and i.status != "done"],

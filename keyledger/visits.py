@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from keyledger import attachments, gitops, service, yaml, zh
 from keyledger.errors import FatalError
@@ -18,7 +18,7 @@ from keyledger.ledger import Ledger, locked
 from keyledger.model import Household, Visit, parse_visit
 from keyledger.service_model import OpenProblem, OwnerRequest, money
 from keyledger.timeutil import iso, now, parse_datetime, zone
-from keyledger.vocab import CALL_OUTCOMES, CARE
+from keyledger.vocab import CALL_OUTCOMES, CALL_REACHED, CARE
 
 FOLDER = "visits"
 
@@ -255,28 +255,72 @@ def recorded_late(visit: Visit) -> bool:
     return visit.recorded - (visit.ended or visit.started) > timedelta(days=1)
 
 
-def _months(start: date, end: date) -> Iterator[tuple[int, int]]:
-    year, month = start.year, start.month
-    while (year, month) <= (end.year, end.month):
-        yield year, month
-        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+@dataclass(frozen=True)
+class Seen:
+    """A visit as the event index holds it (from its file in the commit that recorded it):
+    enough to count it and to tell which due item it did, without reading its file."""
+
+    id: str
+    household: str
+    stewards: tuple[str, ...]
+    started: datetime
+    purpose: str
+    follow_up: date | None
+    path: str
+    outcome: str | None = None          # a call's
+    answers: datetime | None = None     # when the owner's request it answered came
+
+    @property
+    def reached(self) -> bool:
+        """As `Visit.reached`: a call that reached someone, or any visit at the door."""
+        return self.purpose != "call" or self.outcome is None or self.outcome in CALL_REACHED
+
+
+def seen(ledger: Ledger, start: date, end: date, household: str | None = None,
+         follow_up_on: list[date] | None = None) -> list[Seen]:
+    """Visits that started on days start..end (inclusive), oldest first, or, with
+    `follow_up_on`, those that asked for a follow-up on one of those days."""
+    import json
+
+    from keyledger import event_index
+
+    db = event_index.fresh(ledger)
+    tz = zone(ledger.settings.timezone)
+    columns = ("SELECT id, household, stewards, started, purpose, follow_up, path, outcome, "
+               "answers FROM visits")
+    if follow_up_on is not None:
+        days = [d.isoformat() for d in follow_up_on]
+        rows = list(db.execute(columns + f" WHERE follow_up IN ({','.join('?' * len(days))})",
+                               days)) if days else []
+    else:
+        begin = int(datetime.combine(start, datetime.min.time(), tz).timestamp())
+        until = int(datetime.combine(end + timedelta(days=1), datetime.min.time(),
+                                     tz).timestamp())
+        rows = list(db.execute(columns + " WHERE started >= ? AND started < ?"
+                               + (" AND household = ?" if household else ""),
+                               [begin, until, *([household] if household else [])]))
+    out = [Seen(ident, home, tuple(json.loads(stewards)), datetime.fromtimestamp(started, tz),
+                purpose, date.fromisoformat(follow) if follow else None, path, outcome,
+                datetime.fromtimestamp(answers, tz) if answers else None)
+           for ident, home, stewards, started, purpose, follow, path, outcome, answers in rows]
+    return sorted(out, key=lambda v: (v.started, v.id))
 
 
 def visits_between(ledger: Ledger, start: date, end: date,
                    household: str | None = None) -> list[Visit]:
-    """Visits that started on days start..end (inclusive), oldest first; only those months are read."""
-    out = []
-    for year, month in _months(start, end):
-        folder = f"{FOLDER}/{year:04d}/{month:02d}"
-        if not (ledger.root / folder).is_dir():
-            continue
-        names = sorted(e.name[:-5] for e in os.scandir(ledger.root / folder)
-                       if e.name.endswith(".yaml") and not e.name.startswith("."))
-        if household:
-            names = [n for n in names if f"-{household}" in n]
-        for visit in ledger.bulk("visit", names, parse_visit, folder):
-            if start <= visit.started.date() <= end and (household is None
-                                                         or visit.household == household):
-                out.append(visit)
-    return sorted(out, key=lambda v: v.started)
+    """Visits that started on days start..end (inclusive), oldest first: found in the event
+    index, read from their files (a file no longer in the work tree is left out)."""
+    return load(ledger, seen(ledger, start, end, household))
 
+
+def load(ledger: Ledger, visits: list[Seen]) -> list[Visit]:
+    """The files of visits the event index found, oldest first (one gone from the work tree is
+    left out)."""
+    folders: dict[str, list[str]] = {}
+    for v in visits:
+        folder, _sep, name = v.path.rpartition("/")
+        if os.path.isfile(ledger.root / v.path):
+            folders.setdefault(folder, []).append(name[:-len(".yaml")])
+    out = [visit for folder, names in sorted(folders.items())
+           for visit in ledger.bulk("visit", names, parse_visit, folder)]
+    return sorted(out, key=lambda v: v.started)
