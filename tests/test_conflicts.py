@@ -30,7 +30,8 @@ def _conflict(shared: dict[str, Ledger], monkeypatch: pytest.MonkeyPatch) -> str
     monkeypatch.setenv("KEYLEDGER_NOW", "2026-11-25T10:00:00+08:00")
     zhou.ok("checkout", "K-0012", "--purpose", "plants")
     monkeypatch.setenv("KEYLEDGER_NOW", "2026-11-25T10:05:00+08:00")
-    wang.ok("visit", "add", "8-1-401", "--purpose", "call", "--note", "电话问候")
+    wang.ok("visit", "add", "8-1-401", "--purpose", "call", "--outcome", "answered",
+            "--note", "电话问候")
     wang.ok("checkout", "K-0012", "--purpose", "heating", "--note", "看暖气")
     zhou.ok("sync")
     monkeypatch.setenv("KEYLEDGER_NOW", "2026-11-25T10:30:00+08:00")

@@ -97,7 +97,8 @@ def test_from_init_to_three_stewards_sharing_as_they_work(
     # sun loses her phone: a new key in place; what the old one signed still verifies. (git
     # checks a replaced key against each commit's own date: from here on, the real clock.)
     monkeypatch.delenv("KEYLEDGER_NOW")
-    sun.ok("visit", "add", "8-1-401", "--purpose", "call", "--note", "电话问候，一切正常")
+    sun.ok("visit", "add", "8-1-401", "--purpose", "call", "--outcome", "answered",
+           "--note", "电话问候，一切正常")
     settle(sun)
     old_visit = sun.head()
     new = tmp_path / "sun-new"
@@ -115,11 +116,13 @@ def test_from_init_to_three_stewards_sharing_as_they_work(
     history = json.loads(sun2.ok("history", "8-1-401", "--json").out)
     assert all(e["verified"] for e in history)
     sun2.ok("share", "auto", "--on")
-    sun2.ok("visit", "add", "8-1-401", "--purpose", "call", "--note", "回访")
+    sun2.ok("visit", "add", "8-1-401", "--purpose", "call", "--outcome", "answered",
+            "--note", "回访")
     assert settle(sun2)["kind"] == "shared"
     # The lost phone, still signing with the old key, is refused by the shared ledger.
     earlier = f"{datetime.now() - timedelta(days=1):%Y-%m-%d} 08:00"  # its own visit id
-    sun.ok("visit", "add", "8-1-401", "--purpose", "call", "--note", "旧手机", "--at", earlier)
+    sun.ok("visit", "add", "8-1-401", "--purpose", "call", "--outcome", "answered",
+           "--note", "旧手机", "--at", earlier)
     assert settle(sun)["kind"] == "conflict"
     assert "that was replaced on" in json.loads(sun.ok("conflict", "list", "--json").out)[0][
         "explanation"]
