@@ -67,9 +67,10 @@ def _field_path(field: str) -> tuple[str | int, ...]:
 # A form may say them as people do (浇花, 独居, 每周三); the record keeps the codes.
 HOUSEHOLD_WORDS = {"kind": "household-kind", "flags": "flag", "care": "care",
                    "witness_for": "purpose", "authorization.purposes": "purpose",
-                   "schedule.[].purpose": "visit-purpose", "schedule.[].every": "days"}
+                   "schedule.[].purpose": "visit-purpose", "schedule.[].every": "days",
+                   "living": "living"}
 VISIT_WORDS = {"purpose": "visit-purpose", "checklist.[].item": "care",
-               "checklist.[].result": "check-result"}
+               "checklist.[].result": "check-result", "outcome": "call-outcome"}
 KEY_WORDS = {"kind": "key-kind"}
 STEWARD_WORDS = {"role": "role"}
 

@@ -14,7 +14,8 @@ if TYPE_CHECKING:
     from keyledger.ledger import Ledger
 
 # Fields whose values are codes of the vocabulary, named in the subject's language.
-_WORDS = {"purpose": "visit-purpose", "role": "role", "kind": "key-kind"}
+_WORDS = {"purpose": "visit-purpose", "role": "role", "kind": "key-kind",
+          "outcome": "call-outcome", "via": "request-channel", "by": "request-from"}
 
 
 def language(locale: str) -> str:

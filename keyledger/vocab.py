@@ -86,14 +86,16 @@ _PURPOSE_ROWS = (
     W("repair", "repair", "维修", "修理", "报修", "修水管", "维修漏水"),
     W("emergency", "emergency", "紧急处置", "紧急", "紧急入户", "应急", "急事", "抢修", "突发情况"),
     W("delivery", "delivery", "代收代送", "代收", "代送", "送东西", "取快递", "代收快递", "送菜",
-      "送药", "代买", "代购", "跑腿"),
+      "送药"),
+    # A follow-up (回访) may need the key too: the day after a leak was repaired.
+    W("follow-up", "follow-up", "回访", "复查", "复访", "再去看看", "followup"),
     W("other", "other", "其他", "其它", "别的"),
 )
-# A visit may be made without a key: a welfare phone call, the next day's check (回访).
+# A visit may be made without a key: a welfare phone call, an errand (代买/代办) left at the door.
 _VISIT_ONLY_ROWS = (
     W("call", "call", "电话问候", "电话", "打电话", "问候", "电话联系", "视频问候", "微信问候",
       "phone call", "phone"),
-    W("follow-up", "follow-up", "回访", "复查", "复访", "再去看看", "followup"),
+    W("errand", "errand", "代买代办", "代买", "代办", "代购", "跑腿", "买菜", "代买送菜"),
 )
 
 PURPOSE = Kind("purpose", "purpose", "事由", _PURPOSE_ROWS)
@@ -149,10 +151,44 @@ ROLE = Kind("role", "role", "身份", (
     W("supervisor", "supervisor", "主管", "社区主管", "负责人", "书记"),
 ))
 
+# `fixed`: a problem put right on the spot, with what was done; `problem` stays open.
 CHECK_RESULT = Kind("check-result", "result", "检查结果", (
     W("ok", "ok", "正常", "好", "没问题", "无异常", "良好", "完好", "good"),
-    W("problem", "problem", "有问题", "问题", "异常", "发现问题", "坏了", "bad"),
+    W("problem", "problem", "有问题", "问题", "异常", "发现问题", "坏了", "待处理", "bad"),
+    W("fixed", "fixed", "已当场处理", "当场处理", "已处理", "已修好", "修好了", "已解决"),
     W("n/a", "n/a", "不适用", "不涉及", "无", "没有", "跳过", "na", "n-a"),
+))
+
+# How a call went. Only a call that reached someone satisfies a welfare call.
+CALL_OUTCOME = Kind("call-outcome", "outcome of the call", "通话结果", (
+    W("answered", "answered", "接通", "已接通", "本人接听", "接了", "通了"),
+    W("family", "family", "家属代接", "家属接听", "子女代接"),
+    W("no-answer", "no-answer", "未接通", "无人接听", "没接", "未接", "没人接", "no answer"),
+    W("busy", "busy", "占线", "忙线"),
+    W("off", "off", "关机", "停机", "无法接通"),
+))
+CALL_REACHED = ("answered", "family")
+
+# An owner's request (帮我看看阳台窗户关没关): how it came, and from whom.
+REQUEST_CHANNEL = Kind("request-channel", "channel", "来源渠道", (
+    W("phone", "phone", "电话", "打电话", "来电"),
+    W("wechat", "wechat", "微信", "微信留言", "留言"),
+    W("in-person", "in-person", "当面", "上门", "面谈", "当面说"),
+    W("other", "other", "其他", "其它"),
+))
+REQUESTER = Kind("request-from", "who asked", "提出人", (
+    W("owner", "owner", "业主", "业主本人", "本人", "户主"),
+    W("family", "family", "家属", "子女", "亲属", "女儿", "儿子"),
+    W("neighbour", "neighbour", "邻居", "楼下邻居", "楼上邻居", "neighbor"),
+    W("other", "other", "其他", "其它"),
+))
+
+# The elderly register's living situation (居住状态).
+LIVING_SITUATION = Kind("living", "living situation", "居住状态", (
+    W("alone", "alone", "独居", "一个人住", "独自居住"),
+    W("empty-nest", "empty-nest", "空巢", "老两口同住", "夫妻同住", "老两口"),
+    W("with-children", "with-children", "与子女同住", "和子女同住", "子女同住"),
+    W("with-others", "with-others", "与他人同住", "和他人同住"),
 ))
 
 WEEKDAY = Kind("weekday", "weekday", "星期", (
@@ -174,7 +210,8 @@ DAYS = Kind("days", "days", "日子", (
 
 KINDS: dict[str, Kind] = {k.key: k for k in (PURPOSE, VISIT_PURPOSE, CARE_ITEM, FLAG, KEY_KIND,
                                               KEY_STATE, HOUSEHOLD_KIND, ROLE, CHECK_RESULT,
-                                              WEEKDAY, DAYS)}
+                                              CALL_OUTCOME, REQUEST_CHANNEL, REQUESTER,
+                                              LIVING_SITUATION, WEEKDAY, DAYS)}
 
 # The codes, as the model validates files against them.
 PURPOSES = PURPOSE.codes
@@ -186,6 +223,10 @@ KEY_STATES = KEY_STATE.codes
 HOUSEHOLD_KINDS = HOUSEHOLD_KIND.codes
 ROLES = ROLE.codes
 CHECK_RESULTS = CHECK_RESULT.codes
+CALL_OUTCOMES = CALL_OUTCOME.codes
+REQUEST_CHANNELS = REQUEST_CHANNEL.codes
+REQUEST_FROM = REQUESTER.codes
+LIVING = LIVING_SITUATION.codes
 WEEKDAYS = WEEKDAY.codes
 
 

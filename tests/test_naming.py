@@ -28,7 +28,7 @@ def test_a_household_by_its_residents_name_or_address(ledger: Ledger) -> None:
     ledger.ok("checkout", "--household", "王秀兰", "--purpose", "浇花", as_="zhou-lx")
     assert _key(ledger, "K-0012")["holder"] == "zhou-lx"
     ledger.ok("return", "K-0012")
-    ledger.ok("visit", "add", "王秀兰", "--purpose", "电话问候", "--note", "一切正常")
+    ledger.ok("visit", "add", "王秀兰", "--purpose", "电话问候", "--outcome", "接通", "--note", "一切正常")
     assert "K-0012" in ledger.ok("history", "王秀兰").out
     refused = ledger.refused("--lang", "zh", "household", "show", "王秀")
     assert "8-1-401 王秀兰（东升家园8号楼1单元401）" in refused.err, refused.err

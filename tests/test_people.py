@@ -28,7 +28,8 @@ def test_lists_and_cards_name_people(ledger: Ledger) -> None:
     ledger.ok("checkout", "K-0012", "--purpose", "浇花", "--witness", "sun-yp", as_="zhou-lx")
     ledger.ok("schedule", "add", "8-1-401", "--every", "每天", "--at", "10:00", "--purpose",
               "电话问候", "--steward", "B岗")
-    ledger.ok("visit", "add", "8-1-401", "--purpose", "电话问候", "--with", "王德厚")
+    ledger.ok("visit", "add", "8-1-401", "--purpose", "电话问候", "--outcome", "接通", "--with",
+              "王德厚")
     for args in (("status",), ("key", "list"), ("key", "show", "K-0012"),
                  ("household", "show", "8-1-401"), ("history", "K-0012"), ("due",),
                  ("schedule", "list", "8-1-401"), ("visit", "list")):

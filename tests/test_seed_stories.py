@@ -114,12 +114,12 @@ def test_the_seed_stories_in_a_grid_workers_words(ledger: Ledger) -> None:
        "电话问候", "--steward", "B岗", as_="wang-dh")
     zh(lg, "schedule", "add", "罗建华", "--every", "周一到周五", "--at", "下午4点", "--purpose",
        "代买", as_="wang-dh")
-    zh(lg, "visit", "add", "罗建华", "--purpose", "电话问候", "--note", "一切正常", "--at",
-       "昨天上午10点", as_="zhou-lx")
+    zh(lg, "visit", "add", "罗建华", "--purpose", "电话问候", "--outcome", "本人接听", "--note",
+       "一切正常", "--at", "昨天上午10点", as_="zhou-lx")
     every = [(e["every"], e["purpose"]) for e in _file(lg, "households/6-1-202.yaml")["schedule"]]
-    assert every == [("day", "call"), ("mon,tue,wed,thu,fri", "delivery")]
+    assert every == [("day", "call"), ("mon,tue,wed,thu,fri", "errand")]
     week = zh(lg, "due", "--week", "下周")
-    assert "电话问候" in week and "代收代送" in week
+    assert "电话问候" in week and "代买代办" in week
     weekly = zh(lg, "report", "weekly", "--week", "本周")
     assert "小秋百货" in weekly
 

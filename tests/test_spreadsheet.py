@@ -295,7 +295,7 @@ def test_the_dry_run_speaks_chinese(ledger: Ledger, tmp_path: Path,
                      "8-1-402,李四,,,东升家园8号楼1单元402\n", encoding="utf-8")
     dry = ledger.ok("household", "import", str(sheet), "--dry-run")
     assert [line.split("\t") for line in dry.out.splitlines()] == [
-        ["行", "操作", "住户", "姓名", "栏目", "台账中", "表格中"],
+        ["行", "操作", "住户", "姓名", "栏目", "档案中", "表格中"],
         ["2", "修改", "8-1-401", "王秀兰", "姓名", "", "王秀兰"],
         ["2", "修改", "8-1-401", "王秀兰", "电话", "", "13800000101"],
         ["2", "修改", "8-1-401", "王秀兰", "备注", "", "每周三浇水"],

@@ -46,7 +46,7 @@ def test_the_models_codes_are_the_tables() -> None:
     ("purpose", "看暖气", "heating"), ("purpose", "暖气检查", "heating"),
     ("purpose", "燃气", "contractor"), ("purpose", "紧急", "emergency"),
     ("purpose", " 巡查 ", "inspection"), ("purpose", "报平安", "inspection"),
-    ("purpose", "代买", "delivery"), ("visit-purpose", "电话问候", "call"),
+    ("visit-purpose", "代买", "errand"), ("purpose", "回访", "follow-up"), ("visit-purpose", "电话问候", "call"),
     ("visit-purpose", "回访", "follow-up"), ("visit-purpose", "Follow-Up", "follow-up"),
     ("care", "燃气", "gas"), ("care", "浇花", "plants"), ("care", "绿植", "plants"),
     ("care", "暖气检查", "heating"), ("flag", "季节性外出", "away-season"), ("flag", "南飞", "away-season"),
@@ -96,13 +96,13 @@ def test_an_unknown_word_lists_the_choices_in_the_interfaces_language(chinese: o
         vocab.parse("purpose", "浇花x", "--purpose")
     assert refused.value.message == (
         "--purpose：“浇花x”不是可用的事由；请从以下选择：巡查、浇花、照看宠物、暖气检查、陪同施工、维修、紧急处置、"
-        "代收代送、其他。")
+        "代收代送、回访、其他。")
     set_language("en")
     with pytest.raises(FatalError) as english:
         vocab.parse("purpose", "gardening")
     assert english.value.message == ("'gardening' is not a purpose; choose one of: inspection, "
                                      "plants, pets, heating, contractor, repair, emergency, "
-                                     "delivery, other.")
+                                     "delivery, follow-up, other.")
 
 
 def test_output_names_follow_the_interface(chinese: object) -> None:

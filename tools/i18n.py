@@ -182,7 +182,7 @@ def _vocabulary() -> list[tuple[str, str, str]]:
     out += [(word, "keyledger/schedules.py", "status of a due item")
             for word in ("done", "due", "missed")]
     out += [(word, "keyledger/schedules.py", "kind of a due item")
-            for word in ("scheduled", "follow-up")]
+            for word in ("scheduled", "follow-up", "escalation", "request")]
     return out
 
 

@@ -85,6 +85,18 @@ def visit_purposes(incomplete: str) -> list[str]:
     return _vocabulary("visit-purpose", incomplete)
 
 
+def call_outcomes(incomplete: str) -> list[str]:
+    return _vocabulary("call-outcome", incomplete)
+
+
+def request_channels(incomplete: str) -> list[str]:
+    return _vocabulary("request-channel", incomplete)
+
+
+def requesters(incomplete: str) -> list[str]:
+    return _vocabulary("request-from", incomplete)
+
+
 def flags(incomplete: str) -> list[str]:
     return _vocabulary("flag", incomplete)
 

@@ -55,7 +55,9 @@ def _ledger() -> Any:
     from keyledger.ledger import find
 
     try:
-        return find(state.ledger_path)
+        ledger = find(state.ledger_path)
+        ledger.git_dir  # a folder that is not a repository: the command itself says so
+        return ledger
     except (FatalError, OSError):
         return None  # the command itself says there is no ledger
 
