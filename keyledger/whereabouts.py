@@ -16,14 +16,6 @@ from keyledger.ledger import Ledger
 from keyledger.model import Key
 
 
-def state_words(kind: str, state: str) -> str:
-    """A key's state as a word for a table's cell."""
-    if kind != "code":
-        return _(state)
-    return {"in": _("code kept"), "out": _("code in use"), "lost": _("code leaked"),
-            "handed-back": _("code handed back")}.get(state, _(state))
-
-
 def where(kind: str, state: str, slot: str | None, holder: str | None,
           since: datetime | None) -> str:
     """Where it is now, in one phrase: `holder` is a name, `since` already in the ledger's zone."""
