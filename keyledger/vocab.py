@@ -160,7 +160,7 @@ CHECK_RESULT = Kind("check-result", "result", "检查结果", (
 ))
 
 # How a call went. Only a call that reached someone satisfies a welfare call.
-CALL_OUTCOME = Kind("call-outcome", "outcome of the call", "通话结果", (
+CALL_OUTCOME = Kind("call-outcome", "call outcome", "通话结果", (
     W("answered", "answered", "接通", "已接通", "本人接听", "接了", "通了"),
     W("family", "family", "家属代接", "家属接听", "子女代接"),
     W("no-answer", "no-answer", "未接通", "无人接听", "没接", "未接", "没人接", "no answer"),

@@ -61,15 +61,6 @@ def people() -> "People":
     return People(state.ledger)
 
 
-def key_place(key_state: str, slot: str | None, holder: str | None, who: "People") -> str:
-    """Where a key is, as a steward says it: in the cabinet, slot A-03 / out 周丽霞."""
-    if key_state == "in":
-        return _("in the cabinet, slot {slot}").format(slot=slot or "—")
-    from keyledger import vocab
-
-    return f"{vocab.name('key-state', key_state)} {who.name(holder) if holder else ''}".strip()
-
-
 def _progress() -> Callable[[int, int], None]:
     """How far a long piece of work has got (the first command of a clone reads its whole
     history into the event index): a bar on a terminal, one line otherwise."""

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, Optional
 import typer
 
 from keyledger.cli import completion, words
-from keyledger.cli.common import (command, group, key_place, open_ledger, people, print_json, say,
+from keyledger.cli.common import (command, group, open_ledger, people, print_json, say,
                                   stdout, table)
 from keyledger.cli.exchange import household_card, household_import
 from keyledger.i18n import _
@@ -277,6 +277,8 @@ def _card(h: "Household", keys: "list[Key]") -> Any:
     from rich.table import Table
     from rich.text import Text
 
+    from keyledger.whereabouts import where
+
     grid = Table.grid(padding=(0, 2))
     grid.add_column(style="bold")
     grid.add_column()
@@ -299,7 +301,7 @@ def _card(h: "Household", keys: "list[Key]") -> Any:
     row(_("pair"), _("A {a}, B {b}").format(a=who.reach(h.pair_a), b=who.reach(h.pair_b)))
     for k in keys:
         row(_("key"), f"{k.id} {vocab.name('key-kind', k.kind)} {k.label or ''} "
-                      f"[{key_place(k.state, k.slot, k.holder, who)}]")
+                      f"[{where(k.kind, k.state, k.slot, who.name(k.holder), None)}]")
     row(_("notes"), h.notes)
     return Panel(grid, title=Text(f"{h.id}  {h.name}"), title_align="left", expand=False)
 
