@@ -90,7 +90,7 @@ def test_a_key_in_ssh_agent_signs_without_a_prompt_or_a_terminal(
     shared["liu-sj"].ok("sync")
     synced = _without_terminal(zhou, "sync")  # replays and re-signs the checkout
     assert synced.returncode == 0, synced.stderr
-    assert "replayed: checkout K-0012" in synced.stderr
+    assert "replayed: 周丽霞 取出 K-0012" in synced.stderr
     assert _signed_by(zhou, 2) == ["G zhou-lx", "G liu-sj"]
 
 
@@ -105,9 +105,9 @@ def test_without_an_agent_one_prompt_per_sync_in_the_interfaces_language(
     assert code == 0, screen
     liu.ok("household", "edit", "8-1-401", "--notes", "冬季注意暖气")
     liu.ok("sync")
-    code, screen, out = terminal(zhou, ["sync", "--lang", "zh"], [("SSH 密钥口令", SECRET)])
+    code, screen, out = terminal(zhou, ["sync", "--lang", "zh"], [("SSH 密钥密码", SECRET)])
     assert code == 0, out
-    assert screen.count("你的 SSH 密钥口令") == 1  # once for two commits signed again
+    assert screen.count("你的 SSH 密钥密码") == 1  # once for two commits signed again
     assert "Enter passphrase" not in screen and "passphrase" not in screen.lower()
     assert _signed_by(zhou, 3) == ["G zhou-lx", "G zhou-lx", "G liu-sj"]
     assert subprocess.run(["pgrep", "-f", "keyledger-agent-"], capture_output=True,
