@@ -208,10 +208,48 @@ DAYS = Kind("days", "days", "日子", (
     W("weekend", "weekends", "周末", "每个周末", "双休日", "weekend", "sat,sun"),
 ))
 
+# The fields a register's column is read as (`household import`, `--map COLUMN=FIELD`): the
+# Chinese name is the one a refusal uses, the other words the headers offices write (after
+# keyledger.spreadsheet.columns.normalize_header).
+IMPORT_FIELD = Kind("import-field", "field", "栏目", (
+    W("id", "id", "户号", "编号", "房屋编号", "户编号", "住户编号"),
+    W("estate", "estate", "小区", "小区名称", "小区名", "所在小区", "院落", "院落名称"),
+    W("building", "building", "楼号", "楼栋", "楼栋号", "栋号", "栋", "幢", "幢号", "楼", "楼幢",
+      "楼幢号"),
+    W("unit", "unit", "单元", "单元号"),
+    W("room", "room", "房号", "房间号", "门牌号", "门牌", "室", "室号", "户室号", "房号门牌"),
+    W("household_name", "household_name", "户名", "店名", "商户名称", "店铺名称"),
+    W("name", "name", "姓名", "户主", "户主姓名", "业主姓名", "住户姓名", "老人姓名", "居民姓名",
+      "本人姓名", "名字"),
+    W("address", "address", "地址", "住址", "家庭住址", "详细地址", "居住地址", "现住址",
+      "现居住地址"),
+    W("kind", "kind", "户别", "住户类型"),
+    W("phone", "phone", "电话", "联系电话", "手机", "手机号", "手机号码", "户主电话", "本人电话",
+      "本人手机", "本人联系电话", "联系方式", "固定电话", "电话号码", "老人电话"),
+    W("born", "born", "出生年份", "出生年", "出生日期", "出生年月", "出生年月日", "生日"),
+    W("age", "age", "年龄", "岁数"),
+    W("id_number", "id_number", "身份证号", "身份证号码", "公民身份号码", "身份证", "证件号码"),
+    W("health", "health", "健康状况", "健康", "身体状况", "健康情况", "身体情况"),
+    W("contact", "contact", "紧急联系人", "紧急联系人姓名", "联系人", "联系人姓名", "监护人",
+      "监护人姓名"),
+    W("relation", "relation", "关系", "与户主关系", "紧急联系人关系", "与本人关系", "与老人关系",
+      "联系人关系"),
+    W("contact_phone", "contact_phone", "紧急联系电话", "紧急联系人电话", "联系人电话",
+      "监护人电话", "紧急联系方式", "联系人手机", "紧急联系人手机"),
+    W("flags", "flags", "标签", "类别", "人员类别", "特殊标识", "人员类型", "重点人群类别"),
+    W("care", "care", "照看事项", "托管事项", "服务内容", "服务需求", "照看内容"),
+    W("away_from", "away_from", "离开日期", "外出日期", "外出开始", "离家日期", "外出时间",
+      "离开时间"),
+    W("away_until", "away_until", "返回日期", "外出结束", "预计返回", "返回时间", "回家日期",
+      "预计返回日期", "预计返回时间"),
+    W("away_note", "away_note", "外出说明", "去向", "外出去向", "外出地点"),
+    W("notes", "notes", "备注", "说明", "情况说明", "其他情况", "备注说明"),
+))
+
 KINDS: dict[str, Kind] = {k.key: k for k in (PURPOSE, VISIT_PURPOSE, CARE_ITEM, FLAG, KEY_KIND,
                                               KEY_STATE, HOUSEHOLD_KIND, ROLE, CHECK_RESULT,
                                               CALL_OUTCOME, REQUEST_CHANNEL, REQUESTER,
-                                              LIVING_SITUATION, WEEKDAY, DAYS)}
+                                              LIVING_SITUATION, WEEKDAY, DAYS, IMPORT_FIELD)}
 
 # The codes, as the model validates files against them.
 PURPOSES = PURPOSE.codes

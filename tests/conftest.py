@@ -8,6 +8,7 @@ import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterator
 
 import pytest
 
@@ -24,6 +25,16 @@ def _git_config(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("gitconfig") / "config"
     path.write_text("[keyledger]\n\tautoshare = false\n")
     return path
+
+
+@pytest.fixture
+def chinese() -> Iterator[None]:
+    """The interface in Chinese in this process (for calls of the core, not of the CLI)."""
+    from keyledger.i18n import set_language
+
+    set_language("zh")
+    yield None
+    set_language("en")
 
 
 @pytest.fixture(autouse=True)

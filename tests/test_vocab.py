@@ -16,13 +16,6 @@ from keyledger.errors import FatalError
 from keyledger.i18n import set_language
 
 
-@pytest.fixture
-def chinese() -> object:
-    set_language("zh")
-    yield None
-    set_language("en")
-
-
 def test_within_a_kind_every_word_names_one_code() -> None:
     for kind in vocab.KINDS.values():
         seen: dict[str, str] = {}

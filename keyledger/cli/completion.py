@@ -139,8 +139,10 @@ def card_formats(incomplete: str) -> list[str]:
 
 
 def import_fields(incomplete: str) -> list[str]:
-    """`--map COLUMN=FIELD`: the fields, once the column is typed."""
-    from keyledger.spreadsheet.columns import FIELDS, IGNORE
-
+    """`--map COLUMN=FIELD`: the fields (named in the interface's language), once the column is
+    typed."""
     column, sep, field = incomplete.partition("=")
-    return [f"{column}={f}" for f in FIELDS + (IGNORE,) if f.startswith(field)] if sep else []
+    if not sep:
+        return []
+    return [f"{column}={f}" for f in vocab.complete("import-field", field)
+            + (["-"] if "-".startswith(field) else [])]
