@@ -19,6 +19,7 @@ from keyledger import gitops
 from keyledger.errors import FatalError
 from keyledger.i18n import _
 from keyledger.ids import nearest
+from keyledger.people import People
 from keyledger.ledger import Ledger, locked
 from keyledger.replay import changed
 from keyledger.timeutil import now, zone
@@ -85,13 +86,16 @@ def keep(ledger: Ledger, local: str, sha: str, entry: gitops.LogEntry, why: str,
     for path in ([f"keys/{t['Key']}.yaml"] if t.get("Key") else []) + [
             f"stewards/{t.get('Steward', '')}.yaml", *changed(ledger, sha)]:
         theirs = theirs or gitops.log(ledger.root, [path], limit=1, rev=f"{base}..{remote}")
+    who = People(ledger)  # a steward reads this: people by name, times as a clock says them
     other = (_("On the shared ledger, meanwhile: “{subject}” ({sha}, by {who}). ").format(
-        subject=theirs[0].subject, sha=theirs[0].sha[:10], who=theirs[0].trailers.get("Steward", "?"))
+        subject=theirs[0].subject, sha=theirs[0].sha[:10],
+        who=who.name(theirs[0].trailers.get("Steward")))
         if theirs else "")
     name = branch.removeprefix(BRANCHES)
     explanation = (
         _("Your “{subject}” ({at}) could not be applied to the shared ledger: {why}. ").format(
-            subject=entry.subject, at=t.get("At", entry.committed), why=why.rstrip(".。 "))
+            subject=entry.subject, why=why.rstrip(".。 "),
+            at=datetime.fromisoformat(t.get("At") or entry.committed).strftime("%Y-%m-%d %H:%M"))
         + other
         + _("It and the {n} operation(s) after it are kept as conflict {name} — nothing is "
             "lost — and this clone now shows the shared ledger{plus}. Talk to the other steward; "

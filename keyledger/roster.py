@@ -218,7 +218,8 @@ def replace_key(ledger: Ledger, ident: str, key: str) -> tuple[Steward, Steward,
     check_steward_change(steward, new)
     sha = ledger.change({ledger.relpath("steward", ident): yaml.dump(new.to_dict())},
                         gitops.format_message(
-                            f"replace the key of {new.role} {new.name} ({ident})",
+                            subject(ledger, "{actor} replaces the key of {role} {name}",
+                                    actor=actor.name, role=new.role, name=new.name),
                             [("Action", "steward-key"), ("Steward", actor.id), ("Roster", ident),
                              ("Role", new.role), ("At", moment.isoformat())]))
     refresh_allowed_signers(ledger, force=True)

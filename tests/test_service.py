@@ -94,6 +94,7 @@ def test_problem_close_and_its_refusals(ledger: Ledger, monkeypatch: pytest.Monk
     _at(monkeypatch, "2026-11-26T09:00:00+08:00")
     ledger.ok("problem", "close", "8-1-401", "1", "--note", "业主请人修好了", as_="wang-dh")
     assert _home(ledger).get("problems") is None
+    assert ledger.git("log", "-1", "--format=%s").startswith("王德厚 关闭问题：王秀兰（8-1-401）：")
     trailers = ledger.git("log", "-1", "--format=%(trailers:only,unfold)")
     assert "Keyledger-Action: problem-close\n" in trailers
     assert "Keyledger-Problem: 20261125-1000-8-1-401#1\n" in trailers
@@ -112,6 +113,8 @@ def test_owners_requests_are_recorded_answered_and_timed(ledger: Ledger,
     assert "in the future" in ledger.refused("request", "add", "8-1-401", "看看窗户", "--at",
                                              "2026-11-25 09:00").err
     ledger.ok("request", "add", "8-1-401", "帮我看看阳台窗户关没关", "--via", "微信", "--by", "业主")
+    assert ledger.git("log", "-1", "--format=%s").strip() == \
+        "周丽霞 记下业主的嘱托（微信）：王秀兰（8-1-401）：帮我看看阳台窗户关没关"
     assert _home(ledger)["requests"] == [{"received": "2026-11-24T20:10:00+08:00",
                                           "text": "帮我看看阳台窗户关没关", "via": "wechat",
                                           "by": "owner", "steward": "zhou-lx"}]
@@ -151,6 +154,7 @@ def test_an_errand_with_money_advanced_and_repaid_later(ledger: Ledger,
                                                  as_="sun-yp").err
     _at(monkeypatch, "2026-11-26T09:30:00+08:00")
     ledger.ok("errand", "repaid", "8-1-401", "1", as_="wang-dh")
+    assert ledger.git("log", "-1", "--format=%s").startswith("王德厚 记下代买代办垫付已结清 ")
     assert _home(ledger).get("advances") is None
     assert "待结算" not in ledger.ok("report", "owner", "8-1-401", "--week", "2026-W48").out
     assert _findings(ledger) == []
