@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,8 +29,19 @@ _PATHSPEC_ENV = ("GIT_LITERAL_PATHSPECS", "GIT_GLOB_PATHSPECS", "GIT_NOGLOB_PATH
                  "GIT_ICASE_PATHSPECS")
 
 
+def _path_with_this_keyledger() -> str:
+    """PATH with the folder of the running keyledger first, when its programs are there: the
+    hooks a push runs (`pre-push`, a local shared ledger's `pre-receive`) find keyledger on the
+    PATH, and must find this one even when it was started by its full path."""
+    path = os.environ.get("PATH", os.defpath)
+    here = os.path.dirname(sys.executable)
+    if os.path.isfile(os.path.join(here, "keyledger")) and path.split(os.pathsep)[0] != here:
+        return here + os.pathsep + path
+    return path
+
+
 def _env() -> dict[str, str]:
-    env = dict(os.environ, GIT_TERMINAL_PROMPT="0", LC_ALL="C")
+    env = dict(os.environ, GIT_TERMINAL_PROMPT="0", LC_ALL="C", PATH=_path_with_this_keyledger())
     for name in _PATHSPEC_ENV:
         env.pop(name, None)
     return env

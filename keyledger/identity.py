@@ -197,11 +197,36 @@ def refresh_allowed_signers(ledger: Ledger, force: bool = False,
 
 def configure_clone(ledger: Ledger, steward: Steward, signingkey: str,
                     roster: list[Steward] | None = None) -> None:
-    """Point this clone's git at the steward's key; every commit from here on is SSH-signed."""
+    """Point this clone's git at the steward's key; every commit from here on is SSH-signed,
+    and nothing leaves the clone unverified (its pre-push hook).
+
+    Nothing set here names the clone's own folder: git runs its commands (and the hooks) from
+    the top of the work tree, so the allowed-signers file is named relative to it, and the clone
+    can be moved or copied to another folder."""
+    from keyledger.hooks import install_clone_hooks
+
+    install_clone_hooks(ledger.root)  # first: a hook of the user's own stops it here
     signers = refresh_allowed_signers(ledger, force=True, roster=roster)
     for name, value in (("gpg.format", "ssh"), ("user.signingkey", signingkey),
                         ("commit.gpgsign", "true"), ("tag.gpgsign", "true"),
-                        ("pull.ff", "only"), ("gpg.ssh.allowedSignersFile", str(signers)),
+                        ("pull.ff", "only"),
+                        ("gpg.ssh.allowedSignersFile", os.path.relpath(signers, ledger.root)),
                         ("user.name", steward.name),
                         ("user.email", f"{steward.id}@keyledger.invalid")):
         gitops.git(ledger.root, "config", name, value)
+
+
+def keep_movable(ledger: Ledger) -> None:
+    """A clone set up by an older keyledger named the allowed-signers file by its absolute path
+    and wrote a pre-push hook that ran its own python with `-m` in the ledger's folder: both
+    are set as `configure_clone` sets them now. A hook of the user's own is left alone."""
+    from keyledger.hooks import install_clone_hooks
+
+    value = gitops.config_get(ledger.root, "gpg.ssh.allowedSignersFile")
+    if value and os.path.isabs(value):
+        gitops.git(ledger.root, "config", "gpg.ssh.allowedSignersFile",
+                   os.path.relpath(allowed_signers_path(ledger), ledger.root))
+    try:
+        install_clone_hooks(ledger.root)
+    except FatalError:
+        pass

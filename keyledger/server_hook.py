@@ -16,8 +16,8 @@ from keyledger.verify import Result, verify_range
 ZERO = "0" * 40
 
 
-def main() -> int:
-    root = Path.cwd()
+def main(root: Path | None = None) -> int:
+    root = root or Path.cwd()
     refused = []
     for line in sys.stdin.read().splitlines():
         old, new, ref = line.split()

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, TypeVar
@@ -20,7 +19,7 @@ from keyledger import faults, gitops, rules, yaml
 from keyledger.errors import FatalError, Problem, Refused
 from keyledger.gitops import ZERO
 from keyledger.i18n import _
-from keyledger.identity import acting_steward, refresh_allowed_signers
+from keyledger.identity import acting_steward, keep_movable, refresh_allowed_signers
 from keyledger.ledger import SETTINGS, Ledger, locked
 from keyledger.model import parse_household, parse_key, parse_settings, parse_steward
 from keyledger.timeutil import now, zone
@@ -52,17 +51,12 @@ def clone(url: str, path: Path | None, key: str) -> Ledger:
             url=url, error=_reason(result.stderr)))
     ledger = Ledger(path)
     try:
-        use_key(ledger, key)
+        use_key(ledger, key)  # the signing key, allowed signers and the pre-push hook
     except FatalError:
         import shutil
 
         shutil.rmtree(path)
         raise
-    hook = ledger.git_dir / "hooks" / "pre-push"
-    hook.write_text(f"#!/bin/sh\n# keyledger: nothing unverifiable leaves this clone.\n"
-                    f"exec {sys.executable} -m keyledger -C \"$(git rev-parse --show-toplevel)\" "
-                    f"verify >&2\n", encoding="utf-8")
-    hook.chmod(0o755)
     return ledger
 
 
@@ -90,6 +84,7 @@ def _marker(ledger: Ledger) -> Path:
 @locked
 def sync(ledger: Ledger) -> Synced:
     ledger.check_clean(["."])
+    keep_movable(ledger)
     marker = _marker(ledger)
     done = Synced(resumed=marker.exists())
     marker.touch()
@@ -408,18 +403,3 @@ def sync_state(ledger: Ledger) -> dict[str, object]:
                                 "your own commits are all here. Run `keyledger sync` again."))
     return {"remote": remote is not None, "unpushed": len(ahead), "last_sync": last,
             "unpushed_commits": ahead, "conflicts": waiting, "sync_interrupted": interrupted}
-
-
-def install_server_hook(bare: Path) -> Path:
-    """A pre-receive hook in the shared bare repository that refuses what verify would flag."""
-    bare = bare.expanduser().resolve()
-    if gitops.run(bare, "rev-parse", "--is-bare-repository").stdout.strip() != "true":
-        raise FatalError(_("{path} is not a bare git repository.").format(path=bare))
-    hook = bare / "hooks" / "pre-receive"
-    hook.parent.mkdir(exist_ok=True)
-    hook.write_text(f"#!/bin/sh\n# keyledger: the shared ledger's guard (keyledger hook install-server)\n"
-                    f"exec {sys.executable} -m keyledger.server_hook\n", encoding="utf-8")
-    hook.chmod(0o755)
-    gitops.git(bare, "config", "receive.denyNonFastForwards", "true")
-    gitops.git(bare, "config", "receive.denyDeletes", "true")
-    return hook

@@ -55,7 +55,7 @@ def sync() -> None:
 def install_server(bare: Path = typer.Argument(..., metavar="BARE_REPO")) -> None:
     """Install the guard of a shared bare repository: a pre-receive hook that refuses
     unsigned or forged commits, invalid files or custody, and history rewrites."""
-    from keyledger.sync import install_server_hook
+    from keyledger.hooks import install_server
 
-    hook = install_server_hook(bare)
+    hook = install_server(bare)
     say(_("Installed {hook}.").format(hook=hook))
