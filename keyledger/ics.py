@@ -3,9 +3,13 @@
 
 One VEVENT per due item and per reservation, each with a UID made from what the event is (the
 household or key, the day, the time, the purpose), not from who goes or whether it is done, so a
-calendar that re-reads the file updates its events instead of doubling them. Times are in the
-ledger's timezone, with its VTIMEZONE; the text is in the ledger's language (Chinese for a zh
-ledger: "巡查 8-1-401 王秀兰"). icalendar is imported only here, when a calendar is written.
+calendar that re-reads the file updates its events instead of doubling them. A subscribed
+calendar is read again every `policies.publish.refresh` (REFRESH-INTERVAL, and X-PUBLISHED-TTL
+for the calendars that read only that), and each visit still to make has a reminder (VALARM)
+`policies.publish.reminder` before it. Times are in the ledger's timezone, with its VTIMEZONE
+even when no event uses it (an empty week is still a valid calendar); the text is in the
+ledger's language (Chinese for a zh ledger: "巡查 8-1-401 王秀兰"). icalendar is imported only
+here, when a calendar is written.
 """
 
 from __future__ import annotations
@@ -24,6 +28,8 @@ from keyledger.timeutil import now, zone
 
 # A scheduled time without a window is shown as this long.
 DEFAULT_LENGTH = timedelta(minutes=30)
+# A follow-up has a day but no time: its reminder comes at the start of that working day.
+MORNING = time(8, 0)
 
 
 @dataclass(frozen=True)
@@ -72,8 +78,13 @@ def _uid(community: str, *parts: object) -> str:
     return f"{parts[0]}-{digest[:24]}@keyledger"
 
 
-def calendar(ledger: Ledger, days: list[date], steward: str | None = None) -> tuple[bytes, int]:
-    """The iCalendar file of `days` (and the number of events in it)."""
+def calendar(ledger: Ledger, days: list[date], steward: str | None = None, *,
+             due_items: list[DueItem] | None = None, bookings: list[Booking] | None = None,
+             stamp: datetime | None = None, phones: bool = True) -> tuple[bytes, int]:
+    """The iCalendar file of `days` (and the number of events in it). `due_items`, `bookings`:
+    already gathered (the site writes a calendar per steward from one `due`); `stamp`: the
+    DTSTAMP, so that a calendar made again from the same commit is the same file; `phones`:
+    the stewards' numbers beside their names (the site's follow policies.publish)."""
     import icalendar
 
     settings = ledger.settings
@@ -91,8 +102,25 @@ def calendar(ledger: Ledger, days: list[date], steward: str | None = None) -> tu
     title = words.label("钥匙管家", _("Key stewards"))
     cal.add("x-wr-calname", " ".join(x for x in (settings.community, title, who) if x))
     cal.add("x-wr-timezone", settings.timezone)
-    stamp = now(tz).astimezone(timezone.utc)
+    publish = settings.publish
+    cal.add("refresh-interval", publish.refresh, parameters={"VALUE": "DURATION"})
+    cal.add("x-published-ttl", icalendar.vDuration(publish.refresh))
+    stamp = (stamp or now(tz)).astimezone(timezone.utc)
     used: set[str] = set()
+
+    def remind(e: Any, summary: str, before: timedelta | None = None,
+               at: datetime | None = None) -> None:
+        """A reminder before a visit still to make, as the ledger's settings ask."""
+        if publish.reminder is None:
+            return
+        alarm = icalendar.Alarm()
+        alarm.add("action", "DISPLAY")
+        alarm.add("description", summary)
+        if at is not None:
+            alarm.add("trigger", at.astimezone(timezone.utc))
+        else:
+            alarm.add("trigger", -(before or publish.reminder))
+        e.add_component(alarm)
 
     def event(uid: str, summary: str, description: list[str], location: str | None,
               category: str) -> Any:
@@ -115,10 +143,10 @@ def calendar(ledger: Ledger, days: list[date], steward: str | None = None) -> tu
         if not ident:
             return "—"
         s = names.get(ident)
-        return f"{s.name} ({ident})" + (f" {s.phone}" if s and s.phone else "") if s else ident
+        return f"{s.name} ({ident})" + (f" {s.phone}" if phones and s.phone else "") if s else ident
 
     count = 0
-    for item in items(ledger, days, steward):
+    for item in due_items if due_items is not None else items(ledger, days, steward):
         home = households.get(item.household)
         summary = f"{words.purpose(item.purpose)} {item.household} {item.household_name}"
         if item.status != "due":
@@ -140,6 +168,8 @@ def calendar(ledger: Ledger, days: list[date], steward: str | None = None) -> tu
                       words.purpose(item.purpose))
             e.add("dtstart", item.day)
             e.add("dtend", item.day + timedelta(days=1))
+            if item.status == "due":
+                remind(e, summary, at=datetime.combine(item.day, MORNING, tz))
         else:
             e = event(_uid(settings.community, "visit", item.household, item.day,
                            item.start.strftime("%H%M"),
@@ -150,9 +180,11 @@ def calendar(ledger: Ledger, days: list[date], steward: str | None = None) -> tu
             end = datetime.combine(item.day, item.end, tz) if item.end else start + DEFAULT_LENGTH
             e.add("dtstart", start)
             e.add("dtend", end)
+            if item.status == "due":
+                remind(e, summary)
         cal.add_component(e)
         count += 1
-    for booking in reservations(ledger, days, steward):
+    for booking in bookings if bookings is not None else reservations(ledger, days, steward):
         r = booking.reservation
         home = households.get(booking.household)
         name = home.name if home else ""
@@ -167,8 +199,11 @@ def calendar(ledger: Ledger, days: list[date], steward: str | None = None) -> tu
                   home.address if home else None, words.purpose(r.purpose))
         e.add("dtstart", r.start.astimezone(tz))
         e.add("dtend", r.until.astimezone(tz))
+        if r.start > stamp:
+            remind(e, summary)
         cal.add_component(e)
         count += 1
-    if count and hasattr(cal, "add_missing_timezones"):  # icalendar 6.1+: the VTIMEZONE
-        cal.add_missing_timezones()
+    # The ledger's VTIMEZONE always: a calendar needs one component, and an empty week is
+    # still a calendar a phone keeps subscribed to.
+    cal.add_component(icalendar.Timezone.from_tzid(settings.timezone))
     return cal.to_ical(), count

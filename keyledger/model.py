@@ -193,6 +193,19 @@ class WitnessPolicy:
         return purpose in self.purposes or kind in self.kinds
 
 
+
+@dataclass(frozen=True)
+class Publish:
+    """What `keyledger site` and the calendars show (policies.publish): health notes and phone
+    numbers on the site's pages (neither by default), a reminder this long before each visit
+    still to make (None: none), how often a subscribed calendar is read again."""
+
+    health: bool = False
+    phones: bool = False
+    reminder: timedelta | None = timedelta(minutes=30)
+    refresh: timedelta = timedelta(hours=1)
+
+
 @dataclass(frozen=True)
 class Settings:
     community: str
@@ -202,6 +215,7 @@ class Settings:
     policies: dict[str, Any] = field(default_factory=dict)
     witness: WitnessPolicy = WitnessPolicy()
     attachment_max_bytes: int = 10 * 2**20
+    publish: Publish = Publish()
 
     def to_dict(self) -> dict[str, Any]:
         return {"schema": SCHEMA, "community": self.community, "timezone": self.timezone,
@@ -219,7 +233,7 @@ def parse_settings(path: str, text: str) -> Settings:
     timezone = reader.get(data, "timezone", _text, default="Asia/Shanghai")
     locale = reader.get(data, "locale", _text, default="zh_CN")
     policies = reader.mapping(data.get("policies") or {}, ("policies",),
-                              ("expected_back", "witness", "attachments"))
+                              ("expected_back", "witness", "attachments", "publish"))
     expected = reader.mapping(policies.get("expected_back") or {}, ("policies", "expected_back"),
                               PURPOSES)
     durations = {p: reader.get(expected, p, _duration, ("policies", "expected_back"))
@@ -232,8 +246,17 @@ def parse_settings(path: str, text: str) -> Settings:
     at = ("policies", "attachments")
     limits = reader.mapping(policies.get("attachments") or {}, at, ("max_mb",))
     max_mb = reader.get(limits, "max_mb", _int, at, required=False, default=10)
+    at = ("policies", "publish")
+    shown = reader.mapping(policies.get("publish") or {}, at, ("health", "phones", "reminder",
+                                                               "refresh"))
+    publish = Publish(reader.get(shown, "health", _bool, at, False, False),
+                      reader.get(shown, "phones", _bool, at, False, False),
+                      None if shown.get("reminder") is False else  # false: no reminder
+                      reader.get(shown, "reminder", _duration, at, False, Publish.reminder),
+                      reader.get(shown, "refresh", _duration, at, False, Publish.refresh))
     reader.raise_if_failed()
-    return Settings(community, timezone, locale, durations, policies, policy, max_mb * 2**20)
+    return Settings(community, timezone, locale, durations, policies, policy, max_mb * 2**20,
+                    publish)
 
 
 @dataclass(frozen=True)

@@ -176,18 +176,32 @@ def environment(ledger: Ledger, lang: str, fmt: str) -> Any:
     return env
 
 
+class Renderer:
+    """Documents of one language in one format, through one environment: the site renders
+    thousands of pages, and each environment compiles its templates anew."""
+
+    def __init__(self, ledger: Ledger, lang: str, fmt: str) -> None:
+        self.env, self.fmt = environment(ledger, lang, fmt), fmt
+
+    def __call__(self, document: Document) -> str:
+        return _rendered(lambda: self.env.get_template(f"{document.name}.{self.fmt}.j2")
+                         .render(**document.context), document.name)
+
+
 def render(ledger: Ledger, document: Document, fmt: str) -> str:
+    return _rendered(lambda: Renderer(ledger, document.lang, fmt)(document), document.name)
+
+
+def _rendered(make: Any, name: str) -> str:
     import jinja2
 
     try:
-        env = environment(ledger, document.lang, fmt)
-        return env.get_template(f"{document.name}.{fmt}.j2").render(**document.context)
+        return str(make())
     except jinja2.TemplateError as exc:
         # Jinja puts the template's own lines into the traceback: name the one that failed.
         frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename.endswith(".j2")]
         where = (f"{frames[-1].filename}:{frames[-1].lineno}" if frames else
-                 f"{getattr(exc, 'filename', None) or document.name}:"
-                 f"{getattr(exc, 'lineno', '?')}")
+                 f"{getattr(exc, 'filename', None) or name}:{getattr(exc, 'lineno', '?')}")
         raise FatalError(_("The report template {where} failed: {error}").format(
             where=where, error=exc.message or exc))
 
