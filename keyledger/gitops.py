@@ -146,10 +146,13 @@ def write_commit_graph_later(root: Path) -> None:
 
 
 def format_message(subject: str, trailers: list[tuple[str, str]]) -> str:
-    # A trailer is one line: typed text is folded so it cannot forge another trailer.
-    folded = [(name, " ".join(str(value).split())) for name, value in trailers]
+    # A trailer is one line, so that it cannot forge another. Text typed by a person was made
+    # one line where it came in (keyledger.text), so this changes nothing the files hold.
+    from keyledger.text import line
+
+    folded = [(name, line(str(value))) for name, value in trailers]
     lines = [f"{TRAILER_PREFIX}{name}: {value}" for name, value in folded if value]
-    return " ".join(subject.split()) + "\n\n" + "\n".join(lines) + "\n"
+    return line(subject) + "\n\n" + "\n".join(lines) + "\n"
 
 
 def commit(root: Path, paths: list[str], message: str, parent: str | None,

@@ -8,7 +8,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Callable
 
-from keyledger import attachments, gitops, rules, yaml
+from keyledger import attachments, gitops, rules, text, yaml
 from keyledger.errors import FatalError
 from keyledger.i18n import _
 from keyledger.identity import acting_steward
@@ -107,6 +107,8 @@ def authorize(ledger: Ledger, ident: str, start: str, until: str, purposes: list
     relpath = stored[0] if stored else earlier.document if earlier else None
     if conditions is None:
         conditions = list(earlier.conditions) if earlier else []
+    else:
+        conditions = [c for c in map(text.line, conditions) if c]
     today = now(zone(ledger.settings.timezone)).date()
     auth = Authorization(parse_date(signed_on) if signed_on else today, begin, end,
                          tuple(dict.fromkeys(chosen)), tuple(conditions), relpath)

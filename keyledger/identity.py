@@ -12,7 +12,7 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from keyledger import gitops
+from keyledger import gitops, statedir
 from keyledger.errors import FatalError
 from keyledger.i18n import _
 from keyledger.ledger import Ledger, file_stamp, settled
@@ -164,11 +164,10 @@ def _roster_folder_time(ledger: Ledger) -> str:
 def roster_may_have_changed(ledger: Ledger) -> bool:
     """Whether `stewards/` may differ from what the allowed-signers file was made from, by one
     stat: git rewrites a file it checks out (a pull, a reset), which touches the folder."""
-    stamp_path = allowed_signers_path(ledger).with_suffix(".stamp")
-    try:
-        recorded = stamp_path.read_text().split("\n")
-    except OSError:
+    kept = statedir.text(allowed_signers_path(ledger).with_suffix(".stamp"))
+    if kept is None:
         return True
+    recorded = kept.split("\n")
     return len(recorded) != 2 or recorded[1] != _roster_folder_time(ledger)
 
 
@@ -179,7 +178,7 @@ def refresh_allowed_signers(ledger: Ledger, force: bool = False,
     tree = gitops.git(ledger.root, "rev-parse", "-q", "--verify", "HEAD:stewards",
                       check=False).strip()
     stamp = f"{tree}\n{_roster_folder_time(ledger)}"
-    recorded = stamp_path.read_text() if stamp_path.exists() else ""
+    recorded = statedir.text(stamp_path) or ""
     if not force and path.exists() and recorded.split("\n")[0] == tree:
         if recorded != stamp:
             stamp_path.write_text(stamp)

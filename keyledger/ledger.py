@@ -14,7 +14,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Concatenate, Iterator, ParamSpec, TypeVar
 
-from keyledger import faults, gitops
+from keyledger import faults, gitops, statedir
 from keyledger.errors import FatalError, Problem, os_error
 from keyledger.i18n import _
 from keyledger.ids import check_id, nearest
@@ -23,8 +23,9 @@ if TYPE_CHECKING:
     from keyledger.model import Household, Key, Settings, Steward
 
 SETTINGS = "keyledger.yaml"
-# Bumped whenever the model's classes change shape, so an old cache is never unpickled into them.
-_CACHE_VERSION = 3
+# Bumped whenever what the cache of parsed files keeps changes (keyledger.statedir tells a
+# change of the model's classes by itself).
+_CACHE_VERSION = 4
 FOLDERS = {"steward": "stewards", "household": "households", "key": "keys"}
 # Commits between two background writes of git's commit-graph: a layer costs a fraction of a
 # second per hundred commits, and `git log -- FILE` reads commits past the graph one by one.
@@ -47,7 +48,7 @@ def settled(st: os.stat_result) -> bool:
 
 
 @contextmanager
-def unpickling() -> Iterator[None]:
+def loading() -> Iterator[None]:
     """Loading a hundred thousand records makes as many objects, none of them in a cycle; the
     cyclic collector would walk them all again and again (it doubles the time of a load). They
     live as long as the command, so once loaded they are put where it never looks."""
@@ -112,20 +113,23 @@ class Ledger:
         self.read_paths: set[str] = set()
         self._lock_depth = 0
         self.notices: list[str] = []  # what the command repaired, for the CLI to say
-        self._caches: dict[str, dict[str, Any]] = {}
+        self._caches: dict[str, dict[str, tuple[str, str]]] = {}
         self._dirty_caches: set[str] = set()
         self._all_keys: list[Key] | None = None
-        self._unpickled: dict[str, Any] = {}  # records of the caches this command asked for
+        self._decoded: dict[str, Any] = {}  # records of the caches this command asked for
         self.listings: dict[str, Any] = {}  # the listing indexes this command brought up to date
 
     @cached_property
     def git_dir(self) -> Path:
         dot_git = self.root / ".git"
         if dot_git.is_dir():
+            statedir.check_owner(self.root, dot_git)
             return dot_git
         if dot_git.is_file():  # a worktree or submodule: .git names the real folder
             target = dot_git.read_text(encoding="utf-8").partition("gitdir:")[2].strip()
-            return (self.root / target).resolve()
+            git_dir = (self.root / target).resolve()
+            statedir.check_owner(self.root, git_dir)
+            return git_dir
         raise FatalError(_("{path} has a keyledger.yaml but is not a git repository of its own; "
                            "ledgers are made with `keyledger init` or `git clone`.")
                          .format(path=self.root))
@@ -134,7 +138,10 @@ class Ledger:
     def state_dir(self) -> Path:
         """keyledger's own derived data, inside .git so it is never committed."""
         path = self.git_dir / "keyledger"
-        path.mkdir(exist_ok=True)
+        try:
+            path.mkdir(exist_ok=True)
+        except OSError:
+            pass  # a read-only disk: nothing derived is kept, reading commands still answer
         return path
 
     # Reading ---------------------------------------------------------------------------------
@@ -238,16 +245,14 @@ class Ledger:
 
         An entry is used only while the file's size, modification and change times and inode
         are what they were when it was parsed, so a hand edit is always seen; a command that
-        reads one file never loads the cache. Each record is kept pickled on its own and
-        unpickled only when asked for: `due` reads the scheduled few thousand of a street
-        office's households."""
-        import pickle
-
+        reads one file never loads the cache. Each record is kept encoded on its own
+        (keyledger.statedir: data, never code) and decoded only when asked for: `due` reads
+        the scheduled few thousand of a street office's households."""
         cache = self._cache(kind)
         out = []
         root = str(self.root)
         prefix = folder or FOLDERS[kind]
-        with unpickling():
+        with loading():
             for ident in ids:
                 relpath = f"{prefix}/{ident}.yaml"
                 self.read_paths.add(relpath)
@@ -255,51 +260,39 @@ class Ledger:
                     st = os.lstat(f"{root}/{relpath}")
                 except OSError:
                     st = None
-                stamp = file_stamp(st) if st else None
+                stamp = " ".join(map(str, file_stamp(st))) if st else None
                 hit = cache.get(relpath)
                 if stamp and hit and hit[0] == stamp:
-                    record = self._unpickled.get(relpath)
+                    record = self._decoded.get(relpath)
                     if record is None:
-                        record = self._unpickled[relpath] = pickle.loads(hit[1])
-                    out.append(record)
-                    continue
+                        try:
+                            record = self._decoded[relpath] = statedir.loads(hit[1])
+                        except Exception:  # a damaged entry: the file is parsed again
+                            record = None
+                    if record is not None:
+                        out.append(record)
+                        continue
                 record = self._parse_file(kind, ident, parse) if folder is None else \
                     parse(relpath, self.read_text(relpath), ident)
                 if st and stamp and settled(st):
-                    cache[relpath] = (stamp, pickle.dumps(record, protocol=5))
-                    self._unpickled[relpath] = record
+                    cache[relpath] = (stamp, statedir.dumps(record))
+                    self._decoded[relpath] = record
                     self._dirty_caches.add(kind)
                 out.append(record)
         return out
 
-    def _cache(self, kind: str) -> dict[str, Any]:
-        import pickle
-
+    def _cache(self, kind: str) -> dict[str, tuple[str, str]]:
         if kind not in self._caches:
-            self._caches[kind] = {}
-            path = self.state_dir / f"cache-{kind}.pickle"
-            try:
-                with open(path, "rb") as handle, unpickling():
-                    version, entries = pickle.load(handle)
-                if version == _CACHE_VERSION:
-                    self._caches[kind] = entries
-            except (OSError, EOFError, pickle.UnpicklingError, ValueError, AttributeError,
-                    ImportError, TypeError):
-                pass  # no cache, or one from another version: parse the files
+            with loading():
+                self._caches[kind] = statedir.load_table(self.state_dir / f"cache-{kind}",
+                                                         _CACHE_VERSION)
         return self._caches[kind]
 
     def save_caches(self) -> None:
-        import pickle
-
+        """Keep what this command parsed; a cache that cannot be written is only slower."""
         for kind in self._dirty_caches:
-            path = self.state_dir / f"cache-{kind}.pickle"
-            tmp = path.with_suffix(f".tmp{os.getpid()}")
-            try:
-                with open(tmp, "wb") as handle:
-                    pickle.dump((_CACHE_VERSION, self._caches[kind]), handle, protocol=5)
-                os.replace(tmp, path)
-            except OSError:
-                tmp.unlink(missing_ok=True)  # a cache that cannot be written is only slower
+            statedir.save_table(self.state_dir / f"cache-{kind}", self._caches[kind],
+                                _CACHE_VERSION)
         self._dirty_caches.clear()
 
     def grep(self, kind: str, field: str, value: str, indent: str = "") -> list[str]:
@@ -393,8 +386,14 @@ class Ledger:
     def _recover(self) -> None:
         if not self._journal.exists():
             return
-        journal = json.loads(self._journal.read_text(encoding="utf-8") or "{}")
-        paths = journal.get("paths", [])
+        try:
+            journal = json.loads(statedir.text(self._journal) or "{}")
+            journal = journal if isinstance(journal, dict) else {}
+        except ValueError:
+            journal = {}  # damaged: nothing to undo can be read from it
+        # Only files of the ledger: the journal is data, it never names a path outside it.
+        paths = [p for p in journal.get("paths", []) if isinstance(p, str) and p
+                 and not p.startswith("/") and ".." not in p.split("/")]
         # A git process of the killed command may outlive it for a moment, holding the index.
         deadline = time.monotonic() + 5
         while (self.git_dir / "index.lock").exists() and time.monotonic() < deadline:

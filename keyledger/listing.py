@@ -8,28 +8,28 @@ the folder's stamp (adding or removing a file changes it). A command asks git wh
 since: `git diff-tree` between that tree and HEAD's, and `git diff-index HEAD` for the work tree
 — git's own stat check of every tracked file, in C, with its rule for files changed within the
 same tick as the index. Only those files are parsed again; a street office's 100,000 household
-files are then one load of a pickle, not 100,000 stats and unpickles.
+files are then one load of the index (keyledger.statedir: JSON, never code), not 100,000 stats
+and parses.
 """
 
 from __future__ import annotations
 
 import os
-import pickle
 import stat
 import time
 import uuid
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Callable
 
-from keyledger import gitops
+from keyledger import gitops, statedir
 from keyledger.errors import FatalError
-from keyledger.ledger import FOLDERS, Ledger, file_stamp, settled, unpickling
+from keyledger.ledger import FOLDERS, Ledger, file_stamp, loading, settled
 
 if TYPE_CHECKING:
     from keyledger.model import Household, Key
 
-# Bumped whenever a row changes shape or the model's classes do.
-VERSION = 3
+# Bumped whenever a row changes shape (keyledger.statedir tells a change of the model's classes).
+VERSION = 4
 # Files whose stat data git's index has lost before a listing refreshes it.
 REFRESH_PAST = 200
 Row = tuple[Any, ...]
@@ -77,14 +77,14 @@ class Index:
 
     def _file(self, part: str) -> str:
         suffix = f"-{part}" if part else ""
-        return str(self.ledger.state_dir / f"listing-{self.kind}{suffix}.pickle")
+        return str(self.ledger.state_dir / f"listing-{self.kind}{suffix}.json")
 
     def _read(self, part: str) -> dict[str, Any] | None:
-        try:
-            with open(self._file(part), "rb") as handle, unpickling():
-                token, data = pickle.load(handle)
-        except Exception:  # any damage to a derived file only means making it again
+        with loading():
+            kept = statedir.load(self._file(part), VERSION)
+        if not isinstance(kept, list) or len(kept) != 2 or not isinstance(kept[1], dict):
             return None
+        token, data = kept
         return data if token == self.token else None
 
     def part(self, name: str) -> dict[str, Any]:
@@ -156,15 +156,7 @@ class Index:
         parts = {**self._parts, "": (VERSION, self.tree, frozenset(self.dirty | self.young),
                                      self.untracked, self.stamp)}
         for part, data in parts.items():
-            path = self._file(part)
-            tmp = f"{path}.tmp{os.getpid()}"
-            try:
-                with open(tmp, "wb") as handle:
-                    pickle.dump((self.token, data), handle, protocol=5)
-                os.replace(tmp, path)
-            except OSError:
-                if os.path.exists(tmp):
-                    os.unlink(tmp)
+            if not statedir.save(self._file(part), (self.token, data), VERSION):
                 return
 
 
@@ -243,10 +235,10 @@ def _ids(paths: list[str], folder: str) -> set[str]:
 def _load(ledger: Ledger, kind: str) -> Index | None:
     index = Index(ledger, kind)
     try:
-        with open(index._file(""), "rb") as handle:
-            index.token, header = pickle.load(handle)
-        version, index.tree, index.dirty, index.untracked, index.stamp = header
-    except Exception:  # any damage to a derived file only means making it again
+        index.token, header = statedir.load(index._file(""), VERSION)
+        version, index.tree, index.dirty, index.untracked, stamp = header
+        index.stamp = tuple(stamp) if stamp else None
+    except (TypeError, ValueError):  # nothing kept, or damaged: made again
         return None
     return index if version == VERSION else None
 

@@ -155,7 +155,7 @@ class _Reader:
 
 
 def _document(path: str, text: str, known: tuple[str, ...]) -> tuple[_Reader, dict[str, Any]]:
-    # Imported here: a record unpickled from the cache of parsed files needs no YAML (whoami).
+    # Imported here: a record decoded from the cache of parsed files needs no YAML (whoami).
     from keyledger import yaml
 
     reader = _Reader(path, text)

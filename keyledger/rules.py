@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 
+from keyledger import text
 from keyledger.errors import Refused
 from keyledger.i18n import _
 from keyledger.model import Authorization, Household, Key, Reservation, WitnessPolicy
@@ -321,7 +322,12 @@ def reserve(key: Key, household: Household, request: Request) -> Outcome:
 
 
 def apply(key: Key, household: Household, policy: WitnessPolicy, request: Request) -> Outcome:
-    """The one entry point commands, `verify` and `sync` call."""
+    """The one entry point commands, `verify` and `sync` call. Typed text is normalised here
+    (keyledger.text), so the key file and the commit's trailers say the same words."""
+    request = replace(request, note=text.optional(request.note),
+                      override=None if request.override is None else text.line(request.override),
+                      consent=text.optional(request.consent),
+                      unreached=text.optional(request.unreached))
     if request.action == "checkout":
         return checkout(key, household, policy, request)
     if request.action == "handover":

@@ -2,7 +2,9 @@
 
 git runs it in the bare repository with the pushed objects in quarantine (GIT_OBJECT_DIRECTORY,
 GIT_QUARANTINE_PATH), so `git log` and `git cat-file` here see them; nothing is accepted that
-`keyledger verify` would flag, and no update that is not a fast-forward.
+`keyledger verify` would flag. The shared ledger is one history: only `refs/heads/main` is
+taken, and only as a fast-forward of itself (so from the same first commit); another branch, a
+tag, or a main with another root would stay forever (`receive.denyDeletes`).
 """
 
 from __future__ import annotations
@@ -11,9 +13,11 @@ import sys
 from pathlib import Path
 
 from keyledger import gitops
+from keyledger.i18n import _
 from keyledger.verify import Result, verify_range
 
 ZERO = "0" * 40
+MAIN = "refs/heads/main"
 
 
 def main(root: Path | None = None) -> int:
@@ -21,16 +25,22 @@ def main(root: Path | None = None) -> int:
     refused = []
     for line in sys.stdin.read().splitlines():
         old, new, ref = line.split()
+        if ref != MAIN:
+            refused.append(_("{ref}: the shared ledger is the one branch main; nothing else is "
+                             "pushed to it").format(ref=ref))
+            continue
         if new == ZERO:
-            refused.append(f"{ref}: deleting a branch of the ledger is not allowed")
+            refused.append(_("{ref}: deleting a branch of the ledger is not allowed").format(ref=ref))
             continue
         if old != ZERO and gitops.run(root, "merge-base", "--is-ancestor", old, new).returncode:
-            refused.append(f"{ref}: not a fast-forward; the ledger's history is never rewritten")
+            refused.append(_("{ref}: not a fast-forward; the ledger's history is never rewritten")
+                           .format(ref=ref))
             continue
         result = Result(root="", root_fingerprint="")
         verify_range(root, None if old == ZERO else old, new, result)
         refused += [f"{ref}: {finding}" for finding in result.findings]
     for reason in refused:
+        # The prefix stays as it is in every language: `sync` finds the reason by it.
         sys.stderr.write(f"keyledger: refused: {reason}\n")
     return 1 if refused else 0
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, TypeVar
 
-from keyledger import faults, gitops, rules, yaml
+from keyledger import faults, gitops, rules, statedir, yaml
 from keyledger.errors import FatalError, Problem, Refused
 from keyledger.gitops import ZERO
 from keyledger.i18n import _
@@ -109,6 +109,10 @@ def _sync(ledger: Ledger, done: Synced) -> Synced:
         done.pushed = True
         return _stamp(ledger, done)
     base = gitops.git(ledger.root, "merge-base", local or remote, remote, check=False).strip() or None
+    if base is None:  # no commit in common: not this ledger (its first commit is another)
+        raise FatalError(_("The shared ledger's history does not begin with this clone's first "
+                           "commit: it is another ledger, or its history was replaced; nothing "
+                           "was changed or pushed."))
     result = Result(root="", root_fingerprint="")
     verify_range(ledger.root, base, remote, result)
     if result.findings:
@@ -389,7 +393,10 @@ def sync_state(ledger: Ledger) -> dict[str, object]:
     remote = _rev(ledger, TRACKING)
     ahead = gitops.git(ledger.root, "rev-list", f"{remote}..HEAD").split() if remote else []
     path = ledger.state_dir / "last-sync"
-    last = json.loads(path.read_text(encoding="utf-8")).get("at") if path.is_file() else None
+    try:
+        last = json.loads(statedir.text(path) or "{}").get("at")
+    except (ValueError, AttributeError):
+        last = None  # damaged: said as never synced
     waiting = _conflicts(ledger)
     interrupted = _marker(ledger).exists()
     for c in waiting:

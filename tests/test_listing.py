@@ -5,16 +5,17 @@ hand, is seen."""
 from __future__ import annotations
 
 import os
-import pickle
 import subprocess
 import time
 from pathlib import Path
 
 from conftest import Ledger
+from keyledger import statedir
+from keyledger.listing import VERSION
 
 
 def _index(ledger: Ledger, kind: str, part: str = "") -> Path:
-    return ledger.root / ".git" / "keyledger" / f"listing-{kind}{part}.pickle"
+    return ledger.root / ".git" / "keyledger" / f"listing-{kind}{part}.json"
 
 
 def _names(ledger: Ledger) -> dict[str, str]:
@@ -44,13 +45,13 @@ def test_household_list_reads_the_index_and_does_not_rewrite_it_when_nothing_cha
     _settle(ledger)
     written = header.stat().st_mtime_ns, rows.stat().st_mtime_ns
     # Nothing changed: the listing is the index's, which is not written again.
-    token, data = pickle.loads(rows.read_bytes())
-    data["8-1-401"] = ("只在索引里",) + data["8-1-401"][1:]
-    rows.write_bytes(pickle.dumps((token, data)))
+    token, data = statedir.load(rows, VERSION)
+    data["8-1-401"] = ["只在索引里"] + data["8-1-401"][1:]
+    statedir.save(rows, (token, data), VERSION)
     assert _names(ledger) == {"8-1-401": "只在索引里"}
     assert header.stat().st_mtime_ns == written[0]
     # A torn write (rows of another token) is seen and the rows made again from the files.
-    rows.write_bytes(pickle.dumps(("another token", data)))
+    statedir.save(rows, ("another token", data), VERSION)
     assert _names(ledger) == {"8-1-401": "王秀兰"}
 
 

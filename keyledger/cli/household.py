@@ -213,7 +213,7 @@ def list_(json: bool = typer.Option(False, "--json", help=_("Print JSON."))) -> 
     shown = functools.cache(_)
     flags_shown = functools.cache(lambda flags: " ".join(map(_, flags)))
     table([_("id"), _("name"), _("kind"), _("flags"), _("pair"), _("address")],
-          [[ident, name, shown(kind), flags_shown(flags), "/".join(pair), address]
+          [[ident, name, shown(kind), flags_shown(tuple(flags)), "/".join(pair), address]
            for ident, (name, kind, flags, pair, address) in rows.items()])
 
 
