@@ -267,14 +267,11 @@ def _build(ledger: Ledger, out: Path, lang: str, full: bool) -> Built:
     built.households = len(wanted)
     pages = site_pages.household_pages(ledger, wanted, keys, stewards, publish, moment,
                                        every=touched is None or len(wanted) > 200)
-    for ident in sorted(existing):
-        relpath = f"households/{ident}.html"
-        if ident in pages:
-            page(relpath, "site/household", pages[ident].context)
-            when = pages[ident].stale_after
-            stale[ident] = when  # type: ignore[assignment]
-        else:
-            output.keep(relpath)
+    for ident, made in pages:
+        page(f"households/{ident}.html", "site/household", made.context)
+        stale[ident] = made.stale_after  # type: ignore[assignment]
+    for ident in sorted(existing - set(wanted)):
+        output.keep(f"households/{ident}.html")
     new_stale = {h: t.isoformat() for h, t in stale.items() if t is not None and h in existing}
 
     # The weekly reports of last week and this one, as printed pages. Without a new commit

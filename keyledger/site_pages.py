@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta, tzinfo
-from typing import Any, Iterable
+from typing import Any, Iterable, Iterator
 
 from keyledger import custody_log
 from keyledger.ledger import Ledger
@@ -22,6 +22,7 @@ from keyledger.schedules import DueItem
 WINDOW = timedelta(days=30)
 # An interval begun this long before the window is still found by the walk that reads it.
 REACH = timedelta(days=30)
+CHUNK = 1000
 
 
 @dataclass(frozen=True)
@@ -118,9 +119,11 @@ def _span(first: date, last: date, tz: tzinfo) -> tuple[datetime, datetime]:
 
 def household_pages(ledger: Ledger, ids: list[str], keys: dict[str, list[Key]],
                     stewards: dict[str, StewardView], publish: Publish, moment: datetime,
-                    every: bool) -> dict[str, HouseholdPage]:
-    """The pages of households `ids`; `every`: all of the ledger's (one walk of the recent
-    history for all keys rather than one for those households' keys)."""
+                    every: bool) -> Iterator[tuple[str, HouseholdPage]]:
+    """The pages of households `ids`, in id order; `every`: many of the ledger's (one walk of
+    the recent history for all keys rather than one for those households' keys). Households
+    are read a thousand at a time, so that a street office's hundred thousand pages do not
+    all stand in memory at once."""
     from keyledger.visits import recorded_late, visits_between
 
     tz = moment.tzinfo
@@ -151,8 +154,9 @@ def household_pages(ledger: Ledger, ids: list[str], keys: dict[str, list[Key]],
         if begin <= e.at < end:
             noted.setdefault(e.household, []).append(e)
     names = {s.id: s.name for s in stewards.values()}
-    pages = {}
-    for household in ledger.households(sorted(wanted)):
+    order = sorted(wanted)
+    for household in (h for start in range(0, len(order), CHUNK)
+                      for h in ledger.households(order[start:start + CHUNK])):
         own = [k for k in keys.get(household.id, []) if k.state != "handed-back"]
         views = [key_view(k, household.name, stewards, moment) for k in own]
         custody = sorted(shown.get(household.id, []), key=lambda i: i.start)
@@ -174,9 +178,8 @@ def household_pages(ledger: Ledger, ids: list[str], keys: dict[str, list[Key]],
             "pair": [stewards.get(s) for s in (household.pair_a, household.pair_b)],
             "away_now": next((a for a in household.away if a.start <= today <= a.until), None),
             "away_next": next((a for a in household.away if a.start > today), None)}
-        pages[household.id] = HouseholdPage(context, _stale_after(
+        yield household.id, HouseholdPage(context, _stale_after(
             household, seen, custody, happened, own, moment))
-    return pages
 
 
 def _stale_after(household: Household, visits: list[Visit],
