@@ -351,10 +351,21 @@ class Ledger:
             path.unlink(missing_ok=True)
             return
         path.parent.mkdir(parents=True, exist_ok=True)
+        data = content.encode("utf-8") if isinstance(content, str) else content
+        if not sync:
+            try:  # a new file of a bulk change: the journal removes it if the command dies
+                with open(path, "xb") as handle:
+                    handle.write(data)
+                return
+            except FileExistsError:
+                pass
+            except OSError as exc:
+                raise FatalError(_("Cannot write {path}: {error}.").format(path=relpath,
+                                                                          error=os_error(exc)))
         tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
         try:
             with open(tmp, "wb") as handle:
-                handle.write(content.encode("utf-8") if isinstance(content, str) else content)
+                handle.write(data)
                 if sync:
                     handle.flush()
                     os.fsync(handle.fileno())

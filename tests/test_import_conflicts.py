@@ -271,3 +271,31 @@ def test_the_id_number_is_never_stored_and_gives_a_year_only_where_allowed(
     refused = ledger.refused("household", "import", str(bad))
     assert "身份证号: not an identity card number (its check digit does not match)" in refused.err
     assert "110105194503070021" not in refused.err
+
+
+def test_free_text_from_a_cell_is_kept_as_typed_text_is(ledger: Ledger, tmp_path: Path) -> None:
+    import openpyxl
+
+    path = tmp_path / "text.xlsx"
+    book = openpyxl.Workbook()
+    book.active.append(["户号", "姓名", "地址", "健康状况", "备注"])
+    book.active.append(["8-1-402", "孙　丽", "东升家园8号楼\t1单元402", "高血压  每日服药",
+                        "钥匙在门卫\n冬天关暖气阀"])
+    book.save(path)
+    ledger.ok("household", "import", str(path))
+    data = household_file(ledger, "8-1-402")
+    assert (data["name"], data["address"]) == ("孙 丽", "东升家园8号楼 1单元402")
+    assert data["people"] == [{"name": "孙 丽", "health": "高血压 每日服药"}]
+    assert data["notes"] == "钥匙在门卫\n冬天关暖气阀"
+    assert "1 unchanged" in ledger.ok("household", "import", str(path), "--dry-run").err
+
+
+def test_skipped_rows_are_named_and_many_of_a_kind_counted(ledger: Ledger, tmp_path: Path) -> None:
+    lines = ["户号,姓名,地址"]
+    for n in range(1, 7):
+        lines += [f"9-1-{n}01,住户{n},9号楼1单元{n}01", f"小计,共1户,"]
+    lines += ["填表人：张敏,,"]
+    result = ledger.ok("household", "import", str(sheet(tmp_path, "\n".join(lines) + "\n")))
+    assert "6 rows skipped: a total (rows 3, 5, 7, 9, 11, …; --json lists them all)." in result.err
+    assert "Row 14 skipped: a footer (填表人：张敏)." in result.err
+    assert "6 added" in result.err

@@ -13,6 +13,10 @@ if TYPE_CHECKING:
     from keyledger.spreadsheet.plan import Plan
 
 
+# Past this many skipped rows of one kind, they are counted rather than named one by one.
+SKIPPED_ONE_BY_ONE = 5
+
+
 def _action(status: str) -> str:
     """An import's planned action in the interface's language (--json keeps the code)."""
     return {"add": _("add"), "change": _("change"), "conflict": _("conflict"),
@@ -33,10 +37,18 @@ def say_plan(plan: "Plan", dry_run: bool) -> None:
             column=column, how=_(" (only the year of birth is read from them)")
             if plan.birth_from_id else _(" (the ledger's policy registers.birth_year_from_id "
                                          "would read the year of birth from them)")))
+    by_reason: dict[str, list[int]] = {}
     for skipped in plan.skipped:
-        say(_("Row {row} skipped: {what} ({text}).").format(row=skipped.row,
-                                                             what=_reason(skipped.reason),
-                                                             text=skipped.text))
+        by_reason.setdefault(skipped.reason, []).append(skipped.row)
+    for skipped in plan.skipped:
+        rows = by_reason[skipped.reason]
+        if len(rows) <= SKIPPED_ONE_BY_ONE:
+            say(_("Row {row} skipped: {what} ({text}).").format(
+                row=skipped.row, what=_reason(skipped.reason), text=skipped.text))
+        elif skipped.row == rows[0]:  # a 小计 under each building: one line for them all
+            say(_("{n} rows skipped: {what} (rows {rows}, …; --json lists them all).").format(
+                n=len(rows), what=_reason(skipped.reason),
+                rows=", ".join(map(str, rows[:SKIPPED_ONE_BY_ONE]))))
     if not dry_run:
         return
     rows, alerts = [], set()

@@ -35,6 +35,21 @@ def text(value: Any) -> str:
     return out
 
 
+def line(value: Any) -> str:
+    """A cell's free text as the ledger keeps typed text (keyledger.text): one line, whitespace
+    runs as one space, no control characters."""
+    from keyledger.text import line as one_line
+
+    return one_line(text(value))
+
+
+def block(value: Any) -> str:
+    """A cell's text of several lines (备注 written with Alt+Enter), each line as `line`."""
+    from keyledger.text import block as lines
+
+    return lines(text(value))
+
+
 def _nfkc(value: Any) -> str:
     return unicodedata.normalize("NFKC", text(value)).strip()
 
@@ -267,7 +282,7 @@ _BRACKETED = re.compile(r"(.+?)\s*[(（\[【]\s*([^)）\]】]+?)\s*[)）\]】]\s
 def person(value: Any) -> tuple[str, str | None, str | None]:
     """A contact as offices write one in a cell: 李晓梅, 李晓梅（女儿）, 李晓梅 女儿 13900000201,
     李晓梅(女儿)13900000201: (name, relation or None, phone text or None)."""
-    shown = unicodedata.normalize("NFKC", text(value)).strip()
+    shown = unicodedata.normalize("NFKC", line(value))
     relation = phone_text = None
     match = _BRACKETED.fullmatch(shown)
     if match:

@@ -42,7 +42,6 @@ class Table:
     columns: list[Column]
     rows: list[tuple[int, list[Any]]]   # (row as the spreadsheet numbers it, cells), merges filled
     skipped: list[Skipped] = field(default_factory=list)
-    blank: int = 0
 
 
 # What offices write in a cell that has nothing to say.
@@ -179,8 +178,7 @@ def lay_out(grid: Grid, mapping: dict[str, str]) -> Table:
         cells = [cell(c) for c in rows[index]]
         number = index + 1
         if all(c is None or i not in read or (index, i) in filled for i, c in enumerate(cells)):
-            table.blank += any(c is not None for c in cells) or 0
-            continue
+            continue  # blank, or only a 序号 or merged cells: a row of the template left empty
         reason = _skip_reason(cells)
         first = next(c for c in cells if c is not None)
         if reason is None and isinstance(first, str) and known(normalize_header(first)) and \

@@ -69,7 +69,7 @@ class Row:
             return None
         return self.cells[column.index]
 
-    def get(self, name: str, convert: Callable[[Any], Any] = cells.text, slot: int = 0) -> Any:
+    def get(self, name: str, convert: Callable[[Any], Any] = cells.line, slot: int = 0) -> Any:
         value = self.raw(name, slot)
         if value is None:
             return None
@@ -205,7 +205,7 @@ def values(row: Row, today: date, birth_from_id: bool) -> Values:
     out = Values(name=row.get("name", _name), household_name=row.get("household_name"),
                  address=row.get("address"), kind=row.get("kind", cells.kind),
                  phone=row.get("phone", cells.phone), health=row.get("health"),
-                 notes=row.get("notes"))
+                 notes=row.get("notes", cells.block))
     out.born = row.get("born", lambda v: cells.born(v, today))
     if out.born is None and row.raw("born") is None:
         out.born = row.get("age", lambda v: cells.age(v, today))
@@ -231,7 +231,7 @@ def values(row: Row, today: date, birth_from_id: bool) -> Values:
 
 
 def _name(value: Any) -> str:
-    return " ".join(unicodedata.normalize("NFKC", cells.text(value)).split())
+    return cells.line(unicodedata.normalize("NFKC", cells.text(value)))
 
 
 def _contact(row: Row, slot: int) -> Contact | None:
