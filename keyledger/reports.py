@@ -240,6 +240,6 @@ def weekly(ledger: Ledger, week: str | None, lang: str | None) -> Document:
         "visits": _views(ledger, visits), "items": items, "custody": week_intervals,
         "held": {i: _held(i, begin, end, moment) for i in week_intervals},
         "checkouts": sum(i.start >= begin for i in week_intervals),
-        "names": names, "overdue": overdue, "follow_ups": follow_ups,
+        "names": names, "overdue": overdue, "late": set(overdue), "follow_ups": follow_ups,
         "events": [e for e in events if begin <= e.at < end], "now": moment,
         "begin": begin, "end": end})

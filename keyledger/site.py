@@ -293,6 +293,7 @@ def _build(ledger: Ledger, out: Path, lang: str, full: bool) -> Built:
     stamp = datetime.fromisoformat(gitops.git(ledger.root, "show", "-s", "--format=%cI",
                                               head).strip())
     bookings = reservations(ledger, span)
+    homes = {r.id: (r.name, r.address) for r in rows}
     for ident in [*(s.id for s in stewards.values() if s.active), None]:
         mine = [i for i in items if ident is None or i.steward == ident]
         booked = [b for b in bookings if ident is None or b.reservation.steward == ident]
@@ -300,7 +301,8 @@ def _build(ledger: Ledger, out: Path, lang: str, full: bool) -> Built:
         output.page(relpath, ("ics", mine, booked, settings.publish, settings.community),
                     lambda i=ident, m=mine, b=booked: calendar(ledger, span, i, due_items=m,
                                                                bookings=b, stamp=stamp,
-                                                               phones=publish.phones)[0])
+                                                               phones=publish.phones,
+                                                               homes=homes)[0])
     output.remove_others()
     _save(out, {"version": VERSION, "head": head, "config": config, "pages": output.pages,
                 "stale": new_stale, "built": moment.isoformat()})

@@ -29,7 +29,8 @@ def timeline(formats: Any, custody: Iterable[Any], begin: datetime, end: datetim
     from markupsafe import Markup
 
     intervals = sorted(custody, key=lambda i: (i.key, i.start))
-    keys = list(dict.fromkeys(i.key for i in intervals))
+    household_of = {i.key: i.household for i in intervals}
+    keys = list(household_of)
     row_of = {k: n for n, k in enumerate(keys)}
     height = HEAD + ROW * max(len(keys), 1) + 34
     span = (end - begin).total_seconds()
@@ -53,9 +54,8 @@ def timeline(formats: Any, custody: Iterable[Any], begin: datetime, end: datetim
         day += timedelta(days=1)
     for key in keys:
         y = HEAD + ROW * row_of[key]
-        household = next(i.household for i in intervals if i.key == key)
         out.append(f'<text class="keyname" x="2" y="{y + BAR}">{escape(key)} '
-                   f"{escape(household)}</text>")
+                   f"{escape(household_of[key])}</text>")
     for i in intervals:
         y = HEAD + ROW * row_of[i.key] + 3
         stop = i.end or now
