@@ -20,8 +20,6 @@ from keyledger.schedules import DueItem
 
 # A household's page tells its last 30 days, as `report household` does by default.
 WINDOW = timedelta(days=30)
-# An interval begun this long before the window is still found by the walk that reads it.
-REACH = timedelta(days=30)
 CHUNK = 1000
 
 
@@ -131,7 +129,6 @@ def household_pages(ledger: Ledger, ids: list[str], keys: dict[str, list[Key]],
     today = moment.date()
     first = today - WINDOW
     begin, end = _span(first, today, tz)
-    since = (first - REACH).isoformat()
     wanted = set(ids)
     if every:
         visits = visits_between(ledger, first, today)
@@ -140,8 +137,8 @@ def household_pages(ledger: Ledger, ids: list[str], keys: dict[str, list[Key]],
         visits = [v for h in sorted(wanted) for v in visits_between(ledger, first, today, h)]
         paths = [ledger.relpath("key", k.id) for h in sorted(wanted) for k in keys.get(h, [])]
     codes = frozenset(k.id for h in wanted for k in keys.get(h, []) if k.kind == "code")
-    intervals, events = custody_log.read(ledger, paths, since=since, code_keys=codes) \
-        if paths else ([], [])
+    intervals, events = custody_log.read(ledger, paths, since=begin, until=end,
+                                         code_keys=codes) if paths else ([], [])
     by_household: dict[str, list[Visit]] = {}
     for v in visits:
         by_household.setdefault(v.household, []).append(v)

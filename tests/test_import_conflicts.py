@@ -299,3 +299,26 @@ def test_skipped_rows_are_named_and_many_of_a_kind_counted(ledger: Ledger, tmp_p
     assert "6 rows skipped: a total (rows 3, 5, 7, 9, 11, …; --json lists them all)." in result.err
     assert "Row 14 skipped: a footer (填表人：张敏)." in result.err
     assert "6 added" in result.err
+
+
+def test_a_sheet_is_named_with_sheet_and_a_wrong_name_lists_the_sheets(ledger: Ledger,
+                                                                        tmp_path: Path) -> None:
+    import openpyxl
+
+    path = tmp_path / "two.xlsx"
+    book = openpyxl.Workbook()
+    book.active.title = "说明"
+    book.active.append(["请按表头填写"])
+    data = book.create_sheet("2026年")
+    data.append(["户号", "姓名", "地址"])
+    data.append(["8-1-402", "孙丽", "东升家园8号楼1单元402"])
+    book.save(path)
+    refused = ledger.refused("household", "import", str(path))  # the first sheet has no header
+    assert "no header row found in its first 30 rows" in refused.err
+    refused = ledger.refused("household", "import", str(path), "--sheet", "2025年")
+    assert "--sheet 2025年: " in refused.err and "its sheets are: 说明、2026年." in refused.err
+    ledger.ok("household", "import", str(path), "--sheet", "2026年")
+    assert household_file(ledger, "8-1-402")["name"] == "孙丽"
+    csv_path = sheet(tmp_path, "户号,姓名,地址\n")
+    refused = ledger.refused("household", "import", str(csv_path), "--sheet", "x")
+    assert "is a CSV file, which has one sheet" in refused.err

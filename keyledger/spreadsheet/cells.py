@@ -135,7 +135,7 @@ _MONTH = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*月?")
 _YEAR = re.compile(r"(\d{4})\s*年?")
 _DIGITS8 = re.compile(r"(\d{4})(\d{2})(\d{2})")
 _DIGITS6 = re.compile(r"(\d{4})(\d{2})")
-_CHINESE_DIGITS = str.maketrans("〇○零一二三四五六七八九", "000123456789")
+CHINESE_DIGITS = str.maketrans("〇○零一二三四五六七八九", "000123456789")
 
 
 def _serial(number: float) -> date:
@@ -177,7 +177,7 @@ def born(value: Any, today: date) -> int:
             not 100_000 <= value < 100_000_000:
         year = _serial(value).year if 1 <= value < 80_000 else int(value)
     else:
-        shown = _nfkc(value).translate(_CHINESE_DIGITS)  # 一九四六年
+        shown = _nfkc(value).translate(CHINESE_DIGITS)  # 一九四六年
         match = _YEAR.fullmatch(shown) or _MONTH.fullmatch(shown) or _FULL.fullmatch(shown) or \
             _DIGITS8.fullmatch(shown) or _DIGITS6.fullmatch(shown)
         if not match:

@@ -18,7 +18,6 @@ from keyledger.spreadsheet.columns import CANONICAL, Column
 _BUILDING = ("#楼", "号楼", "栋", "幢", "号", "楼", "#")
 _UNIT = ("单元",)
 _ROOM = ("室", "号", "户")
-_NUMERALS = {c: n for n, c in enumerate("零一二三四五六七八九", 0)}
 # 东升家园8号楼1单元401室, 8栋1单元401, 8-1-401: an address the household id is read from when
 # the sheet has no 户号 or 楼号 column.
 _ADDRESS = re.compile(r"(?P<estate>.*?)(?P<building>[0-9A-Za-z]+)\s*(号楼|栋|幢|号|楼|-)\s*"
@@ -55,7 +54,8 @@ class Values:
 class Row:
     """One row's cells by field, and its problems by column."""
 
-    def __init__(self, name: str, columns: list[Column], number: int, row_cells: list[Any]):
+    def __init__(self, name: str, columns: list[Column], number: int,
+                 row_cells: list[Any]) -> None:
         self.name, self.number, self.cells = name, number, row_cells
         self.columns = {(c.field, c.slot): c for c in columns if c.field is not None}
         self.problems: dict[int, str] = {}   # column index (or past the end) -> why
@@ -127,14 +127,13 @@ def part(value: Any, suffixes: tuple[str, ...]) -> str:
 
 def _arabic(text: str) -> str:
     """一 to 九十九 in digits (十二单元 is 12); anything else as it is."""
-    if not text or any(c not in _NUMERALS and c != "十" for c in text):
+    plain = text.translate(cells.CHINESE_DIGITS)
+    if plain.isdigit() or "十" not in plain:
+        return plain if plain.isdigit() else text
+    tens, _sep, ones = plain.partition("十")
+    if len(tens) > 1 or len(ones) > 1 or not (tens + ones + "0").isdigit():
         return text
-    tens, _sep, ones = text.rpartition("十")
-    if "十" not in text:
-        return "".join(str(_NUMERALS[c]) for c in text)
-    if len(tens) > 1 or len(ones) > 1:
-        return text
-    return str((_NUMERALS[tens] if tens else 1) * 10 + (_NUMERALS[ones] if ones else 0))
+    return str(int(tens or 1) * 10 + int(ones or 0))
 
 
 def household_id(row: Row, estate: bool = True) -> str | None:
