@@ -64,7 +64,8 @@ def build(root: Path, keys: dict[str, Path], run: Callable[[list[str]], int],
     ok("reserve", "K-0009", "--from", "2026-11-26 09:00", "--until", "2026-11-26 11:00",
        "--purpose", "contractor", as_="sun-yp")
     at("2026-11-23T10:05:00+08:00")
-    ok("visit", "add", "5-1-102", "--purpose", "call", "--note", "电话问候，老人说血压平稳，一切正常",
+    ok("visit", "add", "5-1-102", "--purpose", "call", "--outcome", "answered",
+       "--note", "电话问候，老人说血压平稳，一切正常",
        as_="wang-dh")
     at("2026-11-25T14:02:00+08:00")
     ok("checkout", "K-0001", "--purpose", "plants", "--expect-back", "2h", "--note", "每周三浇水",
