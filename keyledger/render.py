@@ -178,14 +178,68 @@ def environment(ledger: Ledger, lang: str, fmt: str) -> Any:
 
 class Renderer:
     """Documents of one language in one format, through one environment: the site renders
-    thousands of pages, and each environment compiles its templates anew."""
+    thousands of pages, and each environment compiles its templates anew.
+
+    A report's words are written once, in `NAME.md.j2`. Chat text is made from that Markdown
+    unless a `NAME.text.j2` exists (the owner's message has one, to keep its own line breaks);
+    an HTML page is `NAME.html.j2` (else `report.html.j2`) drawn around that Markdown as HTML
+    (`lead`, the title and summary, and `sections`) with whatever the page adds (the weekly's
+    timeline). A ledger's own template of either name wins, as for Markdown."""
 
     def __init__(self, ledger: Ledger, lang: str, fmt: str) -> None:
-        self.env, self.fmt = environment(ledger, lang, fmt), fmt
+        self.ledger, self.lang, self.fmt = ledger, lang, fmt
+        self.env = environment(ledger, lang, fmt)
+        self.markdown = self.env if fmt == "md" else None
+        self._markdown_of: dict[str, bool] = {}
+
+    def _template(self, *names: str) -> Any:
+        import jinja2
+
+        try:
+            return self.env.select_template(names)
+        except jinja2.TemplatesNotFound:
+            return None
+
+    def _md(self, document: Document) -> str:
+        if self.markdown is None:
+            self.markdown = environment(self.ledger, self.lang, "md")
+        return str(self.markdown.get_template(f"{document.name}.md.j2").render(**document.context))
 
     def __call__(self, document: Document) -> str:
-        return _rendered(lambda: self.env.get_template(f"{document.name}.{self.fmt}.j2")
-                         .render(**document.context), document.name)
+        return _rendered(lambda: self._render(document), document.name)
+
+    def _render(self, document: Document) -> str:
+        from markupsafe import Markup
+
+        from keyledger import from_markdown
+
+        name = document.name
+        if self.fmt == "md":
+            return self._md(document)
+        own = self._template(f"{name}.{self.fmt}.j2")
+        if self.fmt == "text":
+            return str(own.render(**document.context)) if own is not None \
+                else from_markdown.to_text(self._md(document), self.lang)
+        if own is not None and not self._has_markdown(name):
+            return str(own.render(**document.context))  # a page of its own (the site's board)
+        title, lead, sections = from_markdown.to_html(self._md(document))
+        page = own or self.env.get_template("report.html.j2")
+        # The HTML comes from markdown-it, which escaped every character of the Markdown's text.
+        return str(page.render(**document.context, title=title, lead=Markup(lead),
+                               sections=Markup(sections)))
+
+    def _has_markdown(self, name: str) -> bool:
+        """Whether a Markdown template of this name exists; asked once per name, since the site
+        renders a hundred thousand pages through one renderer."""
+        import jinja2
+
+        if name not in self._markdown_of:
+            try:
+                self.env.loader.get_source(self.env, f"{name}.md.j2")
+                self._markdown_of[name] = True
+            except jinja2.TemplateNotFound:
+                self._markdown_of[name] = False
+        return self._markdown_of[name]
 
 
 def render(ledger: Ledger, document: Document, fmt: str) -> str:

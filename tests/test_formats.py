@@ -31,8 +31,10 @@ def test_the_owners_message_is_wechat_text_by_default(story: Ledger, tmp_path: P
     assert text.startswith("王秀兰您好！春晖社区钥匙管家向您报平安（11月23日 周一–11月29日 周日）：\n\n")
     # Typed text stays as typed: a chat shows "*多肉*", never an escape or emphasis.
     assert "\n备注：接口不再渗水，*多肉*也浇了\n" in text
-    assert "\n11月25日 周三 14:02–14:40，周丽霞浇花\n检查：绿植正常，暖气有问题（卧室暖气片接口渗水）" in text
-    assert "已处理：暖气（卧室暖气片接口渗水），11月26日 周四复查正常。" in text
+    assert "\n11月25日 周三 14:02–14:40，周丽霞浇花\n检查正常：绿植、门窗、信件\n" \
+        "发现问题：暖气（卧室暖气片接口渗水）\n" in text
+    assert "\n11月26日 周四 11:00，周丽霞回访\n" in text
+    assert "\n已修好：暖气（卧室暖气片接口渗水）\n" in text
     assert not MARKS.search(text) and not EMOJI.search(text) and "\\" not in text
     assert max(len(line) for line in text.splitlines()) <= 60  # one fact a line
     assert "\n\n\n" not in text
@@ -59,7 +61,8 @@ def test_every_report_and_the_card_in_plain_text(story: Ledger) -> None:
     weekly = _report(story, "weekly", "--format", "text")
     assert "\nK-0003 3-2-502：王德厚，应于 11月25日 周三 15:10 归还，至今未还\n" in weekly
     household = _report(story, "household", "--format", "text")
-    assert "\n备注：接口不再渗水，*多肉*也浇了\n" in household
+    assert "备注：接口不再渗水，*多肉*也浇了；" in household
+    assert "\n地址：春晖家园8号楼1单元401\n" in household
     card = _report(story, "card", "--format", "text")
     assert card.startswith("紧急联络卡：8-1-401 王秀兰\n") and "【钥匙】" in card
 
@@ -75,7 +78,7 @@ def test_html_pages_are_self_contained(story: Ledger) -> None:
         assert set(re.findall(r"url\(([^)]*)\)", page)) <= {"#kl-hatch"}
         assert "&lt;" not in page or name == "card"  # nothing typed here holds a "<"
     # Typed text is escaped: a note with markup is text on the page.
-    story.ok("visit", "add", "8-1-401", "--purpose", "call", "--note", "<b>门</b> & *窗*",
+    story.ok("visit", "add", "8-1-401", "--purpose", "call", "--outcome", "answered", "--note", "<b>门</b> & *窗*",
              "--at", "2026-11-28 10:00", as_="zhou-lx")
     page = _report(story, "owner", "--format", "html")
     assert "&lt;b&gt;门&lt;/b&gt; &amp; *窗*" in page and "<b>门" not in page
