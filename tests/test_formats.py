@@ -164,3 +164,36 @@ def test_the_owners_text_shows_as_it_pastes(story: Ledger, browser, tmp_path: Pa
     cjk = sum(n for f, n in fonts.items() if "CJK" in f)
     assert cjk >= len(HAN.findall(message)), fonts
     page.close()
+
+
+def test_text_and_html_follow_the_markdown_and_keep_typed_text_literal(story: Ledger, browser,
+                                                                        tmp_path: Path) -> None:
+    """The words are written once, in NAME.md.j2: what a ledger's own Markdown template says,
+    text and HTML say too; typed text that Markdown would read as marks, a link or HTML stays
+    what was typed in each format, in a table cell as in a line."""
+    typed = "门 | 窗 <script>alert(1)</script> [网址](http://example.com) **粗** `码` # 号"
+    story.ok("visit", "add", "8-1-401", "--purpose", "inspection", "--note", typed,
+             "--at", "2026-11-28 10:00", as_="zhou-lx")
+    text = _report(story, "household", "--format", "text")
+    assert "备注：" + typed in text
+    assert not MARKS.search(text.replace(typed, "")), MARKS.search(text.replace(typed, ""))
+    page = _report(story, "household", "--format", "html")
+    assert "<script" not in page and "<a " not in page and "<strong>" not in page
+    path = tmp_path / "household.html"
+    path.write_text(page, encoding="utf-8")
+    shown = browser.open(path)
+    assert typed in shown.text()
+    # One visit, one row: the "|" typed did not split its cell.
+    assert shown.js("[...document.querySelectorAll('tr')].filter(r => "
+                    "r.textContent.includes('网址')).map(r => r.cells.length)") == [5]
+    shown.close()
+    own = story.root / "templates" / "zh"
+    own.mkdir(parents=True)
+    (own / "household.md.j2").write_text(
+        "# {{ household.id }} 本户档案\n\n## 钥匙\n\n| 钥匙 | 类型 |\n| --- | --- |\n"
+        "{% for k in keys %}| {{ k.id }} | {{ k.kind }} |\n{% endfor %}", encoding="utf-8")
+    assert _report(story, "household", "--format", "text") == \
+        "8-1-401 本户档案\n\n【钥匙】\n\nK-0001：physical\nK-0002：physical\n"
+    page = _report(story, "household", "--format", "html")
+    assert "<title>8-1-401 本户档案</title>" in page and "<td>K-0001</td>" in page
+    assert "托管记录" not in page
