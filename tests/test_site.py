@@ -78,10 +78,17 @@ def test_the_household_page_in_a_browser(story: Ledger, browser, tmp_path: Path)
     assert "K-0001" in text and "在柜" in text
     assert "*多肉*也浇了" in text and "卧室暖气片接口渗水" in text
     assert "接口不再渗水" in text and "浇花" in text and "回访" in text
+    # The visit that put the heating right says so (issue 14's records, shown as they are).
+    assert "已修好：暖气（卧室暖气片接口渗水）" in text
     paper = printed(page, tmp_path, "household")
     assert_a4(paper)
     assert "王秀兰" in paper["text"] and "近30天上门记录" in paper["text"]
     page.close()
+    # What is still open for a home heads its page: the burst pipe found in the emergency.
+    burst, text = check_page(browser, out / "households" / "12-1-101.html")
+    assert "未解决的问题\n水管（厨房水管爆裂）（发现 11月27日 周五 23:30）" in text
+    assert burst.js("document.querySelector('li.bad').textContent").startswith("水管")
+    burst.close()
     # Every page of the site reads in Chinese and fits the paper.
     for relpath in ("index.html", "week.html", "stewards/zhou-lx.html", "households/index.html",
                     "weekly/2026-W48.html"):
@@ -110,6 +117,13 @@ def test_only_what_changed_is_written_again(story: Ledger, tmp_path: Path,
     changed = {p for p, t in _files(out).items() if before.get(p) != t}
     assert changed == set(after["written"])
     assert "K-0001" in (out / "households/8-1-401.html").read_text(encoding="utf-8")
+    # An owner's request taken by phone: that household's page alone, which lists it.
+    story.ok("request", "add", "5-1-102", "帮忙看看燃气阀门", "--via", "电话", as_="wang-dh")
+    asked = _site(story, out)
+    assert asked["households"] == 1
+    assert [p for p in asked["written"] if p.startswith("households/")] == \
+        ["households/5-1-102.html"]
+    assert "帮忙看看燃气阀门" in (out / "households/5-1-102.html").read_text(encoding="utf-8")
     # Time alone: when the key becomes overdue its page says so, with no commit in between.
     monkeypatch.setenv("KEYLEDGER_NOW", "2026-11-28T14:30:00+08:00")
     later = _site(story, out)
