@@ -14,7 +14,7 @@ from typing import Any
 
 # The words around a table cell in chat text: "header value", cells of a row joined.
 _JOIN = {"zh": ("：", "，"), "en": (": ", ", ")}
-_HEADING = {"zh": ("【", "】"), "en": ("== ", " ==")}
+_HEADING = {"zh": ("【", "】"), "en": ("", ":")}
 
 
 def _parser() -> Any:
@@ -39,9 +39,9 @@ def _inline(token: Any) -> str:
 
 
 def to_text(markdown: str, lang: str) -> str:
-    """Chat text (WeChat): no Markdown marks; a heading in brackets, a list item on its own line,
-    a table's row as one line ("first: header value, header value"), blocks apart by one blank
-    line."""
+    """Chat text (WeChat): no Markdown marks; a heading in 【】 (with a colon in English), a list
+    item on its own line, a table's row as one line ("first: header value, header value"),
+    blocks apart by one blank line."""
     tokens = _parser().parse(markdown)
     colon, comma = _JOIN.get(lang, _JOIN["en"])
     left, right = _HEADING.get(lang, _HEADING["en"])
