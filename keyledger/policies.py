@@ -75,10 +75,13 @@ def set_publish(ledger: Ledger, health: bool | None, phones: bool | None,
     text = yaml.dump(replace(settings, policies={**settings.policies,
                                                  "publish": written}).to_dict())
     parse_settings(SETTINGS, text)  # what is written must read back
+    lang = language(settings.locale)
+    said = {k: vocab.name("yes-no", "yes" if v else "no", lang)
+            for k, v in (("health", new.health), ("phones", new.phones))}
     sha = ledger.change({SETTINGS: text}, gitops.format_message(
-        f"publish policy: health {'yes' if new.health else 'no'}, phones "
-        f"{'yes' if new.phones else 'no'}, reminder {written['reminder'] or 'none'}, "
-        f"refresh {written['refresh']}",
+        subject(ledger, "{actor} sets the publish policy: health {health}, phones {phones}, "
+                "reminder {reminder}, refresh {refresh}", actor=actor.name, **said, refresh=written["refresh"],
+                reminder=written["reminder"] or vocab.name("yes-no", "no", lang)),
         [("Action", "policy"), ("Steward", actor.id), ("Policy", "publish")]))
     return new, sha
 

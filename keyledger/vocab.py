@@ -208,6 +208,13 @@ DAYS = Kind("days", "days", "日子", (
     W("weekend", "weekends", "周末", "每个周末", "双休日", "weekend", "sat,sun"),
 ))
 
+# A setting that is on or off (`policy publish --health 是`); `none` is off too (no reminder).
+YES_NO = Kind("yes-no", "yes-or-no answer", "回答", (
+    W("yes", "yes", "是", "要", "允许", "显示", "开", "打开", "y", "true", "1", "on"),
+    W("no", "no", "否", "不", "不要", "不允许", "不显示", "关", "关闭", "无", "不提醒", "n", "false",
+      "0", "off", "none"),
+))
+
 # The fields a register's column is read as (`household import`, `--map COLUMN=FIELD`): the
 # Chinese name is the one a refusal uses, the other words the headers offices write (after
 # keyledger.spreadsheet.columns.normalize_header).
@@ -249,7 +256,8 @@ IMPORT_FIELD = Kind("import-field", "field", "栏目", (
 KINDS: dict[str, Kind] = {k.key: k for k in (PURPOSE, VISIT_PURPOSE, CARE_ITEM, FLAG, KEY_KIND,
                                               KEY_STATE, HOUSEHOLD_KIND, ROLE, CHECK_RESULT,
                                               CALL_OUTCOME, REQUEST_CHANNEL, REQUESTER,
-                                              LIVING_SITUATION, WEEKDAY, DAYS, IMPORT_FIELD)}
+                                              LIVING_SITUATION, WEEKDAY, DAYS, IMPORT_FIELD,
+                                              YES_NO)}
 
 # The codes, as the model validates files against them.
 PURPOSES = PURPOSE.codes

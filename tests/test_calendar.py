@@ -152,7 +152,16 @@ def test_a_calendar_a_phone_subscribes_to(planned: Ledger, tmp_path: Path) -> No
     assert shown == {"health": False, "phones": False, "reminder_minutes": None,
                      "refresh_minutes": 180}
     planned.refused("policy", "publish", "--reminder", "soon", as_="liu-sj")
-    planned.refused("policy", "publish", "--health", "maybe", as_="liu-sj")
+    assert "--health: 'maybe' is not a yes-or-no answer; choose one of: yes, no." in \
+        planned.refused("policy", "publish", "--health", "maybe", as_="liu-sj").err
+    # In a grid worker's words: 是/不显示, half an hour, 不提醒.
+    planned.ok("policy", "publish", "--health", "是", "--phones", "不显示", "--reminder", "半小时",
+               as_="liu-sj")
+    assert json.loads(planned.ok("policy", "publish", "--json").out)["health"] is True
+    assert json.loads(planned.ok("policy", "publish", "--json").out)["reminder_minutes"] == 30
+    assert planned.git("log", "-1", "--format=%s").startswith("刘淑娟 设置网页和日历的公开范围：健康状况 是")
+    planned.ok("policy", "publish", "--reminder", "不提醒", as_="liu-sj")
+    assert json.loads(planned.ok("policy", "publish", "--json").out)["reminder_minutes"] is None
     planned.refused("policy", "publish", "--phones", "yes", as_="zhou-lx")  # not a supervisor
 
 

@@ -89,6 +89,10 @@ def call_outcomes(incomplete: str) -> list[str]:
     return _vocabulary("call-outcome", incomplete)
 
 
+def yes_no(incomplete: str) -> list[str]:
+    return _vocabulary("yes-no", incomplete)
+
+
 def request_channels(incomplete: str) -> list[str]:
     return _vocabulary("request-channel", incomplete)
 
