@@ -115,6 +115,17 @@ def parse_outcome(text: str) -> str:
     return vocab.parse("call-outcome", text, "--outcome")
 
 
+def _yuan(text: str) -> str:
+    """An amount as people type it — ８６．５, 86.5元, 86.5块, ¥86.5, 八十元 — as digits."""
+    from keyledger.timewords import chinese_number
+
+    value = re.sub(r"(?:块钱|块|元)$", "", unicodedata.normalize("NFKC", text).strip())
+    value = value.removeprefix("¥").strip()
+    if re.fullmatch(r"[零〇一二两三四五六七八九十百千]+", value):
+        value = str(chinese_number(value))
+    return value
+
+
 def parse_errand(items: list[str], advanced: str | None, repaid: bool) -> dict[str, Any] | None:
     """The errand's record from `--bought 青菜 --advanced 86.5 --repaid`."""
     things = [" ".join(i.split()) for i in items if i.strip()]
@@ -123,7 +134,7 @@ def parse_errand(items: list[str], advanced: str | None, repaid: bool) -> dict[s
             raise FatalError(_("--advanced and --repaid belong to an errand: say what was bought "
                                "or done with --bought."))
         return None
-    amount = money(advanced) if advanced is not None else None
+    amount = money(_yuan(advanced)) if advanced is not None else None
     if advanced is not None and amount is None:
         raise FatalError(_("--advanced takes an amount of yuan like 86.50, not {text!r}.").format(
             text=advanced))

@@ -139,11 +139,11 @@ def test_an_errand_with_money_advanced_and_repaid_later(ledger: Ledger,
     _at(monkeypatch, "2026-11-25T09:30:00+08:00")
     assert "--advanced takes an amount" in ledger.refused(
         "visit", "add", "8-1-401", "--purpose", "errand", "--bought", "青菜", "--advanced",
-        "八十", as_="wang-dh").err
+        "好几十", as_="wang-dh").err
     assert "--bought" in ledger.refused("visit", "add", "8-1-401", "--purpose", "errand",
                                         "--advanced", "20").err
     ledger.ok("visit", "add", "8-1-401", "--purpose", "errand", "--bought", "青菜两斤",
-              "--bought", "降压药一盒", "--advanced", "86.5", "--note", "放在门口，老人已取")
+              "--bought", "降压药一盒", "--advanced", "８６．５块", "--note", "放在门口，老人已取")
     assert _home(ledger)["advances"] == [{"visit": "20261125-0930-8-1-401",
                                           "at": "2026-11-25T09:30:00+08:00", "amount": "86.50",
                                           "items": ["青菜两斤", "降压药一盒"], "steward": "wang-dh"}]
@@ -291,3 +291,13 @@ def test_sync_replays_service_records_on_the_shared_file_and_the_guard_refuses_f
                              "HEAD:main"], capture_output=True, text=True)
     assert pushed.returncode != 0 and "open problems, requests or money owed" in pushed.stderr
     assert office.git("rev-parse", "HEAD").strip() == head
+
+
+@pytest.mark.parametrize("typed,amount", [("86.5", "86.50"), ("86.50元", "86.50"), ("¥20", "20.00"),
+                                          ("８６．５块", "86.50"), ("八十元", "80.00"),
+                                          ("一百二十块钱", "120.00"), ("两百", "200.00")])
+def test_money_as_people_type_it(typed: str, amount: str) -> None:
+    from keyledger.visits import parse_errand
+
+    assert parse_errand(["青菜"], typed, False) == {"items": ["青菜"], "advanced": amount,
+                                                    "repaid": False}
