@@ -222,7 +222,7 @@ def test_owner_message_tells_no_stewards_lateness_and_claims_nothing_false(ledge
     assert "本周没有上门记录" in text
     # A steward's late return is the community's business (the weekly report), not the owner's.
     assert "周丽霞" not in text and "超过" not in text and "K-0012" not in text
-    assert "专柜" not in text and "一切安好" not in text
+    assert "钥匙在社区钥匙柜里" not in text and "一切安好" not in text
     english = ledger.ok("report", "owner", "8-1-401", "--week", "2026-W48", "--lang", "en").out
     assert "overdue" not in english and "周丽霞" not in english
     assert "cabinet" not in english and "all is well" not in english.lower()
@@ -232,7 +232,7 @@ def test_owner_message_tells_no_stewards_lateness_and_claims_nothing_false(ledge
     monkeypatch.setenv("KEYLEDGER_NOW", "2026-11-28T12:05:00+08:00")
     ledger.ok("return", "K-0012")
     text = ledger.ok("report", "owner", "8-1-401", "--week", "2026-W48").out
-    assert "钥匙在社区专柜里安全存放" in text and "K-0012" not in text
+    assert "钥匙在社区钥匙柜里安全存放" in text and "K-0012" not in text
 
 
 def test_owner_message_shows_a_problem_checked_ok_later_as_resolved(week: Ledger) -> None:
@@ -395,9 +395,9 @@ def test_a_key_lost_before_the_period_is_not_said_to_be_in_the_cabinet(ledger: L
     ledger.ok("lost", "K-0012", "--note", "掉在公交车上")
     monkeypatch.setenv("KEYLEDGER_NOW", "2026-11-28T12:00:00+08:00")
     text = ledger.ok("report", "household", "8-1-401", "--from", "2026-11-23").out
-    assert "专柜" not in text and "此期间没有取出钥匙。" in text
+    assert "钥匙在社区钥匙柜里" not in text and "此期间没有取出钥匙。" in text
     owner = ledger.ok("report", "owner", "8-1-401", "--week", "2026-W48").out
-    assert "钥匙K-0012已登记遗失" in owner and "专柜" not in owner
+    assert "钥匙K-0012已登记遗失" in owner and "钥匙在社区钥匙柜里" not in owner
     english = ledger.ok("report", "household", "8-1-401", "--from", "2026-11-23",
                         "--lang", "en").out
     assert "cabinet" not in english and "No key was taken out in this period." in english
@@ -427,7 +427,7 @@ def test_an_emergency_begun_weeks_before_is_told_in_the_week_it_ends(ledger: Led
     text = ledger.ok("report", "owner", "8-1-401", "--week", "2026-W48").out
     assert "10月10日 周六 07:10–11月24日 周二 08:00，周丽霞、王德厚因紧急情况入户，" \
         "已征得您的同意：owner ok by phone" in text
-    assert "本周没有上门记录" not in text and "专柜" not in text.split("紧急")[0]
+    assert "本周没有上门记录" not in text and "钥匙在社区钥匙柜里" not in text.split("紧急")[0]
 
 
 def test_a_handover_read_from_part_of_the_history_takes_nothing_from_another_key(

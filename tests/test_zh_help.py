@@ -66,3 +66,20 @@ def test_every_commands_chinese_help_has_no_placeholder(tool: ModuleType) -> Non
         for line in text.splitlines():  # an option's line always has its help beside it
             if re.match(r"\s+(-\w, )?--[\w-]+( \S+)?\s*$", line):
                 raise AssertionError((path, line, text))
+
+
+def test_the_chinese_templates_keep_to_the_glossary(tool: ModuleType, tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    words = tool.glossary()
+    assert tool.template_problems(words) == []  # the shipped reports and site pages
+    mine = tmp_path / "keyledger" / "templates" / "zh" / "site"
+    mine.mkdir(parents=True)
+    (mine / "words.j2").write_text('{% set names = {"override": "主管越权放行"} %}\n'
+                                   "<h2>{{ key }} 在专柜里</h2>{# 越权 in a comment is fine #}\n",
+                                   encoding="utf-8")
+    monkeypatch.setattr(tool, "ROOT", tmp_path)
+    monkeypatch.setattr(tool, "PACKAGE", tmp_path / "keyledger")
+    found = tool.template_problems(words)
+    assert any("越权" in f and "words.j2" in f for f in found), found
+    assert any("专柜" in f for f in found), found
+    assert not any("placeholder" in f for f in found), found

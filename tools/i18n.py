@@ -447,7 +447,26 @@ def style_problems(lang: str, messages: Messages) -> list[str]:
         for row in kind.rows:
             out += [f"keyledger/vocab.py: the Chinese name {row.zh!r} of {kind.key} {row.code!r} "
                     f"{why}" for why in style("", row.zh, ["keyledger/vocab.py"], words)]
-    return out + unhelped()
+    return out + template_problems(words) + unhelped()
+
+
+# What a template says, without its Jinja ({{ … }}, {% … %}, {# … #}) and HTML tags.
+_TEMPLATE_CODE = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}|<[^<>]*>", re.S)
+
+
+def template_problems(words: Glossary) -> list[str]:
+    """The Chinese words of the shipped Chinese templates (reports, the site) held to the
+    glossary too: its words to avoid and its jargon (the markup is not prose, so placeholders
+    and file names are not looked for)."""
+    out = []
+    for path in sorted((PACKAGE / "templates" / "zh").rglob("*.j2")):
+        where = str(path.relative_to(ROOT))
+        text = path.read_text(encoding="utf-8")
+        prose = _TEMPLATE_CODE.sub(" ", text) + " " + " ".join(
+            re.findall(r'"([^"]*[\u4e00-\u9fff][^"]*)"', text))  # and the words its tags set
+        out += [f"{where}: {why}" for why in style("", prose, [where], words)
+                if not why.startswith(("shows a placeholder", "names a file"))]
+    return out
 
 
 def main(argv: list[str] | None = None) -> int:
