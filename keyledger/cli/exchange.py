@@ -48,7 +48,7 @@ def household_import(
                                    autocompletion=completion.import_fields,
                                    help=_("Read COLUMN as FIELD (a field's code or Chinese name: "
                                           "门牌=房号), or skip it with COLUMN=- (repeatable).")),
-    sheet: Optional[str] = typer.Option(None, "--sheet", metavar="NAME",
+    sheet: Optional[str] = typer.Option(None, "--sheet", metavar="SHEET",
                                         help=_("The worksheet to read (the first visible one "
                                                "otherwise).")),
     dry_run: bool = typer.Option(False, "--dry-run",

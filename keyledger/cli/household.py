@@ -39,7 +39,7 @@ def add(
                                            kinds=vocab.choices("household-kind"))),
     pair: Optional[str] = typer.Option(None, "--pair", metavar="A,B",
                                        autocompletion=completion.pairs, callback=words.pair,
-                                       help=_("The A and B stewards, e.g. zhou-lx,wang-dh.")),
+                                       help=_("The A and B stewards by name or id, e.g. 周丽霞,王德厚.")),
     phone: Optional[str] = typer.Option(None, "--phone", help=_("Phone of the main resident.")),
     born: Optional[int] = typer.Option(None, "--born", help=_("Year of birth of the main resident.")),
     health: Optional[str] = typer.Option(None, "--health", help=_("Health notes of the main resident.")),
