@@ -215,6 +215,18 @@ YES_NO = Kind("yes-no", "yes-or-no answer", "回答", (
       "0", "off", "none"),
 ))
 
+# What `export` writes, and the formats of a report or the card (`--format 网页`).
+EXPORT = Kind("export", "thing to export", "导出内容", (
+    W("households", "households", "住户", "住户档案", "住户台账", "户"),
+    W("keys", "keys", "钥匙", "钥匙档案", "钥匙台账"),
+    W("visits", "visits", "上门记录", "上门", "上门台账"),
+))
+REPORT_FORMAT = Kind("report-format", "format", "格式", (
+    W("md", "md", "Markdown", "markdown"),
+    W("text", "text", "纯文本", "文本", "文字", "微信", "聊天", "txt"),
+    W("html", "html", "网页", "HTML网页", "打印", "htm"),
+))
+
 # The fields a register's column is read as (`household import`, `--map COLUMN=FIELD`): the
 # Chinese name is the one a refusal uses, the other words the headers offices write (after
 # keyledger.spreadsheet.columns.normalize_header).
@@ -257,7 +269,7 @@ KINDS: dict[str, Kind] = {k.key: k for k in (PURPOSE, VISIT_PURPOSE, CARE_ITEM, 
                                               KEY_STATE, HOUSEHOLD_KIND, ROLE, CHECK_RESULT,
                                               CALL_OUTCOME, REQUEST_CHANNEL, REQUESTER,
                                               LIVING_SITUATION, WEEKDAY, DAYS, IMPORT_FIELD,
-                                              YES_NO)}
+                                              YES_NO, EXPORT, REPORT_FORMAT)}
 
 # The codes, as the model validates files against them.
 PURPOSES = PURPOSE.codes

@@ -201,3 +201,17 @@ def test_chinese_names_in_what_a_steward_reads(ledger: Ledger, chinese: object) 
     assert "高龄、南飞" in shown and "绿植、暖气" in shown, shown
     key = ledger.ok("--lang", "zh", "key", "show", "K-0012").out
     assert "实体钥匙" in key and "已取出" in key, key
+
+
+def test_what_to_export_and_a_reports_format_in_chinese(ledger: Ledger) -> None:
+    sheet = ledger.ok("export", "住户", "--format", "csv").out.lstrip("\ufeff")
+    assert sheet.startswith("户号,") and "8-1-401" in sheet
+    text = ledger.ok("report", "owner", "8-1-401", "--format", "纯文本").out
+    page = ledger.ok("report", "owner", "8-1-401", "--format", "网页").out
+    assert page.lstrip().lower().startswith("<!doctype html") and "<" not in text
+    head = ledger.head()
+    refused = ledger.refused("export", "房子")
+    assert "'房子' is not a thing to export; choose one of: households, keys, visits." in \
+        refused.err and ledger.head() == head
+    assert "--format: '图片' is not a format; choose one of: md, text, html." in \
+        ledger.refused("report", "owner", "8-1-401", "--format", "图片").err

@@ -131,7 +131,7 @@ def languages(incomplete: str) -> list[str]:
 
 
 def exports(incomplete: str) -> list[str]:
-    return _words(("households", "keys", "visits"), incomplete)
+    return _vocabulary("export", incomplete)
 
 
 def sheet_formats(incomplete: str) -> list[str]:
@@ -140,7 +140,7 @@ def sheet_formats(incomplete: str) -> list[str]:
 
 def formats(incomplete: str) -> list[str]:
     """A report's or the card's --format."""
-    return _words(("md", "text", "html"), incomplete)
+    return _vocabulary("report-format", incomplete)
 
 
 def import_fields(incomplete: str) -> list[str]:

@@ -141,7 +141,7 @@ def _progress_bar(title: str) -> Iterator[Callable[[int, int], None]]:
 
 def export(
     what: str = typer.Argument(..., metavar="households|keys|visits",
-                               autocompletion=completion.exports,
+                               autocompletion=completion.exports, callback=words.one("export"),
                                help=_("What to export.")),
     fmt: Optional[str] = typer.Option(None, "--format", metavar="xlsx|csv",
                                       autocompletion=completion.sheet_formats,
@@ -231,6 +231,7 @@ def household_card(
                                           help=_("Write the card to FILE; standard output "
                                                  "otherwise.")),
     fmt: Optional[str] = typer.Option(None, "--format", metavar="md|text|html",
+                                      callback=words.one("report-format"),
                                       autocompletion=completion.formats,
                                       help=_("Markdown, plain text for a chat, or a printable "
                                              "HTML page; from the name of FILE otherwise "

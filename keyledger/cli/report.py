@@ -23,6 +23,7 @@ LANG = typer.Option(None, "--lang", metavar="zh|en",
                                                             "ledger's locale otherwise)."))
 OUT = typer.Option(None, "-o", "--output", metavar="FILE", help=_("Write the report to FILE."))
 FORMAT = typer.Option(None, "--format", metavar="md|text|html", autocompletion=completion.formats,
+                      callback=words.one("report-format"),
                       help=_("Markdown, plain text for a chat, or a printable HTML page; from "
                              "the name of FILE otherwise."))
 
