@@ -215,6 +215,12 @@ YES_NO = Kind("yes-no", "yes-or-no answer", "回答", (
       "0", "off", "none"),
 ))
 
+# The interface's and a report's language (`--lang 中文`).
+LANGUAGE = Kind("language", "language", "语言", (
+    W("zh", "zh", "中文", "汉语", "简体中文", "普通话", "zh_CN", "zh-CN", "zh-Hans", "chinese"),
+    W("en", "en", "英文", "英语", "English", "en_US", "en-US"),
+))
+
 # What `export` writes, and the formats of a report or the card (`--format 网页`).
 EXPORT = Kind("export", "thing to export", "导出内容", (
     W("households", "households", "住户", "住户档案", "住户台账", "户"),
@@ -269,7 +275,7 @@ KINDS: dict[str, Kind] = {k.key: k for k in (PURPOSE, VISIT_PURPOSE, CARE_ITEM, 
                                               KEY_STATE, HOUSEHOLD_KIND, ROLE, CHECK_RESULT,
                                               CALL_OUTCOME, REQUEST_CHANNEL, REQUESTER,
                                               LIVING_SITUATION, WEEKDAY, DAYS, IMPORT_FIELD,
-                                              YES_NO, EXPORT, REPORT_FORMAT)}
+                                              YES_NO, EXPORT, REPORT_FORMAT, LANGUAGE)}
 
 # The codes, as the model validates files against them.
 PURPOSES = PURPOSE.codes

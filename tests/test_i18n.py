@@ -240,4 +240,4 @@ def test_an_unknown_interface_language_is_refused(ledger: Ledger, back_to_englis
     result = ledger.refused("status", "--lang", "fr")
     assert "zh or en, not 'fr'" in result.err, result.err
     under_zh = ledger.refused("--lang", "zh", "report", "owner", "8-1-401", "--lang", "fr")
-    assert "报告只能用 zh 或 en" in under_zh.err, under_zh.err
+    assert "--lang：“fr”不是可用的语言；请从以下选择：中文、英文。" in under_zh.err, under_zh.err

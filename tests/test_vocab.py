@@ -215,3 +215,13 @@ def test_what_to_export_and_a_reports_format_in_chinese(ledger: Ledger) -> None:
         refused.err and ledger.head() == head
     assert "--format: '图片' is not a format; choose one of: md, text, html." in \
         ledger.refused("report", "owner", "8-1-401", "--format", "图片").err
+
+
+def test_a_language_by_its_chinese_name(ledger: Ledger) -> None:
+    assert "所有钥匙都在柜里" in ledger.ok("status", "--lang", "中文").err + \
+        ledger.ok("status", "--lang", "中文").out
+    english = ledger.ok("report", "owner", "8-1-401", "--lang", "英文").out
+    chinese = ledger.ok("report", "owner", "8-1-401", "--lang", "中文").out
+    assert english != chinese and "王秀兰" in chinese
+    assert "The interface speaks zh or en, not '法语'" in ledger.refused("status", "--lang",
+                                                                          "法语").err

@@ -42,6 +42,10 @@ def interface_language(argv: list[str]) -> tuple[str | None, list[str]]:
             command = arg
         rest.append(arg)
         i += 1
+    if lang is not None:  # --lang 中文 is --lang zh
+        from keyledger import vocab
+
+        lang = vocab.lookup("language", lang) or lang
     return lang, (["--lang", lang] if lang is not None else []) + rest
 
 

@@ -127,7 +127,7 @@ def weekdays(incomplete: str) -> list[str]:
 
 
 def languages(incomplete: str) -> list[str]:
-    return _words(("zh", "en"), incomplete)
+    return _vocabulary("language", incomplete)
 
 
 def exports(incomplete: str) -> list[str]:

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 app = group()
 
-LANG = typer.Option(None, "--lang", metavar="zh|en",
+LANG = typer.Option(None, "--lang", metavar="zh|en", callback=words.one("language"),
                     autocompletion=completion.languages, help=_("Language of the report (the "
                                                             "ledger's locale otherwise)."))
 OUT = typer.Option(None, "-o", "--output", metavar="FILE", help=_("Write the report to FILE."))
