@@ -200,7 +200,8 @@ def test_skip_bad_imports_the_good_rows_and_hands_back_the_others(ledger: Ledger
     path = _register(tmp_path / "台账.xlsx")
     ledger.refused("household", "import", str(path))  # all or nothing by default
     head = ledger.head()
-    result = ledger.ok("household", "import", str(path), "--skip-bad")
+    result = ledger.run("household", "import", str(path), "--skip-bad")
+    assert result.code == 1, result.err  # a script knows that rows were left out
     assert ledger.git("rev-parse", "HEAD~1").strip() == head  # one commit
     assert "Imported" in result.err and "2 added" in result.err
     rejects = tmp_path / "台账-未导入.xlsx"
@@ -231,7 +232,7 @@ def test_skip_bad_imports_the_good_rows_and_hands_back_the_others(ledger: Ledger
     book.active["E5"] = 13800000107
     book.active["A6"] = "郑华"
     book.save(rejects)
-    again = ledger.ok("household", "import", str(rejects))
+    again = ledger.ok("household", "import", str(rejects), "--skip-bad")  # every row: 0
     assert "2 added" in again.err and "Columns not imported" not in again.err
     assert household_file(ledger, "8-1-403")["people"] == [{"name": "周明",
                                                             "phone": "13800000107"}]
@@ -240,8 +241,12 @@ def test_skip_bad_imports_the_good_rows_and_hands_back_the_others(ledger: Ledger
 def test_skip_bad_leaves_conflicts_out_too(known: Ledger, tmp_path: Path) -> None:
     path = sheet(tmp_path, "户号,姓名,地址\n8-1-401,刘桂芝,\n8-1-402,孙丽,东升家园8号楼1单元402\n",
                  "few.csv")
-    result = known.ok("household", "import", str(path), "--skip-bad")
-    assert "1 added" in result.err
+    result = known.run("household", "import", str(path), "--skip-bad")
+    assert result.code == 1 and "1 added" in result.err
+    dry = known.run("household", "import", str(path), "--skip-bad", "--dry-run", "--json")
+    assert dry.code == 1 and json.loads(dry.out)["rejected_file"] is None  # nothing written
+    assert json.loads(dry.out)["rejected"] == [
+        {"row": 2, "reason": "姓名: the ledger has '赵国庆', the sheet '刘桂芝'"}]
     assert household_file(known, "8-1-401")["people"][0]["name"] == "赵国庆"
     import python_calamine
 

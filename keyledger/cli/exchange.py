@@ -59,7 +59,8 @@ def household_import(
                                        "ledger's (conflicts); notes are added to, not replaced.")),
     skip_bad: bool = typer.Option(False, "--skip-bad",
                                   help=_("Import the good rows and write the bad ones, with the "
-                                         "reason, to FILE-未导入.xlsx.")),
+                                         "reason, to FILE-未导入.xlsx; exit status 1 when rows "
+                                         "were left out.")),
     json: bool = typer.Option(False, "--json",
                               help=_("Print the planned additions and changes and the bad rows "
                                      "as JSON.")),
@@ -90,6 +91,10 @@ def household_import(
     if refusal is not None and not skip_bad:
         raise refusal
     _summary(plan, dry_run, sha, file, rejected_file)
+    if plan.rejected:
+        # --skip-bad left rows out: the good ones are in, yet a supervisor's script must know
+        # that the register is not all in the ledger (1, as a check that found problems).
+        raise typer.Exit(1)
 
 
 def _summary(plan: "Plan", dry_run: bool, sha: str | None, file: Path,
