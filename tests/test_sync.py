@@ -48,6 +48,11 @@ def test_two_offline_checkouts_of_one_key_one_wins_one_is_explained(shared: dict
     assert "could not be applied to the shared ledger" in result.err
     assert "already out with zhou-lx" in result.err
     assert "checkout K-0012 to 周丽霞" in result.err  # what happened on the other side
+    # In a steward's words: the colleague by name, times as read, no commit ids.
+    import re
+    assert re.search(r"” \(周丽霞, \d{4}-\d\d-\d\d \d\d:\d\d\)\.", result.err), result.err
+    assert re.search(r"” \(\d{4}-\d\d-\d\d \d\d:\d\d\) could not be applied", result.err)
+    assert zhou.head()[:10] not in result.err and "by zhou-lx" not in result.err
     branch = [b.strip() for b in wang.git("branch", "--list", "keyledger/conflict-*").split()]
     assert len(branch) == 1
     kept = wang.git("log", "-1", "--format=%(trailers:key=Keyledger-Purpose,valueonly)", branch[0])
