@@ -100,8 +100,12 @@ def test_a_contact_with_another_phone_or_name_is_a_conflict(known: Ledger, tmp_p
                            "8-1-402,孙丽,王强,13900000301,东升家园8号楼1单元402\n")
     dry = known.refused("household", "import", str(path), "--dry-run")
     assert table(dry.out) == [
-        ["2", "conflict", "8-1-401", "王秀兰", "紧急联系人", "13900000201", "13900000999"],
+        ["2", "conflict", "8-1-401", "王秀兰", "紧急联系电话", "13900000201", "13900000999"],
         ["3", "add", "8-1-402", "孙丽", "", "", ""]]
+    # Each difference is named by the column it is in: the relation's own column too.
+    path = sheet(tmp_path, "户号,姓名,紧急联系人,关系\n8-1-401,赵国庆,李晓梅,侄女\n")
+    dry = known.refused("household", "import", str(path), "--dry-run")
+    assert table(dry.out) == [["2", "conflict", "8-1-401", "王秀兰", "关系", "女儿", "侄女"]]
     # The same phone under another name is the same person, named otherwise: a conflict too.
     path = sheet(tmp_path, "户号,姓名,紧急联系人,紧急联系电话\n8-1-401,赵国庆,李小梅,13900000201\n")
     dry = known.refused("household", "import", str(path), "--dry-run")

@@ -191,8 +191,8 @@ def _contact(m: Merger, found: Contact) -> None:
         if not m.new:
             m.changes.append(Change("contacts", found.column, None, contact_text(found), False))
         return
-    m.scalar(entry, "relation", found.relation, "contacts", found.column)
-    m.scalar(entry, "phone", found.phone, "contacts", found.column)
+    m.scalar(entry, "relation", found.relation, "contacts", found.relation_column or found.column)
+    m.scalar(entry, "phone", found.phone, "contacts", found.phone_column or found.column)
 
 
 def _words(m: Merger, key: str, found: list[str] | None,

@@ -30,6 +30,8 @@ class Contact:
     relation: str | None
     phone: str | None
     column: str          # the header its name came from, for messages
+    relation_column: str | None = None   # the headers of its relation and phone, when the
+    phone_column: str | None = None      # sheet has columns of their own for them
 
 
 @dataclass
@@ -317,4 +319,7 @@ def _contact(row: Row, slot: int) -> Contact | None:
     if not name:
         row.fail("contact", _("missing: the contact's name"), slot)
         return None
-    return Contact(name, relation or in_relation, phone, row.header("contact", slot))
+    return Contact(name, relation or in_relation, phone, row.header("contact", slot),
+                   row.header("relation", slot) if relation is not None else None,
+                   row.header("contact_phone", slot) if row.raw("contact_phone", slot) is not None
+                   else None)
