@@ -338,3 +338,10 @@ def test_a_cell_longer_than_a_register_holds_is_a_bad_row_never_cut(ledger: Ledg
     path = sheet(tmp_path, "户号,姓名,地址,备注\n8-1-402,孙丽,东升家园8号楼1单元402," + "字" * 10_001 + "\n")
     refused = ledger.refused("household", "import", str(path))
     assert f"{path}:2: 备注: 10001 characters: a cell holds at most 10000" in refused.err
+
+
+def test_a_register_with_a_header_and_no_rows_says_so(ledger: Ledger, tmp_path: Path) -> None:
+    path = sheet(tmp_path, "户号,姓名,地址\n,,\n")
+    head = ledger.head()
+    result = ledger.ok("household", "import", str(path))
+    assert "has no household rows under its header" in result.err and ledger.head() == head

@@ -105,6 +105,9 @@ def _summary(plan: "Plan", dry_run: bool, sha: str | None, file: Path,
     if dry_run:
         say(_("Would add {added} and change {changed} households; {same} unchanged. Nothing was "
               "written (--dry-run).").format(**counts))
+    elif sha is None and rejected_file is None and not plan.items:
+        say(_("Nothing to import: {file} has no household rows under its header (is it the "
+              "right sheet? --sheet NAME reads another).").format(file=file))
     elif sha is None and rejected_file is None:
         say(_("Nothing to import: the {n} households of {file} are in the ledger as they are.")
             .format(n=counts["same"], file=file))
