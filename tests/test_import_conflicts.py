@@ -345,3 +345,13 @@ def test_a_register_with_a_header_and_no_rows_says_so(ledger: Ledger, tmp_path: 
     head = ledger.head()
     result = ledger.ok("household", "import", str(path))
     assert "has no household rows under its header" in result.err and ledger.head() == head
+
+
+def test_skip_bad_imports_nothing_when_the_rows_left_out_cannot_be_written(
+        ledger: Ledger, tmp_path: Path) -> None:
+    """Every row ends up in the ledger or in FILE-未导入.xlsx: when that file cannot be written,
+    the good rows are not imported either."""
+    path = _register(tmp_path / "台账.xlsx")
+    (tmp_path / "台账-未导入.xlsx").mkdir()  # in the way: a folder of that name
+    result = ledger.refused("household", "import", str(path), "--skip-bad")
+    assert "台账-未导入.xlsx" in result.err and "Traceback" not in result.err

@@ -79,10 +79,9 @@ def household_import(
     with _progress_bar(_("Reading the register")) as tick:
         plan, sha, rejects = import_households(
             open_ledger(), file, parse_map(map_), dry_run=dry_run, update=update, sheet=sheet,
-            skip_bad=skip_bad, progress=tick)
+            skip_bad=skip_bad, progress=tick,
+            hand_back=lambda data: write_output(data, rejects_path(file)))
     rejected_file = rejects_path(file) if rejects is not None else None
-    if rejects is not None:
-        write_output(rejects, rejected_file)
     if json:
         print_json(plan_json(plan, dry_run, sha, rejected_file))
     else:
