@@ -188,7 +188,7 @@ def build(ledger: Ledger, out: Path, lang: str | None = None, full: bool = False
 
 def _build(ledger: Ledger, out: Path, lang: str, full: bool) -> Built:
     from keyledger import listing, render, site_pages
-    from keyledger.ics import calendar, reservations
+    from keyledger.ics import calendar, planned, reservations
     from keyledger.reports import weekly
     from keyledger.schedules import due, this_week, week_days
 
@@ -295,7 +295,7 @@ def _build(ledger: Ledger, out: Path, lang: str, full: bool) -> Built:
     bookings = reservations(ledger, span)
     homes = {r.id: (r.name, r.address) for r in rows}
     for ident in [*(s.id for s in stewards.values() if s.active), None]:
-        mine = [i for i in items if ident is None or i.steward == ident]
+        mine = [i for i in items if (ident is None or i.steward == ident) and planned(i)]
         booked = [b for b in bookings if ident is None or b.reservation.steward == ident]
         relpath = f"calendar/{ident or 'all'}.ics"
         output.page(relpath, ("ics", mine, booked, settings.publish, settings.community),
