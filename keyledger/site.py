@@ -51,18 +51,33 @@ def fingerprint(value: Any) -> str:
                                      separators=(",", ":")).encode()).hexdigest()
 
 
+_FIELDS: dict[type, tuple[str, ...] | None] = {}
+
+
 def _canonical(value: Any) -> Any:
+    # The calendars' and the weekly's data run to millions of values at a street office's size:
+    # exact types are tested first and a dataclass's field names are looked up once per type
+    # (`is_dataclass` and `fields` were a quarter of a run with nothing to do).
+    kind = type(value)
+    if kind is str or kind is int or kind is bool or kind is float or value is None:
+        return value
+    if kind is list or kind is tuple:
+        return [_canonical(v) for v in value]
+    if kind not in _FIELDS:
+        _FIELDS[kind] = tuple(f.name for f in fields(value)) \
+            if is_dataclass(value) and not isinstance(value, type) else None
+    names = _FIELDS[kind]
+    if names is not None:
+        return [kind.__name__, *[_canonical(getattr(value, n)) for n in names]]
     if isinstance(value, dict):
         return sorted(([_canonical(k), _canonical(v)] for k, v in value.items()), key=repr)
     if isinstance(value, (set, frozenset)):
         return ["set", sorted((_canonical(v) for v in value), key=repr)]
     if isinstance(value, (list, tuple)):
         return [_canonical(v) for v in value]
-    if is_dataclass(value) and not isinstance(value, type):
-        return [type(value).__name__, *(_canonical(getattr(value, f.name)) for f in fields(value))]
     if isinstance(value, (datetime, date, time, timedelta)):
         return str(value)
-    if value is None or isinstance(value, (str, int, float, bool)):
+    if isinstance(value, (str, int, float, bool)):
         return value
     return repr(value)
 
