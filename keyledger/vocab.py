@@ -269,6 +269,9 @@ IMPORT_FIELD = Kind("import-field", "field", "栏目", (
       "预计返回日期", "预计返回时间"),
     W("away_note", "away_note", "外出说明", "去向", "外出去向", "外出地点"),
     W("notes", "notes", "备注", "说明", "情况说明", "其他情况", "备注说明"),
+    # The people and contacts past the first, as keyledger's own export writes them.
+    W("residents", "residents", "同住人", "同住人员", "共同居住人"),
+    W("other_contacts", "other_contacts", "其他联系人", "其他紧急联系人"),
 ))
 
 KINDS: dict[str, Kind] = {k.key: k for k in (PURPOSE, VISIT_PURPOSE, CARE_ITEM, FLAG, KEY_KIND,
