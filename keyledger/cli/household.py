@@ -15,7 +15,7 @@ from keyledger.cli.exchange import household_card, household_import
 from keyledger.i18n import _
 
 if TYPE_CHECKING:
-    from keyledger.model import Household, Key
+    from keyledger.model import Household
 
 app = group()
 
@@ -220,16 +220,17 @@ def list_(json: bool = typer.Option(False, "--json", help=_("Print JSON."))) -> 
 @command(app)
 def show(ident: str = typer.Argument(..., metavar="ID", autocompletion=completion.households),
          json: bool = typer.Option(False, "--json", help=_("Print JSON."))) -> None:
-    """A household's card: people, contacts, care list, pair and keys."""
-    ledger = open_ledger()
-    household = ledger.household(ident)
-    keys = ledger.keys_of(ident)
-    if json:
-        from keyledger.cli.key import key_json
+    """The household's whole file (一户一档): people, contacts, flags, away periods, care list,
+    authorization, schedule, keys and where they are, the last visits, what is open and the
+    follow-ups to come."""
+    from keyledger.cli.household_view import profile_json, render
+    from keyledger.profile import gather
 
-        print_json({**household_json(household), "keys": [key_json(k) for k in keys]})
+    profile = gather(open_ledger(), ident)
+    if json:
+        print_json(profile_json(profile))
         return
-    stdout().print(_card(household, keys))
+    stdout().print(render(profile))
 
 
 def household_json(h: "Household") -> dict[str, Any]:
@@ -248,37 +249,6 @@ def household_json(h: "Household") -> dict[str, Any]:
     data["away"] = [{"from": a.start.isoformat(), "until": a.until.isoformat(), "note": a.note}
                     for a in h.away]
     return data
-
-
-def _card(h: "Household", keys: "list[Key]") -> Any:
-    from rich.panel import Panel
-    from rich.table import Table
-    from rich.text import Text
-
-    grid = Table.grid(padding=(0, 2))
-    grid.add_column(style="bold")
-    grid.add_column()
-
-    def row(label: str, value: str) -> None:
-        grid.add_row(label, Text(value or "—", overflow="fold"))
-
-    row(_("address"), h.address)
-    row(_("kind"), _(h.kind))
-    row(_("flags"), " ".join(_(f) for f in h.flags))
-    for p in h.people:
-        details = [str(p.born) if p.born else "", p.phone or "", p.health or ""]
-        row(_("person"), " · ".join([p.name] + [d for d in details if d]))
-    for c in h.contacts:
-        row(_("contact"), " · ".join(x for x in (c.name, c.relation, c.phone) if x))
-    for a in h.away:
-        row(_("away"), f"{a.start} → {a.until}" + (f"  {a.note}" if a.note else ""))
-    row(_("care"), " ".join(_(c) for c in h.care))
-    row(_("pair"), _("A {a}, B {b}").format(a=h.pair_a or "—", b=h.pair_b or "—"))
-    for k in keys:
-        where = k.slot or "—" if k.state == "in" else f"{_(k.state)} {k.holder or ''}".strip()
-        row(_("key"), f"{k.id} {_(k.kind)} {k.label or ''} [{where}]")
-    row(_("notes"), h.notes)
-    return Panel(grid, title=Text(f"{h.id}  {h.name}"), title_align="left", expand=False)
 
 
 command(app, "import")(household_import)

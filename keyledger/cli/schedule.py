@@ -57,11 +57,11 @@ def list_(household: str = typer.Argument(..., metavar="HOUSEHOLD",
     for n, e in enumerate(record.schedule, 1):
         d = e.to_dict()
         span = f" {d['from'] or '…'}→{d['until'] or '…'}" if d["from"] or d["until"] else ""
-        stdout().print(f"{n}. {_every(d['every'])} {d['at']} {_(e.purpose)} ({e.steward}){span}"
+        stdout().print(f"{n}. {every_words(d['every'])} {d['at']} {_(e.purpose)} ({e.steward}){span}"
                        + (_(" while away") if e.while_away else ""), markup=False)
 
 
-def _every(every: str) -> str:
+def every_words(every: str) -> str:
     """`day`, `wed` or `mon,thu` as a person says it (每天, 每周三, every Mon, Thu)."""
     if every == "day":
         return _("every day")
