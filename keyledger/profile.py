@@ -41,7 +41,10 @@ class Profile:
 
     def aged(self) -> bool:
         """高龄: someone in the household is at least the ledger's threshold."""
-        return any((p.age(self.today) or 0) >= self.aged_from for p in self.household.people)
+        from keyledger.register import aged
+
+        return aged(tuple((p.born, p.birthday) for p in self.household.people), self.today,
+                    self.aged_from)
 
 
 def gather(ledger: Ledger, household_id: str) -> Profile:

@@ -53,19 +53,32 @@ def add(
     away: list[str] = typer.Option([], "--away", metavar="FROM,UNTIL[,NOTE]",
                                    help=_("A period away, e.g. 2026-11-01,2027-04-15 (repeatable).")),
     notes: Optional[str] = typer.Option(None, "--notes", help=_("Free notes.")),
+    living: Optional[str] = typer.Option(None, "--living", metavar="L",
+                                         help=_("How they live: alone (独居), empty-nest (空巢), "
+                                                "with-children (与子女同住), with-others.")),
+    birthday: Optional[str] = typer.Option(None, "--birthday", metavar="DATE",
+                                           help=_("Birthday of the main resident.")),
+    interest: list[str] = typer.Option([], "--interest",
+                                       help=_("An interest of the main resident, e.g. 京剧 "
+                                              "(repeatable).")),
     from_file: Optional[Path] = typer.Option(None, "--from-file",
                                              help=_("Read the household from a YAML form.")),
 ) -> None:
     """Register a household (一户一档)."""
     from keyledger.households import add_household
 
-    given: dict[str, Any] = {"name": name, "address": address, "kind": kind, "notes": notes}
-    if (phone or born or health) and not name:
-        raise typer.BadParameter(_("--phone, --born and --health describe the main resident; "
-                                   "give their --name too."), param_hint="--name")
-    if name and (phone or born or health):
-        given["people"] = [{k: v for k, v in (("name", name), ("born", born), ("phone", phone),
-                                              ("health", health)) if v is not None}]
+    given: dict[str, Any] = {"name": name, "address": address, "kind": kind, "notes": notes,
+                             "living": parse_living(living) if living else None}
+    about = {k: v for k, v in (("born", born), ("phone", phone), ("health", health),
+                               ("birthday", _birthday(birthday)),
+                               ("interests", [i for i in interest if i.strip()] or None))
+             if v is not None}
+    if about and not name:
+        raise typer.BadParameter(_("--phone, --born, --health, --birthday and --interest "
+                                   "describe the main resident; give their --name too."),
+                                 param_hint="--name")
+    if about:
+        given["people"] = [{"name": name, **about}]
     if contact:
         given["contacts"] = [dict(zip(("name", "relation", "phone"), _split(c, 3)))
                              for c in contact]
@@ -110,6 +123,14 @@ def edit(
                                           help=_("Remove the period away that begins on FROM "
                                                  "(repeatable).")),
     notes: Optional[str] = typer.Option(None, "--notes", help=_("Free notes (replaces them).")),
+    living: Optional[str] = typer.Option(None, "--living", metavar="L",
+                                         help=_("How they live: alone (独居), empty-nest (空巢), "
+                                                "with-children (与子女同住), with-others.")),
+    birthday: Optional[str] = typer.Option(None, "--birthday", metavar="DATE",
+                                           help=_("Birthday of the main resident.")),
+    interest: list[str] = typer.Option([], "--interest",
+                                       help=_("The main resident's interests (repeatable; "
+                                              "they replace the ones on file).")),
     witness_for: Optional[str] = typer.Option(None, "--witness-for", metavar="P,P…",
                                               autocompletion=completion.purposes,
                                               help=_("Supervisor: the purposes whose checkout "
@@ -127,7 +148,9 @@ def edit(
                   tuple(dict(zip(("from", "until", "note"), _split(a, 3))) for a in add_away),
                   tuple(remove_away),
                   None if witness_for is None else
-                  tuple(p.strip() for p in witness_for.split(",") if p.strip()))
+                  tuple(p.strip() for p in witness_for.split(",") if p.strip()),
+                  parse_living(living) if living else None, _birthday(birthday),
+                  tuple(i for i in interest if i.strip()) or None)
     household, changed, sha = edit_household(open_ledger(), ident, change, from_file)
     say(_("{id} {name}: changed {fields}. Commit {sha}.").format(
         id=household.id, name=household.name, fields=", ".join(changed), sha=sha[:10]))
@@ -200,21 +223,71 @@ def revoke(ident: str = typer.Argument(..., metavar="ID",
 
 
 @command(app, "list")
-def list_(json: bool = typer.Option(False, "--json", help=_("Print JSON."))) -> None:
-    """All households."""
+def list_(
+    flag: list[str] = typer.Option([], "--flag", autocompletion=completion.flags,
+                                   help=_("Only households with this care flag (repeatable: "
+                                          "all of them).")),
+    living: Optional[str] = typer.Option(None, "--living", metavar="L",
+                                         help=_("Only households living so: alone (独居), "
+                                                "empty-nest (空巢), with-children (与子女同住), "
+                                                "with-others.")),
+    aged: bool = typer.Option(False, "--aged",
+                              help=_("Only households with someone 高龄 (at least the ledger's "
+                                     "age, `policy welfare`).")),
+    json: bool = typer.Option(False, "--json", help=_("Print JSON.")),
+) -> None:
+    """All households, or those the elderly register's filters pick."""
     from keyledger import listing
+    from keyledger.register import pick
 
     ledger = open_ledger()
+    index = listing.fresh(ledger, ("household",))["household"]
+    rows = index.rows()
+    wanted = pick(ledger, rows, index.part("register"), tuple(map(parse_flag, flag)),
+                  parse_living(living) if living else None, aged)
     if json:
-        print_json([household_json(h) for h in ledger.households()])
+        print_json([household_json(h) for h in ledger.households(wanted)])
         return
-    rows = listing.fresh(ledger, ("household",))["household"].rows()
     # A street office lists 100,000 households with a handful of kinds and sets of flags.
     shown = functools.cache(_)
     flags_shown = functools.cache(lambda flags: " ".join(map(_, flags)))
     table([_("id"), _("name"), _("kind"), _("flags"), _("pair"), _("address")],
           [[ident, name, shown(kind), flags_shown(tuple(flags)), "/".join(pair), address]
-           for ident, (name, kind, flags, pair, address) in rows.items()])
+           for ident in wanted for name, kind, flags, pair, address in (rows[ident],)])
+
+
+def _birthday(text: str | None) -> str | None:
+    """`--birthday` as the file writes it (a date in any form `--from` takes)."""
+    if text is None:
+        return None
+    from keyledger.timeutil import parse_date
+
+    return parse_date(text).isoformat()
+
+
+def parse_flag(text: str) -> str:
+    from keyledger import zh
+    from keyledger.vocab import FLAGS
+
+    code = zh.code_of(zh.FLAGS, text)
+    if code is None:
+        raise typer.BadParameter(_("one of {choices}; not {text!r}").format(
+            choices=", ".join(f"{c} ({zh.name(zh.FLAGS, c)})" for c in FLAGS), text=text),
+            param_hint="--flag")
+    return code
+
+
+def parse_living(text: str) -> str:
+    """`--living` in either language (独居 or alone)."""
+    from keyledger import zh
+    from keyledger.vocab import LIVING
+
+    code = zh.code_of(zh.LIVING, text)
+    if code is None:
+        raise typer.BadParameter(_("one of {choices}; not {text!r}").format(
+            choices=", ".join(f"{c} ({zh.name(zh.LIVING, c)})" for c in LIVING), text=text),
+            param_hint="--living")
+    return code
 
 
 @command(app)

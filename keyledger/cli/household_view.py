@@ -67,7 +67,8 @@ def render(p: "Profile") -> Any:
     if h.living:
         row(_("living"), said("LIVING", h.living))
     row(_("flags"), " ".join([_(f) for f in h.flags]
-                             + ([_("aged {age}+").format(age=p.aged_from)] if p.aged() else [])))
+                             + ([_("aged {age}+").format(age=p.aged_from)]
+                                if p.aged() and "elderly" not in h.flags else [])))
     for person in h.people:
         row(_("person"), _person(person, p))
     for c in h.contacts:
