@@ -188,6 +188,11 @@ def owner(ledger: Ledger, household_id: str, week: str | None) -> dict[str, Any]
     return {
         **_base(ledger), "household": household, "days": days, "visits": visits,
         "emergencies": emergencies, "names": names, "now": moment, "tz": tz,
+        # Both told as they happened: the visit at the door after two unanswered calls comes
+        # between them and the next day's call, not after the week.
+        "entries": sorted([("visit", v.visit.started, v) for v in visits]
+                          + [("emergency", e.start, e) for e in emergencies],
+                          key=lambda entry: entry[1]),
         "photos": sum(len(v.visit.photos) for v in every),
         "problems": household.problems, "advances": household.advances,
         "closed": _closed(ledger, household, begin, end),
