@@ -243,7 +243,8 @@ def status(
                            "kind": i.kind} for i in today],
             "escalations": [due_json(i) for i in alarms], "open": opened})
     if not json and alarms:
-        show_escalations(alarms, lambda c: c.astimezone(moment.tzinfo).strftime("%H:%M"))
+        show_escalations(alarms, lambda c: c.astimezone(moment.tzinfo).strftime("%H:%M"),
+                         {s.id: s.name for s in ledger.stewards()})
     if not json and not out:
         say(_("Every key is in the cabinet."))
     if not json and out:

@@ -36,15 +36,17 @@ def contacts_words(item: "DueItem") -> str:
                      for c in item.contacts) or "—"
 
 
-def show_escalations(items: "list[DueItem]", clock: Any) -> None:
-    """Calls that reached nobody: go to the door now — first, and on the terminal in red."""
+def show_escalations(items: "list[DueItem]", clock: Any, names: dict[str, str]) -> None:
+    """Calls that reached nobody: go to the door now — first, and on the terminal in red;
+    the steward who made the calls by name."""
     from keyledger.cli.common import table
 
     table([_("calls unanswered"), _("household"), _("steward"), _("emergency contacts"),
            _("keys")],
           [[", ".join(clock(c) for c in i.calls) + ("" if i.status == "due" else
                                                     " " + _(i.status)),
-            f"{i.household} {i.household_name}", i.steward or "—", contacts_words(i),
+            f"{i.household} {i.household_name}", names.get(i.steward or "", i.steward or "—"),
+            contacts_words(i),
             keys_words(i.keys)] for i in items],
           title=_("Go to the door now: calls reached nobody"),
           alerts=set(range(len(items))))
