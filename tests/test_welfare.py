@@ -126,3 +126,18 @@ def test_the_threshold_is_the_ledgers_and_an_escalation_left_is_missed(
     weekly = alone.ok("report", "weekly", "--week", "2026-W48").out
     assert "- 11月24日 周二 11:00 13-1-201 孟淑芬：王德厚（漏办）" in weekly
     assert json.loads(alone.run("verify", "--json", "--full").out)["findings"] == []
+
+
+def test_verify_refuses_a_welfare_policy_not_set_by_a_supervisor(alone: Ledger) -> None:
+    """The settings file decides who is 高龄 and when a visit is due: a steward's hand-made
+    change of it is a finding; the supervisor's `policy welfare` is not."""
+    from test_service import _findings, _forge
+
+    alone.ok("policy", "welfare", "--escalate-after", "3", "--aged-from", "75", as_="liu-sj")
+    assert _findings(alone) == []
+    found = _forge(alone, "zhou-lx", {"keyledger.yaml": ("escalate_after: 3",
+                                                         "escalate_after: 9")},
+                   "welfare policy: a visit after 9 unanswered calls\n\n"
+                   "Keyledger-Action: policy\nKeyledger-Steward: zhou-lx\n"
+                   "Keyledger-Policy: welfare\nKeyledger-Escalate-After: 9")
+    assert any("supervisor" in f for f in found), found
