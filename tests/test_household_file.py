@@ -103,3 +103,13 @@ def test_a_door_code_reads_as_a_code_in_key_show_key_list_and_the_card(filed: Le
     assert "cabinet" not in code_line and "slot" not in code_line
     # The physical key still reads as one.
     assert "K-0012 physical" in filed.ok("household", "show", "8-1-401").out
+
+
+def test_status_says_a_code_is_given_not_that_a_key_is_out(filed: Ledger) -> None:
+    assert "no door code is given out" in filed.ok("status").err
+    filed.use("zhou-lx")
+    code, _screen, said = terminal(filed, ["checkout", "K-0031", "--purpose", "inspection"], [])
+    assert code == 0, said
+    row = next(line for line in filed.ok("status").out.splitlines() if "K-0031" in line)
+    assert "K-0031 door code" in row and "周丽霞" in row
+    assert "门锁密码" in filed.ok("status", "--lang", "zh").out

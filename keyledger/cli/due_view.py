@@ -23,12 +23,14 @@ def due_json(i: "DueItem") -> dict[str, Any]:
                          for c in i.contacts]}
 
 
-def keys_words(keys: "tuple[KeyWhere, ...]") -> str:
-    """Where the household's keys are, in a cell: a door code as a code, never in a slot."""
+def keys_words(keys: "tuple[KeyWhere, ...]", names: dict[str, str]) -> str:
+    """Where the household's keys are, in a cell: a door code as a code, never in a slot;
+    whoever holds one by name."""
     from keyledger.whereabouts import where
 
-    return "; ".join(f"{k.key} {where(k.kind, k.state, k.slot, k.holder, None)}"
-                     for k in keys) or "—"
+    return "; ".join(f"{k.key} " + where(k.kind, k.state, k.slot,
+                                         names.get(k.holder, k.holder) if k.holder else None,
+                                         None) for k in keys) or "—"
 
 
 def contacts_words(item: "DueItem") -> str:
@@ -47,6 +49,6 @@ def show_escalations(items: "list[DueItem]", clock: Any, names: dict[str, str]) 
                                                     " " + _(i.status)),
             f"{i.household} {i.household_name}", names.get(i.steward or "", i.steward or "—"),
             contacts_words(i),
-            keys_words(i.keys)] for i in items],
+            keys_words(i.keys, names)] for i in items],
           title=_("Go to the door now: calls reached nobody"),
           alerts=set(range(len(items))))
