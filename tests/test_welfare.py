@@ -141,3 +141,26 @@ def test_verify_refuses_a_welfare_policy_not_set_by_a_supervisor(alone: Ledger) 
                    "Keyledger-Action: policy\nKeyledger-Steward: zhou-lx\n"
                    "Keyledger-Policy: welfare\nKeyledger-Escalate-After: 9")
     assert any("supervisor" in f for f in found), found
+
+
+def test_an_owners_open_request_is_due_until_a_visit_answers_it(
+        alone: Ledger, monkeypatch: pytest.MonkeyPatch) -> None:
+    _at(monkeypatch, "2026-11-24T19:00:00+08:00")
+    alone.ok("request", "add", "13-1-201", "帮我看看阳台窗户关没关", "--via", "微信", "--by", "家属",
+             as_="wang-dh")
+    requests = [i for i in _due(alone, "2026-11-24") if i["kind"] == "request"]
+    assert [(i["start"], i["status"], i["steward"]) for i in requests] == \
+        [("19:00", "due", "wang-dh")]
+    # Still due the next day, from the start of the day, and never "missed".
+    _at(monkeypatch, "2026-11-25T08:00:00+08:00")
+    assert [(i["start"], i["status"]) for i in _due(alone, "2026-11-25")
+            if i["kind"] == "request"] == [("00:00", "due")]
+    assert "request" in alone.ok("status").err
+    _at(monkeypatch, "2026-11-25T08:30:00+08:00")
+    alone.ok("checkout", "K-0131", "--purpose", "inspection")
+    _at(monkeypatch, "2026-11-25T08:50:00+08:00")
+    alone.ok("return", "K-0131", "--visit", "--request", "1", "--check", "windows=fixed:没关严=>关好了")
+    week = json.loads(alone.ok("due", "--week", "2026-W48", "--json").out)
+    assert [(i["date"], i["status"]) for i in week if i["kind"] == "request"] == \
+        [("2026-11-24", "done")]
+    assert json.loads(alone.ok("request", "list", "--json").out) == []
