@@ -229,6 +229,7 @@ def household(ledger: Ledger, household_id: str, first: date, last: date) -> dic
     return {
         **_base(ledger), "household": record, "first": first, "last": last, "keys": keys,
         "visits": visits, "custody": shown, "names": names, "out": out,
+        "codes": _codes(keys),  # a door code is told, not taken out: its rows say so
         "overdue": {i for i in shown if _overdue(i, moment)},
         "total_out": sum(out.values(), timedelta()),
         "clipped": any(i.start < begin or (i.end or moment) > end for i in shown),

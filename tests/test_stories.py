@@ -153,6 +153,11 @@ def test_the_door_code_and_the_open_window(ledger: Ledger,
         "30m later)",
         "  - checked, all right: plants",
         "  - fixed on the spot: windows, 阳台窗户没关严 → 关严了"]
+    record = ledger.ok("report", "household", "5-2-601", "--from", "2026-11-20",
+                       "--lang", "zh").out
+    assert "| 钥匙 | K-0005（门锁密码，智能门锁） |" in record
+    assert "| K-0005（门锁密码） | 周丽霞 | 巡查 | 11月25日 周三 19:30 | 11月25日 周三 19:50 | 20分 |" \
+        in record
     # The code: never in a slot, known to the steward who was given it.
     shown = ledger.ok("household", "show", "5-2-601", "--lang", "zh").out
     assert "门锁密码由社区保管，上次使用 2026-11-25 19:30" in shown and "格位" not in shown
