@@ -266,27 +266,25 @@ def _birthday(text: str | None) -> str | None:
 
 
 def parse_flag(text: str) -> str:
-    from keyledger import zh
-    from keyledger.vocab import FLAGS
-
-    code = zh.code_of(zh.FLAGS, text)
-    if code is None:
-        raise typer.BadParameter(_("one of {choices}; not {text!r}").format(
-            choices=", ".join(f"{c} ({zh.name(zh.FLAGS, c)})" for c in FLAGS), text=text),
-            param_hint="--flag")
-    return code
+    """`--flag` in either language (独居 or lives-alone)."""
+    return _typed(text, "FLAGS", "--flag")
 
 
 def parse_living(text: str) -> str:
     """`--living` in either language (独居 or alone)."""
-    from keyledger import zh
-    from keyledger.vocab import LIVING
+    return _typed(text, "LIVING", "--living")
 
-    code = zh.code_of(zh.LIVING, text)
+
+def _typed(text: str, table: str, option: str) -> str:
+    """A word of the vocabulary table `table` (keyledger.vocab's codes, keyledger.zh's names)."""
+    from keyledger import vocab, zh
+
+    names = getattr(zh, table)
+    code = zh.code_of(names, text)
     if code is None:
         raise typer.BadParameter(_("one of {choices}; not {text!r}").format(
-            choices=", ".join(f"{c} ({zh.name(zh.LIVING, c)})" for c in LIVING), text=text),
-            param_hint="--living")
+            choices=", ".join(f"{c} ({zh.name(names, c)})" for c in getattr(vocab, table)),
+            text=text), param_hint=option)
     return code
 
 
