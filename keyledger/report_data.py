@@ -202,6 +202,7 @@ def owner(ledger: Ledger, household_id: str, week: str | None) -> dict[str, Any]
         "in_cabinet": bool(keys) and all(k.state == "in" for k in keys if k.state != "handed-back")
         and any(k.state == "in" for k in keys),
         "codes_only": bool(keys) and all(k.kind == "code" for k in keys),
+        "codes": _codes(keys),
         # "All is well" is a claim: only what a visit saw supports it, with nothing open, no
         # key lost, no emergency entry, and the week's last contact one that reached someone.
         "all_well": bool(every) and not household.problems and not lost and not emergencies

@@ -113,3 +113,14 @@ def test_status_says_a_code_is_given_not_that_a_key_is_out(filed: Ledger) -> Non
     row = next(line for line in filed.ok("status").out.splitlines() if "K-0031" in line)
     assert "K-0031 door code" in row and "周丽霞" in row
     assert "门锁密码" in filed.ok("status", "--lang", "zh").out
+
+
+def test_a_door_code_handed_back_is_told_as_a_code(filed: Ledger,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("KEYLEDGER_NOW", "2026-11-27T10:00:00+08:00")
+    filed.ok("handback", "K-0031", "--note", "业主回来了", as_="zhou-lx")
+    owner = filed.ok("report", "owner", "8-1-401", "--week", "2026-W48", "--lang", "zh").out
+    assert "门锁密码（K-0031）已于11月27日 周五 10:00交还给您（业主回来了），社区不再保管" in owner
+    assert "钥匙K-0031" not in owner
+    english = filed.ok("report", "owner", "8-1-401", "--week", "2026-W48", "--lang", "en").out
+    assert "The door code (K-0031) was handed back to you" in english
