@@ -72,6 +72,7 @@ def test_bad_register_values_are_refused_and_nothing_written(register: Ledger) -
     for args, words in (
             (["household", "edit", "13-1-202", "--living", "一个人"], "--living"),
             (["household", "edit", "13-1-202", "--birthday", "十二月"], "十二月"),
+            (["household", "edit", "13-1-202", "--birthday", "2027-01-01"], "still to come"),
             (["household", "add", "13-1-203", "--address", "13号楼203", "--birthday",
               "1950-01-01"], "--name"),
             (["household", "list", "--living", "独自"], "--living"),

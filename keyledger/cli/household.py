@@ -260,9 +260,13 @@ def _birthday(text: str | None) -> str | None:
     """`--birthday` as the file writes it (a date in any form `--from` takes)."""
     if text is None:
         return None
-    from keyledger.timeutil import parse_date
+    from keyledger.timeutil import now, parse_date, zone
 
-    return parse_date(text).isoformat()
+    day = parse_date(text)
+    if day > now(zone(open_ledger().settings.timezone)).date():
+        raise typer.BadParameter(_("{day} is still to come; a birthday is a day past").format(
+            day=day.isoformat()), param_hint="--birthday")
+    return day.isoformat()
 
 
 def parse_flag(text: str) -> str:
