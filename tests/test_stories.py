@@ -59,7 +59,8 @@ def at(monkeypatch: pytest.MonkeyPatch, moment: str) -> None:
 
 
 def reports(lg: Ledger, household: str, lang: str) -> tuple[str, str]:
-    return (lg.ok("report", "owner", household, "--week", WEEK, "--lang", lang).out,
+    return (lg.ok("report", "owner", household, "--week", WEEK, "--lang", lang, "--format",
+                  "md").out,
             lg.ok("report", "weekly", "--week", WEEK, "--lang", lang).out)
 
 
