@@ -144,6 +144,7 @@ def due(
         return
     from keyledger.cli.due_view import contacts_words, keys_words
 
+    names = {s.id: s.name for s in ledger.stewards()}
     rows = []
     who = people()
     for i in items:
@@ -152,7 +153,8 @@ def due(
         if i.kind == "escalation":
             what += " · " + contacts_words(i)
         rows.append([day(i.day), _due_time(i), f"{i.household} {i.household_name}", what,
-                     who.name(i.steward), _(i.status), keys_words(i.keys, who)])
+                     names.get(i.steward or "", i.steward or "—"), _(i.status),
+                     keys_words(i.keys, names)])
     table([_("day"), _("time"), _("household"), _("purpose"), _("steward"), _("status"),
            _("keys")], rows, alerts={n for n, i in enumerate(items)
                                      if i.status == "missed" or i.kind == "escalation"

@@ -67,6 +67,8 @@ def request_list(
     if json:
         print_json([{"household": h.id, "number": n, **r.to_dict()} for h, n, r in rows])
         return
+    from keyledger.cli.household_view import said
+
     table([_("household"), _("no."), _("received"), _("via"), _("from"), _("request")],
           [[f"{h.id} {h.name}", str(n), when(r.received), vocab.name("request-channel", r.via),
             vocab.name("request-from", r.by), r.text]
