@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import os
 import re
+from collections.abc import Callable
 from datetime import date, datetime, time, timedelta, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -21,14 +21,22 @@ def zone(name: str) -> tzinfo:
                          .format(name=name))
 
 
+def _system_clock(tz: tzinfo) -> datetime:
+    return datetime.now(tz)
+
+
+# Where `now` reads the time. Nothing a command is given — no option, no environment variable —
+# sets it: a steward cannot date a checkout before a revocation. The tests and the demo stand at
+# chosen moments by replacing it in their own process (tests/conftest.py, demo/at.py).
+clock: Callable[[tzinfo], datetime] = _system_clock
+
+# How far two honest machines' clocks may differ: events of one key or household a little out
+# of order, or a little ahead of the receiving server, are not taken for tampering.
+CLOCK_SKEW = timedelta(minutes=5)
+
+
 def now(tz: tzinfo) -> datetime:
-    # KEYLEDGER_NOW lets the demo and the tests stand at a fixed moment; the commit keeps git's own time.
-    fixed = os.environ.get("KEYLEDGER_NOW")
-    try:
-        moment = parse_datetime(fixed, tz) if fixed else datetime.now(tz)
-    except FatalError as exc:
-        raise FatalError(_("KEYLEDGER_NOW: {why}").format(why=exc.message))
-    return moment.astimezone(tz).replace(microsecond=0)
+    return clock(tz).astimezone(tz).replace(microsecond=0)
 
 
 def iso(moment: datetime) -> str:

@@ -6,7 +6,10 @@ import hashlib
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime, tzinfo
 from pathlib import Path
 
 import pytest
@@ -20,8 +23,18 @@ STEWARDS = {"liu-sj": "刘淑娟", "zhou-lx": "周丽霞", "wang-dh": "王德厚
 @pytest.fixture(autouse=True)
 def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
     # Tests must not see the developer's own git identity, ledger or language.
-    for var in ("KEYLEDGER_DIR", "KEYLEDGER_NOW", "LC_ALL", "LC_MESSAGES", "LANG", "NO_COLOR"):
+    for var in ("KEYLEDGER_DIR", "KEYLEDGER_TEST_NOW", "LC_ALL", "LC_MESSAGES", "LANG", "NO_COLOR"):
         monkeypatch.delenv(var, raising=False)
+    # The tests' own clock: `monkeypatch.setenv("KEYLEDGER_TEST_NOW", "2026-11-25T14:00:00+08:00")`
+    # stands the commands run in this process at that moment. Only here: keyledger reads no
+    # variable for the time, so an installed command (a hook, the console script) keeps the real one.
+    from keyledger import timeutil
+
+    def clock(tz: tzinfo) -> datetime:
+        fixed = os.environ.get("KEYLEDGER_TEST_NOW")
+        return timeutil.parse_datetime(fixed, tz) if fixed else datetime.now(tz)
+
+    monkeypatch.setattr(timeutil, "clock", clock)
     monkeypatch.setenv("GIT_CONFIG_GLOBAL", os.devnull)
     monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
     monkeypatch.setenv("COLUMNS", "200")
@@ -101,18 +114,42 @@ class Ledger:
         return result
 
 
+# When the fixtures' ledgers are made: before every moment a test stands at, and in the past
+# of the machine's clock, so that each test's events come after them (verify finds a
+# household's events out of order otherwise).
+FOUNDED = "2026-11-01T08:00:00+08:00"
+
+
+@contextmanager
+def _founding(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The clock at FOUNDED, then back to what the test set (an autouse fixture's moment)."""
+    before = os.environ.get("KEYLEDGER_TEST_NOW")
+    monkeypatch.setenv("KEYLEDGER_TEST_NOW", FOUNDED)
+    try:
+        yield
+    finally:
+        if before is None:
+            monkeypatch.delenv("KEYLEDGER_TEST_NOW")
+        else:
+            monkeypatch.setenv("KEYLEDGER_TEST_NOW", before)
+
+
 @pytest.fixture
-def empty_ledger(tmp_path: Path, keys: dict[str, Path], capfd: pytest.CaptureFixture[str]) -> Ledger:
+def empty_ledger(tmp_path: Path, keys: dict[str, Path], capfd: pytest.CaptureFixture[str],
+                 monkeypatch: pytest.MonkeyPatch) -> Ledger:
     root = tmp_path / "ledger"
-    code = cli_run(["init", str(root), "--community", "花卉社区", "--supervisor", "liu-sj",
-                    "--name", STEWARDS["liu-sj"], "--key", str(keys["liu-sj"])])
+    with _founding(monkeypatch):
+        code = cli_run(["init", str(root), "--community", "花卉社区", "--supervisor", "liu-sj",
+                        "--name", STEWARDS["liu-sj"], "--key", str(keys["liu-sj"])])
     assert code == 0, capfd.readouterr().err
     return Ledger(root, keys, capfd)
 
 
 @pytest.fixture
-def ledger(empty_ledger: Ledger) -> Ledger:
+def ledger(empty_ledger: Ledger, monkeypatch: pytest.MonkeyPatch) -> Ledger:
     """A small ledger: a supervisor, an A/B pair, one more steward, a household and its key."""
+    founding = _founding(monkeypatch)
+    founding.__enter__()
     lg = empty_ledger
     for ident in ("zhou-lx", "wang-dh", "sun-yp"):
         lg.ok("steward", "add", ident, "--name", STEWARDS[ident], "--phone", "13900000001",
@@ -124,6 +161,7 @@ def ledger(empty_ledger: Ledger) -> Ledger:
           "--purpose", "inspection,plants,pets,heating,contractor,repair,delivery,other")
     lg.ok("key", "add", "--household", "8-1-401", "--id", "K-0012", "--slot", "A-03",
           "--label", "入户门钥匙, 两把一串")
+    founding.__exit__(None, None, None)
     return lg
 
 
