@@ -99,7 +99,7 @@ def act(ledger: Ledger, key_id: str, action: str, *, purpose: str | None = None,
         present = [key.holder or actor.id] + ([witness] if witness else [])
         recorded, visit_files = visits.draft(
             ledger, household, {"purpose": key.purpose, **(visit or {})}, photos or [],
-            visit_form, key.since or at, at, present, key.id)
+            visit_form, key.since or at, at, present, key.id, actor=actor)
         files.update(visit_files)
         trailers.append(("Visit", recorded.id))
         if recorded.follow_up:  # as `visit add` writes it: `git log --grep` finds every follow-up
@@ -126,7 +126,7 @@ def confirm(ledger: Ledger, commit: str) -> tuple[dict[str, str], str]:
         raise FatalError(_("There is no commit {commit!r} in this ledger.").format(commit=commit))
     entry = gitops.log(ledger.root, [], limit=1, rev=sha)[0]
     rules.check_confirm(entry.trailers, Actor(actor.id, actor.role == "supervisor"))
-    if confirmations(ledger, sha):
+    if confirmations(ledger, sha, actor.id):
         raise FatalError(_("You have already confirmed {sha}.").format(sha=sha[:10]))
     t = entry.trailers
     message = gitops.format_message(
@@ -137,10 +137,19 @@ def confirm(ledger: Ledger, commit: str) -> tuple[dict[str, str], str]:
     return t, ledger.change({}, message)
 
 
-def confirmations(ledger: Ledger, sha: str) -> list[str]:
-    out = gitops.git(ledger.root, "log", "--format=%H", "-F", f"--grep=Keyledger-Confirms: {sha}",
-                     f"{sha}..HEAD")
-    return out.split()
+def confirmations(ledger: Ledger, sha: str, witness: str) -> list[str]:
+    """The confirm commits of `witness` for `sha`: their own `Keyledger-Confirms` trailer, not
+    the words of a note (which can say anything) nor another steward's commit (which `verify`
+    refuses)."""
+    out = gitops.git(ledger.root, "log", "-F", f"--grep=Keyledger-Confirms: {sha}",
+                     "--format=%H%x1f%(trailers:only,unfold)%x1e", f"{sha}..HEAD")
+    found = []
+    for record in out.split("\x1e"):
+        commit, _sep, text = record.strip("\n").partition("\x1f")
+        t = gitops.parse_trailers(text)
+        if t.get("Action") == "confirm" and t.get("Confirms") == sha and t.get("Steward") == witness:
+            found.append(commit)
+    return found
 
 
 @dataclass(frozen=True)
@@ -188,7 +197,8 @@ def status(ledger: Ledger) -> tuple[datetime, list[OutKey], list[Booked]]:
 
 def _witness_confirmed(ledger: Ledger, key: Key) -> bool:
     last = gitops.log(ledger.root, [ledger.relpath("key", key.id)], limit=1)
-    return bool(last) and bool(confirmations(ledger, last[0].sha))
+    witness = last[0].trailers.get("Witness") if last else None
+    return bool(witness) and bool(confirmations(ledger, last[0].sha, witness or ""))
 
 
 def history(ledger: Ledger, target: str) -> tuple[str, list[gitops.LogEntry]]:
@@ -239,7 +249,7 @@ def _signed(ledger: Ledger, entries: list[gitops.LogEntry]) -> list[gitops.LogEn
     from dataclasses import replace
 
     from keyledger import sshkeys, sshsig
-    from keyledger.verify import Blobs
+    from keyledger.walk import Blobs
 
     # Every steward ever registered (active or not), as the allowed-signers file holds them.
     principals = {sshkeys.fingerprint(s.key): s.id for s in ledger.stewards() if s.key}

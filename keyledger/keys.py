@@ -7,7 +7,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Callable
 
-from keyledger import codes, gitops, yaml
+from keyledger import code_rights, codes, gitops, yaml
 from keyledger.errors import FatalError
 from keyledger.i18n import _
 from keyledger.identity import acting_steward, private_key_path, supervisors
@@ -91,9 +91,7 @@ def rotate_code(ledger: Ledger, key_id: str, read_code: Callable[[], str]) -> tu
         raise FatalError(_("{key} is not a door code in custody.").format(key=key_id))
     household = ledger.household(key.household)
     actor = acting_steward(ledger)
-    if actor.role != "supervisor" and actor.id not in household.pair:
-        raise FatalError(_("Only {household}'s A/B pair or a supervisor may change its code.")
-                         .format(household=household.id))
+    code_rights.check_rights("code-rotate", household, actor.id, actor.role == "supervisor")
     new = _sealed(ledger, key, household, read_code())
     sha = ledger.change({ledger.relpath("key", key.id): yaml.dump(new.to_dict())},
                         gitops.format_message(
@@ -118,13 +116,16 @@ def rekey(ledger: Ledger, passphrase: Callable[[], str]) -> tuple[list[Rekeyed],
     identity = None
     files: dict[str, str | bytes | None] = {}
     report = []
+    roster = ledger.stewards()
     for name in ledger.grep("key", "kind", "code"):
         key = ledger.key(name)
         if key.kind != "code" or not key.code:
             continue
         household = ledger.household(key.household)
         readers = tuple(s.id for s in code_readers(ledger, household))
-        if readers == key.code_recipients:
+        # Who can open it now is read from the ciphertext, not from what its file says.
+        real, strangers = code_rights.real_recipients(key.code, roster)
+        if set(readers) == real and not strangers and readers == key.code_recipients:
             continue
         if identity is None:
             identity = codes.load_identity(private_key_path(ledger), passphrase)
@@ -132,8 +133,9 @@ def rekey(ledger: Ledger, passphrase: Callable[[], str]) -> tuple[list[Rekeyed],
         new = _sealed(ledger, key, household, code)
         files[ledger.relpath("key", key.id)] = yaml.dump(new.to_dict())
         report.append(Rekeyed(key.id, household.id,
-                              tuple(r for r in readers if r not in key.code_recipients),
-                              tuple(r for r in key.code_recipients if r not in readers)))
+                              tuple(r for r in readers if r not in real),
+                              tuple(sorted(real - set(readers)))
+                              + (_("a key of no steward"),) * strangers))
     if not files:
         return [], None
     rotate = sorted(r.key for r in report if r.removed)

@@ -107,16 +107,17 @@ class Formats:
 
 def environment(ledger: Ledger, lang: str, chat: bool = False) -> Any:
     import jinja2
-    from jinja2.sandbox import SandboxedEnvironment
+
+    from keyledger.templating import LedgerLoader, Sandbox
 
     if lang not in LANGS:
         raise FatalError(_("Reports are written in zh or en, not {lang!r}.").format(lang=lang))
-    own = ledger.root / "templates"
-    loader = jinja2.ChoiceLoader([jinja2.FileSystemLoader([str(own / lang), str(own)]),
+    # A ledger's own templates came from a clone, not from this machine: read without following
+    # a link, they may format, never reach Python's internals (`cycler.__init__.__globals__.os`)
+    # nor run for ever (keyledger.templating).
+    loader = jinja2.ChoiceLoader([LedgerLoader(ledger.root, [f"templates/{lang}", "templates"]),
                                   jinja2.FileSystemLoader(str(SHIPPED / lang))])
-    # A ledger's own templates came from a clone, not from this machine: they may format, never
-    # reach Python's internals (`cycler.__init__.__globals__.os`).
-    env = SandboxedEnvironment(loader=loader, undefined=jinja2.StrictUndefined,
+    env = Sandbox(loader=loader, undefined=jinja2.StrictUndefined,
                                autoescape=False, finalize=plain if chat else md,
                                trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
     formats = Formats(lang, zone(ledger.settings.timezone))
@@ -131,8 +132,18 @@ def render(ledger: Ledger, name: str, lang: str, context: dict[str, Any],
            chat: bool = False) -> str:
     import jinja2
 
+    from keyledger import templating
+
     try:
-        return environment(ledger, lang, chat).get_template(f"{name}.md.j2").render(**context)
+        template = environment(ledger, lang, chat).get_template(f"{name}.md.j2")
+        return templating.render(template, context)
+    except (templating.TemplateLimit, OverflowError, RecursionError, MemoryError) as exc:
+        why = {OverflowError: _("a range or a number too big"),
+               RecursionError: _("it calls itself without end"),
+               MemoryError: _("it needs too much memory")}.get(type(exc), str(exc))
+        raise FatalError(_("The report template {name} was stopped: {why}; a report template "
+                           "only formats the ledger's records.").format(
+                               name=f"{name}.md.j2", why=why))
     except jinja2.TemplateError as exc:
         # Jinja puts the template's own lines into the traceback: name the one that failed.
         frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename.endswith(".j2")]

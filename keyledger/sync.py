@@ -23,7 +23,8 @@ from keyledger.identity import acting_steward, keep_movable, refresh_allowed_sig
 from keyledger.ledger import SETTINGS, Ledger, locked
 from keyledger.model import parse_household, parse_key, parse_settings, parse_steward
 from keyledger.timeutil import now, zone
-from keyledger.verify import CUSTODY, Blobs, Finding, Result, _request, verify_range
+from keyledger.verify import CUSTODY, Finding, Result, _request, verify_range
+from keyledger.walk import Blobs
 
 REMOTE, BRANCH = "origin", "main"
 TRACKING = f"{REMOTE}/{BRANCH}"

@@ -9,13 +9,13 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any, Iterator
 
-from keyledger import attachments, gitops, yaml
+from keyledger import attachments, gitops, rules, yaml
 from keyledger.errors import FatalError
 from keyledger.i18n import _
 from keyledger.identity import acting_steward
 from keyledger.forms import load_form, record_from
 from keyledger.ledger import Ledger, locked
-from keyledger.model import Household, Visit, parse_visit
+from keyledger.model import Household, Steward, Visit, parse_visit
 from keyledger.timeutil import now, parse_datetime, zone
 from keyledger.vocab import CARE, CHECK_RESULTS
 
@@ -60,9 +60,15 @@ def parse_let_in(text: str) -> dict[str, Any]:
 
 def draft(ledger: Ledger, household: Household, given: dict[str, Any], photos: list[Path],
           form: Path | None, started: datetime, ended: datetime | None, stewards: list[str],
-          key: str | None = None) -> tuple[Visit, dict[str, str | bytes | None]]:
-    """A new visit and the files it adds (its YAML and any new photos); nothing is written."""
-    stored, files = attachments.store(ledger.root, photos, ledger.settings.attachment_max_bytes)
+          key: str | None = None, actor: Steward | None = None
+          ) -> tuple[Visit, dict[str, str | bytes | None]]:
+    """A new visit and the files it adds (its YAML and any new photos); nothing is written.
+    `actor` records it: one of its stewards, or a supervisor entering it for them (the visit
+    then says so, `entered_by`)."""
+    actor = actor or acting_steward(ledger)
+    supervisor = actor.role == "supervisor" and actor.active
+    stored, files = attachments.store(ledger.root, photos, ledger.settings.attachment_max_bytes,
+                                      supervisor)
     if form is not None:  # the visit's id and folder follow when it started, as the form says
         try:
             started = datetime.fromisoformat(str(load_form(form).get("started", started)))
@@ -84,6 +90,9 @@ def draft(ledger: Ledger, household: Household, given: dict[str, Any], photos: l
     if form is not None:
         # A form fills in what was seen; who recorded it, and when, is not the form's to say.
         visit = replace(visit, recorded=now(tz), photos=tuple(dict.fromkeys(visit.photos + tuple(stored))))
+    visit = replace(visit, entered_by=actor.id if supervisor and actor.id not in visit.stewards
+                    else None)  # who entered it is not the form's to say
+    rules.check_visit_author(visit, rules.Actor(actor.id, supervisor))
     ended = (visit.ended or visit.started).astimezone(tz).date()
     if visit.follow_up and visit.follow_up < ended:
         raise FatalError(_("The follow-up day {follow_up} is before the visit ended ({day}); give "
@@ -104,19 +113,22 @@ def draft(ledger: Ledger, household: Household, given: dict[str, Any], photos: l
 @locked
 def add_visit(ledger: Ledger, household_id: str, given: dict[str, Any], photos: list[Path],
               form: Path | None = None, at: str | None = None,
-              with_stewards: list[str] | None = None) -> tuple[Visit, str]:
-    """A visit made without a key: a code-lock entry, a doorstep delivery, a welfare call."""
+              with_stewards: list[str] | None = None,
+              for_stewards: list[str] | None = None) -> tuple[Visit, str]:
+    """A visit made without a key: a code-lock entry, a doorstep delivery, a welfare call.
+    Recorded by the steward who made it, or entered by a supervisor `for_stewards`."""
     household = ledger.household(household_id)
     actor = acting_steward(ledger)
     tz = zone(ledger.settings.timezone)
     started = parse_datetime(at, tz) if at else now(tz)
     if started > now(tz):
         raise FatalError(_("--at is in the future; a visit is recorded after it was made."))
-    stewards = [actor.id]
+    stewards = [ledger.steward(s).id for s in for_stewards or []] or [actor.id]
     for other in with_stewards or []:
         if ledger.steward(other).id not in stewards:
             stewards.append(other)
-    visit, files = draft(ledger, household, given, photos, form, started, None, stewards)
+    visit, files = draft(ledger, household, given, photos, form, started, None, stewards,
+                         actor=actor)
     late = " (recorded late)" if recorded_late(visit) else ""
     message = gitops.format_message(
         f"visit {household.id} {household.name}: {visit.purpose} by {actor.name}{late}",

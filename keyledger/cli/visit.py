@@ -100,6 +100,10 @@ def add(
     with_: list[str] = typer.Option([], "--with", metavar="STEWARD",
                                     autocompletion=completion.stewards,
                                     help=_("Another steward present (repeatable).")),
+    for_: list[str] = typer.Option([], "--for", metavar="STEWARD",
+                                   autocompletion=completion.stewards,
+                                   help=_("A supervisor entering the visit of a steward who made "
+                                          "it (repeatable); the visit says who entered it.")),
     check: list[str] = CHECK, finding: list[str] = FINDING, action: list[str] = ACTION,
     let_in: list[str] = LET_IN, photo: list[Path] = PHOTO, informed: list[str] = INFORMED,
     follow_up: Optional[str] = FOLLOW_UP, from_file: Optional[Path] = FROM_FILE,
@@ -112,7 +116,7 @@ def add(
                           follow_up, note, purpose, from_file)
     if fields["purpose"] is None and from_file is None:
         raise typer.BadParameter(_("say what the visit was"), param_hint="--purpose")
-    visit, sha = add_visit(ledger, household, fields, photo, from_file, at, with_)
+    visit, sha = add_visit(ledger, household, fields, photo, from_file, at, with_, for_)
     say(_("Recorded visit {id} at {household}. Commit {sha}.").format(
         id=visit.id, household=household, sha=sha[:10]))
 
