@@ -168,7 +168,7 @@ def format_message(subject: str, trailers: list[tuple[str, str]]) -> str:
 
 
 def commit(root: Path, paths: list[str], message: str, parent: str | None,
-           scratch: Path) -> str:
+           scratch: Path, contents: dict[str, str | bytes | None] | None = None) -> str:
     """Commit exactly `paths` (written or deleted in the work tree), signed, on `parent`.
 
     The tree is the parent's with those files in it (keyledger.trees), so nothing else staged
@@ -179,8 +179,11 @@ def commit(root: Path, paths: list[str], message: str, parent: str | None,
     from keyledger.trees import tree_with
 
     present = [p for p in paths if (root / p).is_file()]
-    blobs = git(root, "hash-object", "-w", "--stdin-paths",
-                input="".join(p + "\n" for p in present)).split() if present else []
+    if contents is not None:  # many files, given: one pack instead of a loose object each
+        blobs = _pack_blobs(root, [contents[p] for p in present], scratch)
+    else:
+        blobs = git(root, "hash-object", "-w", "--stdin-paths",
+                    input="".join(p + "\n" for p in present)).split() if present else []
     files: dict[str, str | None] = {p: None for p in paths}
     files.update(zip(present, blobs))
     tree = tree_with(root, parent, files, scratch)
@@ -206,6 +209,23 @@ def commit(root: Path, paths: list[str], message: str, parent: str | None,
             else:
                 run(root, "rm", "-q", "-f", "--cached", "--ignore-unmatch", "--", *paths)
         raise
+
+
+def _pack_blobs(root: Path, contents: list[str | bytes | None], scratch: Path) -> list[str]:
+    """Blobs of `contents` written as one pack by git fast-import (12,000 loose objects took
+    git hash-object 15-30 s on a busy disk; a pack takes 2-3 s); their ids, in order."""
+    marks = scratch / f"blob-marks.{os.getpid()}"
+    chunks = []
+    for number, content in enumerate(contents, 1):
+        data = content.encode("utf-8") if isinstance(content, str) else content or b""
+        chunks.append(b"blob\nmark :%d\ndata %d\n%s\n" % (number, len(data), data))
+    try:
+        git_bytes(root, "fast-import", "--quiet", f"--export-marks={marks}",
+                  input=b"".join(chunks))
+        ids = dict(line.split() for line in marks.read_text(encoding="ascii").splitlines())
+    finally:
+        marks.unlink(missing_ok=True)
+    return [ids[f":{n}"] for n in range(1, len(contents) + 1)]
 
 
 @dataclass(frozen=True)

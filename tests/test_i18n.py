@@ -109,7 +109,7 @@ print(json.dumps({"pages": pages, "names": sorted(names)}, ensure_ascii=False))
 NAMES = {"keyledger", "git", "SSH", "ssh-agent", "ssh-keygen", "YAML", "yaml", "JSON", "Markdown",
          "cron", "pre-receive", "pub", "Asia/Shanghai", "zh_CN", "K-NNNN", "zhou-lx",
          "wang-dh", "shell", "Excel", "CSV", "csv", "xlsx", "xls", "HTML", "html", "md",
-         "iCalendar"}
+         "iCalendar", "ods", "GBK", "WPS"}
 
 
 def _allowed_words() -> set[str]:

@@ -105,10 +105,15 @@ SHAPES: dict[tuple[str, ...], Any] = {
         "emergency_needs_consent": bool, "witness_for": [str], "notes": str,
         "community": str, "printed": DATETIME},
     ("household", "import", "REGISTER", "--dry-run"): {
-        "file": str, "dry_run": bool, "commit": Opt(SHA), "ignored_columns": [str],
-        "households": [{"row": int, "action": str, "id": str, "name": str, "address": str,
-                        "ledger_address": Opt(str), "fields": [str]}],
-        "errors": [{"row": int, "column": str, "message": str}]},
+        "file": str, "sheet": Opt(str), "dry_run": bool, "commit": Opt(SHA),
+        "ignored_columns": [str], "not_stored_columns": [str],
+        "skipped": [{"row": int, "reason": str, "text": str}],
+        "households": [{"row": int, "rows": [int], "action": str, "id": str, "name": str,
+                        "address": str, "ledger_address": Opt(str), "fields": [str],
+                        "changes": [{"field": str, "column": str, "ledger": Opt(str),
+                                     "sheet": str, "conflict": bool}]}],
+        "errors": [{"row": int, "column": str, "message": str}],
+        "rejected_file": Opt(str)},
     ("key", "list"): [KEY],
     ("key", "show", "K-0012"): {**KEY, "household_name": str},
     ("status",): {
@@ -235,7 +240,8 @@ def test_every_json_output_has_its_documented_shape(busy: Ledger, tmp_path: Path
     register.write_text("户号,姓名,电话,地址,性别\n"
                         "8-1-401,王秀兰,13800000101,,女\n"
                         "8-1-402,李四,13800000111,东升家园8号楼1单元402,男\n"
-                        "8-1-403,,1380013800,东升家园8号楼1单元403,男\n", encoding="utf-8")
+                        "8-1-403,,1380013800,东升家园8号楼1单元403,男\n"
+                        "合计,共3户,,,\n", encoding="utf-8")
     (busy.root / "keys" / "stray.txt").write_text("?", encoding="utf-8")  # a finding for check
     seen: set[str] = set()
     expected: set[str] = set()

@@ -55,8 +55,17 @@ def test_the_fixed_register_is_one_signed_commit(ledger: Ledger, tmp_path: Path)
     dry = ledger.ok("household", "import", str(path), "--dry-run")
     assert ledger.snapshot() == before  # a dry run writes nothing
     lines = [line.split("\t") for line in dry.out.splitlines()]
-    assert [line[0] for line in lines].count("add") == 499
-    assert ["change", "8-1-401", "王秀兰", "10", "people,contacts,flags,away"] in lines
+    assert lines[0] == ["row", "action", "household", "name", "column", "ledger", "sheet"]
+    assert [line[1] for line in lines].count("add") == 499
+    # The household the ledger has: each change with the ledger's value beside the sheet's.
+    assert [line for line in lines if line[2] == "8-1-401"] == [
+        ["10", "change", "8-1-401", "王秀兰", "姓名", "", "王秀兰"],
+        ["10", "change", "8-1-401", "王秀兰", "电话", "", "13800000101"],
+        ["10", "change", "8-1-401", "王秀兰", "出生年份", "", "1946"],
+        ["10", "change", "8-1-401", "王秀兰", "健康状况", "", "高血压，每日服药"],
+        ["10", "change", "8-1-401", "王秀兰", "紧急联系人", "", "李晓梅（女儿） 13900000201"],
+        ["10", "change", "8-1-401", "王秀兰", "标签", "高龄、南飞", "独居、高龄、南飞"],
+        ["10", "change", "8-1-401", "王秀兰", "离开日期", "", "2026-11-01 – 2027-04-15"]]
     assert "Columns not imported: 序号, 性别" in dry.err
     assert "Would add 499 and change 1 households; 0 unchanged." in dry.err
 
@@ -108,9 +117,12 @@ def test_a_changed_cell_is_a_change_and_empty_cells_keep_what_the_ledger_knows(
                      "8-1-401,王秀兰,13800000101,每周三浇水,高龄、南飞\n", encoding="utf-8")
     ledger.ok("household", "import", str(sheet))
     sheet.write_text("户号,姓名,电话,备注,标签\n8-1-401,王秀兰,13800000999,,\n", encoding="utf-8")
-    dry = ledger.ok("household", "import", str(sheet), "--dry-run")
-    assert dry.out.split("\t")[0] == "change" and dry.out.strip().endswith("people")
-    ledger.ok("household", "import", str(sheet))
+    # A phone the ledger has, changed: a conflict, shown side by side and refused without --update.
+    dry = ledger.refused("household", "import", str(sheet), "--dry-run")
+    assert dry.out.splitlines()[1].split("\t") == ["2", "conflict", "8-1-401", "王秀兰", "电话",
+                                                   "13800000101", "13800000999"]
+    ledger.refused("household", "import", str(sheet))
+    ledger.ok("household", "import", str(sheet), "--update")
     data = household_file(ledger, "8-1-401")
     assert data["people"][0]["phone"] == "13800000999"
     assert data["notes"] == "每周三浇水" and data["flags"] == ["elderly", "away-season"]
@@ -157,7 +169,7 @@ def _read_xlsx(path: Path) -> list[list[object]]:
 
 def test_export_opens_in_openpyxl_with_the_same_data(ledger: Ledger, tmp_path: Path) -> None:
     from keyledger.ledger import Ledger as Core
-    from keyledger.spreadsheet import rows_of
+    from keyledger.spreadsheet.export import rows_of
 
     ledger.ok("household", "import", str(sample_register.write(tmp_path / "r.xlsx", bad=False)))
     ledger.ok("checkout", "K-0012", "--purpose", "plants", as_="zhou-lx")
@@ -233,9 +245,10 @@ def test_the_estate_is_part_of_the_id(ledger: Ledger, tmp_path: Path) -> None:
     assert household_file(ledger, "8-1-401")["name"] == "王秀兰"
     added = household_file(ledger, "春晖家园-8-1-401")
     assert (added["name"], added["address"]) == ("李四", "春晖家园8号楼1单元401")
-    # --map 小区=- reads the sheet without its estates: then its two 8-1-401 are one household.
+    # --map 小区=- reads the sheet without its estates: then row 2's 李四 would be at the
+    # ledger's 8-1-401, which is 王秀兰's: a conflict.
     refused = ledger.refused("household", "import", str(sheet), "--map", "小区=-")
-    assert error_lines(refused.err) == [f"{sheet}:3: 房号: the same household as row 2 (8-1-401)"]
+    assert error_lines(refused.err) == [f"{sheet}:2: 姓名: the ledger has '王秀兰', the sheet '李四'"]
 
 
 def test_a_household_the_ledger_places_elsewhere_is_changed_only_with_update(
@@ -243,14 +256,19 @@ def test_a_household_the_ledger_places_elsewhere_is_changed_only_with_update(
     sheet = tmp_path / "moved.csv"
     sheet.write_text("户号,姓名,地址\n8-1-401,李四,春晖家园8号楼1单元401\n", encoding="utf-8")
     dry = ledger.refused("household", "import", str(sheet), "--dry-run")
-    assert dry.out.split("\t") == ["conflict", "8-1-401", "王秀兰", "2", "address,people\n"]
-    assert error_lines(dry.err) == [f"{sheet}:2: 地址: 8-1-401 is at 东升家园8号楼1单元401 in the "
-                                    "ledger, the sheet says 春晖家园8号楼1单元401"]
+    assert [line.split("\t") for line in dry.out.splitlines()[1:]] == [
+        ["2", "conflict", "8-1-401", "王秀兰", "姓名", "", "李四"],
+        ["2", "conflict", "8-1-401", "王秀兰", "地址", "东升家园8号楼1单元401", "春晖家园8号楼1单元401"]]
+    assert error_lines(dry.err) == [f"{sheet}:2: 地址: the ledger has '东升家园8号楼1单元401', the "
+                                    "sheet '春晖家园8号楼1单元401'"]
     plan = json.loads(ledger.refused("household", "import", str(sheet), "--dry-run",
                                      "--json").out)
     assert [(h["action"], h["address"], h["ledger_address"], h["fields"])
             for h in plan["households"]] == [
-        ("conflict", "春晖家园8号楼1单元401", "东升家园8号楼1单元401", ["address", "people"])]
+        ("conflict", "东升家园8号楼1单元401", "东升家园8号楼1单元401", ["address", "people"])]
+    assert plan["households"][0]["changes"][1] == {
+        "field": "address", "column": "地址", "ledger": "东升家园8号楼1单元401",
+        "sheet": "春晖家园8号楼1单元401", "conflict": True}
     refused = ledger.refused("household", "import", str(sheet))
     assert "give --update" in refused.err
     assert household_file(ledger, "8-1-401")["people"] == []
@@ -277,7 +295,11 @@ def test_the_dry_run_speaks_chinese(ledger: Ledger, tmp_path: Path,
                      "8-1-402,李四,,,东升家园8号楼1单元402\n", encoding="utf-8")
     dry = ledger.ok("household", "import", str(sheet), "--dry-run")
     assert [line.split("\t") for line in dry.out.splitlines()] == [
-        ["新增", "8-1-402", "李四", "3"], ["修改", "8-1-401", "王秀兰", "2", "家庭成员,备注"]]
+        ["行", "操作", "住户", "姓名", "栏目", "台账中", "表格中"],
+        ["2", "修改", "8-1-401", "王秀兰", "姓名", "", "王秀兰"],
+        ["2", "修改", "8-1-401", "王秀兰", "电话", "", "13800000101"],
+        ["2", "修改", "8-1-401", "王秀兰", "备注", "", "每周三浇水"],
+        ["3", "新增", "8-1-402", "李四", "", "", ""]]
     plan = json.loads(ledger.ok("household", "import", str(sheet), "--dry-run", "--json").out)
     assert [(h["action"], h["fields"]) for h in plan["households"]] == [
         ("change", ["people", "notes"]), ("add", [])]

@@ -116,7 +116,7 @@ def card_formats(incomplete: str) -> list[str]:
 
 def import_fields(incomplete: str) -> list[str]:
     """`--map COLUMN=FIELD`: the fields, once the column is typed."""
-    from keyledger.spreadsheet import FIELDS, IGNORE
+    from keyledger.spreadsheet.columns import FIELDS, IGNORE
 
     column, sep, field = incomplete.partition("=")
     return [f"{column}={f}" for f in FIELDS + (IGNORE,) if f.startswith(field)] if sep else []

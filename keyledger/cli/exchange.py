@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import os
 import sys
+from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Optional
+from typing import TYPE_CHECKING, Any, Callable, Iterator, Optional
 
 import typer
 
 from keyledger.cli import completion
-from keyledger.cli.common import open_ledger, plain, print_json, say
+from keyledger.cli.common import open_ledger, print_json, say
 from keyledger.errors import FatalError, os_error
 from keyledger.i18n import _
 
@@ -19,6 +20,7 @@ if TYPE_CHECKING:
     from datetime import date
 
     from keyledger.ledger import Ledger
+    from keyledger.spreadsheet.plan import Plan
 
 
 def write_output(data: bytes, output: Path | None) -> None:
@@ -39,76 +41,102 @@ def write_output(data: bytes, output: Path | None) -> None:
 
 
 def household_import(
-    file: Path = typer.Argument(..., metavar="FILE.xlsx|FILE.csv",
-                                help=_("The register (台账): an Excel workbook (its first sheet) "
-                                       "or a CSV file.")),
+    file: Path = typer.Argument(..., metavar="FILE",
+                                help=_("The register (台账): .xlsx, .xls, .ods or .csv (UTF-8 or "
+                                       "GBK).")),
     map_: list[str] = typer.Option([], "--map", metavar="COLUMN=FIELD",
                                    autocompletion=completion.import_fields,
-                                   help=_("Read COLUMN as FIELD, or skip it with COLUMN=- "
-                                          "(repeatable).")),
+                                   help=_("Read COLUMN as FIELD (a field's code or Chinese name: "
+                                          "门牌=房号), or skip it with COLUMN=- (repeatable).")),
+    sheet: Optional[str] = typer.Option(None, "--sheet", metavar="NAME",
+                                        help=_("The worksheet to read (the first visible one "
+                                               "otherwise).")),
     dry_run: bool = typer.Option(False, "--dry-run",
-                                 help=_("Show what would be added or changed; write nothing.")),
+                                 help=_("Show what would be added or changed, the ledger's value "
+                                        "beside the sheet's; write nothing.")),
     update: bool = typer.Option(False, "--update",
-                                help=_("Also change households that the ledger places at another "
-                                       "address than the sheet, taking the sheet's address.")),
+                                help=_("Take the sheet's values where they differ from the "
+                                       "ledger's (conflicts); notes are added to, not replaced.")),
+    skip_bad: bool = typer.Option(False, "--skip-bad",
+                                  help=_("Import the good rows and write the bad ones, with the "
+                                         "reason, to FILE-未导入.xlsx.")),
     json: bool = typer.Option(False, "--json",
                               help=_("Print the planned additions and changes and the bad rows "
                                      "as JSON.")),
 ) -> None:
-    """Import households from a register (台账) in Excel or CSV, as one signed commit.
+    """Import households from a register (台账) as one signed commit: all rows or none.
 
-    Chinese column headers are recognized (户号, or 小区, 楼号, 单元 and 房号; 姓名, 电话, 出生年份,
-    健康状况, 紧急联系人, 关系, 紧急联系电话, 标签, 照看事项, 离开日期, 返回日期, 备注, 地址 …).
-    A bad row is named as FILE:ROW: COLUMN: why, and then nothing is imported.
+    Title and 填报 lines, two-row headers, merged cells, totals and footers are recognised; a
+    value the ledger already has is never changed without --update. A bad row is named as
+    FILE:ROW: COLUMN: why, and then nothing is imported unless --skip-bad is given.
     """
-    from keyledger.spreadsheet import import_households, parse_map
+    from keyledger.cli.import_output import plan_json, say_plan
+    from keyledger.spreadsheet.columns import parse_map
+    from keyledger.spreadsheet.importer import import_households
+    from keyledger.spreadsheet.rejects import rejects_path
 
-    plan, sha = import_households(open_ledger(), file, parse_map(map_), dry_run=dry_run,
-                                  update=update)
-    refusal = plan.refusal()
-    if plan.ignored:
-        say(_("Columns not imported: {columns} (read one with --map COLUMN=FIELD).").format(
-            columns=", ".join(plan.ignored)))
-    added, changed, same = plan.of("add"), plan.of("change"), plan.of("same")
+    with _progress_bar(_("Reading the register")) as tick:
+        plan, sha, rejects = import_households(
+            open_ledger(), file, parse_map(map_), dry_run=dry_run, update=update, sheet=sheet,
+            skip_bad=skip_bad, progress=tick)
+    rejected_file = rejects_path(file) if rejects is not None else None
+    if rejects is not None:
+        write_output(rejects, rejected_file)
     if json:
-        print_json({"file": plan.file, "dry_run": dry_run, "commit": sha,
-                    "ignored_columns": plan.ignored,
-                    "households": [{"row": p.row, "action": p.status, "id": p.household.id,
-                                    "name": p.household.name, "address": p.household.address,
-                                    "ledger_address": p.ledger_address, "fields": list(p.changed)}
-                                   for p in plan.items],
-                    "errors": [{"row": p.line, "column": p.field, "message": p.message}
-                               for p in plan.problems]})
-    elif dry_run:
-        # Data for scripts, like ids: ACTION, ID, NAME, ROW [, the household file's fields].
-        for p in added + changed + plan.of("conflict"):
-            plain("\t".join([_action(p.status), p.household.id, p.household.name, str(p.row),
-                             *([",".join(map(_field, p.changed))] if p.changed else [])]))
-    if refusal is not None:
+        print_json(plan_json(plan, dry_run, sha, rejected_file))
+    else:
+        say_plan(plan, dry_run)
+    refusal = plan.refusal()
+    if refusal is not None and not skip_bad:
         raise refusal
+    _summary(plan, dry_run, sha, file, rejected_file)
+
+
+def _summary(plan: "Plan", dry_run: bool, sha: str | None, file: Path,
+             rejected_file: Path | None) -> None:
+    writes = plan.writes()
+    added = sum(1 for p in writes if p.status == "add")
+    counts = {"added": added, "changed": len(writes) - added, "same": len(plan.of("same"))}
     if dry_run:
         say(_("Would add {added} and change {changed} households; {same} unchanged. Nothing was "
-              "written (--dry-run).").format(added=len(added), changed=len(changed),
-                                            same=len(same)))
-    elif sha is None:
+              "written (--dry-run).").format(**counts))
+    elif sha is None and rejected_file is None:
         say(_("Nothing to import: the {n} households of {file} are in the ledger as they are.")
-            .format(n=len(same), file=file))
-    else:
+            .format(n=counts["same"], file=file))
+    elif sha is not None:
         say(_("Imported {file}: {added} added, {changed} changed, {same} unchanged. Commit {sha}.")
-            .format(file=file, added=len(added), changed=len(changed), same=len(same),
-                    sha=sha[:10]))
+            .format(file=file, sha=sha[:10], **counts))
+    if rejected_file is not None:
+        say(_("{n} row(s) not imported; they are in {path} with the reason for each: fix them "
+              "there and import that file.").format(n=len(plan.rejected), path=rejected_file))
 
 
-def _action(status: str) -> str:
-    """An import's planned action in the interface's language (--json keeps the code)."""
-    return {"add": _("add"), "change": _("change"), "conflict": _("conflict")}[status]
+@contextmanager
+def _progress_bar(title: str) -> Iterator[Callable[[int, int], None]]:
+    """A progress bar on a terminal, shown once the work has taken a second."""
+    import time
 
+    started = time.monotonic()
+    bar: list[Any] = []
 
-def _field(name: str) -> str:
-    """A household file's field in the interface's language (--json keeps the name)."""
-    return {"name": _("name"), "address": _("address"), "kind": _("kind"),
-            "people": _("people"), "contacts": _("contacts"), "flags": _("flags"),
-            "away": _("away"), "care": _("care"), "notes": _("notes")}.get(name, name)
+    def tick(done: int, total: int) -> None:
+        if not bar:
+            if not sys.stderr.isatty() or time.monotonic() - started < 1:
+                return
+            from rich.progress import Progress
+
+            from keyledger.cli.common import stderr
+
+            progress = Progress(console=stderr(), transient=True)
+            progress.start()
+            bar.extend([progress, progress.add_task(title, total=total)])
+        bar[0].update(bar[1], completed=done)
+
+    try:
+        yield tick
+    finally:
+        if bar:
+            bar[0].stop()
 
 
 def export(
@@ -128,7 +156,7 @@ def export(
 ) -> None:
     """The street office's figures as a spreadsheet with Chinese headers: households, keys or
     visits."""
-    from keyledger.spreadsheet import WHAT, export as make
+    from keyledger.spreadsheet.export import WHAT, export as make
     from keyledger.timeutil import parse_date
 
     if what not in WHAT:

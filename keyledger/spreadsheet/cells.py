@@ -1,0 +1,303 @@
+"""One cell into one value, as offices type them: phone numbers stored as numbers, with spaces or
+in scientific notation (checked against China's numbering plan), dates as Excel serials or as
+text (1942年7月, 1939.11, 1948-05, 1946/3/1), ages, identity card numbers (read for a year of
+birth only, never kept), and the ledger's words for flags and care items."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import date, datetime, time, timedelta
+from functools import lru_cache
+from typing import Any
+
+from keyledger.i18n import _
+
+_EXCEL_EPOCH = date(1899, 12, 30)
+# A formula start that an export neutralised with a quote (OWASP): read back as it was.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+class CellError(Exception):
+    pass
+
+
+def text(value: Any) -> str:
+    if isinstance(value, datetime):
+        return value.date().isoformat() if value.time() == time(0) else value.isoformat(" ")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    out = str(value).strip()
+    if out.startswith("'") and out[1:2] in FORMULA_STARTS and out[1:2]:
+        out = out[1:]
+    return out
+
+
+def line(value: Any) -> str:
+    """A cell's free text as the ledger keeps typed text (keyledger.text): one line, whitespace
+    runs as one space, no control characters."""
+    from keyledger.text import line as one_line
+
+    return one_line(text(value))
+
+
+def block(value: Any) -> str:
+    """A cell's text of several lines (备注 written with Alt+Enter), each line as `line`."""
+    from keyledger.text import block as lines
+
+    return lines(text(value))
+
+
+def _nfkc(value: Any) -> str:
+    return unicodedata.normalize("NFKC", text(value)).strip()
+
+
+# Phone numbers ---------------------------------------------------------------------------
+
+_SCIENTIFIC = re.compile(r"([0-9])(?:\.([0-9]+))?[eE]\+?([0-9]+)")
+_SEPARATORS = re.compile(r"[/、,，;；]|\s{2,}")
+
+
+def phone(value: Any) -> str:
+    """One or more numbers (13800000101/010-12345678), each checked; written as digits, a
+    landline with a '-' after its area code, a foreign number in +CC form."""
+    if isinstance(value, bool):
+        raise CellError(_("{value!r} is not a phone number").format(value=text(value)))
+    if isinstance(value, (int, float)):
+        return _one_phone(_number_digits(value), text(value))
+    parts = [p for p in _SEPARATORS.split(_nfkc(value)) if p.strip()]
+    if not parts:
+        raise CellError(_("empty"))
+    return " / ".join(dict.fromkeys(_one_phone(p, p) for p in parts))
+
+
+def _number_digits(value: int | float) -> str:
+    if isinstance(value, float) and not value.is_integer():
+        raise CellError(_("{value!r} is not a phone number").format(value=text(value)))
+    return str(int(value))
+
+
+def _one_phone(raw: str, shown: str) -> str:
+    import phonenumbers
+
+    compact = re.sub(r"[\s\-()（）]", "", raw.strip())
+    scientific = _SCIENTIFIC.fullmatch(compact)
+    if not scientific:
+        compact = compact.replace(".", "")  # 138.0000.0101
+    else:
+        whole, fraction, exponent = scientific.group(1), scientific.group(2) or "", \
+            int(scientific.group(3))
+        if len(fraction) < exponent:
+            raise CellError(_("{value!r} is a phone number that Excel showed in scientific "
+                              "notation and cut to {n} digits; format the column as text and "
+                              "type the number again").format(value=shown, n=1 + len(fraction)))
+        compact = whole + fraction
+    if not re.fullmatch(r"\+?[0-9]+", compact):
+        raise CellError(_("{value!r} is not a phone number: write it like 13800000101 or "
+                          "010-12345678").format(value=shown))
+    if re.fullmatch(r"[2-9][0-9]{6,7}", compact):  # a local landline, its area code left out
+        return compact
+    if _mobile().fullmatch(compact):  # most of a register: phonenumbers' own test, ~40x faster
+        return compact
+    try:
+        number = phonenumbers.parse(compact, "CN")
+    except phonenumbers.NumberParseException:
+        number = None
+    if number is None or not phonenumbers.is_valid_number(number):
+        digits = compact.lstrip("+")
+        if digits.startswith("1") and len(digits) != 11:
+            raise CellError(_("{value!r} is not a mobile number: a mobile number has 11 digits")
+                            .format(value=shown))
+        raise CellError(_("{value!r} is not a phone number in use in China (check the digits)")
+                        .format(value=shown))
+    if number.country_code != 86:
+        return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    national = phonenumbers.national_significant_number(number)
+    area = phonenumbers.length_of_geographical_area_code(number)
+    return f"0{national[:area]}-{national[area:]}" if area else national
+
+
+@lru_cache(maxsize=1)
+def _mobile() -> re.Pattern[str]:
+    """China's mobile numbers as phonenumbers' metadata describes them."""
+    import phonenumbers
+
+    return re.compile(phonenumbers.PhoneMetadata.metadata_for_region("CN").mobile
+                      .national_number_pattern)
+
+
+# Dates -----------------------------------------------------------------------------------
+
+_FULL = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?")
+_MONTH = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*月?")
+_YEAR = re.compile(r"(\d{4})\s*年?")
+_DIGITS8 = re.compile(r"(\d{4})(\d{2})(\d{2})")
+_DIGITS6 = re.compile(r"(\d{4})(\d{2})")
+CHINESE_DIGITS = str.maketrans("〇○零一二三四五六七八九", "000123456789")
+
+
+def _serial(number: float) -> date:
+    return _EXCEL_EPOCH + timedelta(days=int(number))
+
+
+def day(value: Any) -> date:
+    """A full date: a date cell, an Excel serial, 2026-11-25, 2026/11/25, 2026.11.25,
+    2026年11月25日 or 20261125."""
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if 20_000_000 < value < 21_000_000 and float(value).is_integer():
+            value = str(int(value))
+        elif 1 <= value < 80_000:
+            return _serial(value)
+    shown = _nfkc(value)
+    match = _FULL.fullmatch(shown) or _DIGITS8.fullmatch(shown)
+    if match:
+        try:
+            return date(*map(int, match.groups()))
+        except ValueError:
+            raise CellError(_("{value!r} is not a date that exists").format(value=shown))
+    if _MONTH.fullmatch(shown):
+        raise CellError(_("{value!r} has no day; write the whole date, like 2026-11-25")
+                        .format(value=shown))
+    raise CellError(_("{value!r} is not a date; write it like 2026-11-25").format(value=shown))
+
+
+def born(value: Any, today: date) -> int:
+    """A year of birth from 1946, 1946年, 1942年7月, 1939.11, 1948-05, 1946/3/1, 19460301, a
+    date cell or an Excel serial."""
+    if isinstance(value, (datetime, date)):
+        year = value.year
+    elif isinstance(value, (int, float)) and not isinstance(value, bool) and \
+            not 1000 <= value <= 9999 and float(value).is_integer() and \
+            not 100_000 <= value < 100_000_000:
+        year = _serial(value).year if 1 <= value < 80_000 else int(value)
+    else:
+        shown = _nfkc(value).translate(CHINESE_DIGITS)  # 一九四六年
+        match = _YEAR.fullmatch(shown) or _MONTH.fullmatch(shown) or _FULL.fullmatch(shown) or \
+            _DIGITS8.fullmatch(shown) or _DIGITS6.fullmatch(shown)
+        if not match:
+            raise CellError(_("{value!r} is not a year of birth; write it like 1946 or 1946年3月")
+                            .format(value=shown))
+        year = int(match.group(1))
+        if match.re is not _YEAR and len(match.groups()) >= 2 and not 1 <= int(match.group(2)) <= 12:
+            raise CellError(_("{value!r} is not a date that exists").format(value=shown))
+    if not 1900 <= year <= today.year:
+        raise CellError(_("{year} is not a year of birth between 1900 and {now}").format(
+            year=year, now=today.year))
+    return year
+
+
+def age(value: Any, today: date) -> int:
+    """A year of birth from an age (78, 78岁)."""
+    shown = _nfkc(value)
+    match = re.fullmatch(r"(\d{1,3})\s*(岁|周岁)?", shown)
+    if not match or int(match.group(1)) > 120:
+        raise CellError(_("{value!r} is not an age in years").format(value=shown))
+    return today.year - int(match.group(1))
+
+
+_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+
+
+def id_number_year(value: Any, today: date) -> int:
+    """The year of birth in an identity card number (18 digits, the last a check digit or X; or
+    the old 15). The number itself is never kept, nor shown in a message."""
+    shown = _nfkc(value).upper()
+    if re.fullmatch(r"[0-9]{17}[0-9X]", shown):
+        total = sum(int(d) * w for d, w in zip(shown[:17], _ID_WEIGHTS))
+        if "10X98765432"[total % 11] != shown[17]:
+            raise CellError(_("not an identity card number (its check digit does not match)"))
+        year, month, dom = int(shown[6:10]), int(shown[10:12]), int(shown[12:14])
+    elif re.fullmatch(r"[0-9]{15}", shown):
+        year, month, dom = 1900 + int(shown[6:8]), int(shown[8:10]), int(shown[10:12])
+    else:
+        raise CellError(_("not an identity card number (18 digits, the last may be X)"))
+    try:
+        date(year, month, dom)
+    except ValueError:
+        raise CellError(_("not an identity card number (its date of birth does not exist)"))
+    if not 1900 <= year <= today.year:
+        raise CellError(_("not an identity card number (its year of birth is {year})")
+                        .format(year=year))
+    return year
+
+
+# Words of the ledger's vocabularies --------------------------------------------------------
+
+@lru_cache(maxsize=None)
+def _known(kind: str) -> dict[str, str]:
+    """Every word a register may use for a code of `kind`: the code, its names in registers (zh),
+    and the interface's Chinese name for it (季节性外出, 暖气检查)."""
+    import gettext
+
+    from pathlib import Path
+
+    from keyledger import vocab, zh
+
+    table = {"flags": zh.FLAGS, "care": zh.CARE, "kind": zh.HOUSEHOLD_KINDS}[kind]
+    out = zh.reverse(table)
+    chinese = gettext.translation("keyledger", Path(__file__).parents[1] / "locale", ["zh"], fallback=True).gettext
+    for code in table:
+        out.setdefault(chinese(code), code)
+        if kind == "care" and code in vocab.PURPOSES:
+            out.setdefault(zh.PURPOSES[code], code)  # 暖气检查, 浇花: what the visit is called
+    return out
+
+
+def words(value: Any, kind: str) -> list[str]:
+    from keyledger import zh
+
+    known = _known(kind)
+    table = {"flags": zh.FLAGS, "care": zh.CARE, "kind": zh.HOUSEHOLD_KINDS}[kind]
+    out = []
+    for word in re.split(r"[、,，;；/\s]+", _nfkc(value)):
+        if not word:
+            continue
+        code = known.get(word) or known.get(word.lower())
+        if code is None:
+            what = {"flags": _("flag"), "care": _("care item"), "kind": _("household kind")}[kind]
+            raise CellError(_("{word!r} is not a {what}; use one of: {names}").format(
+                word=word, what=what, names="、".join(zh.name(table, c) for c in table)))
+        out.append(code)
+    return list(dict.fromkeys(out))
+
+
+def kind(value: Any) -> str:
+    found = words(value, "kind")
+    if len(found) != 1:
+        raise CellError(_("expected one of: 居民, 商户"))
+    return found[0]
+
+
+# People ------------------------------------------------------------------------------------
+
+_BRACKETED = re.compile(r"(.+?)\s*[(（\[【]\s*([^)）\]】]+?)\s*[)）\]】]\s*(.*)")
+
+
+def person(value: Any) -> tuple[str, str | None, str | None]:
+    """A contact as offices write one in a cell: 李晓梅, 李晓梅（女儿）, 李晓梅 女儿 13900000201,
+    李晓梅(女儿)13900000201: (name, relation or None, phone text or None)."""
+    shown = unicodedata.normalize("NFKC", line(value))
+    relation = phone_text = None
+    match = _BRACKETED.fullmatch(shown)
+    if match:
+        shown, relation, rest = match.group(1), match.group(2), match.group(3).strip()
+        phone_text = rest or None
+    digits = re.search(r"\+?[0-9][0-9\s\-]{5,}[0-9]$", shown)
+    if digits:
+        phone_text, shown = digits.group(0), shown[: digits.start()].strip()
+    parts = shown.split()
+    if len(parts) == 2 and relation is None and len(parts[1]) <= 3:
+        shown, relation = parts  # 李晓梅 女儿
+    return " ".join(shown.split()), relation, phone_text
+
+
+def same_name(first: str | None, second: str | None) -> bool:
+    def plain(name: str | None) -> str:
+        return re.sub(r"[\s·•.]", "", unicodedata.normalize("NFKC", name or ""))
+    return plain(first) == plain(second)

@@ -1,0 +1,39 @@
+"""The import itself: every new and changed household of a register in one signed commit, or
+nothing; with --skip-bad, the good rows in one commit and the others in FILE-未导入.xlsx."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from keyledger import gitops, yaml
+from keyledger.ledger import Ledger, locked
+from keyledger.spreadsheet.plan import Plan, Progress, plan_import
+from keyledger.spreadsheet.rejects import write_rejects
+
+
+@locked
+def import_households(ledger: Ledger, path: Path, mapping: dict[str, str],
+                      dry_run: bool = False, update: bool = False, sheet: str | None = None,
+                      skip_bad: bool = False, progress: Progress | None = None
+                      ) -> tuple[Plan, str | None, bytes | None]:
+    """The plan, the commit (None for a dry run, when nothing differs, or when the plan is
+    refused: see `Plan.refusal`), and with --skip-bad the workbook of the rows left out, for
+    `rejects_path(path)`."""
+    from keyledger.identity import acting_steward
+
+    actor = acting_steward(ledger)
+    plan = plan_import(ledger, path, mapping, update, sheet, progress)
+    if dry_run or (plan.refusal() is not None and not skip_bad):
+        return plan, None, None
+    rejects = write_rejects(plan.table, plan.rejected) if skip_bad and plan.rejected else None
+    writes = plan.writes()
+    if not writes:
+        return plan, None, rejects
+    files: dict[str, str | bytes | None] = {
+        ledger.relpath("household", p.household.id): yaml.dump(p.household.to_dict())
+        for p in writes}
+    added = sum(1 for p in writes if p.status == "add")
+    sha = ledger.change(files, gitops.format_message(
+        f"import {added} new and {len(writes) - added} changed households from {path.name}",
+        [("Action", "household-import"), ("Steward", actor.id), ("Count", str(len(writes)))]))
+    return plan, sha, rejects

@@ -1,0 +1,254 @@
+"""One register row read into the values of a household: its id, the main resident, contacts,
+flags and care, a period away, notes; each bad cell noted against its column."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, Callable
+
+from keyledger.errors import Problem
+from keyledger.i18n import _
+from keyledger.spreadsheet import cells
+from keyledger.spreadsheet.cells import CellError
+from keyledger.spreadsheet.columns import CANONICAL, Column
+
+_BUILDING = ("#楼", "号楼", "栋", "幢", "号", "楼", "#")
+_UNIT = ("单元",)
+_ROOM = ("室", "号", "户")
+# 东升家园8号楼1单元401室, 8栋1单元401, 8-1-401: an address the household id is read from when
+# the sheet has no 户号 or 楼号 column.
+_ADDRESS = re.compile(r"(?P<estate>.*?)(?P<building>[0-9A-Za-z]+)\s*(号楼|栋|幢|号|楼|-)\s*"
+                      r"((?P<unit>[0-9]+)\s*(单元|-)\s*)?(?P<room>[0-9A-Za-z]+)\s*(室|号|户)?")
+
+
+@dataclass
+class Contact:
+    name: str | None
+    relation: str | None
+    phone: str | None
+    column: str          # the header its name came from, for messages
+
+
+@dataclass
+class Values:
+    """What a row says, converted; None where its cell is empty or the sheet has no column."""
+
+    name: str | None = None
+    household_name: str | None = None
+    address: str | None = None
+    kind: str | None = None
+    phone: str | None = None
+    born: int | None = None
+    born_from_age: bool = False
+    health: str | None = None
+    contacts: list[Contact] = field(default_factory=list)
+    flags: list[str] | None = None
+    care: list[str] | None = None
+    away: tuple[date | None, date | None, str | None] = (None, None, None)
+    notes: str | None = None
+
+
+class Row:
+    """One row's cells by field, and its problems by column."""
+
+    def __init__(self, name: str, columns: list[Column], number: int,
+                 row_cells: list[Any]) -> None:
+        self.name, self.number, self.cells = name, number, row_cells
+        self.columns = {(c.field, c.slot): c for c in columns if c.field is not None}
+        self.problems: dict[int, str] = {}   # column index (or past the end) -> why
+
+    def has(self, name: str, slot: int = 0) -> bool:
+        return (name, slot) in self.columns
+
+    def raw(self, name: str, slot: int = 0) -> Any:
+        column = self.columns.get((name, slot))
+        if column is None or column.index >= len(self.cells):
+            return None
+        return self.cells[column.index]
+
+    def get(self, name: str, convert: Callable[[Any], Any] = cells.line, slot: int = 0) -> Any:
+        value = self.raw(name, slot)
+        if value is None:
+            return None
+        try:
+            out = convert(value)
+        except CellError as exc:
+            self.fail(name, str(exc), slot)
+            return None
+        return out if out != "" else None
+
+    def header(self, name: str, slot: int = 0) -> str:
+        column = self.columns.get((name, slot))
+        return column.header if column else CANONICAL.get(name, name)
+
+    def index(self, name: str, slot: int = 0) -> int:
+        column = self.columns.get((name, slot))
+        return column.index if column else 10_000 + list(CANONICAL).index(name) \
+            if name in CANONICAL else 20_000
+
+    def fail(self, name: str, message: str, slot: int = 0) -> None:
+        for candidate in (name, *_FALLBACK.get(name, ())):
+            if self.has(candidate, slot):
+                name = candidate
+                break
+        self.problems.setdefault(self.index(name, slot), f"{self.header(name, slot)}\0{message}")
+
+    def problem(self) -> Problem | None:
+        """One line for the row: its first bad column, then the others."""
+        if not self.problems:
+            return None
+        located = [self.problems[i].split("\0", 1) for i in sorted(self.problems)]
+        (first, message), rest = located[0], located[1:]
+        return Problem(self.name, self.number, first,
+                       message + "".join(f"; {header}: {why}" for header, why in rest))
+
+    def reason(self) -> str:
+        """The row's problems as one sentence for the reason column of FILE-未导入.xlsx."""
+        return "; ".join(": ".join(self.problems[i].split("\0", 1)) for i in sorted(self.problems))
+
+
+# When the sheet has no column for the field at fault, the column its value came from.
+_FALLBACK = {"household_name": ("name",), "born": ("age", "id_number"),
+             "address": ("building", "room", "estate"), "id": ("room", "building", "address")}
+
+
+def part(value: Any, suffixes: tuple[str, ...]) -> str:
+    """A building, unit or room as the id writes it: 8号楼, 8栋, 8#楼 are 8; 一单元 is 1."""
+    text = unicodedata.normalize("NFKC", cells.text(value)).replace(" ", "")
+    for suffix in suffixes:
+        if text.endswith(suffix) and len(text) > len(suffix):
+            text = text[: -len(suffix)]
+            break
+    return _arabic(text)
+
+
+def _arabic(text: str) -> str:
+    """一 to 九十九 in digits (十二单元 is 12); anything else as it is."""
+    plain = text.translate(cells.CHINESE_DIGITS)
+    if plain.isdigit() or "十" not in plain:
+        return plain if plain.isdigit() else text
+    tens, _sep, ones = plain.partition("十")
+    if len(tens) > 1 or len(ones) > 1 or not (tens + ones + "0").isdigit():
+        return text
+    return str(int(tens or 1) * 10 + int(ones or 0))
+
+
+def household_id(row: Row, estate: bool = True) -> str | None:
+    """The 户号 column; else 楼号-单元-房号 after the 小区 (东升家园-8-1-401: two estates of one
+    register each have an 8-1-401); else the same read from the 地址."""
+    if row.has("id"):
+        ident = row.get("id")
+        if ident is None:
+            row.fail("id", _("missing: the household id, e.g. 8-1-401"))
+        return ident
+    if not row.has("building") and not row.has("room"):
+        return _id_from_address(row, estate)
+    parts = []
+    if estate and row.has("estate"):
+        name = row.get("estate", lambda v: part(v, ()))
+        if name is None:
+            row.fail("estate", _("missing"))
+            return None
+        parts.append(name)
+    for name, suffixes in (("building", _BUILDING), ("unit", _UNIT), ("room", _ROOM)):
+        if not row.has(name):
+            continue
+        value = row.get(name, lambda v, s=suffixes: part(v, s))  # type: ignore[misc]
+        if value is None:
+            row.fail(name, _("missing"))
+            return None
+        parts.append(value)
+    return "-".join(parts)
+
+
+def _id_from_address(row: Row, estate: bool) -> str | None:
+    address = row.get("address")
+    if address is None:
+        row.fail("address", _("missing: the address, from which the household id is made"))
+        return None
+    match = _ADDRESS.fullmatch(unicodedata.normalize("NFKC", address).replace(" ", ""))
+    if match is None:
+        row.fail("address", _("{address!r} does not say a building and a room (like 8号楼1单元401) "
+                              "from which to make the household id; add a 户号 column")
+                 .format(address=address))
+        return None
+    parts = [match.group("estate").strip("-") if estate else "", match.group("building"),
+             match.group("unit") or "", match.group("room")]
+    return "-".join(p for p in parts if p)
+
+
+def made_address(row: Row) -> str | None:
+    """A new household's address from 小区, 楼号, 单元, 房号 when the sheet has no 地址."""
+    parts = [(row.get("estate") or "")]
+    for name, suffixes, unit in (("building", _BUILDING, "号楼"), ("unit", _UNIT, "单元"),
+                                 ("room", _ROOM, "")):
+        value = row.get(name, lambda v, s=suffixes: part(v, s))  # type: ignore[misc]
+        if value:
+            parts.append(value + unit)
+    return "".join(parts) if len(parts) > 1 else None
+
+
+def sheet_address(row: Row) -> str | None:
+    """Where the sheet places the row's household: its 地址, else one made from 小区, 楼号, 单元
+    and 房号. None when the sheet names no estate: then the id alone places it."""
+    address = row.get("address")
+    if address is not None or row.get("estate") is None:
+        return address
+    return made_address(row)
+
+
+def values(row: Row, today: date, birth_from_id: bool) -> Values:
+    out = Values(name=row.get("name", _name), household_name=row.get("household_name"),
+                 address=row.get("address"), kind=row.get("kind", cells.kind),
+                 phone=row.get("phone", cells.phone), health=row.get("health"),
+                 notes=row.get("notes", cells.block))
+    out.born = row.get("born", lambda v: cells.born(v, today))
+    if out.born is None and row.raw("born") is None:
+        out.born = row.get("age", lambda v: cells.age(v, today))
+        out.born_from_age = out.born is not None
+    if out.born is None and birth_from_id and row.raw("born") is None and row.raw("age") is None:
+        out.born = row.get("id_number", lambda v: cells.id_number_year(v, today))
+    out.flags = row.get("flags", lambda v: cells.words(v, "flags"))
+    out.care = row.get("care", lambda v: cells.words(v, "care"))
+    if out.flags and "merchant" in out.flags and out.kind is None:
+        out.kind = "merchant"
+    start, until = row.get("away_from", cells.day), row.get("away_until", cells.day)
+    missing = "away_until" if start else "away_from"
+    if (start is None) != (until is None) and row.raw(missing) is None:
+        row.fail(missing, _("missing: a period away needs both 离开日期 and 返回日期"))
+    out.away = (start, until, row.get("away_note"))
+    slots = sorted({slot for (name, slot) in row.columns if name in ("contact", "relation",
+                                                                     "contact_phone")})
+    for slot in slots:
+        contact = _contact(row, slot)
+        if contact is not None:
+            out.contacts.append(contact)
+    return out
+
+
+def _name(value: Any) -> str:
+    return cells.line(unicodedata.normalize("NFKC", cells.text(value)))
+
+
+def _contact(row: Row, slot: int) -> Contact | None:
+    relation = row.get("relation", slot=slot)
+    phone = row.get("contact_phone", cells.phone, slot=slot)
+    raw = row.raw("contact", slot)
+    if raw is None:
+        if relation is not None or phone is not None:
+            row.fail("contact", _("missing: the contact's relation and phone need the contact's "
+                                  "name"), slot)
+        return None
+    name, in_relation, in_phone = cells.person(raw)
+    if in_phone is not None and phone is None:
+        try:
+            phone = cells.phone(in_phone)
+        except CellError as exc:
+            row.fail("contact", str(exc), slot)
+    if not name:
+        row.fail("contact", _("missing: the contact's name"), slot)
+        return None
+    return Contact(name, relation or in_relation, phone, row.header("contact", slot))
