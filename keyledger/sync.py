@@ -330,7 +330,7 @@ def _commit(ledger: Ledger, parent: str, blob_ids: dict[str, str | None], messag
 
 
 def _branch_name(ledger: Ledger, local: str) -> str:
-    """A new conflict branch, named after the ledger's clock (KEYLEDGER_NOW too); a second
+    """A new conflict branch, named after the ledger's clock; a second
     conflict in the same second gets its own name. A branch an interrupted sync already made
     for these very commits is used again rather than doubled."""
     kept = gitops.git(ledger.root, "for-each-ref", "--format=%(refname:short)", "--points-at",
