@@ -138,18 +138,13 @@ def confirm(ledger: Ledger, commit: str) -> tuple[dict[str, str], str]:
 
 
 def confirmations(ledger: Ledger, sha: str, witness: str) -> list[str]:
-    """The confirm commits of `witness` for `sha`: their own `Keyledger-Confirms` trailer, not
-    the words of a note (which can say anything) nor another steward's commit (which `verify`
-    refuses)."""
-    out = gitops.git(ledger.root, "log", "-F", f"--grep=Keyledger-Confirms: {sha}",
-                     "--format=%H%x1f%(trailers:only,unfold)%x1e", f"{sha}..HEAD")
-    found = []
-    for record in out.split("\x1e"):
-        commit, _sep, text = record.strip("\n").partition("\x1f")
-        t = gitops.parse_trailers(text)
-        if t.get("Action") == "confirm" and t.get("Confirms") == sha and t.get("Steward") == witness:
-            found.append(commit)
-    return found
+    """The confirm commits of `witness` for `sha`: those whose own `Keyledger-Confirms` trailer
+    names it (the event index keeps a confirm commit's trailer, never a note's words) and whose
+    steward is that witness (`verify` refuses a confirmation signed by anyone else)."""
+    from keyledger import event_index
+
+    found = event_index.confirmations(event_index.fresh(ledger), [sha], steward=witness)
+    return [confirm for _seq, confirm in found.get(sha, [])]
 
 
 @dataclass(frozen=True)
@@ -196,14 +191,22 @@ def status(ledger: Ledger) -> tuple[datetime, list[OutKey], list[Booked]]:
 
 
 def _witness_confirmed(ledger: Ledger, key: Key) -> bool:
-    last = gitops.log(ledger.root, [ledger.relpath("key", key.id)], limit=1)
-    witness = last[0].trailers.get("Witness") if last else None
-    return bool(witness) and bool(confirmations(ledger, last[0].sha, witness or ""))
+    from keyledger import event_index
+
+    db = event_index.fresh(ledger)
+    last = event_index.last_touching(db, ledger.relpath("key", key.id))
+    # The key file's witness is its current custody's: only they confirm it.
+    return bool(last and key.witness) and bool(
+        event_index.confirmations(db, [last], steward=key.witness))
 
 
-def history(ledger: Ledger, target: str) -> tuple[str, list[gitops.LogEntry]]:
-    """The commits that changed a key's file, or a household's file and all its keys' files,
-    each with its signature checked in-process against the roster's keys."""
+def history(ledger: Ledger, target: str,
+            since: datetime | None = None) -> tuple[str, list[gitops.LogEntry]]:
+    """The commits that changed a key's file, or a household's file and all its keys' files
+    (those at or after `since`), each with its signature checked in-process against the
+    roster's keys; found in the event index, read from git."""
+    from keyledger import event_index
+
     check_id(target, _("key or household"))
     if ledger.exists("key", target):
         kind, paths = "key", [ledger.relpath("key", target)]
@@ -212,7 +215,10 @@ def history(ledger: Ledger, target: str) -> tuple[str, list[gitops.LogEntry]]:
         paths += [ledger.relpath("key", k.id) for k in ledger.keys_of(target)]
     else:
         raise unknown(_("key or household"), target, ledger.ids("key") + ledger.ids("household"))
-    return kind, _signed(ledger, _with_confirmations(ledger, gitops.log(ledger.root, paths)))
+    db = event_index.fresh(ledger)
+    found = event_index.touching(db, paths, int(since.timestamp()) if since else None)
+    found = _with_confirmations(db, found)
+    return kind, _signed(ledger, db, gitops.entries(ledger.root, [sha for _seq, sha in found]))
 
 
 def holder(trailers: dict[str, str]) -> str | None:
@@ -223,44 +229,52 @@ def holder(trailers: dict[str, str]) -> str | None:
     return None
 
 
-def _with_confirmations(ledger: Ledger,
-                        entries: list[gitops.LogEntry]) -> list[gitops.LogEntry]:
-    """The entries with the witnesses' confirm commits put in their place. A confirmation
-    changes no file, so the log of the files misses it; the commits after the oldest witnessed
-    entry are read for them, which costs nothing when no entry had a witness."""
-    witnessed = {e.sha for e in entries if e.trailers.get("Witness")}
-    if not witnessed:
-        return entries
-    oldest = next(e.sha for e in reversed(entries) if e.sha in witnessed)
-    later = gitops.git(ledger.root, "log", "--format=%H %(trailers:key=Keyledger-Confirms,"
-                       "valueonly,separator=%x2C)", f"{oldest}..HEAD").split("\n")
-    by_sha = {e.sha: e for e in entries}
-    merged = []
-    for line in later:
-        sha, _sep, confirms = line.partition(" ")
-        if sha in by_sha:
-            merged.append(by_sha.pop(sha))
-        elif witnessed & set(confirms.split(",")):
-            merged += gitops.log(ledger.root, [], limit=1, rev=sha)
-    return merged + [e for e in entries if e.sha in by_sha]  # the oldest witnessed and before
+def _with_confirmations(db: Any, found: list[tuple[int, str]]) -> list[tuple[int, str]]:
+    """The commits with the witnesses' confirm commits of those witnessed put in their place.
+    A confirmation changes no file, so no file's history holds it."""
+    from keyledger import event_index
+
+    seqs = [seq for seq, _sha in found]
+    witnessed = [sha for (sha,) in db.execute(
+        f"SELECT sha FROM commits WHERE seq IN ({','.join('?' * len(seqs))}) "
+        f"AND json_extract(extra, '$.Witness') IS NOT NULL", seqs)] if found else []
+    confirms = event_index.confirmations(db, witnessed)
+    merged = dict(found)
+    for rows in confirms.values():
+        merged.update(rows)
+    return sorted(merged.items(), reverse=True)
 
 
-def _signed(ledger: Ledger, entries: list[gitops.LogEntry]) -> list[gitops.LogEntry]:
+def _signed(ledger: Ledger, db: Any, entries: list[gitops.LogEntry]) -> list[gitops.LogEntry]:
+    """Each entry with its signature checked against every steward ever registered (active or
+    not), as the allowed-signers file holds them; checks are remembered in the event index."""
     from dataclasses import replace
 
-    from keyledger import sshkeys, sshsig
+    from keyledger import event_index, sshkeys
+
+    principals = {sshkeys.fingerprint(s.key): s.id for s in ledger.stewards() if s.key}
+    known_checks = event_index.signatures(db, [e.sha for e in entries])
+    unchecked = [e.sha for e in entries if e.sha not in known_checks]
+    checked = _check_signatures(ledger, unchecked)
+    event_index.remember_signatures(ledger, checked)
+    known_checks.update(checked)
+    out = []
+    for entry in entries:
+        status, fp = known_checks[entry.sha]
+        known = status == "G" and fp in principals
+        out.append(replace(entry, signature="G" if known else ("U" if status == "G" else status),
+                           signer=principals.get(fp, "") if known else ""))
+    return out
+
+
+def _check_signatures(ledger: Ledger, shas: list[str]) -> dict[str, tuple[str, str]]:
+    if not shas:
+        return {}
+    from keyledger import sshsig
     from keyledger.walk import Blobs
 
-    # Every steward ever registered (active or not), as the allowed-signers file holds them.
-    principals = {sshkeys.fingerprint(s.key): s.id for s in ledger.stewards() if s.key}
     blobs = Blobs(ledger.root)
     try:
-        out = []
-        for entry in entries:
-            status, fp = sshsig.check(blobs.raw(entry.sha) or b"")
-            known = status == "G" and fp in principals
-            out.append(replace(entry, signature="G" if known else ("U" if status == "G" else status),
-                               signer=principals.get(fp, "") if known else ""))
-        return out
+        return {sha: sshsig.check(blobs.raw(sha) or b"") for sha in shas}
     finally:
         blobs.close()

@@ -1,15 +1,16 @@
-"""Custody intervals read back from git: who held which key, from when until when.
+"""Custody intervals read back from the history: who held which key, from when until when.
 
-The commits' trailers are the record (DESIGN §3); this turns them into intervals for the reports'
-custody durations (托管时长) and the week's timeline.
+The commits' trailers are the record (DESIGN §3); the event index (keyledger/event_index.py)
+turns them into intervals as it reads each new commit, and this gives them to the reports for
+their custody durations (托管时长) and the week's timeline.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from keyledger import gitops
 from keyledger.ledger import Ledger
 
 
@@ -54,43 +55,84 @@ class Event:
         return self.action.startswith("emergency")
 
 
-def _at(entry: gitops.LogEntry) -> datetime:
-    return datetime.fromisoformat(entry.trailers.get("At") or entry.committed)
+def read(ledger: Ledger, paths: list[str], since: datetime | None = None,
+         code_keys: frozenset[str] = frozenset(),
+         until: datetime | None = None) -> tuple[list[Interval], list[Event]]:
+    """The custody intervals of the keys whose files are `paths` (`keys` for every key) that
+    overlap since..until, and the notable events of their commits in that span, oldest first;
+    from the event index, which keeps the intervals as the commits' trailers make them."""
+    from keyledger import event_index
+    from keyledger.timeutil import zone
+
+    db = event_index.fresh(ledger)
+    tz = zone(ledger.settings.timezone)
+    begin = int(since.timestamp()) if since else None
+    end = int(until.timestamp()) if until else None
+    every = "keys" in paths
+    keys = sorted({p[len("keys/"):-len(".yaml")] for p in paths
+                   if p.startswith("keys/") and p.endswith(".yaml")})
+    span = [("stop > ?", begin), ("start < ?", end)]
+    where = [clause for clause, value in span if value is not None]
+    values = [value for _clause, value in span if value is not None]
+    columns = ("SELECT key, household, holder, purpose, start, stop, ended_by, expected, "
+               "override, consent, unreached, witness FROM intervals")
+    if every:
+        rows = list(db.execute(columns + (" WHERE " + " AND ".join(where) if where else ""),
+                               values))
+    else:
+        rows = []
+        for part in event_index._chunks(keys):
+            rows += db.execute(columns + f" WHERE key IN ({','.join('?' * len(part))})"
+                               + "".join(f" AND {c}" for c in where), [*part, *values])
+
+    def moment(value: int | None) -> datetime | None:
+        return datetime.fromtimestamp(value, tz) if value is not None else None
+
+    intervals = [Interval(key, household or "", holder or "", purpose or "", moment(start),
+                          None if stop == event_index.OPEN else moment(stop),
+                          ended_by, moment(expected), purpose == "emergency", override,
+                          consent, unreached, witness)
+                 for (key, household, holder, purpose, start, stop, ended_by, expected,
+                      override, consent, unreached, witness) in rows]
+    events = _events(db, keys if not every else None, begin, end, code_keys, moment)
+    return sorted(intervals, key=lambda i: i.start), events
 
 
-def read(ledger: Ledger, paths: list[str], since: str | None = None,
-         code_keys: frozenset[str] = frozenset()) -> tuple[list[Interval], list[Event]]:
-    """Intervals and notable events of the commits touching `paths` (oldest first)."""
-    open_: dict[str, Interval] = {}
-    closed: list[Interval] = []
-    events: list[Event] = []
-    for entry in reversed(gitops.log(ledger.root, paths, since=since)):
-        t = entry.trailers
-        action, key = t.get("Action", ""), t.get("Key", "")
-        at = _at(entry)
-        ended = None  # a handover continues the interval it ends, of the same key
-        if action in ("checkout", "handover", "return", "lost", "handback") and key in open_:
-            ended = replace(open_.pop(key), end=at, ended_by=action)
-            closed.append(ended)
-        if action in ("checkout", "handover"):
-            previous = ended if action == "handover" else None
-            purpose = t.get("Purpose") or (previous.purpose if previous else "")
-            expected = t.get("Expected-Back")
-            open_[key] = Interval(key, t.get("Household", ""), t.get("Holder") or t.get("Steward", ""),
-                                  purpose, at, None, None,
-                                  datetime.fromisoformat(expected) if expected else
-                                  (previous.expected_back if previous else None),
-                                  purpose == "emergency", t.get("Override"), t.get("Consent"),
-                                  t.get("Unreached"), t.get("Witness"))
-        steward, household = t.get("Steward", ""), t.get("Household", "")
-        if t.get("Override"):
-            events.append(Event(at, "override", key, household, steward, t["Override"], entry.sha))
-        if action == "checkout" and t.get("Purpose") == "emergency":
-            detail = t.get("Consent") or t.get("Unreached") or ""
-            kind = "emergency-consent" if t.get("Consent") else "emergency-unreached" \
-                if t.get("Unreached") else "emergency"
-            events.append(Event(at, kind, key, household, steward, detail, entry.sha))
+def _events(db: Any, keys: list[str] | None, begin: int | None, end: int | None,
+            code_keys: frozenset[str], moment: Any) -> list[Event]:
+    """Overrides, emergency entries and door codes revealed, among the commits of `keys`
+    (every commit if None) within begin..end."""
+    from keyledger import event_index
+
+    columns = ("SELECT c.seq, c.sha, c.at, c.action, c.key, c.household, c.steward, c.holder, "
+               "c.purpose, json_extract(c.extra, '$.Override'), "
+               "json_extract(c.extra, '$.Consent'), json_extract(c.extra, '$.Unreached') ")
+    span = [("c.at >= ?", begin), ("c.at < ?", end)]
+    where = [clause for clause, value in span if value is not None]
+    values = [value for _clause, value in span if value is not None]
+    notable = "(c.action = 'checkout' OR json_extract(c.extra, '$.Override') IS NOT NULL)"
+    rows: list[Any] = []
+    if keys is None:
+        rows += db.execute(columns + "FROM commits c WHERE " + " AND ".join(where + [notable]),
+                           values)
+    else:
+        paths = [f"keys/{k}.yaml" for k in keys]
+        for part in event_index._chunks(paths):
+            rows += db.execute(columns + "FROM touches t JOIN commits c ON c.seq = t.seq "
+                               f"WHERE t.path IN ({','.join('?' * len(part))}) AND "
+                               + " AND ".join(where + [notable]), [*part, *values])
+    events = []
+    for (_seq, sha, at, action, key, household, steward, holder, purpose, override, consent,
+         unreached) in sorted(set(rows)):
+        when, key, household, steward = moment(at), key or "", household or "", steward or ""
+        if override:
+            events.append(Event(when, "override", key, household, steward, override, sha))
+        if action == "checkout" and purpose == "emergency":
+            kind = "emergency-consent" if consent else "emergency-unreached" if unreached \
+                else "emergency"
+            events.append(Event(when, kind, key, household, steward, consent or unreached or "",
+                                sha))
         if action == "checkout" and key in code_keys:
-            events.append(Event(at, "code-revealed", key, household,
-                                t.get("Holder") or steward, "", entry.sha))
-    return sorted(closed + list(open_.values()), key=lambda i: i.start), events
+            events.append(Event(when, "code-revealed", key, household, holder or steward, "",
+                                sha))
+    return events

@@ -279,8 +279,6 @@ def _history_order(root: Path, rev: str, shas: list[str]) -> dict[str, int]:
 def log(root: Path, paths: list[str], limit: int | None = None, rev: str = "HEAD",
         signers: Path | None = None, since: str | None = None) -> list[LogEntry]:
     """Commits touching `paths`, newest first; signatures checked against `signers` if given."""
-    from keyledger.text import printable
-
     if len(paths) > 1:
         # git (2.39) consults its changed-path Bloom filters only for a single path: two keys'
         # history in one walk took 108 s at a million commits, one walk per key 4 s each. The
@@ -296,11 +294,27 @@ def log(root: Path, paths: list[str], limit: int | None = None, rev: str = "HEAD
     fields = _FIELDS if signers else _FIELDS.replace("%G?", "N").replace("%GS", "")
     args = [*config, "log", f"--format={fields}", *([f"-n{limit}"] if limit else []),
             *([f"--since={since}"] if since else []), rev, "--", *paths]
-    entries = []
-    for record in git(root, *args).split("\x1e"):
+    return _entries(git(root, *args))
+
+
+def entries(root: Path, shas: list[str]) -> list[LogEntry]:
+    """The commits `shas`, in that order, as `log` reads them (signatures not checked): what
+    the event index found, read from git itself."""
+    if not shas:
+        return []
+    fields = _FIELDS.replace("%G?", "N").replace("%GS", "")
+    return _entries(git(root, "log", "--no-walk=unsorted", "--stdin", f"--format={fields}",
+                        input="".join(s + "\n" for s in shas)))
+
+
+def _entries(text: str) -> list[LogEntry]:
+    from keyledger.text import printable
+
+    out = []
+    for record in text.split("\x1e"):
         record = record.strip("\n")
         if record:
             sha, sig, signer, committed, subject, trailer_text = record.split("\x1f")
-            entries.append(LogEntry(sha, sig, signer, committed, printable(subject),
-                                    parse_trailers(trailer_text)))
-    return entries
+            out.append(LogEntry(sha, sig, signer, committed, printable(subject),
+                                parse_trailers(trailer_text)))
+    return out

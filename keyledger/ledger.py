@@ -154,6 +154,9 @@ class Ledger:
         self._all_keys: list[Key] | None = None
         self._decoded: dict[str, Any] = {}  # records of the caches this command asked for
         self.listings: dict[str, Any] = {}  # the listing indexes this command brought up to date
+        self.event_db: Any = None  # the event index, once brought up to date (event_index)
+        # Told how far a long piece of work has got (done, total); set by the CLI.
+        self.progress: Callable[[int, int], None] | None = None
 
     @cached_property
     def git_dir(self) -> Path:

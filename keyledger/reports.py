@@ -22,7 +22,7 @@ from keyledger.ledger import Ledger
 from keyledger.model import CheckItem, Visit
 from keyledger.schedules import DueItem, due, week_days
 from keyledger.timeutil import now, zone
-from keyledger.visits import recorded_late, visits_between
+from keyledger.visits import recorded_late, seen, visits_between
 
 SHIPPED = Path(__file__).parent / "templates"
 LANGS = ("zh", "en")
@@ -337,10 +337,10 @@ def weekly(ledger: Ledger, week: str | None, lang: str | None) -> str:
     begin, end = _span_of_days(days[0], days[-1], tz)
     moment = now(tz)
     items: list[DueItem] = due(ledger, days)
-    visits = visits_between(ledger, days[0], days[-1])
+    visits = seen(ledger, days[0], days[-1])  # counted, never shown one by one
     keys = ledger.keys()
-    since = (days[0] - timedelta(days=30)).isoformat()
-    intervals, events = custody_log.read(ledger, ["keys"], since=since, code_keys=_codes(keys))
+    intervals, events = custody_log.read(ledger, ["keys"], since=begin, until=end,
+                                         code_keys=_codes(keys))
     week_intervals = [i for i in intervals if i.overlaps(begin, end)]
     names = _names(ledger)
     stewards: dict[str, Row] = {}
@@ -375,7 +375,7 @@ def weekly(ledger: Ledger, week: str | None, lang: str | None) -> str:
         **_base(ledger), "week": week or _current_week(ledger), "days": days,
         "stewards": sorted(stewards.values(), key=lambda r: r.id),
         "households": sorted(households.values(), key=lambda r: r.id),
-        "visits": _views(ledger, visits), "items": items, "custody": week_intervals,
+        "visits": visits, "items": items, "custody": week_intervals,
         "checkouts": sum(i.start >= begin for i in week_intervals),
         "names": names, "overdue": overdue, "follow_ups": follow_ups,
         "events": [e for e in events if begin <= e.at < end], "now": moment,

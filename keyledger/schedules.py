@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta, tzinfo
-from typing import Iterable
+from typing import Iterable, Protocol, Sequence
 
 from keyledger import gitops, yaml
 from keyledger.errors import FatalError
@@ -16,7 +16,7 @@ from keyledger.i18n import _
 from keyledger.identity import acting_steward
 from keyledger.ids import check_id
 from keyledger.ledger import Ledger, locked
-from keyledger.model import Household, ScheduleEntry, Visit, parse_clock, parse_every
+from keyledger.model import Household, ScheduleEntry, parse_clock, parse_every
 from keyledger.timeutil import now, parse_date, zone
 from keyledger.vocab import VISIT_PURPOSES, WEEKDAYS
 
@@ -37,6 +37,23 @@ def assigned(household: Household, entry: ScheduleEntry) -> str | None:
     if entry.steward == "b":
         return household.pair_b
     return entry.steward
+
+
+class SeenVisit(Protocol):
+    """What a due item needs of a visit: a recorded Visit, or the event index's row of one."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def household(self) -> str: ...
+    @property
+    def stewards(self) -> tuple[str, ...]: ...
+    @property
+    def started(self) -> datetime: ...
+    @property
+    def purpose(self) -> str: ...
+    @property
+    def follow_up(self) -> date | None: ...
 
 
 @dataclass(frozen=True)
@@ -62,12 +79,12 @@ class DueItem:
     keys: tuple[KeyWhere, ...]
 
 
-def due_items(households: Iterable[Household], days: list[date], visits: list[Visit],
+def due_items(households: Iterable[Household], days: list[date], visits: Sequence[SeenVisit],
               keys: dict[str, list[KeyWhere]], now: datetime, tz: tzinfo) -> list[DueItem]:
     """What is due on `days`: a visit recorded for the household that day satisfies one item;
     an item whose time has passed without one is missed. A follow-up date on a visit is due too."""
-    seen: dict[tuple[str, date], list[Visit]] = {}
-    asked: dict[str, list[Visit]] = {}  # follow-ups on `days`, by household
+    seen: dict[tuple[str, date], list[SeenVisit]] = {}
+    asked: dict[str, list[SeenVisit]] = {}  # follow-ups on `days`, by household
     for v in visits:
         seen.setdefault((v.household, v.started.astimezone(tz).date()), []).append(v)
         if v.follow_up in days:
@@ -118,7 +135,7 @@ class _Wanted:
         return opens, datetime.combine(self.day, self.end, tz) if self.end else opens
 
 
-def _match(wanted: list[_Wanted], seen: dict[tuple[str, date], list[Visit]], household: str,
+def _match(wanted: list[_Wanted], seen: dict[tuple[str, date], list[SeenVisit]], household: str,
            tz: tzinfo) -> dict[int, str]:
     """Which visit satisfied which item. One visit does one item, or a call at 10:05 would also
     count as the afternoon's inspection by the other steward and the done counts would lie. The
@@ -208,12 +225,13 @@ def _save(ledger: Ledger, household: Household, subject: str) -> tuple[Household
 def due(ledger: Ledger, days: list[date]) -> list[DueItem]:
     """Due items of the ledger on `days`, with where each household's keys are now."""
     from keyledger import listing
-    from keyledger.visits import visits_between
+    from keyledger.visits import seen
 
     tz = zone(ledger.settings.timezone)
-    # Follow-ups are set a few days or weeks ahead; a quarter back covers them.
-    visits = visits_between(ledger, days[0] - timedelta(days=92), days[-1])
-    following = {v.household for v in visits if v.follow_up in days}
+    # The visits of those days, and those (of any day before) that asked for a follow-up on one.
+    asking = seen(ledger, days[0], days[-1], follow_up_on=days)
+    visits = list({v.path: v for v in seen(ledger, days[0], days[-1]) + asking}.values())
+    following = {v.household for v in asking}
     index = listing.fresh(ledger, ("household", "key"))
     scheduled = index["household"].part("records")  # the households with a schedule
     households = list(scheduled.values())

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from keyledger import attachments, gitops, rules, yaml
 from keyledger.errors import FatalError
@@ -144,28 +144,57 @@ def recorded_late(visit: Visit) -> bool:
     return visit.recorded - (visit.ended or visit.started) > timedelta(days=1)
 
 
-def _months(start: date, end: date) -> Iterator[tuple[int, int]]:
-    year, month = start.year, start.month
-    while (year, month) <= (end.year, end.month):
-        yield year, month
-        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+@dataclass(frozen=True)
+class Seen:
+    """A visit as the event index holds it (from its file in the commit that recorded it):
+    enough to count it and to tell which due item it did, without reading its file."""
+
+    id: str
+    household: str
+    stewards: tuple[str, ...]
+    started: datetime
+    purpose: str
+    follow_up: date | None
+    path: str
+
+
+def seen(ledger: Ledger, start: date, end: date, household: str | None = None,
+         follow_up_on: list[date] | None = None) -> list[Seen]:
+    """Visits that started on days start..end (inclusive), oldest first, or, with
+    `follow_up_on`, those that asked for a follow-up on one of those days."""
+    import json
+
+    from keyledger import event_index
+
+    db = event_index.fresh(ledger)
+    tz = zone(ledger.settings.timezone)
+    columns = "SELECT id, household, stewards, started, purpose, follow_up, path FROM visits"
+    if follow_up_on is not None:
+        days = [d.isoformat() for d in follow_up_on]
+        rows = list(db.execute(columns + f" WHERE follow_up IN ({','.join('?' * len(days))})",
+                               days)) if days else []
+    else:
+        begin = int(datetime.combine(start, datetime.min.time(), tz).timestamp())
+        until = int(datetime.combine(end + timedelta(days=1), datetime.min.time(),
+                                     tz).timestamp())
+        rows = list(db.execute(columns + " WHERE started >= ? AND started < ?"
+                               + (" AND household = ?" if household else ""),
+                               [begin, until, *([household] if household else [])]))
+    out = [Seen(ident, home, tuple(json.loads(stewards)), datetime.fromtimestamp(started, tz),
+                purpose, date.fromisoformat(follow) if follow else None, path)
+           for ident, home, stewards, started, purpose, follow, path in rows]
+    return sorted(out, key=lambda v: (v.started, v.id))
 
 
 def visits_between(ledger: Ledger, start: date, end: date,
                    household: str | None = None) -> list[Visit]:
-    """Visits that started on days start..end (inclusive), oldest first; only those months are read."""
-    out = []
-    for year, month in _months(start, end):
-        folder = f"{FOLDER}/{year:04d}/{month:02d}"
-        if not (ledger.root / folder).is_dir():
-            continue
-        names = sorted(e.name[:-5] for e in os.scandir(ledger.root / folder)
-                       if e.name.endswith(".yaml") and not e.name.startswith("."))
-        if household:
-            names = [n for n in names if f"-{household}" in n]
-        for visit in ledger.bulk("visit", names, parse_visit, folder):
-            if start <= visit.started.date() <= end and (household is None
-                                                         or visit.household == household):
-                out.append(visit)
+    """Visits that started on days start..end (inclusive), oldest first: found in the event
+    index, read from their files (a file no longer in the work tree is left out)."""
+    folders: dict[str, list[str]] = {}
+    for v in seen(ledger, start, end, household):
+        folder, _sep, name = v.path.rpartition("/")
+        if os.path.isfile(ledger.root / v.path):
+            folders.setdefault(folder, []).append(name[:-len(".yaml")])
+    out = [visit for folder, names in sorted(folders.items())
+           for visit in ledger.bulk("visit", names, parse_visit, folder)]
     return sorted(out, key=lambda v: v.started)
-

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -432,12 +433,15 @@ def test_a_handover_read_from_part_of_the_history_takes_nothing_from_another_key
     ledger.ok("return", "K-0013", as_="wang-dh")
     _at(monkeypatch, "2026-11-10T07:10:00+08:00")
     ledger.ok("handover", "K-0012", "--to", "wang-dh", as_="zhou-lx")
+    since = datetime.fromisoformat("2026-11-01T00:00:00+08:00")
     intervals, _events = custody_log.read(Core(ledger.root), ["keys/K-0012.yaml",
-                                                              "keys/K-0013.yaml"],
-                                          since="2026-11-01T00:00:00+08:00")
+                                                              "keys/K-0013.yaml"], since=since)
+    # The interval begun before `since` and still open then is part of the span too.
     handed = [i for i in intervals if i.key == "K-0012"]
-    assert [(i.holder, i.purpose) for i in handed] == [("wang-dh", "heating")]
-    assert handed[0].expected_back != next(i for i in intervals if i.key == "K-0013").expected_back
+    assert [(i.holder, i.purpose) for i in handed] == [("zhou-lx", "heating"),
+                                                       ("wang-dh", "heating")]
+    assert handed[1].expected_back == handed[0].expected_back
+    assert handed[1].expected_back != next(i for i in intervals if i.key == "K-0013").expected_back
 
 
 def test_history_follows_the_commits_not_the_clocks(ledger: Ledger, monkeypatch) -> None:

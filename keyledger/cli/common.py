@@ -38,6 +38,7 @@ def open_ledger() -> "Ledger":
 
     ledger = find(state.ledger_path)
     state.ledger = ledger
+    ledger.progress = _progress()
     ledger.recover_if_needed()
     from keyledger.identity import refresh_allowed_signers, roster_may_have_changed
 
@@ -49,6 +50,31 @@ def open_ledger() -> "Ledger":
             pass  # a broken roster file is for the command itself, `check` or `verify` to
             # report; a read-only disk keeps the file as it is
     return ledger
+
+
+def _progress() -> Callable[[int, int], None]:
+    """How far a long piece of work has got (the first command of a clone reads its whole
+    history into the event index): a bar on a terminal, one line otherwise."""
+    shown: dict[str, Any] = {}
+
+    def report(done: int, total: int) -> None:
+        if not shown:
+            shown["task"] = None
+            if not sys.stderr.isatty():
+                say(_("Reading the ledger's history ({n} commits) into its index; this is done "
+                      "once.").format(n=total))
+                return
+            from rich.progress import Progress
+
+            bar = shown["bar"] = Progress(console=stderr(), transient=True)
+            shown["task"] = bar.add_task(_("reading the history"), total=total)
+            bar.start()
+        if shown["task"] is not None:
+            shown["bar"].update(shown["task"], completed=done, total=total)
+            if done >= total:
+                shown["bar"].stop()
+                shown["task"] = None
+    return report
 
 
 def stdout() -> "Console":

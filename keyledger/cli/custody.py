@@ -268,12 +268,13 @@ def status(
 
 def _offline(ledger: "Ledger", keys: list[str], unpushed: object) -> set[str]:
     """Keys whose checkout is in a commit the shared ledger has not seen yet."""
-    from keyledger import gitops
+    from keyledger import event_index
 
     if not unpushed:
         return set()
+    db = event_index.fresh(ledger)
     return {k for k in keys
-            if gitops.log(ledger.root, [ledger.relpath("key", k)], limit=1)[0].sha in unpushed}  # type: ignore[operator]
+            if event_index.last_touching(db, ledger.relpath("key", k)) in unpushed}  # type: ignore[operator]
 
 
 def _due_time(item: "DueItem") -> str:
@@ -285,13 +286,18 @@ def _due_time(item: "DueItem") -> str:
 def history(
     target: str = typer.Argument(..., metavar="KEY|HOUSEHOLD",
                                  autocompletion=completion.keys_and_households),
+    since: Optional[str] = typer.Option(None, "--since", metavar="DATE",
+                                        help=_("Only what happened from then on, e.g. "
+                                               "2026-11-25 or 2026-11-25 14:00.")),
     json: bool = typer.Option(False, "--json", help=_("Print JSON.")),
 ) -> None:
     """The custody record of a key or a household, from git, newest first."""
     from keyledger.custody import history as read, holder
+    from keyledger.timeutil import parse_datetime, zone
 
     ledger = open_ledger()
-    kind, entries = read(ledger, target)
+    start = parse_datetime(since, zone(ledger.settings.timezone)) if since else None
+    kind, entries = read(ledger, target, start)
     if json:
         print_json([{"commit": e.sha, "committed": e.committed, "subject": e.subject,
                      "action": e.trailers.get("Action"), "holder": holder(e.trailers),
@@ -300,8 +306,6 @@ def history(
                     for e in entries])
         return
     from datetime import datetime
-
-    from keyledger.timeutil import zone
 
     tz = zone(ledger.settings.timezone)
     rows = []
