@@ -17,14 +17,15 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Callable
 
-from keyledger import code_rights, commit_rules, gitops, rules, sshkeys, sshsig, statedir, text
+from keyledger import (attachments, code_rights, commit_rules, gitops, rules, sshkeys, sshsig,
+                       statedir, text)
 from keyledger.errors import FatalError, Refused
 from keyledger.i18n import _
 from keyledger.ledger import SETTINGS, Ledger
 from keyledger.timeutil import now
 from keyledger.model import (Household, Settings, Steward, parse_household, parse_key,
                              parse_settings, parse_steward, parse_visit)
-from keyledger.walk import Commit, Tree, Walk
+from keyledger.walk import Change, Commit, Tree, Walk
 
 CUSTODY = frozenset(rules.ACTIONS)
 
@@ -229,8 +230,9 @@ def _check_commit(walk: Walk, tree: Tree, state: _State, commit: Commit, result:
     touches_roster = any(p.startswith("stewards/") for p in paths)
     if parent is not None and (touches_roster or SETTINGS in paths) and not supervisor:
         finding(_("it changes the roster or the policies but was not signed by a supervisor"))
-    others = [c.path for c in commit.changes if (not c.path.startswith(_RECORDS)
-              and c.path != SETTINGS) or Path(c.path).name == ".gitattributes"]
+    others = [c.path for c in commit.changes if ((not c.path.startswith(_RECORDS)
+              and c.path != SETTINGS) or Path(c.path).name == ".gitattributes")
+              and not _lfs_rule(walk, c)]
     if parent is not None and others and not supervisor:
         finding(_("it changes {paths}, which only a supervisor may change (report templates and "
                   "git's settings act on every steward's machine)").format(
@@ -278,6 +280,16 @@ def _check_commit(walk: Walk, tree: Tree, state: _State, commit: Commit, result:
                       "the roster or the policies again"))
         if SETTINGS in paths:
             _load_settings(walk, state, tree.after(SETTINGS))
+
+
+def _lfs_rule(walk: Walk, change: Change) -> bool:
+    """The root `.gitattributes` holding nothing but git-lfs's rule for attachments, as a
+    steward's first photo wrote it before that became a supervisor's to do: it converts
+    nothing, and histories that hold it still verify."""
+    if change.path != ".gitattributes" or change.new is None:
+        return False
+    return {line for line in (walk.text(change.new) or "").splitlines() if line} <= \
+        {attachments.LFS_RULE}
 
 
 # Where the ledger's records live; anything else in the repository is a supervisor's to change.

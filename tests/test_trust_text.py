@@ -108,3 +108,17 @@ def test_a_clone_holding_an_old_style_commit_syncs_after_upgrading(office: Offic
         result.err
     liu.ok("sync")
     assert json.loads(liu.ok("verify", "--json", "--full").out)["findings"] == []
+
+
+def test_names_and_visit_texts_are_normalised_once_and_verify(office: Office) -> None:
+    liu = office["liu-sj"]
+    liu.ok("household", "add", "8-1-403", "--name", " 张　凤英\t", "--address", "东升家园\n8号楼")
+    text = (liu.root / "households/8-1-403.yaml").read_text(encoding="utf-8")
+    assert "name: 张 凤英\n" in text and "address: 东升家园 8号楼\n" in text
+    assert "8-1-403 张 凤英" in liu.git("log", "-1", "--format=%s")
+    liu.ok("visit", "add", "8-1-401", "--purpose", "call", "--finding", "暖气\t漏水　严重",
+           "--note", "电话　问候")
+    visit = liu.git("show", "--format=", "--name-only", "HEAD").split()[0]
+    text = (liu.root / visit).read_text(encoding="utf-8")
+    assert "findings: [暖气 漏水 严重]" in text and "note: 电话 问候" in text
+    assert liu.ok("sync").code == 0 and office.tip() == liu.head()
