@@ -9,13 +9,17 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from keyledger import attachments, gitops, rules, timeline
+from keyledger import attachments, gitops, rules, service, timeline
 from keyledger.errors import FatalError, Refused
 from keyledger.i18n import _
 from keyledger.model import Steward, parse_visit
 
 if TYPE_CHECKING:
     from keyledger.walk import Change, Commit, Tree, Walk
+
+
+# The actions whose `At` is the moment in the world they record (see `times`).
+_EVENTS = frozenset((*rules.ACTIONS, "visit", "confirm", *service.ACTIONS))
 
 
 def times(tree: Tree, commit: Commit, clock: datetime, ahead: timedelta | None) -> list[str]:
@@ -27,7 +31,13 @@ def times(tree: Tree, commit: Commit, clock: datetime, ahead: timedelta | None) 
         if problem:
             found.append(problem)
     homes = [c.path for c in commit.changes if c.path.startswith("households/")]
-    if not homes or not tree.times.worth_asking(commit.when, commit.parents):
+    # An event that says when it happened in the world (a checkout, a visit, an owner's request,
+    # made offline) may be recorded after later changes of the file, and is replayed so by sync;
+    # its order is its key's (rules.check_order) and the forbidding change's (check_not_backdated),
+    # and what it may write to the household file is what its trailers explain (verify._service).
+    # An edit's moment is its commit's own, whatever trailer it carries: that one comes in order.
+    if commit.trailers.get("Action") in _EVENTS or not homes or \
+            not tree.times.worth_asking(commit.when, commit.parents):
         return found
     for path, last in tree.times.of(homes).items():
         if timeline.out_of_order(commit.when, last):

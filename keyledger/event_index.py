@@ -44,7 +44,7 @@ if TYPE_CHECKING:
     from keyledger.ledger import Ledger
 
 # Bumped whenever what a row holds changes: an index of another version is made again.
-VERSION = "1"
+VERSION = "2"
 FILE = "events.sqlite3"
 # An interval still open (the key is still out) ends at this moment, far beyond any date.
 OPEN = 1 << 62
@@ -74,7 +74,8 @@ CREATE TABLE intervals (seq INTEGER PRIMARY KEY, key TEXT NOT NULL, household TE
     holder TEXT, purpose TEXT, start INTEGER NOT NULL, stop INTEGER NOT NULL, stop_seq INTEGER,
     ended_by TEXT, expected INTEGER, override TEXT, consent TEXT, unreached TEXT, witness TEXT);
 CREATE TABLE visits (seq INTEGER NOT NULL, id TEXT NOT NULL, household TEXT, stewards TEXT,
-    started INTEGER, purpose TEXT, follow_up TEXT, key TEXT, path TEXT,
+    started INTEGER, purpose TEXT, follow_up TEXT, key TEXT, path TEXT, outcome TEXT,
+    answers INTEGER,
     PRIMARY KEY (seq, id)) WITHOUT ROWID;
 CREATE TABLE confirms (target TEXT NOT NULL, seq INTEGER NOT NULL, steward TEXT,
     PRIMARY KEY (target, seq)) WITHOUT ROWID;
@@ -589,7 +590,12 @@ class _Rows:
                            ensure_ascii=False),
                 _time(str(started) if started else None, 0),
                 str(record.get("purpose") or ""), str(follow) if follow else None,
-                str(record.get("key")) if record.get("key") else None, p))
+                str(record.get("key")) if record.get("key") else None, p,
+                # A call's outcome and the owner's request answered (when it came): what
+                # makes a visit count for a due item (keyledger.service_due).
+                str(record.get("outcome")) if record.get("outcome") else None,
+                _time(str(answered.get("received")), 0) or None
+                if isinstance(answered := record.get("request"), dict) else None))
 
     def write(self) -> None:
         """The rows gathered so far into the database (the open intervals stay in memory too,
@@ -598,7 +604,7 @@ class _Rows:
         db.executemany("INSERT INTO commits VALUES (?,?,?,?,?,?,?,?,?,?,?)", self.commits)
         db.executemany("INSERT OR IGNORE INTO touches VALUES (?,?)", self.touches)
         db.executemany("INSERT OR IGNORE INTO confirms VALUES (?,?,?)", self.confirms)
-        db.executemany("INSERT OR IGNORE INTO visits VALUES (?,?,?,?,?,?,?,?,?)",
+        db.executemany("INSERT OR IGNORE INTO visits VALUES (?,?,?,?,?,?,?,?,?,?,?)",
                        self.visit_rows)
         db.executemany("INSERT OR REPLACE INTO intervals VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                        self.closed + list(self.open.values()))

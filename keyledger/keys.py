@@ -15,6 +15,7 @@ from keyledger.ids import check_id
 from keyledger.forms import load_form, record_from
 from keyledger.ledger import Ledger, locked
 from keyledger.model import Household, Key, Steward, parse_key
+from keyledger.timeutil import iso, now, zone
 
 
 def next_key_id(ledger: Ledger) -> str:
@@ -79,7 +80,7 @@ def add_key(ledger: Ledger, ident: str | None, given: dict[str, Any], form: Path
     sha = ledger.change({relpath: yaml.dump(key.to_dict())}, gitops.format_message(
         f"{verb} key {ident} ({key.kind}) for {household.id} {household.name}",
         [("Action", "key-add"), ("Key", ident), ("Household", household.id),
-         ("Steward", actor.id)]))
+         ("Steward", actor.id), ("At", iso(now(zone(ledger.settings.timezone))))]))
     return key, sha
 
 

@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from keyledger.model import Household, Key
 
 # Bumped whenever a row changes shape (keyledger.statedir tells a change of the model's classes).
-VERSION = 4
+VERSION = 5
 # Files whose stat data git's index has lost before a listing refreshes it.
 REFRESH_PAST = 200
 Row = tuple[Any, ...]
@@ -44,11 +44,13 @@ def key_parts(key: Key) -> dict[str, Any]:
 
 def household_parts(household: Household) -> dict[str, Any]:
     """What `household list` shows (`rows`); the name alone, for `status` (`names`); for a
-    household with a schedule, the household as `due` reads it (`records`): its name, pair,
-    periods away and schedule, the rest left out — it would be most of the cost of loading the
-    scheduled thousands."""
+    household with a schedule or something open (a problem, a request, money owed), the
+    household as `due` and `status` read it (`records`): its name, pair, periods away, schedule
+    and open records, the rest left out — it would be most of the cost of loading the scheduled
+    thousands."""
+    wanted = household.schedule or household.problems or household.requests or household.advances
     record = replace(household, address="", people=(), contacts=(), flags=(), care=(),
-                     authorization=None, witness_for=(), notes="") if household.schedule else None
+                     authorization=None, witness_for=(), notes="") if wanted else None
     return {"rows": (household.name, household.kind, household.flags, household.pair,
                      household.address),
             "names": household.name, "records": record}

@@ -39,12 +39,13 @@ _DATACLASS, _DATETIME, _DATE, _TIME, _DURATION, _SET, _PAIRS = (
 
 @cache
 def _classes() -> dict[str, type]:
-    """The record classes a state file may name: the model's dataclasses, nothing else."""
-    from keyledger import model
+    """The record classes a state file may name: the model's dataclasses (a household's open
+    service records among them), nothing else."""
+    from keyledger import model, service_model
 
-    return {name: cls for name, cls in vars(model).items()
+    return {name: cls for module in (model, service_model) for name, cls in vars(module).items()
             if isinstance(cls, type) and dataclasses.is_dataclass(cls)
-            and cls.__module__ == model.__name__}
+            and cls.__module__ == module.__name__}
 
 
 @cache

@@ -276,6 +276,7 @@ def _replay_one(ledger: Ledger, blobs: Blobs, sha: str, entry: gitops.LogEntry, 
         blob_ids[key_path] = _blob(ledger, yaml.dump(outcome.key.to_dict()))
         if outcome.household != home:
             blob_ids[home_path] = _blob(ledger, yaml.dump(outcome.household.to_dict()))
+    blob_ids.update(_service(ledger, blobs, sha, t, paths, tip, me.role == "supervisor"))
     moved = set(gitops.git(ledger.root, "diff", "--name-only", base, remote, "--", *paths).split())
     for path in paths:
         if path in blob_ids:
@@ -290,6 +291,24 @@ def _replay_one(ledger: Ledger, blobs: Blobs, sha: str, entry: gitops.LogEntry, 
     if result.findings:
         raise Refused(result.findings[0].message)
     return made
+
+
+def _service(ledger: Ledger, blobs: Blobs, sha: str, t: dict[str, str], paths: list[str],
+             tip: str, supervisor: bool) -> dict[str, str | None]:
+    """A household's open records as this commit's visit or trailers make them on the shared
+    ledger's file (keyledger.service): another steward's request or visit in between is kept,
+    and a problem or request they closed first makes this one refused."""
+    from keyledger import service
+    from keyledger.model import parse_visit
+
+    home_path = f"households/{t.get('Household', '')}.yaml"
+    visits = [p for p in paths if p.startswith("visits/")]
+    if home_path not in paths or not (visits or t.get("Action") in service.ACTIONS):
+        return {}
+    home = _parsed(blobs, tip, home_path, parse_household)
+    visit = _parsed(blobs, sha, visits[0], parse_visit) if visits else None
+    after = service.replay(t.get("Action", ""), t, home, supervisor, visit)
+    return {home_path: _blob(ledger, yaml.dump(after.to_dict()))}
 
 
 def _rev_of(ledger: Ledger, name: str) -> str | None:

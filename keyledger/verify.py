@@ -266,6 +266,8 @@ def _check_commit(walk: Walk, tree: Tree, state: _State, commit: Commit, result:
             finding(problem)
     for message in commit_rules.confirmation(walk.root, commit, signer):
         finding(message)
+    if parent is not None and signer is not None:
+        _service(walk, tree, commit, supervisor, finding)
     if action in CUSTODY and parent is not None and signer is not None:
         _replay(walk, tree, state, t, paths, signer, finding, commit.parents)
     elif action and parent is not None:
@@ -331,6 +333,54 @@ def _non_custody_keys(walk: Walk, tree: Tree, state: _State, action: str, paths:
                 finding(exc.message)
 
 
+def _service(walk: Walk, tree: Tree, commit: Commit, supervisor: bool,
+             finding: Callable[[str], None]) -> None:
+    """A household's open problems, requests and money owed change only as its visit, or the
+    trailers of `request add`, `problem close` and `errand repaid`, explain (keyledger.service)."""
+    from keyledger import service
+
+    action = commit.trailers.get("Action", "")
+    visits = []
+    for change in commit.changes:
+        if change.path.startswith("visits/") and change.new and change.old is None:
+            try:
+                visits.append(walk.parse(change.path, change.new, parse_visit))
+            except FatalError:
+                continue  # reported as an invalid file
+    homes = {c.path for c in commit.changes if c.path.startswith("households/")}
+    homes |= {f"households/{v.household}.yaml" for v in visits if v is not None}
+    for path in sorted(homes):
+        before = _household(walk, path, tree.before(path))
+        after = _household(walk, path, tree.after(path))
+        mine = [v for v in visits if v is not None and after is not None and v.household == after.id]
+        if after is None or (not mine and action not in service.ACTIONS):
+            if after is not None and not service.untouched(before, after):
+                finding(_("it changes the open problems, requests or money owed of {id}, which "
+                          "only a visit, `request add`, `problem close` or `errand repaid` "
+                          "changes").format(id=after.id))
+            continue
+        if before is None:
+            finding(_("it records a service for {id}, a household that does not exist before "
+                      "it").format(id=after.id))
+            continue
+        if path not in tree.changes and action not in service.ACTIONS and not any(
+                v.resolves or v.request or v.errand for v in mine):
+            continue  # a visit recorded before households kept their open records
+        try:
+            expected = before
+            for visit in mine or [None]:
+                expected = service.replay(action, commit.trailers, expected, supervisor, visit)
+        except Refused as exc:
+            finding(_("the rules refuse it: {why}").format(why=exc.message))
+            continue
+        except (ValueError, TypeError) as exc:  # a time in a trailer that does not parse
+            finding(_("its trailers cannot be replayed: {why}").format(why=exc))
+            continue
+        if expected != after:
+            finding(_("the household file {path} it wrote is not what its visit or its "
+                      "trailers explain").format(path=path))
+
+
 def _household(walk: Walk, path: str, blob: str | None) -> Household | None:
     try:
         return walk.parse(path, blob, parse_household)
@@ -391,7 +441,8 @@ def _replay(walk: Walk, tree: Tree, state: _State, t: dict[str, str], paths: lis
         finding(_("its trailers do not replay to the key file it wrote"))
     allowed = {key_path} | ({household_path} if outcome.household != home else set())
     extra = [p for p in paths if p not in allowed and not (
-        t.get("Visit") and (p.startswith(("visits/", "attachments/")) or p == ".gitattributes"))]
+        t.get("Visit") and (p.startswith(("visits/", "attachments/")) or p == ".gitattributes"
+                            or p == household_path))]  # the visit's: checked by _service
     if extra:
         finding(_("it also changes {paths}, which its action does not explain").format(
             paths=", ".join(extra[:3])))

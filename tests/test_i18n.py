@@ -117,7 +117,9 @@ def _allowed_words() -> set[str]:
 
     codes = {w for words in (vocab.PURPOSES, vocab.VISIT_PURPOSES, vocab.KEY_KINDS,
                              vocab.KEY_STATES, vocab.HOUSEHOLD_KINDS, vocab.ROLES, vocab.FLAGS,
-                             vocab.CARE, vocab.CHECK_RESULTS, vocab.WEEKDAYS) for w in words}
+                             vocab.CARE, vocab.CHECK_RESULTS, vocab.WEEKDAYS,
+                             vocab.CALL_OUTCOMES, vocab.REQUEST_CHANNELS, vocab.REQUEST_FROM,
+                             vocab.LIVING) for w in words}
     return NAMES | codes | {"day"}  # `--every day`
 
 

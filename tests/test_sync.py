@@ -183,7 +183,7 @@ def _operation(rng: random.Random, clone: Ledger, who: str, n: int, folder: Path
         return ["handover", key, "--to", rng.choice(["zhou-lx", "wang-dh"]), "--note",
                 f"op-{n}", *override]
     if kind == "visit":
-        return ["visit", "add", "8-1-401", "--purpose", "call", "--note", f"op-{n}"]
+        return ["visit", "add", "8-1-401", "--purpose", "call", "--outcome", "answered", "--note", f"op-{n}"]
     new = folder / f"helper-{n}"
     subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(new)], check=True)
     return ["steward", "add", f"helper-{n}", "--name", f"帮手{n}", "--key", f"{new}.pub"]
@@ -283,7 +283,7 @@ def _conflict_branches(lg: Ledger) -> list[str]:
 def test_a_steward_deactivated_while_offline_is_told_and_not_stuck(
         shared: dict[str, Ledger]) -> None:
     wang, liu, office = shared["wang-dh"], shared["liu-sj"], shared["office"]
-    wang.ok("visit", "add", "8-1-401", "--purpose", "call", "--note", "电话问候，一切正常")
+    wang.ok("visit", "add", "8-1-401", "--purpose", "call", "--outcome", "answered", "--note", "电话问候，一切正常")
     liu.ok("steward", "deactivate", "wang-dh")
     liu.ok("sync")
     shared_head = office.git("rev-parse", "main").strip()

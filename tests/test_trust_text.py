@@ -116,7 +116,7 @@ def test_names_and_visit_texts_are_normalised_once_and_verify(office: Office) ->
     text = (liu.root / "households/8-1-403.yaml").read_text(encoding="utf-8")
     assert "name: 张 凤英\n" in text and "address: 东升家园 8号楼\n" in text
     assert "8-1-403 张 凤英" in liu.git("log", "-1", "--format=%s")
-    liu.ok("visit", "add", "8-1-401", "--purpose", "call", "--finding", "暖气\t漏水　严重",
+    liu.ok("visit", "add", "8-1-401", "--purpose", "call", "--outcome", "answered", "--finding", "暖气\t漏水　严重",
            "--note", "电话　问候")
     visit = liu.git("show", "--format=", "--name-only", "HEAD").split()[0]
     text = (liu.root / visit).read_text(encoding="utf-8")

@@ -43,10 +43,10 @@ def test_the_commands_apply_the_same_rule(office: Office, tmp_path: Path) -> Non
                     encoding="utf-8")
     refused = zhou.refused("visit", "add", "8-1-401", "--from-file", str(form))
     assert "zhou-lx records a visit made by wang-dh" in refused.err
-    refused = zhou.refused("visit", "add", "8-1-401", "--purpose", "call", "--for", "wang-dh")
+    refused = zhou.refused("visit", "add", "8-1-401", "--purpose", "call", "--outcome", "answered", "--for", "wang-dh")
     assert "zhou-lx records a visit made by wang-dh" in refused.err
     # A supervisor enters a steward's call for them: the visit says who entered it.
-    liu.ok("visit", "add", "8-1-401", "--purpose", "call", "--for", "wang-dh", "--note", "电话问候")
+    liu.ok("visit", "add", "8-1-401", "--purpose", "call", "--outcome", "answered", "--for", "wang-dh", "--note", "电话问候")
     written = liu.git("show", "--name-only", "--format=", "HEAD").split()
     text = (liu.root / written[0]).read_text(encoding="utf-8")
     assert "stewards: [wang-dh]" in text and "entered_by: liu-sj" in text

@@ -7,8 +7,9 @@ from typing import TYPE_CHECKING, Optional
 
 import typer
 
-from keyledger.cli.visit import (ACTION, CHECK, FINDING, FOLLOW_UP, FROM_FILE, INFORMED, LET_IN,
-                                 PHOTO, visit_fields)
+from keyledger.cli.visit import (ACTION, ADVANCED, BOUGHT, CHECK, FINDING, FIXED, FOLLOW_UP,
+                                 FROM_FILE, INFORMED, LET_IN, PHOTO, PROBLEM, REPAID, REQUEST,
+                                 RESOLVE, Record, visit_fields)
 from keyledger.cli import completion
 from keyledger.cli.common import (ask_passphrase, duration, open_ledger, open_terminal,
                                   print_json, say, show_once, table, when)
@@ -71,7 +72,8 @@ def checkout(
 def return_(
     key: str = typer.Argument(..., metavar="KEY",
                               autocompletion=completion.keys, help=_("The key's tag number.")),
-    note: Optional[str] = typer.Option(None, "--note", help=_("A note for the record.")),
+    note: Optional[str] = typer.Option(None, "--note", help=_("A note for the record (and the "
+                                                              "visit's, with --visit).")),
     witness: Optional[str] = typer.Option(None, "--witness", autocompletion=completion.stewards,
                                           help=_("A second steward present as witness.")),
     override: Optional[str] = typer.Option(None, "--override", metavar="REASON",
@@ -80,16 +82,22 @@ def return_(
     check: list[str] = CHECK, finding: list[str] = FINDING, action: list[str] = ACTION,
     let_in: list[str] = LET_IN, photo: list[Path] = PHOTO, informed: list[str] = INFORMED,
     follow_up: Optional[str] = FOLLOW_UP, from_file: Optional[Path] = FROM_FILE,
+    problem: list[str] = PROBLEM, fixed: list[str] = FIXED, resolve: list[str] = RESOLVE,
+    request: Optional[str] = REQUEST, bought: list[str] = BOUGHT,
+    advanced: Optional[str] = ADVANCED, repaid: bool = REPAID,
 ) -> None:
     """Put a key back in the cabinet (one signed commit), with the visit it ended if --visit."""
     from keyledger.custody import act
 
     ledger = open_ledger()
     fields = None
-    if visit or check or finding or action or let_in or photo or informed or follow_up or from_file:
+    record = Record(check, finding, action, let_in, informed, follow_up, None, problem, fixed,
+                    resolve, request, bought, advanced, repaid)
+    if visit or record.given() or photo or from_file:
         household = ledger.household(ledger.key(key).household)
-        fields = visit_fields(household, check, finding, action, let_in, informed, follow_up,
-                              None, form=from_file, ask_purpose=False)
+        # The steward's note on returning is the visit's own note: the owner reads it.
+        record.note = note
+        fields = visit_fields(household, record, form=from_file, ask_purpose=False)
         fields.pop("purpose")  # the visit's purpose is the checkout's, unless the form says
     done = act(ledger, key, "return", note=note, witness=witness, override=override,
                visit=fields, photos=photo, visit_form=from_file)
