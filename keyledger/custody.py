@@ -253,6 +253,13 @@ def _signed(ledger: Ledger, db: Any, entries: list[gitops.LogEntry]) -> list[git
     from keyledger import event_index, sshkeys
 
     principals = {sshkeys.fingerprint(s.key): s.id for s in ledger.stewards() if s.key}
+    # Their replaced keys too, good for commits dated up to the second they were replaced
+    # (git dates commits to the second; `verify`, which decides, goes by the roster instead).
+    until = {}
+    for s in ledger.stewards():
+        for old in s.retired_keys:
+            principals[sshkeys.fingerprint(old.key)] = s.id
+            until[sshkeys.fingerprint(old.key)] = old.until
     known_checks = event_index.signatures(db, [e.sha for e in entries])
     unchecked = [e.sha for e in entries if e.sha not in known_checks]
     checked = _check_signatures(ledger, unchecked)
@@ -261,7 +268,8 @@ def _signed(ledger: Ledger, db: Any, entries: list[gitops.LogEntry]) -> list[git
     out = []
     for entry in entries:
         status, fp = known_checks[entry.sha]
-        known = status == "G" and fp in principals
+        known = status == "G" and fp in principals and (
+            fp not in until or datetime.fromisoformat(entry.committed) <= until[fp])
         out.append(replace(entry, signature="G" if known else ("U" if status == "G" else status),
                            signer=principals.get(fp, "") if known else ""))
     return out

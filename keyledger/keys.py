@@ -108,6 +108,7 @@ class Rekeyed:
     household: str
     added: tuple[str, ...]
     removed: tuple[str, ...]  # they could open the old code: it should be rotated
+    replaced: tuple[str, ...] = ()  # their replaced key could open it: it should be rotated
 
 
 @locked
@@ -118,6 +119,8 @@ def rekey(ledger: Ledger, passphrase: Callable[[], str]) -> tuple[list[Rekeyed],
     files: dict[str, str | bytes | None] = {}
     report = []
     roster = ledger.stewards()
+    # A steward's replaced key (`steward key`): the codes it could open go to the new one.
+    retired = {codes.recipient_tag(old.key): s.id for s in roster for old in s.retired_keys}
     for name in ledger.grep("key", "kind", "code"):
         key = ledger.key(name)
         if key.kind != "code" or not key.code:
@@ -126,7 +129,11 @@ def rekey(ledger: Ledger, passphrase: Callable[[], str]) -> tuple[list[Rekeyed],
         readers = tuple(s.id for s in code_readers(ledger, household))
         # Who can open it now is read from the ciphertext, not from what its file says.
         real, strangers = code_rights.real_recipients(key.code, roster)
-        if set(readers) == real and not strangers and readers == key.code_recipients:
+        tags = codes.recipient_tags(key.code)
+        replaced = tuple(sorted({retired[t] for t in tags if t in retired}))
+        strangers -= sum(1 for t in tags if t in retired)  # named as replaced, not as strangers
+        if set(readers) == real and not strangers and not replaced and \
+                readers == key.code_recipients:
             continue
         if identity is None:
             identity = codes.load_identity(private_key_path(ledger), passphrase)
@@ -134,12 +141,12 @@ def rekey(ledger: Ledger, passphrase: Callable[[], str]) -> tuple[list[Rekeyed],
         new = _sealed(ledger, key, household, code)
         files[ledger.relpath("key", key.id)] = yaml.dump(new.to_dict())
         report.append(Rekeyed(key.id, household.id,
-                              tuple(r for r in readers if r not in real),
+                              tuple(r for r in readers if r not in real and r not in replaced),
                               tuple(sorted(real - set(readers)))
-                              + (_("a key of no steward"),) * strangers))
+                              + (_("a key of no steward"),) * strangers, replaced))
     if not files:
         return [], None
-    rotate = sorted(r.key for r in report if r.removed)
+    rotate = sorted(r.key for r in report if r.removed or r.replaced)
     sha = ledger.change(files, gitops.format_message(
         f"rekey {len(files)} door codes", [("Action", "rekey"), ("Steward", actor.id),
                                            ("Keys", ",".join(r.key for r in report)),

@@ -266,6 +266,17 @@ def parse_settings(path: str, text: str) -> Settings:
 
 
 @dataclass(frozen=True)
+class RetiredKey:
+    """A steward's earlier key (a phone or laptop lost or replaced): it signed until `until`,
+    and signs nothing after it."""
+    key: str
+    until: datetime
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"key": self.key, "until": self.until.isoformat()}
+
+
+@dataclass(frozen=True)
 class Steward:
     id: str
     name: str
@@ -273,14 +284,18 @@ class Steward:
     role: str
     key: str
     active: bool = True
+    retired_keys: tuple[RetiredKey, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {"schema": SCHEMA, "id": self.id, "name": self.name, "phone": self.phone,
-                "role": self.role, "key": self.key, "active": self.active}
+                "role": self.role, "key": self.key, "active": self.active,
+                **({"retired_keys": [k.to_dict() for k in self.retired_keys]}
+                   if self.retired_keys else {})}
 
 
 def parse_steward(path: str, text: str, expected_id: str | None = None) -> Steward:
-    reader, data = _document(path, text, ("schema", "id", "name", "phone", "role", "key", "active"))
+    reader, data = _document(path, text, ("schema", "id", "name", "phone", "role", "key", "active",
+                                          "retired_keys"))
     steward = Steward(
         id=_check_file_id(reader, data, expected_id),
         name=reader.get(data, "name", _words, default=""),
@@ -288,9 +303,27 @@ def parse_steward(path: str, text: str, expected_id: str | None = None) -> Stewa
         role=reader.get(data, "role", _one_of(ROLES), default="steward"),
         key=reader.get(data, "key", _text, default=""),
         active=reader.get(data, "active", _bool, default=True),
+        retired_keys=tuple(_retired_keys(reader, data.get("retired_keys"))),
     )
     reader.raise_if_failed()
     return steward
+
+
+def _retired_keys(reader: _Reader, raw: Any) -> list[RetiredKey]:
+    if raw is None:
+        return []
+    if not isinstance(raw, list):
+        reader.fail(("retired_keys",), _("expected a list"))
+        return []
+    out = []
+    for i, item in enumerate(raw):
+        at = ("retired_keys", i)
+        entry = reader.mapping(item, at, ("key", "until"))
+        key = reader.get(entry, "key", _text, at)
+        until = reader.get(entry, "until", _datetime, at)
+        if key and until:
+            out.append(RetiredKey(key, until))
+    return out
 
 
 @dataclass(frozen=True)

@@ -139,11 +139,13 @@ def text(path: Path | str) -> str | None:
 def save(path: Path | str, value: Any, version: int = 0) -> bool:
     """Keep `value` at `path` (written whole, then renamed into place); False when it could not
     be written — a read-only disk — which only means it is made again next time."""
-    return _write(path, json.dumps({"version": version, "shape": shape(), "data": _encode(value)},
+    return write_text(path, json.dumps({"version": version, "shape": shape(), "data": _encode(value)},
                                    ensure_ascii=False, separators=(",", ":")))
 
 
-def _write(path: Path | str, text: str) -> bool:
+def write_text(path: Path | str, text: str) -> bool:
+    """Write a file of the state folder whole, then rename it into place, never through a
+    symbolic link; False when it could not be written."""
     tmp = f"{path}.tmp{os.getpid()}"
     try:
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o644)
@@ -184,7 +186,7 @@ def save_table(path: Path | str, table: dict[str, tuple[str, str]], version: int
     header = json.dumps({"version": version, "shape": shape()})
     rows = [f"{name}\t{stamp}\t{value}" for name, (stamp, value) in table.items()
             if not any(c in name or c in stamp for c in "\t\n")]
-    return _write(path, "\n".join([header, *rows]))
+    return write_text(path, "\n".join([header, *rows]))
 
 
 def check_owner(root: Path, git_dir: Path) -> None:

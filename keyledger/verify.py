@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Callable
+from typing import Callable, TypeVar
 
 from keyledger import (attachments, code_rights, commit_rules, gitops, rules, sshkeys, sshsig,
                        statedir, text)
@@ -28,6 +28,7 @@ from keyledger.model import (Household, Settings, Steward, parse_household, pars
 from keyledger.walk import Change, Commit, Tree, Walk
 
 CUSTODY = frozenset(rules.ACTIONS)
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,17 @@ class _State:
     stewards: dict[str, Steward] = field(default_factory=dict)
     settings: Settings | None = None
     _by_fp: dict[str, Steward] | None = None  # made again whenever the roster changes
+
+    def retired(self, fp: str) -> dict[str, str] | None:
+        """Whose replaced key this is, and when it was replaced (for the finding's words)."""
+        for s in self.stewards.values():
+            for old in s.retired_keys:
+                try:
+                    if sshkeys.fingerprint(old.key) == fp:
+                        return {"id": s.id, "until": old.until.isoformat()}
+                except FatalError:
+                    continue
+        return None
 
     def by_fingerprint(self, fp: str) -> Steward | None:
         if self._by_fp is None:
@@ -215,6 +227,9 @@ def _check_commit(walk: Walk, tree: Tree, state: _State, commit: Commit, result:
     if sig not in ("G", "U"):
         finding({"N": _("not signed"), "B": _("a bad signature")}.get(
             sig, _("a signature that cannot be checked")))
+    elif signer is None and state.retired(fp):
+        finding(_("signed with a key of {id} that was replaced on {until}: a replaced key signs "
+                  "nothing after that").format(**state.retired(fp)))  # type: ignore[arg-type]
     elif signer is None:
         finding(_("signed by {fp}, a key of no steward in the roster at its parent").format(fp=fp))
     elif not signer.active:
@@ -260,6 +275,9 @@ def _check_commit(walk: Walk, tree: Tree, state: _State, commit: Commit, result:
                     id=new.id, why=exc.message))
     for message in commit_rules.visits(walk, commit, signer, supervisor):
         finding(message)
+    for path in paths:
+        if path.startswith("stewards/") and parent and signer is not None:
+            _steward_change(walk, tree, path, finding)
     for path in paths:  # every file the commit writes must be a valid ledger file
         problem = _invalid(walk, path, tree.after(path))
         if problem:
@@ -298,19 +316,25 @@ def _lfs_rule(walk: Walk, change: Change) -> bool:
 _RECORDS = ("stewards/", "households/", "keys/", "visits/", "attachments/")
 
 
+def _both(walk: Walk, tree: Tree, path: str,
+          parse: Callable[..., T]) -> tuple[T | None, T | None]:
+    """A file as it was before the commit and as it wrote it, parsed; (None, None) when either
+    is not a valid ledger file (that is reported as such)."""
+    try:
+        return walk.parse(path, tree.before(path), parse), walk.parse(path, tree.after(path), parse)
+    except FatalError:
+        return None, None
+
+
 def _non_custody_keys(walk: Walk, tree: Tree, state: _State, action: str, paths: list[str],
                       signer: Steward | None, finding: Callable[[str], None]) -> None:
     """A command that is not a custody action may register a key (in the cabinet) or change a
     door code's ciphertext, nothing else: custody is changed only by replayable actions. A
     code is written only by those who may (code_rights), to exactly the recipients recorded."""
     for path in [p for p in paths if p.startswith("keys/")]:
-        try:
-            old = walk.parse(path, tree.before(path), parse_key)
-            new = walk.parse(path, tree.after(path), parse_key)
-        except FatalError:
-            continue  # reported as an invalid file
+        old, new = _both(walk, tree, path, parse_key)
         if new is None:
-            continue  # reported as a deletion
+            continue  # reported as an invalid file, or a deletion
         if action == "key-add" and (old is None or old.state == "handed-back"):
             # As `key add` writes it: in the cabinet, no custody, no reservation.
             allowed = (new.state, new.holder, new.since, new.purpose, new.expected_back,
@@ -331,6 +355,20 @@ def _non_custody_keys(walk: Walk, tree: Tree, state: _State, action: str, paths:
                 code_rights.check_code_change(old, new, home, state.stewards, signer.id, action)
             except Refused as exc:
                 finding(exc.message)
+
+
+def _steward_change(walk: Walk, tree: Tree, path: str, finding: Callable[[str], None]) -> None:
+    """A steward's keys: a replaced one is kept, and never comes back (roster_rules)."""
+    from keyledger.roster_rules import check_steward_change
+
+    before, after = _both(walk, tree, path, parse_steward)
+    if after is None:
+        return  # reported as an invalid file, or a deletion
+    try:
+        check_steward_change(before, after)
+    except Refused as exc:
+        finding(_("the rules refuse its change to {id}: {why}").format(id=after.id,
+                                                                         why=exc.message))
 
 
 def _service(walk: Walk, tree: Tree, commit: Commit, supervisor: bool,

@@ -20,10 +20,20 @@ STEWARDS = {"liu-sj": "刘淑娟", "zhou-lx": "周丽霞", "wang-dh": "王德厚
             "outsider": "路人甲"}
 
 
+@pytest.fixture(scope="session")
+def _git_config(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The tests' own global git config: clones share their records only when a test says so
+    (`share auto --on`), so that the tests of `sync` decide when each clone syncs."""
+    path = tmp_path_factory.mktemp("gitconfig") / "config"
+    path.write_text("[keyledger]\n\tautoshare = false\n")
+    return path
+
+
 @pytest.fixture(autouse=True)
-def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
+def _clean_env(monkeypatch: pytest.MonkeyPatch, _git_config: Path) -> None:
     # Tests must not see the developer's own git identity, ledger or language.
-    for var in ("KEYLEDGER_DIR", "KEYLEDGER_TEST_NOW", "LC_ALL", "LC_MESSAGES", "LANG", "NO_COLOR"):
+    for var in ("KEYLEDGER_DIR", "KEYLEDGER_TEST_NOW", "LC_ALL", "LC_MESSAGES", "LANG", "NO_COLOR",
+                "SSH_AUTH_SOCK", "GIT_SSH_COMMAND"):
         monkeypatch.delenv(var, raising=False)
     # The tests' own clock: `monkeypatch.setenv("KEYLEDGER_TEST_NOW", "2026-11-25T14:00:00+08:00")`
     # stands the commands run in this process at that moment. Only here: keyledger reads no
@@ -35,7 +45,7 @@ def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
         return timeutil.parse_datetime(fixed, tz) if fixed else datetime.now(tz)
 
     monkeypatch.setattr(timeutil, "clock", clock)
-    monkeypatch.setenv("GIT_CONFIG_GLOBAL", os.devnull)
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(_git_config))
     monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
     monkeypatch.setenv("COLUMNS", "200")
     # keyledger installed as a steward's shell finds it: the hooks run it from the PATH.
@@ -197,6 +207,8 @@ def terminal(ledger: Ledger, args: list[str], answers: list[tuple[str, str]]) ->
         if pending and screen[typed:].count(pending[0][0].encode()):
             typed = len(screen)
             os.write(fd, pending.pop(0)[1].encode() + b"\n")
+    if time.monotonic() >= deadline:  # stuck at a prompt nobody answers: not for ever
+        os.kill(pid, 9)
     _, status = os.waitpid(pid, 0)
     return (os.waitstatus_to_exitcode(status), screen.decode(errors="replace"),
             out_path.read_text() + err_path.read_text())

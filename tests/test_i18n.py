@@ -106,7 +106,7 @@ print(json.dumps({"pages": pages, "names": sorted(names)}, ensure_ascii=False))
 """
 
 # Words that are names, not English: technical names a steward types or sees on their screen.
-NAMES = {"keyledger", "git", "SSH", "ssh-agent", "ssh-keygen", "YAML", "yaml", "JSON", "Markdown",
+NAMES = {"keyledger", "git", "SSH", "ssh", "ssh-agent", "ssh-keygen", "YAML", "yaml", "JSON", "Markdown",
          "cron", "pre-receive", "pub", "Asia/Shanghai", "zh_CN", "K-NNNN", "zhou-lx",
          "wang-dh", "shell", "Excel", "CSV", "csv", "xlsx", "xls", "HTML", "html", "md",
          "iCalendar", "ods", "GBK", "WPS"}

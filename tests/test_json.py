@@ -4,6 +4,7 @@ table (the README's "JSON output" documents the same shapes), on a ledger where 
 from __future__ import annotations
 
 import json
+import subprocess
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -60,7 +61,8 @@ KEY = {"id": str, "household": str, "kind": str, "label": Opt(str), "slot": Opt(
        "state": str, "holder": Opt(str), "since": Opt(DATETIME), "purpose": Opt(str),
        "expected_back": Opt(DATETIME), "witness": Opt(str), "note": Opt(str),
        "reservations": [RESERVATION], "code": Opt(str), "code_recipients": [str]}
-STEWARD = {"id": str, "name": str, "phone": Opt(str), "role": str, "key": str, "active": bool}
+STEWARD = {"id": str, "name": str, "phone": Opt(str), "role": str, "key": str, "active": bool,
+           "retired_keys": [{"key": str, "until": DATETIME}]}
 SCHEDULE = {"every": str, "at": str, "purpose": str, "steward": str, "from": Opt(DATE),
             "until": Opt(DATE), "while_away": bool, "since": Opt(DATETIME)}
 PROBLEM = {"visit": str, "n": int, "item": Opt(str), "note": Opt(str), "since": DATETIME}
@@ -89,6 +91,10 @@ VISIT = {"id": str, "household": str, "key": Opt(str), "stewards": [str], "start
          "request": Opt(REQUEST),
          "errand": Opt({"items": [str], "advanced": Opt(str), "repaid": bool}),
          "consent": Opt(str), "unreached": Opt(str)}
+
+CONFLICT = {"name": str, "branch": str, "made": Opt(str), "explanation": str,
+            "operations": [{"commit": SHA, "subject": str, "action": Opt(str), "key": Opt(str),
+                            "household": Opt(str), "at": Opt(DATETIME), "steward": Opt(str)}]}
 
 # Command line -> the shape of its JSON. The README's "JSON output" section says the same.
 SHAPES: dict[tuple[str, ...], Any] = {
@@ -130,8 +136,9 @@ SHAPES: dict[tuple[str, ...], Any] = {
         "now": DATETIME,
         "out": [{**KEY, "holder_name": str, "household_name": str, "overdue": bool,
                  "witness_unconfirmed": bool, "offline": bool}],
-        "sync": {"remote": bool, "unpushed": int, "last_sync": Opt(DATETIME),
-                 "conflicts": [{"branch": str, "explanation": Opt(str)}],
+        "sync": {"remote": bool, "unpushed": int, "unpushed_since": Opt(DATETIME),
+                 "last_sync": Opt(DATETIME), "last_attempt": Opt({"at": DATETIME, "kind": str}),
+                 "conflicts": [{"name": str, "branch": str, "explanation": Opt(str)}],
                  "sync_interrupted": bool},
         "reservations_today": [{"key": str, "household": str, **RESERVATION, "key_state": str,
                                 "key_holder": Opt(str)}],
@@ -151,6 +158,8 @@ SHAPES: dict[tuple[str, ...], Any] = {
                 "keys": [{"key": str, "state": str, "holder": Opt(str), "slot": Opt(str)}]}],
     ("policy", "witness"): {"purposes": [str], "kinds": [str]},
     ("check",): [{"path": str, "line": Opt(int), "field": Opt(str), "message": str}],
+    ("conflict", "list"): [CONFLICT],
+    ("conflict", "show", "20261125-1000"): CONFLICT,
     ("verify",): {"root": SHA, "root_fingerprint": str, "from": Opt(SHA), "checked": int,
                   "findings": [{"commit": SHA, "subject": str, "message": str}]},
 }
@@ -249,8 +258,15 @@ def busy(ledger: Ledger, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Led
     ledger.ok("reserve", "K-0071", "--from", "2026-11-26 09:00", "--until", "2026-11-26 10:00",
               "--purpose", "pets")
     ledger.ok("checkout", "K-0071", "--purpose", "pets")
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(tmp_path / "zhou2")],
+                   check=True)
+    ledger.ok("steward", "key", "zhou-lx", "--key", str(tmp_path / "zhou2.pub"), as_="liu-sj")
     # A conflict branch, as a sync that could not replay an operation leaves it.
-    ledger.git("branch", "keyledger/conflict-20261125-1000", "HEAD~1")
+    kept = ledger.git("commit-tree", "HEAD^{tree}", "-p", "HEAD~1", "-m",
+                      "checkout K-0012 to 王德厚 for plants\n\nKeyledger-Action: checkout\n"
+                      "Keyledger-Key: K-0012\nKeyledger-Household: 7-1-201\n"
+                      "Keyledger-Steward: wang-dh\nKeyledger-At: 2026-11-25T10:00:00+08:00").strip()
+    ledger.git("branch", "keyledger/conflict-20261125-1000", kept)
     notes = ledger.root / ".git" / "keyledger" / "conflicts"
     notes.mkdir(parents=True, exist_ok=True)
     (notes / "conflict-20261125-1000.txt").write_text("已被他人取走", encoding="utf-8")
@@ -294,7 +310,8 @@ def test_every_command_with_json_is_in_the_table() -> None:
             found |= walk(sub, path + (name,))
         return found
 
-    groups = ("steward", "household", "key", "visit", "schedule", "policy", "request", "problem")
+    groups = ("steward", "household", "key", "visit", "schedule", "policy", "request", "problem",
+              "conflict")
     tabled = {args[:2] if args[0] in groups else args[:1] for args in SHAPES}
     assert walk(typer.main.get_command(app), ()) == tabled
     readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")

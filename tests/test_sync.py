@@ -64,7 +64,7 @@ def test_offline_checkout_is_marked_until_pushed(shared: dict[str, Ledger]) -> N
     zhou.ok("checkout", "K-0012", "--purpose", "plants")
     status = json.loads(zhou.ok("status", "--json").out)
     assert status["out"][0]["offline"] is True and status["sync"]["unpushed"] == 1
-    assert "not yet pushed" in zhou.ok("status").err
+    assert "1 record(s) not yet shared, the first since " in zhou.ok("status").err
     zhou.ok("sync")
     status = json.loads(zhou.ok("status", "--json").out)
     assert status["out"][0]["offline"] is False and status["sync"]["unpushed"] == 0
@@ -272,7 +272,8 @@ def test_random_operations_and_sync_orders_lose_nothing(shared: dict[str, Ledger
         for branch in _conflict_branches(clone):  # every rejected operation, explained
             note = clone.root / ".git/keyledger/conflicts" / f"{branch.split('/')[-1]}.txt"
             assert "could not be applied to the shared ledger" in note.read_text(encoding="utf-8")
-            assert f"kept on branch {branch}" in note.read_text(encoding="utf-8")
+            assert f"kept as conflict {branch.removeprefix('keyledger/conflict-')}" in \
+                note.read_text(encoding="utf-8")
     _custody_holds_at_every_commit(liu)
 
 
@@ -384,14 +385,14 @@ def test_conflict_branches_follow_the_ledgers_clock_and_never_overwrite_each_oth
     assert kept == ["heating", "pets"]  # the first was not overwritten by the second
     status = wang.ok("status")
     for branch in branches:
-        assert f"Unresolved sync conflict: operations the shared ledger refused are kept on " \
-               f"branch {branch}" in status.err
-        assert f"`git log -p main..{branch}`" in status.err
+        name = branch.removeprefix("keyledger/conflict-")
+        assert f"Unresolved conflict {name}: operations the shared ledger refused wait here. " \
+               f"`keyledger conflict show {name}`" in status.err
     shown = json.loads(wang.ok("status", "--json").out)["sync"]["conflicts"]
     assert [c["branch"] for c in shown] == branches
     assert all((wang.root / c["explanation"]).is_file() for c in shown)
-    wang.git("branch", "-D", branches[0])
-    assert f"branch {branches[0]};" not in wang.ok("status").err
+    wang.ok("conflict", "drop", "20261125-140000")
+    assert "Unresolved conflict 20261125-140000:" not in wang.ok("status").err
 
 
 def test_clone_without_a_path_names_the_folder_after_the_repository(

@@ -48,9 +48,11 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "report": ("report", "app", _("Markdown reports for owners and supervisors.")),
     "check": ("integrity", "check", _("Validate every file of the ledger.")),
     "verify": ("integrity", "verify", _("Check every commit's signature and rules.")),
+    "share": ("share", "share_app", _("Set up the shared ledger; share records as made.")),
     "clone": ("share", "clone", _("Set up your own clone of the shared ledger.")),
     "sync": ("share", "sync", _("Exchange commits with the shared repository.")),
     "hook": ("share", "hook_app", _("Guards for the shared repository.")),
+    "conflict": ("conflict", "app", _("What a sync could not share: list, show, drop, redo.")),
     "export": ("exchange", "export", _("Households, keys or visits as a spreadsheet.")),
 }
 

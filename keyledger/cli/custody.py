@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
 import typer
 
@@ -261,8 +261,7 @@ def status(
                 if b.key.state == "in" else f"{_(b.key.state)} {b.key.holder or ''}".strip()]
                for b in booked], title=_("Today's reservations"))
     if not json and shared["remote"]:
-        say(_("{n} local commit(s) not yet pushed; last sync {when}.").format(
-            n=shared["unpushed"], when=shared["last_sync"] or _("never")))
+        say(_sharing(shared))
     if not json and len(today) > DUE_LISTED:  # a street office: a count, the list is `due`
         say(_("Due today: {n} items, {missed} of them missed; `keyledger due` lists them.")
             .format(n=len(today), missed=sum(i.status == "missed" for i in today)))
@@ -272,6 +271,27 @@ def status(
             + (_(", missed") if i.status == "missed" else "") for i in today)))
     if overdue and late:
         raise typer.Exit(1)
+
+
+def _sharing(shared: dict[str, Any]) -> str:
+    """What the shared ledger has not seen yet, since when, and why, in a steward's words."""
+    from datetime import datetime
+
+    def moment(text: str | None) -> str:
+        return when(datetime.fromisoformat(text)) if text else _("never")
+
+    attempt = shared.get("last_attempt") or {}
+    if not shared["unpushed"]:
+        return _("Everything is shared; last shared {when}.").format(
+            when=moment(shared["last_sync"]))
+    why = {"offline": _(" The last try, {at}, could not reach the shared ledger."),
+           "signing": _(" The last try, {at}, could not sign."),
+           "refused": _(" The last try, {at}, was refused: `keyledger sync` says why."),
+           "conflict": _(" The last try, {at}, found a conflict: `keyledger conflict list`.")}
+    return _("{n} record(s) not yet shared, the first since {since}; last shared {when}.").format(
+        n=shared["unpushed"], since=moment(shared["unpushed_since"]),
+        when=moment(shared["last_sync"])) + why.get(attempt.get("kind"), "").format(
+            at=moment(attempt.get("at")))
 
 
 def _offline(ledger: "Ledger", keys: list[str], unpushed: object) -> set[str]:
