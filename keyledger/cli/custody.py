@@ -206,19 +206,26 @@ def confirm(commit: str = typer.Argument(..., metavar="COMMIT")) -> None:
 
 def status(
     overdue: bool = typer.Option(False, "--overdue",
-                                 help=_("Exit with status 1 if any key is overdue (for cron).")),
+                                 help=_("Exit with status 1 if any key is overdue or calls "
+                                        "reached nobody (for cron).")),
     json: bool = typer.Option(False, "--json", help=_("Print JSON.")),
 ) -> None:
-    """What is out, with whom, since when; overdue first."""
+    """Calls that reached nobody first; what is out, with whom, since when, overdue first;
+    what is due today and what is still open."""
+    from keyledger.cli.due_view import due_json, show_escalations
     from keyledger.cli.key import key_json
     from keyledger.custody import status as out_keys
     from keyledger.schedules import due
+    from keyledger.service_due import open_counts
 
     from keyledger.sync import sync_state
 
     ledger = open_ledger()
     moment, out, booked = out_keys(ledger)
-    today = [i for i in due(ledger, [moment.date()]) if i.status != "done"]
+    every = [i for i in due(ledger, [moment.date()]) if i.status != "done"]
+    alarms = [i for i in every if i.kind == "escalation"]
+    today = [i for i in every if i.kind != "escalation"]
+    opened = open_counts(ledger)
     shared = sync_state(ledger)
     offline = _offline(ledger, [o.key.id for o in out], shared["unpushed_commits"])
     late = [o for o in out if o.overdue]
@@ -232,9 +239,12 @@ def status(
                 {"key": b.key.id, "household": b.key.household, **b.reservation.to_dict(),
                  "key_state": b.key.state, "key_holder": b.key.holder} for b in booked],
             "due_today": [{"household": i.household, "start": i.start.strftime("%H:%M"),
-                           "purpose": i.purpose, "steward": i.steward, "status": i.status}
-                          for i in today]})
-    elif not out:
+                           "purpose": i.purpose, "steward": i.steward, "status": i.status,
+                           "kind": i.kind} for i in today],
+            "escalations": [due_json(i) for i in alarms], "open": opened})
+    if not json and alarms:
+        show_escalations(alarms, lambda c: c.astimezone(moment.tzinfo).strftime("%H:%M"))
+    if not json and not out:
         say(_("Every key is in the cabinet."))
     if not json and out:
         rows = []
@@ -254,11 +264,12 @@ def status(
               alerts={i for i, o in enumerate(out) if o.overdue})
         say(_("{n} out, {late} overdue.").format(n=len(out), late=len(late)))
     if not json and booked:
+        from keyledger.whereabouts import where
+
         table([_("reserved"), _("key"), _("household"), _("for"), _("purpose"), _("key now")],
               [[f"{when(b.reservation.start)}–{b.reservation.until:%H:%M}", b.key.id,
                 b.key.household, b.reservation.steward, _(b.reservation.purpose),
-                _("in the cabinet, slot {slot}").format(slot=b.key.slot or "—")
-                if b.key.state == "in" else f"{_(b.key.state)} {b.key.holder or ''}".strip()]
+                where(b.key.kind, b.key.state, b.key.slot, b.key.holder, None)]
                for b in booked], title=_("Today's reservations"))
     if not json and shared["remote"]:
         say(_sharing(shared))
@@ -269,7 +280,10 @@ def status(
         say(_("Due today: {items}.").format(items="; ".join(
             f"{_due_time(i)} {i.household} {i.household_name} {_(i.purpose)} ({i.steward or '—'})"
             + (_(", missed") if i.status == "missed" else "") for i in today)))
-    if overdue and late:
+    if not json and any(opened.values()):
+        say(_("Open: {problems} problem(s), {requests} request(s), {advances} errand(s) not "
+              "repaid; `keyledger problem list`, `keyledger request list`.").format(**opened))
+    if overdue and (late or alarms):
         raise typer.Exit(1)
 
 
