@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from keyledger import attachments, gitops, rules, service, timeline
+from keyledger import attachments, gitops, rules, service, time_order
 from keyledger.errors import FatalError, Refused
 from keyledger.i18n import _
 from keyledger.model import Steward, parse_visit
@@ -27,7 +27,7 @@ def times(tree: Tree, commit: Commit, clock: datetime, ahead: timedelta | None) 
     a household's file changed in time order."""
     found = []
     for when in {commit.when, datetime.fromisoformat(commit.committed)} if ahead else ():
-        problem = timeline.ahead(when, clock, ahead)
+        problem = time_order.ahead(when, clock, ahead)
         if problem:
             found.append(problem)
     homes = [c.path for c in commit.changes if c.path.startswith("households/")]
@@ -40,7 +40,7 @@ def times(tree: Tree, commit: Commit, clock: datetime, ahead: timedelta | None) 
             not tree.times.worth_asking(commit.when, commit.parents):
         return found
     for path, last in tree.times.of(homes).items():
-        if timeline.out_of_order(commit.when, last):
+        if time_order.out_of_order(commit.when, last):
             found.append(_("it changes {household} dated {when}, before that household's previous "
                            "change ({last}): a household's events come in time order").format(
                                household=Path(path).stem,

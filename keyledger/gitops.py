@@ -49,7 +49,7 @@ def _env() -> dict[str, str]:
     for name in _PATHSPEC_ENV:
         env.pop(name, None)
     # A commit's git time is keyledger's clock, not GIT_COMMITTER_DATE from the shell: `verify`
-    # reads a commit's moment from it when it has no Keyledger-At (keyledger.timeline).
+    # reads a commit's moment from it when it has no Keyledger-At (keyledger.time_order).
     env["GIT_COMMITTER_DATE"] = env["GIT_AUTHOR_DATE"] = now(timezone.utc).isoformat()
     return env
 

@@ -1,127 +1,95 @@
-"""When each commit happened, and whether a key's and a household's events come in time order.
+"""The week's custody timeline as inline SVG, for the HTML reports and the site: one row per key,
+one bar per time a steward held it (a handover starts the next holder's bar), the part past the
+time it was due back hatched red, an emergency entry in orange and named in words, since a
+printout may be black and white.
 
-A commit's moment is its `Keyledger-At` trailer (custody actions, visits, confirmations), else
-git's committer time — which keyledger writes from the same clock (keyledger.gitops), and which
-no option or environment variable of keyledger sets (keyledger.timeutil). `verify`, the server
-hook and `sync`'s replay ask this module, so they find the same things:
-
-- the events changing one household's file come in time order (a few minutes of clock
-  difference between two honest machines aside: timeutil.CLOCK_SKEW);
-- a custody act is not dated before the change of its household's file, in its own parent,
-  that forbids it (a checkout dated the day before the authorization's revocation);
-- nothing is dated ahead of the server's clock as it receives it (a steward's machine, whose
-  clock may be wrong by hours, is not the judge of the shared ledger's time).
-
-The order of one key's events is the custody rules' own (rules.check_order): the key file's
-`since` is the moment of its last custody event.
+Pure drawing: intervals in, markup out. The SVG scales to the width it is given (its viewBox
+keeps the proportions), so it never runs past an A4 page.
 """
 
 from __future__ import annotations
 
-import subprocess
 from datetime import datetime, timedelta
-from pathlib import Path
+from html import escape
+from typing import Any, Iterable
 
-from keyledger import gitops
-from keyledger.i18n import _
-from keyledger.timeutil import CLOCK_SKEW
-
-def moment(trailers: dict[str, str], committed: str) -> datetime:
-    """When the commit says it happened."""
-    at = trailers.get("At")
-    if at:
-        try:
-            when = datetime.fromisoformat(at)
-            if when.tzinfo is not None:
-                return when
-        except ValueError:
-            pass  # said by the replay, as a trailer that cannot be read
-    return datetime.fromisoformat(committed)
+WIDTH = 1000
+LABEL = 190          # the key's column
+ROW, BAR, HEAD = 32, 18, 26
+_STYLE = (".day{stroke:#bbb;stroke-width:1}.dayname{font-size:15px;fill:#333}"
+          ".keyname{font-size:16px;fill:#000}.bar,.swatch{fill:#4a78b5}.emergency{fill:#e08a1e}"
+          ".overdue-part,.swatch.late{fill:url(#kl-hatch);stroke:#c00;stroke-width:1}"
+          ".who{font-size:15px;fill:#222}.mark{font-size:15px;font-weight:bold;fill:#c00}")
 
 
-class LastChanges:
-    """When each file last changed before the commit being checked: remembered from the walk,
-    and for a file the walk has not yet seen change, asked of git — one `git log` from where
-    the walk began, read only until it has named every file asked for."""
+def timeline(formats: Any, custody: Iterable[Any], begin: datetime, end: datetime,
+             now: datetime, names: dict[str, str], words: dict[str, Any]) -> Any:
+    """`custody`: custody_log.Interval values; `words`: the template's words for `overdue`,
+    `emergency`, `out`, `still_out` and the `purposes` by code."""
+    from markupsafe import Markup
 
-    def __init__(self, root: Path, start: str | None) -> None:
-        self.root, self.start = root, start
-        self.times: dict[str, datetime | None] = {}
-        self.previous: tuple[str, datetime] | None = None  # the last commit walked
+    intervals = sorted(custody, key=lambda i: (i.key, i.start))
+    household_of = {i.key: i.household for i in intervals}
+    keys = list(household_of)
+    row_of = {k: n for n, k in enumerate(keys)}
+    height = HEAD + ROW * max(len(keys), 1) + 34
+    span = (end - begin).total_seconds()
+    plot = WIDTH - LABEL - 10
 
-    def walked(self, sha: str, committed: datetime) -> None:
-        self.previous = (sha, committed)
+    def x(moment: datetime) -> float:
+        seconds = (min(max(moment, begin), end) - begin).total_seconds()
+        return round(LABEL + plot * seconds / span, 1)
 
-    def worth_asking(self, when: datetime, parents: list[str]) -> bool:
-        """Whether a commit dated `when` can come before a change already in the history. A
-        change is recorded in a commit made after it, so only a commit dated before its parent
-        was made (a few minutes of clocks aside) is asked about; the others, every honest
-        commit made at the moment it records, cost no walk of the history."""
-        if not parents:
-            return False
-        if self.previous is not None and self.previous[0] == parents[0]:
-            made = self.previous[1]
-        else:
-            out = gitops.git(self.root, "log", "-1", "--format=%cI", parents[0], check=False)
-            made = datetime.fromisoformat(out.strip()) if out.strip() else None
-            if made is not None:
-                self.previous = (parents[0], made)
-        return made is None or when < made - CLOCK_SKEW
-
-    def of(self, paths: list[str]) -> dict[str, datetime | None]:
-        missing = [p for p in paths if p not in self.times]
-        if missing:
-            self.times.update(dict.fromkeys(missing))  # from the first commit: never changed
-            if self.start is not None:
-                self._look_up(missing)
-        return {p: self.times[p] for p in paths}
-
-    def changed(self, paths: list[str], when: datetime) -> None:
-        for path in paths:
-            self.times[path] = when
-
-    def _look_up(self, paths: list[str]) -> None:
-        wanted = set(paths)
-        log = subprocess.Popen(
-            gitops._argv(self.root, "log", "--no-renames", "--name-only", "-z",
-                         "--format=%x1e%cI%x1f%(trailers:key=Keyledger-At,valueonly,separator=)"
-                         "%x1f", self.start, "--", *paths),
-            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, encoding="utf-8",
-            errors="replace", env=gitops._env())
-        try:
-            pending = ""
-            for chunk in iter(lambda: log.stdout.read(1 << 16), ""):  # type: ignore[union-attr]
-                pending += chunk
-                *records, pending = pending.split("\x1e")
-                for record in records:
-                    self._take(record, wanted)
-                if not wanted:
-                    return
-            self._take(pending, wanted)
-        finally:
-            log.kill()
-            log.wait()
-
-    def _take(self, record: str, wanted: set[str]) -> None:
-        if record.count("\x1f") < 2:
-            return
-        committed, at, names = record.split("\x1f", 2)
-        when = moment({"At": at.strip()}, committed.strip())
-        for name in names.split("\0"):
-            name = name.strip("\n")
-            if name in wanted:
-                self.times[name] = when
-                wanted.discard(name)
-
-
-def out_of_order(when: datetime, last: datetime | None) -> bool:
-    return last is not None and when < last - CLOCK_SKEW
-
-
-def ahead(when: datetime, clock: datetime, allowed: timedelta) -> str | None:
-    """Why a moment cannot be accepted by a machine whose clock says `clock`, or None."""
-    if when <= clock + allowed:
-        return None
-    return _("it is dated {when}, in the future of this machine's clock ({now}); if that "
-             "clock is right, the commit's is not").format(
-                 when=when.isoformat(timespec="minutes"), now=clock.isoformat(timespec="minutes"))
+    out = [f'<svg class="timeline" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} '
+           f'{height}" width="100%" role="img" aria-label="{escape(words["title"])}">',
+           f"<style>{_STYLE}</style>",
+           '<defs><pattern id="kl-hatch" width="6" height="6" patternUnits="userSpaceOnUse" '
+           'patternTransform="rotate(45)"><rect width="6" height="6" fill="#fdd"/>'
+           '<line x1="0" y1="0" x2="0" y2="6" stroke="#c00" stroke-width="3"/></pattern></defs>']
+    day = begin
+    while day < end:
+        out.append(f'<line class="day" x1="{x(day)}" y1="0" x2="{x(day)}" y2="{height - 34}"/>')
+        out.append(f'<text class="dayname" x="{x(day) + 3}" y="18">'
+                   f"{escape(formats.day(day))}</text>")
+        day += timedelta(days=1)
+    for key in keys:
+        y = HEAD + ROW * row_of[key]
+        out.append(f'<text class="keyname" x="2" y="{y + BAR}">{escape(key)} '
+                   f"{escape(household_of[key])}</text>")
+    for i in intervals:
+        y = HEAD + ROW * row_of[i.key] + 3
+        stop = i.end or now
+        x0, x1 = x(i.start), x(stop)
+        holder = names.get(i.holder, i.holder)
+        purpose = words["purposes"].get(i.purpose, i.purpose)
+        overdue = bool(i.expected_back and i.expected_back < stop)
+        marks = ([words["emergency"]] if i.emergency else []) + \
+            ([words["overdue"]] if overdue else []) + ([] if i.end else [words["still_out"]])
+        title = f"{i.key} {holder} {purpose} {formats.span(i.start, i.end)}" + \
+            ("".join(f" ({m})" for m in marks))
+        kinds = "bar" + (" emergency" if i.emergency else "") + (" overdue" if overdue else "")
+        out.append(f'<rect class="{kinds}" data-key="{escape(i.key)}" '
+                   f'data-holder="{escape(i.holder)}" x="{x0}" y="{y}" '
+                   f'width="{max(x1 - x0, 2.0):.1f}" height="{BAR}"><title>{escape(title)}'
+                   "</title></rect>")
+        if overdue and i.expected_back:
+            late = x(i.expected_back)
+            out.append(f'<rect class="overdue-part" x="{late}" y="{y}" '
+                       f'width="{max(x1 - late, 2.0):.1f}" height="{BAR}"/>')
+        label = holder + "".join(f" {m}" for m in marks)
+        # The holder's name just after the bar, or before it when the bar ends near the edge.
+        after = x1 + 3 < WIDTH - 10 - 15 * len(label)
+        anchor = f'x="{x1 + 3}"' if after else f'x="{max(x0 - 3, LABEL)}" text-anchor="end"'
+        out.append(f'<text class="{"mark" if marks else "who"}" {anchor} y="{y + BAR - 3}">'
+                   f"{escape(label)}</text>")
+    legend_y = height - 8
+    out.append(f'<rect class="swatch" x="{LABEL}" y="{legend_y - 13}" width="24" height="14"/>'
+               f'<text class="who" x="{LABEL + 30}" y="{legend_y}">{escape(words["out"])}</text>'
+               f'<rect class="swatch emergency" x="{LABEL + 120}" y="{legend_y - 13}" width="24" '
+               f'height="14"/><text class="who" x="{LABEL + 150}" y="{legend_y}">'
+               f'{escape(words["emergency"])}</text>'
+               f'<rect class="swatch late" x="{LABEL + 240}" y="{legend_y - 13}" width="24" '
+               f'height="14"/><text class="who" x="{LABEL + 270}" y="{legend_y}">'
+               f'{escape(words["overdue"])}</text>')
+    out.append("</svg>")
+    return Markup("".join(out))

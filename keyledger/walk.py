@@ -16,7 +16,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import IO, Callable, TypeVar
 
-from keyledger import attachments, gitops, sshsig, text, timeline
+from keyledger import attachments, gitops, sshsig, text, time_order
 from keyledger.errors import FatalError
 from keyledger.ledger import MAX_FILE_BYTES
 from keyledger.model import too_big
@@ -93,7 +93,7 @@ class Commit:
 
     @property
     def when(self) -> datetime:
-        return timeline.moment(self.trailers, self.committed)
+        return time_order.moment(self.trailers, self.committed)
 
 
 _FORMAT = "%x1e%H%x1f%P%x1f%cI%x1f%s%x1f%(trailers:only,unfold)%x1f"
@@ -269,7 +269,7 @@ class Tree:
                     meta, path = entry.split("\t", 1)
                     self.ids[path] = meta.split()[2]
         self.changes: dict[str, Change] = {}
-        self.times = timeline.LastChanges(root, start)
+        self.times = time_order.LastChanges(root, start)
         self.when: datetime | None = None
 
     def enter(self, commit: Commit) -> None:
