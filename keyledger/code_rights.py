@@ -54,9 +54,15 @@ def stanzas(armored: str) -> list[tuple[str, str]] | None:
     return found
 
 
+def ssh_tags(armored: str) -> frozenset[str]:
+    """The tags of the SSH keys a code is encrypted to (see the module's docstring)."""
+    return frozenset(arg for kind, arg in stanzas(armored) or [] if kind in _SSH_STANZAS)
+
+
 def real_recipients(armored: str, roster: Iterable[Steward]) -> tuple[frozenset[str], int]:
     """The ids of the stewards (registered at any time) the code is encrypted to, and how many
-    of its recipients are no steward's key at all (another key, a passphrase, a plugin)."""
+    of its recipients are no steward's key at all (another key, a passphrase, a plugin, a key
+    a steward replaced: see `replaced`)."""
     by_tag: dict[str, str] = {}
     for steward in roster:
         t = tag(steward.key) if steward.key else None
@@ -66,6 +72,13 @@ def real_recipients(armored: str, roster: Iterable[Steward]) -> tuple[frozenset[
     ids = {by_tag[arg] for kind, arg in found if kind in _SSH_STANZAS and arg in by_tag}
     strangers = sum(1 for kind, arg in found if kind not in _SSH_STANZAS or arg not in by_tag)
     return frozenset(ids), strangers
+
+
+def replaced(armored: str, roster: Iterable[Steward]) -> tuple[str, ...]:
+    """The stewards whose replaced key (`steward key`) could open the code: it should be
+    encrypted to their new key, and rotated, since the old one may be in a stranger's hands."""
+    tags = ssh_tags(armored)
+    return tuple(sorted({s.id for s in roster for old in s.retired_keys if tag(old.key) in tags}))
 
 
 def readers(household: Household, roster: dict[str, Steward]) -> frozenset[str]:

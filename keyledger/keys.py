@@ -119,8 +119,6 @@ def rekey(ledger: Ledger, passphrase: Callable[[], str]) -> tuple[list[Rekeyed],
     files: dict[str, str | bytes | None] = {}
     report = []
     roster = ledger.stewards()
-    # A steward's replaced key (`steward key`): the codes it could open go to the new one.
-    retired = {codes.recipient_tag(old.key): s.id for s in roster for old in s.retired_keys}
     for name in ledger.grep("key", "kind", "code"):
         key = ledger.key(name)
         if key.kind != "code" or not key.code:
@@ -129,9 +127,9 @@ def rekey(ledger: Ledger, passphrase: Callable[[], str]) -> tuple[list[Rekeyed],
         readers = tuple(s.id for s in code_readers(ledger, household))
         # Who can open it now is read from the ciphertext, not from what its file says.
         real, strangers = code_rights.real_recipients(key.code, roster)
-        tags = codes.recipient_tags(key.code)
-        replaced = tuple(sorted({retired[t] for t in tags if t in retired}))
-        strangers -= sum(1 for t in tags if t in retired)  # named as replaced, not as strangers
+        # A steward's replaced key (`steward key`) is named as such, not as a stranger's.
+        replaced = code_rights.replaced(key.code, roster)
+        strangers -= len(replaced)
         if set(readers) == real and not strangers and not replaced and \
                 readers == key.code_recipients:
             continue
