@@ -92,7 +92,9 @@ def readers(household: Household, roster: dict[str, Steward]) -> frozenset[str]:
 def check_rights(action: str, household: Household, actor_id: str, supervisor: bool) -> None:
     if action == "rekey" and not supervisor:
         raise Refused(_("Only a supervisor re-encrypts door codes (`keyledger rekey`)."))
-    if action == "code-rotate" and not supervisor and actor_id not in household.pair:
+    # Registering a code is writing one: a steward outside the pair could otherwise put a code
+    # of their choosing (one they know) in the household's file beside the real one.
+    if action in ("code-rotate", "key-add") and not supervisor and actor_id not in household.pair:
         raise Refused(_("Only {household}'s A/B pair or a supervisor may change its door code.")
                       .format(household=household.id))
     if action not in ("rekey", "code-rotate", "key-add"):

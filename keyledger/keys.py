@@ -72,6 +72,7 @@ def add_key(ledger: Ledger, ident: str | None, given: dict[str, Any], form: Path
         raise FatalError(_("Cabinet slot {slot} already holds {other}; choose a free slot.")
                          .format(slot=key.slot, other=other))
     if key.kind == "code":
+        code_rights.check_rights("key-add", household, actor.id, actor.role == "supervisor")
         if read_code is None:
             raise FatalError(_("A door code is read from the terminal or standard input."))
         key = _sealed(ledger, key, household, read_code())
