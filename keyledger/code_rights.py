@@ -14,6 +14,7 @@ import base64
 import binascii
 import hashlib
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from keyledger.errors import Refused
 from keyledger.i18n import _
@@ -59,26 +60,37 @@ def ssh_tags(armored: str) -> frozenset[str]:
     return frozenset(arg for kind, arg in stanzas(armored) or [] if kind in _SSH_STANZAS)
 
 
-def real_recipients(armored: str, roster: Iterable[Steward]) -> tuple[frozenset[str], int]:
-    """The ids of the stewards (registered at any time) the code is encrypted to, and how many
-    of its recipients are no steward's key at all (another key, a passphrase, a plugin, a key
-    a steward replaced: see `replaced`)."""
-    by_tag: dict[str, str] = {}
+@dataclass(frozen=True)
+class Recipients:
+    """Whom a code is really encrypted to: stewards by their current key, stewards by a key
+    they replaced (`steward key`: it may be in a stranger's hands now), and how many
+    recipients are no steward's key at all (another key, a passphrase, a plugin)."""
+    stewards: frozenset[str]
+    replaced: tuple[str, ...]
+    strangers: int
+
+    def named(self) -> str:
+        """In words, for a message: the stewards, then the keys that are not theirs now."""
+        return ", ".join(sorted(self.stewards)
+                         + [_("{id}'s replaced key").format(id=i) for i in self.replaced]
+                         + [_("a key of no steward")] * self.strangers) or "—"
+
+
+def real_recipients(armored: str, roster: Iterable[Steward]) -> Recipients:
+    """Whom the code is encrypted to, among the stewards registered at any time."""
+    current: dict[str, str] = {}
+    retired: dict[str, str] = {}
     for steward in roster:
         t = tag(steward.key) if steward.key else None
         if t:
-            by_tag[t] = steward.id
-    found = stanzas(armored) or []
-    ids = {by_tag[arg] for kind, arg in found if kind in _SSH_STANZAS and arg in by_tag}
-    strangers = sum(1 for kind, arg in found if kind not in _SSH_STANZAS or arg not in by_tag)
-    return frozenset(ids), strangers
-
-
-def replaced(armored: str, roster: Iterable[Steward]) -> tuple[str, ...]:
-    """The stewards whose replaced key (`steward key`) could open the code: it should be
-    encrypted to their new key, and rotated, since the old one may be in a stranger's hands."""
-    tags = ssh_tags(armored)
-    return tuple(sorted({s.id for s in roster for old in s.retired_keys if tag(old.key) in tags}))
+            current[t] = steward.id
+        retired.update({t: steward.id for t in (tag(old.key) for old in steward.retired_keys)
+                        if t})
+    found = [arg if kind in _SSH_STANZAS else None for kind, arg in stanzas(armored) or []]
+    return Recipients(frozenset(current[t] for t in found if t in current),
+                      tuple(sorted({retired[t] for t in found
+                                    if t not in current and t in retired})),
+                      sum(1 for t in found if t not in current and t not in retired))
 
 
 def readers(household: Household, roster: dict[str, Steward]) -> frozenset[str]:
@@ -107,14 +119,12 @@ def check_sealed(key: Key, household: Household, roster: dict[str, Steward]) -> 
     names, and only to those who may open it."""
     if key.code is None:
         return
-    real, strangers = real_recipients(key.code, roster.values())
+    real = real_recipients(key.code, roster.values())
     recorded = frozenset(key.code_recipients)
-    if strangers or real != recorded:
+    if real.replaced or real.strangers or real.stewards != recorded:
         raise Refused(_("the door code of {key} is encrypted to {real}, but its file says "
-                        "{recorded}").format(
-                            key=key.id, recorded=", ".join(sorted(recorded)) or "—",
-                            real=", ".join(sorted(real) + [_("a key of no steward")] * strangers)
-                            or "—"))
+                        "{recorded}").format(key=key.id, real=real.named(),
+                                             recorded=", ".join(sorted(recorded)) or "—"))
     outsiders = sorted(recorded - readers(household, roster))
     if outsiders:
         raise Refused(_("the door code of {key} is encrypted to {who}, who may not open the "

@@ -127,11 +127,8 @@ def rekey(ledger: Ledger, passphrase: Callable[[], str]) -> tuple[list[Rekeyed],
         household = ledger.household(key.household)
         readers = tuple(s.id for s in code_readers(ledger, household))
         # Who can open it now is read from the ciphertext, not from what its file says.
-        real, strangers = code_rights.real_recipients(key.code, roster)
-        # A steward's replaced key (`steward key`) is named as such, not as a stranger's.
-        replaced = code_rights.replaced(key.code, roster)
-        strangers -= len(replaced)
-        if set(readers) == real and not strangers and not replaced and \
+        real = code_rights.real_recipients(key.code, roster)
+        if set(readers) == real.stewards and not real.strangers and not real.replaced and \
                 readers == key.code_recipients:
             continue
         if identity is None:
@@ -140,9 +137,10 @@ def rekey(ledger: Ledger, passphrase: Callable[[], str]) -> tuple[list[Rekeyed],
         new = _sealed(ledger, key, household, code)
         files[ledger.relpath("key", key.id)] = yaml.dump(new.to_dict())
         report.append(Rekeyed(key.id, household.id,
-                              tuple(r for r in readers if r not in real and r not in replaced),
-                              tuple(sorted(real - set(readers)))
-                              + (_("a key of no steward"),) * strangers, replaced))
+                              tuple(r for r in readers
+                                    if r not in real.stewards and r not in real.replaced),
+                              tuple(sorted(real.stewards - set(readers)))
+                              + (_("a key of no steward"),) * real.strangers, real.replaced))
     if not files:
         return [], None
     rotate = sorted(r.key for r in report if r.removed or r.replaced)

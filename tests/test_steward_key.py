@@ -123,6 +123,9 @@ def test_rekey_moves_the_codes_to_the_new_key_and_names_them_to_rotate(
               as_="zhou-lx")
     new = _new_key(tmp_path, "zhou-new")
     ledger.ok("steward", "key", "zhou-lx", "--key", f"{new}.pub", as_="liu-sj")
+    # Until rekey, check says whose replaced key the code is still encrypted to.
+    check = ledger.run("check")
+    assert check.code == 1 and "encrypted to liu-sj, wang-dh, zhou-lx's replaced key" in check.out
     done = ledger.ok("rekey")
     assert "K-0031 (8-1-401): for the new key of zhou-lx." in done.err
     assert "Rotate the code of K-0031: the replaced key of zhou-lx could open it" in done.err
