@@ -198,13 +198,12 @@ def _check_references(ledger: Ledger, found: Found, attachments: set[str]) -> No
         if k.kind == "code" and k.state in ("in", "out") and k.code is None:
             wrong(path, ("code",), _("a door code key without its encrypted code"))
         if k.code is not None:  # who can open it, read from the ciphertext (code_rights)
-            real, strangers = code_rights.real_recipients(k.code, stewards.values())
-            if strangers or real != set(k.code_recipients):
+            real = code_rights.real_recipients(k.code, stewards.values())
+            if real.replaced or real.strangers or real.stewards != set(k.code_recipients):
                 wrong(path, ("code_recipients",), _(
                     "the code is encrypted to {real}, not to the {recorded} this file names; "
                     "a supervisor runs `keyledger rekey`").format(
-                        real=", ".join(sorted(real) + [_("a key of no steward")] * strangers)
-                        or "—", recorded=", ".join(k.code_recipients) or "—"))
+                        real=real.named(), recorded=", ".join(k.code_recipients) or "—"))
         if k.slot and k.state in ("in", "out"):
             if k.slot in slots:
                 wrong(path, ("slot",), _("cabinet slot {slot} is also {other}'s").format(

@@ -14,6 +14,7 @@ import base64
 import binascii
 import hashlib
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from keyledger.errors import Refused
 from keyledger.i18n import _
@@ -54,18 +55,42 @@ def stanzas(armored: str) -> list[tuple[str, str]] | None:
     return found
 
 
-def real_recipients(armored: str, roster: Iterable[Steward]) -> tuple[frozenset[str], int]:
-    """The ids of the stewards (registered at any time) the code is encrypted to, and how many
-    of its recipients are no steward's key at all (another key, a passphrase, a plugin)."""
-    by_tag: dict[str, str] = {}
+def ssh_tags(armored: str) -> frozenset[str]:
+    """The tags of the SSH keys a code is encrypted to (see the module's docstring)."""
+    return frozenset(arg for kind, arg in stanzas(armored) or [] if kind in _SSH_STANZAS)
+
+
+@dataclass(frozen=True)
+class Recipients:
+    """Whom a code is really encrypted to: stewards by their current key, stewards by a key
+    they replaced (`steward key`: it may be in a stranger's hands now), and how many
+    recipients are no steward's key at all (another key, a passphrase, a plugin)."""
+    stewards: frozenset[str]
+    replaced: tuple[str, ...]
+    strangers: int
+
+    def named(self) -> str:
+        """In words, for a message: the stewards, then the keys that are not theirs now."""
+        return ", ".join(sorted(self.stewards)
+                         + [_("{id}'s replaced key").format(id=i) for i in self.replaced]
+                         + [_("a key of no steward")] * self.strangers) or "—"
+
+
+def real_recipients(armored: str, roster: Iterable[Steward]) -> Recipients:
+    """Whom the code is encrypted to, among the stewards registered at any time."""
+    current: dict[str, str] = {}
+    retired: dict[str, str] = {}
     for steward in roster:
         t = tag(steward.key) if steward.key else None
         if t:
-            by_tag[t] = steward.id
-    found = stanzas(armored) or []
-    ids = {by_tag[arg] for kind, arg in found if kind in _SSH_STANZAS and arg in by_tag}
-    strangers = sum(1 for kind, arg in found if kind not in _SSH_STANZAS or arg not in by_tag)
-    return frozenset(ids), strangers
+            current[t] = steward.id
+        retired.update({t: steward.id for t in (tag(old.key) for old in steward.retired_keys)
+                        if t})
+    found = [arg if kind in _SSH_STANZAS else None for kind, arg in stanzas(armored) or []]
+    return Recipients(frozenset(current[t] for t in found if t in current),
+                      tuple(sorted({retired[t] for t in found
+                                    if t not in current and t in retired})),
+                      sum(1 for t in found if t not in current and t not in retired))
 
 
 def readers(household: Household, roster: dict[str, Steward]) -> frozenset[str]:
@@ -79,7 +104,9 @@ def readers(household: Household, roster: dict[str, Steward]) -> frozenset[str]:
 def check_rights(action: str, household: Household, actor_id: str, supervisor: bool) -> None:
     if action == "rekey" and not supervisor:
         raise Refused(_("Only a supervisor re-encrypts door codes (`keyledger rekey`)."))
-    if action == "code-rotate" and not supervisor and actor_id not in household.pair:
+    # Registering a code is writing one: a steward outside the pair could otherwise put a code
+    # of their choosing (one they know) in the household's file beside the real one.
+    if action in ("code-rotate", "key-add") and not supervisor and actor_id not in household.pair:
         raise Refused(_("Only {household}'s A/B pair or a supervisor may change its door code.")
                       .format(household=household.id))
     if action not in ("rekey", "code-rotate", "key-add"):
@@ -92,14 +119,12 @@ def check_sealed(key: Key, household: Household, roster: dict[str, Steward]) -> 
     names, and only to those who may open it."""
     if key.code is None:
         return
-    real, strangers = real_recipients(key.code, roster.values())
+    real = real_recipients(key.code, roster.values())
     recorded = frozenset(key.code_recipients)
-    if strangers or real != recorded:
+    if real.replaced or real.strangers or real.stewards != recorded:
         raise Refused(_("the door code of {key} is encrypted to {real}, but its file says "
-                        "{recorded}").format(
-                            key=key.id, recorded=", ".join(sorted(recorded)) or "—",
-                            real=", ".join(sorted(real) + [_("a key of no steward")] * strangers)
-                            or "—"))
+                        "{recorded}").format(key=key.id, real=real.named(),
+                                             recorded=", ".join(sorted(recorded)) or "—"))
     outsiders = sorted(recorded - readers(household, roster))
     if outsiders:
         raise Refused(_("the door code of {key} is encrypted to {who}, who may not open the "

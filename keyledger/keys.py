@@ -72,6 +72,7 @@ def add_key(ledger: Ledger, ident: str | None, given: dict[str, Any], form: Path
         raise FatalError(_("Cabinet slot {slot} already holds {other}; choose a free slot.")
                          .format(slot=key.slot, other=other))
     if key.kind == "code":
+        code_rights.check_rights("key-add", household, actor.id, actor.role == "supervisor")
         if read_code is None:
             raise FatalError(_("A door code is read from the terminal or standard input."))
         key = _sealed(ledger, key, household, read_code())
@@ -119,8 +120,6 @@ def rekey(ledger: Ledger, passphrase: Callable[[], str]) -> tuple[list[Rekeyed],
     files: dict[str, str | bytes | None] = {}
     report = []
     roster = ledger.stewards()
-    # A steward's replaced key (`steward key`): the codes it could open go to the new one.
-    retired = {codes.recipient_tag(old.key): s.id for s in roster for old in s.retired_keys}
     for name in ledger.grep("key", "kind", "code"):
         key = ledger.key(name)
         if key.kind != "code" or not key.code:
@@ -128,11 +127,8 @@ def rekey(ledger: Ledger, passphrase: Callable[[], str]) -> tuple[list[Rekeyed],
         household = ledger.household(key.household)
         readers = tuple(s.id for s in code_readers(ledger, household))
         # Who can open it now is read from the ciphertext, not from what its file says.
-        real, strangers = code_rights.real_recipients(key.code, roster)
-        tags = codes.recipient_tags(key.code)
-        replaced = tuple(sorted({retired[t] for t in tags if t in retired}))
-        strangers -= sum(1 for t in tags if t in retired)  # named as replaced, not as strangers
-        if set(readers) == real and not strangers and not replaced and \
+        real = code_rights.real_recipients(key.code, roster)
+        if set(readers) == real.stewards and not real.strangers and not real.replaced and \
                 readers == key.code_recipients:
             continue
         if identity is None:
@@ -141,9 +137,10 @@ def rekey(ledger: Ledger, passphrase: Callable[[], str]) -> tuple[list[Rekeyed],
         new = _sealed(ledger, key, household, code)
         files[ledger.relpath("key", key.id)] = yaml.dump(new.to_dict())
         report.append(Rekeyed(key.id, household.id,
-                              tuple(r for r in readers if r not in real and r not in replaced),
-                              tuple(sorted(real - set(readers)))
-                              + (_("a key of no steward"),) * strangers, replaced))
+                              tuple(r for r in readers
+                                    if r not in real.stewards and r not in real.replaced),
+                              tuple(sorted(real.stewards - set(readers)))
+                              + (_("a key of no steward"),) * real.strangers, real.replaced))
     if not files:
         return [], None
     rotate = sorted(r.key for r in report if r.removed or r.replaced)

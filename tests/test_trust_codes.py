@@ -79,3 +79,30 @@ def test_rekey_reads_who_really_could_open_a_code(ledger: Ledger, monkeypatch) -
     key = json.loads(ledger.ok("key", "show", "K-C", "--json").out)
     assert key["code_recipients"] == USUAL
     assert ledger.run("check").code == 0
+
+
+def test_only_the_pair_or_a_supervisor_registers_a_door_code(office: Office,
+                                                             monkeypatch) -> None:
+    """Registering a code writes one: sun-yp, outside 8-1-401's pair, could otherwise put a code
+    she chose (so knows) in its file beside the real one, encrypted to the right people."""
+    import io
+    import sys
+
+    sun = office["sun-yp"]
+    monkeypatch.setattr(sys, "stdin", io.StringIO("123456\n"))
+    refused = sun.refused("key", "add", "--household", "8-1-401", "--id", "K-C2", "--kind", "code")
+    assert "Only 8-1-401's A/B pair or a supervisor may change its door code" in refused.err
+    # The same file, made by hand and signed by her.
+    code = (sun.root / "keys/K-C.yaml").read_text(encoding="utf-8")
+    (sun.root / "keys/K-C2.yaml").write_text(code.replace("id: K-C\n", "id: K-C2\n"),
+                                             encoding="utf-8")
+    _reseal(sun, USUAL, USUAL, key="K-C2")
+    commit(sun, "add key K-C2 (code) for 8-1-401\n\n" + trailers(
+        Action="key-add", Key="K-C2", Household="8-1-401", Steward="sun-yp"), "sun-yp")
+    refused_everywhere(office, "sun-yp", "Only 8-1-401's A/B pair or a supervisor may change "
+                                         "its door code")
+    # zhou, of the pair, may.
+    zhou = office["zhou-lx"]
+    monkeypatch.setattr(sys, "stdin", io.StringIO("123456\n"))
+    zhou.ok("key", "add", "--household", "8-1-401", "--id", "K-C2", "--kind", "code")
+    assert zhou.ok("sync").code == 0 and office.tip() == zhou.head()

@@ -152,3 +152,47 @@ def test_an_offline_checkout_replayed_after_others_commits_is_accepted(
     result = zhou.run("sync")
     assert result.code == 1 and "revoked" in result.err, result.err
     assert zhou.head() == office.tip()
+
+
+def test_an_offline_visit_replayed_after_an_edit_of_its_household_is_accepted(
+        office: Office, monkeypatch) -> None:
+    """A visit says when it happened (`At`: here an hour before it is entered) and writes its
+    household's open problems: made offline, it is replayed by `sync` after another steward's
+    edit of the same household, and the household's time order (which holds its edits, not the
+    moments events say they happened) does not refuse it."""
+    zhou, liu = office["zhou-lx"], office["liu-sj"]
+    start = _now()
+
+    def at(minutes: float) -> None:
+        monkeypatch.setenv("KEYLEDGER_TEST_NOW", (start + timedelta(minutes=minutes)).isoformat())
+
+    at(1)
+    zhou.ok("visit", "add", "8-1-401", "--purpose", "inspection", "--problem", "墙面有裂缝",
+            "--at", f"{start - timedelta(hours=1):%Y-%m-%d %H:%M}")
+    at(2)
+    liu.ok("household", "edit", "8-1-401", "--notes", "楼道灯坏了")
+    liu.ok("sync")
+    at(3)
+    result = zhou.ok("sync")
+    assert zhou.head() == office.tip(), result.err
+    home = (zhou.root / "households/8-1-401.yaml").read_text(encoding="utf-8")
+    assert "墙面有裂缝" in home and "楼道灯坏了" in home
+
+
+def test_an_edit_carrying_an_at_trailer_still_comes_in_time_order(office: Office) -> None:
+    """Only the events that say when they happened in the world are ordered by their own
+    rules: a household edit dated before the household's last change is refused, whatever
+    `At` it carries."""
+    zhou = office["zhou-lx"]
+    zhou.ok("household", "edit", "8-1-401", "--notes", "钥匙在门卫")
+    zhou.ok("sync")
+    path = zhou.root / "households/8-1-401.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("钥匙在门卫", "钥匙在物业"),
+                    encoding="utf-8")
+    message = gitops.format_message("edit notes of 8-1-401", [
+        ("Action", "household-edit"), ("Household", "8-1-401"), ("Steward", "zhou-lx"),
+        ("Fields", "notes"), ("At", "2021-03-01T10:00:00+08:00")])
+    zhou.git("add", "-A")
+    subprocess.run(["git", "-C", str(zhou.root), "commit", "-q", "--no-verify", "-m", message],
+                   check=True, env=dict(os.environ, GIT_COMMITTER_DATE="2021-03-01T10:00:00+08:00"))
+    refused_everywhere(office, "zhou-lx", "a household's events come in time order")
