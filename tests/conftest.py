@@ -180,6 +180,18 @@ def ledger(empty_ledger: Ledger, monkeypatch: pytest.MonkeyPatch) -> Ledger:
     return lg
 
 
+def keyledger_argv() -> list[str]:
+    """The installed keyledger script, for a test that runs it in a process of its own; at the
+    test's moment when it stands at one (KEYLEDGER_TEST_NOW), through demo/at.py, which sets the
+    clock inside its own process, as keyledger reads no variable for the time."""
+    import sys
+
+    moment = os.environ.get("KEYLEDGER_TEST_NOW")
+    if moment:
+        return [sys.executable, str(Path(__file__).parent.parent / "demo" / "at.py"), moment]
+    return [str(Path(sys.executable).parent / "keyledger")]
+
+
 def terminal(ledger: Ledger, args: list[str], answers: list[tuple[str, str]]) -> tuple[int, str, str]:
     """Run the keyledger script on a real pseudo-terminal, typing each answer when its prompt
     (a substring) appears, in order; stdout and stderr go to files, so what appears only on the
@@ -189,14 +201,14 @@ def terminal(ledger: Ledger, args: list[str], answers: list[tuple[str, str]]) ->
     import sys
     import time
 
-    script = str(Path(sys.executable).parent / "keyledger")
+    command = keyledger_argv()
     out_path, err_path = ledger.root.parent / "pty.out", ledger.root.parent / "pty.err"
     env = dict(os.environ, KEYLEDGER_DIR=str(ledger.root))
     pid, fd = pty.fork()
     if pid == 0:  # the child: its controlling terminal is the pty
         os.dup2(os.open(out_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC), 1)
         os.dup2(os.open(err_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC), 2)
-        os.execve(script, [script, *args], env)
+        os.execve(command[0], [*command, *args], env)
     screen, pending, typed = b"", list(answers), 0
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
