@@ -116,7 +116,7 @@ def act(ledger: Ledger, key_id: str, action: str, *, purpose: str | None = None,
         present = [key.holder or actor.id] + ([witness] if witness else [])
         recorded, visit_files = visits.draft(
             ledger, household, {"purpose": key.purpose, **(visit or {})}, photos or [],
-            visit_form, key.since or at, at, present, key.id)
+            visit_form, key.since or at, at, present, key.id, actor=actor)
         files.update(visit_files)
         trailers.append(("Visit", recorded.id))
         if recorded.follow_up:  # as `visit add` writes it: `git log --grep` finds every follow-up
@@ -143,7 +143,7 @@ def confirm(ledger: Ledger, commit: str) -> tuple[dict[str, str], str]:
         raise FatalError(_("There is no commit {commit!r} in this ledger.").format(commit=commit))
     entry = gitops.log(ledger.root, [], limit=1, rev=sha)[0]
     rules.check_confirm(entry.trailers, Actor(actor.id, actor.role == "supervisor"))
-    if confirmations(ledger, sha):
+    if confirmations(ledger, sha, actor.id):
         raise FatalError(_("You have already confirmed {sha}.").format(sha=sha[:10]))
     t = entry.trailers
     message = gitops.format_message(
@@ -155,10 +155,13 @@ def confirm(ledger: Ledger, commit: str) -> tuple[dict[str, str], str]:
     return t, ledger.change({}, message)
 
 
-def confirmations(ledger: Ledger, sha: str) -> list[str]:
+def confirmations(ledger: Ledger, sha: str, witness: str) -> list[str]:
+    """The confirm commits of `witness` for `sha`: those whose own `Keyledger-Confirms` trailer
+    names it (the event index keeps a confirm commit's trailer, never a note's words) and whose
+    steward is that witness (`verify` refuses a confirmation signed by anyone else)."""
     from keyledger import event_index
 
-    found = event_index.confirmations(event_index.fresh(ledger), [sha])
+    found = event_index.confirmations(event_index.fresh(ledger), [sha], steward=witness)
     return [confirm for _seq, confirm in found.get(sha, [])]
 
 
@@ -210,7 +213,9 @@ def _witness_confirmed(ledger: Ledger, key: Key) -> bool:
 
     db = event_index.fresh(ledger)
     last = event_index.last_touching(db, ledger.relpath("key", key.id))
-    return bool(last) and bool(event_index.confirmations(db, [last]))
+    # The key file's witness is its current custody's: only they confirm it.
+    return bool(last and key.witness) and bool(
+        event_index.confirmations(db, [last], steward=key.witness))
 
 
 def history(ledger: Ledger, target: str,
@@ -292,7 +297,7 @@ def _check_signatures(ledger: Ledger, shas: list[str]) -> dict[str, tuple[str, s
     if not shas:
         return {}
     from keyledger import sshsig
-    from keyledger.verify import Blobs
+    from keyledger.walk import Blobs
 
     blobs = Blobs(ledger.root)
     try:

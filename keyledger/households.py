@@ -120,7 +120,7 @@ def authorize(ledger: Ledger, ident: str, start: str, until: str, purposes: list
         raise FatalError(_("--purpose takes purposes from: {purposes}.").format(
             purposes=vocab.choices("purpose")))
     stored, extra = attachments.store(ledger.root, [document] if document else [],
-                                      ledger.settings.attachment_max_bytes)
+                                      ledger.settings.attachment_max_bytes, supervisor=True)
     earlier = old.authorization
     relpath = stored[0] if stored else earlier.document if earlier else None
     if conditions is None:

@@ -7,7 +7,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Callable
 
-from keyledger import codes, gitops, yaml
+from keyledger import code_rights, codes, gitops, yaml
 from keyledger.errors import FatalError
 from keyledger.i18n import _
 from keyledger.identity import acting_steward, private_key_path, supervisors
@@ -73,6 +73,7 @@ def add_key(ledger: Ledger, ident: str | None, given: dict[str, Any], form: Path
         raise FatalError(_("Cabinet slot {slot} already holds {other}; choose a free slot.")
                          .format(slot=key.slot, other=other))
     if key.kind == "code":
+        code_rights.check_rights("key-add", household, actor.id, actor.role == "supervisor")
         if read_code is None:
             raise FatalError(_("A door code is read from the terminal or standard input."))
         key = _sealed(ledger, key, household, read_code())
@@ -95,9 +96,7 @@ def rotate_code(ledger: Ledger, key_id: str, read_code: Callable[[], str]) -> tu
         raise FatalError(_("{key} is not a door code in custody.").format(key=key_id))
     household = ledger.household(key.household)
     actor = acting_steward(ledger)
-    if actor.role != "supervisor" and actor.id not in household.pair:
-        raise FatalError(_("Only {household}'s A/B pair or a supervisor may change its code.")
-                         .format(household=household.id))
+    code_rights.check_rights("code-rotate", household, actor.id, actor.role == "supervisor")
     new = _sealed(ledger, key, household, read_code())
     sha = ledger.change({ledger.relpath("key", key.id): yaml.dump(new.to_dict())},
                         gitops.format_message(
@@ -125,20 +124,17 @@ def rekey(ledger: Ledger, passphrase: Callable[[], str]) -> tuple[list[Rekeyed],
     identity = None
     files: dict[str, str | bytes | None] = {}
     report = []
-    # A steward's replaced key (`steward key`): the codes it could open go to the new one.
-    retired = {codes.recipient_tag(old.key): s.id for s in ledger.stewards()
-               for old in s.retired_keys}
+    roster = ledger.stewards()
     for name in ledger.grep("key", "kind", "code"):
         key = ledger.key(name)
         if key.kind != "code" or not key.code:
             continue
         household = ledger.household(key.household)
-        people = code_readers(ledger, household)
-        readers = tuple(s.id for s in people)
-        tags = codes.recipient_tags(key.code)
-        replaced = tuple(sorted({retired[t] for t in tags if t in retired}))
-        if readers == key.code_recipients and not replaced and \
-                {codes.recipient_tag(s.key) for s in people} <= tags:
+        readers = tuple(s.id for s in code_readers(ledger, household))
+        # Who can open it now is read from the ciphertext, not from what its file says.
+        real = code_rights.real_recipients(key.code, roster)
+        if set(readers) == real.stewards and not real.strangers and not real.replaced and \
+                readers == key.code_recipients:
             continue
         if identity is None:
             identity = codes.load_identity(private_key_path(ledger), passphrase)
@@ -146,9 +142,10 @@ def rekey(ledger: Ledger, passphrase: Callable[[], str]) -> tuple[list[Rekeyed],
         new = _sealed(ledger, key, household, code)
         files[ledger.relpath("key", key.id)] = yaml.dump(new.to_dict())
         report.append(Rekeyed(key.id, household.id,
-                              tuple(r for r in readers if r not in key.code_recipients),
-                              tuple(r for r in key.code_recipients if r not in readers),
-                              replaced))
+                              tuple(r for r in readers
+                                    if r not in real.stewards and r not in real.replaced),
+                              tuple(sorted(real.stewards - set(readers)))
+                              + (_("a key of no steward"),) * real.strangers, real.replaced))
     if not files:
         return [], None
     rotate = sorted(r.key for r in report if r.removed or r.replaced)

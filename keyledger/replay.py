@@ -22,7 +22,8 @@ from keyledger.i18n import _
 from keyledger.people import People
 from keyledger.ledger import SETTINGS, Ledger
 from keyledger.model import parse_household, parse_key, parse_settings, parse_steward
-from keyledger.verify import CUSTODY, Blobs, Result, _request, verify_range
+from keyledger.verify import CUSTODY, Result, _request, verify_range
+from keyledger.walk import Blobs
 
 T = TypeVar("T")
 

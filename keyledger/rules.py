@@ -7,15 +7,15 @@ happens. Everything a request carries is in its commit's trailers, so a commit c
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
 from keyledger import people, text
 from keyledger.errors import Refused
 from keyledger.i18n import _
-from keyledger.model import Authorization, Household, Key, Reservation, WitnessPolicy
-from keyledger.timeutil import iso
+from keyledger.model import Authorization, Household, Key, Reservation, Visit, WitnessPolicy
+from keyledger.timeutil import CLOCK_SKEW, iso
 from keyledger import vocab
 from keyledger.vocab import PURPOSE, PURPOSES, UnknownWord
 
@@ -120,8 +120,8 @@ def _check_holder(key: Key, request: Request) -> None:
                         steward=people.name(request.people, request.actor.id)))
 
 
-def _check_authorization(household: Household, purpose: str, day: date,
-                         request: Request) -> None:
+def _authorization_problem(household: Household, purpose: str, day: date) -> str | None:
+    """Why the owner's authorization does not allow `purpose` on `day`, or None."""
     auth = household.authorization
     problem = None
     if auth is None:
@@ -143,6 +143,12 @@ def _check_authorization(household: Household, purpose: str, day: date,
                     "allows: {allowed})").format(
                         household=household.id, purpose=vocab.name("purpose", purpose),
                         allowed=vocab.names("purpose", auth.purposes) or "—")
+    return problem
+
+
+def _check_authorization(household: Household, purpose: str, day: date,
+                         request: Request) -> None:
+    problem = _authorization_problem(household, purpose, day)
     if problem is None:
         return
     if purpose == "emergency":
@@ -344,14 +350,57 @@ def apply(key: Key, household: Household, policy: WitnessPolicy, request: Reques
                       consent=text.optional(request.consent),
                       unreached=text.optional(request.unreached))
     if request.action == "checkout":
-        return checkout(key, household, policy, request)
-    if request.action == "handover":
-        return handover(key, household, policy, request)
-    handlers = {"return": return_key, "lost": lost, "found": found, "handback": handback,
-                "reserve": reserve}
-    if request.action not in handlers:
-        raise Refused(_("{action!r} is not a custody action.").format(action=request.action))
-    return handlers[request.action](key, household, request)
+        outcome = checkout(key, household, policy, request)
+    elif request.action == "handover":
+        outcome = handover(key, household, policy, request)
+    else:
+        handlers = {"return": return_key, "lost": lost, "found": found, "handback": handback,
+                    "reserve": reserve}
+        if request.action not in handlers:
+            raise Refused(_("{action!r} is not a custody action.").format(action=request.action))
+        outcome = handlers[request.action](key, household, request)
+    check_order(key, request)  # after the action's own rules, whose refusals say more
+    return outcome
+
+
+def check_order(key: Key, request: Request) -> None:
+    """One key's events come in time order: none is dated before the key's last custody event
+    (its file's `since`), a few minutes of difference between two machines' clocks aside."""
+    if key.since is not None and request.at < key.since - CLOCK_SKEW:
+        raise Refused(_("{key}'s last event is dated {since}; a {action} dated {at} cannot come "
+                        "after it. If this machine's clock is wrong, set it right.").format(
+                            key=key.id, since=_fmt(key.since), action=_(request.action),
+                            at=_fmt(request.at)))
+
+
+def check_not_backdated(household: Household, request: Request,
+                        changed_at: Callable[[], datetime | None], latest: datetime) -> None:
+    """A checkout or reservation dated before the last change of its household's file, when
+    that change forbids it: the authorization as it stands after the change (revoked, ended,
+    narrowed) refuses it on the day of the change. Dating a checkout the day before a
+    revocation does not get round the revocation.
+
+    When the change was is asked (`changed_at`: it costs a walk of the history) only if the
+    authorization refuses the act on the `latest` day the change can have happened: what it
+    allows on one day it allows on every later one until it is revoked or ends."""
+    if request.action not in ("checkout", "reserve") or \
+            (request.purpose == "emergency" and (request.consent or request.unreached)):
+        return
+    day = request.start.date() if request.action == "reserve" and request.start else \
+        request.at.date()
+    if _authorization_problem(household, request.purpose or "",
+                              max(day, latest.astimezone(request.at.tzinfo).date())) is None:
+        return
+    changed = changed_at()
+    if changed is None or request.at >= changed:
+        return
+    changed = changed.astimezone(request.at.tzinfo)
+    problem = _authorization_problem(household, request.purpose or "", max(day, changed.date()))
+    if problem:
+        raise Refused(_("it is dated {at}, before {household}'s file changed ({changed}), and "
+                        "that change forbids it: {why}").format(
+                            at=_fmt(request.at), household=household.id, changed=_fmt(changed),
+                            why=problem))
 
 
 def _revokes(before: Authorization | None, after: Authorization | None) -> bool:
@@ -406,6 +455,22 @@ def check_household_change(before: Household | None, after: Household, actor: Ac
 
 def is_overdue(key: Key, now: datetime) -> bool:
     return key.state == "out" and key.expected_back is not None and key.expected_back < now
+
+
+def check_visit_author(visit: Visit, actor: Actor) -> None:
+    """A visit is recorded by a steward who made it; a supervisor may enter it for them, and
+    the visit then names the supervisor as `entered_by`."""
+    if visit.entered_by is None and actor.id in visit.stewards:
+        return
+    if actor.supervisor and visit.entered_by == actor.id:
+        return
+    if actor.supervisor:
+        raise Refused(_("{id} enters a visit made by {stewards}; a visit a supervisor enters for "
+                        "others says so (entered_by: {id}).").format(
+                            id=actor.id, stewards=", ".join(visit.stewards) or "—"))
+    raise Refused(_("{id} records a visit made by {stewards}; a visit is recorded by one of the "
+                    "stewards who made it, or entered by a supervisor.").format(
+                        id=actor.id, stewards=", ".join(visit.stewards) or "—"))
 
 
 def check_confirm(trailers: dict[str, str], actor: Actor) -> None:

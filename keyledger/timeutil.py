@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import os
 import re
-from datetime import date, datetime, timedelta, tzinfo
+from collections.abc import Callable
+from datetime import date, datetime, time, timedelta, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from keyledger.errors import FatalError
@@ -21,14 +21,22 @@ def zone(name: str) -> tzinfo:
                          .format(name=name))
 
 
+def _system_clock(tz: tzinfo) -> datetime:
+    return datetime.now(tz)
+
+
+# Where `now` reads the time. Nothing a command is given — no option, no environment variable —
+# sets it: a steward cannot date a checkout before a revocation. The tests and the demo stand at
+# chosen moments by replacing it in their own process (tests/conftest.py, demo/at.py).
+clock: Callable[[tzinfo], datetime] = _system_clock
+
+# How far two honest machines' clocks may differ: events of one key or household a little out
+# of order, or a little ahead of the receiving server, are not taken for tampering.
+CLOCK_SKEW = timedelta(minutes=5)
+
+
 def now(tz: tzinfo) -> datetime:
-    # KEYLEDGER_NOW lets the demo and the tests stand at a fixed moment; the commit keeps git's own time.
-    fixed = os.environ.get("KEYLEDGER_NOW")
-    try:
-        moment = _iso(fixed, tz) if fixed else datetime.now(tz)
-    except FatalError as exc:
-        raise FatalError(_("KEYLEDGER_NOW: {why}").format(why=exc.message))
-    return moment.astimezone(tz).replace(microsecond=0)
+    return clock(tz).astimezone(tz).replace(microsecond=0)
 
 
 def _iso(text: str, tz: tzinfo) -> datetime:
@@ -59,12 +67,22 @@ def parse_duration(text: str) -> timedelta | None:
     return duration if duration <= MAX_DURATION else None
 
 
+_ISO_MOMENT = re.compile(r"\d{4}-\d\d-\d\d[T ]\d\d:\d\d(:\d\d)?([+-]\d\d:\d\d)?")
+
+
 def parse_datetime(text: str, tz: tzinfo, at: datetime | None = None) -> datetime:
     """ISO 8601, or a date and time as people write them (明天下午3点, 12月2日 15:00, 17:00
     today); a time without an offset is in the ledger's zone. Relative words count from `at`
     (now, by default)."""
     from keyledger import timewords
 
+    # ISO 8601 with a time needs no clock (the tests' and the demo's clock read it this way).
+    if _ISO_MOMENT.fullmatch(text.strip()):
+        try:
+            moment = datetime.fromisoformat(text.strip())
+            return moment if moment.tzinfo else moment.replace(tzinfo=tz)
+        except ValueError:
+            pass  # a day that does not exist: timewords says so
     return timewords.parse_moment(text, at or now(tz))
 
 

@@ -10,13 +10,13 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from keyledger import attachments, gitops, service, vocab, yaml
+from keyledger import attachments, gitops, rules, service, vocab, yaml
 from keyledger.errors import FatalError
 from keyledger.i18n import _
 from keyledger.identity import acting_steward
 from keyledger.forms import VISIT_WORDS, load_form, record_from
 from keyledger.ledger import Ledger, locked
-from keyledger.model import Household, Visit, parse_visit
+from keyledger.model import Household, Steward, Visit, parse_visit
 from keyledger.service_model import OpenProblem, OwnerRequest, money
 from keyledger.subjects import subject
 from keyledger.timeutil import iso, now, parse_date, parse_datetime, zone
@@ -181,9 +181,11 @@ def parse_let_in(text: str) -> dict[str, Any]:
 
 def draft(ledger: Ledger, household: Household, given: dict[str, Any], photos: list[Path],
           form: Path | None, started: datetime, ended: datetime | None, stewards: list[str],
-          key: str | None = None) -> tuple[Visit, dict[str, str | bytes | None]]:
+          key: str | None = None, actor: Steward | None = None
+          ) -> tuple[Visit, dict[str, str | bytes | None]]:
     """A new visit and the files it adds (its YAML, any new photos, and the household file when
-    the visit changes what is open there); nothing is written.
+    the visit changes what is open there); nothing is written. `actor` records it: one of its
+    stewards, or a supervisor entering it for them (the visit then says so, `entered_by`).
 
     `given` may name open problems the visit put right (`resolve`: numbers or references) and
     the request it answered (`answers`); a care item found ok or fixed closes its open problem."""
@@ -196,7 +198,10 @@ def draft(ledger: Ledger, household: Household, given: dict[str, Any], photos: l
         raise FatalError(_("Say how the call went with --outcome: {outcomes}. An unanswered call "
                            "is not a welfare check done.").format(
                                outcomes=vocab.choices("call-outcome")))
-    stored, files = attachments.store(ledger.root, photos, ledger.settings.attachment_max_bytes)
+    actor = actor or acting_steward(ledger)
+    supervisor = actor.role == "supervisor" and actor.active
+    stored, files = attachments.store(ledger.root, photos, ledger.settings.attachment_max_bytes,
+                                      supervisor)
     if form is not None:  # the visit's id and folder follow when it started, as the form says
         try:
             started = datetime.fromisoformat(str(load_form(form).get("started", started)))
@@ -222,6 +227,9 @@ def draft(ledger: Ledger, household: Household, given: dict[str, Any], photos: l
         visit = replace(visit, recorded=now(tz), photos=tuple(dict.fromkeys(visit.photos + tuple(stored))))
         chosen.update({p: r.done for r in visit.resolves for p in household.problems
                        if p.ref == r.ref})
+    visit = replace(visit, entered_by=actor.id if supervisor and actor.id not in visit.stewards
+                    else None)  # who entered it is not the form's to say
+    rules.check_visit_author(visit, rules.Actor(actor.id, supervisor))
     # What it closed is written into the visit, so that a report needs nothing else to say it.
     visit = replace(visit, resolves=service.resolved_by(household, visit.checklist, chosen))
     after = service.after_visit(household, visit)
@@ -247,19 +255,22 @@ def draft(ledger: Ledger, household: Household, given: dict[str, Any], photos: l
 @locked
 def add_visit(ledger: Ledger, household_id: str, given: dict[str, Any], photos: list[Path],
               form: Path | None = None, at: str | None = None,
-              with_stewards: list[str] | None = None) -> tuple[Visit, str]:
-    """A visit made without a key: a code-lock entry, a doorstep delivery, a welfare call."""
+              with_stewards: list[str] | None = None,
+              for_stewards: list[str] | None = None) -> tuple[Visit, str]:
+    """A visit made without a key: a code-lock entry, a doorstep delivery, a welfare call.
+    Recorded by the steward who made it, or entered by a supervisor `for_stewards`."""
     household = ledger.household(household_id)
     actor = acting_steward(ledger)
     tz = zone(ledger.settings.timezone)
     started = parse_datetime(at, tz) if at else now(tz)
     if started > now(tz):
         raise FatalError(_("--at is in the future; a visit is recorded after it was made."))
-    stewards = [actor.id]
+    stewards = [ledger.steward(s).id for s in for_stewards or []] or [actor.id]
     for other in with_stewards or []:
         if ledger.steward(other).id not in stewards:
             stewards.append(other)
-    visit, files = draft(ledger, household, given, photos, form, started, None, stewards)
+    visit, files = draft(ledger, household, given, photos, form, started, None, stewards,
+                         actor=actor)
     late = recorded_late(visit)
     message = gitops.format_message(
         subject(ledger, ("{actor}: {purpose}, {outcome} ({household} {name}), recorded late"

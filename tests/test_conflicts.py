@@ -27,14 +27,14 @@ def shared(ledger: Ledger, tmp_path: Path) -> dict[str, Ledger]:
 def _conflict(shared: dict[str, Ledger], monkeypatch: pytest.MonkeyPatch) -> str:
     """zhou and wang both take K-0012 offline; zhou shares first: wang's is a conflict."""
     zhou, wang = shared["zhou-lx"], shared["wang-dh"]
-    monkeypatch.setenv("KEYLEDGER_NOW", "2026-11-25T10:00:00+08:00")
+    monkeypatch.setenv("KEYLEDGER_TEST_NOW", "2026-11-25T10:00:00+08:00")
     zhou.ok("checkout", "K-0012", "--purpose", "plants")
-    monkeypatch.setenv("KEYLEDGER_NOW", "2026-11-25T10:05:00+08:00")
+    monkeypatch.setenv("KEYLEDGER_TEST_NOW", "2026-11-25T10:05:00+08:00")
     wang.ok("visit", "add", "8-1-401", "--purpose", "call", "--outcome", "answered",
             "--note", "电话问候")
     wang.ok("checkout", "K-0012", "--purpose", "heating", "--note", "看暖气")
     zhou.ok("sync")
-    monkeypatch.setenv("KEYLEDGER_NOW", "2026-11-25T10:30:00+08:00")
+    monkeypatch.setenv("KEYLEDGER_TEST_NOW", "2026-11-25T10:30:00+08:00")
     assert wang.run("sync").code == 1
     (name,) = [c["name"] for c in json.loads(wang.ok("conflict", "list", "--json").out)]
     return name
@@ -84,11 +84,11 @@ def test_redo_waits_for_the_rules_then_records_the_operation_now(
     refused = wang.refused("conflict", "redo", name)
     assert "“王德厚 取出 K-0012（王秀兰）：暖气检查” cannot be recorded on today's ledger" in refused.err
     assert "already out with 周丽霞" in refused.err and f"conflict {name} is kept" in refused.err
-    monkeypatch.setenv("KEYLEDGER_NOW", "2026-11-25T11:00:00+08:00")
+    monkeypatch.setenv("KEYLEDGER_TEST_NOW", "2026-11-25T11:00:00+08:00")
     zhou.ok("return", "K-0012")
     zhou.ok("sync")
     wang.ok("sync")
-    monkeypatch.setenv("KEYLEDGER_NOW", "2026-11-25T11:20:00+08:00")
+    monkeypatch.setenv("KEYLEDGER_TEST_NOW", "2026-11-25T11:20:00+08:00")
     redone = wang.ok("conflict", "redo", name)
     assert "Recorded again on today's ledger, dated now" in redone.err
     assert f"Conflict {name} is resolved." in redone.err
@@ -110,7 +110,7 @@ def test_redo_waits_for_the_rules_then_records_the_operation_now(
 def test_redo_records_all_of_a_conflicts_operations_or_none(
         shared: dict[str, Ledger], monkeypatch: pytest.MonkeyPatch) -> None:
     zhou, wang = shared["zhou-lx"], shared["wang-dh"]
-    monkeypatch.setenv("KEYLEDGER_NOW", "2026-11-25T10:00:00+08:00")
+    monkeypatch.setenv("KEYLEDGER_TEST_NOW", "2026-11-25T10:00:00+08:00")
     zhou.ok("checkout", "K-0012", "--purpose", "plants")
     wang.ok("checkout", "K-0012", "--purpose", "heating")
     wang.ok("return", "K-0012", "--note", "暖气正常")

@@ -215,12 +215,12 @@ def test_syncs_killed_at_random_moments_lose_nothing(shared: dict[str, Ledger], 
 
 def test_a_file_is_never_seen_half_written_even_by_a_kill_during_the_write(
         ledger: Ledger, tmp_path: Path, repeat: int) -> None:
-    """A 20 MB visit note: writing it takes milliseconds, so a reader watching the folder, and a
+    """A visit note near a ledger file's limit (1 MB): a reader watching the folder, and a
     kill -9 sent the moment the file shows, land inside the write if it is not atomic."""
     import yaml
 
     ledger.use("zhou-lx")
-    note = "电话问候，老人说一切正常。" * 600_000
+    note = "电话问候，老人说一切正常。" * 25_000
     form = tmp_path / "visit.yaml"
     form.write_text(yaml.safe_dump({"purpose": "call", "note": note}, allow_unicode=True),
                     encoding="utf-8")

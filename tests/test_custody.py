@@ -79,9 +79,9 @@ def test_plain_git_log_of_a_key_file_tells_the_story(ledger: Ledger) -> None:
 def test_status_lists_keys_out_overdue_first_and_exits_1_for_cron(ledger: Ledger, monkeypatch) -> None:
     lg = ledger
     lg.ok("key", "add", "--household", "8-1-401", "--id", "K-0013", "--slot", "A-04")
-    monkeypatch.setenv("KEYLEDGER_NOW", "2026-11-25T09:00:00+08:00")
+    monkeypatch.setenv("KEYLEDGER_TEST_NOW", "2026-11-25T09:00:00+08:00")
     lg.ok("checkout", "K-0012", "--purpose", "plants", "--expect-back", "1h", as_="zhou-lx")
-    monkeypatch.setenv("KEYLEDGER_NOW", "2026-11-25T13:00:00+08:00")
+    monkeypatch.setenv("KEYLEDGER_TEST_NOW", "2026-11-25T13:00:00+08:00")
     lg.ok("checkout", "K-0013", "--purpose", "contractor", "--expect-back", "17:00", as_="wang-dh")
     assert lg.run("status", "--overdue").code == 1
     data = json.loads(lg.ok("status", "--json").out)

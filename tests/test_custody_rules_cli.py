@@ -56,17 +56,17 @@ def test_authorization_with_document_renew_and_revoke(ledger: Ledger, tmp_path, 
     assert "purposes: [inspection, plants, heating]" in text
     changed = set(ledger.git("show", "--name-only", "--format=", "HEAD").split())
     assert changed - {".gitattributes"} == {f"attachments/{stored[0].name}", "households/8-1-401.yaml"}
-    monkeypatch.setenv("KEYLEDGER_NOW", "2026-11-25T14:00:00+08:00")
+    monkeypatch.setenv("KEYLEDGER_TEST_NOW", "2026-11-25T14:00:00+08:00")
     assert "does not allow pets" in ledger.refused("checkout", "K-0012", "--purpose", "pets").err
     done = ledger.ok("checkout", "K-0012", "--purpose", "heating")
     assert "video call with owner" in done.err
     ledger.ok("return", "K-0012")
-    monkeypatch.setenv("KEYLEDGER_NOW", "2027-05-02T10:00:00+08:00")
+    monkeypatch.setenv("KEYLEDGER_TEST_NOW", "2027-05-02T10:00:00+08:00")
     assert "expired on 2027-04-30" in ledger.refused("checkout", "K-0012", "--purpose", "plants").err
-    monkeypatch.setenv("KEYLEDGER_NOW", "2026-10-30T10:00:00+08:00")
+    monkeypatch.setenv("KEYLEDGER_TEST_NOW", "2026-10-30T10:00:00+08:00")
     assert "only begins on 2026-11-01" in ledger.refused(
         "checkout", "K-0012", "--purpose", "plants").err
-    monkeypatch.setenv("KEYLEDGER_NOW", "2026-11-26T10:00:00+08:00")
+    monkeypatch.setenv("KEYLEDGER_TEST_NOW", "2026-11-26T10:00:00+08:00")
     ledger.ok("household", "revoke", "8-1-401")
     assert "revoked on 2026-11-26" in ledger.refused("checkout", "K-0012", "--purpose", "plants").err
     assert "no authorization in force" in ledger.refused("household", "revoke", "8-1-401").err
@@ -189,7 +189,7 @@ def test_handover_lost_found_handback_and_register_again(ledger: Ledger) -> None
 
 
 def test_reservations(ledger: Ledger, monkeypatch) -> None:
-    monkeypatch.setenv("KEYLEDGER_NOW", "2026-11-27T08:00:00+08:00")
+    monkeypatch.setenv("KEYLEDGER_TEST_NOW", "2026-11-27T08:00:00+08:00")
     ledger.ok("reserve", "K-0012", "--from", "2026-11-27 09:00", "--until", "2026-11-27 11:00",
               "--purpose", "contractor", as_="wang-dh")
     assert _trailer(ledger, "From") == "2026-11-27T09:00:00+08:00"
@@ -205,7 +205,7 @@ def test_reservations(ledger: Ledger, monkeypatch) -> None:
         [("K-0012", "wang-dh", "out", "zhou-lx")]
     assert "Today's reservations" in ledger.ok("status").out
     ledger.ok("return", "K-0012")
-    monkeypatch.setenv("KEYLEDGER_NOW", "2026-11-27T09:05:00+08:00")
+    monkeypatch.setenv("KEYLEDGER_TEST_NOW", "2026-11-27T09:05:00+08:00")
     ledger.ok("checkout", "K-0012", "--purpose", "contractor", as_="wang-dh")
 
 

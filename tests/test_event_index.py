@@ -134,7 +134,7 @@ def assert_index_is_git(root: Path) -> None:
 
 
 def _at(monkeypatch: pytest.MonkeyPatch, moment: str) -> None:
-    monkeypatch.setenv("KEYLEDGER_NOW", moment)
+    monkeypatch.setenv("KEYLEDGER_TEST_NOW", moment)
 
 
 @pytest.fixture

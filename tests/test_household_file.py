@@ -17,7 +17,7 @@ from conftest import Ledger, terminal
 
 @pytest.fixture
 def filed(ledger: Ledger, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Ledger:
-    monkeypatch.setenv("KEYLEDGER_NOW", "2026-11-20T09:00:00+08:00")
+    monkeypatch.setenv("KEYLEDGER_TEST_NOW", "2026-11-20T09:00:00+08:00")
     scan = tmp_path / "授权书.pdf"
     scan.write_bytes(b"%PDF-1.4 scanned letter")
     ledger.ok("household", "authorize", "8-1-401", "--from", "2026-11-01", "--until",
@@ -29,16 +29,16 @@ def filed(ledger: Ledger, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Le
     monkeypatch.setattr(sys, "stdin", io.StringIO("246810\n"))
     ledger.ok("key", "add", "--household", "8-1-401", "--id", "K-0031", "--kind", "code",
               "--label", "智能门锁密码", as_="zhou-lx")
-    monkeypatch.setenv("KEYLEDGER_NOW", "2026-11-25T14:00:00+08:00")
+    monkeypatch.setenv("KEYLEDGER_TEST_NOW", "2026-11-25T14:00:00+08:00")
     ledger.use("wang-dh")
     code, _screen, said = terminal(ledger, ["checkout", "K-0031", "--purpose", "inspection"], [])
     assert code == 0, said
-    monkeypatch.setenv("KEYLEDGER_NOW", "2026-11-25T14:40:00+08:00")
+    monkeypatch.setenv("KEYLEDGER_TEST_NOW", "2026-11-25T14:40:00+08:00")
     ledger.ok("return", "K-0031", "--visit", "--check", "plants=ok",
               "--check", "heating=problem:暖气片接口渗水", "--follow-up", "2026-12-02",
               "--note", "下周三再来")
     ledger.ok("request", "add", "8-1-401", "帮我看看阳台窗户关没关", "--via", "微信", "--by", "家属")
-    monkeypatch.setenv("KEYLEDGER_NOW", "2026-11-26T09:00:00+08:00")
+    monkeypatch.setenv("KEYLEDGER_TEST_NOW", "2026-11-26T09:00:00+08:00")
     return ledger
 
 
@@ -117,7 +117,7 @@ def test_status_says_a_code_is_given_not_that_a_key_is_out(filed: Ledger) -> Non
 
 def test_a_door_code_handed_back_is_told_as_a_code(filed: Ledger,
                                                    monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("KEYLEDGER_NOW", "2026-11-27T10:00:00+08:00")
+    monkeypatch.setenv("KEYLEDGER_TEST_NOW", "2026-11-27T10:00:00+08:00")
     filed.ok("handback", "K-0031", "--note", "业主回来了", as_="zhou-lx")
     owner = filed.ok("report", "owner", "8-1-401", "--week", "2026-W48", "--lang", "zh").out
     assert "门锁密码（K-0031）已于11月27日 周五 10:00退还给您（业主回来了），社区不再托管" in owner

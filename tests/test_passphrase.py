@@ -7,14 +7,13 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from conftest import Ledger, terminal
+from conftest import Ledger, keyledger_argv, terminal
 
 SECRET = "门口的桂花树"
 
@@ -68,10 +67,10 @@ def _add_to_agent(key: Path, tmp_path: Path) -> None:
 
 
 def _without_terminal(lg: Ledger, *args: str) -> subprocess.CompletedProcess[str]:
-    """The keyledger script with no terminal at all (a new session, stdin closed)."""
-    script = str(Path(sys.executable).parent / "keyledger")
-    return subprocess.run([script, "-C", str(lg.root), *args], capture_output=True, text=True,
-                          stdin=subprocess.DEVNULL, start_new_session=True)
+    """The keyledger script with no terminal at all (a new session, stdin closed), at the
+    test's moment when it stands at one (conftest.keyledger_argv)."""
+    return subprocess.run([*keyledger_argv(), "-C", str(lg.root), *args], capture_output=True,
+                          text=True, stdin=subprocess.DEVNULL, start_new_session=True)
 
 
 def _signed_by(lg: Ledger, n: int) -> list[str]:

@@ -28,7 +28,7 @@ def test_unknown_ids_suggest_the_nearest(ledger: Ledger) -> None:
 
 
 def test_checking_out_a_key_that_is_out_says_who_has_it(ledger: Ledger, monkeypatch) -> None:
-    monkeypatch.setenv("KEYLEDGER_NOW", "2026-11-25T14:02:00+08:00")
+    monkeypatch.setenv("KEYLEDGER_TEST_NOW", "2026-11-25T14:02:00+08:00")
     ledger.ok("checkout", "K-0012", "--purpose", "plants", as_="zhou-lx")
     result = ledger.refused("checkout", "K-0012", "--purpose", "heating", as_="wang-dh")
     assert "already out with 周丽霞 (13900000001) since 2026-11-25 14:02" in result.err

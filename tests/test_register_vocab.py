@@ -17,7 +17,7 @@ from keyledger.spreadsheet.cells import CellError
 
 @pytest.fixture(autouse=True)
 def _now(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("KEYLEDGER_NOW", "2026-11-25T10:00:00+08:00")
+    monkeypatch.setenv("KEYLEDGER_TEST_NOW", "2026-11-25T10:00:00+08:00")
 
 
 def test_every_word_of_a_field_is_its_header_and_its_map_target() -> None:

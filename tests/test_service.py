@@ -15,7 +15,7 @@ from keyledger import yaml
 
 
 def _at(monkeypatch: pytest.MonkeyPatch, moment: str) -> None:
-    monkeypatch.setenv("KEYLEDGER_NOW", moment)
+    monkeypatch.setenv("KEYLEDGER_TEST_NOW", moment)
 
 
 def _home(lg: Ledger) -> dict:  # type: ignore[type-arg]

@@ -55,7 +55,7 @@ def section(text: str, heading: str) -> list[str]:
 
 
 def at(monkeypatch: pytest.MonkeyPatch, moment: str) -> None:
-    monkeypatch.setenv("KEYLEDGER_NOW", moment)
+    monkeypatch.setenv("KEYLEDGER_TEST_NOW", moment)
 
 
 def reports(lg: Ledger, household: str, lang: str) -> tuple[str, str]:

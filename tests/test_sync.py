@@ -235,7 +235,7 @@ def test_random_operations_and_sync_orders_lose_nothing(shared: dict[str, Ledger
     conflicts = 0
     for n in range(48):
         # Each operation at its own moment: the messages (and their At trailers) are unique.
-        monkeypatch.setenv("KEYLEDGER_NOW", f"2026-12-01T{9 + n // 60:02d}:{n % 60:02d}:00+08:00")
+        monkeypatch.setenv("KEYLEDGER_TEST_NOW", f"2026-12-01T{9 + n // 60:02d}:{n % 60:02d}:00+08:00")
         who = rng.choice(list(clones))
         clone = clones[who]
         if rng.random() < 0.4:
@@ -251,7 +251,7 @@ def test_random_operations_and_sync_orders_lose_nothing(shared: dict[str, Ledger
             made.append((who, clone.git("log", "-1", "--format=%B")))
         else:
             assert clone.head() == before  # a refusal writes nothing
-    monkeypatch.setenv("KEYLEDGER_NOW", "2026-12-01T12:00:00+08:00")
+    monkeypatch.setenv("KEYLEDGER_TEST_NOW", "2026-12-01T12:00:00+08:00")
     for _ in range(2):
         for clone in clones.values():
             result = clone.run("sync")
@@ -371,7 +371,7 @@ def test_sync_errors_give_the_reason_not_gits_last_line(shared: dict[str, Ledger
 def test_conflict_branches_follow_the_ledgers_clock_and_never_overwrite_each_other(
         shared: dict[str, Ledger], monkeypatch: pytest.MonkeyPatch) -> None:
     zhou, wang = shared["zhou-lx"], shared["wang-dh"]
-    monkeypatch.setenv("KEYLEDGER_NOW", "2026-11-25T14:00:00+08:00")
+    monkeypatch.setenv("KEYLEDGER_TEST_NOW", "2026-11-25T14:00:00+08:00")
     for purpose in ("heating", "pets"):  # two conflicts in the same second
         zhou.ok("checkout", "K-0012", "--purpose", "plants")
         wang.ok("checkout", "K-0012", "--purpose", purpose)

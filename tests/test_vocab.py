@@ -218,7 +218,7 @@ def test_what_to_export_and_a_reports_format_in_chinese(ledger: Ledger) -> None:
 
 
 def test_a_language_by_its_chinese_name(ledger: Ledger) -> None:
-    assert "所有钥匙都在柜里" in ledger.ok("status", "--lang", "中文").err + \
+    assert "钥匙都在柜里" in ledger.ok("status", "--lang", "中文").err + \
         ledger.ok("status", "--lang", "中文").out
     english = ledger.ok("report", "owner", "8-1-401", "--lang", "英文").out
     chinese = ledger.ok("report", "owner", "8-1-401", "--lang", "中文").out

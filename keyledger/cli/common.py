@@ -49,8 +49,9 @@ def open_ledger() -> "Ledger":
     if roster_may_have_changed(ledger):
         try:
             refresh_allowed_signers(ledger)
-        except FatalError:
-            pass  # a broken roster file is for the command itself, `check` or `verify` to report
+        except (FatalError, OSError):
+            pass  # a broken roster file is for the command itself, `check` or `verify` to
+            # report; a read-only disk keeps the file as it is
     return ledger
 
 

@@ -57,7 +57,7 @@ def render(p: "Profile") -> Any:
     row(_("kind"), vocab.name("household-kind", h.kind))
     if h.living:
         row(_("living"), vocab.name("living", h.living))
-    row(_("flags"), " ".join([vocab.name("flag", f) for f in h.flags]
+    row(_("flags"), _(", ").join([vocab.name("flag", f) for f in h.flags]
                              + ([_("aged {age}+").format(age=p.aged_from)]
                                 if p.aged() and "elderly" not in h.flags else [])))
     for person in h.people:

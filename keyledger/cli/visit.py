@@ -175,6 +175,10 @@ def add(
     with_: list[str] = typer.Option([], "--with", metavar="STEWARD",
                                     autocompletion=completion.stewards, callback=words.steward,
                                     help=_("Another steward present (repeatable).")),
+    for_: list[str] = typer.Option([], "--for", metavar="STEWARD",
+                                   autocompletion=completion.stewards,
+                                   help=_("A supervisor entering the visit of a steward who made "
+                                          "it (repeatable); the visit says who entered it.")),
     consent: Optional[str] = typer.Option(None, "--consent",
                                           help=_("An emergency visit: how the owner agreed.")),
     unreached: Optional[str] = typer.Option(None, "--unreached",
@@ -199,7 +203,7 @@ def add(
         raise typer.BadParameter(_("say what the visit was"), param_hint="--purpose")
     fields.update(outcome=parse_outcome(outcome) if outcome else None, consent=consent,
                   unreached=unreached)
-    visit, sha = add_visit(ledger, household, fields, photo, from_file, at, with_)
+    visit, sha = add_visit(ledger, household, fields, photo, from_file, at, with_, for_)
     say(_("Recorded visit {id} at {household}. Commit {sha}.").format(
         id=visit.id, household=household, sha=sha[:10]))
 
