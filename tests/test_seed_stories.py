@@ -9,6 +9,8 @@ from datetime import timedelta
 
 import yaml
 
+import pytest
+
 from conftest import Ledger
 from keyledger.i18n import set_language
 from keyledger.timeutil import now, zone
@@ -29,6 +31,12 @@ def zh(lg: Ledger, *args: str, as_: str | None = None) -> str:
         set_language("en")
     return result.out + result.err
 
+
+
+@pytest.fixture(autouse=True)
+def _morning(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A Wednesday morning: the stories' times (17：00, 下午3点) are still to come that day."""
+    monkeypatch.setenv("KEYLEDGER_TEST_NOW", "2026-11-25T09:00:00+08:00")
 
 def test_the_seed_stories_in_a_grid_workers_words(ledger: Ledger) -> None:
     lg = ledger

@@ -115,7 +115,7 @@ def test_names_and_visit_texts_are_normalised_once_and_verify(office: Office) ->
     liu.ok("household", "add", "8-1-403", "--name", " 张　凤英\t", "--address", "东升家园\n8号楼")
     text = (liu.root / "households/8-1-403.yaml").read_text(encoding="utf-8")
     assert "name: 张 凤英\n" in text and "address: 东升家园 8号楼\n" in text
-    assert "8-1-403 张 凤英" in liu.git("log", "-1", "--format=%s")
+    assert "张 凤英（8-1-403）" in liu.git("log", "-1", "--format=%s")
     liu.ok("visit", "add", "8-1-401", "--purpose", "call", "--outcome", "answered", "--finding", "暖气\t漏水　严重",
            "--note", "电话　问候")
     visit = liu.git("show", "--format=", "--name-only", "HEAD").split()[0]

@@ -141,7 +141,7 @@ def test_an_offline_checkout_replayed_after_others_commits_is_accepted(
     at(3)
     result = zhou.ok("sync")
     assert zhou.head() == office.tip(), result.err
-    assert "checkout K-0012" in zhou.git("log", "-1", "--format=%s")
+    assert "取出 K-0012" in zhou.git("log", "-1", "--format=%s")
     assert zhou.git("log", "-1", "--format=%(trailers:key=Keyledger-At,valueonly)").strip() == \
         (start + timedelta(minutes=1)).isoformat()
     # A revocation meanwhile does forbid it: the replay stops and says why.
