@@ -39,7 +39,7 @@ def test_lists_and_cards_name_people(ledger: Ledger) -> None:
             assert ident not in text, (args, text)
     set_language("en")
     shown = ledger.ok("household", "show", "8-1-401").out
-    assert "A 周丽霞, B 王德厚" in shown, shown
+    assert "A 周丽霞 (13900000001), B 王德厚 (13900000001)" in shown, shown
     assert "B: 王德厚" in ledger.ok("schedule", "list", "8-1-401").out
 
 

@@ -40,7 +40,7 @@ def render(p: "Profile") -> Any:
     from rich.table import Table
     from rich.text import Text
 
-    from keyledger.cli.common import when
+    from keyledger.cli.common import people, when
 
     h = p.household
     grid = Table.grid(padding=(0, 2))
@@ -67,8 +67,9 @@ def render(p: "Profile") -> Any:
     for a in h.away:
         row(_("away"), f"{a.start} → {a.until}" + (f"  {a.note}" if a.note else ""))
     row(_("care"), vocab.names("care", h.care))
-    row(_("pair"), _("A {a}, B {b}").format(a=name(h.pair_a) if h.pair_a else "—",
-                                             b=name(h.pair_b) if h.pair_b else "—"))
+    # The pair are the people a supervisor calls about this home: their phones belong here.
+    stewards = people()
+    row(_("pair"), _("A {a}, B {b}").format(a=stewards.reach(h.pair_a), b=stewards.reach(h.pair_b)))
     row(_("authorization"), _authorization(p))
     for e in h.schedule:
         steward = {"a": h.pair_a, "b": h.pair_b}.get(e.steward, e.steward)
