@@ -109,6 +109,10 @@ def care(incomplete: str) -> list[str]:
     return _vocabulary("care", incomplete)
 
 
+def living(incomplete: str) -> list[str]:
+    return _vocabulary("living", incomplete)
+
+
 def household_kinds(incomplete: str) -> list[str]:
     return _vocabulary("household-kind", incomplete)
 

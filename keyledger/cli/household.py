@@ -27,6 +27,14 @@ def _split(value: str, size: int) -> list[str | None]:
     return parts + [None] * (size - len(parts))
 
 
+def _living_option(help_text: str) -> Any:
+    """`--living` as every command takes it: typed in either language (独居 or alone), its help
+    and completion from the vocabulary, so a new way of living cannot drift from them."""
+    return typer.Option(None, "--living", metavar="LIVING", callback=words.one("living"),
+                        autocompletion=completion.living,
+                        help=help_text.format(values=vocab.choices("living")))
+
+
 @command(app)
 def add(
     ident: str = typer.Argument(..., metavar="ID", help=_("Household id, e.g. 8-1-401.")),
@@ -56,9 +64,7 @@ def add(
     away: list[str] = typer.Option([], "--away", metavar="FROM,UNTIL[,NOTE]",
                                    help=_("A period away, e.g. 2026-11-01,2027-04-15 (repeatable).")),
     notes: Optional[str] = typer.Option(None, "--notes", help=_("Free notes.")),
-    living: Optional[str] = typer.Option(None, "--living", metavar="LIVING",
-                                         help=_("How they live: alone (独居), empty-nest (空巢), "
-                                                "with-children (与子女同住), with-others.")),
+    living: Optional[str] = _living_option(_("How they live: {values}.")),
     birthday: Optional[str] = typer.Option(None, "--birthday", metavar="DATE",
                                            help=_("Birthday of the main resident.")),
     interest: list[str] = typer.Option([], "--interest",
@@ -71,7 +77,7 @@ def add(
     from keyledger.households import add_household
 
     given: dict[str, Any] = {"name": name, "address": address, "kind": kind, "notes": notes,
-                             "living": parse_living(living) if living else None}
+                             "living": living}
     about = {k: v for k, v in (("born", born), ("phone", phone), ("health", health),
                                ("birthday", _birthday(birthday)),
                                ("interests", [i for i in interest if i.strip()] or None))
@@ -132,9 +138,7 @@ def edit(
                                           help=_("Remove the period away that begins on FROM "
                                                  "(repeatable).")),
     notes: Optional[str] = typer.Option(None, "--notes", help=_("Free notes (replaces them).")),
-    living: Optional[str] = typer.Option(None, "--living", metavar="LIVING",
-                                         help=_("How they live: alone (独居), empty-nest (空巢), "
-                                                "with-children (与子女同住), with-others.")),
+    living: Optional[str] = _living_option(_("How they live: {values}.")),
     birthday: Optional[str] = typer.Option(None, "--birthday", metavar="DATE",
                                            help=_("Birthday of the main resident.")),
     interest: list[str] = typer.Option([], "--interest",
@@ -159,7 +163,7 @@ def edit(
                   tuple(remove_away),
                   None if witness_for is None else
                   tuple(p.strip() for p in witness_for.split(",") if p.strip()),
-                  parse_living(living) if living else None, _birthday(birthday),
+                  living, _birthday(birthday),
                   tuple(i for i in interest if i.strip()) or None)
     household, changed, sha = edit_household(open_ledger(), ident, change, from_file)
     say(_("{id} {name}: changed {fields}. Commit {sha}.").format(
@@ -247,10 +251,7 @@ def list_(
     flag: list[str] = typer.Option([], "--flag", autocompletion=completion.flags,
                                    help=_("Only households with this care flag (repeatable: "
                                           "all of them).")),
-    living: Optional[str] = typer.Option(None, "--living", metavar="LIVING",
-                                         help=_("Only households living so: alone (独居), "
-                                                "empty-nest (空巢), with-children (与子女同住), "
-                                                "with-others.")),
+    living: Optional[str] = _living_option(_("Only households living so: {values}.")),
     aged: bool = typer.Option(False, "--aged",
                               help=_("Only households with someone 高龄 (at least the ledger's "
                                      "age, `policy welfare`).")),
@@ -264,7 +265,7 @@ def list_(
     index = listing.fresh(ledger, ("household",))["household"]
     rows = index.rows()
     wanted = pick(ledger, rows, index.part("register"), tuple(map(parse_flag, flag)),
-                  parse_living(living) if living else None, aged)
+                  living, aged)
     if json:
         print_json([household_json(h) for h in ledger.households(wanted)])
         return
@@ -293,11 +294,6 @@ def _birthday(text: str | None) -> str | None:
 def parse_flag(text: str) -> str:
     """`--flag` in either language (独居 or lives-alone)."""
     return vocab.parse("flag", text, "--flag")
-
-
-def parse_living(text: str) -> str:
-    """`--living` in either language (独居 or alone)."""
-    return vocab.parse("living", text, "--living")
 
 
 @command(app)
