@@ -253,7 +253,10 @@ IMPORT_FIELD = Kind("import-field", "field", "栏目", (
       "现居住地址"),
     W("kind", "kind", "户别", "住户类型"),
     W("phone", "phone", "电话", "联系电话", "手机", "手机号", "手机号码", "户主电话", "本人电话",
-      "本人手机", "本人联系电话", "联系方式", "固定电话", "电话号码", "老人电话"),
+      "本人手机", "本人联系电话", "联系方式", "电话号码", "老人电话"),
+    # A second number of the same person beside 手机: kept with it in the person's phone.
+    W("landline", "landline", "固定电话", "固话", "座机", "座机号码", "家庭电话", "宅电", "住宅电话",
+      "家里电话"),
     W("born", "born", "出生年份", "出生年", "出生日期", "出生年月", "出生年月日"),
     # The elderly register's (seed 001): a 生日 with its year gives the year born too.
     W("birthday", "birthday", "生日", "生日日期", "过生日"),

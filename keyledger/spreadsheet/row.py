@@ -12,17 +12,9 @@ from typing import Any, Callable
 from keyledger.errors import Problem
 from keyledger.i18n import _
 from keyledger.spreadsheet import bounds, cells
+from keyledger.spreadsheet.address import BUILDING, ROOM, UNIT, part, places
 from keyledger.spreadsheet.cells import CellError
 from keyledger.spreadsheet.columns import CANONICAL, Column
-
-_BUILDING = ("#楼", "号楼", "栋", "幢", "号", "楼", "#")
-_UNIT = ("单元",)
-_ROOM = ("室", "号", "户")
-# 东升家园8号楼1单元401室, 8栋1单元401, 8-1-401: an address the household id is read from when
-# the sheet has no 户号 or 楼号 column.
-_ADDRESS = re.compile(r"(?P<estate>.*?)(?P<building>[0-9A-Za-z]+)\s*(号楼|栋|幢|号|楼|-)\s*"
-                      r"((?P<unit>[0-9]+)\s*(单元|-)\s*)?(?P<room>[0-9A-Za-z]+)\s*(室|号|户)?")
-
 
 @dataclass
 class Contact:
@@ -133,28 +125,8 @@ class Row:
 
 # When the sheet has no column for the field at fault, the column its value came from.
 _FALLBACK = {"household_name": ("name",), "born": ("birthday", "age", "id_number"),
+             "phone": ("landline",),
              "address": ("building", "room", "estate"), "id": ("room", "building", "address")}
-
-
-def part(value: Any, suffixes: tuple[str, ...]) -> str:
-    """A building, unit or room as the id writes it: 8号楼, 8栋, 8#楼 are 8; 一单元 is 1."""
-    text = unicodedata.normalize("NFKC", cells.text(value)).replace(" ", "")
-    for suffix in suffixes:
-        if text.endswith(suffix) and len(text) > len(suffix):
-            text = text[: -len(suffix)]
-            break
-    return _arabic(text)
-
-
-def _arabic(text: str) -> str:
-    """一 to 九十九 in digits (十二单元 is 12); anything else as it is."""
-    plain = text.translate(cells.CHINESE_DIGITS)
-    if plain.isdigit() or "十" not in plain:
-        return plain if plain.isdigit() else text
-    tens, _sep, ones = plain.partition("十")
-    if len(tens) > 1 or len(ones) > 1 or not (tens + ones + "0").isdigit():
-        return text
-    return str(int(tens or 1) * 10 + int(ones or 0))
 
 
 def household_id(row: Row, estate: bool = True) -> str | None:
@@ -174,7 +146,7 @@ def household_id(row: Row, estate: bool = True) -> str | None:
             row.fail("estate", _("missing"))
             return None
         parts.append(name)
-    for name, suffixes in (("building", _BUILDING), ("unit", _UNIT), ("room", _ROOM)):
+    for name, suffixes in (("building", BUILDING), ("unit", UNIT), ("room", ROOM)):
         if not row.has(name):
             continue
         value = row.get(name, lambda v, s=suffixes: part(v, s))  # type: ignore[misc]
@@ -190,22 +162,20 @@ def _id_from_address(row: Row, estate: bool) -> str | None:
     if address is None:
         row.fail("address", _("missing: the address, from which the household id is made"))
         return None
-    match = _ADDRESS.fullmatch(unicodedata.normalize("NFKC", address).replace(" ", ""))
-    if match is None:
+    found = places(address)
+    if found is None:
         row.fail("address", _("{address!r} does not say a building and a room (like 8号楼1单元401) "
                               "from which to make the household id; add a 户号 column")
                  .format(address=address))
         return None
-    parts = [match.group("estate").strip("-") if estate else "", match.group("building"),
-             match.group("unit") or "", match.group("room")]
-    return "-".join(p for p in parts if p)
+    return "-".join(p for p in (found[0] if estate else "", *found[1:]) if p)
 
 
 def made_address(row: Row) -> str | None:
     """A new household's address from 小区, 楼号, 单元, 房号 when the sheet has no 地址."""
     parts = [(row.get("estate") or "")]
-    for name, suffixes, unit in (("building", _BUILDING, "号楼"), ("unit", _UNIT, "单元"),
-                                 ("room", _ROOM, "")):
+    for name, suffixes, unit in (("building", BUILDING, "号楼"), ("unit", UNIT, "单元"),
+                                 ("room", ROOM, "")):
         value = row.get(name, lambda v, s=suffixes: part(v, s))  # type: ignore[misc]
         if value:
             parts.append(value + unit)
@@ -224,7 +194,7 @@ def sheet_address(row: Row) -> str | None:
 def values(row: Row, today: date, birth_from_id: bool) -> Values:
     out = Values(name=row.get("name", _name), household_name=row.get("household_name"),
                  address=row.get("address"), kind=row.get("kind", cells.kind),
-                 phone=row.get("phone", cells.phone), health=row.get("health"),
+                 phone=_phones(row), health=row.get("health"),
                  notes=row.get("notes", cells.block))
     out.born = row.get("born", lambda v: cells.born(v, today))
     if out.born is None and row.raw("born") is None:
@@ -256,6 +226,12 @@ def values(row: Row, today: date, birth_from_id: bool) -> Values:
     out.residents = row.get("residents", lambda v: [_resident(text, today)
                                                     for text in cells_listed(v)]) or []
     return out
+
+
+def _phones(row: Row) -> str | None:
+    """The resident's numbers: 手机 and 固话 in one phone, as a cell of two numbers is."""
+    found = [p for p in (row.get("phone", cells.phone), row.get("landline", cells.phone)) if p]
+    return " / ".join(dict.fromkeys(n for p in found for n in p.split(" / "))) or None
 
 
 def _birthday(row: Row, out: Values, found: cells.Birthday | None, today: date) -> None:
@@ -348,7 +324,7 @@ def _resident(text: str, today: date) -> Resident:
 
 
 def _name(value: Any) -> str:
-    return cells.line(unicodedata.normalize("NFKC", cells.text(value)))
+    return cells.plain_name(cells.line(unicodedata.normalize("NFKC", cells.text(value))))
 
 
 def _contact(row: Row, slot: int) -> Contact | None:
