@@ -455,10 +455,38 @@ def instructions_first(seed: int = 24) -> Register:
     return reg
 
 
+def mark_columns(seed: int = 25) -> Register:
+    """A 台账 of yes/no columns (是否独居, 是否低保 with 是/否, √/×), headers broken over two
+    lines or spaced out (姓 名, 联系\n电话), 楼号 holding the unit too (19号楼2单元) or 房号 holding
+    it (2-301), and a couple in one 姓名 cell (王秀兰、李德胜: the first the resident, the other
+    living with them)."""
+    group = people(seed, 6, buildings=(19,))
+    rows: list[list[Any]] = [["楼号", "房号", "姓 名", "年 龄", "是否独居", "是否低保", "联系\n电话"]]
+    reg = Register("mark-columns", mark_columns.__doc__ or "", rows, formats=("xlsx", "xls"))
+    for i, p in enumerate(group):
+        b, u, r = p.building, p.unit, p.room
+        building, room = [(f"{b}号楼{u}单元", str(r)), (f"{b}栋", f"{u}-{r}"),
+                          (f"{b}号楼", f"{u}单元{r}室")][i % 3]
+        spouse = ("张" if p.name[0] != "张" else "李") + "德顺" if i % 2 == 0 else None
+        alone, low = [("是", "否"), ("√", None), ("否", "是"), ("×", "×")][i % 4]
+        age = TODAY.year - p.born.year
+        rows.append([building, room, f"{p.name}、{spouse}" if spouse else p.name, age, alone, low,
+                     p.phone])
+        ident = f"{b}-{u}-{r}"
+        expected = _expected(p, ident, f"{b}号楼{u}单元{r}", notes="")
+        if spouse:
+            expected["people"].append({"name": spouse})
+        expected.update(contacts=[], care=[], away=[],
+                        flags=[code for code, said in (("lives-alone", alone), ("low-income", low))
+                               if said in ("是", "√")])
+        reg.expected[ident] = expected
+    return reg
+
+
 def corpus() -> list[Register]:
     return [two_row_header(), flattened(), one_row_two_phones(), address_column(), co_residents(),
             grouped_contacts(), offset_header(), phone_cells(), elderly_gbk(),
-            instructions_first()]
+            instructions_first(), mark_columns()]
 
 
 # Writers --------------------------------------------------------------------------------------

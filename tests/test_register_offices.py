@@ -118,6 +118,11 @@ def test_the_same_home_written_another_way_is_the_same_household(ledger: Ledger,
      "台账.xlsx:2: 地址: '东四三条12号' does not say a building and a room"),
     ([["请按表头填写"], ["户号写楼-单元-室"]], [["填表说明"]],
      "no header row found in its first 30 rows"),
+    # Never an id of half-read words (3号楼东区-501): the cells are read as one address or not.
+    ([["楼号", "房号", "姓名"], ["3号楼东区", "501", "王秀兰"]], None,
+     "台账.xlsx:2: 楼号: '3号楼东区' does not say a building, unit or room"),
+    ([["地址", "姓名", "是否独居"], ["3号楼2单元501", "王秀兰", "偶尔"]], None,
+     "台账.xlsx:2: 是否独居: '偶尔': write 是 or 否"),
 ])
 def test_what_cannot_be_read_is_refused_in_one_sentence(ledger: Ledger, tmp_path: Path,
                                                        rows: list[list[object]],

@@ -386,6 +386,18 @@ def interests(value: Any) -> list[str]:
                               if p))
 
 
+_YES = {"是", "√", "✓", "✔", "☑", "●", "y", "yes", "1", "有", "true", "对"}
+_NO = {"否", "×", "✗", "✘", "x", "n", "no", "0", "不是", "false"}
+
+
+def yes(value: Any) -> bool:
+    """A 是否 column's answer: 是, √, Y, 1 or 否, ×, N, 0."""
+    answer = _nfkc(value).casefold()
+    if answer in _YES or answer in _NO:
+        return answer in _YES
+    raise CellError(_("{value!r}: write 是 or 否 (or √ and ×)").format(value=_nfkc(value)))
+
+
 def kind(value: Any) -> str:
     found = words(value, "kind")
     if len(found) != 1:

@@ -15,6 +15,7 @@ from keyledger.spreadsheet import bounds, cells
 from keyledger.spreadsheet.address import BUILDING, ROOM, UNIT, part, places
 from keyledger.spreadsheet.cells import CellError
 from keyledger.spreadsheet.columns import CANONICAL, Column
+from keyledger.vocab import FLAGS
 
 @dataclass
 class Contact:
@@ -146,6 +147,23 @@ def household_id(row: Row, estate: bool = True) -> str | None:
             row.fail("estate", _("missing"))
             return None
         parts.append(name)
+    place = place_cells(row)
+    if place is None:
+        return None
+    if estate and not row.has("estate") and place[0]:
+        parts.append(place[0])  # 楼号 written 花园小区3号楼
+    return "-".join(parts + [p for p in place[1:] if p])
+
+
+_TOKEN = re.compile(r"[0-9A-Za-z]+")
+_WORDS = {"building": "号楼", "unit": "单元", "room": ""}
+
+
+def place_cells(row: Row) -> tuple[str, str, str, str] | None:
+    """(estate, building, unit, room) from the row's 楼号, 单元 and 房号 columns: each cell on its
+    own (8号楼, 8#楼, 一单元, 401室); else the cells read together as one address by the one
+    address reader (楼号 3号楼2单元 with 房号 501, 房号 2-601): never an id of half-read words."""
+    found: dict[str, str] = {}
     for name, suffixes in (("building", BUILDING), ("unit", UNIT), ("room", ROOM)):
         if not row.has(name):
             continue
@@ -153,8 +171,18 @@ def household_id(row: Row, estate: bool = True) -> str | None:
         if value is None:
             row.fail(name, _("missing"))
             return None
-        parts.append(value)
-    return "-".join(parts)
+        found[name] = value
+    if all(_TOKEN.fullmatch(v) for v in found.values()):
+        return ("", found.get("building", ""), found.get("unit", ""), found.get("room", ""))
+    written = "".join(value + _WORDS[name] if _TOKEN.fullmatch(value) else
+                      cells.text(row.raw(name)) for name, value in found.items())
+    place = places(written)
+    if place is None:
+        name = next(n for n, v in found.items() if not _TOKEN.fullmatch(v))
+        row.fail(name, _("{value!r} does not say a building, unit or room (like 8号楼, 1单元, "
+                         "401); write each in its own column or the whole address in a 地址 "
+                         "column").format(value=cells.text(row.raw(name))))
+    return place
 
 
 def _id_from_address(row: Row, estate: bool) -> str | None:
@@ -173,13 +201,13 @@ def _id_from_address(row: Row, estate: bool) -> str | None:
 
 def made_address(row: Row) -> str | None:
     """A new household's address from 小区, 楼号, 单元, 房号 when the sheet has no 地址."""
-    parts = [(row.get("estate") or "")]
-    for name, suffixes, unit in (("building", BUILDING, "号楼"), ("unit", UNIT, "单元"),
-                                 ("room", ROOM, "")):
-        value = row.get(name, lambda v, s=suffixes: part(v, s))  # type: ignore[misc]
-        if value:
-            parts.append(value + unit)
-    return "".join(parts) if len(parts) > 1 else None
+    place = place_cells(row) if row.has("building") or row.has("room") else None
+    if place is None:
+        return None
+    estate, building, unit, room = place
+    made = (row.get("estate") or estate) + (building and f"{building}号楼") + \
+        (unit and f"{unit}单元") + room
+    return made if made != (row.get("estate") or "") else None
 
 
 def sheet_address(row: Row) -> str | None:
@@ -192,7 +220,8 @@ def sheet_address(row: Row) -> str | None:
 
 
 def values(row: Row, today: date, birth_from_id: bool) -> Values:
-    out = Values(name=row.get("name", _name), household_name=row.get("household_name"),
+    names = row.get("name", _names) or []
+    out = Values(name=names[0] if names else None, household_name=row.get("household_name"),
                  address=row.get("address"), kind=row.get("kind", cells.kind),
                  phone=_phones(row), health=row.get("health"),
                  notes=row.get("notes", cells.block))
@@ -206,6 +235,10 @@ def values(row: Row, today: date, birth_from_id: bool) -> Values:
     out.living = row.get("living", cells.living)
     out.interests = row.get("interests", cells.interests)
     out.flags = row.get("flags", lambda v: cells.words(v, "flags"))
+    marked = [FLAGS[slot] for (name, slot) in row.columns
+              if name == "flag_mark" and row.get(name, cells.yes, slot)]
+    if marked:  # 是否独居: 是 — the flag, after the 类别 column's
+        out.flags = list(dict.fromkeys((out.flags or []) + marked))
     out.care = row.get("care", lambda v: cells.words(v, "care"))
     if out.flags and "merchant" in out.flags and out.kind is None:
         out.kind = "merchant"
@@ -223,8 +256,9 @@ def values(row: Row, today: date, birth_from_id: bool) -> Values:
     column = row.header("other_contacts")
     out.contacts += row.get("other_contacts", lambda v: [
         Contact(*_listed_person(text), column) for text in cells_listed(v)]) or []
-    out.residents = row.get("residents", lambda v: [_resident(text, today)
-                                                    for text in cells_listed(v)]) or []
+    out.residents = [Resident(n, None, None, None) for n in names[1:]] + \
+        (row.get("residents", lambda v: [_resident(text, today) for text in cells_listed(v)])
+         or [])
     return out
 
 
@@ -321,6 +355,12 @@ def _resident(text: str, today: date) -> Resident:
     return Resident(name, cells.born(inside.group(1), today) if inside.group(1) else None,
                     cells.phone(whole.group(3)) if whole.group(3) else None,
                     (inside.group(2) or "").strip() or None)
+
+
+def _names(value: Any) -> list[str]:
+    """The people of a 姓名 cell: 王秀兰, or a couple written 王秀兰、李德胜 (the first is the
+    household's resident, the others live with them)."""
+    return [n for n in (_name(p) for p in re.split(r"[、,，;；/\n]", cells.text(value))) if n]
 
 
 def _name(value: Any) -> str:
