@@ -439,7 +439,8 @@ def instructions_first(seed: int = 24) -> Register:
     rows: list[list[Any]] = [["户号", "地址", "姓名", "出生年份", "电话"]]
     reg = Register("instructions-first", instructions_first.__doc__ or "", rows,
                    before=[("说明", [["填表说明"], ["1. 户号按 楼-单元-室 填写"],
-                                    ["2. 搬走的住户请隐藏该行，不要删除"]])])
+                                    ["2. 搬走的住户请隐藏该行，不要删除"]])],
+                   formats=("xlsx", "ods"))
     for i, p in enumerate(group):
         ident, address = f"15-{p.unit}-{p.room}", f"15号楼{p.unit}单元{p.room}"
         row = [ident, address, p.name, p.born.year, p.phone]
@@ -545,7 +546,8 @@ def _write_ods(reg: Register, path: Path) -> None:
                    for c in range(l, rt + 1) if (r, c) != (t, l)}
         table = Table(name=title)
         for r, row in enumerate(rows):
-            tr = TableRow()
+            tr = TableRow(visibility="collapse") if title == reg.sheet and r in reg.hidden \
+                else TableRow()
             for c, value in enumerate(row):
                 if (r, c) in covered:
                     tr.addElement(CoveredTableCell())

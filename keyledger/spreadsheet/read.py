@@ -97,11 +97,11 @@ def _read_workbook(path: Path, suffix: str, wanted: str | None,
     except calamine.CalamineError as exc:
         raise FatalError(_("{file} cannot be read as a workbook: {why}. Open it in Excel or WPS "
                            "and save it again.").format(file=path, why=exc))
+    hidden = hidden_rows(path, name) if suffix in (".xlsx", ".xlsm") else set()
     if merges is None and suffix == ".ods":
         from keyledger.spreadsheet.ods import merged_ranges
 
-        merges = merged_ranges(path, name)
-    hidden = hidden_rows(path, name) if suffix in (".xlsx", ".xlsm") else set()
+        merges, hidden = merged_ranges(path, name)
     return Grid(str(path), name, rows, list(merges or []), hidden, passed)
 
 
