@@ -367,8 +367,8 @@ def phone_cells(seed: int = 22) -> Register:
     """A 联系人 register as offices keep phones: two numbers in one cell (138… / 139…,
     138…、0571-8…, one a line, one a space apart), 手机：138…, a landline with an em dash
     (0571—8…), a number marked （本人）, and a daughter's number in the resident's cell kept with
-    its word (139…（女儿）); the contact's two numbers in one cell; 户主姓名, 联系人, 与户主关系,
-    联系人电话 in that order."""
+    its word (139…（女儿）); the contact's two numbers in one cell, or after the contact's name;
+    two contacts in one 联系人 cell; 户主姓名, 联系人, 与户主关系, 联系人电话 in that order."""
     group = people(seed, 6, buildings=(17,))
     rows: list[list[Any]] = [["户号", "户主姓名", "联系电话", "联系人", "与户主关系", "联系人电话",
                               "地址"]]
@@ -386,12 +386,21 @@ def phone_cells(seed: int = 22) -> Register:
         contact_phone = f"{p.contact_phone} {landline}" if i == 0 else p.contact_phone
         ident = f"17-{p.unit}-{p.room}"
         address = f"17号楼{p.unit}单元{p.room}"
-        rows.append([ident, p.name, cell, p.contact, p.relation, contact_phone, address])
+        contact, relation = p.contact, p.relation
+        if i == 2:  # two contacts in one cell, as 其他联系人 lists them
+            contact, relation, contact_phone = \
+                f"{p.contact}（{p.relation}）{p.contact_phone}；王强（儿子）13900000299", None, None
+        if i == 4:  # the contact's two numbers after the name
+            contact, contact_phone = f"{p.contact} {p.contact_phone}、{landline}", None
+        rows.append([ident, p.name, cell, contact, relation, contact_phone, address])
         expected = _expected(p, ident, address, notes="")
         expected["people"][0].pop("born")
         expected["people"][0]["phone"] = stored
-        expected["contacts"][0]["phone"] = f"{p.contact_phone} / {landline}" if i == 0 \
+        expected["contacts"][0]["phone"] = f"{p.contact_phone} / {landline}" if i in (0, 4) \
             else p.contact_phone
+        if i == 2:
+            expected["contacts"].append({"name": "王强", "relation": "儿子",
+                                         "phone": "13900000299"})
         expected.update(flags=[], care=[], away=[])
         reg.expected[ident] = expected
     return reg

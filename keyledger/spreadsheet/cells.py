@@ -419,7 +419,7 @@ def person(value: Any) -> tuple[str, str | None, str | None]:
     if match:
         shown, relation, rest = match.group(1), match.group(2), match.group(3).strip()
         phone_text = rest or None
-    digits = re.search(r"\+?[0-9][0-9\s\-]{5,}[0-9]$", shown)
+    digits = re.search(r"\+?[0-9][0-9\s\-/,，、]{5,}[0-9]$", shown)
     if digits:
         phone_text, shown = digits.group(0), shown[: digits.start()].strip()
     shown = plain_name(shown)

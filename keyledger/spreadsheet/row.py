@@ -250,9 +250,7 @@ def values(row: Row, today: date, birth_from_id: bool) -> Values:
     slots = sorted({slot for (name, slot) in row.columns if name in ("contact", "relation",
                                                                      "contact_phone")})
     for slot in slots:
-        contact = _contact(row, slot)
-        if contact is not None:
-            out.contacts.append(contact)
+        out.contacts += _contacts(row, slot)
     column = row.header("other_contacts")
     out.contacts += row.get("other_contacts", lambda v: [
         Contact(*_listed_person(text), column) for text in cells_listed(v)]) or []
@@ -367,10 +365,37 @@ def _name(value: Any) -> str:
     return cells.plain_name(cells.line(unicodedata.normalize("NFKC", cells.text(value))))
 
 
-def _contact(row: Row, slot: int) -> Contact | None:
+def _contacts(row: Row, slot: int) -> list[Contact]:
+    """The contact of a 紧急联系人 column (with its 关系 and 联系电话 columns), and any more the
+    same cell lists (李晓梅（女儿）13900000201；王强（儿子）13900000202), as 其他联系人 are read."""
+    raw = row.raw("contact", slot)
+    listed = _people_of(raw) if isinstance(raw, str) else [raw]
+    first = _contact(row, slot, listed[0] if listed else None)
+    column = row.header("contact", slot)
+    more = []
+    for text in listed[1:]:
+        try:
+            more.append(Contact(*_listed_person(text), column))
+        except CellError as exc:
+            row.fail("contact", str(exc), slot)
+    return ([first] if first is not None else []) + more
+
+
+def _people_of(text: str) -> list[str]:
+    """The people a cell lists; a part that is only a number is the person's before it
+    (李晓梅 13900000201、13900000202 is one person with two numbers)."""
+    out: list[str] = []
+    for part in cells_listed(text):
+        if out and re.fullmatch(r"[0-9０-９\s\-－+()（）]+", part):
+            out[-1] += f" / {part}"
+        else:
+            out.append(part)
+    return out
+
+
+def _contact(row: Row, slot: int, raw: Any) -> Contact | None:
     relation = row.get("relation", slot=slot)
     phone = row.get("contact_phone", cells.phone, slot=slot)
-    raw = row.raw("contact", slot)
     if raw is None:
         if relation is not None or phone is not None:
             row.fail("contact", _("missing: the contact's relation and phone need the contact's "
