@@ -6,6 +6,7 @@ sentence, exit 2, nothing written."""
 from __future__ import annotations
 
 import json
+from datetime import date
 from pathlib import Path
 
 import openpyxl
@@ -13,7 +14,7 @@ import pytest
 
 from conftest import Ledger
 from keyledger.spreadsheet.address import places
-from keyledger.spreadsheet.cells import CellError, phone, plain_name
+from keyledger.spreadsheet.cells import CellError, age, born, phone, plain_name
 
 
 @pytest.mark.parametrize("cell,stored", [
@@ -35,6 +36,7 @@ from keyledger.spreadsheet.cells import CellError, phone, plain_name
     ("0571-87654321转8021", "0571-87654321转8021"),
     ("0571-87654321 分机 8021（办公室）", "0571-87654321转8021（办公室）"),
     (13800000101, "13800000101"),
+    ("13800000101.0", "13800000101"),  # a number a program saved as text
 ])
 def test_one_reader_of_phone_cells(cell: object, stored: str) -> None:
     assert phone(cell) == stored
@@ -49,6 +51,24 @@ def test_one_reader_of_phone_cells(cell: object, stored: str) -> None:
 def test_a_phone_cell_that_is_not_one_says_so(cell: str, why: str) -> None:
     with pytest.raises(CellError, match=why):
         phone(cell)
+
+
+@pytest.mark.parametrize("cell,year", [
+    (86, 1940), ("86岁", 1940), ("86周岁", 1940), ("８６", 1940), ("八十六岁", 1940), ("86.0", 1940)])
+def test_ages_as_offices_write_them(cell: object, year: int) -> None:
+    assert age(cell, date(2026, 11, 25)) == year
+
+
+@pytest.mark.parametrize("cell,year", [
+    ("1942年07月", 1942), ("42.7", 1942), ("42年7月", 1942), ("05.3", 2005),
+    ("1942-7-15 0:00:00", 1942), ("１９４２年７月", 1942), ("一九四二年", 1942)])
+def test_years_born_as_offices_write_them(cell: object, year: int) -> None:
+    assert born(cell, date(2026, 11, 25)) == year
+
+
+def test_a_number_is_no_year_born() -> None:
+    with pytest.raises(CellError, match="is not a year of birth"):
+        born(42, date(2026, 11, 25))
 
 
 @pytest.mark.parametrize("address,place", [

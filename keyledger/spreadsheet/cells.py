@@ -146,6 +146,7 @@ def _one_phone(raw: str, shown: str) -> str:
     import phonenumbers
 
     compact = re.sub(r"[\s\-()（）]", "", raw.strip())
+    compact = re.sub(r"(?<=[0-9]{7})\.0+$", "", compact)  # 13800000101.0: a number saved as text
     scientific = _SCIENTIFIC.fullmatch(compact)
     if not scientific:
         compact = compact.replace(".", "")  # 138.0000.0101
@@ -321,9 +322,12 @@ def birthday(value: Any, today: date) -> Birthday:
 
 
 def age(value: Any, today: date) -> int:
-    """A year of birth from an age (78, 78岁)."""
+    """A year of birth from an age (78, 78岁, 78周岁, 七十八岁)."""
+    from keyledger.spreadsheet.address import arabic
+
     shown = _nfkc(value)
-    match = re.fullmatch(r"(\d{1,3})\s*(岁|周岁)?", shown)
+    match = re.fullmatch(r"(\d{1,3})(?:\.0+)?\s*(岁|周岁)?", shown) or \
+        re.fullmatch(r"(\d{1,3})\s*(岁|周岁)?", arabic(re.sub(r"(周岁|岁)$", "", shown)))
     if not match or int(match.group(1)) > 120:
         raise CellError(_("{value!r} is not an age in years").format(value=shown))
     return today.year - int(match.group(1))
