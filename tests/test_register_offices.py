@@ -126,6 +126,17 @@ def test_the_same_home_written_another_way_is_the_same_household(ledger: Ledger,
         ("花园小区-3-2-501", "same", [2], []), ("花园小区-3-2-502", "add", [3, 4], [])]
 
 
+def test_a_room_cell_holding_the_whole_place_agrees_with_the_others(ledger: Ledger,
+                                                                     tmp_path: Path) -> None:
+    path = _book(tmp_path / "台账.xlsx", [["楼栋", "单元", "门牌号", "姓名"],
+                                         ["3", "2", "3-2-501", "王秀兰"],
+                                         ["3号楼", "2单元", "3号楼2单元502", "李德胜"],
+                                         ["3#", "二单元", "601室", "赵国庆"]])
+    plan = json.loads(ledger.ok("household", "import", str(path), "--dry-run", "--json").out)
+    assert [(h["id"], h["address"]) for h in plan["households"]] == [
+        ("3-2-501", "3号楼2单元501"), ("3-2-502", "3号楼2单元502"), ("3-2-601", "3号楼2单元601")]
+
+
 @pytest.mark.parametrize("rows,before,words", [
     # The same household twice, saying two things: which is right is the office's to say.
     ([["户号", "地址", "姓名", "电话"], ["15-1-101", "15号楼1单元101", "王秀兰", "13800000101"],
@@ -141,6 +152,8 @@ def test_the_same_home_written_another_way_is_the_same_household(ledger: Ledger,
     # Never an id of half-read words (3号楼东区-501): the cells are read as one address or not.
     ([["楼号", "房号", "姓名"], ["3号楼东区", "501", "王秀兰"]], None,
      "台账.xlsx:2: 楼号: '3号楼东区' does not say a building, unit or room"),
+    ([["楼栋", "单元", "门牌号", "姓名"], ["3", "2", "4-2-601", "王秀兰"]], None,
+     "台账.xlsx:2: 门牌号: '4-2-601' is in another building or unit than the row's 楼栋、单元 say"),
     ([["地址", "姓名", "是否独居"], ["3号楼2单元501", "王秀兰", "偶尔"]], None,
      "台账.xlsx:2: 是否独居: '偶尔': write 是 or 否"),
 ])

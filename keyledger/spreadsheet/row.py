@@ -17,6 +17,7 @@ from keyledger.spreadsheet.cells import CellError
 from keyledger.spreadsheet.columns import CANONICAL, Column
 from keyledger.vocab import FLAGS
 
+
 @dataclass
 class Contact:
     name: str | None
@@ -156,6 +157,7 @@ def household_id(row: Row, estate: bool = True) -> str | None:
 
 
 _TOKEN = re.compile(r"[0-9A-Za-z]+")
+_REPEATED = re.compile(r"号楼|栋|幢|座|单元|门|[0-9]-")  # an estate made of a building: no estate
 _WORDS = {"building": "号楼", "unit": "单元", "room": ""}
 
 
@@ -177,6 +179,19 @@ def place_cells(row: Row) -> tuple[str, str, str, str] | None:
     written = "".join(value + _WORDS[name] if _TOKEN.fullmatch(value) else
                       cells.text(row.raw(name)) for name, value in found.items())
     place = places(written)
+    if place is not None and _REPEATED.search(place[0]) and "room" in found:
+        # 门牌号 3-2-501 beside 楼栋 3 and 单元 2: the room cell is the whole place; it must
+        # agree with the other cells, or the row says two places.
+        alone = places(cells.text(row.raw("room")))
+        place = alone if alone is not None and all(
+            found.get(name, value) == value for name, value in
+            (("building", alone[1]), ("unit", alone[2]))) else None
+        if alone is not None and place is None:
+            row.fail("room", _("{value!r} is in another building or unit than the row's {columns} "
+                               "say").format(value=cells.text(row.raw("room")),
+                                             columns="、".join(row.header(n) for n in found
+                                                               if n != "room")))
+            return None
     if place is None:
         name = next(n for n, v in found.items() if not _TOKEN.fullmatch(v))
         row.fail(name, _("{value!r} does not say a building, unit or room (like 8号楼, 1单元, "
