@@ -62,6 +62,9 @@ class Values:
     notes: str | None = None
 
 
+_UNREAD = object()
+
+
 class Row:
     """One row's cells by field, and its problems by column."""
 
@@ -70,6 +73,7 @@ class Row:
         self.name, self.number, self.cells = name, number, row_cells
         self.columns = {(c.field, c.slot): c for c in columns if c.field is not None}
         self.problems: dict[int, str] = {}   # column index (or past the end) -> why
+        self.place: Any = _UNREAD            # its building, unit and room, once read
 
     def has(self, name: str, slot: int = 0) -> bool:
         return (name, slot) in self.columns
@@ -164,7 +168,14 @@ _WORDS = {"building": "号楼", "unit": "单元", "room": ""}
 def place_cells(row: Row) -> tuple[str, str, str, str] | None:
     """(estate, building, unit, room) from the row's 楼号, 单元 and 房号 columns: each cell on its
     own (8号楼, 8#楼, 一单元, 401室); else the cells read together as one address by the one
-    address reader (楼号 3号楼2单元 with 房号 501, 房号 2-601): never an id of half-read words."""
+    address reader (楼号 3号楼2单元 with 房号 501, 房号 2-601): never an id of half-read words.
+    Read once a row (the id, then a new household's address, ask for it)."""
+    if row.place is _UNREAD:
+        row.place = _place_cells(row)
+    return row.place
+
+
+def _place_cells(row: Row) -> tuple[str, str, str, str] | None:
     found: dict[str, str] = {}
     for name, suffixes in (("building", BUILDING), ("unit", UNIT), ("room", ROOM)):
         if not row.has(name):
@@ -373,7 +384,13 @@ def _resident(text: str, today: date) -> Resident:
 def _names(value: Any) -> list[str]:
     """The people of a 姓名 cell: 王秀兰, or a couple written 王秀兰、李德胜 (the first is the
     household's resident, the others live with them)."""
-    return [n for n in (_name(p) for p in re.split(r"[、,，;；/\n]", cells.text(value))) if n]
+    text = cells.text(value)
+    if not _NAMES_SPLIT.search(text):
+        return [_name(text)]  # most rows: one name
+    return [n for n in (_name(p) for p in _NAMES_SPLIT.split(text)) if n]
+
+
+_NAMES_SPLIT = re.compile(r"[、,，;；/\n]")
 
 
 def _name(value: Any) -> str:
@@ -399,6 +416,8 @@ def _contacts(row: Row, slot: int) -> list[Contact]:
 def _people_of(text: str) -> list[str]:
     """The people a cell lists; a part that is only a number is the person's before it
     (李晓梅 13900000201、13900000202 is one person with two numbers)."""
+    if not re.search(r"[、；;\n]", text):
+        return [text]  # most cells: one person
     out: list[str] = []
     for part in cells_listed(text):
         if out and re.fullmatch(r"[0-9０-９\s\-－+()（）]+", part):
