@@ -127,8 +127,8 @@ def hidden_rows(path: Path, sheet: str) -> set[int]:
             data = book.read(part)
     except (KeyError, OSError, zipfile.BadZipFile, ElementTree.ParseError):
         return set()  # calamine read it: a part it does without is no reason to refuse
-    if re.search(rb"\bhidden=[\"'](?:1|true)", data) is None:
-        return set()  # most registers: nothing hidden, no row looked at
+    if b"hidden=" not in data or re.search(rb"\bhidden=[\"'](?:1|true)", data) is None:
+        return set()  # most registers: nothing hidden, no row looked at (a find is 10x a search)
     hidden, index = set(), -1
     for tag in re.finditer(rb"<(?:\w+:)?row\b([^>]*)>", data):
         number = re.search(rb"\br=[\"'](\d+)", tag.group(1))
