@@ -176,6 +176,6 @@ def test_hidden_rows_are_skipped_and_named(ledger: Ledger, tmp_path: Path) -> No
     book.save(path)
     result = ledger.ok("household", "import", str(path))
     assert "Row 3 skipped: hidden in the sheet; show the row and import again to bring it in " \
-        "(15-1-102 15号楼1单元102)." in result.err
+        "(15-1-102 15号楼1单元102 李德胜)." in result.err
     assert (ledger.root / "households" / "15-1-101.yaml").exists()
     assert not (ledger.root / "households" / "15-1-102.yaml").exists()

@@ -152,9 +152,15 @@ def _plain(text: str) -> str:
     return unicodedata.normalize("NFKC", text).strip()
 
 
-def cells_text(cells: list[Any]) -> str:
-    """A skipped row's first words as messages name it: its first two cells with something."""
-    return " ".join(str(c) for c in [c for c in cells if c is not None][:2])
+_NAMING = ("id", "estate", "building", "unit", "room", "address", "name")
+
+
+def cells_text(cells: list[Any], columns: list[Column]) -> str:
+    """A hidden row as messages name it: where and who (3 2 602 钱玉珍), else its first cells."""
+    named = [cells[c.index] for f in _NAMING for c in columns
+             if c.field == f and c.slot == 0 and c.index < len(cells)]
+    shown = [c for c in named if c is not None] or [c for c in cells if c is not None][:2]
+    return " ".join(map(str, shown))
 
 
 def has_header(rows: list[list[Any]], mapping: dict[str, str]) -> bool:
@@ -187,7 +193,8 @@ def lay_out(grid: Grid, mapping: dict[str, str]) -> Table:
         if all(c is None or i not in read or (index, i) in filled for i, c in enumerate(cells)):
             continue  # blank, or only a 序号 or merged cells: a row of the template left empty
         first = next(c for c in cells if c is not None)
-        reason = ("hidden", cells_text(cells)) if index in grid.hidden else _skip_reason(cells)
+        reason = ("hidden", cells_text(cells, columns)) if index in grid.hidden else \
+            _skip_reason(cells)
         if reason is None and isinstance(first, str) and known(normalize_header(first)) and \
                 _texts(rows[index]) in header_texts:
             reason = ("header", first)
