@@ -152,8 +152,10 @@ def test_a_room_cell_holding_the_whole_place_agrees_with_the_others(ledger: Ledg
     # Never an id of half-read words (3号楼东区-501): the cells are read as one address or not.
     ([["楼号", "房号", "姓名"], ["3号楼东区", "501", "王秀兰"]], None,
      "台账.xlsx:2: 楼号: '3号楼东区' does not say a building, unit or room"),
-    ([["楼栋", "单元", "门牌号", "姓名"], ["3", "2", "4-2-601", "王秀兰"]], None,
-     "台账.xlsx:2: 门牌号: '4-2-601' is in another building or unit than the row's 楼栋、单元 say"),
+    # Every bad cell of the row at once, the id's first: the office fixes them in one go.
+    ([["楼栋", "单元", "门牌号", "姓名", "居住状态"], ["3", "2", "4-2-601", "王秀兰", "住养老院"]],
+     None, "台账.xlsx:2: 门牌号: '4-2-601' is in another building or unit than the row's 楼栋、单元 "
+     "say; 居住状态: '住养老院' is not a living situation"),
     ([["地址", "姓名", "是否独居"], ["3号楼2单元501", "王秀兰", "偶尔"]], None,
      "台账.xlsx:2: 是否独居: '偶尔': write 是 or 否"),
 ])

@@ -167,6 +167,7 @@ def _plan_row(row: Row, ident: str | None, existing: dict[str, Household],
               made: dict[str, Planned], keys: set[str], update: bool, today: Any,
               birth_from_id: bool, plan: Plan) -> Planned | None:
     if ident is None:
+        values(row, today, birth_from_id)  # the row's other bad cells too: fixed in one go
         return None
     if not is_valid_id(ident):
         row.fail("id", _("{id!r} cannot be a household id: use letters, digits, '.', '_' or '-'")
