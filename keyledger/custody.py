@@ -161,20 +161,17 @@ class Booked:
 
 def status(ledger: Ledger) -> tuple[datetime, list[OutKey], list[Booked]]:
     """Every key out (overdue first, then by how long), and today's reservations."""
-    from keyledger import listing
+    from keyledger import standing
 
     moment = now(zone(ledger.settings.timezone))
     names = {s.id: s.name for s in ledger.stewards()}
     out, booked = [], []
-    # From the listing index: the keys out or booked (the few hundred of a street office's
-    # 20,000 that are not simply in the cabinet) and the households' names. The households'
-    # index is brought up to date with the keys' in one look at the work tree: `status` shows
-    # what is due today too.
-    index = listing.fresh(ledger, ("household", "key"))
-    records = index["key"].part("records")
-    keys = [records[i] for i in sorted(records)]
+    # The event index names the keys out and those booked today (the few hundred of a street
+    # office's 20,000 that are not simply in the cabinet); their files say the rest.
+    keys = [ledger.key(k) for k in standing.out_or_booked(ledger, moment)
+            if ledger.exists("key", k)]
     outside = [k for k in keys if k.state == "out"]
-    homes = index["household"].part("names")
+    homes = standing.names(ledger, {k.household for k in keys})
     for key in keys:
         booked += [Booked(key, r) for r in key.reservations if r.start.date() <= moment.date()
                    <= r.until.date()]

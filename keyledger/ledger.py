@@ -309,8 +309,11 @@ class Ledger:
         return sorted(Path(line).name[:-5] for line in out.splitlines() if line.endswith(".yaml"))
 
     def keys_of(self, household: str) -> list[Key]:
-        return [k for k in map(self.key, self.grep("key", "household", household))
-                if k.household == household]
+        """The household's keys: those the event index finds at HEAD, read from their files."""
+        from keyledger import standing
+
+        return [k for k in map(self.key, [i for i in standing.keys_of(self, household)
+                                          if self.exists("key", i)]) if k.household == household]
 
     # Changing --------------------------------------------------------------------------------
 

@@ -1,4 +1,4 @@
-"""The derived index behind the listings (`status`, `due`, `household list`, `key list`): one
+"""The derived index behind the listings of the work tree (`household list`, `key list`): one
 row per file of a folder, kept in .git/keyledger/, brought up to date from git and never read
 stale.
 
@@ -18,7 +18,7 @@ import os
 import stat
 import time
 import uuid
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable
 
 from keyledger import gitops, statedir
@@ -29,34 +29,28 @@ if TYPE_CHECKING:
     from keyledger.model import Household, Key
 
 # Bumped whenever a row changes shape (keyledger.statedir tells a change of the model's classes).
-VERSION = 4
+VERSION = 5
 # Files whose stat data git's index has lost before a listing refreshes it.
 REFRESH_PAST = 200
 Row = tuple[Any, ...]
 
 
 def key_parts(key: Key) -> dict[str, Any]:
-    """What a listing shows of a key (`rows`); the whole record (`records`) only of one out of
-    the cabinet or booked, which `status` lists in full."""
-    return {"rows": (key.household, key.kind, key.slot, key.state, key.holder, key.label),
-            "records": key if key.state != "in" or key.reservations else None}
+    """What a listing shows of a key."""
+    return {"rows": (key.household, key.kind, key.slot, key.state, key.holder, key.label)}
 
 
 def household_parts(household: Household) -> dict[str, Any]:
-    """What `household list` shows (`rows`); the name alone, for `status` (`names`); for a
-    household with a schedule, the household as `due` reads it (`records`): its name, pair,
-    periods away and schedule, the rest left out — it would be most of the cost of loading the
-    scheduled thousands."""
-    record = replace(household, address="", people=(), contacts=(), flags=(), care=(),
-                     authorization=None, witness_for=(), notes="") if household.schedule else None
+    """What `household list` shows of a household."""
     return {"rows": (household.name, household.kind, household.flags, household.pair,
-                     household.address),
-            "names": household.name, "records": record}
+                     household.address)}
 
 
 PARTS: dict[str, Callable[[Any], dict[str, Any]]] = {"key": key_parts,
                                                      "household": household_parts}
-PART_NAMES = {"key": ("rows", "records"), "household": ("rows", "names", "records")}
+# Each part is a file of its own, loaded only when a listing asks for it. `status`, `due` and
+# the reports read the event index (keyledger/standing.py), where the ledger stands as committed.
+PART_NAMES = {"key": ("rows",), "household": ("rows",)}
 
 
 @dataclass
@@ -167,8 +161,7 @@ def _parsers() -> dict[str, Callable[[str, str, str], Any]]:
 
 
 def fresh(ledger: Ledger, kinds: tuple[str, ...]) -> dict[str, Index]:
-    """The indexes of `kinds`, up to date with HEAD and the work tree (once in a command that
-    reads them twice, `status` and its due items)."""
+    """The indexes of `kinds`, up to date with HEAD and the work tree (once in a command)."""
     wanted = tuple(k for k in kinds if k not in ledger.listings)
     if wanted:
         ledger.listings.update(_fresh(ledger, wanted))

@@ -1,8 +1,9 @@
 """Shell completion: the ids in the ledger and the fixed vocabularies, for `autocompletion=`.
 
-Ids come from `Ledger.ids` (a directory listing; no file is parsed), in the ledger named by
-`-C` on the line being completed, else KEYLEDGER_DIR, else the one found upward from the
-current folder. A completion never fails: outside a ledger it offers nothing.
+Ids of keys and households come from the event index (those that start with what was typed,
+found in its sorted ids, not in a folder of 100,000 files), stewards' from their folder, in
+the ledger named by `-C` on the line being completed, else KEYLEDGER_DIR, else the one found
+upward from the current folder. A completion never fails: outside a ledger it offers nothing.
 """
 
 from __future__ import annotations
@@ -33,7 +34,9 @@ def _ids(ctx: Any, incomplete: str, *kinds: str) -> list[str]:
     ledger = _ledger(ctx)
     if ledger is None:
         return []
-    return [i for kind in kinds for i in ledger.ids(kind) if i.startswith(incomplete)]
+    from keyledger.standing import ids
+
+    return [i for kind in kinds for i in ids(ledger, kind, incomplete)]
 
 
 def _words(words: tuple[str, ...], incomplete: str) -> list[str]:

@@ -1,0 +1,303 @@
+"""What each commit adds to the event index (keyledger/event_index.py): its row, the ledger
+files it changed, confirmations, custody intervals, visits, and the state of the households
+and keys it wrote, as of that commit.
+
+The state of a household or a key file is read from the file in git (its blob) whenever a
+commit the trailers do not explain changed it — a registration, an edit, an import, a hand
+commit; a custody action changes only a key's custody, which its trailers say. Each state is a
+row per version (the commit that wrote it), so that dropping the commits after a reset brings
+back the state before them; the `*_now` tables name each file's latest version.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+# Trailers kept in columns of their own; `Note` is free text history reads from git itself.
+COLUMNS = ("Action", "Key", "Household", "Steward", "Holder", "Purpose", "At", "Expected-Back")
+# Actions that change who holds a key (and so its state).
+CUSTODY = frozenset({"checkout", "return", "handover", "lost", "found", "handback"})
+# An interval still open (the key is still out) ends at this moment, far beyond any date.
+OPEN = 1 << 62
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+# Each record's state, as the queries read it back: column names of the versioned tables.
+SCHEDULE = ("id", "seq", "n", "mask", "start_time", "end_time", "purpose", "steward", "first",
+            "last", "since", "since_day", "while_away")
+
+SCHEMA = """
+CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID;
+CREATE TABLE commits (seq INTEGER PRIMARY KEY, sha TEXT NOT NULL, at INTEGER NOT NULL,
+    action TEXT, key TEXT, household TEXT, steward TEXT, holder TEXT, purpose TEXT,
+    expected INTEGER, extra TEXT);
+CREATE TABLE touches (path TEXT NOT NULL, seq INTEGER NOT NULL, PRIMARY KEY (path, seq))
+    WITHOUT ROWID;
+CREATE TABLE intervals (seq INTEGER PRIMARY KEY, key TEXT NOT NULL, household TEXT,
+    holder TEXT, purpose TEXT, start INTEGER NOT NULL, stop INTEGER NOT NULL, stop_seq INTEGER,
+    ended_by TEXT, expected INTEGER, override TEXT, consent TEXT, unreached TEXT, witness TEXT);
+CREATE TABLE visits (seq INTEGER NOT NULL, id TEXT NOT NULL, household TEXT, stewards TEXT,
+    started INTEGER, purpose TEXT, follow_up TEXT, key TEXT, path TEXT,
+    PRIMARY KEY (seq, id)) WITHOUT ROWID;
+CREATE TABLE confirms (target TEXT NOT NULL, seq INTEGER NOT NULL, steward TEXT,
+    PRIMARY KEY (target, seq)) WITHOUT ROWID;
+CREATE TABLE signatures (sha TEXT PRIMARY KEY, status TEXT, fingerprint TEXT) WITHOUT ROWID;
+CREATE TABLE homes (id TEXT NOT NULL, seq INTEGER NOT NULL, name TEXT, kind TEXT, pair_a TEXT,
+    pair_b TEXT, PRIMARY KEY (id, seq)) WITHOUT ROWID;
+CREATE TABLE schedules (id TEXT NOT NULL, seq INTEGER NOT NULL, n INTEGER NOT NULL,
+    mask INTEGER, start_time TEXT, end_time TEXT, purpose TEXT, steward TEXT, first TEXT,
+    last TEXT, since INTEGER, since_day TEXT, while_away INTEGER,
+    PRIMARY KEY (id, seq, n)) WITHOUT ROWID;
+CREATE TABLE away (id TEXT NOT NULL, seq INTEGER NOT NULL, start TEXT, until TEXT);
+CREATE TABLE homes_now (id TEXT PRIMARY KEY, seq INTEGER NOT NULL, scheduled INTEGER,
+    pair_a TEXT, pair_b TEXT) WITHOUT ROWID;
+CREATE TABLE key_files (id TEXT NOT NULL, seq INTEGER NOT NULL, household TEXT, kind TEXT,
+    slot TEXT, label TEXT, state TEXT, holder TEXT, PRIMARY KEY (id, seq)) WITHOUT ROWID;
+CREATE TABLE keys_now (id TEXT PRIMARY KEY, seq INTEGER NOT NULL, household TEXT,
+    custody INTEGER) WITHOUT ROWID;
+"""
+# Made after a rebuild's rows are in (one sort each, not a million B-tree insertions).
+INDEXES = """
+CREATE UNIQUE INDEX IF NOT EXISTS commits_sha ON commits(sha);
+CREATE INDEX IF NOT EXISTS commits_at ON commits(at);
+CREATE INDEX IF NOT EXISTS commits_household ON commits(household, seq);
+CREATE INDEX IF NOT EXISTS intervals_key ON intervals(key, start);
+CREATE INDEX IF NOT EXISTS intervals_stop ON intervals(stop);
+CREATE INDEX IF NOT EXISTS visits_started ON visits(started);
+CREATE INDEX IF NOT EXISTS visits_household ON visits(household, started);
+CREATE INDEX IF NOT EXISTS visits_follow_up ON visits(follow_up) WHERE follow_up IS NOT NULL;
+CREATE INDEX IF NOT EXISTS away_id ON away(id, seq);
+CREATE INDEX IF NOT EXISTS homes_now_scheduled ON homes_now(scheduled) WHERE scheduled;
+CREATE INDEX IF NOT EXISTS homes_now_pair_a ON homes_now(pair_a);
+CREATE INDEX IF NOT EXISTS homes_now_pair_b ON homes_now(pair_b);
+CREATE INDEX IF NOT EXISTS keys_now_household ON keys_now(household);
+CREATE INDEX IF NOT EXISTS commits_reserve ON commits(action) WHERE action = 'reserve';
+"""
+
+
+@dataclass
+class Commit:
+    """One commit as the index reads it from git."""
+
+    seq: int
+    sha: str
+    parents: list[str]
+    committed: int
+    trailers: dict[str, str]
+    top: list[str]                  # the top-level entries it changed
+
+
+def unix(text: str | None, fallback: int) -> int:
+    """An ISO 8601 time as Unix seconds; `fallback` if there is none or it is no time."""
+    if text:
+        try:
+            return int(datetime.fromisoformat(text).timestamp())
+        except (ValueError, TypeError, OverflowError):
+            pass
+    return fallback
+
+
+Blobs = Callable[[list[str]], Iterator["bytes | None"]]
+
+
+class Rows:
+    """The rows new commits add, the custody intervals carried from one commit to the next."""
+
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self.db = db
+        self.commits: list[tuple[Any, ...]] = []
+        self.touches: list[tuple[str, int]] = []
+        self.confirms: list[tuple[str, int, str]] = []
+        self.open: dict[str, list[Any]] = {}     # key -> its open interval's row
+        self.closed: list[list[Any]] = []
+        self.loaded: set[str] = set()
+        self.custody: dict[str, int] = {}        # key -> its last custody commit
+        self.files: list[tuple[int, str, str, str]] = []   # (seq, sha, status, path) to read
+        self.visit_rows: list[tuple[Any, ...]] = []
+
+    def add(self, c: Commit, key_only: bool) -> None:
+        """A commit's row; `key_only`: its trailers say the one key file it wrote."""
+        t = c.trailers
+        at = unix(t.get("At"), c.committed)
+        action = t.get("Action")
+        extra = {k: v for k, v in t.items() if k not in COLUMNS and k != "Note"}
+        self.commits.append((c.seq, c.sha, at, action, t.get("Key"), t.get("Household"),
+                             t.get("Steward"), t.get("Holder"), t.get("Purpose"),
+                             unix(t.get("Expected-Back"), 0) or None,
+                             json.dumps(extra, ensure_ascii=False) if extra else None))
+        if key_only and "keys" in c.top:
+            self.touches.append((f"keys/{t['Key']}.yaml", c.seq))
+        if key_only and t.get("Visit") and "visits" in c.top:
+            visit = t["Visit"]  # its folder is the month it started, the id's first digits
+            self.files.append((c.seq, c.sha, "A", f"visits/{visit[:4]}/{visit[4:6]}/"
+                                                  f"{visit}.yaml"))
+        if action == "confirm" and t.get("Confirms"):
+            self.confirms.append((t["Confirms"], c.seq, t.get("Steward", "")))
+        if action in CUSTODY and t.get("Key"):
+            self.custody[t["Key"]] = c.seq
+            if action != "found":
+                self._interval(c.seq, at, t)
+
+    def changed(self, seq: int, sha: str, paths: list[tuple[str, str]]) -> None:
+        """What git says a commit the trailers do not explain wrote."""
+        for status, path in paths:
+            if not path.endswith(".yaml"):
+                continue
+            if path.startswith(("keys/", "households/", "stewards/")):
+                self.touches.append((path, seq))
+            folder, _sep, name = path.partition("/")
+            if folder == "visits" or folder in ("keys", "households") and "/" not in name:
+                self.files.append((seq, sha, status, path))
+
+    def _interval(self, seq: int, at: int, t: dict[str, str]) -> None:
+        """As custody_log has always read them: a checkout or handover opens an interval (a
+        handover continues the purpose and expected return of the one it ends); these and a
+        return, loss or handback end the key's open one."""
+        key, action = t["Key"], t["Action"]
+        previous = self._open_of(key)
+        ended = None
+        if previous is not None:
+            previous[6], previous[7], previous[8] = at, seq, action
+            self.closed.append(previous)
+            del self.open[key]
+            ended = previous
+        if action in ("checkout", "handover"):
+            before = ended if action == "handover" else None
+            purpose = t.get("Purpose") or (before[4] if before else "")
+            expected = unix(t.get("Expected-Back"), 0) or (before[9] if before else None)
+            self.open[key] = [seq, key, t.get("Household", ""),
+                              t.get("Holder") or t.get("Steward", ""), purpose, at, OPEN, None,
+                              None, expected, t.get("Override"), t.get("Consent"),
+                              t.get("Unreached"), t.get("Witness")]
+
+    def _open_of(self, key: str) -> list[Any] | None:
+        if key not in self.loaded:
+            self.loaded.add(key)
+            row = self.db.execute("SELECT * FROM intervals WHERE key = ? AND stop = ?",
+                                  (key, OPEN)).fetchone()
+            if row is not None and key not in self.open:
+                self.open[key] = list(row)
+        return self.open.get(key)
+
+    def read_files(self, blobs: Blobs) -> None:
+        """The households, keys and visits the new commits wrote, from their files in git."""
+        if not self.files:
+            return
+        from keyledger import yaml
+
+        wanted, self.files = self.files, []
+        present = [(seq, sha, path) for seq, sha, status, path in wanted if status != "D"]
+        for seq, _sha, status, path in wanted:
+            if status == "D" and not path.startswith("visits/"):
+                self._state(seq, path, None, "")
+        for (seq, _sha, path), data in zip(present, blobs([f"{sha}:{p}"
+                                                           for _s, sha, p in present])):
+            text = data.decode("utf-8", "replace") if data is not None else ""
+            try:
+                record = yaml.load(text)
+            except Exception:  # a broken file is check's and verify's to report
+                record = None
+            record = record if isinstance(record, dict) else {}
+            if path.startswith("visits/"):
+                self._visit(seq, path, record)
+            else:
+                self._state(seq, path, record, text)
+
+    def _visit(self, seq: int, path: str, record: dict[str, Any]) -> None:
+        if not record:
+            return
+        stewards = record.get("stewards")
+        started, follow = record.get("started"), record.get("follow_up")
+        self.visit_rows.append((
+            seq, str(record.get("id") or Path(path).stem), str(record.get("household") or ""),
+            json.dumps([str(s) for s in stewards] if isinstance(stewards, list) else [],
+                       ensure_ascii=False),
+            unix(_iso(started), 0), str(record.get("purpose") or ""), _day(follow),
+            _text(record.get("key")), path))
+
+    def _state(self, seq: int, path: str, record: dict[str, Any] | None, text: str) -> None:
+        """A household's or key's file as it stands after commit `seq` (None: deleted)."""
+        ident = path.split("/", 1)[1][:-len(".yaml")]
+        db, r = self.db, record or {}
+        if path.startswith("households/"):
+            pair = r.get("pair") if isinstance(r.get("pair"), dict) else {}
+            schedule, away = _schedule(path, text, ident, seq) if r.get("schedule") else ([], [])
+            db.execute("INSERT OR REPLACE INTO homes VALUES (?,?,?,?,?,?)",
+                       (ident, seq, _text(r.get("name")) if record is not None else None,
+                        _text(r.get("kind")), _text(pair.get("a")), _text(pair.get("b"))))
+            db.executemany(f"INSERT OR REPLACE INTO schedules VALUES "
+                           f"({','.join('?' * len(SCHEDULE))})", schedule)
+            db.executemany("INSERT INTO away VALUES (?,?,?,?)", away)
+            if record is None:
+                db.execute("DELETE FROM homes_now WHERE id = ?", (ident,))
+            else:
+                db.execute("INSERT OR REPLACE INTO homes_now VALUES (?,?,?,?,?)",
+                           (ident, seq, 1 if schedule else None, _text(pair.get("a")),
+                            _text(pair.get("b"))))
+        else:
+            db.execute("INSERT OR REPLACE INTO key_files VALUES (?,?,?,?,?,?,?,?)",
+                       (ident, seq, _text(r.get("household")) if record is not None else None,
+                        _text(r.get("kind")), _text(r.get("slot")), _text(r.get("label")),
+                        _text(r.get("state")), _text(r.get("holder"))))
+            if record is None:
+                db.execute("DELETE FROM keys_now WHERE id = ?", (ident,))
+            else:
+                db.execute("INSERT OR REPLACE INTO keys_now VALUES (?, ?, ?, NULL)",
+                           (ident, seq, _text(r.get("household"))))
+
+    def write(self) -> None:
+        """The rows gathered so far into the database (the open intervals stay in memory too,
+        written again with the next batch)."""
+        db = self.db
+        db.executemany("INSERT INTO commits VALUES (?,?,?,?,?,?,?,?,?,?,?)", self.commits)
+        db.executemany("INSERT OR IGNORE INTO touches VALUES (?,?)", self.touches)
+        db.executemany("INSERT OR IGNORE INTO confirms VALUES (?,?,?)", self.confirms)
+        db.executemany("INSERT OR IGNORE INTO visits VALUES (?,?,?,?,?,?,?,?,?)",
+                       self.visit_rows)
+        db.executemany("INSERT OR REPLACE INTO intervals VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                       self.closed + list(self.open.values()))
+        # A custody action after the key's file was last written says where it is now.
+        db.executemany("UPDATE keys_now SET custody = ? WHERE id = ? AND seq < ?",
+                       [(seq, key, seq) for key, seq in self.custody.items()])
+        for batch in (self.commits, self.touches, self.confirms, self.visit_rows, self.closed):
+            batch.clear()
+        self.custody.clear()
+
+
+def _text(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+def _day(value: Any) -> str | None:
+    return value.isoformat() if isinstance(value, date) else _text(value)
+
+
+def _iso(value: Any) -> str | None:
+    return value.isoformat() if isinstance(value, (date, datetime)) else _text(value)
+
+
+def _schedule(path: str, text: str, ident: str,
+              seq: int) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+    """The household's schedule entries as rows `due` selects by day (a weekday mask, the dates
+    it is active) — what `schedules.occurs` decides, in columns — and its periods away; read
+    by the model, as a listing would. A file that does not parse has none (check reports it)."""
+    from keyledger.errors import FatalError
+    from keyledger.model import parse_household
+
+    try:
+        household = parse_household(path, text, ident)
+    except FatalError:
+        return [], []
+    rows = []
+    for n, e in enumerate(household.schedule):
+        mask = 127 if e.every == ("day",) else sum(1 << WEEKDAYS.index(d) for d in e.every
+                                                     if d in WEEKDAYS)
+        rows.append((ident, seq, n, mask, e.start_time.isoformat(),
+                     e.end_time.isoformat() if e.end_time else None, e.purpose, e.steward,
+                     _day(e.start), _day(e.until), int(e.since.timestamp()) if e.since else None,
+                     e.since.date().isoformat() if e.since else None, int(e.while_away)))
+    away = [(ident, seq, a.start.isoformat(), a.until.isoformat()) for a in household.away]
+    return rows, away
