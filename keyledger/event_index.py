@@ -82,21 +82,21 @@ def fresh(ledger: Ledger, limit: int | None = None) -> sqlite3.Connection | None
 def _bring_up_to_date(ledger: Ledger, limit: int | None = None) -> sqlite3.Connection | None:
     head = gitops.head(ledger.root)
     db = _open(ledger)
-    if db is not None and _tip(db) == (head or ""):
+    if db is not None and tip(db) == (head or ""):
         return db
     if limit is not None:
-        if db is None or _behind(ledger, _tip(db), head) > limit:
+        if db is None or _behind(ledger, tip(db), head) > limit:
             return db
     with _writing(ledger):
         if db is not None:
             db.close()
         db = _open(ledger)  # another command may have brought it up to date meanwhile
-        tip = _tip(db) if db is not None else None
-        if db is not None and tip == (head or ""):
+        last = tip(db) if db is not None else None
+        if db is not None and last == (head or ""):
             return db
-        if db is not None and tip is not None and head is not None:
+        if db is not None and last is not None and head is not None:
             try:
-                if _follow(ledger, db, tip, head):
+                if _follow(ledger, db, last, head):
                     return db
             except (sqlite3.ProgrammingError, sqlite3.InterfaceError):
                 raise  # keyledger's own mistake, not a damaged file
@@ -107,11 +107,11 @@ def _bring_up_to_date(ledger: Ledger, limit: int | None = None) -> sqlite3.Conne
         return _rebuild(ledger, head)
 
 
-def _behind(ledger: Ledger, tip: str | None, head: str | None) -> int:
-    """How many commits HEAD has that the tip has not (a great many if git cannot tell)."""
-    if not tip or not head:
+def _behind(ledger: Ledger, last: str | None, head: str | None) -> int:
+    """How many commits HEAD has that `last` has not (a great many if git cannot tell)."""
+    if not last or not head:
         return 1 << 30
-    result = gitops.run(ledger.root, "rev-list", "--count", head, "--not", tip)
+    result = gitops.run(ledger.root, "rev-list", "--count", head, "--not", last)
     return int(result.stdout) if result.returncode == 0 and result.stdout.strip() else 1 << 30
 
 
@@ -142,7 +142,8 @@ def _open(ledger: Ledger) -> sqlite3.Connection | None:
     return None
 
 
-def _tip(db: sqlite3.Connection) -> str | None:
+def tip(db: sqlite3.Connection) -> str | None:
+    """The commit the index was made up to ("" for an empty history)."""
     row = db.execute("SELECT value FROM meta WHERE name = 'tip'").fetchone()
     return row[0] if row else None
 
@@ -161,22 +162,22 @@ def _writing(ledger: Ledger) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def _follow(ledger: Ledger, db: sqlite3.Connection, tip: str, head: str) -> bool:
-    """Bring the index from `tip` to `head` without reading the whole history again; False if
+def _follow(ledger: Ledger, db: sqlite3.Connection, last: str, head: str) -> bool:
+    """Bring the index from `last` to `head` without reading the whole history again; False if
     it must be made again (no commit of the index is in head's history)."""
-    with _Revs(ledger, [head, "--not", tip]) as revs:
+    with _Revs(ledger, [head, "--not", last]) as revs:
         if not revs.ok:
             return False  # the tip is gone from the repository (pruned): start again
         keep: int | None
         if not revs.count:  # head is behind the tip: a reset, or a checkout of an older commit
-            keep = _seq_of(db, head)
+            keep = seq_of(db, head)
             if keep is None:
                 return False
-        elif tip in revs.first[1]:
-            keep = None  # head descends from the tip: only new rows
+        elif last in revs.first[1]:
+            keep = None  # head descends from the last: only new rows
         else:
             parents = revs.first[1]
-            keep = _seq_of(db, parents[0]) if parents else None
+            keep = seq_of(db, parents[0]) if parents else None
             if keep is None:
                 return False
         db.execute("BEGIN IMMEDIATE")
@@ -192,7 +193,7 @@ def _follow(ledger: Ledger, db: sqlite3.Connection, tip: str, head: str) -> bool
     return True
 
 
-def _seq_of(db: sqlite3.Connection, sha: str) -> int | None:
+def seq_of(db: sqlite3.Connection, sha: str) -> int | None:
     row = db.execute("SELECT seq FROM commits WHERE sha = ?", (sha,)).fetchone()
     return row[0] if row else None
 
@@ -235,8 +236,9 @@ def _rebuild(ledger: Ledger, head: str | None) -> sqlite3.Connection:
     """The whole index made again from the history, in a file of its own that takes the
     place of the old one only when complete."""
     file = path(ledger)
+    for stale in file.parent.glob(f"{FILE}.tmp*"):  # of a build that was killed (we hold the lock)
+        stale.unlink(missing_ok=True)
     tmp = file.with_name(f"{FILE}.tmp{os.getpid()}")
-    tmp.unlink(missing_ok=True)
     db = sqlite3.connect(str(tmp), isolation_level=None, check_same_thread=False)
     try:
         db.execute("PRAGMA journal_mode = OFF")  # a torn rebuild is thrown away whole
@@ -337,7 +339,7 @@ def _flush(ledger: Ledger, rows: Rows, pending: list[tuple[int, str]]) -> None:
     household's and key's state follows the commits in order)."""
     if pending:
         for (seq, sha), paths in zip(pending, _paths(ledger.root, [sha for _s, sha in pending])):
-            rows.changed(seq, sha, paths)
+            rows.changed(seq, paths)
         pending.clear()
     rows.read_files(lambda names: _blobs(ledger.root, names))
     rows.write()
@@ -429,28 +431,30 @@ def _read(root: Path, revs: _Revs, first: int) -> Iterator[Commit]:
                          .format(n=n - first, total=revs.count))
 
 
-def _paths(root: Path, shas: list[str]) -> Iterator[list[tuple[str, str]]]:
-    """Every file each commit changed, as (status, path), from one `git diff-tree -r`."""
-    proc = _git(root, "diff-tree", "--stdin", "--root", "--always", "-r", "--name-status",
+def _paths(root: Path, shas: list[str]) -> Iterator[list[tuple[str, str, str]]]:
+    """Every file each commit changed, as (status, path, blob id), from one `git diff-tree -r`.
+    Its blob is then read by id: naming it as commit:path would make git scan the folder's
+    tree, a hundred thousand entries, for each file."""
+    proc = _git(root, "diff-tree", "--stdin", "--root", "--always", "-r", "--raw",
                 "--no-renames", "-z")
     feeder = _feed(proc, shas)
     expected = iter(shas)
     nxt = next(expected, None)
-    current: list[tuple[str, str]] | None = None
-    status: str | None = None
+    current: list[tuple[str, str, str]] | None = None
+    meta: list[str] | None = None
     try:
         for token in _tokens(proc.stdout):
             text = token.decode("utf-8", "surrogateescape")
-            if status is None and nxt is not None and text == nxt:
+            if meta is None and nxt is not None and text == nxt:
                 if current is not None:
                     yield current
                 current, nxt = [], next(expected, None)
-            elif status is None:
-                status = text
+            elif meta is None:
+                meta = text.split()  # ":old-mode new-mode old-blob new-blob status"
             else:
                 assert current is not None
-                current.append((status, text))
-                status = None
+                current.append((meta[4], text, meta[3]))
+                meta = None
         if current is not None:
             yield current
     finally:

@@ -115,7 +115,7 @@ class Rows:
         self.closed: list[list[Any]] = []
         self.loaded: set[str] = set()
         self.custody: dict[str, int] = {}        # key -> its last custody commit
-        self.files: list[tuple[int, str, str, str]] = []   # (seq, sha, status, path) to read
+        self.files: list[tuple[int, str, str, str]] = []   # (seq, status, path, blob) to read
         self.visit_rows: list[tuple[Any, ...]] = []
 
     def add(self, c: Commit, key_only: bool) -> None:
@@ -130,29 +130,47 @@ class Rows:
                              json.dumps(extra, ensure_ascii=False) if extra else None))
         if key_only and "keys" in c.top:
             self.touches.append((f"keys/{t['Key']}.yaml", c.seq))
-        if key_only and t.get("Visit") and "visits" in c.top:
-            visit = t["Visit"]  # its folder is the month it started, the id's first digits
-            self.files.append((c.seq, c.sha, "A", f"visits/{visit[:4]}/{visit[4:6]}/"
-                                                  f"{visit}.yaml"))
         if action == "confirm" and t.get("Confirms"):
             self.confirms.append((t["Confirms"], c.seq, t.get("Steward", "")))
+        ended = None
         if action in CUSTODY and t.get("Key"):
             self.custody[t["Key"]] = c.seq
             if action != "found":
-                self._interval(c.seq, at, t)
+                ended = self._interval(c.seq, at, t)
+        if key_only and t.get("Visit") and "visits" in c.top:
+            self._visit_of(c.seq, at, t, ended)
 
-    def changed(self, seq: int, sha: str, paths: list[tuple[str, str]]) -> None:
-        """What git says a commit the trailers do not explain wrote."""
-        for status, path in paths:
+    def _visit_of(self, seq: int, at: int, t: dict[str, str], ended: list[Any] | None) -> None:
+        """The visit a commit recorded, as its trailers say it: a visit or call (`visit add`:
+        its start, purpose and who went), or the visit a return ended, which began when the key
+        was taken out, for the checkout's purpose, by its holder and the witness. Its file is
+        not read: finding it in a month's folder of calls costs git a scan of the folder."""
+        visit, path = t["Visit"], f"visits/{t['Visit'][:4]}/{t['Visit'][4:6]}/{t['Visit']}.yaml"
+        if t.get("Action") == "visit":
+            stewards = [t.get("Steward", "")] + [s for s in t.get("With", "").split(",") if s]
+            started, purpose, key = at, t.get("Purpose", ""), None
+        else:
+            stewards = [t.get("Holder") or t.get("Steward", "")] + (
+                [t["Witness"]] if t.get("Witness") else [])
+            started = ended[5] if ended else at
+            purpose = (ended[4] if ended else "") or t.get("Purpose", "")
+            key = t.get("Key")
+        self.visit_rows.append((seq, visit, t.get("Household", ""),
+                                json.dumps(list(dict.fromkeys(stewards)), ensure_ascii=False),
+                                started, purpose, t.get("Follow-Up") or None, key, path))
+
+    def changed(self, seq: int, paths: list[tuple[str, str, str]]) -> None:
+        """What git says a commit the trailers do not explain wrote: (status, path, blob)."""
+        for status, path, blob in paths:
             if not path.endswith(".yaml"):
                 continue
             if path.startswith(("keys/", "households/", "stewards/")):
                 self.touches.append((path, seq))
             folder, _sep, name = path.partition("/")
             if folder == "visits" or folder in ("keys", "households") and "/" not in name:
-                self.files.append((seq, sha, status, path))
+                self.files.append((seq, status, path, blob))
 
-    def _interval(self, seq: int, at: int, t: dict[str, str]) -> None:
+    def _interval(self, seq: int, at: int, t: dict[str, str]) -> list[Any] | None:
         """As custody_log has always read them: a checkout or handover opens an interval (a
         handover continues the purpose and expected return of the one it ends); these and a
         return, loss or handback end the key's open one."""
@@ -172,6 +190,7 @@ class Rows:
                               t.get("Holder") or t.get("Steward", ""), purpose, at, OPEN, None,
                               None, expected, t.get("Override"), t.get("Consent"),
                               t.get("Unreached"), t.get("Witness")]
+        return ended
 
     def _open_of(self, key: str) -> list[Any] | None:
         if key not in self.loaded:
@@ -189,12 +208,11 @@ class Rows:
         from keyledger import yaml
 
         wanted, self.files = self.files, []
-        present = [(seq, sha, path) for seq, sha, status, path in wanted if status != "D"]
-        for seq, _sha, status, path in wanted:
+        present = [(seq, path, blob) for seq, status, path, blob in wanted if status != "D"]
+        for seq, status, path, _blob in wanted:
             if status == "D" and not path.startswith("visits/"):
                 self._state(seq, path, None, "")
-        for (seq, _sha, path), data in zip(present, blobs([f"{sha}:{p}"
-                                                           for _s, sha, p in present])):
+        for (seq, path, _blob), data in zip(present, blobs([b for _s, _p, b in present])):
             text = data.decode("utf-8", "replace") if data is not None else ""
             try:
                 record = yaml.load(text)

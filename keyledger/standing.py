@@ -141,8 +141,8 @@ def due(ledger: Ledger, days: list[date], moment: datetime, tz: tzinfo,
 
 
 def due_count(ledger: Ledger, day: date, moment: datetime, tz: tzinfo) -> tuple[int, int]:
-    """How many items are due on `day` and how many of them were missed — what `due` would
-    list, counted: only the households with a visit that day are matched item by item."""
+    """How many items of `day` are not done, and how many of them were missed — what `due`
+    would list, counted: only the households with a visit that day are matched item by item."""
     from keyledger.visits import seen
 
     db = event_index.fresh(ledger)
@@ -168,7 +168,7 @@ def due_count(ledger: Ledger, day: date, moment: datetime, tz: tzinfo) -> tuple[
             missed += end_of_day < moment
     if visited:
         items = due(ledger, [day], moment, tz, only=visited)
-        count += len(items)
+        count += sum(i.status != "done" for i in items)
         missed += sum(i.status == "missed" for i in items)
     return count, missed
 

@@ -121,7 +121,8 @@ def add_visit(ledger: Ledger, household_id: str, given: dict[str, Any], photos: 
     message = gitops.format_message(
         f"visit {household.id} {household.name}: {visit.purpose} by {actor.name}{late}",
         [("Action", "visit"), ("Household", household.id), ("Steward", actor.id),
-         ("Visit", visit.id), ("Purpose", visit.purpose), ("At", visit.started.isoformat()),
+         ("With", ",".join(visit.stewards[1:])), ("Visit", visit.id),
+         ("Purpose", visit.purpose), ("At", visit.started.isoformat()),
          ("Follow-Up", visit.follow_up.isoformat() if visit.follow_up else "")])
     return visit, ledger.change(files, message)
 

@@ -348,3 +348,37 @@ def test_a_clone_builds_its_index_on_the_first_command(busy: Ledger, tmp_path: P
     assert not (copy / ".git/keyledger/events.sqlite3").exists()
     assert from_index(copy) == from_git(copy) == from_git(busy.root)
     shutil.rmtree(copy)
+
+
+def test_what_changed_since_i_last_looked(busy: Ledger, monkeypatch) -> None:
+    def since(*args: str) -> list[tuple[str, str]]:
+        data = json.loads(busy.ok("status", "--json", *args).out)
+        return [(c["action"], c["commit"]) for c in data["since"]["changes"]]
+
+    busy.ok("status")  # looked
+    assert since("--since", "last") == []
+    _at(monkeypatch, "2026-11-25T08:00:00+08:00")
+    busy.ok("checkout", "K-0013", "--purpose", "plants", as_="zhou-lx")
+    first = busy.head()
+    busy.ok("return", "K-0013", as_="zhou-lx")
+    assert since("--since", "last") == [("checkout", first), ("return", busy.head())]
+    assert since("--since", "last") == []  # that run looked too
+    # By date: the events from that moment on (their own time, as the trailers say it).
+    assert [a for a, _c in since("--since", "2026-11-24 10:00")][-2:] == ["checkout", "return"]
+    out = busy.ok("status", "--since", "2026-11-25").out + busy.ok("status", "--since",
+                                                                   "2026-11-25").err
+    assert "2 recorded since" in out and first[:10] in out
+    # A rewritten history: what was last seen is gone, so the time it was seen decides.
+    busy.ok("status")
+    busy.git("reset", "-q", "--hard", "HEAD~1")
+    busy.ok("return", "K-0013", "--note", "again", as_="zhou-lx")
+    assert since("--since", "last") == [("return", busy.head())]
+    # history --since: the key's record from a day on, by when each event happened (its
+    # Keyledger-At, or when it was committed)
+    every = json.loads(busy.ok("history", "K-0013", "--json").out)
+    shown = json.loads(busy.ok("history", "K-0013", "--since", "2026-11-25", "--json").out)
+    day = datetime.fromisoformat("2026-11-25T00:00:00+08:00")
+    assert shown == [e for e in every
+                     if datetime.fromisoformat(e["trailers"].get("At") or e["committed"]) >= day]
+    assert [e["action"] for e in shown][:2] == ["return", "checkout"] and len(shown) < len(every)
+    assert busy.refused("history", "K-0013", "--since", "yesterday-ish").err.count("\n") == 1

@@ -16,6 +16,9 @@ from keyledger.i18n import _
 from keyledger.vocab import PURPOSES
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
+    from keyledger.custody import Change
     from keyledger.ledger import Ledger
     from keyledger.schedules import DueItem
 
@@ -199,23 +202,38 @@ def confirm(commit: str = typer.Argument(..., metavar="COMMIT")) -> None:
 def status(
     overdue: bool = typer.Option(False, "--overdue",
                                  help=_("Exit with status 1 if any key is overdue (for cron).")),
+    since: Optional[str] = typer.Option(None, "--since", metavar="DATE|last",
+                                        help=_("Also what was recorded since then: a date and "
+                                               "time, or last (the last time you ran status).")),
     json: bool = typer.Option(False, "--json", help=_("Print JSON.")),
 ) -> None:
     """What is out, with whom, since when; overdue first."""
     from keyledger.cli.key import key_json
+    from keyledger.custody import changes_since, looked
     from keyledger.custody import status as out_keys
     from keyledger.schedules import due
-
+    from keyledger.standing import due_count
     from keyledger.sync import sync_state
 
     ledger = open_ledger()
     moment, out, booked = out_keys(ledger)
-    today = [i for i in due(ledger, [moment.date()]) if i.status != "done"]
+    # A street office has thousands of items a day: counted, and listed only when few (or for
+    # JSON); `keyledger due` lists them.
+    waiting, missed = due_count(ledger, moment.date(), moment, moment.tzinfo)
+    today = [i for i in due(ledger, [moment.date()]) if i.status != "done"] \
+        if json or waiting <= DUE_LISTED else []
     shared = sync_state(ledger)
     offline = _offline(ledger, [o.key.id for o in out], shared["unpushed_commits"])
     late = [o for o in out if o.overdue]
+    start, changes = changes_since(ledger, since) if since else (None, [])
+    looked(ledger)
     if json:
-        print_json({"now": moment.isoformat(), "out": [
+        print_json({"now": moment.isoformat(), **({"since": {
+            "from": start.isoformat() if start else None,
+            "changes": [{"at": c.at.isoformat(), "action": c.action, "key": c.key or None,
+                         "household": c.household or None, "steward": c.steward or None,
+                         "holder": c.holder or None, "purpose": c.purpose or None,
+                         "commit": c.commit} for c in changes]}} if since else {}), "out": [
             {**key_json(o.key), "holder_name": o.holder_name, "household_name": o.household_name,
              "overdue": o.overdue, "witness_unconfirmed": o.unconfirmed_witness,
              "offline": o.key.id in offline} for o in out],
@@ -255,15 +273,29 @@ def status(
     if not json and shared["remote"]:
         say(_("{n} local commit(s) not yet pushed; last sync {when}.").format(
             n=shared["unpushed"], when=shared["last_sync"] or _("never")))
-    if not json and len(today) > DUE_LISTED:  # a street office: a count, the list is `due`
+    if not json and waiting > DUE_LISTED:
         say(_("Due today: {n} items, {missed} of them missed; `keyledger due` lists them.")
-            .format(n=len(today), missed=sum(i.status == "missed" for i in today)))
+            .format(n=waiting, missed=missed))
     elif not json and today:
         say(_("Due today: {items}.").format(items="; ".join(
             f"{_due_time(i)} {i.household} {i.household_name} {_(i.purpose)} ({i.steward or '—'})"
             + (_(", missed") if i.status == "missed" else "") for i in today)))
+    if not json and since:
+        _changes(start, changes)
     if overdue and late:
         raise typer.Exit(1)
+
+
+def _changes(start: "datetime | None", changes: "list[Change]") -> None:
+    """What was recorded since the moment `status --since` was given."""
+    if changes:
+        table([_("time"), _("action"), _("key"), _("household"), _("steward"), _("holder"),
+               _("purpose"), _("commit")],
+              [[when(c.at), _(c.action or "?"), c.key, c.household, c.steward, c.holder,
+                _(c.purpose) if c.purpose else "", c.commit[:10]] for c in changes],
+              title=_("Recorded since {when}").format(when=when(start) if start else "—"))
+    say(_("{n} recorded since {when}.").format(n=len(changes),
+                                               when=when(start) if start else _("the start")))
 
 
 def _offline(ledger: "Ledger", keys: list[str], unpushed: object) -> set[str]:
