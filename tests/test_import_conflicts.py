@@ -322,3 +322,10 @@ def test_a_sheet_is_named_with_sheet_and_a_wrong_name_lists_the_sheets(ledger: L
     csv_path = sheet(tmp_path, "户号,姓名,地址\n")
     refused = ledger.refused("household", "import", str(csv_path), "--sheet", "x")
     assert "is a CSV file, which has one sheet" in refused.err
+
+
+def test_a_cell_longer_than_a_register_holds_is_a_bad_row_never_cut(ledger: Ledger,
+                                                                     tmp_path: Path) -> None:
+    path = sheet(tmp_path, "户号,姓名,地址,备注\n8-1-402,孙丽,东升家园8号楼1单元402," + "字" * 10_001 + "\n")
+    refused = ledger.refused("household", "import", str(path))
+    assert f"{path}:2: 备注: 10001 characters: a cell holds at most 10000" in refused.err

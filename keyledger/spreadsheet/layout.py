@@ -12,7 +12,6 @@ from typing import Any
 
 from keyledger.errors import FatalError
 from keyledger.i18n import _
-from keyledger.spreadsheet import bounds
 from keyledger.spreadsheet.columns import (Column, identifies, is_group, known, normalize_header,
                                            resolve)
 from keyledger.spreadsheet.read import Grid
@@ -53,8 +52,6 @@ def cell(value: Any) -> Any:
     floats as int (calamine reads every number as a float)."""
     if isinstance(value, str):
         value = value.strip()
-        if len(value) > bounds.MAX_CELL_CHARS:
-            value = value[: bounds.MAX_CELL_CHARS]
         return None if not value or value in _NOTHING else value
     if isinstance(value, float) and value.is_integer():
         return int(value)

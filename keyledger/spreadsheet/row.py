@@ -11,7 +11,7 @@ from typing import Any, Callable
 
 from keyledger.errors import Problem
 from keyledger.i18n import _
-from keyledger.spreadsheet import cells
+from keyledger.spreadsheet import bounds, cells
 from keyledger.spreadsheet.cells import CellError
 from keyledger.spreadsheet.columns import CANONICAL, Column
 
@@ -72,6 +72,10 @@ class Row:
     def get(self, name: str, convert: Callable[[Any], Any] = cells.line, slot: int = 0) -> Any:
         value = self.raw(name, slot)
         if value is None:
+            return None
+        if isinstance(value, str) and len(value) > bounds.MAX_CELL_CHARS:
+            self.fail(name, _("{n} characters: a cell holds at most {limit} (is it the right "
+                              "column?)").format(n=len(value), limit=bounds.MAX_CELL_CHARS), slot)
             return None
         try:
             out = convert(value)
