@@ -272,6 +272,10 @@ def _check_signatures(ledger: Ledger, shas: list[str]) -> dict[str, tuple[str, s
         blobs.close()
 
 
+# `status --since last`: since this clone's previous status (上次 is how a steward says it).
+LAST = ("last", "上次")
+
+
 @dataclass(frozen=True)
 class Change:
     """An event committed since a moment (`status --since`)."""
@@ -294,9 +298,10 @@ def changes_since(ledger: Ledger, since: str) -> tuple[datetime | None, list[Cha
 
     tz = zone(ledger.settings.timezone)
     db = event_index.fresh(ledger)
-    seen = statedir.load(ledger.state_dir / "status-seen") if since == "last" else None
+    last_time = since.strip().lower() in LAST
+    seen = statedir.load(ledger.state_dir / "status-seen") if last_time else None
     after_seq, start = None, None
-    if since == "last":
+    if last_time:
         if isinstance(seen, dict):
             # What was seen last, or, in a history rewritten since, the last commit both share.
             last = str(seen.get("tip", ""))

@@ -362,7 +362,7 @@ def test_what_changed_since_i_last_looked(busy: Ledger, monkeypatch) -> None:
     first = busy.head()
     busy.ok("return", "K-0013", as_="zhou-lx")
     assert since("--since", "last") == [("checkout", first), ("return", busy.head())]
-    assert since("--since", "last") == []  # that run looked too
+    assert since("--since", "上次") == []  # that run looked too (上次: as a steward says it)
     # By date: the events from that moment on (their own time, as the trailers say it).
     assert [a for a, _c in since("--since", "2026-11-24 10:00")][-2:] == ["checkout", "return"]
     out = busy.ok("status", "--since", "2026-11-25").out + busy.ok("status", "--since",
