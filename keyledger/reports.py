@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import Any
 
-from keyledger import custody_log
+from keyledger import custody_log, standing
 from keyledger.errors import FatalError
 from keyledger.i18n import _
 from keyledger.ledger import Ledger
@@ -327,9 +327,8 @@ def weekly(ledger: Ledger, week: str | None, lang: str | None) -> str:
     moment = now(tz)
     items: list[DueItem] = due(ledger, days)
     visits = seen(ledger, days[0], days[-1])  # counted, never shown one by one
-    keys = ledger.keys()
     intervals, events = custody_log.read(ledger, ["keys"], since=begin, until=end,
-                                         code_keys=_codes(keys))
+                                         code_keys=standing.code_keys(ledger))
     week_intervals = [i for i in intervals if i.overlaps(begin, end)]
     names = _names(ledger)
     stewards: dict[str, Row] = {}
@@ -348,8 +347,7 @@ def weekly(ledger: Ledger, week: str | None, lang: str | None) -> str:
         bump(households, item.household, item.household_name, **counts)
     # Every household with something in the week has a row, scheduled or not.
     active = {v.household for v in visits} | {i.household for i in week_intervals}
-    homes = {h.id: h.name for h in ledger.households(
-        [i for i in sorted(active - households.keys()) if ledger.exists("household", i)])}
+    homes = standing.names(ledger, active - households.keys())
     for v in visits:
         for s in v.stewards:
             bump(stewards, s, names.get(s, s), visits=1)

@@ -59,6 +59,14 @@ def keys_of(ledger: Ledger, household: str) -> list[str]:
                                      (household,))]
 
 
+def code_keys(ledger: Ledger) -> frozenset[str]:
+    """The keys whose files say they are door codes, at HEAD."""
+    db = event_index.fresh(ledger)
+    return frozenset(k for (k,) in db.execute(
+        "SELECT k.id FROM keys_now k JOIN key_files f ON f.id = k.id AND f.seq = k.seq "
+        "WHERE f.kind = 'code'"))
+
+
 def households_of(ledger: Ledger, steward: str) -> list[tuple[str, str, str]]:
     """(id, name, "a" or "b") of the households whose pair names `steward`, at HEAD."""
     db = event_index.fresh(ledger)
