@@ -12,6 +12,7 @@ back the state before them; the `*_now` tables name each file's latest version.
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -214,10 +215,12 @@ class Rows:
                 self._state(seq, path, None, "")
         for (seq, path, _blob), data in zip(present, blobs([b for _s, _p, b in present])):
             text = data.decode("utf-8", "replace") if data is not None else ""
-            try:
-                record = yaml.load(text)
-            except Exception:  # a broken file is check's and verify's to report
-                record = None
+            record = None if path.startswith("visits/") else _plain(text)
+            if record is None:
+                try:
+                    record = yaml.load(text)
+                except Exception:  # a broken file is check's and verify's to report
+                    record = None
             record = record if isinstance(record, dict) else {}
             if path.startswith("visits/"):
                 self._visit(seq, path, record)
@@ -283,6 +286,157 @@ class Rows:
         for batch in (self.commits, self.touches, self.confirms, self.visit_rows, self.closed):
             batch.clear()
         self.custody.clear()
+
+
+# A plain scalar YAML would read as something other than its text (a number, a boolean, null,
+# a merge or value key), or not as one scalar: left to the YAML parser.
+_SPECIAL = re.compile(r"(?:[-+]?[\d_.]+(?:[eE][-+]?\d+)?|[-+]?0[xob][\da-f_]+|\d{4}-\d\d?-\d\d?.*"
+                      r"|[-+]?\.(?:inf|nan)|true|false|yes|no|on|off|y|n|null|~|=|<<|.*:.*"
+                      r"|[-?:,#'\"\[\]{}|>&*!%@`].*)$", re.I | re.S)
+# Characters YAML does not allow in a file or reads as a line break or a tab: a file holding one
+# is parsed by YAML, which says what it makes of it.
+_ODD = re.compile("[^\n\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd"
+                  "\U00010000-\U0010ffff]")
+_NAME = re.compile(r"[a-z_]+$")
+_FIELDS = ("name", "kind", "household", "slot", "label", "state", "holder")
+
+
+def _plain(text: str) -> dict[str, Any] | None:
+    """The fields the index keeps of a household or key file written as keyledger writes them —
+    `field: value` a line, plain or single-quoted scalars, flow lists of plain items, block lists
+    and mappings one level deep, literal blocks — or None for anything else, which the YAML
+    parser reads: a street office's import is 100,000 files and a year is a million versions of
+    key files, and the parser would cost most of building the index. Where it answers, it is
+    what the parser gives for these fields (tests/test_event_rows_plain.py), a file the parser
+    refuses included: those it leaves to the parser."""
+    if _ODD.search(text):
+        return None
+    out: dict[str, Any] = {}
+    lines = [line for line in text.split("\n") if line]
+    i = 0
+    while i < len(lines):
+        entry = _entry(lines[i])
+        if entry is None or entry[0] in out:  # a field written twice: the parser refuses it
+            return None
+        name, value = entry
+        j = i + 1
+        while j < len(lines) and lines[j][0] in " -":
+            j += 1
+        block, i = lines[i + 1:j], j
+        if name in _FIELDS and (block or value[:1] in ("|", ">")):
+            return None  # an indexed value that is not one plain line: the parser's
+        if value[:1] in ("|", ">"):
+            if value not in ("|", "|-", ">", ">-") or not _literal(block):
+                return None
+            out[name] = True  # a text the index does not keep
+        elif block:
+            nested = _nested(block) if not value else None
+            if nested is None:
+                return None
+            out[name] = nested
+        elif name in _FIELDS or name == "pair":
+            if (scalar := _scalar(value)) is _UNSURE:
+                return None
+            out[name] = scalar
+        elif name == "schedule":
+            if value not in ("", "[]", "null", "~"):
+                return None
+            out[name] = None
+        elif value and not (_SAFE.match(value) or _CLOSED.match(value)):
+            return None
+        else:
+            out[name] = None  # a value the index does not keep, which parses
+    pair = out.get("pair")
+    return {**{f: out[f] for f in _FIELDS if f in out},
+            "pair": pair if isinstance(pair, dict) else None,
+            "schedule": bool(out.get("schedule"))}
+
+
+def _entry(line: str) -> tuple[str, str] | None:
+    """`name: value` (value stripped, maybe empty), or None if the line is anything else."""
+    name, sep, value = line.partition(":")
+    if not sep or not _NAME.match(name) or value[:1] not in ("", " ") or " #" in value:
+        return None
+    return name, value.strip()
+
+
+def _literal(block: list[str]) -> bool:
+    """A literal or folded text's lines: each indented at least as its first."""
+    if not block:
+        return True
+    indent = len(block[0]) - len(block[0].lstrip(" "))
+    return indent > 0 and all(line[:indent] == " " * indent and line.strip() for line in block)
+
+
+def _nested(block: list[str]) -> dict[str, Any] | list[None] | None:
+    """A field's block: a list at the field's indentation (`- ...`, an item's further fields
+    two spaces in), or a mapping two spaces in; its one-line values must parse. What the index
+    needs of it: the mapping's values (the pair's a and b), or that the list is not empty."""
+    if block[0].startswith("- "):
+        items: list[None] = []
+        fields: set[str] | None = None  # the current item's fields, None for a scalar item
+        for line in block:
+            if line.startswith("- "):
+                items.append(None)
+                rest = line[2:]
+                entry = _entry(rest) if ":" in rest else None
+                if entry is not None and entry[1]:
+                    if not _parses(entry[1]):
+                        return None
+                    fields = {entry[0]}
+                elif ":" in rest or not _parses(rest):
+                    return None
+                else:
+                    fields = None
+            elif line[:2] == "  " and line[2:3] not in (" ", "-"):
+                entry = _entry(line[2:])
+                if fields is None or entry is None or entry[0] in fields \
+                        or not entry[1] or not _parses(entry[1]):
+                    return None
+                fields.add(entry[0])
+            else:
+                return None
+        return items
+    mapping: dict[str, Any] = {}
+    for line in block:
+        entry = _entry(line[2:]) if line[:2] == "  " and line[2:3] not in (" ", "-") else None
+        if entry is None or entry[0] in mapping or not entry[1] or not _parses(entry[1]):
+            return None
+        mapping[entry[0]] = _scalar(entry[1])
+        if mapping[entry[0]] is _UNSURE and entry[0] in ("a", "b"):
+            return None
+    return mapping
+
+
+def _parses(value: str) -> bool:
+    """A one-line value that is one scalar or flow list to the parser."""
+    return bool(_SAFE.match(value) or _CLOSED.match(value))
+
+
+# A one-line plain scalar the parser reads without error (what it reads it as aside).
+_SAFE = re.compile(r"""[^-?:,\[\]{}#&*!|>'"%@`\s](?:(?!: |:$| #)[^\n])*$""")
+# A value on one line, closed there: a flow list of plain items, `{}`, a quoted string.
+_ITEM = r"""[^-?:,\[\]{}#&*!|>'"%@`\s][^,\[\]{}#:'"]*"""
+_CLOSED = re.compile(rf"""(?:\[\s*(?:{_ITEM}(?:,\s*{_ITEM})*)?\]|\{{\}}|'(?:[^']|'')*'"""
+                     r"""|"[^"\\]*")$""")
+
+
+_UNSURE = object()
+
+
+def _scalar(value: str) -> Any:
+    """A field's value as YAML reads it, or _UNSURE where that takes the parser."""
+    value = value.strip()
+    if value in ("null", "~", "Null", "NULL"):
+        return None
+    if not value:
+        return None
+    if len(value) > 1 and value[0] == "'" == value[-1]:
+        inner = value[1:-1]
+        return inner.replace("''", "'") if "'" not in inner.replace("''", "") else _UNSURE
+    if _SPECIAL.match(value):
+        return _UNSURE
+    return value
 
 
 def _text(value: Any) -> str | None:
