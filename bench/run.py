@@ -335,6 +335,8 @@ def benchmark(size: str, base: Path, regenerate: bool, runs: int, budget: float)
         rows.append({"op": "peer: `pass insert`", "keyledger": custody["checkout"],
                      "baseline": "`pass insert`", "base": {"error": "pass or gpg not installed"}})
 
+    rows += shared_custody(ledger, manifest, base, KL, floor_all, runs, budget)
+
     fmt = "%H%x1f%G?%x1f%s%x1f%(trailers:only,unfold)"
     compare(f"`keyledger history {key}`", [Step(KL + ["history", key])],
             [(f"`git log --format={fmt} -- {key_path}`",
@@ -380,6 +382,72 @@ def benchmark(size: str, base: Path, regenerate: bool, runs: int, budget: float)
             "importtime": importtime(py), "commits_after": commits_after}
 
 
+def shared_custody(ledger: Path, manifest: dict, base: Path, KL: list[str], floor: dict,
+                   runs: int, budget: float) -> list[dict]:
+    """checkout and return in a clone of a shared ledger (issue 17): each ends by starting a
+    sync in the background, which pushes the record through both guards (the clone's pre-push
+    `verify`, the shared repository's pre-receive). Timed: the steward's wait, spawn to exit.
+    The background sync is let finish, untimed, before the next run; how long it took (from
+    the command's request to its recorded outcome) is reported beside."""
+    key = manifest["bench_key"]
+    git(ledger, "reset", "-q", "--hard", manifest["head"])
+    office = base / "bench-office.git"
+    shutil.rmtree(office, ignore_errors=True)
+    git(ledger, "clone", "-q", "--bare", "--local", str(ledger), str(office))
+    run_once(KL + ["hook", "install-server", str(office)])
+    git(ledger, "remote", "add", "origin", str(office))
+    git(ledger, "update-ref", "refs/remotes/origin/main", "HEAD")
+    git(ledger, "config", "keyledger.autoshare", "true")
+    state = ledger / ".git" / "keyledger"
+    # As a clone that has verified its history: the generated one signs only its last commits.
+    found = subprocess.run(KL + ["verify", "--json", "--since", "HEAD"], capture_output=True,
+                           text=True, env=ENV)
+    (state / "verified").write_text(
+        f"{json.loads(found.stdout)['root_fingerprint']} {git(ledger, 'rev-parse', 'HEAD')}\n")
+    synced: list[float] = []
+    outcomes: list[str] = []
+
+    def settled() -> None:
+        """Until the background sync of the run before has recorded what it found."""
+        asked_path = state / "share-requested"
+        if not asked_path.exists():
+            return
+        asked = int(asked_path.read_text())
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            try:
+                attempt = json.loads((state / "share-attempt.json").read_text())
+            except (OSError, ValueError):
+                attempt = {}
+            if attempt.get("id", 0) > asked:
+                if len(synced) < len(outcomes) + 1:
+                    synced.append((attempt["id"] - asked) / 1e9)
+                    outcomes.append(attempt.get("kind", "?"))
+                return
+            time.sleep(0.02)
+        raise Failed("the background sync did not finish in 120 s")
+
+    try:
+        custody = sample({"checkout": [Step(KL + ["checkout", key, "--purpose", "inspection"],
+                                            before=settled)],
+                          "return": [Step(KL + ["return", key], before=settled)]},
+                         runs, budget * 2)
+        settled()
+    finally:
+        pushed = git(ledger, "rev-parse", "HEAD") == git(office, "rev-parse", "main")
+        git(ledger, "remote", "remove", "origin")
+        git(ledger, "config", "--unset", "keyledger.autoshare")
+        shutil.rmtree(office, ignore_errors=True)
+        git(ledger, "reset", "-q", "--hard", manifest["head"])
+    note = (f"the background sync that shared each record took {statistics.median(synced):.2f} s "
+            f"(median of {len(synced)}; outcomes: {', '.join(sorted(set(outcomes)))}; the "
+            f"shared ledger held the last record: {'yes' if pushed else 'no'})"
+            if synced else "")
+    return [{"op": f"`keyledger {op} {key}`, sharing on (the steward's wait)",
+             "keyledger": custody[op], "baseline": "`bench/floor_commit.py` (plumbing, signed)",
+             "base": floor, "note": note} for op in ("checkout", "return")]
+
+
 def _merge(a: dict, b: dict) -> dict:
     if "error" in a or "error" in b:
         return a if "error" in a else b
@@ -421,7 +489,9 @@ def render_size(r: dict) -> str:
             runs += " (one run, no warm-up)"
         lines.append(f"| {row['op']} | {ms(k)} | {row['baseline']} | {ms(b)} | {ratio} | "
                      f"{runs} |")
-    lines += ["", "Medians of whole processes (spawn to exit), after one warm-up run; runs are "
+    notes = {row["op"]: row["note"] for row in r["rows"] if row.get("note")}
+    lines += [""] + [f"- {op}: {note}." for op, note in notes.items()] + ([""] if notes else [])
+    lines += ["Medians of whole processes (spawn to exit), after one warm-up run; runs are "
               f"keyledger/baseline; a process is stopped after {r.get('timeout', '?')} s.", ""]
     return "\n".join(lines)
 

@@ -52,7 +52,7 @@ show reserve K-0009 --from "2026-11-26 09:00" --until "2026-11-26 11:00" --purpo
 
 at 2026-11-23T10:05:00+08:00
 as wang-dh "Monday: 王德厚 phones 张凤英."
-show visit add 5-1-102 --purpose call --note "电话问候，老人说血压平稳，一切正常"
+show visit add 5-1-102 --purpose call --outcome answered --note "电话问候，老人说血压平稳，一切正常"
 
 at 2026-11-25T14:02:00+08:00
 as zhou-lx "Wednesday 14:02: 周丽霞 at the cabinet for 8-1-401's plants."

@@ -58,8 +58,9 @@ def encrypt(code: str, household: str, key_id: str, recipients: list[str]) -> st
 def load_identity(path: Path, passphrase: Callable[[], str]) -> object:
     """An age identity from an SSH private key; a passphrase-protected key is unlocked in memory."""
     import pyrage
-    from cryptography.exceptions import UnsupportedAlgorithm
     from cryptography.hazmat.primitives import serialization
+
+    from keyledger.sshkeys import unlock
 
     try:
         data = path.read_bytes()
@@ -70,13 +71,9 @@ def load_identity(path: Path, passphrase: Callable[[], str]) -> object:
         return pyrage.ssh.Identity.from_buffer(data)
     except pyrage.IdentityError:
         pass  # most often a passphrase: pyrage refuses encrypted keys
-    try:
-        key = serialization.load_ssh_private_key(data, password=passphrase().encode())
-    except (ValueError, TypeError, UnsupportedAlgorithm):
-        raise FatalError(_("Could not unlock {path}: wrong passphrase, or not an ed25519/RSA "
-                           "SSH private key.").format(path=path))
-    plain = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.OpenSSH,
-                              serialization.NoEncryption())
+    key = unlock(path, passphrase)
+    plain = key.private_bytes(serialization.Encoding.PEM,  # type: ignore[attr-defined]
+                              serialization.PrivateFormat.OpenSSH, serialization.NoEncryption())
     try:
         return pyrage.ssh.Identity.from_buffer(plain)
     except pyrage.IdentityError:
@@ -97,3 +94,20 @@ def decrypt(armored: str, household: str, key_id: str, identity: object) -> str:
         raise FatalError(_("The code stored in {key} belongs to another key; it was copied by "
                            "hand and is refused.").format(key=key_id))
     return str(data["code"])
+
+
+def recipient_tags(armored: str) -> set[str]:
+    """Whom an age-encrypted code is really encrypted to, read from its header without any key:
+    each ssh-ed25519 or ssh-rsa stanza names its recipient by a tag (`recipient_tag`)."""
+    header = _dearmor(armored).split(b"\n---", 1)[0]
+    return {parts[2].decode("ascii", "replace") for parts in map(bytes.split, header.split(b"\n"))
+            if len(parts) >= 3 and parts[0] == b"->" and parts[1] in (b"ssh-ed25519", b"ssh-rsa")}
+
+
+def recipient_tag(public: str) -> str:
+    """age's tag for an SSH public key: the first four bytes of the SHA-256 of the key in its
+    wire format, base64 without padding."""
+    import hashlib
+
+    digest = hashlib.sha256(base64.b64decode(public.split()[1])).digest()
+    return base64.b64encode(digest[:4]).decode().rstrip("=")

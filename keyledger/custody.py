@@ -102,8 +102,10 @@ def act(ledger: Ledger, key_id: str, action: str, *, purpose: str | None = None,
             visit_form, key.since or at, at, present, key.id)
         files.update(visit_files)
         trailers.append(("Visit", recorded.id))
-        if recorded.follow_up:  # as `visit add` writes it: `git log --grep` finds every follow-up
-            trailers.append(("Follow-Up", recorded.follow_up.isoformat()))
+        # As `visit add` writes them: `git log --grep` finds every follow-up, and the event
+        # index reads the visit from its commit (its file would be a search of a month's folder).
+        trailers += [(name, value) for name, value in visits.trailers(recorded)
+                     if name not in ("Consent", "Unreached") and value]  # the checkout's own
     holder_steward = others.get(outcome.event.holder or "") if outcome.event.holder != actor.id \
         else actor
     message = gitops.format_message(_subject(outcome, actor, holder_steward, household.name),
@@ -245,6 +247,13 @@ def _signed(ledger: Ledger, db: Any, entries: list[gitops.LogEntry]) -> list[git
     from keyledger import event_index, sshkeys
 
     principals = {sshkeys.fingerprint(s.key): s.id for s in ledger.stewards() if s.key}
+    # Their replaced keys too, good for commits dated up to the second they were replaced
+    # (git dates commits to the second; `verify`, which decides, goes by the roster instead).
+    until = {}
+    for s in ledger.stewards():
+        for old in s.retired_keys:
+            principals[sshkeys.fingerprint(old.key)] = s.id
+            until[sshkeys.fingerprint(old.key)] = old.until
     known_checks = event_index.signatures(db, [e.sha for e in entries])
     unchecked = [e.sha for e in entries if e.sha not in known_checks]
     checked = _check_signatures(ledger, unchecked)
@@ -253,7 +262,8 @@ def _signed(ledger: Ledger, db: Any, entries: list[gitops.LogEntry]) -> list[git
     out = []
     for entry in entries:
         status, fp = known_checks[entry.sha]
-        known = status == "G" and fp in principals
+        known = status == "G" and fp in principals and (
+            fp not in until or datetime.fromisoformat(entry.committed) <= until[fp])
         out.append(replace(entry, signature="G" if known else ("U" if status == "G" else status),
                            signer=principals.get(fp, "") if known else ""))
     return out

@@ -7,7 +7,7 @@ their custody durations (托管时长) and the week's timeline.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -136,3 +136,33 @@ def _events(db: Any, keys: list[str] | None, begin: int | None, end: int | None,
             events.append(Event(when, "code-revealed", key, household, holder or steward, "",
                                 sha))
     return events
+
+
+@dataclass(frozen=True)
+class Deposit:
+    """How long the community held a key (托管): from its registration to its handback."""
+
+    key: str
+    household: str
+    start: datetime
+    end: datetime | None = None     # None while the community holds it
+
+
+def deposits(ledger: Ledger, household: str) -> list[Deposit]:
+    """Each registration of the household's keys (`key add`) with the handback that ended it,
+    oldest first, from the event index (one household's commits)."""
+    from keyledger import event_index
+    from keyledger.timeutil import zone
+
+    tz = zone(ledger.settings.timezone)
+    held: dict[str, Deposit] = {}
+    out: list[Deposit] = []
+    for at, action, key in event_index.fresh(ledger).execute(
+            "SELECT at, action, key FROM commits WHERE household = ? AND action IN "
+            "('key-add', 'handback') ORDER BY seq", (household,)):
+        moment = datetime.fromtimestamp(at, tz)
+        if action == "key-add":
+            held[key] = Deposit(key, household, moment)
+        elif key in held:
+            out.append(replace(held.pop(key), end=moment))
+    return sorted(out + list(held.values()), key=lambda d: d.start)

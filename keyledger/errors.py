@@ -32,6 +32,10 @@ class Refused(FatalError):
     """A request the custody rules refuse."""
 
 
+class SigningFailed(FatalError):
+    """This clone could not sign: a local problem, never a conflict with another steward."""
+
+
 def os_error(exc: OSError) -> str:
     """The system's reason in the interface's language: strerror is the C library's English."""
     import errno

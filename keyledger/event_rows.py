@@ -41,7 +41,8 @@ CREATE TABLE intervals (seq INTEGER PRIMARY KEY, key TEXT NOT NULL, household TE
     holder TEXT, purpose TEXT, start INTEGER NOT NULL, stop INTEGER NOT NULL, stop_seq INTEGER,
     ended_by TEXT, expected INTEGER, override TEXT, consent TEXT, unreached TEXT, witness TEXT);
 CREATE TABLE visits (seq INTEGER NOT NULL, id TEXT NOT NULL, household TEXT, stewards TEXT,
-    started INTEGER, purpose TEXT, follow_up TEXT, key TEXT, path TEXT,
+    started INTEGER, purpose TEXT, follow_up TEXT, key TEXT, path TEXT, outcome TEXT,
+    answers INTEGER,
     PRIMARY KEY (seq, id)) WITHOUT ROWID;
 CREATE TABLE confirms (target TEXT NOT NULL, seq INTEGER NOT NULL, steward TEXT,
     PRIMARY KEY (target, seq)) WITHOUT ROWID;
@@ -156,9 +157,12 @@ class Rows:
             started = ended[5] if ended else at
             purpose = (ended[4] if ended else "") or t.get("Purpose", "")
             key = t.get("Key")
+        # A call's outcome and the owner's request answered (when it came): what makes a visit
+        # count for a due item (visits.Seen.done).
         self.visit_rows.append((seq, visit, t.get("Household", ""),
                                 json.dumps(list(dict.fromkeys(stewards)), ensure_ascii=False),
-                                started, purpose, t.get("Follow-Up") or None, key, path))
+                                started, purpose, t.get("Follow-Up") or None, key, path,
+                                t.get("Outcome") or None, unix(t.get("Answers"), 0) or None))
 
     def changed(self, seq: int, paths: list[tuple[str, str, str]]) -> None:
         """What git says a commit the trailers do not explain wrote: (status, path, blob)."""
@@ -237,7 +241,9 @@ class Rows:
             json.dumps([str(s) for s in stewards] if isinstance(stewards, list) else [],
                        ensure_ascii=False),
             unix(_iso(started), 0), str(record.get("purpose") or ""), _day(follow),
-            _text(record.get("key")), path))
+            _text(record.get("key")), path, _text(record.get("outcome") or None),
+            unix(_iso(answered.get("received")), 0) or None
+            if isinstance(answered := record.get("request"), dict) else None))
 
     def _state(self, seq: int, path: str, record: dict[str, Any] | None, text: str) -> None:
         """A household's or key's file as it stands after commit `seq` (None: deleted)."""
@@ -276,7 +282,7 @@ class Rows:
         db.executemany("INSERT INTO commits VALUES (?,?,?,?,?,?,?,?,?,?,?)", self.commits)
         db.executemany("INSERT OR IGNORE INTO touches VALUES (?,?)", self.touches)
         db.executemany("INSERT OR IGNORE INTO confirms VALUES (?,?,?)", self.confirms)
-        db.executemany("INSERT OR IGNORE INTO visits VALUES (?,?,?,?,?,?,?,?,?)",
+        db.executemany("INSERT OR IGNORE INTO visits VALUES (?,?,?,?,?,?,?,?,?,?,?)",
                        self.visit_rows)
         db.executemany("INSERT OR REPLACE INTO intervals VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                        self.closed + list(self.open.values()))

@@ -63,6 +63,49 @@ def run(root: Path, *args: str, input: str | None = None) -> subprocess.Complete
     return _spawn(_argv(root, *args), input, text=True)
 
 
+def run_bounded(root: Path, *args: str, timeout: float | None) -> subprocess.CompletedProcess[str]:
+    """git over the network (fetch, push) with a deadline: when it passes, git and what it
+    started (ssh) are stopped, and the answer says so (status 124, as `timeout` gives)."""
+    if timeout is None:
+        return run(root, *args)
+    import signal
+
+    try:
+        proc = subprocess.Popen(_argv(root, *args), stdin=subprocess.DEVNULL,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                encoding="utf-8", env=_env(), start_new_session=True)
+    except FileNotFoundError:
+        raise FatalError(_("git is not installed, or not on the PATH."))
+    try:
+        out, err = proc.communicate(timeout=max(timeout, 0.1))
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.communicate()
+        return subprocess.CompletedProcess(proc.args, 124, "", _(
+            "fatal: no answer within {n} seconds").format(n=round(timeout, 1)))
+    return subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
+
+
+# git's own words around the reason, which say nothing a steward can act on.
+_GENERIC = ("failed to push some refs", "Could not read from remote repository",
+            "Please make sure you have the correct access rights", "and the repository exists",
+            "pre-receive hook declined")
+
+
+def error_reason(stderr: str) -> str:
+    """The line of git's error output that says why: the shared ledger's own refusal first,
+    then git's rejection or fatal error, never its closing boilerplate."""
+    lines = [line.strip() for line in stderr.splitlines() if line.strip()]
+    refusals = [line.removeprefix("remote:").strip() for line in lines
+                if line.startswith("remote:") and "refused" in line]
+    if refusals:
+        return "; ".join(refusals)
+    useful = [line for line in lines if not any(g in line for g in _GENERIC)]
+    rejected = [line for line in useful if line.startswith("! [")]
+    fatal = [line for line in useful if line.lower().startswith(("fatal:", "error:"))]
+    return (rejected or fatal or useful or lines or ["?"])[0]
+
+
 def _last_line(stderr: str) -> str:
     lines = [line for line in stderr.strip().splitlines() if line.strip()]
     return lines[-1] if lines else "?"

@@ -80,11 +80,20 @@ def install_clone_hooks(root: Path) -> None:
     _write(Path(common) / "hooks" / "pre-push", pre_push())
 
 
+def _empty_bare(path: Path) -> bool:
+    """A bare repository with nothing in it yet: a `share create` that stopped after making it
+    may make it again."""
+    if not (path / "HEAD").is_file():
+        return False
+    bare = gitops.run(path, "rev-parse", "--is-bare-repository").stdout.strip() == "true"
+    return bare and not gitops.git(path, "for-each-ref", check=False).strip()
+
+
 def install_server(bare: Path, create: bool = False) -> Path:
     """The guard of a shared bare repository and its settings: no history rewritten or
     deleted, every object checked as it comes in. With `create`, the repository is made."""
     bare = bare.expanduser().absolute()
-    if create:
+    if create and not _empty_bare(bare):
         if bare.exists() and (not bare.is_dir() or any(bare.iterdir())):
             raise FatalError(_("{path} already exists and is not empty; the shared ledger needs "
                                "a new folder.").format(path=bare))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+from datetime import timedelta, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -21,12 +22,24 @@ if TYPE_CHECKING:
     from keyledger.model import Steward
 
 
+_SETTINGS = (r"^(user\.signingkey|gpg\.format|remote\.origin\.url|"
+             r"keyledger\.autoshare|keyledger\.sharetimeout)$")
+
+
+def clone_settings(ledger: Ledger) -> dict[str, str]:
+    """The clone's git settings keyledger acts on — signing, and sharing (`autoshare`) — in one
+    git process, once per command: this runs at the start of every changing command, and its
+    sharing at the end. A command that changes them sets `ledger.clone_settings = None`."""
+    if ledger.clone_settings is None:
+        ledger.clone_settings = dict(line.split(" ", 1) for line in gitops.git(
+            ledger.root, "config", "--get-regexp", _SETTINGS, check=False).splitlines()
+            if " " in line)
+    return ledger.clone_settings
+
+
 def signing_key_setting(ledger: Ledger) -> str:
     """The clone's `user.signingkey`, as configured (a key file or `key::` and a public key)."""
-    # Both settings in one git process: this runs at the start of every changing command.
-    found = dict(line.split(" ", 1) for line in gitops.git(
-        ledger.root, "config", "--get-regexp", r"^(user\.signingkey|gpg\.format)$",
-        check=False).splitlines() if " " in line)
+    found = clone_settings(ledger)
     value = found.get("user.signingkey")
     if not value or found.get("gpg.format") != "ssh":
         raise FatalError(_("This clone has no SSH signing key configured: run "
@@ -49,6 +62,20 @@ def steward_of_key(ledger: Ledger, public: str) -> Steward | None:
     return None
 
 
+def refuse_retired(ledger: Ledger, public: str) -> None:
+    """A key a supervisor replaced (`steward key`) says so, rather than "nobody's"."""
+    from keyledger import sshkeys
+
+    for steward in ledger.stewards():
+        for old in steward.retired_keys:
+            if sshkeys.same_key(old.key, public):
+                raise FatalError(_("The key {fp} is {name}'s old key, replaced on {until}: it "
+                                   "signs nothing now. Use the new key: `keyledger use-key "
+                                   "NEW_KEY`.").format(fp=sshkeys.fingerprint(public),
+                                                       name=steward.name,
+                                                       until=old.until.isoformat()))
+
+
 def acting_steward(ledger: Ledger, supervisor: str | None = None,
                    setting: str | None = None) -> Steward:
     """The steward this clone signs as; `supervisor`, when given, names the act that only a
@@ -58,6 +85,7 @@ def acting_steward(ledger: Ledger, supervisor: str | None = None,
     public = signing_public_key(ledger, setting)
     steward = steward_of_key(ledger, public)
     if steward is None:
+        refuse_retired(ledger, public)
         raise FatalError(_("The signing key of this clone ({fp}) belongs to no steward of this "
                            "ledger; a supervisor must register it with `keyledger steward add`.")
                          .format(fp=sshkeys.fingerprint(public)))
@@ -187,8 +215,17 @@ def refresh_allowed_signers(ledger: Ledger, force: bool = False,
 
     # Every steward ever registered stays here, active or not, so that old commits still verify;
     # whether a signer was active at the time is a question for `verify`, not for git.
-    lines = [f'{s.id} namespaces="git" {sshkeys.normalize(s.key)}\n'
-             for s in (roster if roster is not None else ledger.stewards()) if s.key]
+    # A replaced key stays too, valid before the moment it was replaced: git checks a commit
+    # against it at the commit's own date, so the commits it signed verify and later ones not.
+    lines = []
+    for s in (roster if roster is not None else ledger.stewards()):
+        if s.key:
+            lines.append(f'{s.id} namespaces="git" {sshkeys.normalize(s.key)}\n')
+        for old in s.retired_keys:  # valid-before is exclusive; git dates to the second
+            until = (old.until.astimezone(timezone.utc) + timedelta(seconds=1)).strftime(
+                "%Y%m%d%H%M%SZ")
+            lines.append(f'{s.id} namespaces="git",valid-before="{until}" '
+                         f'{sshkeys.normalize(old.key)}\n')
     ledger.write_atomic(str(path.relative_to(ledger.root)), "".join(lines))
     stamp_path.write_text(stamp)
     return path
@@ -213,6 +250,7 @@ def configure_clone(ledger: Ledger, steward: Steward, signingkey: str,
                         ("user.name", steward.name),
                         ("user.email", f"{steward.id}@keyledger.invalid")):
         gitops.git(ledger.root, "config", name, value)
+    ledger.clone_settings = None
 
 
 def keep_movable(ledger: Ledger) -> None:

@@ -15,6 +15,7 @@ from keyledger.ids import check_id
 from keyledger.forms import load_form, record_from
 from keyledger.ledger import Ledger, locked
 from keyledger.model import Household, Key, Steward, parse_key
+from keyledger.timeutil import iso, now, zone
 
 
 def next_key_id(ledger: Ledger) -> str:
@@ -79,7 +80,7 @@ def add_key(ledger: Ledger, ident: str | None, given: dict[str, Any], form: Path
     sha = ledger.change({relpath: yaml.dump(key.to_dict())}, gitops.format_message(
         f"{verb} key {ident} ({key.kind}) for {household.id} {household.name}",
         [("Action", "key-add"), ("Key", ident), ("Household", household.id),
-         ("Steward", actor.id)]))
+         ("Steward", actor.id), ("At", iso(now(zone(ledger.settings.timezone))))]))
     return key, sha
 
 
@@ -109,6 +110,7 @@ class Rekeyed:
     household: str
     added: tuple[str, ...]
     removed: tuple[str, ...]  # they could open the old code: it should be rotated
+    replaced: tuple[str, ...] = ()  # their replaced key could open it: it should be rotated
 
 
 @locked
@@ -118,13 +120,20 @@ def rekey(ledger: Ledger, passphrase: Callable[[], str]) -> tuple[list[Rekeyed],
     identity = None
     files: dict[str, str | bytes | None] = {}
     report = []
+    # A steward's replaced key (`steward key`): the codes it could open go to the new one.
+    retired = {codes.recipient_tag(old.key): s.id for s in ledger.stewards()
+               for old in s.retired_keys}
     for name in ledger.grep("key", "kind", "code"):
         key = ledger.key(name)
         if key.kind != "code" or not key.code:
             continue
         household = ledger.household(key.household)
-        readers = tuple(s.id for s in code_readers(ledger, household))
-        if readers == key.code_recipients:
+        people = code_readers(ledger, household)
+        readers = tuple(s.id for s in people)
+        tags = codes.recipient_tags(key.code)
+        replaced = tuple(sorted({retired[t] for t in tags if t in retired}))
+        if readers == key.code_recipients and not replaced and \
+                {codes.recipient_tag(s.key) for s in people} <= tags:
             continue
         if identity is None:
             identity = codes.load_identity(private_key_path(ledger), passphrase)
@@ -133,10 +142,11 @@ def rekey(ledger: Ledger, passphrase: Callable[[], str]) -> tuple[list[Rekeyed],
         files[ledger.relpath("key", key.id)] = yaml.dump(new.to_dict())
         report.append(Rekeyed(key.id, household.id,
                               tuple(r for r in readers if r not in key.code_recipients),
-                              tuple(r for r in key.code_recipients if r not in readers)))
+                              tuple(r for r in key.code_recipients if r not in readers),
+                              replaced))
     if not files:
         return [], None
-    rotate = sorted(r.key for r in report if r.removed)
+    rotate = sorted(r.key for r in report if r.removed or r.replaced)
     sha = ledger.change(files, gitops.format_message(
         f"rekey {len(files)} door codes", [("Action", "rekey"), ("Steward", actor.id),
                                            ("Keys", ",".join(r.key for r in report)),

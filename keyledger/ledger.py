@@ -12,7 +12,7 @@ import time
 from contextlib import contextmanager
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Concatenate, Iterator, ParamSpec, TypeVar
+from typing import IO, TYPE_CHECKING, Any, Callable, Concatenate, Iterator, ParamSpec, TypeVar
 
 from keyledger import faults, gitops, statedir
 from keyledger.errors import FatalError, Problem, os_error
@@ -94,6 +94,19 @@ def locked(function: Callable[Concatenate["Ledger", P], R]) -> Callable[Concaten
     return wrapper
 
 
+def take_flock(handle: IO[str], wait: float) -> bool:
+    """An exclusive lock on an open file, waiting up to `wait` seconds; False if not had."""
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return True
+        except BlockingIOError:
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.05)
+
+
 def kind_label(kind: str) -> str:
     labels = {"steward": _("steward"), "household": _("household"), "key": _("key")}
     return labels.get(kind, kind)
@@ -123,6 +136,10 @@ class Ledger:
         self.event_db: Any = None  # the event index, once brought up to date (event_index)
         # Told how far a long piece of work has got (done, total); set by the CLI.
         self.progress: Callable[[int, int], None] | None = None
+        self.committed = False  # this command recorded something: it is shared next (autoshare)
+        self.clone_settings: dict[str, str] | None = None  # identity.clone_settings, once
+        # Asks the steward for their key's passphrase (the CLI's prompt); None: nobody to ask.
+        self.passphrase: Callable[[], str] | None = None
 
     @cached_property
     def git_dir(self) -> Path:
@@ -329,16 +346,9 @@ class Ledger:
                 self._lock_depth -= 1
             return
         with open(self.state_dir / "lock", "w") as handle:
-            deadline = time.monotonic() + wait
-            while True:
-                try:
-                    fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                    break
-                except BlockingIOError:
-                    if time.monotonic() > deadline:
-                        raise FatalError(_("The ledger is busy with another keyledger command; "
-                                           "try again in a moment."))
-                    time.sleep(0.05)
+            if not take_flock(handle, wait):
+                raise FatalError(_("The ledger is busy with another keyledger command; try "
+                                   "again in a moment."))
             self._lock_depth = 1
             try:
                 self._recover()
@@ -453,6 +463,9 @@ class Ledger:
             # costs what a few fsyncs do (12,000 fsyncs took 25 s).
             bulk = len(files) > BULK_FILES
             try:
+                from keyledger.signing import ready
+
+                ready(self, self.passphrase)  # a key with a passphrase: asked once, here
                 for relpath, text in files.items():
                     self.write_atomic(relpath, text, sync=not bulk)
                 if bulk:
@@ -467,6 +480,7 @@ class Ledger:
                 raise
             faults.point("after-update-ref")
             self._journal.unlink()
+            self.committed = True
             self.commits_since_graph(1)
             return sha
 

@@ -1,4 +1,4 @@
-"""The derived index behind the listings of the work tree (`household list`, `key list`): one
+"""The derived index behind the listings (`status`, `due`, `household list`, `key list`): one
 row per file of a folder, kept in .git/keyledger/, brought up to date from git and never read
 stale.
 
@@ -18,7 +18,7 @@ import os
 import stat
 import time
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Callable
 
 from keyledger import gitops, statedir
@@ -36,21 +36,29 @@ Row = tuple[Any, ...]
 
 
 def key_parts(key: Key) -> dict[str, Any]:
-    """What a listing shows of a key."""
-    return {"rows": (key.household, key.kind, key.slot, key.state, key.holder, key.label)}
+    """What a listing shows of a key (`rows`); the whole record (`records`) only of one out of
+    the cabinet or booked, which `status` lists in full."""
+    return {"rows": (key.household, key.kind, key.slot, key.state, key.holder, key.label),
+            "records": key if key.state != "in" or key.reservations else None}
 
 
 def household_parts(household: Household) -> dict[str, Any]:
-    """What `household list` shows of a household."""
+    """What `household list` shows (`rows`); the name alone, for `status` (`names`); for a
+    household with a schedule or something open (a problem, a request, money owed), the
+    household as `due` and `status` read it (`records`): its name, pair, periods away, schedule
+    and open records, the rest left out — it would be most of the cost of loading the scheduled
+    thousands."""
+    wanted = household.schedule or household.problems or household.requests or household.advances
+    record = replace(household, address="", people=(), contacts=(), flags=(), care=(),
+                     authorization=None, witness_for=(), notes="") if wanted else None
     return {"rows": (household.name, household.kind, household.flags, household.pair,
-                     household.address)}
+                     household.address),
+            "names": household.name, "records": record}
 
 
 PARTS: dict[str, Callable[[Any], dict[str, Any]]] = {"key": key_parts,
                                                      "household": household_parts}
-# Each part is a file of its own, loaded only when a listing asks for it. `status`, `due` and
-# the reports read the event index (keyledger/standing.py), where the ledger stands as committed.
-PART_NAMES = {"key": ("rows",), "household": ("rows",)}
+PART_NAMES = {"key": ("rows", "records"), "household": ("rows", "names", "records")}
 
 
 @dataclass
@@ -161,7 +169,8 @@ def _parsers() -> dict[str, Callable[[str, str, str], Any]]:
 
 
 def fresh(ledger: Ledger, kinds: tuple[str, ...]) -> dict[str, Index]:
-    """The indexes of `kinds`, up to date with HEAD and the work tree (once in a command)."""
+    """The indexes of `kinds`, up to date with HEAD and the work tree (once in a command that
+    reads them twice, `status` and its due items)."""
     wanted = tuple(k for k in kinds if k not in ledger.listings)
     if wanted:
         ledger.listings.update(_fresh(ledger, wanted))

@@ -11,12 +11,13 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any, Callable
 
+from keyledger import service_model as sm
 from keyledger.errors import FatalError, Problem
 from keyledger.i18n import _
 from keyledger.ids import is_valid_id
 from keyledger.timeutil import iso, parse_duration
-from keyledger.vocab import (CARE, CHECK_RESULTS, FLAGS, HOUSEHOLD_KINDS, KEY_KINDS, KEY_STATES,
-                             PURPOSES, ROLES, VISIT_PURPOSES, WEEKDAYS)
+from keyledger.vocab import (CALL_OUTCOMES, CARE, CHECK_RESULTS, FLAGS, HOUSEHOLD_KINDS,
+                             KEY_KINDS, KEY_STATES, PURPOSES, ROLES, VISIT_PURPOSES, WEEKDAYS)
 
 SCHEMA = 1
 _MISSING = object()
@@ -244,6 +245,17 @@ def parse_settings(path: str, text: str) -> Settings:
 
 
 @dataclass(frozen=True)
+class RetiredKey:
+    """A steward's earlier key (a phone or laptop lost or replaced): it signed until `until`,
+    and signs nothing after it."""
+    key: str
+    until: datetime
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"key": self.key, "until": self.until.isoformat()}
+
+
+@dataclass(frozen=True)
 class Steward:
     id: str
     name: str
@@ -251,14 +263,18 @@ class Steward:
     role: str
     key: str
     active: bool = True
+    retired_keys: tuple[RetiredKey, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {"schema": SCHEMA, "id": self.id, "name": self.name, "phone": self.phone,
-                "role": self.role, "key": self.key, "active": self.active}
+                "role": self.role, "key": self.key, "active": self.active,
+                **({"retired_keys": [k.to_dict() for k in self.retired_keys]}
+                   if self.retired_keys else {})}
 
 
 def parse_steward(path: str, text: str, expected_id: str | None = None) -> Steward:
-    reader, data = _document(path, text, ("schema", "id", "name", "phone", "role", "key", "active"))
+    reader, data = _document(path, text, ("schema", "id", "name", "phone", "role", "key", "active",
+                                          "retired_keys"))
     steward = Steward(
         id=_check_file_id(reader, data, expected_id),
         name=reader.get(data, "name", _words, default=""),
@@ -266,9 +282,27 @@ def parse_steward(path: str, text: str, expected_id: str | None = None) -> Stewa
         role=reader.get(data, "role", _one_of(ROLES), default="steward"),
         key=reader.get(data, "key", _text, default=""),
         active=reader.get(data, "active", _bool, default=True),
+        retired_keys=tuple(_retired_keys(reader, data.get("retired_keys"))),
     )
     reader.raise_if_failed()
     return steward
+
+
+def _retired_keys(reader: _Reader, raw: Any) -> list[RetiredKey]:
+    if raw is None:
+        return []
+    if not isinstance(raw, list):
+        reader.fail(("retired_keys",), _("expected a list"))
+        return []
+    out = []
+    for i, item in enumerate(raw):
+        at = ("retired_keys", i)
+        entry = reader.mapping(item, at, ("key", "until"))
+        key = reader.get(entry, "key", _text, at)
+        until = reader.get(entry, "until", _datetime, at)
+        if key and until:
+            out.append(RetiredKey(key, until))
+    return out
 
 
 @dataclass(frozen=True)
@@ -277,10 +311,24 @@ class Person:
     born: int | None = None
     phone: str | None = None
     health: str | None = None
+    birthday: date | None = None        # the elderly register's 生日
+    interests: tuple[str, ...] = ()     # and its 兴趣爱好
 
     def to_dict(self) -> dict[str, Any]:
-        return {k: v for k, v in (("name", self.name), ("born", self.born), ("phone", self.phone),
-                                  ("health", self.health)) if v is not None}
+        out = {k: v for k, v in (("name", self.name), ("born", self.born), ("phone", self.phone),
+                                 ("health", self.health)) if v is not None}
+        if self.birthday is not None:
+            out["birthday"] = self.birthday.isoformat()
+        if self.interests:
+            out["interests"] = list(self.interests)
+        return out
+
+    def age(self, today: date) -> int | None:
+        """Age on `today`: from the birthday when known, else this year's from the year born."""
+        if self.birthday is not None:
+            before = (today.month, today.day) < (self.birthday.month, self.birthday.day)
+            return today.year - self.birthday.year - before
+        return today.year - self.born if self.born else None
 
 
 @dataclass(frozen=True)
@@ -373,6 +421,11 @@ class Household:
     witness_for: tuple[str, ...] = ()
     schedule: tuple[ScheduleEntry, ...] = ()
     notes: str = ""
+    living: str | None = None                       # alone, empty-nest, with-children…
+    # What is still open (keyledger.service changes these, and only through its actions).
+    problems: tuple[sm.OpenProblem, ...] = ()
+    requests: tuple[sm.OwnerRequest, ...] = ()
+    advances: tuple[sm.Advance, ...] = ()
 
     @property
     def pair(self) -> tuple[str, ...]:
@@ -386,11 +439,20 @@ class Household:
                 "pair": {"a": self.pair_a, "b": self.pair_b},
                 "authorization": self.authorization.to_dict() if self.authorization else None,
                 "witness_for": list(self.witness_for),
-                "schedule": [e.to_dict() for e in self.schedule], "notes": self.notes}
+                "schedule": [e.to_dict() for e in self.schedule], "notes": self.notes,
+                # Written only when there is something: older files stay as they were.
+                **({"living": self.living} if self.living else {}),
+                **{name: [x.to_dict() for x in getattr(self, name)]
+                   for name in SERVICE_FIELDS if getattr(self, name)}}
+
+
+# The household's open service records: changed only by the service actions.
+SERVICE_FIELDS = ("problems", "requests", "advances")
 
 
 _HOUSEHOLD_FIELDS = ("schema", "id", "name", "address", "kind", "people", "contacts", "flags",
-                     "away", "care", "pair", "authorization", "witness_for", "schedule", "notes")
+                     "away", "care", "pair", "authorization", "witness_for", "schedule", "notes",
+                     "living") + SERVICE_FIELDS
 
 
 def parse_household(path: str, text: str, expected_id: str | None = None) -> Household:
@@ -418,11 +480,20 @@ def _household(reader: _Reader, data: dict[str, Any], expected_id: str | None) -
 
     people = []
     for at, raw in items("people"):
-        entry = reader.mapping(raw, at, ("name", "born", "phone", "health"))
+        entry = reader.mapping(raw, at, ("name", "born", "phone", "health", "birthday",
+                                         "interests"))
+        birthday = sm.read_birthday(reader, entry, at)
+        born = reader.get(entry, "born", _int, at, required=False)
+        if birthday and born and birthday.year != born:
+            reader.fail(at + ("born",), _("expected the year of the birthday, {year}").format(
+                year=birthday.year))
         people.append(Person(reader.get(entry, "name", _text, at, default=""),
-                             reader.get(entry, "born", _int, at, required=False),
+                             born or (birthday.year if birthday else None),
                              reader.get(entry, "phone", _text, at, required=False),
-                             reader.get(entry, "health", _text, at, required=False)))
+                             reader.get(entry, "health", _text, at, required=False),
+                             birthday,
+                             tuple(reader.get(entry, "interests", _list_of(_words), at, False,
+                                              []))))
     contacts = []
     for at, raw in items("contacts"):
         entry = reader.mapping(raw, at, ("name", "relation", "phone"))
@@ -455,6 +526,9 @@ def _household(reader: _Reader, data: dict[str, Any], expected_id: str | None) -
                                      required=False, default=[])),
         schedule=tuple(_schedule(reader, data.get("schedule"))),
         notes=reader.get(data, "notes", _text, required=False, default=""),
+        living=sm.read_living(reader, data),
+        problems=sm.read_problems(reader, data), requests=sm.read_requests(reader, data),
+        advances=sm.read_advances(reader, data),
     )
     reader.raise_if_failed()
     return household
@@ -637,12 +711,19 @@ def _schedule(reader: _Reader, raw: Any) -> list[ScheduleEntry]:
 
 @dataclass(frozen=True)
 class CheckItem:
-    item: str
+    """A care item checked (`item` its code), or something found that is not on the care list
+    (`item` None, `note` says what): ok, a problem left open, fixed on the spot, or n/a."""
+
+    item: str | None
     result: str
     note: str | None = None
+    done: str | None = None     # what was done, for `fixed`
 
     def to_dict(self) -> dict[str, Any]:
-        return {"item": self.item, "result": self.result, "note": self.note}
+        out = {"item": self.item, "result": self.result, "note": self.note}
+        if self.done is not None:
+            out["done"] = self.done
+        return out
 
 
 @dataclass(frozen=True)
@@ -675,8 +756,30 @@ class Visit:
     photos: tuple[str, ...] = ()
     follow_up: date | None = None
     note: str | None = None
+    outcome: str | None = None              # a call's: answered, no-answer…
+    resolves: tuple[sm.Resolved, ...] = ()  # earlier problems this visit put right
+    request: sm.OwnerRequest | None = None  # the owner's request it answered
+    errand: sm.Errand | None = None
+    consent: str | None = None              # an emergency visit without a key: how the owner
+    unreached: str | None = None            # agreed, or who was called without answer
+
+    @property
+    def reached(self) -> bool:
+        """A call that reached someone; every other visit was at the door. A call recorded
+        before outcomes existed counts as reached, as it was reported then."""
+        from keyledger.vocab import CALL_REACHED
+
+        return self.purpose != "call" or self.outcome is None or self.outcome in CALL_REACHED
 
     def to_dict(self) -> dict[str, Any]:
+        return {**self._base(), **{name: value for name, value in (
+            ("outcome", self.outcome),
+            ("resolves", [r.to_dict() for r in self.resolves] or None),
+            ("request", self.request.to_dict() if self.request else None),
+            ("errand", self.errand.to_dict() if self.errand else None),
+            ("consent", self.consent), ("unreached", self.unreached)) if value is not None}}
+
+    def _base(self) -> dict[str, Any]:
         return {"schema": SCHEMA, "id": self.id, "household": self.household, "key": self.key,
                 "stewards": list(self.stewards), "started": iso(self.started),
                 "ended": iso(self.ended) if self.ended else None, "purpose": self.purpose,
@@ -690,7 +793,8 @@ class Visit:
 
 _VISIT_FIELDS = ("schema", "id", "household", "key", "stewards", "started", "ended", "purpose",
                  "checklist", "findings", "actions", "let_in", "informed", "photos", "follow_up",
-                 "note", "recorded")
+                 "note", "recorded", "outcome", "resolves", "request", "errand", "consent",
+                 "unreached")
 
 
 def _photo(value: Any) -> tuple[bool, Any]:
@@ -703,10 +807,18 @@ def parse_visit(path: str, text: str, expected_id: str | None = None) -> Visit:
     checklist = []
     for i, item in enumerate(data.get("checklist") or []):
         at = ("checklist", i)
-        entry = reader.mapping(item, at, ("item", "result", "note"))
-        checklist.append(CheckItem(reader.get(entry, "item", _one_of(CARE), at, default=""),
-                               reader.get(entry, "result", _one_of(CHECK_RESULTS), at, default=""),
-                               reader.get(entry, "note", _text, at, required=False)))
+        entry = reader.mapping(item, at, ("item", "result", "note", "done"))
+        check = CheckItem(reader.get(entry, "item", _one_of(CARE), at, required=False),
+                          reader.get(entry, "result", _one_of(CHECK_RESULTS), at, default=""),
+                          reader.get(entry, "note", _text, at, required=False),
+                          reader.get(entry, "done", _words, at, required=False))
+        if check.item is None and not (check.note or "").strip():
+            reader.fail(at + ("note",), _("expected what was found, for something not on the "
+                                          "care list"))
+        if check.result == "fixed" and not check.done:
+            reader.fail(at + ("done",), _("expected what was done, for a problem fixed on the "
+                                          "spot"))
+        checklist.append(check)
     let_in = []
     for i, item in enumerate(data.get("let_in") or []):
         at = ("let_in", i)
@@ -735,7 +847,17 @@ def parse_visit(path: str, text: str, expected_id: str | None = None) -> Visit:
         photos=tuple(reader.get(data, "photos", _list_of(_photo), required=False, default=[])),
         follow_up=reader.get(data, "follow_up", _date, required=False),
         note=reader.get(data, "note", _text, required=False),
+        outcome=reader.get(data, "outcome", _one_of(CALL_OUTCOMES), required=False),
+        resolves=sm.read_resolves(reader, data), request=sm.read_answered(reader, data),
+        errand=sm.read_errand(reader, data),
+        consent=reader.get(data, "consent", _words, required=False),
+        unreached=reader.get(data, "unreached", _words, required=False),
     )
+    if visit.outcome and visit.purpose != "call":
+        reader.fail(("outcome",), _("expected no outcome: only a call has one"))
+    if (visit.consent or visit.unreached) and visit.purpose != "emergency":
+        reader.fail(("consent" if visit.consent else "unreached",),
+                    _("expected nothing here: only an emergency visit has it"))
     if not visit.stewards and "stewards" in data:
         reader.fail(("stewards",), _("expected at least one steward"))
     reader.raise_if_failed()

@@ -10,7 +10,7 @@ from keyledger import gitops, sshkeys, yaml
 from keyledger.errors import FatalError, os_error
 from keyledger.i18n import _
 from keyledger.identity import (acting_steward, configure_clone, refresh_allowed_signers,
-                                steward_of_key)
+                                refuse_retired, steward_of_key)
 from keyledger.ids import check_id
 from keyledger.forms import load_form, record_from
 from keyledger.ledger import SETTINGS, Ledger, locked
@@ -68,6 +68,7 @@ def use_key(ledger: Ledger, key: str) -> Steward:
     refresh_allowed_signers(ledger)
     steward = steward_of_key(ledger, public)
     if steward is None:
+        refuse_retired(ledger, public)
         raise FatalError(_("The key {fp} belongs to no steward of this ledger; a supervisor must "
                            "register it first with `keyledger steward add`.")
                          .format(fp=sshkeys.fingerprint(public)))
@@ -93,10 +94,10 @@ def add_steward(ledger: Ledger, ident: str, name: str | None, key: str | None,
              "key": sshkeys.resolve(key)[0] if key else None}
     steward = record_from(parse_steward, ident, defaults, given, from_file)
     steward = replace(steward, key=sshkeys.normalize(steward.key))
-    for other in ledger.stewards():
-        if other.key and sshkeys.same_key(other.key, steward.key):
-            raise FatalError(_("That SSH key is already registered to {id}; every steward signs "
-                               "with a key of their own.").format(id=other.id))
+    other = _registered_to(ledger, steward.key)
+    if other is not None:
+        raise FatalError(_("That SSH key is already registered to {id}; every steward signs "
+                           "with a key of their own.").format(id=other.id))
     relpath = ledger.relpath("steward", ident)
     text = yaml.dump(steward.to_dict())
     sha = ledger.change({relpath: text}, gitops.format_message(
@@ -105,6 +106,15 @@ def add_steward(ledger: Ledger, ident: str, name: str | None, key: str | None,
          ("Role", steward.role)]))
     refresh_allowed_signers(ledger, force=True)
     return steward, sha
+
+
+def _registered_to(ledger: Ledger, public: str) -> Steward | None:
+    """The steward a key is, or was (a replaced key), registered to."""
+    for other in ledger.stewards():
+        if any(sshkeys.same_key(k, public) for k in (other.key, *(r.key for r in
+                                                                   other.retired_keys)) if k):
+            return other
+    return None
 
 
 @locked
@@ -172,3 +182,36 @@ def edit_steward(ledger: Ledger, ident: str, name: str | None = None, phone: str
                              ("Role", edited.role), ("Fields", ",".join(changed))]))
     refresh_allowed_signers(ledger, force=True)
     return edited, sha
+
+
+@locked
+def replace_key(ledger: Ledger, ident: str, key: str) -> tuple[Steward, Steward, str]:
+    """A supervisor's commit: the steward signs with a new key from now on (a phone or laptop
+    lost or replaced); the old one is kept under `retired_keys` with this moment, so that what
+    it signed before still verifies and nothing it signs after does."""
+    from keyledger.model import RetiredKey
+    from keyledger.roster_rules import check_steward_change
+    from keyledger.timeutil import now
+
+    steward = ledger.steward(ident)
+    actor = acting_steward(ledger, supervisor=_("replace a steward's key (`keyledger steward "
+                                                "key`)"))
+    public = sshkeys.resolve(key)[0]
+    if sshkeys.same_key(public, steward.key):
+        raise FatalError(_("That is already {name}'s key; nothing to change.").format(
+            name=steward.name))
+    other = _registered_to(ledger, public)
+    if other is not None:
+        raise FatalError(_("That SSH key is already registered to {id}; every steward signs "
+                           "with a key of their own.").format(id=other.id))
+    moment = now(zone(ledger.settings.timezone))
+    new = replace(steward, key=public,
+                  retired_keys=steward.retired_keys + (RetiredKey(steward.key, moment),))
+    check_steward_change(steward, new)
+    sha = ledger.change({ledger.relpath("steward", ident): yaml.dump(new.to_dict())},
+                        gitops.format_message(
+                            f"replace the key of {new.role} {new.name} ({ident})",
+                            [("Action", "steward-key"), ("Steward", actor.id), ("Roster", ident),
+                             ("Role", new.role), ("At", moment.isoformat())]))
+    refresh_allowed_signers(ledger, force=True)
+    return steward, new, sha

@@ -128,7 +128,9 @@ def _check_authorization(household: Household, purpose: str, day: date,
     elif day > auth.until:
         problem = _("the owner's authorization of {household} expired on {day}").format(
             household=household.id, day=auth.until.isoformat())
-    elif purpose not in auth.purposes:
+    elif purpose not in auth.purposes and purpose != "follow-up":
+        # A follow-up (回访) comes back to what a visit the owner allowed found: any
+        # authorization in force covers it.
         problem = _("the owner's authorization of {household} does not allow {purpose} (it "
                     "allows: {allowed})").format(household=household.id, purpose=_(purpose),
                                                  allowed=", ".join(auth.purposes) or "—")

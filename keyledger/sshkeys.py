@@ -7,6 +7,7 @@ import binascii
 import hashlib
 import subprocess
 from pathlib import Path
+from typing import Callable
 
 from keyledger.errors import FatalError
 from keyledger.i18n import _
@@ -78,3 +79,41 @@ def resolve(spec: str) -> tuple[str, str]:
 def public_of_signingkey(value: str) -> str:
     """The public key behind a user.signingkey value that keyledger (or the user) configured."""
     return resolve(value)[0]
+
+
+_OPENSSH_MAGIC = b"openssh-key-v1\0"
+
+
+def encrypted(data: bytes) -> bool:
+    """Whether a private key file is protected by a passphrase, read from its header alone (no
+    crypto library: this runs before every signature)."""
+    text = data.decode("ascii", "replace")
+    if "-----BEGIN OPENSSH PRIVATE KEY-----" in text:
+        body = "".join(line for line in text.splitlines() if line and not line.startswith("-"))
+        try:
+            raw = base64.b64decode(body)
+        except binascii.Error:
+            return False
+        if raw.startswith(_OPENSSH_MAGIC):
+            at = len(_OPENSSH_MAGIC)
+            size = int.from_bytes(raw[at:at + 4], "big")
+            return raw[at + 4:at + 4 + size] != b"none"
+        return False
+    return "ENCRYPTED" in text  # PEM: "Proc-Type: 4,ENCRYPTED", "BEGIN ENCRYPTED PRIVATE KEY"
+
+
+def unlock(path: Path, passphrase: Callable[[], str]) -> object:
+    """The private key in `path`, unlocked in memory with the passphrase asked for (never
+    written anywhere)."""
+    from cryptography.exceptions import UnsupportedAlgorithm
+    from cryptography.hazmat.primitives import serialization
+
+    data = path.read_bytes()
+    secret = passphrase().encode()
+    for load in (serialization.load_ssh_private_key, serialization.load_pem_private_key):
+        try:
+            return load(data, password=secret)
+        except (ValueError, TypeError, UnsupportedAlgorithm):
+            continue
+    raise FatalError(_("Could not unlock {path}: wrong passphrase, or not an ed25519/RSA "
+                       "SSH private key.").format(path=path))

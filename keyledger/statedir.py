@@ -39,12 +39,13 @@ _DATACLASS, _DATETIME, _DATE, _TIME, _DURATION, _SET, _PAIRS = (
 
 @cache
 def _classes() -> dict[str, type]:
-    """The record classes a state file may name: the model's dataclasses, nothing else."""
-    from keyledger import model
+    """The record classes a state file may name: the model's dataclasses (a household's open
+    service records among them), nothing else."""
+    from keyledger import model, service_model
 
-    return {name: cls for name, cls in vars(model).items()
+    return {name: cls for module in (model, service_model) for name, cls in vars(module).items()
             if isinstance(cls, type) and dataclasses.is_dataclass(cls)
-            and cls.__module__ == model.__name__}
+            and cls.__module__ == module.__name__}
 
 
 @cache
@@ -138,11 +139,13 @@ def text(path: Path | str) -> str | None:
 def save(path: Path | str, value: Any, version: int = 0) -> bool:
     """Keep `value` at `path` (written whole, then renamed into place); False when it could not
     be written — a read-only disk — which only means it is made again next time."""
-    return _write(path, json.dumps({"version": version, "shape": shape(), "data": _encode(value)},
+    return write_text(path, json.dumps({"version": version, "shape": shape(), "data": _encode(value)},
                                    ensure_ascii=False, separators=(",", ":")))
 
 
-def _write(path: Path | str, text: str) -> bool:
+def write_text(path: Path | str, text: str) -> bool:
+    """Write a file of the state folder whole, then rename it into place, never through a
+    symbolic link; False when it could not be written."""
     tmp = f"{path}.tmp{os.getpid()}"
     try:
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o644)
@@ -183,7 +186,7 @@ def save_table(path: Path | str, table: dict[str, tuple[str, str]], version: int
     header = json.dumps({"version": version, "shape": shape()})
     rows = [f"{name}\t{stamp}\t{value}" for name, (stamp, value) in table.items()
             if not any(c in name or c in stamp for c in "\t\n")]
-    return _write(path, "\n".join([header, *rows]))
+    return write_text(path, "\n".join([header, *rows]))
 
 
 def check_owner(root: Path, git_dir: Path) -> None:

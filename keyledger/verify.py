@@ -83,6 +83,17 @@ class _State:
     settings: Settings | None = None
     _by_fp: dict[str, Steward] | None = None  # made again whenever the roster changes
 
+    def retired(self, fp: str) -> dict[str, str] | None:
+        """Whose replaced key this is, and when it was replaced (for the finding's words)."""
+        for s in self.stewards.values():
+            for old in s.retired_keys:
+                try:
+                    if sshkeys.fingerprint(old.key) == fp:
+                        return {"id": s.id, "until": old.until.isoformat()}
+                except FatalError:
+                    continue
+        return None
+
     def by_fingerprint(self, fp: str) -> Steward | None:
         if self._by_fp is None:
             self._by_fp = {}
@@ -421,6 +432,9 @@ def _check_commit(walk: Walk, tree: Tree, state: _State, commit: Commit, result:
     if sig not in ("G", "U"):
         finding({"N": _("not signed"), "B": _("a bad signature")}.get(
             sig, _("a signature that cannot be checked")))
+    elif signer is None and state.retired(fp):
+        finding(_("signed with a key of {id} that was replaced on {until}: a replaced key signs "
+                  "nothing after that").format(**state.retired(fp)))  # type: ignore[arg-type]
     elif signer is None:
         finding(_("signed by {fp}, a key of no steward in the roster at its parent").format(fp=fp))
     elif not signer.active:
@@ -461,10 +475,15 @@ def _check_commit(walk: Walk, tree: Tree, state: _State, commit: Commit, result:
             except Refused as exc:
                 finding(_("the rules refuse its change to {id}: {why}").format(
                     id=new.id, why=exc.message))
+    for path in paths:
+        if path.startswith("stewards/") and parent and signer is not None:
+            _steward_change(walk, tree, path, finding)
     for path in paths:  # every file the commit writes must be a valid ledger file
         problem = _invalid(walk, path, tree.after(path))
         if problem:
             finding(problem)
+    if parent is not None and signer is not None:
+        _service(walk, tree, commit, supervisor, finding)
     if action in CUSTODY and parent is not None and signer is not None:
         _replay(walk, tree, state, t, paths, signer, finding)
     elif action and parent is not None:
@@ -495,18 +514,24 @@ def _lfs_attributes(walk: Walk, change: Change) -> bool:
     return {line for line in (walk.text(change.new) or "").splitlines() if line} <= {LFS_RULE}
 
 
+def _both(walk: Walk, tree: Tree, path: str,
+          parse: Callable[..., T]) -> tuple[T | None, T | None]:
+    """A file as it was before the commit and as it wrote it, parsed; (None, None) when either
+    is not a valid ledger file (that is reported as such)."""
+    try:
+        return walk.parse(path, tree.before(path), parse), walk.parse(path, tree.after(path), parse)
+    except FatalError:
+        return None, None
+
+
 def _non_custody_keys(walk: Walk, tree: Tree, action: str, paths: list[str],
                       finding: Callable[[str], None]) -> None:
     """A command that is not a custody action may register a key (in the cabinet) or change a
     door code's ciphertext, nothing else: custody is changed only by replayable actions."""
     for path in [p for p in paths if p.startswith("keys/")]:
-        try:
-            old = walk.parse(path, tree.before(path), parse_key)
-            new = walk.parse(path, tree.after(path), parse_key)
-        except FatalError:
-            continue  # reported as an invalid file
+        old, new = _both(walk, tree, path, parse_key)
         if new is None:
-            continue  # reported as a deletion
+            continue  # reported as an invalid file, or a deletion
         if action == "key-add" and (old is None or old.state == "handed-back"):
             # As `key add` writes it: in the cabinet, no custody, no reservation.
             allowed = (new.state, new.holder, new.since, new.purpose, new.expected_back,
@@ -519,6 +544,68 @@ def _non_custody_keys(walk: Walk, tree: Tree, action: str, paths: list[str],
             finding(_("it changes the key file {path}, which a {action} commit does not write "
                       "(custody changes only through checkout, return and the other custody "
                       "actions)").format(path=path, action=action))
+
+
+def _steward_change(walk: Walk, tree: Tree, path: str, finding: Callable[[str], None]) -> None:
+    """A steward's keys: a replaced one is kept, and never comes back (roster_rules)."""
+    from keyledger.roster_rules import check_steward_change
+
+    before, after = _both(walk, tree, path, parse_steward)
+    if after is None:
+        return  # reported as an invalid file, or a deletion
+    try:
+        check_steward_change(before, after)
+    except Refused as exc:
+        finding(_("the rules refuse its change to {id}: {why}").format(id=after.id,
+                                                                         why=exc.message))
+
+
+def _service(walk: Walk, tree: Tree, commit: Commit, supervisor: bool,
+             finding: Callable[[str], None]) -> None:
+    """A household's open problems, requests and money owed change only as its visit, or the
+    trailers of `request add`, `problem close` and `errand repaid`, explain (keyledger.service)."""
+    from keyledger import service
+
+    action = commit.trailers.get("Action", "")
+    visits = []
+    for change in commit.changes:
+        if change.path.startswith("visits/") and change.new and change.old is None:
+            try:
+                visits.append(walk.parse(change.path, change.new, parse_visit))
+            except FatalError:
+                continue  # reported as an invalid file
+    homes = {c.path for c in commit.changes if c.path.startswith("households/")}
+    homes |= {f"households/{v.household}.yaml" for v in visits if v is not None}
+    for path in sorted(homes):
+        before = _household(walk, path, tree.before(path))
+        after = _household(walk, path, tree.after(path))
+        mine = [v for v in visits if v is not None and after is not None and v.household == after.id]
+        if after is None or (not mine and action not in service.ACTIONS):
+            if after is not None and not service.untouched(before, after):
+                finding(_("it changes the open problems, requests or money owed of {id}, which "
+                          "only a visit, `request add`, `problem close` or `errand repaid` "
+                          "changes").format(id=after.id))
+            continue
+        if before is None:
+            finding(_("it records a service for {id}, a household that does not exist before "
+                      "it").format(id=after.id))
+            continue
+        if path not in tree.changes and action not in service.ACTIONS and not any(
+                v.resolves or v.request or v.errand for v in mine):
+            continue  # a visit recorded before households kept their open records
+        try:
+            expected = before
+            for visit in mine or [None]:
+                expected = service.replay(action, commit.trailers, expected, supervisor, visit)
+        except Refused as exc:
+            finding(_("the rules refuse it: {why}").format(why=exc.message))
+            continue
+        except (ValueError, TypeError) as exc:  # a time in a trailer that does not parse
+            finding(_("its trailers cannot be replayed: {why}").format(why=exc))
+            continue
+        if expected != after:
+            finding(_("the household file {path} it wrote is not what its visit or its "
+                      "trailers explain").format(path=path))
 
 
 def _household(walk: Walk, path: str, blob: str | None) -> Household | None:
@@ -577,7 +664,8 @@ def _replay(walk: Walk, tree: Tree, state: _State, t: dict[str, str], paths: lis
         finding(_("its trailers do not replay to the key file it wrote"))
     allowed = {key_path} | ({household_path} if outcome.household != home else set())
     extra = [p for p in paths if p not in allowed and not (
-        t.get("Visit") and (p.startswith(("visits/", "attachments/")) or p == ".gitattributes"))]
+        t.get("Visit") and (p.startswith(("visits/", "attachments/")) or p == ".gitattributes"
+                            or p == household_path))]  # the visit's: checked by _service
     if extra:
         finding(_("it also changes {paths}, which its action does not explain").format(
             paths=", ".join(extra[:3])))

@@ -9,15 +9,16 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from keyledger import attachments, gitops, yaml
+from keyledger import attachments, gitops, service, yaml, zh
 from keyledger.errors import FatalError
 from keyledger.i18n import _
 from keyledger.identity import acting_steward
 from keyledger.forms import load_form, record_from
 from keyledger.ledger import Ledger, locked
 from keyledger.model import Household, Visit, parse_visit
-from keyledger.timeutil import now, parse_datetime, zone
-from keyledger.vocab import CARE, CHECK_RESULTS
+from keyledger.service_model import OpenProblem, OwnerRequest, money
+from keyledger.timeutil import iso, now, parse_datetime, zone
+from keyledger.vocab import CALL_OUTCOMES, CALL_REACHED, CARE
 
 FOLDER = "visits"
 
@@ -36,19 +37,108 @@ def new_id(ledger: Ledger, household: str, started: datetime) -> str:
     return ident
 
 
+# What was wrong, then what was done about it: `阳台窗户没关严=>已关严` (or →).
+_DONE = re.compile(r"\s*(?:=>|→)\s*")
+
+
+def _note_and_done(text: str | None) -> tuple[str | None, str | None]:
+    parts = _DONE.split(text or "", maxsplit=1)
+    note = " ".join(parts[0].split()) or None
+    done = (" ".join(parts[1].split()) or None) if len(parts) > 1 else None
+    return note, done
+
+
 def parse_check(text: str) -> dict[str, Any]:
-    """`plants=ok`, `heating=problem:接口渗水`, `gas=n/a`."""
-    match = re.fullmatch(r"\s*([\w-]+)\s*=\s*(ok|problem|n/a|na)\s*(?::(.*))?", text, re.S)
-    if not match:
-        raise FatalError(_("--check takes ITEM=ok|problem|n/a[:note], e.g. heating=problem:接口渗水; "
-                           "not {text!r}.").format(text=text))
-    item, result, note = match.groups()
+    """`plants=ok`, `heating=problem:接口渗水`, `windows=fixed:没关严=>已关严`, `gas=n/a`; the
+    item and the result also by their Chinese names (`门窗=已当场处理:…`)."""
+    match = re.fullmatch(r"\s*([^=:\s]+)\s*=\s*([^:\s]+)\s*(?::(.*))?", text, re.S)
+    item = zh.code_of(zh.CARE, match.group(1)) if match else None
+    result = zh.code_of(zh.RESULTS, match.group(2)) if match else None
+    if not match or result is None:
+        raise FatalError(_("--check takes ITEM=ok|problem|fixed|n/a[:note], e.g. "
+                           "heating=problem:接口渗水 or windows=fixed:没关严=>已关严; not {text!r}.")
+                         .format(text=text))
     if item not in CARE:
-        raise FatalError(_("{item!r} is not a care item; use one of: {items}.").format(
-            item=item, items=", ".join(CARE)))
-    result = "n/a" if result == "na" else result
-    assert result in CHECK_RESULTS
-    return {"item": item, "result": result, "note": (note or "").strip() or None}
+        raise FatalError(_("{item!r} is not a care item; use one of: {items} (something else "
+                           "found goes in --problem or --fixed).").format(
+                               item=match.group(1), items=", ".join(CARE)))
+    note, done = _note_and_done(match.group(3))
+    if result == "fixed" and not done:
+        raise FatalError(_("A problem fixed on the spot says what was done: "
+                           "{item}=fixed:what was wrong=>what was done.").format(item=item))
+    if result != "fixed" and done:
+        note = f"{note or ''} → {done}".strip(" →")  # only a fixed item has a separate action
+        done = None
+    return {"item": item, "result": result, "note": note, **({"done": done} if done else {})}
+
+
+def parse_found(text: str, fixed: bool) -> dict[str, Any]:
+    """`--problem 客厅墙面有裂缝`, `--fixed 太阳能水管没关紧=>已关紧`: found, not on the care list."""
+    note, done = _note_and_done(text)
+    if not note:
+        raise FatalError(_("Say what was found, e.g. --problem 客厅墙面有裂缝."))
+    if fixed and not done:
+        raise FatalError(_("--fixed says what was wrong and what was done: "
+                           "--fixed \"太阳能水管没关紧=>已关紧\"."))
+    if not fixed and done:
+        raise FatalError(_("A problem that was put right is --fixed, not --problem."))
+    return {"item": None, "result": "fixed" if fixed else "problem", "note": note,
+            **({"done": done} if done else {})}
+
+
+def parse_outcome(text: str) -> str:
+    outcome = zh.code_of(zh.CALL_OUTCOMES, text)
+    if outcome is None:
+        raise FatalError(_("--outcome says how the call went: {outcomes}; not {text!r}.").format(
+            outcomes=", ".join(f"{c} ({zh.name(zh.CALL_OUTCOMES, c)})" for c in CALL_OUTCOMES),
+            text=text))
+    return outcome
+
+
+def parse_errand(items: list[str], advanced: str | None, repaid: bool) -> dict[str, Any] | None:
+    """The errand's record from `--bought 青菜 --advanced 86.5 --repaid`."""
+    things = [" ".join(i.split()) for i in items if i.strip()]
+    if not things:
+        if advanced is not None or repaid:
+            raise FatalError(_("--advanced and --repaid belong to an errand: say what was bought "
+                               "or done with --bought."))
+        return None
+    amount = money(advanced) if advanced is not None else None
+    if advanced is not None and amount is None:
+        raise FatalError(_("--advanced takes an amount of yuan like 86.50, not {text!r}.").format(
+            text=advanced))
+    if repaid and amount is None:
+        raise FatalError(_("--repaid says money advanced was paid back: give --advanced too."))
+    return {"items": things, "advanced": amount, "repaid": repaid}
+
+
+def pick_problem(household: Household, text: str) -> tuple[OpenProblem, str | None]:
+    """An open problem by its number in `household show` (1 = the oldest) or its reference
+    (`VISIT#N`), with what was done if the text says `N=>what was done`."""
+    which, done = _note_and_done(text)
+    problems = household.problems
+    found = next((p for p in problems if p.ref == which), None)
+    if found is None and which and which.isdigit() and 1 <= int(which) <= len(problems):
+        found = problems[int(which) - 1]
+    if found is None:
+        raise FatalError(_("{household} has no open problem {which!r}; `keyledger household show "
+                           "{household}` lists them, numbered.").format(
+                               household=household.id, which=which or ""))
+    return found, done
+
+
+def pick_request(household: Household, text: str) -> OwnerRequest:
+    """An open request by its number in `household show` (1 = the oldest) or when it came."""
+    requests = household.requests
+    which = text.strip()
+    if which.isdigit() and 1 <= int(which) <= len(requests):
+        return requests[int(which) - 1]
+    found = next((r for r in requests if iso(r.received) == which), None)
+    if found is None:
+        raise FatalError(_("{household} has no open request {which!r}; `keyledger household show "
+                           "{household}` lists them, numbered.").format(
+                               household=household.id, which=which))
+    return found
 
 
 def parse_let_in(text: str) -> dict[str, Any]:
@@ -61,7 +151,20 @@ def parse_let_in(text: str) -> dict[str, Any]:
 def draft(ledger: Ledger, household: Household, given: dict[str, Any], photos: list[Path],
           form: Path | None, started: datetime, ended: datetime | None, stewards: list[str],
           key: str | None = None) -> tuple[Visit, dict[str, str | bytes | None]]:
-    """A new visit and the files it adds (its YAML and any new photos); nothing is written."""
+    """A new visit and the files it adds (its YAML, any new photos, and the household file when
+    the visit changes what is open there); nothing is written.
+
+    `given` may name open problems the visit put right (`resolve`: numbers or references) and
+    the request it answered (`answers`); a care item found ok or fixed closes its open problem."""
+    given = dict(given)
+    chosen = dict(pick_problem(household, t) for t in given.pop("resolve", None) or [])
+    answers = given.pop("answers", None)
+    if answers is not None:
+        given["request"] = pick_request(household, answers).to_dict()
+    if given.get("purpose") == "call" and not given.get("outcome") and form is None:
+        raise FatalError(_("Say how the call went with --outcome: {outcomes}. An unanswered call "
+                           "is not a welfare check done.").format(outcomes=", ".join(
+                               f"{c} ({zh.name(zh.CALL_OUTCOMES, c)})" for c in CALL_OUTCOMES)))
     stored, files = attachments.store(ledger.root, photos, ledger.settings.attachment_max_bytes)
     if form is not None:  # the visit's id and folder follow when it started, as the form says
         try:
@@ -84,6 +187,13 @@ def draft(ledger: Ledger, household: Household, given: dict[str, Any], photos: l
     if form is not None:
         # A form fills in what was seen; who recorded it, and when, is not the form's to say.
         visit = replace(visit, recorded=now(tz), photos=tuple(dict.fromkeys(visit.photos + tuple(stored))))
+        chosen.update({p: r.done for r in visit.resolves for p in household.problems
+                       if p.ref == r.ref})
+    # What it closed is written into the visit, so that a report needs nothing else to say it.
+    visit = replace(visit, resolves=service.resolved_by(household, visit.checklist, chosen))
+    after = service.after_visit(household, visit)
+    if after != household:
+        files[ledger.relpath("household", household.id)] = yaml.dump(after.to_dict())
     ended = (visit.ended or visit.started).astimezone(tz).date()
     if visit.follow_up and visit.follow_up < ended:
         raise FatalError(_("The follow-up day {follow_up} is before the visit ended ({day}); give "
@@ -118,13 +228,25 @@ def add_visit(ledger: Ledger, household_id: str, given: dict[str, Any], photos: 
             stewards.append(other)
     visit, files = draft(ledger, household, given, photos, form, started, None, stewards)
     late = " (recorded late)" if recorded_late(visit) else ""
+    outcome = f" ({visit.outcome})" if visit.outcome else ""
     message = gitops.format_message(
-        f"visit {household.id} {household.name}: {visit.purpose} by {actor.name}{late}",
+        f"visit {household.id} {household.name}: {visit.purpose}{outcome} by {actor.name}{late}",
         [("Action", "visit"), ("Household", household.id), ("Steward", actor.id),
          ("With", ",".join(visit.stewards[1:])), ("Visit", visit.id),
-         ("Purpose", visit.purpose), ("At", visit.started.isoformat()),
-         ("Follow-Up", visit.follow_up.isoformat() if visit.follow_up else "")])
+         ("Purpose", visit.purpose), ("At", visit.started.isoformat()), *trailers(visit)])
     return visit, ledger.change(files, message)
+
+
+def trailers(visit: Visit) -> list[tuple[str, str]]:
+    """What a visit's commit says of it besides its id, for `git log --grep`: the follow-up
+    date, a call's outcome, the problems it closed, the request it answered, money advanced."""
+    errand = visit.errand
+    return [("Follow-Up", visit.follow_up.isoformat() if visit.follow_up else ""),
+            ("Outcome", visit.outcome or ""),
+            ("Resolves", ",".join(r.ref for r in visit.resolves)),
+            ("Answers", iso(visit.request.received) if visit.request else ""),
+            ("Advanced", errand.advanced or "" if errand and not errand.repaid else ""),
+            ("Consent", visit.consent or ""), ("Unreached", visit.unreached or "")]
 
 
 def recorded_late(visit: Visit) -> bool:
@@ -145,6 +267,13 @@ class Seen:
     purpose: str
     follow_up: date | None
     path: str
+    outcome: str | None = None          # a call's
+    answers: datetime | None = None     # when the owner's request it answered came
+
+    @property
+    def reached(self) -> bool:
+        """As `Visit.reached`: a call that reached someone, or any visit at the door."""
+        return self.purpose != "call" or self.outcome is None or self.outcome in CALL_REACHED
 
 
 def seen(ledger: Ledger, start: date, end: date, household: str | None = None,
@@ -157,7 +286,8 @@ def seen(ledger: Ledger, start: date, end: date, household: str | None = None,
 
     db = event_index.fresh(ledger)
     tz = zone(ledger.settings.timezone)
-    columns = "SELECT id, household, stewards, started, purpose, follow_up, path FROM visits"
+    columns = ("SELECT id, household, stewards, started, purpose, follow_up, path, outcome, "
+               "answers FROM visits")
     if follow_up_on is not None:
         days = [d.isoformat() for d in follow_up_on]
         rows = list(db.execute(columns + f" WHERE follow_up IN ({','.join('?' * len(days))})",
@@ -170,8 +300,9 @@ def seen(ledger: Ledger, start: date, end: date, household: str | None = None,
                                + (" AND household = ?" if household else ""),
                                [begin, until, *([household] if household else [])]))
     out = [Seen(ident, home, tuple(json.loads(stewards)), datetime.fromtimestamp(started, tz),
-                purpose, date.fromisoformat(follow) if follow else None, path)
-           for ident, home, stewards, started, purpose, follow, path in rows]
+                purpose, date.fromisoformat(follow) if follow else None, path, outcome,
+                datetime.fromtimestamp(answers, tz) if answers else None)
+           for ident, home, stewards, started, purpose, follow, path, outcome, answers in rows]
     return sorted(out, key=lambda v: (v.started, v.id))
 
 
@@ -179,8 +310,14 @@ def visits_between(ledger: Ledger, start: date, end: date,
                    household: str | None = None) -> list[Visit]:
     """Visits that started on days start..end (inclusive), oldest first: found in the event
     index, read from their files (a file no longer in the work tree is left out)."""
+    return load(ledger, seen(ledger, start, end, household))
+
+
+def load(ledger: Ledger, visits: list[Seen]) -> list[Visit]:
+    """The files of visits the event index found, oldest first (one gone from the work tree is
+    left out)."""
     folders: dict[str, list[str]] = {}
-    for v in seen(ledger, start, end, household):
+    for v in visits:
         folder, _sep, name = v.path.rpartition("/")
         if os.path.isfile(ledger.root / v.path):
             folders.setdefault(folder, []).append(name[:-len(".yaml")])

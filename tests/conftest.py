@@ -17,12 +17,22 @@ STEWARDS = {"liu-sj": "刘淑娟", "zhou-lx": "周丽霞", "wang-dh": "王德厚
             "outsider": "路人甲"}
 
 
+@pytest.fixture(scope="session")
+def _git_config(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The tests' own global git config: clones share their records only when a test says so
+    (`share auto --on`), so that the tests of `sync` decide when each clone syncs."""
+    path = tmp_path_factory.mktemp("gitconfig") / "config"
+    path.write_text("[keyledger]\n\tautoshare = false\n")
+    return path
+
+
 @pytest.fixture(autouse=True)
-def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
+def _clean_env(monkeypatch: pytest.MonkeyPatch, _git_config: Path) -> None:
     # Tests must not see the developer's own git identity, ledger or language.
-    for var in ("KEYLEDGER_DIR", "KEYLEDGER_NOW", "LC_ALL", "LC_MESSAGES", "LANG", "NO_COLOR"):
+    for var in ("KEYLEDGER_DIR", "KEYLEDGER_NOW", "LC_ALL", "LC_MESSAGES", "LANG", "NO_COLOR",
+                "SSH_AUTH_SOCK", "GIT_SSH_COMMAND"):
         monkeypatch.delenv(var, raising=False)
-    monkeypatch.setenv("GIT_CONFIG_GLOBAL", os.devnull)
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(_git_config))
     monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
     monkeypatch.setenv("COLUMNS", "200")
     # keyledger installed as a steward's shell finds it: the hooks run it from the PATH.
@@ -159,6 +169,8 @@ def terminal(ledger: Ledger, args: list[str], answers: list[tuple[str, str]]) ->
         if pending and screen[typed:].count(pending[0][0].encode()):
             typed = len(screen)
             os.write(fd, pending.pop(0)[1].encode() + b"\n")
+    if time.monotonic() >= deadline:  # stuck at a prompt nobody answers: not for ever
+        os.kill(pid, 9)
     _, status = os.waitpid(pid, 0)
     return (os.waitstatus_to_exitcode(status), screen.decode(errors="replace"),
             out_path.read_text() + err_path.read_text())

@@ -23,7 +23,7 @@ def planned(ledger: Ledger, monkeypatch: pytest.MonkeyPatch) -> Ledger:
     ledger.ok("schedule", "add", "8-1-401", "--every", "day", "--at", "10:00", "--purpose", "call",
               "--steward", "b")
     monkeypatch.setenv("KEYLEDGER_NOW", NOW)
-    ledger.ok("visit", "add", "8-1-401", "--purpose", "call", "--note", "电话问候，一切正常",
+    ledger.ok("visit", "add", "8-1-401", "--purpose", "call", "--outcome", "answered", "--note", "电话问候，一切正常",
               "--at", "2026-11-25 09:00", "--follow-up", "2026-11-27", as_="zhou-lx")
     ledger.ok("reserve", "K-0012", "--from", "2026-11-27 09:00", "--until", "2026-11-27 11:00",
               "--purpose", "plants")
@@ -81,7 +81,7 @@ def test_uids_are_stable_as_statuses_change(planned: Ledger, tmp_path: Path,
     first, later = tmp_path / "a.ics", tmp_path / "b.ics"
     planned.ok("due", "--week", "2026-W48", "--ics", "-o", str(first))
     monkeypatch.setenv("KEYLEDGER_NOW", "2026-11-28T20:00:00+08:00")
-    planned.ok("visit", "add", "8-1-401", "--purpose", "call", "--note", "回访",
+    planned.ok("visit", "add", "8-1-401", "--purpose", "call", "--outcome", "answered", "--note", "回访",
                "--at", "2026-11-27 10:00", as_="zhou-lx")
     planned.ok("due", "--week", "2026-W48", "--ics", "-o", str(later))
     a = {str(e["UID"]): str(e["SUMMARY"]) for e in events(read(first))}

@@ -132,7 +132,7 @@ SYNC_POINTS = ["after-replay", "after-journal", "after-write", "after-index", "a
 def _offline_checkout_and_a_visit_on_the_shared_ledger(shared: dict[str, Ledger]) -> Ledger:
     zhou, wang = shared["zhou-lx"], shared["wang-dh"]
     zhou.ok("checkout", "K-0012", "--purpose", "plants")  # offline
-    wang.ok("visit", "add", "8-1-401", "--purpose", "call", "--note", "电话问候")
+    wang.ok("visit", "add", "8-1-401", "--purpose", "call", "--outcome", "answered", "--note", "电话问候")
     wang.ok("sync")
     return zhou
 

@@ -152,7 +152,7 @@ def busy(ledger: Ledger, monkeypatch: pytest.MonkeyPatch) -> Ledger:
     _at(monkeypatch, "2026-11-23T10:00:00+08:00")
     lg.ok("return", "K-0012", "--visit", "--check", "plants=ok", as_="zhou-lx")
     _at(monkeypatch, "2026-11-24T10:00:00+08:00")
-    lg.ok("visit", "add", "8-1-401", "--purpose", "call", "--follow-up", "2026-11-27",
+    lg.ok("visit", "add", "8-1-401", "--purpose", "call", "--outcome", "answered", "--follow-up", "2026-11-27",
           as_="wang-dh")
     lg.ok("checkout", "K-0013", "--purpose", "heating", as_="wang-dh")
     lg.ok("handover", "K-0013", "--to", "zhou-lx", as_="wang-dh")

@@ -34,7 +34,8 @@ def test_an_a_steward_edits_the_fields_in_one_commit(ledger: Ledger) -> None:
     assert _trailer(ledger, "Fields") == "address,people,flags,away,care,notes"
     assert "changed address, people, flags, away, care, notes" in done.err
     h = _household(ledger)
-    assert h["people"] == [{"name": "王秀兰", "born": None, "phone": "13800000101", "health": None}]
+    assert h["people"] == [{"name": "王秀兰", "born": None, "phone": "13800000101", "health": None,
+                           "birthday": None, "interests": []}]
     assert (h["flags"], h["care"]) == (["elderly", "lives-alone"], ["plants", "pets"])
     assert h["away"] == [{"from": "2026-12-01", "until": "2027-03-31", "note": "去海南"}]
     assert ledger.git("show", "--name-only", "--format=", "HEAD").split() == \

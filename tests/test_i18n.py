@@ -106,7 +106,7 @@ print(json.dumps({"pages": pages, "names": sorted(names)}, ensure_ascii=False))
 """
 
 # Words that are names, not English: technical names a steward types or sees on their screen.
-NAMES = {"keyledger", "git", "SSH", "ssh-agent", "ssh-keygen", "YAML", "yaml", "JSON", "Markdown",
+NAMES = {"keyledger", "git", "SSH", "ssh", "ssh-agent", "ssh-keygen", "YAML", "yaml", "JSON", "Markdown",
          "cron", "pre-receive", "pub", "Asia/Shanghai", "zh_CN", "K-NNNN", "zhou-lx",
          "wang-dh", "shell", "Excel", "CSV", "csv", "xlsx", "xls", "HTML", "html", "md",
          "iCalendar", "ods", "GBK", "WPS"}
@@ -117,7 +117,9 @@ def _allowed_words() -> set[str]:
 
     codes = {w for words in (vocab.PURPOSES, vocab.VISIT_PURPOSES, vocab.KEY_KINDS,
                              vocab.KEY_STATES, vocab.HOUSEHOLD_KINDS, vocab.ROLES, vocab.FLAGS,
-                             vocab.CARE, vocab.CHECK_RESULTS, vocab.WEEKDAYS) for w in words}
+                             vocab.CARE, vocab.CHECK_RESULTS, vocab.WEEKDAYS,
+                             vocab.CALL_OUTCOMES, vocab.REQUEST_CHANNELS, vocab.REQUEST_FROM,
+                             vocab.LIVING) for w in words}
     return NAMES | codes | {"day"}  # `--every day`
 
 

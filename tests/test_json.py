@@ -4,6 +4,7 @@ table (the README's "JSON output" documents the same shapes), on a ledger where 
 from __future__ import annotations
 
 import json
+import subprocess
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -60,25 +61,40 @@ KEY = {"id": str, "household": str, "kind": str, "label": Opt(str), "slot": Opt(
        "state": str, "holder": Opt(str), "since": Opt(DATETIME), "purpose": Opt(str),
        "expected_back": Opt(DATETIME), "witness": Opt(str), "note": Opt(str),
        "reservations": [RESERVATION], "code": Opt(str), "code_recipients": [str]}
-STEWARD = {"id": str, "name": str, "phone": Opt(str), "role": str, "key": str, "active": bool}
+STEWARD = {"id": str, "name": str, "phone": Opt(str), "role": str, "key": str, "active": bool,
+           "retired_keys": [{"key": str, "until": DATETIME}]}
 SCHEDULE = {"every": str, "at": str, "purpose": str, "steward": str, "from": Opt(DATE),
             "until": Opt(DATE), "while_away": bool, "since": Opt(DATETIME)}
+PROBLEM = {"visit": str, "n": int, "item": Opt(str), "note": Opt(str), "since": DATETIME}
+REQUEST = {"received": DATETIME, "text": str, "via": str, "by": str, "steward": str}
+ADVANCE = {"visit": str, "at": DATETIME, "amount": str, "items": [str], "steward": str}
 HOUSEHOLD = {
     "id": str, "name": str, "address": str, "kind": str,
-    "people": [{"name": str, "born": Opt(int), "phone": Opt(str), "health": Opt(str)}],
+    "people": [{"name": str, "born": Opt(int), "phone": Opt(str), "health": Opt(str),
+                "birthday": Opt(DATE), "interests": [str]}],
     "contacts": [{"name": str, "relation": Opt(str), "phone": Opt(str)}],
     "flags": [str], "away": [{"from": DATE, "until": DATE, "note": Opt(str)}], "care": [str],
     "pair": {"a": Opt(str), "b": Opt(str)},
     "authorization": Opt({"signed_on": DATE, "from": DATE, "until": DATE, "purposes": [str],
                           "conditions": [str], "document": Opt(str), "revoked": Opt(DATE)}),
-    "witness_for": [str], "schedule": [SCHEDULE], "notes": str}
+    "witness_for": [str], "schedule": [SCHEDULE], "notes": str, "living": Opt(str),
+    "problems": [PROBLEM], "requests": [REQUEST], "advances": [ADVANCE]}
 VISIT = {"id": str, "household": str, "key": Opt(str), "stewards": [str], "started": DATETIME,
          "ended": Opt(DATETIME), "purpose": str,
-         "checklist": [{"item": str, "result": str, "note": Opt(str)}],
+         "checklist": [{"item": Opt(str), "result": str, "note": Opt(str), "done": Opt(str)}],
          "findings": [str], "actions": [str],
          "let_in": [{"who": str, "company": Opt(str), "did": Opt(str)}],
          "informed": [str], "photos": [str], "follow_up": Opt(DATE), "note": Opt(str),
-         "recorded": DATETIME}
+         "recorded": DATETIME, "outcome": Opt(str),
+         "resolves": [{"visit": str, "n": int, "item": Opt(str), "note": Opt(str),
+                       "done": Opt(str)}],
+         "request": Opt(REQUEST),
+         "errand": Opt({"items": [str], "advanced": Opt(str), "repaid": bool}),
+         "consent": Opt(str), "unreached": Opt(str)}
+
+CONFLICT = {"name": str, "branch": str, "made": Opt(str), "explanation": str,
+            "operations": [{"commit": SHA, "subject": str, "action": Opt(str), "key": Opt(str),
+                            "household": Opt(str), "at": Opt(DATETIME), "steward": Opt(str)}]}
 
 # Command line -> the shape of its JSON. The README's "JSON output" section says the same.
 SHAPES: dict[tuple[str, ...], Any] = {
@@ -120,8 +136,9 @@ SHAPES: dict[tuple[str, ...], Any] = {
         "now": DATETIME,
         "out": [{**KEY, "holder_name": str, "household_name": str, "overdue": bool,
                  "witness_unconfirmed": bool, "offline": bool}],
-        "sync": {"remote": bool, "unpushed": int, "last_sync": Opt(DATETIME),
-                 "conflicts": [{"branch": str, "explanation": Opt(str)}],
+        "sync": {"remote": bool, "unpushed": int, "unpushed_since": Opt(DATETIME),
+                 "last_sync": Opt(DATETIME), "last_attempt": Opt({"at": DATETIME, "kind": str}),
+                 "conflicts": [{"name": str, "branch": str, "explanation": Opt(str)}],
                  "sync_interrupted": bool},
         "reservations_today": [{"key": str, "household": str, **RESERVATION, "key_state": str,
                                 "key_holder": Opt(str)}],
@@ -132,6 +149,8 @@ SHAPES: dict[tuple[str, ...], Any] = {
                              "signature": str, "signer": str, "verified": bool,
                              "trailers": Map(str)}],
     ("visit", "list"): [VISIT],
+    ("request", "list"): [{"household": str, "number": int, **REQUEST}],
+    ("problem", "list"): [{"household": str, "number": int, "ref": str, **PROBLEM}],
     ("schedule", "list", "7-1-201"): [SCHEDULE],
     ("due",): [{"date": DATE, "household": str, "household_name": str, "start": CLOCK,
                 "end": Opt(CLOCK), "purpose": str, "steward": Opt(str), "kind": str,
@@ -139,6 +158,8 @@ SHAPES: dict[tuple[str, ...], Any] = {
                 "keys": [{"key": str, "state": str, "holder": Opt(str), "slot": Opt(str)}]}],
     ("policy", "witness"): {"purposes": [str], "kinds": [str]},
     ("check",): [{"path": str, "line": Opt(int), "field": Opt(str), "message": str}],
+    ("conflict", "list"): [CONFLICT],
+    ("conflict", "show", "20261125-1000"): CONFLICT,
     ("verify",): {"root": SHA, "root_fingerprint": str, "from": Opt(SHA), "checked": int,
                   "findings": [{"commit": SHA, "subject": str, "message": str}]},
 }
@@ -217,18 +238,35 @@ def busy(ledger: Ledger, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Led
     ledger.ok("policy", "witness", "--purpose", "emergency")
     ledger.ok("schedule", "add", "7-1-201", "--every", "wed", "--at", "14:00-17:00",
               "--purpose", "inspection", "--from", "2026-11-01")
-    ledger.ok("visit", "add", "8-1-401", "--purpose", "call", "--at", "2026-11-24 09:00",
+    ledger.ok("visit", "add", "8-1-401", "--purpose", "call", "--outcome", "answered", "--at", "2026-11-24 09:00",
               "--check", "plants=ok", "--finding", "阳台花盆干了", "--action", "浇了水",
               "--let-in", "张师傅,燃气公司,抄表", "--informed", "微信告知女儿",
               "--follow-up", "2026-11-25", "--note", "电话问候", as_="zhou-lx")
+    # Open records: a problem put right and one left open, a request answered and one waiting,
+    # money advanced on an errand and owed.
+    ledger.ok("visit", "add", "7-1-201", "--purpose", "inspection", "--at", "2026-11-23 10:00",
+              "--check", "pets=problem:猫粮快没了", as_="zhou-lx")
+    ledger.ok("request", "add", "7-1-201", "帮我买猫粮", "--via", "微信", "--by", "家属",
+              "--at", "2026-11-23 12:00")
+    ledger.ok("request", "add", "7-1-201", "看看窗户", "--at", "2026-11-23 12:30")
+    ledger.ok("visit", "add", "7-1-201", "--purpose", "errand", "--at", "2026-11-23 15:00",
+              "--check", "pets=fixed:猫粮快没了=>买了猫粮", "--problem", "阳台门锁有点松",
+              "--request", "1", "--bought", "猫粮一袋", "--advanced", "59")
     ledger.ok("reserve", "K-0012", "--from", "2026-11-25 15:00", "--until", "2026-11-25 16:00",
               "--purpose", "inspection")
     ledger.ok("checkout", "K-0012", "--purpose", "plants", "--witness", "sun-yp")
     ledger.ok("reserve", "K-0071", "--from", "2026-11-26 09:00", "--until", "2026-11-26 10:00",
               "--purpose", "pets")
     ledger.ok("checkout", "K-0071", "--purpose", "pets")
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(tmp_path / "zhou2")],
+                   check=True)
+    ledger.ok("steward", "key", "zhou-lx", "--key", str(tmp_path / "zhou2.pub"), as_="liu-sj")
     # A conflict branch, as a sync that could not replay an operation leaves it.
-    ledger.git("branch", "keyledger/conflict-20261125-1000", "HEAD~1")
+    kept = ledger.git("commit-tree", "HEAD^{tree}", "-p", "HEAD~1", "-m",
+                      "checkout K-0012 to 王德厚 for plants\n\nKeyledger-Action: checkout\n"
+                      "Keyledger-Key: K-0012\nKeyledger-Household: 7-1-201\n"
+                      "Keyledger-Steward: wang-dh\nKeyledger-At: 2026-11-25T10:00:00+08:00").strip()
+    ledger.git("branch", "keyledger/conflict-20261125-1000", kept)
     notes = ledger.root / ".git" / "keyledger" / "conflicts"
     notes.mkdir(parents=True, exist_ok=True)
     (notes / "conflict-20261125-1000.txt").write_text("已被他人取走", encoding="utf-8")
@@ -272,7 +310,8 @@ def test_every_command_with_json_is_in_the_table() -> None:
             found |= walk(sub, path + (name,))
         return found
 
-    groups = ("steward", "household", "key", "visit", "schedule", "policy")
+    groups = ("steward", "household", "key", "visit", "schedule", "policy", "request", "problem",
+              "conflict")
     tabled = {args[:2] if args[0] in groups else args[:1] for args in SHAPES}
     assert walk(typer.main.get_command(app), ()) == tabled
     readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")

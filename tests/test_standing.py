@@ -87,8 +87,9 @@ def scheduled(ledger: Ledger, monkeypatch: pytest.MonkeyPatch) -> Ledger:
     lg.ok("household", "edit", "8-1-401", "--add-away", "2026-12-22,2026-12-31,探亲",
           as_="liu-sj")
     _at(monkeypatch, "2026-12-21T10:20:00+08:00")
-    lg.ok("visit", "add", "8-1-401", "--purpose", "call", "--follow-up", "2026-12-23",
-          as_="wang-dh")
+    # A call nobody answered: not the day's call done (its outcome, from the commit's trailers).
+    lg.ok("visit", "add", "8-1-401", "--purpose", "call", "--outcome", "no-answer",
+          "--follow-up", "2026-12-23", as_="wang-dh")
     _at(monkeypatch, "2026-12-23T15:00:00+08:00")
     lg.ok("checkout", "K-0012", "--purpose", "plants", as_="zhou-lx")
     lg.ok("return", "K-0012", "--visit", "--follow-up", "2026-12-28", as_="zhou-lx")

@@ -64,7 +64,7 @@ def test_offline_checkout_is_marked_until_pushed(shared: dict[str, Ledger]) -> N
     zhou.ok("checkout", "K-0012", "--purpose", "plants")
     status = json.loads(zhou.ok("status", "--json").out)
     assert status["out"][0]["offline"] is True and status["sync"]["unpushed"] == 1
-    assert "not yet pushed" in zhou.ok("status").err
+    assert "1 record(s) not yet shared, the first since " in zhou.ok("status").err
     zhou.ok("sync")
     status = json.loads(zhou.ok("status", "--json").out)
     assert status["out"][0]["offline"] is False and status["sync"]["unpushed"] == 0
@@ -183,7 +183,7 @@ def _operation(rng: random.Random, clone: Ledger, who: str, n: int, folder: Path
         return ["handover", key, "--to", rng.choice(["zhou-lx", "wang-dh"]), "--note",
                 f"op-{n}", *override]
     if kind == "visit":
-        return ["visit", "add", "8-1-401", "--purpose", "call", "--note", f"op-{n}"]
+        return ["visit", "add", "8-1-401", "--purpose", "call", "--outcome", "answered", "--note", f"op-{n}"]
     new = folder / f"helper-{n}"
     subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(new)], check=True)
     return ["steward", "add", f"helper-{n}", "--name", f"帮手{n}", "--key", f"{new}.pub"]
@@ -272,7 +272,8 @@ def test_random_operations_and_sync_orders_lose_nothing(shared: dict[str, Ledger
         for branch in _conflict_branches(clone):  # every rejected operation, explained
             note = clone.root / ".git/keyledger/conflicts" / f"{branch.split('/')[-1]}.txt"
             assert "could not be applied to the shared ledger" in note.read_text(encoding="utf-8")
-            assert f"kept on branch {branch}" in note.read_text(encoding="utf-8")
+            assert f"kept as conflict {branch.removeprefix('keyledger/conflict-')}" in \
+                note.read_text(encoding="utf-8")
     _custody_holds_at_every_commit(liu)
 
 
@@ -283,7 +284,7 @@ def _conflict_branches(lg: Ledger) -> list[str]:
 def test_a_steward_deactivated_while_offline_is_told_and_not_stuck(
         shared: dict[str, Ledger]) -> None:
     wang, liu, office = shared["wang-dh"], shared["liu-sj"], shared["office"]
-    wang.ok("visit", "add", "8-1-401", "--purpose", "call", "--note", "电话问候，一切正常")
+    wang.ok("visit", "add", "8-1-401", "--purpose", "call", "--outcome", "answered", "--note", "电话问候，一切正常")
     liu.ok("steward", "deactivate", "wang-dh")
     liu.ok("sync")
     shared_head = office.git("rev-parse", "main").strip()
@@ -384,14 +385,14 @@ def test_conflict_branches_follow_the_ledgers_clock_and_never_overwrite_each_oth
     assert kept == ["heating", "pets"]  # the first was not overwritten by the second
     status = wang.ok("status")
     for branch in branches:
-        assert f"Unresolved sync conflict: operations the shared ledger refused are kept on " \
-               f"branch {branch}" in status.err
-        assert f"`git log -p main..{branch}`" in status.err
+        name = branch.removeprefix("keyledger/conflict-")
+        assert f"Unresolved conflict {name}: operations the shared ledger refused wait here. " \
+               f"`keyledger conflict show {name}`" in status.err
     shown = json.loads(wang.ok("status", "--json").out)["sync"]["conflicts"]
     assert [c["branch"] for c in shown] == branches
     assert all((wang.root / c["explanation"]).is_file() for c in shown)
-    wang.git("branch", "-D", branches[0])
-    assert f"branch {branches[0]};" not in wang.ok("status").err
+    wang.ok("conflict", "drop", "20261125-140000")
+    assert "Unresolved conflict 20261125-140000:" not in wang.ok("status").err
 
 
 def test_clone_without_a_path_names_the_folder_after_the_repository(

@@ -156,7 +156,7 @@ def test_custody_forged_under_another_action(ledger: Ledger) -> None:
 
 
 def test_a_key_file_deleted_and_a_visit_edited(ledger: Ledger) -> None:
-    ledger.ok("visit", "add", "8-1-401", "--purpose", "call", "--note", "一切正常", as_="zhou-lx")
+    ledger.ok("visit", "add", "8-1-401", "--purpose", "call", "--outcome", "answered", "--note", "一切正常", as_="zhou-lx")
     ledger.ok("verify")
     visit = next((ledger.root / "visits").rglob("*.yaml"))
     visit.write_text(visit.read_text(encoding="utf-8").replace("一切正常", "没人在家"),

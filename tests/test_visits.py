@@ -34,7 +34,12 @@ def test_return_with_a_visit_is_one_commit_with_every_field(ledger: Ledger, phot
     changed = set(ledger.git("show", "--name-only", "--format=", "HEAD").split())
     visit_path = "visits/2026/11/20261125-1402-8-1-401.yaml"
     attachments = [p for p in changed if p.startswith("attachments/")]
-    assert changed - {".gitattributes"} == {"keys/K-0012.yaml", visit_path, *attachments}
+    # The heating problem is open now: the household file says so, in the same commit.
+    assert changed - {".gitattributes"} == {"keys/K-0012.yaml", visit_path,
+                                            "households/8-1-401.yaml", *attachments}
+    home = yaml.load((ledger.root / "households/8-1-401.yaml").read_text(encoding="utf-8"))
+    assert home["problems"] == [{"visit": "20261125-1402-8-1-401", "n": 2, "item": "heating",
+                                 "note": "接口渗水", "since": "2026-11-25T14:40:00+08:00"}]
     assert len(attachments) == 1 and attachments[0].endswith(".jpg")
     assert "Visit 20261125-1402-8-1-401 recorded" in done.err
     assert ledger.git("log", "-1", "--format=%(trailers:key=Keyledger-Visit,valueonly)").strip() \
@@ -57,7 +62,7 @@ def test_return_with_a_visit_is_one_commit_with_every_field(ledger: Ledger, phot
 
 
 def test_the_same_photo_in_two_visits_is_stored_once(ledger: Ledger, photo: Path) -> None:
-    ledger.ok("visit", "add", "8-1-401", "--purpose", "call", "--photo", str(photo), as_="zhou-lx")
+    ledger.ok("visit", "add", "8-1-401", "--purpose", "call", "--outcome", "answered", "--photo", str(photo), as_="zhou-lx")
     ledger.ok("visit", "add", "8-1-401", "--purpose", "delivery", "--photo", str(photo))
     assert len(list((ledger.root / "attachments").iterdir())) == 1
     assert not any(p.startswith("attachments/")
@@ -69,7 +74,7 @@ def test_the_same_bytes_under_other_names_are_one_attachment(ledger: Ledger, pho
     upper, jpeg = tmp_path / "A.JPG", tmp_path / "a.jpeg"
     upper.write_bytes(photo.read_bytes())
     jpeg.write_bytes(photo.read_bytes())
-    ledger.ok("visit", "add", "8-1-401", "--purpose", "call", "--photo", str(upper), "--photo",
+    ledger.ok("visit", "add", "8-1-401", "--purpose", "call", "--outcome", "answered", "--photo", str(upper), "--photo",
               str(jpeg), as_="zhou-lx")
     ledger.ok("visit", "add", "8-1-401", "--purpose", "delivery", "--photo", str(photo))
     stored = list((ledger.root / "attachments").iterdir())
@@ -80,13 +85,13 @@ def test_the_same_bytes_under_other_names_are_one_attachment(ledger: Ledger, pho
 
 def test_a_visit_entered_late_keeps_when_it_happened(ledger: Ledger, monkeypatch) -> None:
     monkeypatch.setenv("KEYLEDGER_NOW", "2026-11-27T09:00:00+08:00")
-    ledger.ok("visit", "add", "8-1-401", "--purpose", "call", "--note", "电话问候，一切正常",
+    ledger.ok("visit", "add", "8-1-401", "--purpose", "call", "--outcome", "answered", "--note", "电话问候，一切正常",
               "--at", "2026-11-25 10:05", as_="wang-dh")
     visits = json.loads(ledger.ok("visit", "list", "8-1-401", "--json").out)
     assert visits[0]["started"] == "2026-11-25T10:05:00+08:00"
     assert visits[0]["recorded"] == "2026-11-27T09:00:00+08:00"
     assert "(recorded late)" in ledger.git("log", "-1", "--format=%s")
-    assert "in the future" in ledger.refused("visit", "add", "8-1-401", "--purpose", "call",
+    assert "in the future" in ledger.refused("visit", "add", "8-1-401", "--purpose", "call", "--outcome", "answered",
                                              "--at", "2026-12-25 10:05").err
 
 
@@ -113,17 +118,17 @@ def test_a_visit_from_a_form(ledger: Ledger, tmp_path: Path) -> None:
 
 def test_visit_refusals(ledger: Ledger, tmp_path: Path) -> None:
     ledger.use("zhou-lx")
-    assert "--check takes ITEM=ok|problem|n/a" in ledger.refused(
-        "visit", "add", "8-1-401", "--purpose", "call", "--check", "plants:fine").err
+    assert "--check takes ITEM=ok|problem|fixed|n/a" in ledger.refused(
+        "visit", "add", "8-1-401", "--purpose", "call", "--outcome", "answered", "--check", "plants:fine").err
     assert "'garden' is not a care item" in ledger.refused(
-        "visit", "add", "8-1-401", "--purpose", "call", "--check", "garden=ok").err
+        "visit", "add", "8-1-401", "--purpose", "call", "--outcome", "answered", "--check", "garden=ok").err
     assert "--purpose" in ledger.refused("visit", "add", "8-1-401").err
     big = tmp_path / "big.png"
     big.write_bytes(b"0" * (11 * 2**20))
     assert "at most 10.0 MB" in ledger.refused(
-        "visit", "add", "8-1-401", "--purpose", "call", "--photo", str(big)).err
+        "visit", "add", "8-1-401", "--purpose", "call", "--outcome", "answered", "--photo", str(big)).err
     assert "Cannot read" in ledger.refused(
-        "visit", "add", "8-1-401", "--purpose", "call", "--photo", str(tmp_path / "nope.jpg")).err
+        "visit", "add", "8-1-401", "--purpose", "call", "--outcome", "answered", "--photo", str(tmp_path / "nope.jpg")).err
     assert "not out" in ledger.refused("return", "K-0012", "--visit", "--check", "plants=ok").err
 
 
@@ -132,7 +137,7 @@ def test_attachments_go_to_git_lfs_when_it_is_installed(ledger: Ledger, photo: P
 
     if shutil.which("git-lfs") is None:
         pytest.skip("git-lfs is not installed on this machine")
-    ledger.ok("visit", "add", "8-1-401", "--purpose", "call", "--photo", str(photo), as_="zhou-lx")
+    ledger.ok("visit", "add", "8-1-401", "--purpose", "call", "--outcome", "answered", "--photo", str(photo), as_="zhou-lx")
     assert "attachments/** filter=lfs" in (ledger.root / ".gitattributes").read_text()
     path = ledger.git("show", "--name-only", "--format=", "HEAD").split()
     blob = [p for p in path if p.startswith("attachments/")][0]
@@ -149,13 +154,14 @@ def test_on_a_terminal_missing_fields_are_asked_for(ledger: Ledger) -> None:
     assert code == 0, screen + files
     visit = json.loads(ledger.ok("visit", "list", "8-1-401", "--json").out)[0]
     assert visit["purpose"] == "inspection"
-    assert visit["checklist"] == [{"item": "plants", "result": "ok", "note": None},
-                                  {"item": "heating", "result": "problem", "note": "接口渗水"}]
+    assert visit["checklist"] == [
+        {"item": "plants", "result": "ok", "note": None, "done": None},
+        {"item": "heating", "result": "problem", "note": "接口渗水", "done": None}]
 
 
 def test_a_visit_entered_within_a_day_is_not_late(ledger: Ledger, monkeypatch) -> None:
     monkeypatch.setenv("KEYLEDGER_NOW", "2026-11-26T09:00:00+08:00")
-    ledger.ok("visit", "add", "8-1-401", "--purpose", "call", "--at", "2026-11-25 10:05",
+    ledger.ok("visit", "add", "8-1-401", "--purpose", "call", "--outcome", "answered", "--at", "2026-11-25 10:05",
               as_="wang-dh")
     assert "late" not in ledger.git("log", "-1", "--format=%s")
 
@@ -170,9 +176,9 @@ def test_a_follow_up_before_the_visit_is_refused(ledger: Ledger, monkeypatch) ->
         "The follow-up day 2026-11-26 is before the visit ended (2026-11-28); give that day or "
         "a later one.")
     assert result.err.count("\n") == 1
-    ledger.refused("visit", "add", "8-1-401", "--purpose", "call", "--follow-up", "2026-11-27")
+    ledger.refused("visit", "add", "8-1-401", "--purpose", "call", "--outcome", "answered", "--follow-up", "2026-11-27")
     # A visit entered late may ask for a follow-up that is already past today.
-    ledger.ok("visit", "add", "8-1-401", "--purpose", "call", "--at", "2026-11-25 10:00",
+    ledger.ok("visit", "add", "8-1-401", "--purpose", "call", "--outcome", "answered", "--at", "2026-11-25 10:00",
               "--follow-up", "2026-11-26")
     ledger.ok("return", "K-0012", "--visit", "--check", "heating=ok", "--follow-up", "2026-11-28")
 
@@ -183,8 +189,9 @@ def test_the_terminal_prompts_speak_chinese_under_zh(ledger: Ledger, monkeypatch
     code, screen, files = terminal(ledger, ["visit", "add", "8-1-401", "--purpose", "inspection"],
                                    [("绿植", "正常"), ("暖气", "有问题"), ("备注", "接口渗水")])
     assert code == 0, screen + files
-    assert "[正常/有问题/不适用]" in screen and "ok/problem" not in screen, screen
+    assert "[正常/有问题/已当场处理/不适用]" in screen and "ok/problem" not in screen, screen
     monkeypatch.delenv("LANG")  # the in-process command below must not leave Chinese behind
     visit = json.loads(ledger.ok("visit", "list", "8-1-401", "--json").out)[0]
-    assert visit["checklist"] == [{"item": "plants", "result": "ok", "note": None},
-                                  {"item": "heating", "result": "problem", "note": "接口渗水"}]
+    assert visit["checklist"] == [
+        {"item": "plants", "result": "ok", "note": None, "done": None},
+        {"item": "heating", "result": "problem", "note": "接口渗水", "done": None}]

@@ -137,6 +137,10 @@ def _vocabulary() -> list[tuple[str, str, str]]:
         (vocab.FLAGS, "care flag of a household"),
         (vocab.CARE, "care-list item of a household"),
         (vocab.CHECK_RESULTS, "how a care-list item was found on a visit"),
+        (vocab.CALL_OUTCOMES, "how a call went"),
+        (vocab.REQUEST_CHANNELS, "how an owner's request came"),
+        (vocab.REQUEST_FROM, "who made an owner's request"),
+        (vocab.LIVING, "living situation of a household (elderly register)"),
     ]
     out = [(word, "keyledger/vocab.py", comment) for words, comment in lists for word in words]
     out += [(action, "keyledger/rules.py", "custody action (history, confirm)")
@@ -145,7 +149,7 @@ def _vocabulary() -> list[tuple[str, str, str]]:
     out += [(word, "keyledger/schedules.py", "status of a due item")
             for word in ("done", "due", "missed")]
     out += [(word, "keyledger/schedules.py", "kind of a due item")
-            for word in ("scheduled", "follow-up")]
+            for word in ("scheduled", "follow-up", "escalation", "request")]
     return out
 
 

@@ -80,9 +80,20 @@ def run(argv: list[str]) -> int:
         return 2
     finally:
         if state.ledger is not None:
+            from keyledger.autoshare import after_command
+
+            try:
+                state.ledger.notices += after_command(state.ledger, state.ledger.committed)
+            except (FatalError, OSError):
+                pass  # sharing is never the reason a command fails
             for notice in state.ledger.notices:
                 say(notice)
             state.ledger.save_caches()
+        if "keyledger.signing" in sys.modules:  # a private ssh-agent this command started
+            from keyledger.signing import release
+
+            release()
+        state.passphrase = None
     return 0
 
 

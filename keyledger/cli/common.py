@@ -28,6 +28,7 @@ class State:
     ledger_path: str | None = None
     debug: bool = False
     ledger: "Ledger | None" = None
+    passphrase: str | None = None  # asked once per command, forgotten when it ends
 
 
 state = State()
@@ -37,6 +38,7 @@ def open_ledger() -> "Ledger":
     from keyledger.ledger import find
 
     ledger = find(state.ledger_path)
+    ledger.passphrase = ask_passphrase
     state.ledger = ledger
     ledger.progress = _progress()
     ledger.recover_if_needed()
@@ -212,13 +214,22 @@ def show_once(terminal: IO[str], key: str, code: str) -> None:
 
 
 def ask_passphrase() -> str:
+    """The passphrase of the steward's key, asked once per command (to sign and to open a door
+    code alike), on the terminal, in the interface's language."""
+    if state.passphrase is not None:
+        return state.passphrase
     import getpass
 
+    from keyledger.signing import has_terminal
+
     try:
-        return getpass.getpass(_("Passphrase of your SSH key: "))
+        if not has_terminal():  # getpass would read stdin, with a warning on the screen
+            raise EOFError
+        state.passphrase = getpass.getpass(_("Passphrase of your SSH key: "))
     except (EOFError, OSError):
         raise FatalError(_("Your SSH key is protected by a passphrase and there is no terminal to "
                            "ask for it."))
+    return state.passphrase
 
 
 def read_code() -> str:

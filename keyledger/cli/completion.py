@@ -81,6 +81,12 @@ def visit_purposes(incomplete: str) -> list[str]:
     return _words(VISIT_PURPOSES, incomplete)
 
 
+def call_outcomes(incomplete: str) -> list[str]:
+    from keyledger.vocab import CALL_OUTCOMES
+
+    return _words(CALL_OUTCOMES, incomplete)
+
+
 def flags(incomplete: str) -> list[str]:
     return _words(FLAGS, incomplete)
 

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
 import typer
 
-from keyledger.cli.visit import (ACTION, CHECK, FINDING, FOLLOW_UP, FROM_FILE, INFORMED, LET_IN,
-                                 PHOTO, visit_fields)
+from keyledger.cli.visit import (ACTION, ADVANCED, BOUGHT, CHECK, FINDING, FIXED, FOLLOW_UP,
+                                 FROM_FILE, INFORMED, LET_IN, PHOTO, PROBLEM, REPAID, REQUEST,
+                                 RESOLVE, Record, visit_fields)
 from keyledger.cli import completion
 from keyledger.cli.common import (ask_passphrase, duration, open_ledger, open_terminal,
                                   print_json, say, show_once, table, when)
@@ -74,7 +75,8 @@ def checkout(
 def return_(
     key: str = typer.Argument(..., metavar="KEY",
                               autocompletion=completion.keys, help=_("The key's tag number.")),
-    note: Optional[str] = typer.Option(None, "--note", help=_("A note for the record.")),
+    note: Optional[str] = typer.Option(None, "--note", help=_("A note for the record (and the "
+                                                              "visit's, with --visit).")),
     witness: Optional[str] = typer.Option(None, "--witness", autocompletion=completion.stewards,
                                           help=_("A second steward present as witness.")),
     override: Optional[str] = typer.Option(None, "--override", metavar="REASON",
@@ -83,16 +85,22 @@ def return_(
     check: list[str] = CHECK, finding: list[str] = FINDING, action: list[str] = ACTION,
     let_in: list[str] = LET_IN, photo: list[Path] = PHOTO, informed: list[str] = INFORMED,
     follow_up: Optional[str] = FOLLOW_UP, from_file: Optional[Path] = FROM_FILE,
+    problem: list[str] = PROBLEM, fixed: list[str] = FIXED, resolve: list[str] = RESOLVE,
+    request: Optional[str] = REQUEST, bought: list[str] = BOUGHT,
+    advanced: Optional[str] = ADVANCED, repaid: bool = REPAID,
 ) -> None:
     """Put a key back in the cabinet (one signed commit), with the visit it ended if --visit."""
     from keyledger.custody import act
 
     ledger = open_ledger()
     fields = None
-    if visit or check or finding or action or let_in or photo or informed or follow_up or from_file:
+    record = Record(check, finding, action, let_in, informed, follow_up, None, problem, fixed,
+                    resolve, request, bought, advanced, repaid)
+    if visit or record.given() or photo or from_file:
         household = ledger.household(ledger.key(key).household)
-        fields = visit_fields(household, check, finding, action, let_in, informed, follow_up,
-                              None, form=from_file, ask_purpose=False)
+        # The steward's note on returning is the visit's own note: the owner reads it.
+        record.note = note
+        fields = visit_fields(household, record, form=from_file, ask_purpose=False)
         fields.pop("purpose")  # the visit's purpose is the checkout's, unless the form says
     done = act(ledger, key, "return", note=note, witness=witness, override=override,
                visit=fields, photos=photo, visit_form=from_file)
@@ -202,7 +210,7 @@ def confirm(commit: str = typer.Argument(..., metavar="COMMIT")) -> None:
 def status(
     overdue: bool = typer.Option(False, "--overdue",
                                  help=_("Exit with status 1 if any key is overdue (for cron).")),
-    since: Optional[str] = typer.Option(None, "--since", metavar="DATE|last",
+    since: Optional[str] = typer.Option(None, "--since", metavar="DATE",
                                         help=_("Also what was recorded since then: a date and "
                                                "time, or last (the last time you ran status).")),
     json: bool = typer.Option(False, "--json", help=_("Print JSON.")),
@@ -271,9 +279,8 @@ def status(
                 if b.key.state == "in" else f"{_(b.key.state)} {b.key.holder or ''}".strip()]
                for b in booked], title=_("Today's reservations"))
     if not json and shared["remote"]:
-        say(_("{n} local commit(s) not yet pushed; last sync {when}.").format(
-            n=shared["unpushed"], when=shared["last_sync"] or _("never")))
-    if not json and waiting > DUE_LISTED:
+        say(_sharing(shared))
+    if not json and waiting > DUE_LISTED:  # a street office: a count, the list is `due`
         say(_("Due today: {n} items, {missed} of them missed; `keyledger due` lists them.")
             .format(n=waiting, missed=missed))
     elif not json and today:
@@ -296,6 +303,27 @@ def _changes(start: "datetime | None", changes: "list[Change]") -> None:
               title=_("Recorded since {when}").format(when=when(start) if start else "—"))
     say(_("{n} recorded since {when}.").format(n=len(changes),
                                                when=when(start) if start else _("the start")))
+
+
+def _sharing(shared: dict[str, Any]) -> str:
+    """What the shared ledger has not seen yet, since when, and why, in a steward's words."""
+    from datetime import datetime
+
+    def moment(text: str | None) -> str:
+        return when(datetime.fromisoformat(text)) if text else _("never")
+
+    attempt = shared.get("last_attempt") or {}
+    if not shared["unpushed"]:
+        return _("Everything is shared; last shared {when}.").format(
+            when=moment(shared["last_sync"]))
+    why = {"offline": _(" The last try, {at}, could not reach the shared ledger."),
+           "signing": _(" The last try, {at}, could not sign."),
+           "refused": _(" The last try, {at}, was refused: `keyledger sync` says why."),
+           "conflict": _(" The last try, {at}, found a conflict: `keyledger conflict list`.")}
+    return _("{n} record(s) not yet shared, the first since {since}; last shared {when}.").format(
+        n=shared["unpushed"], since=moment(shared["unpushed_since"]),
+        when=moment(shared["last_sync"])) + why.get(attempt.get("kind"), "").format(
+            at=moment(attempt.get("at")))
 
 
 def _offline(ledger: "Ledger", keys: list[str], unpushed: object) -> set[str]:

@@ -237,8 +237,12 @@ def household_json(h: "Household") -> dict[str, Any]:
     (null when unknown): the file leaves empty ones out, a reader of JSON wants one shape."""
     data = h.to_dict()
     data.pop("schema")
-    data["people"] = [{"name": p.name, "born": p.born, "phone": p.phone, "health": p.health}
-                      for p in h.people]
+    data["people"] = [{"name": p.name, "born": p.born, "phone": p.phone, "health": p.health,
+                       "birthday": p.birthday.isoformat() if p.birthday else None,
+                       "interests": list(p.interests)} for p in h.people]
+    data["living"] = h.living
+    for name in ("problems", "requests", "advances"):
+        data[name] = [x.to_dict() for x in getattr(h, name)]
     data["contacts"] = [{"name": c.name, "relation": c.relation, "phone": c.phone}
                         for c in h.contacts]
     data["away"] = [{"from": a.start.isoformat(), "until": a.until.isoformat(), "note": a.note}

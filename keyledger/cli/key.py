@@ -117,17 +117,17 @@ def rekey() -> None:
         return
     for r in report:
         added, removed = ", ".join(r.added), ", ".join(r.removed)
-        if added and removed:
-            change = _("now also for {added}; no longer for {removed}").format(added=added,
-                                                                               removed=removed)
-        elif added:
-            change = _("now also for {added}").format(added=added)
-        else:
-            change = _("no longer for {removed}").format(removed=removed)
+        changes = ([_("now also for {added}").format(added=added)] if added else []) + \
+            ([_("no longer for {removed}").format(removed=removed)] if removed else []) + \
+            ([_("for the new key of {who}").format(who=", ".join(r.replaced))]
+             if r.replaced else [])
         say(_("{key} ({household}): {change}.").format(key=r.key, household=r.household,
-                                                       change=change))
-    rotate_now = [r for r in report if r.removed]
-    for r in rotate_now:
-        say(_("Rotate the code of {key}: {who} knew it and can no longer open it here.").format(
-            key=r.key, who=", ".join(r.removed)))
+                                                       change="; ".join(changes)))
+    for r in report:
+        if r.removed:
+            say(_("Rotate the code of {key}: {who} knew it and can no longer open it here.")
+                .format(key=r.key, who=", ".join(r.removed)))
+        elif r.replaced:
+            say(_("Rotate the code of {key}: the replaced key of {who} could open it, wherever "
+                  "that key is now.").format(key=r.key, who=", ".join(r.replaced)))
     say(_("Re-encrypted {n} codes. Commit {sha}.").format(n=len(report), sha=sha[:10]))

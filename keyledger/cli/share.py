@@ -1,16 +1,58 @@
-"""Several stewards, one ledger: clone, sync, hook install-server."""
+"""Several stewards, one ledger: share create/auto, clone, sync, hook install-server."""
 
 from __future__ import annotations
 
+import shlex
 from pathlib import Path
 from typing import Optional
 
 import typer
 
-from keyledger.cli.common import command, group, open_ledger, say
+from keyledger.cli.common import command, group, open_ledger, plain, say
 from keyledger.i18n import _
 
 hook_app = group()
+share_app = group()
+
+
+@command(share_app, "create")
+def create(where: str = typer.Argument(..., metavar="URL|PATH",
+                                       help=_("A new folder, or ssh://[user@]host[:port]/path."))
+           ) -> None:
+    """Make this ledger the shared one (a supervisor, once): the shared repository with its
+    guard, the ledger pushed into it, and the command each steward runs."""
+    from keyledger.sharing import create as make
+
+    target = make(open_ledger(), where)
+    say(_("The shared ledger is at {url}, guarded: every record pushed to it is verified.")
+        .format(url=target.url))
+    say(_("Each steward runs, with their own SSH key (registered with `keyledger steward add`):"))
+    plain(f"keyledger clone {shlex.quote(target.url)} --key ~/.ssh/id_ed25519")
+
+
+@command(share_app, "auto")
+def auto(on: Optional[bool] = typer.Option(None, "--on/--off",
+                                           help=_("Share each record as it is made, or not.")),
+         timeout: Optional[float] = typer.Option(
+             None, "--timeout", metavar="SECONDS", min=1, max=600,
+             help=_("How long each background sync may take (default 5)."))) -> None:
+    """Whether this clone shares each record as it is made, and how long it tries."""
+    from keyledger import gitops
+    from keyledger.autoshare import settings
+
+    ledger = open_ledger()
+    if on is not None:
+        gitops.git(ledger.root, "config", "keyledger.autoshare", "true" if on else "false")
+    if timeout is not None:
+        gitops.git(ledger.root, "config", "keyledger.sharetimeout", f"{timeout:g}")
+    enabled, seconds = settings(ledger)
+    if not gitops.config_get(ledger.root, "remote.origin.url"):
+        say(_("This ledger has no shared ledger yet: `keyledger share create` makes one."))
+    elif enabled:
+        say(_("Each record is shared as it is made, in the background, trying for {n} s at most.")
+            .format(n=f"{seconds:g}"))
+    else:
+        say(_("Records are shared only by `keyledger sync`."))
 
 
 def clone(url: str = typer.Argument(..., metavar="URL"),

@@ -62,6 +62,25 @@ def reactivate(ident: str = typer.Argument(..., metavar="ID",
               name=steward.name, id=steward.id, sha=sha[:10]))
 
 
+@command(app, "key")
+def key_(ident: str = typer.Argument(..., metavar="ID", autocompletion=completion.stewards),
+         key: str = typer.Option(..., "--key", metavar="NEW.pub",
+                                 help=_("The steward's new SSH public key file."))) -> None:
+    """Give a steward a new key in place of a lost or replaced one (a supervisor's commit): what
+    the old key signed before stays verified; nothing it signs from now on is accepted."""
+    from keyledger import sshkeys
+    from keyledger.roster import replace_key
+
+    old, new, sha = replace_key(open_ledger(), ident, key)
+    say(_("{name} ({id}) signs with {new} from now on; {old} signed until now and signs nothing "
+          "after it. Commit {sha}.").format(name=new.name, id=new.id,
+                                           new=sshkeys.fingerprint(new.key),
+                                           old=sshkeys.fingerprint(old.key), sha=sha[:10]))
+    say(_("Run `keyledger rekey`: door codes move to the new key, and it names those the old "
+          "key could open, to rotate. On {name}'s own machine: `keyledger use-key` with the new "
+          "key.").format(name=new.name))
+
+
 @command(app)
 def edit(
     ident: str = typer.Argument(..., metavar="ID", autocompletion=completion.stewards),
@@ -113,6 +132,9 @@ def show(ident: str = typer.Argument(..., metavar="ID", autocompletion=completio
              + ("" if steward.active else _(" — inactive")),
              _("phone: {phone}").format(phone=steward.phone or "—"),
              _("key: {fp}").format(fp=sshkeys.fingerprint(steward.key)),
+             *[_("replaced key: {fp}, until {until}").format(
+                 fp=sshkeys.fingerprint(k.key), until=k.until.isoformat())
+               for k in steward.retired_keys],
              _("households: {ids}").format(ids=", ".join(
                  f"{h} {name} ({side.upper()})" for h, name, side in households) or "—")]
     stdout().print("\n".join(lines), markup=False)
@@ -121,4 +143,5 @@ def show(ident: str = typer.Argument(..., metavar="ID", autocompletion=completio
 def _steward_json(s: "Steward") -> dict[str, object]:
     data = s.to_dict()
     data.pop("schema")
+    data.setdefault("retired_keys", [])
     return data

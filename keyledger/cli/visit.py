@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Optional
 
@@ -11,7 +12,7 @@ import typer
 from keyledger.cli import completion
 from keyledger.cli.common import command, group, open_ledger, print_json, say, table, when
 from keyledger.i18n import _
-from keyledger.vocab import CARE, VISIT_PURPOSES
+from keyledger.vocab import CALL_OUTCOMES, CARE, VISIT_PURPOSES
 
 if TYPE_CHECKING:
     from keyledger.model import Household, Visit
@@ -19,8 +20,27 @@ if TYPE_CHECKING:
 app = group()
 
 # The options of a visit's record, declared once for `visit add` and `return --visit`.
-CHECK = typer.Option([], "--check", metavar="ITEM=ok|problem|n/a[:NOTE]",
-                     help=_("A care-list item and how it was (repeatable): ") + ", ".join(CARE))
+CHECK = typer.Option([], "--check", metavar="ITEM=ok|problem|fixed|n/a[:NOTE[=>DONE]]",
+                     help=_("A care-list item and how it was (repeatable): ") + ", ".join(CARE)
+                     + _(". A problem put right on the spot is fixed, with what was done: "
+                         "windows=fixed:没关严=>已关严."))
+PROBLEM = typer.Option([], "--problem", metavar="WHAT",
+                       help=_("Something found that is not on the care list and stays open "
+                              "until it is put right (repeatable)."))
+FIXED = typer.Option([], "--fixed", metavar="WHAT=>DONE",
+                     help=_("Something found that is not on the care list and was put right on "
+                            "the spot, with what was done (repeatable)."))
+RESOLVE = typer.Option([], "--resolve", metavar="N[=>DONE]",
+                       help=_("An open problem of the household (its number in `household "
+                              "show`) that this visit put right (repeatable)."))
+REQUEST = typer.Option(None, "--request", metavar="N",
+                       help=_("The owner's open request this visit answers (its number in "
+                              "`household show`)."))
+BOUGHT = typer.Option([], "--bought", metavar="ITEM",
+                      help=_("An errand (代买/代办): something bought or done (repeatable)."))
+ADVANCED = typer.Option(None, "--advanced", metavar="YUAN",
+                        help=_("Money advanced on the errand, e.g. 86.50."))
+REPAID = typer.Option(False, "--repaid", help=_("The money advanced was paid back at once."))
 FINDING = typer.Option([], "--finding", help=_("Something found (repeatable)."))
 ACTION = typer.Option([], "--action", help=_("Something done (repeatable)."))
 LET_IN = typer.Option([], "--let-in", metavar="WHO,COMPANY,WHAT",
@@ -33,23 +53,51 @@ FOLLOW_UP = typer.Option(None, "--follow-up", metavar="DATE",
 FROM_FILE = typer.Option(None, "--from-file", help=_("The full record from a YAML form."))
 
 
-def visit_fields(household: "Household", check: list[str], finding: list[str], action: list[str],
-                 let_in: list[str], informed: list[str], follow_up: str | None,
-                 note: str | None, purpose: str | None = None,
+@dataclass
+class Record:
+    """What the options of `visit add` and `return --visit` say about the visit."""
+
+    check: list[str] = field(default_factory=list)
+    finding: list[str] = field(default_factory=list)
+    action: list[str] = field(default_factory=list)
+    let_in: list[str] = field(default_factory=list)
+    informed: list[str] = field(default_factory=list)
+    follow_up: str | None = None
+    note: str | None = None
+    problem: list[str] = field(default_factory=list)
+    fixed: list[str] = field(default_factory=list)
+    resolve: list[str] = field(default_factory=list)
+    request: str | None = None
+    bought: list[str] = field(default_factory=list)
+    advanced: str | None = None
+    repaid: bool = False
+
+    def given(self) -> bool:
+        return any(value for value in vars(self).values())
+
+
+def visit_fields(household: "Household", record: Record, purpose: str | None = None,
                  form: Path | None = None, ask_purpose: bool = True) -> dict[str, Any]:
     """The visit's fields from the options; on a terminal, the care list is asked for when no
     --check was given (and the purpose when missing)."""
-    from keyledger.visits import parse_check, parse_let_in
+    from keyledger.visits import parse_check, parse_errand, parse_found, parse_let_in
 
-    checks = [parse_check(c) for c in check]
+    checks = [parse_check(c) for c in record.check]
+    checks += [parse_found(x, False) for x in record.problem]
+    checks += [parse_found(x, True) for x in record.fixed]
     if sys.stdin.isatty() and form is None:
         if purpose is None and ask_purpose:
             purpose = _ask(_("Purpose"), list(VISIT_PURPOSES))
-        if not checks and household.care:
+        if not checks and household.care and purpose != "call":
             checks = _ask_checklist(household)
-    fields: dict[str, Any] = {"purpose": purpose, "note": note, "follow_up": follow_up}
-    for name, values in (("checklist", checks), ("findings", finding), ("actions", action),
-                         ("let_in", [parse_let_in(x) for x in let_in]), ("informed", informed)):
+    fields: dict[str, Any] = {"purpose": purpose, "note": record.note,
+                              "follow_up": record.follow_up,
+                              "errand": parse_errand(record.bought, record.advanced, record.repaid),
+                              "answers": record.request}
+    for name, values in (("checklist", checks), ("findings", record.finding),
+                         ("actions", record.action),
+                         ("let_in", [parse_let_in(x) for x in record.let_in]),
+                         ("informed", record.informed), ("resolve", record.resolve)):
         if values:
             fields[name] = values
     return fields
@@ -67,14 +115,19 @@ def _ask_checklist(household: "Household") -> list[dict[str, Any]]:
     from keyledger.zh import care_name
 
     # The steward answers in the interface's words; the file keeps the codes.
-    words = {_("ok"): "ok", _("problem"): "problem", _("n/a"): "n/a"}
+    words = {_("ok"): "ok", _("problem"): "problem", _("fixed"): "fixed", _("n/a"): "n/a"}
     out = []
     for item in household.care:
         answer = _ask(_("{item}: how was it?").format(item=care_name(item)), list(words),
                       _("ok"))
         result = words[answer]
-        note = Prompt.ask(_("note"), default="", console=_console()) if result == "problem" else ""
-        out.append({"item": item, "result": result, "note": note or None})
+        note = Prompt.ask(_("note"), default="", console=_console()) \
+            if result in ("problem", "fixed") else ""
+        done = ""
+        while result == "fixed" and not done:
+            done = Prompt.ask(_("what was done"), console=_console()).strip()
+        out.append({"item": item, "result": result, "note": note or None,
+                    **({"done": done} if done else {})})
     return out
 
 
@@ -95,23 +148,39 @@ def add(
                                           help=_("What it was: {purposes}.").format(
                                               purposes=", ".join(VISIT_PURPOSES))),
     note: Optional[str] = typer.Option(None, "--note", help=_("A note, e.g. 电话问候，一切正常.")),
+    outcome: Optional[str] = typer.Option(None, "--outcome", metavar="OUTCOME",
+                                          autocompletion=completion.call_outcomes,
+                                          help=_("How a call went: {outcomes}.").format(
+                                              outcomes=", ".join(CALL_OUTCOMES))),
     at: Optional[str] = typer.Option(None, "--at", metavar="TIME",
                                      help=_("When it happened, if entered later.")),
     with_: list[str] = typer.Option([], "--with", metavar="STEWARD",
                                     autocompletion=completion.stewards,
                                     help=_("Another steward present (repeatable).")),
+    consent: Optional[str] = typer.Option(None, "--consent",
+                                          help=_("An emergency visit: how the owner agreed.")),
+    unreached: Optional[str] = typer.Option(None, "--unreached",
+                                            help=_("An emergency visit: who was called without "
+                                                   "answer.")),
     check: list[str] = CHECK, finding: list[str] = FINDING, action: list[str] = ACTION,
     let_in: list[str] = LET_IN, photo: list[Path] = PHOTO, informed: list[str] = INFORMED,
     follow_up: Optional[str] = FOLLOW_UP, from_file: Optional[Path] = FROM_FILE,
+    problem: list[str] = PROBLEM, fixed: list[str] = FIXED, resolve: list[str] = RESOLVE,
+    request: Optional[str] = REQUEST, bought: list[str] = BOUGHT,
+    advanced: Optional[str] = ADVANCED, repaid: bool = REPAID,
 ) -> None:
-    """Record a visit made without a key: a code-lock entry, a doorstep delivery, a call."""
-    from keyledger.visits import add_visit
+    """Record a visit made without a key: a code-lock entry, a doorstep delivery, a call, an
+    errand."""
+    from keyledger.visits import add_visit, parse_outcome
 
     ledger = open_ledger()
-    fields = visit_fields(ledger.household(household), check, finding, action, let_in, informed,
-                          follow_up, note, purpose, from_file)
+    record = Record(check, finding, action, let_in, informed, follow_up, note, problem, fixed,
+                    resolve, request, bought, advanced, repaid)
+    fields = visit_fields(ledger.household(household), record, purpose, from_file)
     if fields["purpose"] is None and from_file is None:
         raise typer.BadParameter(_("say what the visit was"), param_hint="--purpose")
+    fields.update(outcome=parse_outcome(outcome) if outcome else None, consent=consent,
+                  unreached=unreached)
     visit, sha = add_visit(ledger, household, fields, photo, from_file, at, with_)
     say(_("Recorded visit {id} at {household}. Commit {sha}.").format(
         id=visit.id, household=household, sha=sha[:10]))
@@ -146,6 +215,12 @@ def list_(
 
 
 def visit_json(v: "Visit") -> dict[str, Any]:
+    """The visit's fields, each always present: the file leaves out what a visit lacks."""
     data = v.to_dict()
     data.pop("schema")
+    data["checklist"] = [{**c.to_dict(), "done": c.done} for c in v.checklist]
+    data.update(outcome=v.outcome, resolves=[r.to_dict() for r in v.resolves],
+                request=v.request.to_dict() if v.request else None,
+                errand=v.errand.to_dict() if v.errand else None, consent=v.consent,
+                unreached=v.unreached)
     return data
