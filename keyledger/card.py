@@ -78,12 +78,7 @@ def gather(ledger: Ledger, household_id: str) -> Facts:
     team += [("supervisor", s.id) for s in sorted(stewards.values(), key=lambda s: s.id)
              if s.role == "supervisor" and s.active and s.id not in household.pair]
     auth = household.authorization
-    if auth is None:
-        state = "none"
-    elif auth.revoked is not None:
-        state = "revoked"
-    else:
-        state = "valid" if auth.start <= today <= auth.until else "not-in-force"
+    state = auth.state(today) if auth else "none"
     return Facts(
         household, ledger.settings.community, moment, stewards, keys, flags,
         next((a for a in household.away if a.start <= today <= a.until), None),

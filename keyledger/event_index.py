@@ -205,14 +205,13 @@ def _truncate(db: sqlite3.Connection, keep: int) -> None:
     keys = [i for (i,) in db.execute("SELECT DISTINCT id FROM key_files WHERE seq > ? UNION "
                                      "SELECT id FROM keys_now WHERE custody > ?", (keep, keep))]
     for table in ("commits", "touches", "intervals", "visits", "confirms", "homes",
-                  "schedules", "away", "key_files"):
+                  "key_files"):
         db.execute(f"DELETE FROM {table} WHERE seq > ?", (keep,))
     db.execute("UPDATE intervals SET stop = ?, stop_seq = NULL, ended_by = NULL "
                "WHERE stop_seq > ?", (OPEN, keep))
     for ident in homes:
         db.execute("DELETE FROM homes_now WHERE id = ?", (ident,))
-        db.execute("INSERT INTO homes_now SELECT h.id, h.seq, (SELECT 1 FROM schedules s "
-                   "WHERE s.id = h.id AND s.seq = h.seq LIMIT 1), h.pair_a, h.pair_b FROM homes h "
+        db.execute("INSERT INTO homes_now SELECT h.id, h.seq, h.pair_a, h.pair_b FROM homes h "
                    "WHERE h.id = ? AND h.name IS NOT NULL AND h.seq = (SELECT max(seq) FROM "
                    "homes WHERE id = ?)", (ident, ident))
     for ident in keys:

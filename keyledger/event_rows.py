@@ -25,10 +25,6 @@ COLUMNS = ("Action", "Key", "Household", "Steward", "Holder", "Purpose", "At", "
 CUSTODY = frozenset({"checkout", "return", "handover", "lost", "found", "handback"})
 # An interval still open (the key is still out) ends at this moment, far beyond any date.
 OPEN = 1 << 62
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-# Each record's state, as the queries read it back: column names of the versioned tables.
-SCHEDULE = ("id", "seq", "n", "mask", "start_time", "end_time", "purpose", "steward", "first",
-            "last", "since", "since_day", "while_away")
 
 SCHEMA = """
 CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID;
@@ -49,13 +45,8 @@ CREATE TABLE confirms (target TEXT NOT NULL, seq INTEGER NOT NULL, steward TEXT,
 CREATE TABLE signatures (sha TEXT PRIMARY KEY, status TEXT, fingerprint TEXT) WITHOUT ROWID;
 CREATE TABLE homes (id TEXT NOT NULL, seq INTEGER NOT NULL, name TEXT, kind TEXT, pair_a TEXT,
     pair_b TEXT, PRIMARY KEY (id, seq)) WITHOUT ROWID;
-CREATE TABLE schedules (id TEXT NOT NULL, seq INTEGER NOT NULL, n INTEGER NOT NULL,
-    mask INTEGER, start_time TEXT, end_time TEXT, purpose TEXT, steward TEXT, first TEXT,
-    last TEXT, since INTEGER, since_day TEXT, while_away INTEGER,
-    PRIMARY KEY (id, seq, n)) WITHOUT ROWID;
-CREATE TABLE away (id TEXT NOT NULL, seq INTEGER NOT NULL, start TEXT, until TEXT);
-CREATE TABLE homes_now (id TEXT PRIMARY KEY, seq INTEGER NOT NULL, scheduled INTEGER,
-    pair_a TEXT, pair_b TEXT) WITHOUT ROWID;
+CREATE TABLE homes_now (id TEXT PRIMARY KEY, seq INTEGER NOT NULL, pair_a TEXT, pair_b TEXT)
+    WITHOUT ROWID;
 CREATE TABLE key_files (id TEXT NOT NULL, seq INTEGER NOT NULL, household TEXT, kind TEXT,
     slot TEXT, label TEXT, state TEXT, holder TEXT, PRIMARY KEY (id, seq)) WITHOUT ROWID;
 CREATE TABLE keys_now (id TEXT PRIMARY KEY, seq INTEGER NOT NULL, household TEXT,
@@ -71,8 +62,6 @@ CREATE INDEX IF NOT EXISTS intervals_stop ON intervals(stop);
 CREATE INDEX IF NOT EXISTS visits_started ON visits(started);
 CREATE INDEX IF NOT EXISTS visits_household ON visits(household, started);
 CREATE INDEX IF NOT EXISTS visits_follow_up ON visits(follow_up) WHERE follow_up IS NOT NULL;
-CREATE INDEX IF NOT EXISTS away_id ON away(id, seq);
-CREATE INDEX IF NOT EXISTS homes_now_scheduled ON homes_now(scheduled) WHERE scheduled;
 CREATE INDEX IF NOT EXISTS homes_now_pair_a ON homes_now(pair_a);
 CREATE INDEX IF NOT EXISTS homes_now_pair_b ON homes_now(pair_b);
 CREATE INDEX IF NOT EXISTS keys_now_household ON keys_now(household);
@@ -251,19 +240,14 @@ class Rows:
         db, r = self.db, record or {}
         if path.startswith("households/"):
             pair = r.get("pair") if isinstance(r.get("pair"), dict) else {}
-            schedule, away = _schedule(path, text, ident, seq) if r.get("schedule") else ([], [])
             db.execute("INSERT OR REPLACE INTO homes VALUES (?,?,?,?,?,?)",
                        (ident, seq, _text(r.get("name")) if record is not None else None,
                         _text(r.get("kind")), _text(pair.get("a")), _text(pair.get("b"))))
-            db.executemany(f"INSERT OR REPLACE INTO schedules VALUES "
-                           f"({','.join('?' * len(SCHEDULE))})", schedule)
-            db.executemany("INSERT INTO away VALUES (?,?,?,?)", away)
             if record is None:
                 db.execute("DELETE FROM homes_now WHERE id = ?", (ident,))
             else:
-                db.execute("INSERT OR REPLACE INTO homes_now VALUES (?,?,?,?,?)",
-                           (ident, seq, 1 if schedule else None, _text(pair.get("a")),
-                            _text(pair.get("b"))))
+                db.execute("INSERT OR REPLACE INTO homes_now VALUES (?,?,?,?)",
+                           (ident, seq, _text(pair.get("a")), _text(pair.get("b"))))
         else:
             db.execute("INSERT OR REPLACE INTO key_files VALUES (?,?,?,?,?,?,?,?)",
                        (ident, seq, _text(r.get("household")) if record is not None else None,
@@ -344,18 +328,13 @@ def _plain(text: str) -> dict[str, Any] | None:
             if (scalar := _scalar(value)) is _UNSURE:
                 return None
             out[name] = scalar
-        elif name == "schedule":
-            if value not in ("", "[]", "null", "~"):
-                return None
-            out[name] = None
         elif value and not (_SAFE.match(value) or _CLOSED.match(value)):
             return None
         else:
             out[name] = None  # a value the index does not keep, which parses
     pair = out.get("pair")
     return {**{f: out[f] for f in _FIELDS if f in out},
-            "pair": pair if isinstance(pair, dict) else None,
-            "schedule": bool(out.get("schedule"))}
+            "pair": pair if isinstance(pair, dict) else None}
 
 
 def _entry(line: str) -> tuple[str, str] | None:
@@ -455,27 +434,3 @@ def _day(value: Any) -> str | None:
 
 def _iso(value: Any) -> str | None:
     return value.isoformat() if isinstance(value, (date, datetime)) else _text(value)
-
-
-def _schedule(path: str, text: str, ident: str,
-              seq: int) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
-    """The household's schedule entries as rows `due` selects by day (a weekday mask, the dates
-    it is active) — what `schedules.occurs` decides, in columns — and its periods away; read
-    by the model, as a listing would. A file that does not parse has none (check reports it)."""
-    from keyledger.errors import FatalError
-    from keyledger.model import parse_household
-
-    try:
-        household = parse_household(path, text, ident)
-    except FatalError:
-        return [], []
-    rows = []
-    for n, e in enumerate(household.schedule):
-        mask = 127 if e.every == ("day",) else sum(1 << WEEKDAYS.index(d) for d in e.every
-                                                     if d in WEEKDAYS)
-        rows.append((ident, seq, n, mask, e.start_time.isoformat(),
-                     e.end_time.isoformat() if e.end_time else None, e.purpose, e.steward,
-                     _day(e.start), _day(e.until), int(e.since.timestamp()) if e.since else None,
-                     e.since.date().isoformat() if e.since else None, int(e.while_away)))
-    away = [(ident, seq, a.start.isoformat(), a.until.isoformat()) for a in household.away]
-    return rows, away

@@ -44,7 +44,9 @@ def reservations(ledger: Ledger, days: list[date], steward: str | None = None) -
 
 
 def items(ledger: Ledger, days: list[date], steward: str | None = None) -> list[DueItem]:
-    return [i for i in due(ledger, days) if steward is None or i.steward == steward]
+    """The planned items: an escalation or an owner's request is a task for now, not a plan."""
+    return [i for i in due(ledger, days) if (steward is None or i.steward == steward)
+            and i.kind in ("scheduled", "follow-up")]
 
 
 class _Words:
@@ -125,8 +127,9 @@ def calendar(ledger: Ledger, days: list[date], steward: str | None = None) -> tu
             summary += words.label(f"（{words.status(item.status)}）",
                                    f" ({words.status(item.status)})")
         keys = "; ".join(
-            f"{k.key} " + (words.label(f"在柜 {k.slot or '—'}", _("in slot {slot}").format(
-                slot=k.slot or "—")) if k.state == "in" else
+            f"{k.key} " + (words.label("门锁密码", _("door code")) if k.kind == "code" else
+                           words.label(f"在柜 {k.slot or '—'}", _("in slot {slot}").format(
+                               slot=k.slot or "—")) if k.state == "in" else
                 f"{words.key_state(k.state)} {person(k.holder) if k.holder else ''}".strip())
             for k in item.keys)
         description = [

@@ -206,6 +206,10 @@ class Settings:
     # A register's 身份证号 is never stored; with this policy an import reads the year of birth
     # from it (policies: registers: birth_year_from_id: true).
     birth_year_from_id: bool = False
+    # Calls that reach nobody the same day before a visit to the door is due (seed 001).
+    escalate_after: int = 2
+    # The age from which the elderly register counts a person 高龄 (registers: aged_from).
+    aged_from: int = 80
 
     def to_dict(self) -> dict[str, Any]:
         return {"schema": SCHEMA, "community": self.community, "timezone": self.timezone,
@@ -223,7 +227,8 @@ def parse_settings(path: str, text: str) -> Settings:
     timezone = reader.get(data, "timezone", _text, default="Asia/Shanghai")
     locale = reader.get(data, "locale", _text, default="zh_CN")
     policies = reader.mapping(data.get("policies") or {}, ("policies",),
-                              ("expected_back", "witness", "attachments", "registers"))
+                              ("expected_back", "witness", "attachments", "registers",
+                               "calls"))
     expected = reader.mapping(policies.get("expected_back") or {}, ("policies", "expected_back"),
                               PURPOSES)
     durations = {p: reader.get(expected, p, _duration, ("policies", "expected_back"))
@@ -237,11 +242,21 @@ def parse_settings(path: str, text: str) -> Settings:
     limits = reader.mapping(policies.get("attachments") or {}, at, ("max_mb",))
     max_mb = reader.get(limits, "max_mb", _int, at, required=False, default=10)
     at = ("policies", "registers")
-    registers = reader.mapping(policies.get("registers") or {}, at, ("birth_year_from_id",))
+    registers = reader.mapping(policies.get("registers") or {}, at,
+                               ("birth_year_from_id", "aged_from"))
     from_id = reader.get(registers, "birth_year_from_id", _bool, at, required=False, default=False)
+    aged = reader.get(registers, "aged_from", _positive, at, required=False, default=80)
+    at = ("policies", "calls")
+    calls = reader.mapping(policies.get("calls") or {}, at, ("escalate_after",))
+    escalate = reader.get(calls, "escalate_after", _positive, at, required=False, default=2)
     reader.raise_if_failed()
     return Settings(community, timezone, locale, durations, policies, policy, max_mb * 2**20,
-                    from_id)
+                    from_id, escalate, aged)
+
+
+def _positive(value: Any) -> tuple[bool, Any]:
+    ok = isinstance(value, int) and not isinstance(value, bool) and value >= 1
+    return (True, value) if ok else (False, _("a whole number from 1"))
 
 
 @dataclass(frozen=True)
@@ -372,6 +387,12 @@ class Authorization:
                 "until": self.until.isoformat(), "purposes": list(self.purposes),
                 "conditions": list(self.conditions), "document": self.document,
                 "revoked": self.revoked.isoformat() if self.revoked else None}
+
+    def state(self, today: date) -> str:
+        """`valid`, `revoked`, or `not-in-force` (before its first day or after its last)."""
+        if self.revoked is not None:
+            return "revoked"
+        return "valid" if self.start <= today <= self.until else "not-in-force"
 
 
 @dataclass(frozen=True)
@@ -770,6 +791,11 @@ class Visit:
         from keyledger.vocab import CALL_REACHED
 
         return self.purpose != "call" or self.outcome is None or self.outcome in CALL_REACHED
+
+    @property
+    def answers(self) -> datetime | None:
+        """When the owner's request it answered came."""
+        return self.request.received if self.request else None
 
     def to_dict(self) -> dict[str, Any]:
         return {**self._base(), **{name: value for name, value in (

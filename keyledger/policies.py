@@ -44,3 +44,30 @@ def set_witness(ledger: Ledger, purposes: tuple[str, ...] | None,
         [("Action", "policy"), ("Steward", actor.id), ("Policy", "witness"),
          ("Purposes", ",".join(new.purposes)), ("Kinds", ",".join(new.kinds))]))
     return new, sha
+
+
+@locked
+def set_welfare(ledger: Ledger, escalate_after: int | None,
+                aged_from: int | None) -> tuple[int, int, str]:
+    """How many calls that reach nobody the same day make a visit to the door due, and the age
+    from which the elderly register counts a person 高龄; what is None stays as it is."""
+    actor = acting_steward(ledger, supervisor=_("set the ledger's welfare policy "
+                                                    "(`keyledger policy welfare`)"))
+    for option, value in (("--escalate-after", escalate_after), ("--aged-from", aged_from)):
+        if value is not None and value < 1:
+            raise FatalError(_("{option} takes a whole number from 1.").format(option=option))
+    settings = ledger.settings
+    calls = escalate_after if escalate_after is not None else settings.escalate_after
+    aged = aged_from if aged_from is not None else settings.aged_from
+    if (calls, aged) == (settings.escalate_after, settings.aged_from):
+        raise FatalError(_("The welfare policy is already that; nothing to change."))
+    policies = {**settings.policies,
+                "calls": {**settings.policies.get("calls", {}), "escalate_after": calls},
+                "registers": {**settings.policies.get("registers", {}), "aged_from": aged}}
+    text = yaml.dump(replace(settings, policies=policies).to_dict())
+    parse_settings(SETTINGS, text)  # what is written must read back
+    sha = ledger.change({SETTINGS: text}, gitops.format_message(
+        f"welfare policy: a visit after {calls} unanswered calls; aged from {aged}",
+        [("Action", "policy"), ("Steward", actor.id), ("Policy", "welfare"),
+         ("Escalate-After", str(calls)), ("Aged-From", str(aged))]))
+    return calls, aged, sha

@@ -16,7 +16,7 @@ from keyledger.i18n import _
 from keyledger.identity import acting_steward
 from keyledger.ids import check_id
 from keyledger.ledger import Ledger, locked
-from keyledger.model import Household, ScheduleEntry, parse_clock, parse_every
+from keyledger.model import Contact, Household, ScheduleEntry, parse_clock, parse_every
 from keyledger.timeutil import now, parse_date, zone
 from keyledger.vocab import VISIT_PURPOSES, WEEKDAYS
 
@@ -54,6 +54,10 @@ class SeenVisit(Protocol):
     def purpose(self) -> str: ...
     @property
     def follow_up(self) -> date | None: ...
+    @property
+    def reached(self) -> bool: ...
+    @property
+    def answers(self) -> datetime | None: ...
 
 
 @dataclass(frozen=True)
@@ -62,6 +66,7 @@ class KeyWhere:
     state: str
     holder: str | None
     slot: str | None
+    kind: str = "physical"
 
 
 @dataclass(frozen=True)
@@ -73,10 +78,12 @@ class DueItem:
     end: time | None
     purpose: str
     steward: str | None
-    kind: str                 # "scheduled" or "follow-up"
+    kind: str                 # "scheduled", "follow-up", "escalation" or "request"
     status: str               # "done", "due" or "missed"
     visits: tuple[str, ...]   # the visits that satisfied it
     keys: tuple[KeyWhere, ...]
+    calls: tuple[datetime, ...] = ()     # an escalation: the calls that reached nobody
+    contacts: tuple[Contact, ...] = ()   # an escalation: whom to call on the way to the door
 
 
 def due_items(households: Iterable[Household], days: list[date], visits: Sequence[SeenVisit],
@@ -101,7 +108,8 @@ def items_of(homes: dict[str, str], wanted: dict[str, list[Wanted]], days: list[
     seen: dict[tuple[str, date], list[SeenVisit]] = {}
     asked: dict[str, list[SeenVisit]] = {}  # follow-ups on `days`, by household
     for v in visits:
-        seen.setdefault((v.household, v.started.astimezone(tz).date()), []).append(v)
+        if v.reached:  # a call that reached nobody satisfies nothing (keyledger.service_due)
+            seen.setdefault((v.household, v.started.astimezone(tz).date()), []).append(v)
         if v.follow_up in days:
             asked.setdefault(v.household, []).append(v)
     items = []
@@ -237,9 +245,34 @@ def _save(ledger: Ledger, household: Household, subject: str) -> tuple[Household
 
 
 def due(ledger: Ledger, days: list[date]) -> list[DueItem]:
-    """Due items of the ledger on `days`, with where each household's keys are now: from the
-    event index, as `due_items` decides them for the households at HEAD."""
-    from keyledger import standing
+    """Due items of the ledger on `days`, with where each household's keys are now."""
+    from keyledger import listing, service_due
+    from keyledger.visits import seen
 
     tz = zone(ledger.settings.timezone)
-    return standing.due(ledger, days, now(tz), tz)
+    # The visits of those days, and those (of any day before) that asked for a follow-up on one.
+    asking = seen(ledger, days[0], days[-1], follow_up_on=days)
+    visits = list({v.path: v for v in seen(ledger, days[0], days[-1]) + asking}.values())
+    # Households these visits concern besides the scheduled ones: a follow-up asked for, calls
+    # that reached nobody, a request answered.
+    following = {v.household for v in asking} | {
+        v.household for v in visits
+        if v.started.astimezone(tz).date() in days and (not v.reached or v.answers)}
+    index = listing.fresh(ledger, ("household", "key"))
+    scheduled = index["household"].part("records")  # the households with a schedule
+    households = list(scheduled.values())
+    households += [ledger.household(i) for i in sorted(following - scheduled.keys())
+                   if ledger.exists("household", i)]
+    where: dict[str, list[KeyWhere]] = {}
+    for ident, (household, kind, slot, state, holder, _label) in index["key"].rows().items():
+        if state != "handed-back":
+            where.setdefault(household, []).append(KeyWhere(ident, state, holder, slot, kind))
+    moment = now(tz)
+    found = due_items(households, days, visits, where, moment, tz)
+    extra = service_due.items(households, days, visits, where, moment, tz,
+                              ledger.settings.escalate_after)
+    # An escalation names the emergency contacts, which the listing's records leave out.
+    full = {i.household: ledger.household(i.household) for i in extra if i.kind == "escalation"}
+    extra = [replace(i, contacts=full[i.household].contacts) if i.household in full else i
+             for i in extra]
+    return sorted(found + extra, key=lambda i: (i.day, i.start, i.household))

@@ -132,11 +132,6 @@ def _items(reader: _Reader, data: dict[str, Any], name: str) -> list[tuple[Where
     return [((name, i), v) for i, v in enumerate(value)]
 
 
-def _n(value: Any) -> tuple[bool, Any]:
-    ok = isinstance(value, int) and not isinstance(value, bool) and value >= 1
-    return (True, value) if ok else (False, _("a number from 1"))
-
-
 def _money(value: Any) -> tuple[bool, Any]:
     amount = money(value)
     return (True, amount) if amount else (False, _("an amount of yuan like 86.50"))
@@ -162,7 +157,7 @@ def _entries(reader: _Reader, data: dict[str, Any], name: str, make: Any,
 
 def _problem_fields() -> tuple[tuple[str, Any, Any], ...]:
     m = _m()
-    return (("visit", m._id, _REQUIRED), ("n", _n, _REQUIRED), ("item", m._one_of(CARE), None),
+    return (("visit", m._id, _REQUIRED), ("n", m._positive, _REQUIRED), ("item", m._one_of(CARE), None),
             ("note", m._text, None))
 
 

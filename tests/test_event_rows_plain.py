@@ -21,7 +21,7 @@ def _fields(record: Any) -> tuple[Any, ...]:
     pair = r.get("pair") if isinstance(r.get("pair"), dict) else {}
     text = [None if r.get(f) is None else str(r.get(f)) for f in _FIELDS]
     return (*text, None if pair.get("a") is None else str(pair.get("a")),
-            None if pair.get("b") is None else str(pair.get("b")), bool(r.get("schedule")))
+            None if pair.get("b") is None else str(pair.get("b")))
 
 
 def _parsed(text: str) -> tuple[Any, ...]:
@@ -62,9 +62,9 @@ def test_hand_written_variants_agree_with_the_parser() -> None:
     assert wrong == []
     # It is not a reader that gives up on everything: keyledger's own shapes are read.
     assert _plain("name: 'it''s'\nkind: resident\n") == {"name": "it's", "kind": "resident",
-                                                             "pair": None, "schedule": False}
+                                                             "pair": None}
     assert _plain("pair:\n  a: zhou-lx\n  b: wang-f\nschedule:\n- weekday: mon\n  steward: a\n") == \
-        {"pair": {"a": "zhou-lx", "b": "wang-f"}, "schedule": True}
+        {"pair": {"a": "zhou-lx", "b": "wang-f"}}
 
 
 def _mutations(text: str, rng: random.Random, n: int) -> list[str]:

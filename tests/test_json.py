@@ -92,6 +92,11 @@ VISIT = {"id": str, "household": str, "key": Opt(str), "stewards": [str], "start
          "errand": Opt({"items": [str], "advanced": Opt(str), "repaid": bool}),
          "consent": Opt(str), "unreached": Opt(str)}
 
+DUE = {"date": DATE, "household": str, "household_name": str, "start": CLOCK, "end": Opt(CLOCK),
+       "purpose": str, "steward": Opt(str), "kind": str, "status": str, "visits": [str],
+       "keys": [{"key": str, "kind": str, "state": str, "holder": Opt(str), "slot": Opt(str)}],
+       "calls": [DATETIME], "contacts": [{"name": str, "relation": Opt(str), "phone": Opt(str)}]}
+
 CONFLICT = {"name": str, "branch": str, "made": Opt(str), "explanation": str,
             "operations": [{"commit": SHA, "subject": str, "action": Opt(str), "key": Opt(str),
                             "household": Opt(str), "at": Opt(DATETIME), "steward": Opt(str)}]}
@@ -143,7 +148,8 @@ SHAPES: dict[tuple[str, ...], Any] = {
         "reservations_today": [{"key": str, "household": str, **RESERVATION, "key_state": str,
                                 "key_holder": Opt(str)}],
         "due_today": [{"household": str, "start": CLOCK, "purpose": str, "steward": Opt(str),
-                       "status": str}]},
+                       "status": str, "kind": str}],
+        "escalations": [DUE], "open": {"problems": int, "requests": int, "advances": int}},
     ("history", "K-0012"): [{"commit": SHA, "committed": DATETIME, "subject": str,
                              "action": Opt(str), "holder": Opt(str), "witness": Opt(str),
                              "signature": str, "signer": str, "verified": bool,
@@ -152,11 +158,9 @@ SHAPES: dict[tuple[str, ...], Any] = {
     ("request", "list"): [{"household": str, "number": int, **REQUEST}],
     ("problem", "list"): [{"household": str, "number": int, "ref": str, **PROBLEM}],
     ("schedule", "list", "7-1-201"): [SCHEDULE],
-    ("due",): [{"date": DATE, "household": str, "household_name": str, "start": CLOCK,
-                "end": Opt(CLOCK), "purpose": str, "steward": Opt(str), "kind": str,
-                "status": str, "visits": [str],
-                "keys": [{"key": str, "state": str, "holder": Opt(str), "slot": Opt(str)}]}],
+    ("due",): [DUE],
     ("policy", "witness"): {"purposes": [str], "kinds": [str]},
+    ("policy", "welfare"): {"escalate_after": int, "aged_from": int},
     ("check",): [{"path": str, "line": Opt(int), "field": Opt(str), "message": str}],
     ("conflict", "list"): [CONFLICT],
     ("conflict", "show", "20261125-1000"): CONFLICT,
@@ -252,6 +256,10 @@ def busy(ledger: Ledger, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Led
     ledger.ok("visit", "add", "7-1-201", "--purpose", "errand", "--at", "2026-11-23 15:00",
               "--check", "pets=fixed:猫粮快没了=>买了猫粮", "--problem", "阳台门锁有点松",
               "--request", "1", "--bought", "猫粮一袋", "--advanced", "59")
+    # Two calls this morning that reached nobody: a visit to the door is due.
+    for at in ("2026-11-25 09:00", "2026-11-25 09:30"):
+        ledger.ok("visit", "add", "7-1-201", "--purpose", "call", "--outcome", "no-answer",
+                  "--at", at)
     ledger.ok("reserve", "K-0012", "--from", "2026-11-25 15:00", "--until", "2026-11-25 16:00",
               "--purpose", "inspection")
     ledger.ok("checkout", "K-0012", "--purpose", "plants", "--witness", "sun-yp")

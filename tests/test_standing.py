@@ -1,11 +1,10 @@
-"""Where the ledger stands, from the event index (keyledger/standing.py): what is due on any
-day, whose keys are whose and where, households' names and pairs — equal to what the files at
-HEAD say, through every kind of change."""
+"""Where the ledger stands, from the event index (keyledger/standing.py): whose keys are
+whose, which are door codes, households' names and pairs — equal to what the files at HEAD say,
+through every kind of change."""
 
 from __future__ import annotations
 
 import json
-from datetime import date, datetime, timedelta
 
 import pytest
 
@@ -13,51 +12,38 @@ from conftest import Ledger
 from keyledger import standing
 from keyledger.ledger import Ledger as Core
 from keyledger.model import parse_household, parse_key
-from keyledger.schedules import KeyWhere, due_items
 from keyledger.timeutil import zone
-from keyledger.visits import visits_between
 
 TZ = zone("Asia/Shanghai")
-DAYS = [date(2026, 12, 20) + timedelta(days=i) for i in range(20)]  # across a year's end
 
 
 def _at(monkeypatch: pytest.MonkeyPatch, moment: str) -> None:
     monkeypatch.setenv("KEYLEDGER_NOW", moment)
 
 
-def _households(lg: Ledger) -> list:
-    root = lg.root
-    return [parse_household(f"households/{p.name}", p.read_text(encoding="utf-8"), p.stem)
-            for p in sorted((root / "households").glob("*.yaml"))]
-
-
-def _where(lg: Ledger) -> dict[str, list[KeyWhere]]:
-    out: dict[str, list[KeyWhere]] = {}
-    for p in sorted((lg.root / "keys").glob("*.yaml")):
-        k = parse_key(f"keys/{p.name}", p.read_text(encoding="utf-8"), p.stem)
-        if k.state != "handed-back":
-            out.setdefault(k.household, []).append(KeyWhere(k.id, k.state, k.holder, k.slot))
-    return out
-
-
-def from_files(lg: Ledger, days: list[date], moment: datetime) -> list:
-    """What is due, by the pure function over every household file and every visit file."""
+def from_files(lg: Ledger) -> dict:
+    """What the files at HEAD say: each household's name, keys and pair; the door codes."""
     core = Core(lg.root)
-    first = min(days) - timedelta(days=400)
-    visits = visits_between(core, first, max(days))
-    return due_items(_households(lg), days, visits, _where(lg), moment, TZ)
+    homes = [parse_household(f"households/{p.name}", p.read_text(encoding="utf-8"), p.stem)
+             for p in sorted((lg.root / "households").glob("*.yaml"))]
+    keys = [parse_key(f"keys/{p.name}", p.read_text(encoding="utf-8"), p.stem)
+            for p in sorted((lg.root / "keys").glob("*.yaml"))]
+    stewards = sorted({s for h in homes for s in h.pair if s})
+    return {"names": {h.id: h.name for h in homes},
+            "keys": {h.id: sorted(k.id for k in keys if k.household == h.id) for h in homes},
+            "pairs": {s: [(h.id, h.name, "a" if h.pair_a == s else "b") for h in homes
+                          if s in h.pair] for s in stewards},
+            "codes": frozenset(k.id for k in keys if k.kind == "code"),
+            "core": core}
 
 
-def assert_due_is_the_files(lg: Ledger, moment: datetime) -> None:
-    core = Core(lg.root)
-    for day in DAYS:
-        expected = from_files(lg, [day], moment)
-        assert standing.due(core, [day], moment, TZ) == expected, day
-        assert standing.due_count(core, day, moment, TZ) == (
-            sum(i.status != "done" for i in expected),
-            sum(i.status == "missed" for i in expected)), day
-    week = DAYS[:7]
-    assert standing.due(core, week, moment, TZ) == from_files(lg, week, moment)
+def assert_standing_is_the_files(lg: Ledger) -> None:
+    files = from_files(lg)
+    core = files.pop("core")
+    assert standing.names(core, [*files["names"], "nowhere"]) == files["names"]
+    assert {h: standing.keys_of(core, h) for h in files["names"]} == files["keys"]
+    assert {s: standing.households_of(core, s) for s in files["pairs"]} == files["pairs"]
+    assert standing.code_keys(core) == files["codes"]
 
 
 @pytest.fixture
@@ -102,39 +88,34 @@ def scheduled(ledger: Ledger, monkeypatch: pytest.MonkeyPatch) -> Ledger:
     return lg
 
 
-MOMENT = datetime(2026, 12, 26, 12, 0, tzinfo=TZ)
-
-
-def test_due_from_the_index_is_due_from_the_files(scheduled: Ledger) -> None:
-    assert any(i.status == "done" for i in from_files(scheduled, DAYS, MOMENT))
-    assert any(i.kind == "follow-up" for i in from_files(scheduled, DAYS, MOMENT))
-    assert_due_is_the_files(scheduled, MOMENT)
-
-
-def test_due_follows_every_kind_of_change(scheduled: Ledger, monkeypatch) -> None:
+def test_standing_follows_every_kind_of_change(scheduled: Ledger, monkeypatch) -> None:
     lg = scheduled
+    assert_standing_is_the_files(lg)
     # keyledger's commits: an entry removed, a household edited, a key handed back
     lg.ok("schedule", "remove", "9-2-101", "1", as_="liu-sj")
     lg.ok("handback", "K-0012", as_="zhou-lx")
-    assert_due_is_the_files(lg, MOMENT)
-    # a hand commit that adds a schedule entry
+    assert_standing_is_the_files(lg)
+    # a hand commit that renames a household, gives it another pair and makes a key a code
     path = lg.root / "households/9-2-101.yaml"
     text = path.read_text(encoding="utf-8")
-    path.write_text(text.replace("schedule:\n", "schedule:\n- every: tue\n  at: '11:00'\n"
-                                 "  purpose: inspection\n  steward: b\n  from: null\n"
-                                 "  until: null\n  while_away: false\n", 1), encoding="utf-8")
-    lg.git("commit", "-q", "--no-gpg-sign", "-am", "a schedule added by hand")
-    assert_due_is_the_files(lg, MOMENT)
+    path.write_text(text.replace("name: 李桂英", "name: 李桂芳").replace("a: wang-dh", "a: sun-yp"),
+                    encoding="utf-8")
+    key = lg.root / "keys/K-0020.yaml"
+    key.write_text(key.read_text(encoding="utf-8").replace("kind: physical", "kind: code"),
+                   encoding="utf-8")
+    lg.git("commit", "-q", "--no-gpg-sign", "-am", "edited by hand")
+    assert standing.names(Core(lg.root), ["9-2-101"]) == {"9-2-101": "李桂芳"}
+    assert "K-0020" in standing.code_keys(Core(lg.root))
+    assert_standing_is_the_files(lg)
     # history moved back, then rewritten
     lg.git("reset", "-q", "--hard", "HEAD~3")
-    assert_due_is_the_files(lg, MOMENT)
+    assert_standing_is_the_files(lg)
     lg.git("commit", "-q", "--amend", "--no-gpg-sign", "-m", "amended")
-    assert_due_is_the_files(lg, MOMENT)
+    assert_standing_is_the_files(lg)
 
 
 def test_keys_names_and_pairs_are_the_files_at_head(scheduled: Ledger) -> None:
     core = Core(scheduled.root)
-    assert standing.where(core) == _where(scheduled)
     assert standing.keys_of(core, "9-2-101") == ["K-0020", "K-0021"]
     assert standing.names(core, ["8-1-401", "9-2-101", "nowhere"]) == {
         "8-1-401": "王秀兰", "9-2-101": "李桂英"}

@@ -209,27 +209,30 @@ def confirm(commit: str = typer.Argument(..., metavar="COMMIT")) -> None:
 
 def status(
     overdue: bool = typer.Option(False, "--overdue",
-                                 help=_("Exit with status 1 if any key is overdue (for cron).")),
+                                 help=_("Exit with status 1 if any key is overdue or calls "
+                                        "reached nobody (for cron).")),
     since: Optional[str] = typer.Option(None, "--since", metavar="DATE",
                                         help=_("Also what was recorded since then: a date and "
                                                "time, or last (the last time you ran status).")),
     json: bool = typer.Option(False, "--json", help=_("Print JSON.")),
 ) -> None:
-    """What is out, with whom, since when; overdue first."""
+    """Calls that reached nobody first; what is out, with whom, since when, overdue first;
+    what is due today and what is still open."""
+    from keyledger.cli.due_view import due_json, show_escalations
     from keyledger.cli.key import key_json
     from keyledger.custody import changes_since, looked
     from keyledger.custody import status as out_keys
     from keyledger.schedules import due
-    from keyledger.standing import due_count
+    from keyledger.service_due import open_counts
+
     from keyledger.sync import sync_state
 
     ledger = open_ledger()
     moment, out, booked = out_keys(ledger)
-    # A street office has thousands of items a day: counted, and listed only when few (or for
-    # JSON); `keyledger due` lists them.
-    waiting, missed = due_count(ledger, moment.date(), moment, moment.tzinfo)
-    today = [i for i in due(ledger, [moment.date()]) if i.status != "done"] \
-        if json or waiting <= DUE_LISTED else []
+    every = [i for i in due(ledger, [moment.date()]) if i.status != "done"]
+    alarms = [i for i in every if i.kind == "escalation"]
+    today = [i for i in every if i.kind != "escalation"]
+    opened = open_counts(ledger)
     shared = sync_state(ledger)
     offline = _offline(ledger, [o.key.id for o in out], shared["unpushed_commits"])
     late = [o for o in out if o.overdue]
@@ -250,9 +253,12 @@ def status(
                 {"key": b.key.id, "household": b.key.household, **b.reservation.to_dict(),
                  "key_state": b.key.state, "key_holder": b.key.holder} for b in booked],
             "due_today": [{"household": i.household, "start": i.start.strftime("%H:%M"),
-                           "purpose": i.purpose, "steward": i.steward, "status": i.status}
-                          for i in today]})
-    elif not out:
+                           "purpose": i.purpose, "steward": i.steward, "status": i.status,
+                           "kind": i.kind} for i in today],
+            "escalations": [due_json(i) for i in alarms], "open": opened})
+    if not json and alarms:
+        show_escalations(alarms, lambda c: c.astimezone(moment.tzinfo).strftime("%H:%M"))
+    if not json and not out:
         say(_("Every key is in the cabinet."))
     if not json and out:
         rows = []
@@ -272,24 +278,28 @@ def status(
               alerts={i for i, o in enumerate(out) if o.overdue})
         say(_("{n} out, {late} overdue.").format(n=len(out), late=len(late)))
     if not json and booked:
+        from keyledger.whereabouts import where
+
         table([_("reserved"), _("key"), _("household"), _("for"), _("purpose"), _("key now")],
               [[f"{when(b.reservation.start)}–{b.reservation.until:%H:%M}", b.key.id,
                 b.key.household, b.reservation.steward, _(b.reservation.purpose),
-                _("in the cabinet, slot {slot}").format(slot=b.key.slot or "—")
-                if b.key.state == "in" else f"{_(b.key.state)} {b.key.holder or ''}".strip()]
+                where(b.key.kind, b.key.state, b.key.slot, b.key.holder, None)]
                for b in booked], title=_("Today's reservations"))
     if not json and shared["remote"]:
         say(_sharing(shared))
-    if not json and waiting > DUE_LISTED:  # a street office: a count, the list is `due`
+    if not json and len(today) > DUE_LISTED:  # a street office: a count, the list is `due`
         say(_("Due today: {n} items, {missed} of them missed; `keyledger due` lists them.")
-            .format(n=waiting, missed=missed))
+            .format(n=len(today), missed=sum(i.status == "missed" for i in today)))
     elif not json and today:
         say(_("Due today: {items}.").format(items="; ".join(
             f"{_due_time(i)} {i.household} {i.household_name} {_(i.purpose)} ({i.steward or '—'})"
             + (_(", missed") if i.status == "missed" else "") for i in today)))
+    if not json and any(opened.values()):
+        say(_("Open: {problems} problem(s), {requests} request(s), {advances} errand(s) not "
+              "repaid; `keyledger problem list`, `keyledger request list`.").format(**opened))
     if not json and since:
         _changes(start, changes)
-    if overdue and late:
+    if overdue and (late or alarms):
         raise typer.Exit(1)
 
 

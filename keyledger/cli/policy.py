@@ -44,3 +44,31 @@ def witness(
     print(_("A witness is required for purposes: {purposes}; for kinds of key: {kinds}.").format(
         purposes=", ".join(_(p) for p in policy.purposes) or "—",
         kinds=", ".join(_(k) for k in policy.kinds) or "—"))
+
+
+@command(app)
+def welfare(
+    escalate_after: Optional[int] = typer.Option(None, "--escalate-after", metavar="N",
+                                                 help=_("Calls that reach nobody the same day "
+                                                        "before a visit to the door is due "
+                                                        "(2 unless set).")),
+    aged_from: Optional[int] = typer.Option(None, "--aged-from", metavar="AGE",
+                                            help=_("The age from which the elderly register "
+                                                   "counts a person 高龄 (80 unless set).")),
+    json: bool = typer.Option(False, "--json", help=_("Print JSON.")),
+) -> None:
+    """The ledger's welfare policy: shown without options, set with them (a supervisor's
+    commit)."""
+    ledger = open_ledger()
+    calls, aged = ledger.settings.escalate_after, ledger.settings.aged_from
+    if escalate_after is not None or aged_from is not None:
+        from keyledger.policies import set_welfare
+
+        calls, aged, sha = set_welfare(ledger, escalate_after, aged_from)
+        say(_("The welfare policy is set. Commit {sha}.").format(sha=sha[:10]))
+    if json:
+        print_json({"escalate_after": calls, "aged_from": aged})
+        return
+    print(_("A visit to the door is due after {calls} calls that reach nobody the same day; "
+            "the elderly register counts a person 高龄 from {aged}.").format(calls=calls,
+                                                                            aged=aged))

@@ -121,26 +121,26 @@ def due(
         ledger.steward(steward)
     items = [i for i in due_items(ledger, days) if steward is None or i.steward == steward]
     if json:
-        print_json([{"date": i.day.isoformat(), "household": i.household,
-                     "household_name": i.household_name, "start": i.start.strftime("%H:%M"),
-                     "end": i.end.strftime("%H:%M") if i.end else None, "purpose": i.purpose,
-                     "steward": i.steward, "kind": i.kind, "status": i.status,
-                     "visits": list(i.visits),
-                     "keys": [{"key": k.key, "state": k.state, "holder": k.holder,
-                               "slot": k.slot} for k in i.keys]} for i in items])
+        from keyledger.cli.due_view import due_json
+
+        print_json([due_json(i) for i in items])
         return
     if not items:
         say(_("Nothing is due."))
         return
+    from keyledger.cli.due_view import contacts_words, keys_words
+
     rows = []
     for i in items:
-        keys = "; ".join(f"{k.key} " + (_("in slot {slot}").format(slot=k.slot or "—")
-                                       if k.state == "in" else f"{_(k.state)} {k.holder or ''}")
-                         for k in i.keys)
-        rows.append([day(i.day), _due_time(i), f"{i.household} {i.household_name}",
-                     _(i.purpose), i.steward or "—", _(i.status), keys or "—"])
+        what = _(i.kind) if i.kind in ("escalation", "request") else _(i.purpose)
+        if i.kind == "escalation":
+            what += " · " + contacts_words(i)
+        rows.append([day(i.day), _due_time(i), f"{i.household} {i.household_name}", what,
+                     i.steward or "—", _(i.status), keys_words(i.keys)])
     table([_("day"), _("time"), _("household"), _("purpose"), _("steward"), _("status"),
-           _("keys")], rows, alerts={n for n, i in enumerate(items) if i.status == "missed"})
+           _("keys")], rows, alerts={n for n, i in enumerate(items)
+                                     if i.status == "missed" or i.kind == "escalation"
+                                     and i.status != "done"})
 
 
 command(app, "export")(schedule_export)

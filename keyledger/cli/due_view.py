@@ -1,0 +1,50 @@
+"""How `due` and `status` show due items: the JSON of one, where its household's keys are, and
+the escalations (calls that reached nobody) that `status` puts before everything else."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from keyledger.i18n import _
+
+if TYPE_CHECKING:
+    from keyledger.schedules import DueItem, KeyWhere
+
+
+def due_json(i: "DueItem") -> dict[str, Any]:
+    return {"date": i.day.isoformat(), "household": i.household,
+            "household_name": i.household_name, "start": i.start.strftime("%H:%M"),
+            "end": i.end.strftime("%H:%M") if i.end else None, "purpose": i.purpose,
+            "steward": i.steward, "kind": i.kind, "status": i.status, "visits": list(i.visits),
+            "keys": [{"key": k.key, "kind": k.kind, "state": k.state, "holder": k.holder,
+                      "slot": k.slot} for k in i.keys],
+            "calls": [c.isoformat() for c in i.calls],
+            "contacts": [{"name": c.name, "relation": c.relation, "phone": c.phone}
+                         for c in i.contacts]}
+
+
+def keys_words(keys: "tuple[KeyWhere, ...]") -> str:
+    """Where the household's keys are, in a cell: a door code as a code, never in a slot."""
+    from keyledger.whereabouts import where
+
+    return "; ".join(f"{k.key} {where(k.kind, k.state, k.slot, k.holder, None)}"
+                     for k in keys) or "—"
+
+
+def contacts_words(item: "DueItem") -> str:
+    return "; ".join(" ".join(x for x in (c.name, c.relation, c.phone) if x)
+                     for c in item.contacts) or "—"
+
+
+def show_escalations(items: "list[DueItem]", clock: Any) -> None:
+    """Calls that reached nobody: go to the door now — first, and on the terminal in red."""
+    from keyledger.cli.common import table
+
+    table([_("calls unanswered"), _("household"), _("steward"), _("emergency contacts"),
+           _("keys")],
+          [[", ".join(clock(c) for c in i.calls) + ("" if i.status == "due" else
+                                                    " " + _(i.status)),
+            f"{i.household} {i.household_name}", i.steward or "—", contacts_words(i),
+            keys_words(i.keys)] for i in items],
+          title=_("Go to the door now: calls reached nobody"),
+          alerts=set(range(len(items))))
