@@ -55,6 +55,8 @@ BESIDE = frozenset({"visits", "attachments", ".gitattributes"})
 PROGRESS_PAST = 5_000
 # Commits read before their rows are written (a batch's rows are all in memory).
 BATCH = 20_000
+# Commits one `git diff-tree` reads before a new one takes over (git's memory grows with them).
+CHUNK = 50_000
 Progress = Callable[[int, int], None]
 
 def path(ledger: Ledger) -> Path:
@@ -279,6 +281,11 @@ class _Revs:
     def __enter__(self) -> _Revs:
         import tempfile
 
+        # One writer at a time (the index's lock): any other such file was left by a command
+        # that was killed while it made the index, 80 MB at a million commits.
+        for stale in self.ledger.state_dir.glob("revs*"):
+            if stale.is_file() and not stale.is_symlink():
+                stale.unlink(missing_ok=True)
         self.file = tempfile.NamedTemporaryFile(dir=self.ledger.state_dir, prefix="revs")
         result = subprocess.run(gitops._argv(self.ledger.root, "rev-list", "--reverse",
                                              "--topo-order", "--parents", *self.args),
@@ -395,14 +402,25 @@ def _tokens(stream: Any) -> Iterator[bytes]:
 
 
 def _read(root: Path, revs: _Revs, first: int) -> Iterator[Commit]:
-    """Each commit's time, trailers and changed top-level entries, from one `git diff-tree`
-    fed the commits on its standard input."""
-    with revs.stdin() as stdin:
-        proc = subprocess.Popen(gitops._argv(root, "diff-tree", "--stdin", "--root", "--always",
-                                             "--name-only", "-z", f"--format={_HEADER}"),
-                                stdin=stdin, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                                env=gitops._env())
-    expected = iter(revs)  # the commits git is fed, to tell its headers from file names
+    """Each commit's time, trailers and changed top-level entries, from `git diff-tree` fed the
+    commits on its standard input, a new one every CHUNK commits: git keeps every commit it
+    has parsed in memory (2.4 GB at a million)."""
+    n, chunk = first, []
+    for entry in revs:
+        chunk.append(entry)
+        if len(chunk) == CHUNK:
+            yield from _read_chunk(root, chunk, n, revs.count)
+            n, chunk = n + len(chunk), []
+    if chunk:
+        yield from _read_chunk(root, chunk, n, revs.count)
+
+
+def _read_chunk(root: Path, chunk: list[tuple[str, list[str]]], first: int,
+                total: int) -> Iterator[Commit]:
+    proc = _git(root, "diff-tree", "--stdin", "--root", "--always", "--name-only", "-z",
+                f"--format={_HEADER}")
+    feeder = _feed(proc, (" ".join([sha, *parents]) for sha, parents in chunk))
+    expected = iter(chunk)  # the commits git is fed, to tell its headers from file names
     current: Commit | None = None
     n = first
     try:
@@ -422,12 +440,12 @@ def _read(root: Path, revs: _Revs, first: int) -> Iterator[Commit]:
         if current is not None:
             yield current
     finally:
-        expected.close()  # type: ignore[attr-defined]
         proc.stdout.close()  # type: ignore[union-attr]
         proc.wait()
+        feeder.join()
     if nxt is not None or proc.returncode != 0:
         raise FatalError(_("git could read only {n} of the {total} commits of the history.")
-                         .format(n=n - first, total=revs.count))
+                         .format(n=n - first, total=total))
 
 
 def _paths(root: Path, shas: list[str]) -> Iterator[list[tuple[str, str, str]]]:

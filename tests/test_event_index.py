@@ -84,10 +84,15 @@ def from_git(root: Path) -> dict:
         import yaml
 
         v = yaml.safe_load(_git(root, "show", f"HEAD:{p}"))
+        request = v.get("request") if isinstance(v.get("request"), dict) else {}
+        received = request.get("received")
         visits.append((v["id"], v["household"], tuple(v["stewards"]),
                        _unix(v["started"].isoformat() if hasattr(v["started"], "isoformat")
                              else v["started"], 0),
-                       v["purpose"], str(v["follow_up"]) if v.get("follow_up") else None, p))
+                       v["purpose"], str(v["follow_up"]) if v.get("follow_up") else None, p,
+                       v.get("outcome") or None,
+                       _unix(received.isoformat() if hasattr(received, "isoformat")
+                             else received, 0) or None))
     return {"commits": commits, "touches": touches, "intervals": sorted(intervals, key=str),
             "confirms": confirms, "visits": sorted(visits)}
 
@@ -107,10 +112,10 @@ def from_index(root: Path) -> dict:
                      "witness, stop, ended_by FROM intervals")]
     confirms = sorted(db.execute("SELECT f.target, c.sha FROM confirms f JOIN commits c "
                                  "ON c.seq = f.seq"))
-    visits = sorted((i, h, tuple(json.loads(s)), started, purpose, follow, p)
-                    for i, h, s, started, purpose, follow, p in db.execute(
-                        "SELECT id, household, stewards, started, purpose, follow_up, path "
-                        "FROM visits"))
+    visits = sorted((i, h, tuple(json.loads(s)), started, purpose, follow, p, outcome, answers)
+                    for i, h, s, started, purpose, follow, p, outcome, answers in db.execute(
+                        "SELECT id, household, stewards, started, purpose, follow_up, path, "
+                        "outcome, answers FROM visits"))
     return {"commits": commits, "touches": touches, "intervals": sorted(intervals, key=str),
             "confirms": confirms, "visits": visits}
 
@@ -145,12 +150,16 @@ def busy(ledger: Ledger, monkeypatch: pytest.MonkeyPatch) -> Ledger:
     lg = ledger
     lg.ok("key", "add", "--household", "8-1-401", "--id", "K-0013", "--slot", "A-04",
           as_="liu-sj")
+    _at(monkeypatch, "2026-11-23T08:00:00+08:00")
+    lg.ok("request", "add", "8-1-401", "帮我看看阳台窗户关没关", "--via", "微信", "--by", "业主",
+          as_="zhou-lx")
     _at(monkeypatch, "2026-11-23T09:00:00+08:00")
     lg.ok("checkout", "K-0012", "--purpose", "plants", "--witness", "wang-dh", as_="zhou-lx")
     witnessed = lg.head()
     lg.ok("confirm", witnessed, as_="wang-dh")
     _at(monkeypatch, "2026-11-23T10:00:00+08:00")
-    lg.ok("return", "K-0012", "--visit", "--check", "plants=ok", as_="zhou-lx")
+    lg.ok("return", "K-0012", "--visit", "--check", "plants=ok", "--request", "1",
+          as_="zhou-lx")
     _at(monkeypatch, "2026-11-24T10:00:00+08:00")
     lg.ok("visit", "add", "8-1-401", "--purpose", "call", "--outcome", "answered", "--follow-up", "2026-11-27",
           as_="wang-dh")
@@ -171,6 +180,10 @@ def test_every_kind_of_keyledger_commit_is_indexed_as_git_says(busy: Ledger) -> 
     index = from_index(busy.root)
     # The return recorded its visit in the same commit; the call asked for a follow-up.
     assert [(v[4], v[5]) for v in index["visits"]] == [("plants", None), ("call", "2026-11-27")]
+    # The return answered the owner's request (its commit says when it came); the call was
+    # answered: what makes each count for a due item, read from the commits' trailers.
+    assert [(v[7], v[8] is not None) for v in index["visits"]] == [(None, True),
+                                                                   ("answered", False)]
     assert len(index["confirms"]) == 1
     assert [i[9] for i in index["intervals"] if i[0] == "K-0013"] == ["handover", "lost"]
     # The loss flagged the household: git says the commit touched its file too.
@@ -269,6 +282,18 @@ def test_a_missing_torn_or_foreign_index_is_made_again(busy: Ledger, damage: str
         db.close()
     assert from_index(busy.root) == from_git(busy.root)
     assert busy.ok("history", "K-0012").out.count("K-0012") >= 4
+
+
+def test_a_history_read_in_chunks_is_the_history(busy: Ledger, monkeypatch) -> None:
+    """git is fed the history a chunk at a time (its memory grows with the commits it reads);
+    the index made that way is the same, and a file a killed build left behind is cleared."""
+    monkeypatch.setattr(event_index, "CHUNK", 3)
+    (busy.root / ".git/keyledger/events.sqlite3").unlink(missing_ok=True)
+    left = busy.root / ".git/keyledger/revs_killed"
+    left.write_bytes(b"0" * 41 + b"\n")
+    assert int(busy.git("rev-list", "--count", "HEAD").strip()) > 3 * 4
+    assert from_index(busy.root) == from_git(busy.root)
+    assert not left.exists()
 
 
 def test_two_commands_racing_leave_one_index_that_is_git(busy: Ledger) -> None:
