@@ -42,7 +42,7 @@ if TYPE_CHECKING:
     from keyledger.ledger import Ledger
 
 # Bumped whenever what a row holds changes: an index of another version is made again.
-VERSION = "3"
+VERSION = "4"
 FILE = "events.sqlite3"
 # Actions that write exactly the key file their Keyledger-Key trailer names (verify replays
 # them through the custody rules); `lost` also flags the household, so it is read from git.
