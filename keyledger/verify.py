@@ -338,7 +338,7 @@ def verify(ledger: Ledger, since: str | None = None, pin: str | None = None, ful
     head = gitops.head(ledger.root)
     if head is None:
         raise FatalError(_("The ledger has no commits yet."))
-    roots = gitops.git(ledger.root, "rev-list", "--max-parents=0", head).split()
+    roots = _roots(ledger, head)
     if len(roots) != 1:
         raise FatalError(_("The history has {n} first commits; a ledger has exactly one.")
                          .format(n=len(roots)))
@@ -381,6 +381,23 @@ def verify(ledger: Ledger, since: str | None = None, pin: str | None = None, ful
         ledger.write_atomic(str(memory.relative_to(ledger.root)),
                             f"{root_fp} {head}\n")
     return result
+
+
+def _roots(ledger: Ledger, head: str) -> list[str]:
+    """The first commits of `head`'s history, as git says. Finding them walks the whole history
+    (seconds at a million commits), so the answer is kept for the commit it was asked of: the
+    first commits of a later head are those and any first commits among the new ones, which
+    only the new commits are walked for."""
+    memory = ledger.state_dir / "roots"
+    known = (statedir.text(memory) or "").split()
+    if len(known) >= 2 and gitops.run(ledger.root, "merge-base", "--is-ancestor", known[0],
+                                      head).returncode == 0:
+        roots = sorted(set(known[1:]) | set(gitops.git(
+            ledger.root, "rev-list", "--max-parents=0", head, "--not", known[0]).split()))
+    else:
+        roots = sorted(gitops.git(ledger.root, "rev-list", "--max-parents=0", head).split())
+    statedir.write_text(memory, " ".join([head, *roots]) + "\n")
+    return roots
 
 
 def verify_range(root: Path, start: str | None, end: str, result: Result,

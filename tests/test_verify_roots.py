@@ -1,0 +1,37 @@
+"""`verify` finds the first commits of the history without walking all of it each time (the
+answer is kept for the commit it was asked of); a second first commit merged in later is still
+found, and a kept answer that is not about this history is only a slower run."""
+
+from __future__ import annotations
+
+from conftest import Ledger
+
+
+def _merge_another_root(ledger: Ledger) -> None:
+    ledger.git("checkout", "-q", "--orphan", "other")
+    ledger.git("commit", "-q", "--no-gpg-sign", "--allow-empty", "-m", "another first commit")
+    ledger.git("checkout", "-q", "-f", "main")
+    ledger.git("merge", "-q", "--no-gpg-sign", "--allow-unrelated-histories", "--no-edit",
+               "other")
+
+
+def test_a_first_commit_merged_in_after_a_verify_is_found(ledger: Ledger) -> None:
+    memory = ledger.root / ".git/keyledger/roots"
+    assert ledger.ok("verify").code == 0
+    first = memory.read_text().split()
+    assert first[0] == ledger.head() and len(first) == 2
+    ledger.ok("checkout", "K-0012", "--purpose", "plants", as_="zhou-lx")
+    assert ledger.ok("verify").code == 0
+    assert memory.read_text().split() == [ledger.head(), first[1]]
+    _merge_another_root(ledger)
+    result = ledger.run("verify")
+    assert result.code != 0 and "2 first commits" in result.out + result.err
+
+
+def test_a_kept_answer_about_another_history_is_not_believed(ledger: Ledger) -> None:
+    memory = ledger.root / ".git/keyledger/roots"
+    _merge_another_root(ledger)
+    # An answer kept for a commit this history does not hold: git is asked again.
+    memory.write_text("0" * 40 + " " + ledger.head() + "\n")
+    result = ledger.run("verify")
+    assert result.code != 0 and "2 first commits" in result.out + result.err
