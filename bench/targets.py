@@ -30,6 +30,11 @@ sys.path.insert(0, str(HERE))
 from run import ENV  # noqa: E402  (one environment for every benchmark)
 
 
+# How far back `verify --since` starts: its time should grow with the commits it checks, on
+# top of a small fixed cost (the intercept of the line through these).
+VERIFY_BACK = (10, 100, 1000)
+
+
 def spawn(cmd: list[str], cwd: Path | None = None, extra: dict | None = None) -> tuple[float, int]:
     """Seconds from spawn to exit, and the process's peak resident memory in KB (its own, as
     the kernel counts it for the process keyledger runs in; git's children are not in it)."""
@@ -151,7 +156,8 @@ def main() -> None:
         ("report weekly", KL + ["report", "weekly"], None),
         ("household list", KL + ["household", "list"], None),
         (f"TAB: keyledger checkout {key[:-2]}", [kl], dict(complete, KEYLEDGER_DIR=str(ledger))),
-    ]
+    ] + [(f"verify --since HEAD~{n}", KL + ["verify", "--since", f"HEAD~{n}"], None)
+         for n in VERIFY_BACK]
     results = measure(commands, [py, "-c", "import typer"], args.runs, ledger)
     results += custody(KL, key, [py, "-c", "import typer"], args.runs, ledger)
     check = measure([("check", KL + ["check"], None)], [py, "-c", "import typer"], 3, ledger)
@@ -189,8 +195,11 @@ def scaling(path: Path) -> None:
             runs.append(json.loads(file.read_text()))
     if len(runs) < 2:
         return
-    def op(row: dict) -> str:  # the benchmark key and household differ by size
-        return re.sub(r"K-\d+|\S+-\d+-\d+-\d+|\d{4}-\d\d-\d\d|[a-z]+-[a-z]+$", "…", row["op"])
+    def op(row: dict) -> str:  # the benchmark key, household and steward differ by size
+        text = re.sub(r"K-\d+", "KEY", row["op"])
+        text = re.sub(r"\S+-\d+-\d+-\d+", "HOUSEHOLD", text)
+        text = re.sub(r"\d{4}-\d\d-\d\d", "DATE", text)
+        return re.sub(r"(steward show) \S+$", r"\1 STEWARD", text)
     head = ["command"] + [f"{r['sizes'][0]:,} households, {r['sizes'][2]:,} commits"
                           for r in runs]
     lines = ["| " + " | ".join(head) + " |", "| --- |" + " ---: |" * len(runs)]
@@ -213,6 +222,16 @@ def render(path: Path, r: dict) -> None:
     for row in r["rows"]:
         lines.append(f"| `{row['op']}` | {row['ms']:,.0f} | {row['floor_ms']:,.0f} | "
                      f"{row['ratio']:.2f}× | {row['peak_mb']:.0f} |")
+    verify = {row["op"]: row for row in r["rows"] if row["op"].startswith("verify --since")}
+    if len(verify) == len(VERIFY_BACK):
+        first, last = (verify[f"verify --since HEAD~{n}"] for n in (VERIFY_BACK[0],
+                                                                    VERIFY_BACK[-1]))
+        per = (last["ms"] - first["ms"]) / (VERIFY_BACK[-1] - VERIFY_BACK[0])
+        fixed = first["ms"] - per * VERIFY_BACK[0]
+        lines += ["", f"`verify --since`: {per:.2f} ms a commit checked, on top of a fixed "
+                      f"{fixed:,.0f} ms ({fixed - first['floor_ms']:,.0f} ms beyond `import "
+                      f"typer`), from the line through HEAD~{VERIFY_BACK[0]} and "
+                      f"HEAD~{VERIFY_BACK[-1]}."]
     if r["cold"]:
         cd = r["cold"]
         lines += ["", f"First command after `git clone` (no index, no commit-graph): "
