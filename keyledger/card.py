@@ -2,32 +2,27 @@
 the door — who lives there and their health, whom to call, the A/B stewards and their phones,
 the address, the keys and where they are now, and flags such as lives-alone.
 
-The card is built once as plain data (`Card`) and rendered as Markdown (typed text escaped with
-`reports.md`) or as a standalone HTML page (escaped with `html.escape`). Door codes never appear.
+The card is built once as plain data (`Card`) and rendered through the templates `card.md.j2`,
+`card.text.j2` and `card.html.j2` (see `render`), which escape typed text for their format. Door
+codes never appear.
 """
 
 from __future__ import annotations
 
-import html
-import re
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from typing import Any
 
-from keyledger import reports
+from keyledger import render as rendering
 from keyledger.zh import care_name
 from keyledger.i18n import _, language, set_language
 from keyledger.ledger import Ledger
 from keyledger.model import Away, Household, Key, Steward
+from keyledger.render import Phone
 from keyledger.timeutil import iso, now, zone
 
-FORMATS = ("md", "html")
 # Flags a responder must see first.
 URGENT = ("lives-alone", "disabled", "elderly", "pet", "lock-change")
-
-
-class Phone(str):
-    """A phone number: a tel: link in HTML."""
 
 
 Cell = str
@@ -44,6 +39,7 @@ class Section:
 @dataclass
 class Card:
     title: str
+    flags: str                           # the flags a responder must see first, or ""
     warnings: list[str]
     sections: list[Section]
     footer: str
@@ -115,8 +111,6 @@ def build(facts: Facts) -> Card:
     stewards = facts.stewards
 
     warnings = []
-    if facts.flags:
-        warnings.append("⚠ " + " · ".join(_(f) for f in facts.flags))
     away = facts.away_now
     if away is not None:
         warnings.append(_("Away now, until {until}; the home should be empty.").format(
@@ -184,7 +178,7 @@ def build(facts: Facts) -> Card:
     title = _("Emergency card: {id} {name}").format(id=household.id, name=household.name)
     footer = _("{community} · printed {when} · keyledger").format(
         community=facts.community, when=facts.printed.strftime("%Y-%m-%d %H:%M"))
-    return Card(title, warnings, sections, footer)
+    return Card(title, " · ".join(_(f) for f in facts.flags), warnings, sections, footer)
 
 
 def to_json(facts: Facts) -> dict[str, Any]:
@@ -227,95 +221,18 @@ def to_json(facts: Facts) -> dict[str, Any]:
         "community": facts.community, "printed": iso(facts.printed)}
 
 
-def to_markdown(card: Card) -> str:
-    from keyledger.reports import md
-
-    lines = [f"# {md(card.title)}", ""]
-    for warning in card.warnings:
-        lines += [f"> **{md(warning)}**", ">"]
-    if card.warnings:
-        lines[-1] = ""
-    for section in card.sections:
-        lines += [f"## {md(section.title)}", ""]
-        if section.headers is None:
-            for label, value in section.rows:
-                lines.append(f"- **{md(_('{label}:').format(label=label))}** {md(value)}"
-                             if label else md(value))
-        elif not section.rows:
-            lines.append(f"_{md(section.empty)}_")
-        else:
-            lines.append("| " + " | ".join(md(h) for h in section.headers) + " |")
-            lines.append("|" + "---|" * len(section.headers))
-            for row in section.rows:
-                lines.append("| " + " | ".join(md(c) if c else "—" for c in row) + " |")
-        lines.append("")
-    lines.append(f"_{md(card.footer)}_")
-    return "\n".join(lines) + "\n"
-
-
-_STYLE = """
-@page { size: A4; margin: 12mm; }
-body { font-family: "Noto Sans CJK SC", "PingFang SC", "Microsoft YaHei", sans-serif;
-       font-size: 11pt; margin: 0 auto; max-width: 190mm; color: #000; }
-h1 { font-size: 17pt; margin: 0 0 6pt; border-bottom: 2pt solid #000; }
-h2 { font-size: 12pt; margin: 9pt 0 3pt; }
-.warning { font-size: 13pt; font-weight: bold; border: 2pt solid #b00; color: #b00;
-           padding: 3pt 6pt; margin: 4pt 0; }
-table { border-collapse: collapse; width: 100%; }
-th, td { border: 0.5pt solid #555; padding: 2pt 4pt; text-align: left; vertical-align: top; }
-th { background: #eee; }
-ul { margin: 0; padding-left: 14pt; }
-a { color: inherit; }
-footer { margin-top: 8pt; font-size: 8pt; color: #555; }
-"""
-
-
-def _html_cell(value: Cell) -> str:
-    if not value:
-        return "—"
-    if isinstance(value, Phone):
-        number = re.sub(r"[^0-9+]", "", value)
-        return f'<a href="tel:{html.escape(number)}">{html.escape(value)}</a>'
-    return html.escape(value)
-
-
-def to_html(card: Card) -> str:
-    lang = "zh-CN" if language() == "zh" else "en"
-    out = ["<!DOCTYPE html>", f'<html lang="{lang}">', "<head>", '<meta charset="utf-8">',
-           '<meta name="viewport" content="width=device-width, initial-scale=1">',
-           f"<title>{html.escape(card.title)}</title>", f"<style>{_STYLE}</style>", "</head>",
-           "<body>", f"<h1>{html.escape(card.title)}</h1>"]
-    out += [f'<p class="warning">{html.escape(w)}</p>' for w in card.warnings]
-    for section in card.sections:
-        out.append(f"<h2>{html.escape(section.title)}</h2>")
-        if section.headers is None:
-            out.append("<ul>")
-            out += [f"<li><b>{html.escape(_('{label}:').format(label=label))}</b> "
-                    f"{_html_cell(value)}</li>" if label else
-                    f"<li>{_html_cell(value)}</li>" for label, value in section.rows]
-            out.append("</ul>")
-        elif not section.rows:
-            out.append(f"<p><i>{html.escape(section.empty)}</i></p>")
-        else:
-            out.append("<table><thead><tr>" + "".join(f"<th>{html.escape(h)}</th>"
-                                                       for h in section.headers)
-                       + "</tr></thead><tbody>")
-            out += ["<tr>" + "".join(f"<td>{_html_cell(c)}</td>" for c in row) + "</tr>"
-                    for row in section.rows]
-            out.append("</tbody></table>")
-    out += [f"<footer>{html.escape(card.footer)}</footer>", "</body>", "</html>"]
-    return "\n".join(out) + "\n"
-
-
 def render(ledger: Ledger, household_id: str, fmt: str, lang: str | None = None) -> str:
-    """The card as Markdown or HTML in `lang`, else in the ledger's locale: like the reports it
+    """The card as Markdown, chat text or HTML in `lang`, else in the ledger's locale: like the reports it
     is a document for others (responders), not the interface, which keeps its own language for
     the messages around it."""
     facts = gather(ledger, household_id)
     interface = language()
-    set_language(reports.language(ledger, lang))
+    lang = rendering.language(ledger, lang)
+    set_language(lang)
     try:
-        card = build(facts)
-        return to_html(card) if fmt == "html" else to_markdown(card)
+        # The card's words are the interface's, already translated: its templates are the same
+        # for every language ("{label}:" too, which is "{label}：" in Chinese).
+        document = rendering.Document("card", lang, {"card": build(facts), "colon": _("{label}:")})
+        return rendering.render(ledger, document, fmt)
     finally:
         set_language(interface)

@@ -3,9 +3,13 @@
 
 One VEVENT per due item and per reservation, each with a UID made from what the event is (the
 household or key, the day, the time, the purpose), not from who goes or whether it is done, so a
-calendar that re-reads the file updates its events instead of doubling them. Times are in the
-ledger's timezone, with its VTIMEZONE; the text is in the ledger's language (Chinese for a zh
-ledger: "巡查 8-1-401 王秀兰"). icalendar is imported only here, when a calendar is written.
+calendar that re-reads the file updates its events instead of doubling them. A subscribed
+calendar is read again every `policies.publish.refresh` (REFRESH-INTERVAL, and X-PUBLISHED-TTL
+for the calendars that read only that), and each visit still to make has a reminder (VALARM)
+`policies.publish.reminder` before it. Times are in the ledger's timezone, with its VTIMEZONE
+even when no event uses it (an empty week is still a valid calendar); the text is in the
+ledger's language (Chinese for a zh ledger: "巡查 8-1-401 王秀兰"). The file is written by
+`keyledger/ical.py` (a street office's four weeks are tens of thousands of events).
 """
 
 from __future__ import annotations
@@ -13,7 +17,6 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
-from typing import Any
 
 from keyledger import zh
 from keyledger.i18n import _
@@ -24,6 +27,8 @@ from keyledger.timeutil import now, zone
 
 # A scheduled time without a window is shown as this long.
 DEFAULT_LENGTH = timedelta(minutes=30)
+# A follow-up has a day but no time: its reminder comes at the start of that working day.
+MORNING = time(8, 0)
 
 
 @dataclass(frozen=True)
@@ -74,54 +79,57 @@ def _uid(community: str, *parts: object) -> str:
     return f"{parts[0]}-{digest[:24]}@keyledger"
 
 
-def calendar(ledger: Ledger, days: list[date], steward: str | None = None) -> tuple[bytes, int]:
-    """The iCalendar file of `days` (and the number of events in it)."""
-    import icalendar
+def calendar(ledger: Ledger, days: list[date], steward: str | None = None, *,
+             due_items: list[DueItem] | None = None, bookings: list[Booking] | None = None,
+             stamp: datetime | None = None, phones: bool = True,
+             homes: dict[str, tuple[str, str]] | None = None) -> tuple[bytes, int]:
+    """The iCalendar file of `days` (and the number of events in it). `due_items`, `bookings`,
+    `homes` (name and address by household): already gathered (the site writes a calendar per steward from
+    one `due` and one listing); `stamp`: the DTSTAMP, so that a calendar made again from the
+    same commit is the same file; `phones`: the stewards' numbers beside their names (the
+    site's follow policies.publish)."""
+    from keyledger import ical
 
     settings = ledger.settings
     tz = zone(settings.timezone)
     words = _Words(settings.locale.lower().startswith("zh"))
-    households = {h.id: h for h in ledger.households()}
     names = {s.id: s for s in ledger.stewards()}
-
-    cal = icalendar.Calendar()
-    cal.add("prodid", "-//keyledger//keyledger//ZH")
-    cal.add("version", "2.0")
-    cal.add("calscale", "GREGORIAN")
-    cal.add("method", "PUBLISH")
+    due_items = items(ledger, days, steward) if due_items is None else due_items
+    bookings = reservations(ledger, days, steward) if bookings is None else bookings
+    if homes is None:
+        wanted = sorted({i.household for i in due_items} | {b.household for b in bookings})
+        homes = {h.id: (h.name, h.address) for h in ledger.households(
+            [h for h in wanted if ledger.exists("household", h)])}
+    publish = settings.publish
     who = names[steward].name if steward in names else steward
     title = words.label("钥匙管家", _("Key stewards"))
-    cal.add("x-wr-calname", " ".join(x for x in (settings.community, title, who) if x))
-    cal.add("x-wr-timezone", settings.timezone)
-    stamp = now(tz).astimezone(timezone.utc)
+    cal = ical.Calendar([
+        ("VERSION", "2.0"), ("PRODID", "-//keyledger//keyledger//ZH"),
+        ("CALSCALE", "GREGORIAN"), ("METHOD", "PUBLISH"),
+        ("X-WR-CALNAME", ical.text(" ".join(x for x in (settings.community, title, who) if x))),
+        ("X-WR-TIMEZONE", ical.text(settings.timezone)),
+        ("REFRESH-INTERVAL;VALUE=DURATION", ical.duration(publish.refresh)),
+        ("X-PUBLISHED-TTL", ical.duration(publish.refresh))], settings.timezone)
+    stamp = (stamp or now(tz)).astimezone(timezone.utc)
+    before = ical.duration(-publish.reminder) if publish.reminder else None
     used: set[str] = set()
 
-    def event(uid: str, summary: str, description: list[str], location: str | None,
-              category: str) -> Any:
+    def unique(uid: str) -> str:
         base, n = uid, 1
         while uid in used:  # two identical items (two visits asking for the same follow-up)
             n += 1
             uid = base.replace("@", f"-{n}@", 1)
         used.add(uid)
-        e = icalendar.Event()
-        e.add("uid", uid)
-        e.add("dtstamp", stamp)
-        e.add("summary", summary)
-        e.add("description", "\n".join(d for d in description if d))
-        if location:
-            e.add("location", location)
-        e.add("categories", [category])
-        return e
+        return uid
 
     def person(ident: str | None) -> str:
         if not ident:
             return "—"
         s = names.get(ident)
-        return f"{s.name} ({ident})" + (f" {s.phone}" if s and s.phone else "") if s else ident
+        return f"{s.name} ({ident})" + (f" {s.phone}" if phones and s.phone else "") if s else ident
 
     count = 0
-    for item in items(ledger, days, steward):
-        home = households.get(item.household)
+    for item in due_items:
         summary = f"{words.purpose(item.purpose)} {item.household} {item.household_name}"
         if item.status != "due":
             summary += words.label(f"（{words.status(item.status)}）",
@@ -132,46 +140,45 @@ def calendar(ledger: Ledger, days: list[date], steward: str | None = None) -> tu
                                slot=k.slot or "—")) if k.state == "in" else
                 f"{words.key_state(k.state)} {person(k.holder) if k.holder else ''}".strip())
             for k in item.keys)
-        description = [
+        description = "\n".join(d for d in (
             words.label("管家：", _("Steward: ")) + person(item.steward),
             words.label("状态：", _("Status: ")) + words.status(item.status),
-            words.label("钥匙：", _("Keys: ")) + keys if keys else "",
-        ]
+            words.label("钥匙：", _("Keys: ")) + keys if keys else "") if d)
+        # A reminder only before a visit still to make, as the ledger's settings ask; a
+        # follow-up has a day but no time: it reminds at the start of that working day.
+        waiting = item.status == "due" and before is not None
         if item.kind == "follow-up":
-            e = event(_uid(settings.community, "follow-up", item.household, item.day),
-                      summary, description, home.address if home else None,
-                      words.purpose(item.purpose))
-            e.add("dtstart", item.day)
-            e.add("dtend", item.day + timedelta(days=1))
+            cal.event(unique(_uid(settings.community, "follow-up", item.household, item.day)),
+                      stamp, summary, description, homes.get(item.household, ("", None))[1],
+                      words.purpose(item.purpose), item.day, item.day + timedelta(days=1),
+                      ical.utc(datetime.combine(item.day, MORNING, tz)) if waiting else None,
+                      summary)
         else:
-            e = event(_uid(settings.community, "visit", item.household, item.day,
-                           item.start.strftime("%H%M"),
-                           item.end.strftime("%H%M") if item.end else "", item.purpose),
-                      summary, description, home.address if home else None,
-                      words.purpose(item.purpose))
             start = datetime.combine(item.day, item.start, tz)
             end = datetime.combine(item.day, item.end, tz) if item.end else start + DEFAULT_LENGTH
-            e.add("dtstart", start)
-            e.add("dtend", end)
-        cal.add_component(e)
+            cal.event(unique(_uid(settings.community, "visit", item.household, item.day,
+                                  item.start.strftime("%H%M"),
+                                  item.end.strftime("%H%M") if item.end else "", item.purpose)),
+                      stamp, summary, description, homes.get(item.household, ("", None))[1],
+                      words.purpose(item.purpose), start, end,
+                      before if waiting else None, summary)
         count += 1
-    for booking in reservations(ledger, days, steward):
+    for booking in bookings:
         r = booking.reservation
-        home = households.get(booking.household)
-        name = home.name if home else ""
+        name, home = homes.get(booking.household, ("", None))
         summary = words.label(f"预约 {booking.key} {words.purpose(r.purpose)} "
                               f"{booking.household} {name}",
                               _("Reserved {key}: {purpose} {household} {name}").format(
                                   key=booking.key, purpose=words.purpose(r.purpose),
                                   household=booking.household, name=name)).strip()
-        e = event(_uid(settings.community, "reservation", booking.key, r.start.isoformat()),
-                  summary, [words.label("预约人：", _("Reserved for: ")) + person(r.steward),
-                            words.label("钥匙：", _("Key: ")) + booking.key],
-                  home.address if home else None, words.purpose(r.purpose))
-        e.add("dtstart", r.start.astimezone(tz))
-        e.add("dtend", r.until.astimezone(tz))
-        cal.add_component(e)
+        cal.event(unique(_uid(settings.community, "reservation", booking.key,
+                              r.start.isoformat())), stamp, summary,
+                  "\n".join((words.label("预约人：", _("Reserved for: ")) + person(r.steward),
+                             words.label("钥匙：", _("Key: ")) + booking.key)),
+                  home, words.purpose(r.purpose), r.start.astimezone(tz), r.until.astimezone(tz),
+                  before if before is not None and r.start > stamp else None, summary)
         count += 1
-    if count and hasattr(cal, "add_missing_timezones"):  # icalendar 6.1+: the VTIMEZONE
-        cal.add_missing_timezones()
+    # The ledger's VTIMEZONE is always written: a calendar needs a component, and an empty
+    # week is still a calendar a phone keeps subscribed to.
     return cal.to_ical(), count
+

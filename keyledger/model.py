@@ -194,6 +194,19 @@ class WitnessPolicy:
         return purpose in self.purposes or kind in self.kinds
 
 
+
+@dataclass(frozen=True)
+class Publish:
+    """What `keyledger site` and the calendars show (policies.publish): health notes and phone
+    numbers on the site's pages (neither by default), a reminder this long before each visit
+    still to make (None: none), how often a subscribed calendar is read again."""
+
+    health: bool = False
+    phones: bool = False
+    reminder: timedelta | None = timedelta(minutes=30)
+    refresh: timedelta = timedelta(hours=1)
+
+
 @dataclass(frozen=True)
 class Settings:
     community: str
@@ -210,6 +223,7 @@ class Settings:
     escalate_after: int = 2
     # The age from which the elderly register counts a person 高龄 (registers: aged_from).
     aged_from: int = 80
+    publish: Publish = Publish()
 
     def to_dict(self) -> dict[str, Any]:
         return {"schema": SCHEMA, "community": self.community, "timezone": self.timezone,
@@ -228,7 +242,7 @@ def parse_settings(path: str, text: str) -> Settings:
     locale = reader.get(data, "locale", _text, default="zh_CN")
     policies = reader.mapping(data.get("policies") or {}, ("policies",),
                               ("expected_back", "witness", "attachments", "registers",
-                               "calls"))
+                               "publish", "calls"))
     expected = reader.mapping(policies.get("expected_back") or {}, ("policies", "expected_back"),
                               PURPOSES)
     durations = {p: reader.get(expected, p, _duration, ("policies", "expected_back"))
@@ -249,9 +263,17 @@ def parse_settings(path: str, text: str) -> Settings:
     at = ("policies", "calls")
     calls = reader.mapping(policies.get("calls") or {}, at, ("escalate_after",))
     escalate = reader.get(calls, "escalate_after", _positive, at, required=False, default=2)
+    at = ("policies", "publish")
+    shown = reader.mapping(policies.get("publish") or {}, at, ("health", "phones", "reminder",
+                                                               "refresh"))
+    publish = Publish(reader.get(shown, "health", _bool, at, False, False),
+                      reader.get(shown, "phones", _bool, at, False, False),
+                      None if shown.get("reminder") is False else  # false: no reminder
+                      reader.get(shown, "reminder", _duration, at, False, Publish.reminder),
+                      reader.get(shown, "refresh", _duration, at, False, Publish.refresh))
     reader.raise_if_failed()
     return Settings(community, timezone, locale, durations, policies, policy, max_mb * 2**20,
-                    from_id, escalate, aged)
+                    from_id, escalate, aged, publish)
 
 
 def _positive(value: Any) -> tuple[bool, Any]:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import timedelta
 
 from keyledger import gitops, yaml
 from keyledger.errors import FatalError
 from keyledger.i18n import _
 from keyledger.identity import acting_steward
 from keyledger.ledger import SETTINGS, Ledger, locked
-from keyledger.model import WitnessPolicy, parse_settings
+from keyledger.model import Publish, WitnessPolicy, parse_settings
 from keyledger.vocab import KEY_KINDS, PURPOSES
 
 
@@ -43,6 +44,42 @@ def set_witness(ledger: Ledger, purposes: tuple[str, ...] | None,
         f"kinds {', '.join(new.kinds) or '-'}",
         [("Action", "policy"), ("Steward", actor.id), ("Policy", "witness"),
          ("Purposes", ",".join(new.purposes)), ("Kinds", ",".join(new.kinds))]))
+    return new, sha
+
+
+def _duration_text(value: timedelta) -> str:
+    minutes = int(value.total_seconds() // 60)
+    return f"{minutes // 60}h" if minutes % 60 == 0 else f"{minutes}m"
+
+
+@locked
+def set_publish(ledger: Ledger, health: bool | None, phones: bool | None,
+                reminder: timedelta | None | bool, refresh: timedelta | None
+                ) -> tuple[Publish, str]:
+    """What the site and the calendars show; what is None stays as it is (`reminder` False: no
+    reminder)."""
+    actor = acting_steward(ledger, supervisor=_("set what the site and the calendars show "
+                                                "(`keyledger policy publish`)"))
+    settings = ledger.settings
+    old = settings.publish
+    new = Publish(old.health if health is None else health,
+                  old.phones if phones is None else phones,
+                  old.reminder if reminder is None else (None if reminder is False
+                                                         else reminder),  # type: ignore[arg-type]
+                  old.refresh if refresh is None else refresh)
+    if new == old:
+        raise FatalError(_("What the site shows is already that; nothing to change."))
+    written = {"health": new.health, "phones": new.phones,
+               "reminder": _duration_text(new.reminder) if new.reminder else False,
+               "refresh": _duration_text(new.refresh)}
+    text = yaml.dump(replace(settings, policies={**settings.policies,
+                                                 "publish": written}).to_dict())
+    parse_settings(SETTINGS, text)  # what is written must read back
+    sha = ledger.change({SETTINGS: text}, gitops.format_message(
+        f"publish policy: health {'yes' if new.health else 'no'}, phones "
+        f"{'yes' if new.phones else 'no'}, reminder {written['reminder'] or 'none'}, "
+        f"refresh {written['refresh']}",
+        [("Action", "policy"), ("Steward", actor.id), ("Policy", "publish")]))
     return new, sha
 
 

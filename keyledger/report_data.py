@@ -300,6 +300,10 @@ def weekly(ledger: Ledger, week: str | None) -> dict[str, Any]:
         "visits": visits, "items": items, "custody": week_intervals,
         "checkouts": sum(i.start >= begin for i in week_intervals),
         "names": names, "overdue": [i for i in week_intervals if _overdue(i, moment)],
+        # For the custody table: each checkout's time within the week, and the overdue ones as
+        # a set (a list's `in` is quadratic at a street office's thousands).
+        "held": {i: _held(i.start, i.end, begin, end, moment) for i in week_intervals},
+        "late": {i for i in week_intervals if _overdue(i, moment)},
         "follow_ups": [i for i in items if i.kind == "follow-up" and i.status != "done"],
         "escalations": [i for i in items if i.kind == "escalation"],
         "emergencies": _emergencies(intervals, views, begin, end, names),

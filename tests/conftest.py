@@ -174,3 +174,52 @@ def terminal(ledger: Ledger, args: list[str], answers: list[tuple[str, str]]) ->
     _, status = os.waitpid(pid, 0)
     return (os.waitstatus_to_exitcode(status), screen.decode(errors="replace"),
             out_path.read_text() + err_path.read_text())
+
+
+@pytest.fixture(scope="session")
+def browser(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    """A real headless Chromium with a fresh profile (tests/browser.py), shared by the session."""
+    from browser import Browser, executable
+
+    if executable() is None:
+        pytest.skip("chromium is not installed (Debian's chromium package; `make test` installs "
+                    "it with tools/system-deps.sh where it can)")
+    chromium = Browser(tmp_path_factory.mktemp("chromium-profile"))
+    yield chromium
+    chromium.close()
+
+
+@pytest.fixture(scope="session")
+def story_template(tmp_path_factory: pytest.TempPathFactory,
+                   keys: dict[str, Path]) -> tuple[Path, dict[str, Path]]:
+    """The seed stories' week (tests/story.py), built once and copied for each test."""
+    import story
+
+    folder = tmp_path_factory.mktemp("story")
+    everyone = dict(keys)
+    for path in sorted((story.SAMPLE / "stewards").glob("*.yaml")):
+        if path.stem not in everyone:
+            everyone[path.stem] = folder / path.stem
+            subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", path.stem,
+                            "-f", str(everyone[path.stem])], check=True)
+    with pytest.MonkeyPatch.context() as mp:
+        for var in ("KEYLEDGER_DIR", "KEYLEDGER_NOW", "LC_ALL", "LC_MESSAGES", "LANG"):
+            mp.delenv(var, raising=False)
+        mp.setenv("GIT_CONFIG_GLOBAL", os.devnull)
+        mp.setenv("GIT_CONFIG_NOSYSTEM", "1")
+        story.build(folder / "ledger", everyone, cli_run, folder)
+    return folder / "ledger", everyone
+
+
+@pytest.fixture
+def story(story_template: tuple[Path, dict[str, Path]], tmp_path: Path,
+          capfd: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> Ledger:
+    """A copy of the seed stories' week, standing on its Saturday noon."""
+    import shutil
+
+    import story as seed
+
+    root = tmp_path / "ledger"
+    shutil.copytree(story_template[0], root, symlinks=True)
+    monkeypatch.setenv("KEYLEDGER_NOW", seed.NOON_SATURDAY)
+    return Ledger(root, story_template[1], capfd)

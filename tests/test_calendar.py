@@ -3,7 +3,7 @@ VEVENT per due item (and per reservation), stable UIDs, the ledger's timezone, C
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -117,3 +117,51 @@ def test_schedule_export_covers_four_weeks_by_default(planned: Ledger, tmp_path:
     assert text.startswith("BEGIN:VCALENDAR")
     planned.refused("schedule", "export", "--from", "2026-12-01", "--until", "2026-11-01")
     planned.refused("due", "-o", str(tmp_path / "x.ics"))
+
+
+def test_a_calendar_a_phone_subscribes_to(planned: Ledger, tmp_path: Path) -> None:
+    out = tmp_path / "week.ics"
+    planned.ok("due", "--week", "2026-W48", "--ics", "-o", str(out))
+    text = out.read_bytes().decode("utf-8")
+    assert "REFRESH-INTERVAL;VALUE=DURATION:PT1H\r\n" in text and "X-PUBLISHED-TTL:PT1H\r\n" in text
+    by_summary = {str(e["SUMMARY"]): e for e in events(read(out))}
+    # A visit still to make reminds half an hour before it (the default); one done or missed
+    # does not; a follow-up, which has a day but no time, reminds at 08:00 that day.
+    inspection = by_summary["巡查 8-1-401 王秀兰"]
+    [alarm] = inspection.walk("VALARM")
+    assert alarm.decoded("TRIGGER") == -timedelta(minutes=30) and str(alarm["ACTION"]) == "DISPLAY"
+    assert not by_summary["电话问候 8-1-401 王秀兰（已完成）"].walk("VALARM")
+    assert not by_summary["电话问候 8-1-401 王秀兰（漏办）"].walk("VALARM")
+    [morning] = by_summary["回访 8-1-401 王秀兰"].walk("VALARM")
+    assert morning.decoded("TRIGGER") == datetime(2026, 11, 27, 0, 0, tzinfo=timezone.utc)
+    assert by_summary["预约 K-0012 浇花 8-1-401 王秀兰"].walk("VALARM")
+    # The ledger's setting: a reminder an hour before, a calendar read again every 3 hours;
+    # then none at all.
+    planned.ok("policy", "publish", "--reminder", "1h", "--refresh", "3h", as_="liu-sj")
+    planned.ok("due", "--week", "2026-W48", "--ics", "-o", str(out))
+    cal = read(out)
+    assert str(cal["X-PUBLISHED-TTL"]) == "PT3H"
+    inspection = next(e for e in events(cal) if str(e["SUMMARY"]) == "巡查 8-1-401 王秀兰")
+    assert inspection.walk("VALARM")[0].decoded("TRIGGER") == -timedelta(hours=1)
+    planned.ok("policy", "publish", "--reminder", "none", as_="liu-sj")
+    planned.ok("due", "--week", "2026-W48", "--ics", "-o", str(out))
+    assert not read(out).walk("VALARM")
+    import json
+
+    shown = json.loads(planned.ok("policy", "publish", "--json").out)
+    assert shown == {"health": False, "phones": False, "reminder_minutes": None,
+                     "refresh_minutes": 180}
+    planned.refused("policy", "publish", "--reminder", "soon", as_="liu-sj")
+    planned.refused("policy", "publish", "--health", "maybe", as_="liu-sj")
+    planned.refused("policy", "publish", "--phones", "yes", as_="zhou-lx")  # not a supervisor
+
+
+def test_an_empty_week_is_still_a_calendar(ledger: Ledger, tmp_path: Path) -> None:
+    out = tmp_path / "empty.ics"
+    result = ledger.ok("due", "--week", "2026-W48", "--ics", "-o", str(out))
+    assert "Wrote 0 events" in result.err
+    cal = read(out)
+    assert not events(cal) and [str(t["TZID"]) for t in cal.walk("VTIMEZONE")] == ["Asia/Shanghai"]
+    text = out.read_bytes().decode("utf-8")
+    assert text.startswith("BEGIN:VCALENDAR\r\n") and text.endswith("END:VCALENDAR\r\n")
+    assert "PRODID:" in text and "VERSION:2.0" in text

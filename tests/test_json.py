@@ -160,6 +160,10 @@ SHAPES: dict[tuple[str, ...], Any] = {
     ("schedule", "list", "7-1-201"): [SCHEDULE],
     ("due",): [DUE],
     ("policy", "witness"): {"purposes": [str], "kinds": [str]},
+    ("policy", "publish"): {"health": bool, "phones": bool, "reminder_minutes": Opt(int),
+                            "refresh_minutes": int},
+    ("site", "-o", "SITE"): {"written": [str], "removed": [str], "unchanged": int, "full": bool,
+                             "households": int},
     ("policy", "welfare"): {"escalate_after": int, "aged_from": int},
     ("check",): [{"path": str, "line": Opt(int), "field": Opt(str), "message": str}],
     ("conflict", "list"): [CONFLICT],
@@ -295,7 +299,8 @@ def test_every_json_output_has_its_documented_shape(busy: Ledger, tmp_path: Path
         if args == ("verify",):  # a commit not signed: a finding for verify
             (busy.root / "keys" / "stray.txt").unlink()
             busy.git("-c", "commit.gpgsign=false", "commit", "-q", "--allow-empty", "-m", "x")
-        line = [str(register) if a == "REGISTER" else a for a in args]
+        line = [str(register) if a == "REGISTER" else str(tmp_path / "site") if a == "SITE"
+                else a for a in args]
         result = busy.run(*line, "--json")
         assert result.code == EXIT.get(args, 0), (args, result.err)
         try:

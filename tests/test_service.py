@@ -49,7 +49,7 @@ def test_fixed_on_the_spot_is_not_left_open_and_a_problem_stays_open_until_fixed
     shown = json.loads(ledger.ok("problem", "list", "--json").out)
     assert [(p["household"], p["number"], p["ref"]) for p in shown] == [
         ("8-1-401", 1, "20261125-1400-8-1-401#2"), ("8-1-401", 2, "20261125-1400-8-1-401#3")]
-    owner = ledger.ok("report", "owner", "8-1-401", "--week", "2026-W48").out
+    owner = ledger.ok("report", "owner", "8-1-401", "--week", "2026-W48", "--format", "md").out
     assert "  - 已当场处理：门窗，阳台窗户没关严 → 把阳台窗户关严\n" in owner
     assert "  - 已当场处理：太阳能水管没关紧 → 已关紧\n" in owner
     assert "  - 备注：下周三再来\n" in owner
@@ -69,7 +69,7 @@ def test_fixed_on_the_spot_is_not_left_open_and_a_problem_stays_open_until_fixed
          "done": "请物业补好了墙"}]
     assert ledger.git("log", "-1", "--format=%(trailers:key=Keyledger-Resolves,valueonly)") \
         .strip() == "20261125-1400-8-1-401#2,20261125-1400-8-1-401#3"
-    owner = ledger.ok("report", "owner", "8-1-401", "--week", "2026-W48").out
+    owner = ledger.ok("report", "owner", "8-1-401", "--week", "2026-W48", "--format", "md").out
     assert "需要您留意" not in owner
     assert "  - 已修好：客厅墙面有裂缝 → 请物业补好了墙\n" in owner
     assert _findings(ledger) == []
@@ -97,9 +97,9 @@ def test_problem_close_and_its_refusals(ledger: Ledger, monkeypatch: pytest.Monk
     trailers = ledger.git("log", "-1", "--format=%(trailers:only,unfold)")
     assert "Keyledger-Action: problem-close\n" in trailers
     assert "Keyledger-Problem: 20261125-1000-8-1-401#1\n" in trailers
-    owner = ledger.ok("report", "owner", "8-1-401", "--week", "2026-W48").out
+    owner = ledger.ok("report", "owner", "8-1-401", "--week", "2026-W48", "--format", "md").out
     assert "已处理：暖气（接口渗水），业主请人修好了。" in owner and "需要您留意" not in owner
-    english = ledger.ok("report", "owner", "8-1-401", "--week", "2026-W48", "--lang", "en").out
+    english = ledger.ok("report", "owner", "8-1-401", "--week", "2026-W48", "--format", "md", "--lang", "en").out
     assert "Put right: heating (接口渗水), 业主请人修好了." in english
     assert _findings(ledger) == []
 
@@ -123,7 +123,7 @@ def test_owners_requests_are_recorded_answered_and_timed(ledger: Ledger,
     ledger.ok("return", "K-0012", "--visit", "--request", "1", "--check",
               "windows=fixed:阳台窗户没关严=>关严了", "--informed", "微信发照片")
     assert _home(ledger).get("requests") is None
-    owner = ledger.ok("report", "owner", "8-1-401", "--week", "2026-W48").out
+    owner = ledger.ok("report", "owner", "8-1-401", "--week", "2026-W48", "--format", "md").out
     assert "  - 您微信嘱托：帮我看看阳台窗户关没关（11月24日 周二 20:10收到，30分后上门）\n" in owner
     weekly = ledger.ok("report", "weekly", "--week", "2026-W48").out
     assert "- 8-1-401：帮我看看阳台窗户关没关（业主微信，11月24日 周二 20:10收到，30分后周丽霞上门）" \
@@ -144,15 +144,15 @@ def test_an_errand_with_money_advanced_and_repaid_later(ledger: Ledger,
     assert _home(ledger)["advances"] == [{"visit": "20261125-0930-8-1-401",
                                           "at": "2026-11-25T09:30:00+08:00", "amount": "86.50",
                                           "items": ["青菜两斤", "降压药一盒"], "steward": "wang-dh"}]
-    owner = ledger.ok("report", "owner", "8-1-401", "--week", "2026-W48").out
-    assert "  - 代买代办：青菜两斤、降压药一盒，垫付86.50元（待结算）\n" in owner
+    owner = ledger.ok("report", "owner", "8-1-401", "--week", "2026-W48").out  # chat text
+    assert "\n代买代办：青菜两斤、降压药一盒，垫付86.50元（待结算）\n" in owner
     assert "待结算：11月25日 周三代买青菜两斤、降压药一盒，垫付86.50元。" in owner
     assert "Only the A/B pair" in ledger.refused("errand", "repaid", "8-1-401", "1",
                                                  as_="sun-yp").err
     _at(monkeypatch, "2026-11-26T09:30:00+08:00")
     ledger.ok("errand", "repaid", "8-1-401", "1", as_="wang-dh")
     assert _home(ledger).get("advances") is None
-    assert "待结算" not in ledger.ok("report", "owner", "8-1-401", "--week", "2026-W48").out
+    assert "待结算" not in ledger.ok("report", "owner", "8-1-401", "--week", "2026-W48", "--format", "md").out
     assert _findings(ledger) == []
 
 
@@ -162,7 +162,7 @@ def test_checkout_for_a_follow_up_is_reported_as_one(ledger: Ledger,
     ledger.ok("checkout", "K-0012", "--purpose", "follow-up", as_="zhou-lx")
     _at(monkeypatch, "2026-11-26T10:20:00+08:00")
     ledger.ok("return", "K-0012", "--visit", "--check", "heating=ok")
-    owner = ledger.ok("report", "owner", "8-1-401", "--week", "2026-W48").out
+    owner = ledger.ok("report", "owner", "8-1-401", "--week", "2026-W48", "--format", "md").out
     assert "- 11月26日 周四 10:00–10:20，周丽霞回访\n" in owner
     household = ledger.ok("report", "household", "8-1-401", "--from", "2026-11-23").out
     assert "| K-0012 | 周丽霞 | 回访 | 11月26日 周四 10:00 | 11月26日 周四 10:20 | 20分 |" in household

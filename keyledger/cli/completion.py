@@ -119,8 +119,9 @@ def sheet_formats(incomplete: str) -> list[str]:
     return _words(("xlsx", "csv"), incomplete)
 
 
-def card_formats(incomplete: str) -> list[str]:
-    return _words(("md", "html"), incomplete)
+def formats(incomplete: str) -> list[str]:
+    """A report's or the card's --format."""
+    return _words(("md", "text", "html"), incomplete)
 
 
 def import_fields(incomplete: str) -> list[str]:

@@ -223,23 +223,23 @@ def household_card(
     output: Optional[Path] = typer.Option(None, "-o", "--output", metavar="FILE",
                                           help=_("Write the card to FILE; standard output "
                                                  "otherwise.")),
-    fmt: Optional[str] = typer.Option(None, "--format", metavar="md|html",
-                                      autocompletion=completion.card_formats,
-                                      help=_("Markdown or HTML; from the name of FILE otherwise.")),
+    fmt: Optional[str] = typer.Option(None, "--format", metavar="md|text|html",
+                                      autocompletion=completion.formats,
+                                      help=_("Markdown, plain text for a chat, or a printable "
+                                             "HTML page; from the name of FILE otherwise "
+                                             "(Markdown).")),
     json: bool = typer.Option(False, "--json", help=_("Print the card's data as JSON.")),
 ) -> None:
     """A one-page emergency card: people and their health, emergency contacts, the A/B
     stewards and their phones, the address, the keys and where they are. In the ledger's
     language unless --lang is given."""
-    from keyledger.card import FORMATS, gather, render, to_json
+    from keyledger.card import gather, render, to_json
+    from keyledger.render import format_for
 
     if json:
         print_json(to_json(gather(open_ledger(), household)))
         return
-    if fmt is None:
-        fmt = "html" if output is not None and output.suffix.lower() in (".html", ".htm") else "md"
-    if fmt not in FORMATS:
-        raise typer.BadParameter(_("md or html"), param_hint="--format")
+    fmt = format_for(fmt, output, "md")
     # --lang is the top-level option (given before or after the command): here it picks the
     # card's language, as it does a report's.
     text = render(open_ledger(), household, fmt, ctx.find_root().params.get("lang"))

@@ -1,4 +1,4 @@
-"""The ledger's policies: policy witness."""
+"""The ledger's policies: policy witness, policy publish."""
 
 from __future__ import annotations
 
@@ -44,6 +44,72 @@ def witness(
     print(_("A witness is required for purposes: {purposes}; for kinds of key: {kinds}.").format(
         purposes=", ".join(_(p) for p in policy.purposes) or "—",
         kinds=", ".join(_(k) for k in policy.kinds) or "—"))
+
+
+def _yes_no(value: Optional[str], option: str) -> Optional[bool]:
+    if value is None:
+        return None
+    answer = value.strip().lower()
+    if answer in ("yes", "y", "true", "1", "是", "允许"):
+        return True
+    if answer in ("no", "n", "false", "0", "否", "不允许"):
+        return False
+    raise typer.BadParameter(_("yes or no"), param_hint=option)
+
+
+def _length(value: Optional[str], option: str, none_ok: bool) -> object:
+    from keyledger.timeutil import parse_duration
+
+    if value is None:
+        return None
+    if none_ok and value.strip().lower() in ("none", "no", "0", "无"):
+        return False
+    duration = parse_duration(value)
+    if not duration:
+        raise typer.BadParameter(_("a duration like 30m or 1h") + (_(", or none")
+                                                                     if none_ok else ""),
+                                 param_hint=option)
+    return duration
+
+
+@command(app)
+def publish(
+    health: Optional[str] = typer.Option(None, "--health", metavar="yes|no",
+                                         help=_("Health notes on the site's household pages.")),
+    phones: Optional[str] = typer.Option(None, "--phones", metavar="yes|no",
+                                         help=_("Phone numbers on the site's pages.")),
+    reminder: Optional[str] = typer.Option(None, "--reminder", metavar="30m|none",
+                                           help=_("A calendar reminder this long before each "
+                                                  "visit, or none.")),
+    refresh: Optional[str] = typer.Option(None, "--refresh", metavar="1h",
+                                          help=_("How often a subscribed calendar is read "
+                                                 "again.")),
+    json: bool = typer.Option(False, "--json", help=_("Print JSON.")),
+) -> None:
+    """What `keyledger site` and the calendars show (`policies.publish`): shown without
+    options, set with them (a supervisor's commit)."""
+    ledger = open_ledger()
+    asked = (_yes_no(health, "--health"), _yes_no(phones, "--phones"),
+             _length(reminder, "--reminder", True), _length(refresh, "--refresh", False))
+    if all(a is None for a in asked):
+        policy = ledger.settings.publish
+    else:
+        from keyledger.policies import set_publish
+
+        policy, sha = set_publish(ledger, *asked)  # type: ignore[arg-type]
+        say(_("What the site shows is set. Commit {sha}.").format(sha=sha[:10]))
+    minutes = int(policy.reminder.total_seconds() // 60) if policy.reminder else None
+    if json:
+        print_json({"health": policy.health, "phones": policy.phones,
+                    "reminder_minutes": minutes,
+                    "refresh_minutes": int(policy.refresh.total_seconds() // 60)})
+        return
+    print(_("Health notes on the site: {health}; phone numbers: {phones}; calendar reminder: "
+            "{reminder}; calendars read again every {refresh}.").format(
+        health=_("yes") if policy.health else _("no"), phones=_("yes") if policy.phones
+        else _("no"), reminder=_("{n} minutes before").format(n=minutes) if minutes is not None
+        else _("none"), refresh=_("{n} minutes").format(
+            n=int(policy.refresh.total_seconds() // 60))))
 
 
 @command(app)

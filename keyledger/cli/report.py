@@ -1,9 +1,9 @@
-"""Reports: report owner, household, weekly — Markdown to stdout or -o FILE."""
+"""Reports: report owner, household, weekly — Markdown, chat text or HTML, to stdout or -o FILE."""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 import typer
 
@@ -12,17 +12,28 @@ from keyledger.cli.common import command, group, open_ledger, say
 from keyledger.errors import os_error
 from keyledger.i18n import _
 
+if TYPE_CHECKING:
+    from keyledger.ledger import Ledger
+    from keyledger.render import Document
+
 app = group()
 
 LANG = typer.Option(None, "--lang", metavar="zh|en",
                     autocompletion=completion.languages, help=_("Language of the report (the "
                                                             "ledger's locale otherwise)."))
 OUT = typer.Option(None, "-o", "--output", metavar="FILE", help=_("Write the report to FILE."))
+FORMAT = typer.Option(None, "--format", metavar="md|text|html", autocompletion=completion.formats,
+                      help=_("Markdown, plain text for a chat, or a printable HTML page; from "
+                             "the name of FILE otherwise."))
 
 
-def _emit(text: str, output: Path | None) -> None:
+def _emit(ledger: "Ledger", document: "Document", fmt: str | None, output: Path | None,
+          default: str) -> None:
     import sys
 
+    from keyledger.render import format_for, render
+
+    text = render(ledger, document, format_for(fmt, output, default))
     if output is None:
         sys.stdout.write(text)
         return
@@ -40,11 +51,14 @@ def _emit(text: str, output: Path | None) -> None:
 def owner(household: str = typer.Argument(..., metavar="HOUSEHOLD",
                                           autocompletion=completion.households),
           week: Optional[str] = typer.Option(None, "--week", metavar="2026-W48"),
-          lang: Optional[str] = LANG, output: Optional[Path] = OUT) -> None:
-    """The short all-is-well message (报平安) for the owner, to paste into a chat."""
+          lang: Optional[str] = LANG, output: Optional[Path] = OUT,
+          fmt: Optional[str] = FORMAT) -> None:
+    """The short all-is-well message (报平安) for the owner, to paste into a chat: plain text
+    unless --format or FILE's name asks for Markdown or HTML."""
     from keyledger import reports
 
-    _emit(reports.owner(open_ledger(), household, week, lang), output)
+    ledger = open_ledger()
+    _emit(ledger, reports.owner(ledger, household, week, lang), fmt, output, "text")
 
 
 @command(app)
@@ -52,17 +66,21 @@ def household(household: str = typer.Argument(..., metavar="HOUSEHOLD",
                                               autocompletion=completion.households),
               start: Optional[str] = typer.Option(None, "--from", metavar="DATE"),
               until: Optional[str] = typer.Option(None, "--until", metavar="DATE"),
-              lang: Optional[str] = LANG, output: Optional[Path] = OUT) -> None:
+              lang: Optional[str] = LANG, output: Optional[Path] = OUT,
+              fmt: Optional[str] = FORMAT) -> None:
     """A household's full visit and custody record, with custody durations (托管时长)."""
     from keyledger import reports
 
-    _emit(reports.household(open_ledger(), household, start, until, lang), output)
+    ledger = open_ledger()
+    _emit(ledger, reports.household(ledger, household, start, until, lang), fmt, output, "md")
 
 
 @command(app)
 def weekly(week: Optional[str] = typer.Option(None, "--week", metavar="2026-W48"),
-           lang: Optional[str] = LANG, output: Optional[Path] = OUT) -> None:
+           lang: Optional[str] = LANG, output: Optional[Path] = OUT,
+           fmt: Optional[str] = FORMAT) -> None:
     """The community's week, per steward and per household, with a custody timeline."""
     from keyledger import reports
 
-    _emit(reports.weekly(open_ledger(), week, lang), output)
+    ledger = open_ledger()
+    _emit(ledger, reports.weekly(ledger, week, lang), fmt, output, "md")
