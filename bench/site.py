@@ -13,10 +13,10 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -24,15 +24,19 @@ ENV = {k: v for k, v in os.environ.items() if not k.startswith(("KEYLEDGER_", "L
 
 
 def run(argv: list[str], cwd: Path | None = None) -> tuple[float, float, str]:
-    """Wall seconds, peak MB of the child, its stdout."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    """Wall seconds, peak MB of this child alone (wait4's rusage: RUSAGE_CHILDREN would keep
+    the largest of every child so far), its stdout."""
     start = time.perf_counter()
-    result = subprocess.run(argv, cwd=cwd, env=ENV, capture_output=True, text=True)
-    elapsed = time.perf_counter() - start
-    if result.returncode:
-        sys.exit(f"{' '.join(argv)} failed:\n{result.stderr}")
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return elapsed, max(peak, before) / 1024, result.stdout
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        child = subprocess.Popen(argv, cwd=cwd, env=ENV, stdout=out, stderr=err)
+        _pid, status, usage = os.wait4(child.pid, 0)
+        child.returncode = os.waitstatus_to_exitcode(status)
+        elapsed = time.perf_counter() - start
+        out.seek(0)
+        err.seek(0)
+        if child.returncode:
+            sys.exit(f"{' '.join(argv)} failed:\n{err.read().decode()}")
+        return elapsed, usage.ru_maxrss / 1024, out.read().decode()
 
 
 def git(root: Path, *args: str) -> str:
@@ -76,12 +80,14 @@ def main() -> int:
     built = json.loads(out)
     rows.append((f"after one checkout ({key})", seconds, peak, len(built["written"]),
                  built["households"]))
+    rewritten = built["written"]
     print(f"site of {manifest['households']:,} households, {manifest['keys']:,} keys, "
           f"{manifest['commits']:,} commits: {files:,} files\n")
     print("| run | wall s | peak MB | pages written | household pages looked at |")
     print("| --- | ---: | ---: | ---: | ---: |")
     for what, s, mb, written, households in rows:
         print(f"| {what} | {s:.1f} | {mb:.0f} | {written:,} | {households:,} |")
+    print(f"\nWritten after the checkout: {', '.join(rewritten)}")
     return 0
 
 

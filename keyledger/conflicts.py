@@ -85,13 +85,15 @@ def keep(ledger: Ledger, local: str, sha: str, entry: gitops.LogEntry, why: str,
     for path in ([f"keys/{t['Key']}.yaml"] if t.get("Key") else []) + [
             f"stewards/{t.get('Steward', '')}.yaml", *changed(ledger, sha)]:
         theirs = theirs or gitops.log(ledger.root, [path], limit=1, rev=f"{base}..{remote}")
-    other = (_("On the shared ledger, meanwhile: “{subject}” ({sha}, by {who}). ").format(
-        subject=theirs[0].subject, sha=theirs[0].sha[:10], who=theirs[0].trailers.get("Steward", "?"))
+    other = (_("On the shared ledger, meanwhile: “{subject}” ({who}, {at}). ").format(
+        subject=theirs[0].subject, who=_name(ledger, theirs[0].trailers.get("Steward", "?")),
+        at=_moment(ledger, theirs[0].trailers.get("At") or theirs[0].committed))
         if theirs else "")
     name = branch.removeprefix(BRANCHES)
     explanation = (
         _("Your “{subject}” ({at}) could not be applied to the shared ledger: {why}. ").format(
-            subject=entry.subject, at=t.get("At", entry.committed), why=why.rstrip(".。 "))
+            subject=entry.subject, at=_moment(ledger, t.get("At") or entry.committed),
+            why=why.rstrip(".。 "))
         + other
         + _("It and the {n} operation(s) after it are kept as conflict {name} — nothing is "
             "lost — and this clone now shows the shared ledger{plus}. Talk to the other steward; "
@@ -103,6 +105,23 @@ def keep(ledger: Ledger, local: str, sha: str, entry: gitops.LogEntry, why: str,
                 if replayed else ""))
     ledger.write_atomic(str(note_path(ledger, name).relative_to(ledger.root)), explanation + "\n")
     return branch, explanation
+
+
+def _name(ledger: Ledger, ident: str) -> str:
+    """A steward as the explanation names them: by name (the id when the roster has none)."""
+    try:
+        return ledger.steward(ident).name
+    except FatalError:
+        return ident
+
+
+def _moment(ledger: Ledger, text: str | datetime) -> str:
+    """A commit's time in the ledger's zone, as a person reads it (2026-11-25 09:05)."""
+    try:
+        moment = text if isinstance(text, datetime) else datetime.fromisoformat(text)
+        return f"{moment.astimezone(zone(ledger.settings.timezone)):%Y-%m-%d %H:%M}"
+    except (ValueError, FatalError):
+        return str(text)
 
 
 def names(ledger: Ledger) -> list[str]:

@@ -48,10 +48,16 @@ def reservations(ledger: Ledger, days: list[date], steward: str | None = None) -
     return sorted(out, key=lambda b: (b.reservation.start, b.key))
 
 
+def planned(item: DueItem) -> bool:
+    """Whether a calendar holds the item: an escalation or an owner's request is a task for
+    now, not a plan."""
+    return item.kind in ("scheduled", "follow-up")
+
+
 def items(ledger: Ledger, days: list[date], steward: str | None = None) -> list[DueItem]:
-    """The planned items: an escalation or an owner's request is a task for now, not a plan."""
+    """The planned items of `days`."""
     return [i for i in due(ledger, days) if (steward is None or i.steward == steward)
-            and i.kind in ("scheduled", "follow-up")]
+            and planned(i)]
 
 
 class _Words:

@@ -51,18 +51,33 @@ def fingerprint(value: Any) -> str:
                                      separators=(",", ":")).encode()).hexdigest()
 
 
+_FIELDS: dict[type, tuple[str, ...] | None] = {}
+
+
 def _canonical(value: Any) -> Any:
+    # The calendars' and the weekly's data run to millions of values at a street office's size:
+    # exact types are tested first and a dataclass's field names are looked up once per type
+    # (`is_dataclass` and `fields` were a quarter of a run with nothing to do).
+    kind = type(value)
+    if kind is str or kind is int or kind is bool or kind is float or value is None:
+        return value
+    if kind is list or kind is tuple:
+        return [_canonical(v) for v in value]
+    if kind not in _FIELDS:
+        _FIELDS[kind] = tuple(f.name for f in fields(value)) \
+            if is_dataclass(value) and not isinstance(value, type) else None
+    names = _FIELDS[kind]
+    if names is not None:
+        return [kind.__name__, *[_canonical(getattr(value, n)) for n in names]]
     if isinstance(value, dict):
         return sorted(([_canonical(k), _canonical(v)] for k, v in value.items()), key=repr)
     if isinstance(value, (set, frozenset)):
         return ["set", sorted((_canonical(v) for v in value), key=repr)]
     if isinstance(value, (list, tuple)):
         return [_canonical(v) for v in value]
-    if is_dataclass(value) and not isinstance(value, type):
-        return [type(value).__name__, *(_canonical(getattr(value, f.name)) for f in fields(value))]
     if isinstance(value, (datetime, date, time, timedelta)):
         return str(value)
-    if value is None or isinstance(value, (str, int, float, bool)):
+    if isinstance(value, (str, int, float, bool)):
         return value
     return repr(value)
 
@@ -188,7 +203,7 @@ def build(ledger: Ledger, out: Path, lang: str | None = None, full: bool = False
 
 def _build(ledger: Ledger, out: Path, lang: str, full: bool) -> Built:
     from keyledger import listing, render, site_pages
-    from keyledger.ics import calendar, reservations
+    from keyledger.ics import calendar, planned, reservations
     from keyledger.reports import weekly
     from keyledger.schedules import due, this_week, week_days
 
@@ -295,7 +310,7 @@ def _build(ledger: Ledger, out: Path, lang: str, full: bool) -> Built:
     bookings = reservations(ledger, span)
     homes = {r.id: (r.name, r.address) for r in rows}
     for ident in [*(s.id for s in stewards.values() if s.active), None]:
-        mine = [i for i in items if ident is None or i.steward == ident]
+        mine = [i for i in items if (ident is None or i.steward == ident) and planned(i)]
         booked = [b for b in bookings if ident is None or b.reservation.steward == ident]
         relpath = f"calendar/{ident or 'all'}.ics"
         output.page(relpath, ("ics", mine, booked, settings.publish, settings.community),

@@ -15,6 +15,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 from keyledger import faults, gitops, statedir
@@ -256,8 +257,11 @@ def sync_state(ledger: Ledger) -> dict[str, object]:
     except (ValueError, AttributeError):
         last = None  # damaged: said as never synced
     # Since when: the oldest record the shared ledger has not seen.
-    since = gitops.git(ledger.root, "show", "-s", "--format=%cI", ahead[-1]).strip() \
-        if ahead else None
+    # The commit's date is in the machine's time zone; it is said in the ledger's, as the
+    # last sync and the last attempt are.
+    since = datetime.fromisoformat(gitops.git(
+        ledger.root, "show", "-s", "--format=%cI", ahead[-1]).strip()).astimezone(
+            zone(ledger.settings.timezone)).isoformat() if ahead else None
     attempt = last_attempt(ledger) if remote else None
     waiting = [{"name": name, "branch": BRANCHES + name,
                 "explanation": str(note_path(ledger, name).relative_to(ledger.root))}

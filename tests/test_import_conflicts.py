@@ -100,8 +100,12 @@ def test_a_contact_with_another_phone_or_name_is_a_conflict(known: Ledger, tmp_p
                            "8-1-402,孙丽,王强,13900000301,东升家园8号楼1单元402\n")
     dry = known.refused("household", "import", str(path), "--dry-run")
     assert table(dry.out) == [
-        ["2", "conflict", "8-1-401", "王秀兰", "紧急联系人", "13900000201", "13900000999"],
+        ["2", "conflict", "8-1-401", "王秀兰", "紧急联系电话", "13900000201", "13900000999"],
         ["3", "add", "8-1-402", "孙丽", "", "", ""]]
+    # Each difference is named by the column it is in: the relation's own column too.
+    path = sheet(tmp_path, "户号,姓名,紧急联系人,关系\n8-1-401,赵国庆,李晓梅,侄女\n")
+    dry = known.refused("household", "import", str(path), "--dry-run")
+    assert table(dry.out) == [["2", "conflict", "8-1-401", "王秀兰", "关系", "女儿", "侄女"]]
     # The same phone under another name is the same person, named otherwise: a conflict too.
     path = sheet(tmp_path, "户号,姓名,紧急联系人,紧急联系电话\n8-1-401,赵国庆,李小梅,13900000201\n")
     dry = known.refused("household", "import", str(path), "--dry-run")
@@ -200,7 +204,8 @@ def test_skip_bad_imports_the_good_rows_and_hands_back_the_others(ledger: Ledger
     path = _register(tmp_path / "台账.xlsx")
     ledger.refused("household", "import", str(path))  # all or nothing by default
     head = ledger.head()
-    result = ledger.ok("household", "import", str(path), "--skip-bad")
+    result = ledger.run("household", "import", str(path), "--skip-bad")
+    assert result.code == 1, result.err  # a script knows that rows were left out
     assert ledger.git("rev-parse", "HEAD~1").strip() == head  # one commit
     assert "Imported" in result.err and "2 added" in result.err
     rejects = tmp_path / "台账-未导入.xlsx"
@@ -231,7 +236,7 @@ def test_skip_bad_imports_the_good_rows_and_hands_back_the_others(ledger: Ledger
     book.active["E5"] = 13800000107
     book.active["A6"] = "郑华"
     book.save(rejects)
-    again = ledger.ok("household", "import", str(rejects))
+    again = ledger.ok("household", "import", str(rejects), "--skip-bad")  # every row: 0
     assert "2 added" in again.err and "Columns not imported" not in again.err
     assert household_file(ledger, "8-1-403")["people"] == [{"name": "周明",
                                                             "phone": "13800000107"}]
@@ -240,8 +245,12 @@ def test_skip_bad_imports_the_good_rows_and_hands_back_the_others(ledger: Ledger
 def test_skip_bad_leaves_conflicts_out_too(known: Ledger, tmp_path: Path) -> None:
     path = sheet(tmp_path, "户号,姓名,地址\n8-1-401,刘桂芝,\n8-1-402,孙丽,东升家园8号楼1单元402\n",
                  "few.csv")
-    result = known.ok("household", "import", str(path), "--skip-bad")
-    assert "1 added" in result.err
+    result = known.run("household", "import", str(path), "--skip-bad")
+    assert result.code == 1 and "1 added" in result.err
+    dry = known.run("household", "import", str(path), "--skip-bad", "--dry-run", "--json")
+    assert dry.code == 1 and json.loads(dry.out)["rejected_file"] is None  # nothing written
+    assert json.loads(dry.out)["rejected"] == [
+        {"row": 2, "reason": "姓名: the ledger has '赵国庆', the sheet '刘桂芝'"}]
     assert household_file(known, "8-1-401")["people"][0]["name"] == "赵国庆"
     import python_calamine
 
@@ -329,3 +338,20 @@ def test_a_cell_longer_than_a_register_holds_is_a_bad_row_never_cut(ledger: Ledg
     path = sheet(tmp_path, "户号,姓名,地址,备注\n8-1-402,孙丽,东升家园8号楼1单元402," + "字" * 10_001 + "\n")
     refused = ledger.refused("household", "import", str(path))
     assert f"{path}:2: 备注: 10001 characters: a cell holds at most 10000" in refused.err
+
+
+def test_a_register_with_a_header_and_no_rows_says_so(ledger: Ledger, tmp_path: Path) -> None:
+    path = sheet(tmp_path, "户号,姓名,地址\n,,\n")
+    head = ledger.head()
+    result = ledger.ok("household", "import", str(path))
+    assert "has no household rows under its header" in result.err and ledger.head() == head
+
+
+def test_skip_bad_imports_nothing_when_the_rows_left_out_cannot_be_written(
+        ledger: Ledger, tmp_path: Path) -> None:
+    """Every row ends up in the ledger or in FILE-未导入.xlsx: when that file cannot be written,
+    the good rows are not imported either."""
+    path = _register(tmp_path / "台账.xlsx")
+    (tmp_path / "台账-未导入.xlsx").mkdir()  # in the way: a folder of that name
+    result = ledger.refused("household", "import", str(path), "--skip-bad")
+    assert "台账-未导入.xlsx" in result.err and "Traceback" not in result.err

@@ -134,7 +134,7 @@ SHAPES: dict[tuple[str, ...], Any] = {
                         "changes": [{"field": str, "column": str, "ledger": Opt(str),
                                      "sheet": str, "conflict": bool}]}],
         "errors": [{"row": int, "column": str, "message": str}],
-        "rejected_file": Opt(str)},
+        "rejected": [{"row": int, "reason": str}], "rejected_file": Opt(str)},
     ("key", "list"): [KEY],
     ("key", "show", "K-0012"): {**KEY, "household_name": str},
     ("status",): {

@@ -124,6 +124,11 @@ def test_only_what_changed_is_written_again(story: Ledger, tmp_path: Path,
     assert [p for p in asked["written"] if p.startswith("households/")] == \
         ["households/5-1-102.html"]
     assert "帮忙看看燃气阀门" in (out / "households/5-1-102.html").read_text(encoding="utf-8")
+    # It is due now, on the board and the week, named as a request; a calendar is for plans.
+    assert "业主嘱托" in (out / "index.html").read_text(encoding="utf-8")
+    assert "week.html" in asked["written"] and "业主嘱托" in (out / "week.html").read_text(
+        encoding="utf-8")
+    assert not [p for p in asked["written"] if p.startswith("calendar/")]
     # Time alone: when the key becomes overdue its page says so, with no commit in between.
     monkeypatch.setenv("KEYLEDGER_NOW", "2026-11-28T14:30:00+08:00")
     later = _site(story, out)

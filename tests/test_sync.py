@@ -48,6 +48,11 @@ def test_two_offline_checkouts_of_one_key_one_wins_one_is_explained(shared: dict
     assert "could not be applied to the shared ledger" in result.err
     assert "already out with zhou-lx" in result.err
     assert "checkout K-0012 to 周丽霞" in result.err  # what happened on the other side
+    # In a steward's words: the colleague by name, times as read, no commit ids.
+    import re
+    assert re.search(r"” \(周丽霞, \d{4}-\d\d-\d\d \d\d:\d\d\)\.", result.err), result.err
+    assert re.search(r"” \(\d{4}-\d\d-\d\d \d\d:\d\d\) could not be applied", result.err)
+    assert zhou.head()[:10] not in result.err and "by zhou-lx" not in result.err
     branch = [b.strip() for b in wang.git("branch", "--list", "keyledger/conflict-*").split()]
     assert len(branch) == 1
     kept = wang.git("log", "-1", "--format=%(trailers:key=Keyledger-Purpose,valueonly)", branch[0])
@@ -415,3 +420,22 @@ def test_a_rolled_back_shared_ledger_is_told_when_sync_pushes_the_lost_commits_b
     assert result.code == 0, result.err
     assert "The shared ledger had lost 1 commit(s) it held at your last sync" in result.err
     assert office.git("rev-parse", "main").strip() == zhou.head()
+
+
+def test_status_says_since_when_in_the_ledgers_time_not_the_machines(
+        shared: dict[str, Ledger], monkeypatch: pytest.MonkeyPatch) -> None:
+    """A laptop set to UTC: the first unshared record's time is said in the ledger's zone
+    (Asia/Shanghai), like the last sync's; a clone that never shared says so, not "never"."""
+    from datetime import datetime
+
+    monkeypatch.setenv("TZ", "UTC")
+    zhou = shared["zhou-lx"]
+    zhou.ok("checkout", "K-0012", "--purpose", "plants")
+    since = json.loads(zhou.ok("status", "--json").out)["sync"]["unpushed_since"]
+    local = datetime.fromisoformat(since)
+    assert local.utcoffset().total_seconds() == 8 * 3600
+    told = zhou.ok("status", "--lang", "zh").err
+    assert f"最早一条自 {local.month}月{local.day}日" in told and f"{local:%H:%M} 起" in told
+    (zhou.root / ".git/keyledger/last-sync").unlink()  # as after `git clone` and `use-key`
+    told = zhou.ok("status", "--lang", "zh").err
+    assert "本机还没有共享过记录" in told and "上次共享于 从未" not in told

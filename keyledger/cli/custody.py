@@ -325,12 +325,16 @@ def _sharing(shared: dict[str, Any]) -> str:
     attempt = shared.get("last_attempt") or {}
     if not shared["unpushed"]:
         return _("Everything is shared; last shared {when}.").format(
-            when=moment(shared["last_sync"]))
+            when=moment(shared["last_sync"])) if shared["last_sync"] else \
+            _("Everything is shared.")
     why = {"offline": _(" The last try, {at}, could not reach the shared ledger."),
            "signing": _(" The last try, {at}, could not sign."),
            "refused": _(" The last try, {at}, was refused: `keyledger sync` says why."),
            "conflict": _(" The last try, {at}, found a conflict: `keyledger conflict list`.")}
-    return _("{n} record(s) not yet shared, the first since {since}; last shared {when}.").format(
+    unshared = _("{n} record(s) not yet shared, the first since {since}; last shared {when}.") \
+        if shared["last_sync"] else \
+        _("{n} record(s) not yet shared, the first since {since}; nothing shared from here yet.")
+    return unshared.format(
         n=shared["unpushed"], since=moment(shared["unpushed_since"]),
         when=moment(shared["last_sync"])) + why.get(attempt.get("kind"), "").format(
             at=moment(attempt.get("at")))

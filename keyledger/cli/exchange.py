@@ -59,7 +59,8 @@ def household_import(
                                        "ledger's (conflicts); notes are added to, not replaced.")),
     skip_bad: bool = typer.Option(False, "--skip-bad",
                                   help=_("Import the good rows and write the bad ones, with the "
-                                         "reason, to FILE-未导入.xlsx.")),
+                                         "reason, to FILE-未导入.xlsx; exit status 1 when rows "
+                                         "were left out.")),
     json: bool = typer.Option(False, "--json",
                               help=_("Print the planned additions and changes and the bad rows "
                                      "as JSON.")),
@@ -78,10 +79,9 @@ def household_import(
     with _progress_bar(_("Reading the register")) as tick:
         plan, sha, rejects = import_households(
             open_ledger(), file, parse_map(map_), dry_run=dry_run, update=update, sheet=sheet,
-            skip_bad=skip_bad, progress=tick)
+            skip_bad=skip_bad, progress=tick,
+            hand_back=lambda data: write_output(data, rejects_path(file)))
     rejected_file = rejects_path(file) if rejects is not None else None
-    if rejects is not None:
-        write_output(rejects, rejected_file)
     if json:
         print_json(plan_json(plan, dry_run, sha, rejected_file))
     else:
@@ -90,6 +90,10 @@ def household_import(
     if refusal is not None and not skip_bad:
         raise refusal
     _summary(plan, dry_run, sha, file, rejected_file)
+    if plan.rejected:
+        # --skip-bad left rows out: the good ones are in, yet a supervisor's script must know
+        # that the register is not all in the ledger (1, as a check that found problems).
+        raise typer.Exit(1)
 
 
 def _summary(plan: "Plan", dry_run: bool, sha: str | None, file: Path,
@@ -100,6 +104,9 @@ def _summary(plan: "Plan", dry_run: bool, sha: str | None, file: Path,
     if dry_run:
         say(_("Would add {added} and change {changed} households; {same} unchanged. Nothing was "
               "written (--dry-run).").format(**counts))
+    elif sha is None and rejected_file is None and not plan.items:
+        say(_("Nothing to import: {file} has no household rows under its header (is it the "
+              "right sheet? --sheet NAME reads another).").format(file=file))
     elif sha is None and rejected_file is None:
         say(_("Nothing to import: the {n} households of {file} are in the ledger as they are.")
             .format(n=counts["same"], file=file))

@@ -82,4 +82,5 @@ def plan_json(plan: "Plan", dry_run: bool, sha: str | None,
                        for p in plan.items],
         "errors": [{"row": p.line, "column": p.field, "message": p.message}
                    for p in plan.problems],
+        "rejected": [{"row": row, "reason": why} for row, why in sorted(plan.rejected.items())],
         "rejected_file": str(rejected_file) if rejected_file else None}

@@ -20,7 +20,7 @@ CANONICAL: dict[str, str] = {
     "born": "出生年份", "age": "年龄", "id_number": "身份证号", "health": "健康状况",
     "contact": "紧急联系人", "relation": "关系", "contact_phone": "紧急联系电话", "flags": "标签",
     "care": "照看事项", "away_from": "离开日期", "away_until": "返回日期", "away_note": "外出说明",
-    "notes": "备注"}
+    "notes": "备注", "residents": "同住人", "other_contacts": "其他联系人"}
 FIELDS = tuple(CANONICAL)
 IGNORE = "-"
 CONTACT_FIELDS = ("contact", "relation", "contact_phone")
@@ -72,7 +72,15 @@ _AWAY_SUB = (("离开", "away_from"), ("出发", "away_from"), ("开始", "away_
 _NUMERALS = {"": 0, "1": 0, "一": 0, "2": 1, "二": 1, "3": 2, "三": 2}
 # Columns keyledger's own export writes that an import does not read (pairs are a supervisor's
 # commit, keys their own files), and the reason column of a FILE-未导入.xlsx: skipped quietly.
-QUIET = ("同住人", "其他联系人", "A岗", "B岗", "授权至", "钥匙", "未导入原因")
+QUIET = ("A岗", "B岗", "授权至", "钥匙", "未导入原因")
+# A column headed with a field's own Chinese name is that field: keyledger's own export writes
+# 同住人 and 其他联系人 (the people and contacts past the first), and they are read back.
+_BY_NAME = {name: f for f, name in CANONICAL.items()}
+
+
+def field_of(header: str) -> str | None:
+    """The field a (normalized) header is read as without --map, or None."""
+    return HEADERS.get(header) or _BY_NAME.get(header)
 
 
 def normalize_header(text: Any) -> str:
@@ -90,7 +98,7 @@ def is_group(text: str) -> bool:
 
 def known(text: str) -> bool:
     """A header cell keyledger recognises (one of a header row's, or a group over them)."""
-    return text in HEADERS or is_group(text) or _numbered(text) is not None
+    return field_of(text) is not None or is_group(text) or _numbered(text) is not None
 
 
 def _numbered(text: str) -> tuple[str, int] | None:
@@ -117,7 +125,7 @@ def parse_map(items: list[str]) -> dict[str, str]:
     for item in items:
         column, sep, target = item.partition("=")
         column, target = column.strip(), normalize_header(target) or target.strip()
-        field = target if target in FIELDS + (IGNORE,) else HEADERS.get(target)
+        field = target if target in FIELDS + (IGNORE,) else field_of(target)
         if not sep or not column or field is None:
             raise FatalError(_("--map takes COLUMN=FIELD, FIELD one of: {fields} (or - to skip "
                                "the column); not {item!r}.").format(
@@ -157,7 +165,7 @@ def resolve(headers: list[tuple[str, str]], mapping: dict[str, str],
                 slots = max(slots, slot + 1)
         if target is None:
             numbered = _numbered(name)
-            target, slot = numbered if numbered else (HEADERS.get(name), 0)
+            target, slot = numbered if numbered else (field_of(name), 0)
             if target in CONTACT_FIELDS + ("phone",) and not numbered:
                 if target == "contact" and (run is None or "contact" in run):
                     run, slot_of_run, slots = set(), slots, slots + 1

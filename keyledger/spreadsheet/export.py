@@ -31,6 +31,10 @@ def _join(values: Iterable[str]) -> str:
 
 
 def household_rows(ledger: Ledger) -> tuple[list[str], list[list[Any]]]:
+    """One row a household; its people and contacts past the first in 同住人 and 其他联系人, as
+    the import reads them back."""
+    from keyledger.spreadsheet.merge import contact_text, resident_text
+
     headers = ["户号", "户名", "姓名", "地址", "户别", "电话", "出生年份", "健康状况", "同住人",
                "紧急联系人", "关系", "紧急联系电话", "其他联系人", "标签", "照看事项", "离开日期",
                "返回日期", "外出说明", "A岗", "B岗", "授权至", "钥匙", "备注"]
@@ -51,11 +55,10 @@ def household_rows(ledger: Ledger) -> tuple[list[str], list[list[Any]]]:
             zh.name(zh.HOUSEHOLD_KINDS, h.kind),
             main.phone if main else None, main.born if main else None,
             main.health if main else None,
-            _join(f"{p.name}({p.born})" if p.born else p.name for p in h.people[1:]) or None,
+            _join(resident_text(p.to_dict()) for p in h.people[1:]) or None,
             first.name if first else None, first.relation if first else None,
             first.phone if first else None,
-            _join(" ".join(x for x in (c.name, f"({c.relation})" if c.relation else "", c.phone)
-                           if x) for c in h.contacts[1:]) or None,
+            _join(contact_text(c.to_dict()) for c in h.contacts[1:]) or None,
             _join(zh.name(zh.FLAGS, f) for f in h.flags) or None,
             _join(zh.name(zh.CARE, c) for c in h.care) or None,
             away.start if away else None, away.until if away else None,

@@ -4,6 +4,7 @@ nothing; with --skip-bad, the good rows in one commit and the others in FILE-未
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Callable
 
 from keyledger import gitops, yaml
 from keyledger.ledger import Ledger, locked
@@ -14,11 +15,13 @@ from keyledger.spreadsheet.rejects import write_rejects
 @locked
 def import_households(ledger: Ledger, path: Path, mapping: dict[str, str],
                       dry_run: bool = False, update: bool = False, sheet: str | None = None,
-                      skip_bad: bool = False, progress: Progress | None = None
+                      skip_bad: bool = False, progress: Progress | None = None,
+                      hand_back: Callable[[bytes], None] | None = None
                       ) -> tuple[Plan, str | None, bytes | None]:
     """The plan, the commit (None for a dry run, when nothing differs, or when the plan is
     refused: see `Plan.refusal`), and with --skip-bad the workbook of the rows left out, for
-    `rejects_path(path)`."""
+    `rejects_path(path)`. `hand_back` is given that workbook before the commit is made: when
+    it cannot be kept (written), nothing is imported, so no row is in neither place."""
     from keyledger.identity import acting_steward
 
     actor = acting_steward(ledger)
@@ -26,6 +29,8 @@ def import_households(ledger: Ledger, path: Path, mapping: dict[str, str],
     if dry_run or (plan.refusal() is not None and not skip_bad):
         return plan, None, None
     rejects = write_rejects(plan.table, plan.rejected) if skip_bad and plan.rejected else None
+    if rejects is not None and hand_back is not None:
+        hand_back(rejects)
     writes = plan.writes()
     if not writes:
         return plan, None, rejects

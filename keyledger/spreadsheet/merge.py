@@ -14,7 +14,7 @@ from typing import Any
 from keyledger import zh
 from keyledger.i18n import _
 from keyledger.spreadsheet.cells import same_name
-from keyledger.spreadsheet.row import Contact, Row, Values
+from keyledger.spreadsheet.row import Contact, Resident, Row, Values
 
 
 @dataclass(frozen=True)
@@ -85,6 +85,8 @@ def merge(row: Row, data: dict[str, Any], found: Values, update: bool, new: bool
             data["address"] = address
     elif found.address is not None and not same_place(data.get("address"), found.address):
         m.scalar(data, "address", found.address, "address", row.header("address"))
+    for resident in found.residents:
+        _resident(m, resident)
     for contact in found.contacts:
         _contact(m, contact)
     _words(m, "flags", found.flags, zh.FLAGS)
@@ -132,6 +134,34 @@ def _people(m: Merger, found: Values) -> bool:
     return True
 
 
+def _resident(m: Merger, found: Resident) -> None:
+    """Another person of the household (同住人): the ledger's of the same name, else added."""
+    people: list[dict[str, Any]] = m.data["people"]
+    column = m.row.header("residents")
+    person = next((p for p in people if same_name(p.get("name"), found.name)), None)
+    if person is None:
+        people.append({k: v for k, v in (("name", found.name), ("born", found.born),
+                                         ("phone", found.phone), ("health", found.health))
+                       if v is not None})
+        if not m.new:
+            m.changes.append(Change("people", column, None, resident_text(found), False))
+        return
+    m.scalar(person, "born", found.born, "people", column)
+    m.scalar(person, "phone", found.phone, "people", column)
+    m.scalar(person, "health", found.health, "people", column, free_text=True)
+
+
+def resident_text(person: dict[str, Any] | Resident) -> str:
+    """A person past the first as the export's 同住人 writes one: 白雪（1992，健康：高血压）
+    13800000115."""
+    if isinstance(person, Resident):
+        name, born, phone, health = person.name, person.born, person.phone, person.health
+    else:
+        name, born, phone, health = (person.get(k) for k in ("name", "born", "phone", "health"))
+    inside = "，".join([str(born)] * bool(born) + [f"健康：{health}"] * bool(health))
+    return f"{name}" + (f"（{inside}）" if inside else "") + (f" {phone}" if phone else "")
+
+
 def contact_text(contact: dict[str, Any] | Contact) -> str:
     if isinstance(contact, Contact):
         name, relation, phone = contact.name, contact.relation, contact.phone
@@ -161,8 +191,8 @@ def _contact(m: Merger, found: Contact) -> None:
         if not m.new:
             m.changes.append(Change("contacts", found.column, None, contact_text(found), False))
         return
-    m.scalar(entry, "relation", found.relation, "contacts", found.column)
-    m.scalar(entry, "phone", found.phone, "contacts", found.column)
+    m.scalar(entry, "relation", found.relation, "contacts", found.relation_column or found.column)
+    m.scalar(entry, "phone", found.phone, "contacts", found.phone_column or found.column)
 
 
 def _words(m: Merger, key: str, found: list[str] | None,

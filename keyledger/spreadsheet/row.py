@@ -30,6 +30,19 @@ class Contact:
     relation: str | None
     phone: str | None
     column: str          # the header its name came from, for messages
+    relation_column: str | None = None   # the headers of its relation and phone, when the
+    phone_column: str | None = None      # sheet has columns of their own for them
+
+
+@dataclass
+class Resident:
+    """Another person of the household, as the export's 同住人 writes one: 白雪（1992，健康：…）
+    13800000115."""
+
+    name: str
+    born: int | None
+    phone: str | None
+    health: str | None
 
 
 @dataclass
@@ -45,6 +58,7 @@ class Values:
     born_from_age: bool = False
     health: str | None = None
     contacts: list[Contact] = field(default_factory=list)
+    residents: list[Resident] = field(default_factory=list)
     flags: list[str] | None = None
     care: list[str] | None = None
     away: tuple[date | None, date | None, str | None] = (None, None, None)
@@ -230,7 +244,57 @@ def values(row: Row, today: date, birth_from_id: bool) -> Values:
         contact = _contact(row, slot)
         if contact is not None:
             out.contacts.append(contact)
+    column = row.header("other_contacts")
+    out.contacts += row.get("other_contacts", lambda v: [
+        Contact(*_listed_person(text), column) for text in cells_listed(v)]) or []
+    out.residents = row.get("residents", lambda v: [_resident(text, today)
+                                                    for text in cells_listed(v)]) or []
     return out
+
+
+def cells_listed(value: Any) -> list[str]:
+    """The people of one cell, 、 or ； between them (not inside brackets, where a health note
+    may list 高血压、糖尿病)."""
+    out, depth, current = [], 0, ""
+    for ch in cells.block(value):
+        if ch in "(（[【":
+            depth += 1
+        elif ch in ")）]】":
+            depth = max(0, depth - 1)
+        if depth == 0 and ch in "、；;\n":
+            out.append(current)
+            current = ""
+        else:
+            current += ch
+    return [p.strip() for p in out + [current] if p.strip()]
+
+
+def _listed_person(text: str) -> tuple[str, str | None, str | None]:
+    """One contact of 其他联系人: 白国强（岳父）13900000214."""
+    name, relation, phone = cells.person(text)
+    if not name:
+        raise CellError(_("{text!r} has no name").format(text=text))
+    return name, relation, cells.phone(phone) if phone is not None else None
+
+
+_RESIDENT = re.compile(r"([^(（]*?)\s*(?:[(（](.*)[)）])?\s*(\+?[0-9０-９][0-9０-９\s\-－]*)?")
+_RESIDENT_INSIDE = re.compile(r"(?:([0-9０-９]{4})\s*年?)?\s*[,，]?\s*(?:健康\s*[:：](.*))?", re.S)
+
+
+def _resident(text: str, today: date) -> Resident:
+    """白雪, 白雪 13800000115, 白雪（1992）, 白雪（1992，健康：高血压）13800000115. The health note
+    is kept as written (its full-width commas too)."""
+    whole = _RESIDENT.fullmatch(text.strip())
+    inside = _RESIDENT_INSIDE.fullmatch((whole.group(2) or "").strip()) if whole else None
+    if whole is None or inside is None:
+        raise CellError(_("{text!r}: write a person who lives here as 姓名（出生年份，健康：…）电话, "
+                          "e.g. 白雪（1992，健康：高血压）13800000115").format(text=text))
+    name = _name(whole.group(1))
+    if not name:
+        raise CellError(_("{text!r} has no name").format(text=text))
+    return Resident(name, cells.born(inside.group(1), today) if inside.group(1) else None,
+                    cells.phone(whole.group(3)) if whole.group(3) else None,
+                    (inside.group(2) or "").strip() or None)
 
 
 def _name(value: Any) -> str:
@@ -255,4 +319,7 @@ def _contact(row: Row, slot: int) -> Contact | None:
     if not name:
         row.fail("contact", _("missing: the contact's name"), slot)
         return None
-    return Contact(name, relation or in_relation, phone, row.header("contact", slot))
+    return Contact(name, relation or in_relation, phone, row.header("contact", slot),
+                   row.header("relation", slot) if relation is not None else None,
+                   row.header("contact_phone", slot) if row.raw("contact_phone", slot) is not None
+                   else None)
