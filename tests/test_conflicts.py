@@ -56,7 +56,7 @@ def test_a_conflict_is_listed_and_shown_in_plain_words(shared: dict[str, Ledger]
     assert [op["action"] for op in data["operations"]] == ["checkout"]  # the visit was shared
     assert data["operations"][0]["at"] == "2026-11-25T10:05:00+08:00"
     zh = wang.ok("conflict", "list", "--lang", "zh")
-    assert "取钥匙" in zh.out and "冲突" in zh.out
+    assert "取钥匙 K-0012（8-1-401），暖气检查 — 看暖气" in zh.out and "冲突" in zh.out
 
 
 def test_drop_says_what_it_drops_and_nothing_else_changes(shared: dict[str, Ledger],

@@ -129,6 +129,14 @@ def test_only_what_changed_is_written_again(story: Ledger, tmp_path: Path,
     assert "week.html" in asked["written"] and "业主嘱托" in (out / "week.html").read_text(
         encoding="utf-8")
     assert not [p for p in asked["written"] if p.startswith("calendar/")]
+    # A visit recorded: its household's page alone, found from the visit file the commit added.
+    story.ok("visit", "add", "6-2-601", "--purpose", "inspection", "--note", "门窗关好",
+             as_="sun-yp")
+    both = _site(story, out)
+    assert both["households"] == 1
+    assert [p for p in both["written"] if p.startswith("households/")] == \
+        ["households/6-2-601.html"]
+    assert "门窗关好" in (out / "households/6-2-601.html").read_text(encoding="utf-8")
     # Time alone: when the key becomes overdue its page says so, with no commit in between.
     monkeypatch.setenv("KEYLEDGER_NOW", "2026-11-28T14:30:00+08:00")
     later = _site(story, out)

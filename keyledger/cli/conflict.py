@@ -24,12 +24,13 @@ def describe(op: "Operation") -> str:
     """An operation in a steward's words: when, what, which key of which household, why."""
     t = op.trailers
     if not t.get("Key"):
-        return f"{_(t.get('Action', '?'))}: {op.subject}"
+        return _("{action}: {subject}").format(action=_(t.get("Action", "?")), subject=op.subject)
     at = when(datetime.fromisoformat(t["At"])) if t.get("At") else "—"
     what = _("{at} {action} of {key} ({household})").format(
         at=at, action=_(t.get("Action", "?")), key=t["Key"], household=t.get("Household", "—"))
-    return what + (f", {_(t['Purpose'])}" if t.get("Purpose") else "") + \
-        (f" — {t['Note']}" if t.get("Note") else "")
+    if t.get("Purpose"):  # the Chinese list takes its own comma
+        what = _("{operation}, {purpose}").format(operation=what, purpose=_(t["Purpose"]))
+    return what + (f" — {t['Note']}" if t.get("Note") else "")
 
 
 def _json(conflict: "Conflict") -> dict[str, object]:
