@@ -90,17 +90,13 @@ def _person(steward: Steward | None, ident: str | None) -> list[Cell]:
 
 
 def _where(key: Key, stewards: dict[str, Steward], tz: tzinfo) -> str:
+    from keyledger.whereabouts import where
+
     holder = stewards.get(key.holder or "")
     name = f"{holder.name} ({holder.id})" if holder else key.holder or "—"
-    if key.state == "in":
-        return _("in the cabinet, slot {slot}").format(slot=key.slot or "—")
-    if key.state == "out":
-        since = key.since.astimezone(tz).strftime("%Y-%m-%d %H:%M") if key.since else "—"
-        return _("out with {holder} since {since}").format(holder=name, since=since) + \
-            (f" · {holder.phone}" if holder and holder.phone else "")
-    if key.state == "lost":
-        return _("LOST — the lock is to be changed")
-    return _(key.state)
+    since = key.since.astimezone(tz) if key.since else None
+    return where(key.kind, key.state, key.slot, name, since) + \
+        (f" · {holder.phone}" if key.state == "out" and holder and holder.phone else "")
 
 
 def build(facts: Facts) -> Card:

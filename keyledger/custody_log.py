@@ -146,23 +146,28 @@ class Deposit:
     household: str
     start: datetime
     end: datetime | None = None     # None while the community holds it
+    note: str | None = None         # the handback's own note (业主回家，当面交还)
 
 
 def deposits(ledger: Ledger, household: str) -> list[Deposit]:
     """Each registration of the household's keys (`key add`) with the handback that ended it,
     oldest first, from the event index (one household's commits)."""
-    from keyledger import event_index
+    from keyledger import event_index, gitops
     from keyledger.timeutil import zone
 
     tz = zone(ledger.settings.timezone)
     held: dict[str, Deposit] = {}
-    out: list[Deposit] = []
-    for at, action, key in event_index.fresh(ledger).execute(
-            "SELECT at, action, key FROM commits WHERE household = ? AND action IN "
+    out: list[tuple[Deposit, str]] = []   # each ended one, with its handback's commit
+    for at, action, key, sha in event_index.fresh(ledger).execute(
+            "SELECT at, action, key, sha FROM commits WHERE household = ? AND action IN "
             "('key-add', 'handback') ORDER BY seq", (household,)):
         moment = datetime.fromtimestamp(at, tz)
         if action == "key-add":
             held[key] = Deposit(key, household, moment)
         elif key in held:
-            out.append(replace(held.pop(key), end=moment))
-    return sorted(out + list(held.values()), key=lambda d: d.start)
+            out.append((replace(held.pop(key), end=moment), sha))
+    # The index keeps no free text: the handbacks' notes from their commits, in one git call.
+    notes = {e.sha: e.trailers.get("Note") or None
+             for e in gitops.entries(ledger.root, [sha for _d, sha in out])}
+    ended = [replace(d, note=notes.get(sha)) for d, sha in out]
+    return sorted(ended + list(held.values()), key=lambda d: d.start)

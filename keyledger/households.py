@@ -145,6 +145,9 @@ class Edit:
     add_away: tuple[dict[str, Any], ...] = ()
     remove_away: tuple[str, ...] = ()  # each period by its first day
     witness_for: tuple[str, ...] | None = None
+    living: str | None = None
+    birthday: str | None = None                 # the main resident's, and their interests
+    interests: tuple[str, ...] | None = None
 
 
 def _without(current: list[Any], gone: tuple[str, ...], what: str, ident: str,
@@ -163,9 +166,13 @@ def _edited(old: Household, edit: Edit, form: Path | None) -> Household:
         raise FatalError(_("--witness-for takes purposes from: {purposes}.").format(
             purposes=", ".join(PURPOSES)))
     base = record_from(parse_household, old.id, old.to_dict(), edit.fields, form).to_dict()
-    if edit.phone is not None:
+    main = {k: v for k, v in (("phone", edit.phone), ("birthday", edit.birthday),
+                              ("interests", list(edit.interests or ()) or None)) if v is not None}
+    if main:
         people = base["people"] or [{"name": base["name"]}]
-        base["people"] = [{**people[0], "phone": edit.phone}, *people[1:]]
+        base["people"] = [{**people[0], **main}, *people[1:]]
+    if edit.living is not None:
+        base["living"] = edit.living
     base["flags"] = list(dict.fromkeys(
         _without(base["flags"], edit.remove_flags, _("flag"), old.id) + list(edit.add_flags)))
     base["care"] = list(dict.fromkeys(

@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from keyledger.model import Household, Key
 
 # Bumped whenever a row changes shape (keyledger.statedir tells a change of the model's classes).
-VERSION = 5
+VERSION = 6
 # Files whose stat data git's index has lost before a listing refreshes it.
 REFRESH_PAST = 200
 Row = tuple[Any, ...]
@@ -53,12 +53,15 @@ def household_parts(household: Household) -> dict[str, Any]:
                      authorization=None, witness_for=(), notes="") if wanted else None
     return {"rows": (household.name, household.kind, household.flags, household.pair,
                      household.address),
-            "names": household.name, "records": record}
+            "names": household.name, "records": record,
+            # The elderly register's fields `household list --living/--aged` filter on.
+            "register": (household.living, tuple((p.born, p.birthday) for p in household.people))}
 
 
 PARTS: dict[str, Callable[[Any], dict[str, Any]]] = {"key": key_parts,
                                                      "household": household_parts}
-PART_NAMES = {"key": ("rows", "records"), "household": ("rows", "names", "records")}
+PART_NAMES = {"key": ("rows", "records"),
+              "household": ("rows", "names", "records", "register")}
 
 
 @dataclass

@@ -188,6 +188,11 @@ def owner(ledger: Ledger, household_id: str, week: str | None) -> dict[str, Any]
     return {
         **_base(ledger), "household": household, "days": days, "visits": visits,
         "emergencies": emergencies, "names": names, "now": moment, "tz": tz,
+        # Both told as they happened: the visit at the door after two unanswered calls comes
+        # between them and the next day's call, not after the week.
+        "entries": sorted([("visit", v.visit.started, v) for v in visits]
+                          + [("emergency", e.start, e) for e in emergencies],
+                          key=lambda entry: entry[1]),
         "photos": sum(len(v.visit.photos) for v in every),
         "problems": household.problems, "advances": household.advances,
         "closed": _closed(ledger, household, begin, end),
@@ -197,6 +202,7 @@ def owner(ledger: Ledger, household_id: str, week: str | None) -> dict[str, Any]
         "in_cabinet": bool(keys) and all(k.state == "in" for k in keys if k.state != "handed-back")
         and any(k.state == "in" for k in keys),
         "codes_only": bool(keys) and all(k.kind == "code" for k in keys),
+        "codes": _codes(keys),
         # "All is well" is a claim: only what a visit saw supports it, with nothing open, no
         # key lost, no emergency entry, and the week's last contact one that reached someone.
         "all_well": bool(every) and not household.problems and not lost and not emergencies
@@ -224,6 +230,7 @@ def household(ledger: Ledger, household_id: str, first: date, last: date) -> dic
     return {
         **_base(ledger), "household": record, "first": first, "last": last, "keys": keys,
         "visits": visits, "custody": shown, "names": names, "out": out,
+        "codes": _codes(keys),  # a door code is told, not taken out: its rows say so
         "overdue": {i for i in shown if _overdue(i, moment)},
         "total_out": sum(out.values(), timedelta()),
         "clipped": any(i.start < begin or (i.end or moment) > end for i in shown),

@@ -10,10 +10,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from keyledger import gitops
 from keyledger.i18n import _
 from keyledger.ledger import Ledger
 from keyledger.model import Key
+from keyledger.timeutil import zone
+
+
+def state_words(kind: str, state: str) -> str:
+    """A key's state as a word for a table's cell: a door code is kept, given, leaked."""
+    if kind != "code":
+        return _(state)
+    return {"in": _("code kept"), "out": _("code given"), "lost": _("code leaked"),
+            "handed-back": _("code handed back")}.get(state, _(state))
 
 
 def where(kind: str, state: str, slot: str | None, holder: str | None,
@@ -51,19 +59,23 @@ class CodeKnown:
 
 
 def code_known(ledger: Ledger, key: Key) -> CodeKnown:
-    """From the key file's history (one key: one path-limited walk): the stewards who checked
-    the code out since it was registered or last rotated."""
+    """The stewards who were given the code (checkout or handover) since it was registered or
+    last rotated, from the event index: the key file's commits, newest first, no walk of git."""
+    from keyledger import event_index
+
+    db = event_index.fresh(ledger)
+    rows = db.execute("SELECT c.action, c.holder, c.steward, c.at FROM touches t "
+                      "JOIN commits c ON c.seq = t.seq WHERE t.path = ? ORDER BY t.seq DESC",
+                      (ledger.relpath("key", key.id),))
     told: list[str] = []
     last = None
-    for entry in gitops.log(ledger.root, [ledger.relpath("key", key.id)]):  # newest first
-        action = entry.trailers.get("Action")
+    for action, holder, steward, at in rows:
         if action in ("code-rotate", "key-add"):
             break
         if action in ("checkout", "handover"):
-            who = entry.trailers.get("Holder") or entry.trailers.get("Steward", "")
+            who = holder or steward or ""
             if who not in told:
                 told.append(who)
-            at = entry.trailers.get("At")
-            if last is None and at and action == "checkout":
-                last = datetime.fromisoformat(at)
+            if last is None and action == "checkout":
+                last = datetime.fromtimestamp(at, zone(ledger.settings.timezone))
     return CodeKnown(tuple(reversed(told)), last)

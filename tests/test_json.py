@@ -108,7 +108,10 @@ SHAPES: dict[tuple[str, ...], Any] = {
     ("steward", "show", "zhou-lx"): {**STEWARD, "households": [{"id": str, "name": str,
                                                                 "as": str}]},
     ("household", "list"): [HOUSEHOLD],
-    ("household", "show", "7-1-201"): {**HOUSEHOLD, "keys": [KEY]},
+    ("household", "show", "7-1-201"): {
+        **HOUSEHOLD, "keys": [KEY], "aged": bool, "ages": [Opt(int)],
+        "authorization_state": str, "recent_visits": [VISIT],
+        "follow_ups": [{"date": DATE, "visit": str, "steward": str}]},
     ("household", "card", "7-1-201"): {
         "household": str, "name": str, "address": str, "kind": str, "flags": [str],
         "care": [str], "away_now": Opt({"from": DATE, "until": DATE, "note": Opt(str)}),
@@ -253,13 +256,15 @@ def busy(ledger: Ledger, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Led
     # Open records: a problem put right and one left open, a request answered and one waiting,
     # money advanced on an errand and owed.
     ledger.ok("visit", "add", "7-1-201", "--purpose", "inspection", "--at", "2026-11-23 10:00",
-              "--check", "pets=problem:猫粮快没了", as_="zhou-lx")
+              "--check", "pets=problem:猫粮快没了", "--let-in", "李医生,宠物医院,给猫打疫苗",
+              as_="zhou-lx")
     ledger.ok("request", "add", "7-1-201", "帮我买猫粮", "--via", "微信", "--by", "家属",
               "--at", "2026-11-23 12:00")
     ledger.ok("request", "add", "7-1-201", "看看窗户", "--at", "2026-11-23 12:30")
     ledger.ok("visit", "add", "7-1-201", "--purpose", "errand", "--at", "2026-11-23 15:00",
               "--check", "pets=fixed:猫粮快没了=>买了猫粮", "--problem", "阳台门锁有点松",
-              "--request", "1", "--bought", "猫粮一袋", "--advanced", "59")
+              "--request", "1", "--bought", "猫粮一袋", "--advanced", "59",
+              "--follow-up", "2026-11-27")
     # Two calls this morning that reached nobody: a visit to the door is due.
     for at in ("2026-11-25 09:00", "2026-11-25 09:30"):
         ledger.ok("visit", "add", "7-1-201", "--purpose", "call", "--outcome", "no-answer",

@@ -189,7 +189,7 @@ def test_due_lists_the_day_with_where_each_key_is(week: Ledger, monkeypatch) -> 
     assert items[1]["keys"] == [{"key": "K-0012", "kind": "physical", "state": "out",
                                  "holder": "zhou-lx", "slot": "A-03"}]
     table = week.ok("due", "--date", "2026-12-02").out
-    assert "K-0012 out with zhou-lx" in table and "Wed 02 Dec" in table
+    assert "K-0012 out with 周丽霞" in table and "Wed 02 Dec" in table
     week_items = json.loads(week.ok("due", "--week", "2026-W48", "--json").out)
     assert {i["kind"] for i in week_items} == {"scheduled", "follow-up"}
     # A stray file in a subfolder of households/ (an old copy kept by hand) is no household.

@@ -126,3 +126,41 @@ def test_the_threshold_is_the_ledgers_and_an_escalation_left_is_missed(
     weekly = alone.ok("report", "weekly", "--week", "2026-W48").out
     assert "- 11月24日 周二 11:00 13-1-201 孟淑芬：王德厚（漏办）" in weekly
     assert json.loads(alone.run("verify", "--json", "--full").out)["findings"] == []
+
+
+def test_verify_refuses_a_welfare_policy_not_set_by_a_supervisor(alone: Ledger) -> None:
+    """The settings file decides who is 高龄 and when a visit is due: a steward's hand-made
+    change of it is a finding; the supervisor's `policy welfare` is not."""
+    from test_service import _findings, _forge
+
+    alone.ok("policy", "welfare", "--escalate-after", "3", "--aged-from", "75", as_="liu-sj")
+    assert _findings(alone) == []
+    found = _forge(alone, "zhou-lx", {"keyledger.yaml": ("escalate_after: 3",
+                                                         "escalate_after: 9")},
+                   "welfare policy: a visit after 9 unanswered calls\n\n"
+                   "Keyledger-Action: policy\nKeyledger-Steward: zhou-lx\n"
+                   "Keyledger-Policy: welfare\nKeyledger-Escalate-After: 9")
+    assert any("supervisor" in f for f in found), found
+
+
+def test_an_owners_open_request_is_due_until_a_visit_answers_it(
+        alone: Ledger, monkeypatch: pytest.MonkeyPatch) -> None:
+    _at(monkeypatch, "2026-11-24T19:00:00+08:00")
+    alone.ok("request", "add", "13-1-201", "帮我看看阳台窗户关没关", "--via", "微信", "--by", "家属",
+             as_="wang-dh")
+    requests = [i for i in _due(alone, "2026-11-24") if i["kind"] == "request"]
+    assert [(i["start"], i["status"], i["steward"]) for i in requests] == \
+        [("19:00", "due", "wang-dh")]
+    # Still due the next day, from the start of the day, and never "missed".
+    _at(monkeypatch, "2026-11-25T08:00:00+08:00")
+    assert [(i["start"], i["status"]) for i in _due(alone, "2026-11-25")
+            if i["kind"] == "request"] == [("00:00", "due")]
+    assert "request" in alone.ok("status").err
+    _at(monkeypatch, "2026-11-25T08:30:00+08:00")
+    alone.ok("checkout", "K-0131", "--purpose", "inspection")
+    _at(monkeypatch, "2026-11-25T08:50:00+08:00")
+    alone.ok("return", "K-0131", "--visit", "--request", "1", "--check", "windows=fixed:没关严=>关好了")
+    week = json.loads(alone.ok("due", "--week", "2026-W48", "--json").out)
+    assert [(i["date"], i["status"]) for i in week if i["kind"] == "request"] == \
+        [("2026-11-24", "done")]
+    assert json.loads(alone.ok("request", "list", "--json").out) == []

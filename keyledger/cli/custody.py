@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Optional
 
@@ -238,6 +239,8 @@ def status(
     late = [o for o in out if o.overdue]
     start, changes = changes_since(ledger, since) if since else (None, [])
     looked(ledger)
+    # Stewards by name, read only when a line names one.
+    names = functools.cache(lambda: {s.id: s.name for s in ledger.stewards()})
     if json:
         print_json({"now": moment.isoformat(), **({"since": {
             "from": start.isoformat() if start else None,
@@ -257,15 +260,17 @@ def status(
                            "kind": i.kind} for i in today],
             "escalations": [due_json(i) for i in alarms], "open": opened})
     if not json and alarms:
-        show_escalations(alarms, lambda c: c.astimezone(moment.tzinfo).strftime("%H:%M"))
+        show_escalations(alarms, lambda c: c.astimezone(moment.tzinfo).strftime("%H:%M"),
+                         names())
     if not json and not out:
-        say(_("Every key is in the cabinet."))
+        say(_("Nothing is out: the keys are in the cabinet and no door code is given out."))
     if not json and out:
         rows = []
         for o in out:
             k = o.key
             rows.append([
                 ("⚠ " if o.overdue else "") + k.id
+                + (" " + _("door code") if k.kind == "code" else "")
                 + (_(" (offline, not yet shared)") if k.id in offline else ""),
                 f"{k.household} {o.household_name}",
                 o.holder_name, _(k.purpose or ""), when(k.since),
@@ -292,7 +297,8 @@ def status(
             .format(n=len(today), missed=sum(i.status == "missed" for i in today)))
     elif not json and today:
         say(_("Due today: {items}.").format(items="; ".join(
-            f"{_due_time(i)} {i.household} {i.household_name} {_(i.purpose)} ({i.steward or '—'})"
+            f"{_due_time(i)} {i.household} {i.household_name} {_(i.purpose)} "
+            f"({names().get(i.steward or '', i.steward or '—')})"
             + (_(", missed") if i.status == "missed" else "") for i in today)))
     if not json and any(opened.values()):
         say(_("Open: {problems} problem(s), {requests} request(s), {advances} errand(s) not "

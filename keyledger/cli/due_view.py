@@ -23,12 +23,14 @@ def due_json(i: "DueItem") -> dict[str, Any]:
                          for c in i.contacts]}
 
 
-def keys_words(keys: "tuple[KeyWhere, ...]") -> str:
-    """Where the household's keys are, in a cell: a door code as a code, never in a slot."""
+def keys_words(keys: "tuple[KeyWhere, ...]", names: dict[str, str]) -> str:
+    """Where the household's keys are, in a cell: a door code as a code, never in a slot;
+    whoever holds one by name."""
     from keyledger.whereabouts import where
 
-    return "; ".join(f"{k.key} {where(k.kind, k.state, k.slot, k.holder, None)}"
-                     for k in keys) or "—"
+    return "; ".join(f"{k.key} " + where(k.kind, k.state, k.slot,
+                                         names.get(k.holder, k.holder) if k.holder else None,
+                                         None) for k in keys) or "—"
 
 
 def contacts_words(item: "DueItem") -> str:
@@ -36,15 +38,17 @@ def contacts_words(item: "DueItem") -> str:
                      for c in item.contacts) or "—"
 
 
-def show_escalations(items: "list[DueItem]", clock: Any) -> None:
-    """Calls that reached nobody: go to the door now — first, and on the terminal in red."""
+def show_escalations(items: "list[DueItem]", clock: Any, names: dict[str, str]) -> None:
+    """Calls that reached nobody: go to the door now — first, and on the terminal in red;
+    the steward who made the calls by name."""
     from keyledger.cli.common import table
 
     table([_("calls unanswered"), _("household"), _("steward"), _("emergency contacts"),
            _("keys")],
           [[", ".join(clock(c) for c in i.calls) + ("" if i.status == "due" else
                                                     " " + _(i.status)),
-            f"{i.household} {i.household_name}", i.steward or "—", contacts_words(i),
-            keys_words(i.keys)] for i in items],
+            f"{i.household} {i.household_name}", names.get(i.steward or "", i.steward or "—"),
+            contacts_words(i),
+            keys_words(i.keys, names)] for i in items],
           title=_("Go to the door now: calls reached nobody"),
           alerts=set(range(len(items))))

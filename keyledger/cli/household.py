@@ -15,7 +15,7 @@ from keyledger.cli.exchange import household_card, household_import
 from keyledger.i18n import _
 
 if TYPE_CHECKING:
-    from keyledger.model import Household, Key
+    from keyledger.model import Household
 
 app = group()
 
@@ -53,19 +53,32 @@ def add(
     away: list[str] = typer.Option([], "--away", metavar="FROM,UNTIL[,NOTE]",
                                    help=_("A period away, e.g. 2026-11-01,2027-04-15 (repeatable).")),
     notes: Optional[str] = typer.Option(None, "--notes", help=_("Free notes.")),
+    living: Optional[str] = typer.Option(None, "--living", metavar="L",
+                                         help=_("How they live: alone (独居), empty-nest (空巢), "
+                                                "with-children (与子女同住), with-others.")),
+    birthday: Optional[str] = typer.Option(None, "--birthday", metavar="DATE",
+                                           help=_("Birthday of the main resident.")),
+    interest: list[str] = typer.Option([], "--interest",
+                                       help=_("An interest of the main resident, e.g. 京剧 "
+                                              "(repeatable).")),
     from_file: Optional[Path] = typer.Option(None, "--from-file",
                                              help=_("Read the household from a YAML form.")),
 ) -> None:
     """Register a household (一户一档)."""
     from keyledger.households import add_household
 
-    given: dict[str, Any] = {"name": name, "address": address, "kind": kind, "notes": notes}
-    if (phone or born or health) and not name:
-        raise typer.BadParameter(_("--phone, --born and --health describe the main resident; "
-                                   "give their --name too."), param_hint="--name")
-    if name and (phone or born or health):
-        given["people"] = [{k: v for k, v in (("name", name), ("born", born), ("phone", phone),
-                                              ("health", health)) if v is not None}]
+    given: dict[str, Any] = {"name": name, "address": address, "kind": kind, "notes": notes,
+                             "living": parse_living(living) if living else None}
+    about = {k: v for k, v in (("born", born), ("phone", phone), ("health", health),
+                               ("birthday", _birthday(birthday)),
+                               ("interests", [i for i in interest if i.strip()] or None))
+             if v is not None}
+    if about and not name:
+        raise typer.BadParameter(_("--phone, --born, --health, --birthday and --interest "
+                                   "describe the main resident; give their --name too."),
+                                 param_hint="--name")
+    if about:
+        given["people"] = [{"name": name, **about}]
     if contact:
         given["contacts"] = [dict(zip(("name", "relation", "phone"), _split(c, 3)))
                              for c in contact]
@@ -110,6 +123,14 @@ def edit(
                                           help=_("Remove the period away that begins on FROM "
                                                  "(repeatable).")),
     notes: Optional[str] = typer.Option(None, "--notes", help=_("Free notes (replaces them).")),
+    living: Optional[str] = typer.Option(None, "--living", metavar="L",
+                                         help=_("How they live: alone (独居), empty-nest (空巢), "
+                                                "with-children (与子女同住), with-others.")),
+    birthday: Optional[str] = typer.Option(None, "--birthday", metavar="DATE",
+                                           help=_("Birthday of the main resident.")),
+    interest: list[str] = typer.Option([], "--interest",
+                                       help=_("The main resident's interests (repeatable; "
+                                              "they replace the ones on file).")),
     witness_for: Optional[str] = typer.Option(None, "--witness-for", metavar="P,P…",
                                               autocompletion=completion.purposes,
                                               help=_("Supervisor: the purposes whose checkout "
@@ -127,7 +148,9 @@ def edit(
                   tuple(dict(zip(("from", "until", "note"), _split(a, 3))) for a in add_away),
                   tuple(remove_away),
                   None if witness_for is None else
-                  tuple(p.strip() for p in witness_for.split(",") if p.strip()))
+                  tuple(p.strip() for p in witness_for.split(",") if p.strip()),
+                  parse_living(living) if living else None, _birthday(birthday),
+                  tuple(i for i in interest if i.strip()) or None)
     household, changed, sha = edit_household(open_ledger(), ident, change, from_file)
     say(_("{id} {name}: changed {fields}. Commit {sha}.").format(
         id=household.id, name=household.name, fields=", ".join(changed), sha=sha[:10]))
@@ -200,36 +223,89 @@ def revoke(ident: str = typer.Argument(..., metavar="ID",
 
 
 @command(app, "list")
-def list_(json: bool = typer.Option(False, "--json", help=_("Print JSON."))) -> None:
-    """All households."""
+def list_(
+    flag: list[str] = typer.Option([], "--flag", autocompletion=completion.flags,
+                                   help=_("Only households with this care flag (repeatable: "
+                                          "all of them).")),
+    living: Optional[str] = typer.Option(None, "--living", metavar="L",
+                                         help=_("Only households living so: alone (独居), "
+                                                "empty-nest (空巢), with-children (与子女同住), "
+                                                "with-others.")),
+    aged: bool = typer.Option(False, "--aged",
+                              help=_("Only households with someone 高龄 (at least the ledger's "
+                                     "age, `policy welfare`).")),
+    json: bool = typer.Option(False, "--json", help=_("Print JSON.")),
+) -> None:
+    """All households, or those the elderly register's filters pick."""
     from keyledger import listing
+    from keyledger.register import pick
 
     ledger = open_ledger()
+    index = listing.fresh(ledger, ("household",))["household"]
+    rows = index.rows()
+    wanted = pick(ledger, rows, index.part("register"), tuple(map(parse_flag, flag)),
+                  parse_living(living) if living else None, aged)
     if json:
-        print_json([household_json(h) for h in ledger.households()])
+        print_json([household_json(h) for h in ledger.households(wanted)])
         return
-    rows = listing.fresh(ledger, ("household",))["household"].rows()
     # A street office lists 100,000 households with a handful of kinds and sets of flags.
     shown = functools.cache(_)
     flags_shown = functools.cache(lambda flags: " ".join(map(_, flags)))
     table([_("id"), _("name"), _("kind"), _("flags"), _("pair"), _("address")],
           [[ident, name, shown(kind), flags_shown(tuple(flags)), "/".join(pair), address]
-           for ident, (name, kind, flags, pair, address) in rows.items()])
+           for ident in wanted for name, kind, flags, pair, address in (rows[ident],)])
+
+
+def _birthday(text: str | None) -> str | None:
+    """`--birthday` as the file writes it (a date in any form `--from` takes)."""
+    if text is None:
+        return None
+    from keyledger.timeutil import now, parse_date, zone
+
+    day = parse_date(text)
+    if day > now(zone(open_ledger().settings.timezone)).date():
+        raise typer.BadParameter(_("{day} is still to come; a birthday is a day past").format(
+            day=day.isoformat()), param_hint="--birthday")
+    return day.isoformat()
+
+
+def parse_flag(text: str) -> str:
+    """`--flag` in either language (独居 or lives-alone)."""
+    return _typed(text, "FLAGS", "--flag")
+
+
+def parse_living(text: str) -> str:
+    """`--living` in either language (独居 or alone)."""
+    return _typed(text, "LIVING", "--living")
+
+
+def _typed(text: str, table: str, option: str) -> str:
+    """A word of the vocabulary table `table` (keyledger.vocab's codes, keyledger.zh's names)."""
+    from keyledger import vocab, zh
+
+    names = getattr(zh, table)
+    code = zh.code_of(names, text)
+    if code is None:
+        raise typer.BadParameter(_("one of {choices}; not {text!r}").format(
+            choices=", ".join(f"{c} ({zh.name(names, c)})" for c in getattr(vocab, table)),
+            text=text), param_hint=option)
+    return code
 
 
 @command(app)
 def show(ident: str = typer.Argument(..., metavar="ID", autocompletion=completion.households),
          json: bool = typer.Option(False, "--json", help=_("Print JSON."))) -> None:
-    """A household's card: people, contacts, care list, pair and keys."""
-    ledger = open_ledger()
-    household = ledger.household(ident)
-    keys = ledger.keys_of(ident)
-    if json:
-        from keyledger.cli.key import key_json
+    """The household's whole file (一户一档): people, contacts, flags, away periods, care list,
+    authorization, schedule, keys and where they are, the last visits, what is open and the
+    follow-ups to come."""
+    from keyledger.cli.household_view import profile_json, render
+    from keyledger.profile import gather
 
-        print_json({**household_json(household), "keys": [key_json(k) for k in keys]})
+    profile = gather(open_ledger(), ident)
+    if json:
+        print_json(profile_json(profile))
         return
-    stdout().print(_card(household, keys))
+    stdout().print(render(profile))
 
 
 def household_json(h: "Household") -> dict[str, Any]:
@@ -248,37 +324,6 @@ def household_json(h: "Household") -> dict[str, Any]:
     data["away"] = [{"from": a.start.isoformat(), "until": a.until.isoformat(), "note": a.note}
                     for a in h.away]
     return data
-
-
-def _card(h: "Household", keys: "list[Key]") -> Any:
-    from rich.panel import Panel
-    from rich.table import Table
-    from rich.text import Text
-
-    grid = Table.grid(padding=(0, 2))
-    grid.add_column(style="bold")
-    grid.add_column()
-
-    def row(label: str, value: str) -> None:
-        grid.add_row(label, Text(value or "—", overflow="fold"))
-
-    row(_("address"), h.address)
-    row(_("kind"), _(h.kind))
-    row(_("flags"), " ".join(_(f) for f in h.flags))
-    for p in h.people:
-        details = [str(p.born) if p.born else "", p.phone or "", p.health or ""]
-        row(_("person"), " · ".join([p.name] + [d for d in details if d]))
-    for c in h.contacts:
-        row(_("contact"), " · ".join(x for x in (c.name, c.relation, c.phone) if x))
-    for a in h.away:
-        row(_("away"), f"{a.start} → {a.until}" + (f"  {a.note}" if a.note else ""))
-    row(_("care"), " ".join(_(c) for c in h.care))
-    row(_("pair"), _("A {a}, B {b}").format(a=h.pair_a or "—", b=h.pair_b or "—"))
-    for k in keys:
-        where = k.slot or "—" if k.state == "in" else f"{_(k.state)} {k.holder or ''}".strip()
-        row(_("key"), f"{k.id} {_(k.kind)} {k.label or ''} [{where}]")
-    row(_("notes"), h.notes)
-    return Panel(grid, title=Text(f"{h.id}  {h.name}"), title_align="left", expand=False)
 
 
 command(app, "import")(household_import)

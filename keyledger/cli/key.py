@@ -60,8 +60,11 @@ def list_(json: bool = typer.Option(False, "--json", help=_("Print JSON."))) -> 
         print_json([key_json(k) for k in ledger.keys()])
         return
     rows = listing.fresh(ledger, ("key",))["key"].rows()
+    from keyledger.whereabouts import state_words
+
     table([_("key"), _("household"), _("kind"), _("slot"), _("state"), _("holder"), _("label")],
-          [[ident, household, _(kind), slot or "", _(state), holder or "", label or ""]
+          [[ident, household, _(kind), slot or "", state_words(kind, state), holder or "",
+            label or ""]
            for ident, (household, kind, slot, state, holder, label) in rows.items()])
 
 
@@ -75,10 +78,23 @@ def show(ident: str = typer.Argument(..., metavar="KEY", autocompletion=completi
     if json:
         print_json({**key_json(key), "household_name": household.name})
         return
-    lines = [f"{key.id}  {household.id} {household.name} — {_(key.kind)} {key.label or ''}",
-             _("slot: {slot}").format(slot=key.slot or "—"),
-             _("state: {state}").format(state=_(key.state))]
-    if key.state == "out":
+    lines = [f"{key.id}  {household.id} {household.name} — {_(key.kind)} {key.label or ''}"]
+    if key.kind == "code":  # a code is in no slot: who was given it, when it was last used
+        from keyledger.timeutil import zone
+        from keyledger.whereabouts import code_known, where
+
+        known = code_known(ledger, key)
+        names = {s.id: s.name for s in ledger.stewards()}
+        since = known.last_used if key.state == "in" else \
+            key.since.astimezone(zone(ledger.settings.timezone)) if key.since else None
+        lines.append(where(key.kind, key.state, key.slot,
+                           names.get(key.holder or "", key.holder), since))
+        lines.append(_("known to {names}").format(
+            names="、".join(names.get(s, s) for s in known.told) or "—"))
+    else:
+        lines += [_("slot: {slot}").format(slot=key.slot or "—"),
+                  _("state: {state}").format(state=_(key.state))]
+    if key.state == "out" and key.kind != "code":
         lines += [_("holder: {holder}, since {since}, for {purpose}").format(
                       holder=key.holder, since=when(key.since), purpose=_(key.purpose or "")),
                   _("expected back: {when}").format(when=when(key.expected_back))]

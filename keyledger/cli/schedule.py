@@ -57,11 +57,11 @@ def list_(household: str = typer.Argument(..., metavar="HOUSEHOLD",
     for n, e in enumerate(record.schedule, 1):
         d = e.to_dict()
         span = f" {d['from'] or '…'}→{d['until'] or '…'}" if d["from"] or d["until"] else ""
-        stdout().print(f"{n}. {_every(d['every'])} {d['at']} {_(e.purpose)} ({e.steward}){span}"
+        stdout().print(f"{n}. {every_words(d['every'])} {d['at']} {_(e.purpose)} ({e.steward}){span}"
                        + (_(" while away") if e.while_away else ""), markup=False)
 
 
-def _every(every: str) -> str:
+def every_words(every: str) -> str:
     """`day`, `wed` or `mon,thu` as a person says it (每天, 每周三, every Mon, Thu)."""
     if every == "day":
         return _("every day")
@@ -130,13 +130,15 @@ def due(
         return
     from keyledger.cli.due_view import contacts_words, keys_words
 
+    names = {s.id: s.name for s in ledger.stewards()}
     rows = []
     for i in items:
         what = _(i.kind) if i.kind in ("escalation", "request") else _(i.purpose)
         if i.kind == "escalation":
             what += " · " + contacts_words(i)
         rows.append([day(i.day), _due_time(i), f"{i.household} {i.household_name}", what,
-                     i.steward or "—", _(i.status), keys_words(i.keys)])
+                     names.get(i.steward or "", i.steward or "—"), _(i.status),
+                     keys_words(i.keys, names)])
     table([_("day"), _("time"), _("household"), _("purpose"), _("steward"), _("status"),
            _("keys")], rows, alerts={n for n, i in enumerate(items)
                                      if i.status == "missed" or i.kind == "escalation"

@@ -56,8 +56,11 @@ def request_list(
     if json:
         print_json([{"household": h.id, "number": n, **r.to_dict()} for h, n, r in rows])
         return
+    from keyledger.cli.household_view import said
+
     table([_("household"), _("no."), _("received"), _("via"), _("from"), _("request")],
-          [[f"{h.id} {h.name}", str(n), when(r.received), _(r.via), _(r.by), r.text]
+          [[f"{h.id} {h.name}", str(n), when(r.received), said("REQUEST_CHANNELS", r.via),
+            said("REQUEST_FROM", r.by), r.text]
            for h, n, r in rows])
 
 

@@ -72,7 +72,7 @@ _AWAY_SUB = (("离开", "away_from"), ("出发", "away_from"), ("开始", "away_
 _NUMERALS = {"": 0, "1": 0, "一": 0, "2": 1, "二": 1, "3": 2, "三": 2}
 # Columns keyledger's own export writes that an import does not read (pairs are a supervisor's
 # commit, keys their own files), and the reason column of a FILE-未导入.xlsx: skipped quietly.
-QUIET = ("A岗", "B岗", "授权至", "钥匙", "未导入原因")
+QUIET = ("A岗", "B岗", "授权至", "钥匙", "未导入原因", "高龄", "居住状态", "兴趣爱好")
 # A column headed with a field's own Chinese name is that field: keyledger's own export writes
 # 同住人 and 其他联系人 (the people and contacts past the first), and they are read back.
 _BY_NAME = {name: f for f, name in CANONICAL.items()}

@@ -33,9 +33,11 @@ def _join(values: Iterable[str]) -> str:
 def household_rows(ledger: Ledger) -> tuple[list[str], list[list[Any]]]:
     """One row a household; its people and contacts past the first in 同住人 and 其他联系人, as
     the import reads them back."""
+    from keyledger.register import aged
     from keyledger.spreadsheet.merge import contact_text, resident_text
 
-    headers = ["户号", "户名", "姓名", "地址", "户别", "电话", "出生年份", "健康状况", "同住人",
+    headers = ["户号", "户名", "姓名", "地址", "户别", "电话", "出生日期", "年龄", "高龄", "居住状态",
+               "兴趣爱好", "健康状况", "同住人",
                "紧急联系人", "关系", "紧急联系电话", "其他联系人", "标签", "照看事项", "离开日期",
                "返回日期", "外出说明", "A岗", "B岗", "授权至", "钥匙", "备注"]
     today = now(zone(ledger.settings.timezone)).date()
@@ -53,7 +55,14 @@ def household_rows(ledger: Ledger) -> tuple[list[str], list[list[Any]]]:
         rows.append([
             h.id, h.name, main.name if main else None, h.address,
             zh.name(zh.HOUSEHOLD_KINDS, h.kind),
-            main.phone if main else None, main.born if main else None,
+            main.phone if main else None,
+            # The register's 生日 when known (a date the importer reads the year from), else
+            # the year born.
+            (main.birthday or main.born) if main else None, main.age(today) if main else None,
+            "是" if aged(tuple((p.born, p.birthday) for p in h.people), today,
+                        ledger.settings.aged_from) else None,
+            zh.name(zh.LIVING, h.living) if h.living else None,
+            (_join(main.interests) or None) if main else None,
             main.health if main else None,
             _join(resident_text(p.to_dict()) for p in h.people[1:]) or None,
             first.name if first else None, first.relation if first else None,

@@ -1,0 +1,304 @@
+"""The seed stories acted out on a real ledger, each ending with the owner's message (报平安) and
+the weekly report read back through markdown-it-py, line by line, in Chinese and in English:
+the owner away for the winter, the door code and the open window, the shop leak with its
+follow-up, the daily call that went unanswered twice and the visit it raised, the errand."""
+
+from __future__ import annotations
+
+import io
+import sys
+
+import pytest
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+
+from conftest import Ledger, terminal
+
+MD = MarkdownIt("commonmark").enable("table")
+WEEK = "2026-W48"
+
+
+def lines(text: str) -> list[str]:
+    """The text's headings, paragraphs and list items in order, as a reader sees them: a
+    heading as `# …`, a list item as `- …`, indented by its depth; tables left out."""
+    out, depth, cells = [], 0, 0
+    tokens = MD.parse(text)
+    for i, token in enumerate(tokens):
+        if token.type == "bullet_list_open":
+            depth += 1
+        elif token.type == "bullet_list_close":
+            depth -= 1
+        elif token.type in ("table_open", "table_close"):
+            cells = 1 if token.type == "table_open" else 0
+        elif token.type == "inline" and not cells:
+            before = tokens[i - 1].type
+            if before == "heading_open":
+                out.append("#" * int(tokens[i - 1].tag[1]) + " " + plain(token))
+            elif depth:
+                out.append("  " * (depth - 1) + "- " + plain(token))
+            else:
+                out.extend(plain(token).split("\n"))
+    return out
+
+
+def plain(inline: Token) -> str:
+    """What an inline token reads as: Markdown's escapes (86\\.50) undone."""
+    return "".join("\n" if c.type == "softbreak" else c.content for c in inline.children or ())
+
+
+def section(text: str, heading: str) -> list[str]:
+    """The lines under `## heading`, up to the next heading."""
+    found = lines(text)
+    start = found.index(f"## {heading}") + 1
+    end = next((n for n in range(start, len(found)) if found[n].startswith("#")), len(found))
+    return found[start:end]
+
+
+def at(monkeypatch: pytest.MonkeyPatch, moment: str) -> None:
+    monkeypatch.setenv("KEYLEDGER_NOW", moment)
+
+
+def reports(lg: Ledger, household: str, lang: str) -> tuple[str, str]:
+    return (lg.ok("report", "owner", household, "--week", WEEK, "--lang", lang, "--format",
+                  "md").out,
+            lg.ok("report", "weekly", "--week", WEEK, "--lang", lang).out)
+
+
+def test_the_owner_away_for_the_winter(ledger: Ledger, monkeypatch: pytest.MonkeyPatch) -> None:
+    """南飞: 王秀兰 spends the winter in Hainan; the heating is checked each Wednesday while
+    she is away, the plants watered on the spot; she comes home and takes her key back."""
+    at(monkeypatch, "2026-11-01T09:00:00+08:00")
+    ledger.ok("household", "add", "9-1-101", "--name", "李桂芳", "--address", "东升家园9号楼101",
+              "--pair", "zhou-lx,wang-dh", "--care", "heating", "--care", "plants",
+              "--away", "2026-11-01,2026-11-27,去海南过冬", as_="liu-sj")
+    ledger.ok("household", "authorize", "9-1-101", "--from", "2026-11-01", "--until",
+              "2027-04-30", "--purpose", "heating,plants")
+    ledger.ok("key", "add", "--household", "9-1-101", "--id", "K-0091", "--slot", "A-09")
+    ledger.ok("schedule", "add", "9-1-101", "--every", "wed", "--at", "14:00-17:00",
+              "--purpose", "heating", "--while-away")
+    at(monkeypatch, "2026-11-25T14:02:00+08:00")
+    ledger.ok("checkout", "K-0091", "--purpose", "heating", "--expect-back", "2h", as_="wang-dh")
+    at(monkeypatch, "2026-11-25T14:40:00+08:00")
+    ledger.ok("return", "K-0091", "--visit", "--check", "heating=ok",
+              "--check", "plants=fixed:花盆干了=>浇了水", "--informed", "微信视频")
+    at(monkeypatch, "2026-11-28T10:00:00+08:00")
+    ledger.ok("handback", "K-0091", "--note", "业主回家，当面交还", as_="zhou-lx")
+    at(monkeypatch, "2026-11-28T12:00:00+08:00")
+
+    owner, weekly = reports(ledger, "9-1-101", "zh")
+    assert lines(owner) == [
+        "李桂芳您好！花卉社区钥匙管家向您报平安（11月23日 周一–11月29日 周日）：",
+        "- 11月25日 周三 14:02–14:40，王德厚暖气检查",
+        "  - 检查正常：暖气",
+        "  - 已当场处理：绿植，花盆干了 → 浇了水",
+        "钥匙K-0091已于11月28日 周六 10:00交还给您（业主回家，当面交还）。",
+        "家里一切安好，请放心！"]
+    assert lines(weekly)[2] == "- 上门与电话：1 次；计划 1 项，完成 1 项，漏办 0 项"
+    owner, weekly = reports(ledger, "9-1-101", "en")
+    assert lines(owner) == [
+        "Hello 李桂芳, all-is-well from the key stewards of 花卉社区 (Mon 23 Nov – Sun 29 Nov):",
+        "- Wed 25 Nov 14:02–14:40, 王德厚: heating check",
+        "  - checked, all right: heating",
+        "  - fixed on the spot: plants, 花盆干了 → 浇了水",
+        "Key K-0091 was handed back to you on Sat 28 Nov 10:00 (业主回家，当面交还).",
+        "All is well at home."]
+    # The household report: 托管 from the deposit to the handback, 外出 per checkout.
+    record = ledger.ok("report", "household", "9-1-101", "--from", "2026-11-01",
+                       "--lang", "zh").out
+    assert "| K-0091 | 11月1日 周日 09:00 | 11月28日 周六 10:00（业主回家，当面交还） | 27天1小时 |" \
+        in record
+    assert "| K-0091 | 王德厚 | 暖气检查 | 11月25日 周三 14:02 | 11月25日 周三 14:40 | 38分 |" \
+        in record
+
+
+def test_the_door_code_and_the_open_window(ledger: Ledger,
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """The owner asks on WeChat to see whether the balcony window is shut; the steward goes
+    with the door code within half an hour, finds it open and shuts it on the spot."""
+    at(monkeypatch, "2026-11-20T09:00:00+08:00")
+    ledger.ok("household", "add", "5-2-601", "--name", "陈志明", "--address", "万科城5号楼2单元601",
+              "--pair", "zhou-lx,wang-dh", "--care", "windows", "--care", "plants", as_="liu-sj")
+    ledger.ok("household", "authorize", "5-2-601", "--from", "2026-01-01", "--until",
+              "2030-12-31", "--purpose", "inspection,plants")
+    monkeypatch.setattr(sys, "stdin", io.StringIO("246810\n"))
+    ledger.ok("key", "add", "--household", "5-2-601", "--id", "K-0005", "--kind", "code",
+              "--label", "智能门锁", as_="zhou-lx")
+    at(monkeypatch, "2026-11-25T19:00:00+08:00")
+    ledger.ok("request", "add", "5-2-601", "帮我看看阳台窗户关没关", "--via", "微信", "--by", "业主")
+    at(monkeypatch, "2026-11-25T19:30:00+08:00")
+    code, _screen, said = terminal(ledger, ["checkout", "K-0005", "--purpose", "inspection"], [])
+    assert code == 0, said
+    at(monkeypatch, "2026-11-25T19:50:00+08:00")
+    ledger.ok("return", "K-0005", "--visit", "--request", "1",
+              "--check", "windows=fixed:阳台窗户没关严=>关严了", "--check", "plants=ok",
+              "--note", "下周三再来")
+    at(monkeypatch, "2026-11-28T12:00:00+08:00")
+
+    owner, weekly = reports(ledger, "5-2-601", "zh")
+    assert lines(owner) == [
+        "陈志明您好！花卉社区钥匙管家向您报平安（11月23日 周一–11月29日 周日）：",
+        "- 11月25日 周三 19:30–19:50，周丽霞巡查",
+        "  - 备注：下周三再来",
+        "  - 您微信嘱托：帮我看看阳台窗户关没关（11月25日 周三 19:00收到，30分后上门）",
+        "  - 检查正常：绿植",
+        "  - 已当场处理：门窗，阳台窗户没关严 → 关严了",
+        "家里一切安好，请放心！"]
+    assert not any("需要您留意" in line for line in lines(owner))
+    assert section(weekly, "业主嘱托") == [
+        "- 5-2-601：帮我看看阳台窗户关没关（业主微信，11月25日 周三 19:00收到，30分后周丽霞上门）"]
+    owner, weekly = reports(ledger, "5-2-601", "en")
+    assert lines(owner)[1:6] == [
+        "- Wed 25 Nov 19:30–19:50, 周丽霞: inspection",
+        "  - note: 下周三再来",
+        "  - you asked on WeChat: 帮我看看阳台窗户关没关 (received Wed 25 Nov 19:00, at the door "
+        "30m later)",
+        "  - checked, all right: plants",
+        "  - fixed on the spot: windows, 阳台窗户没关严 → 关严了"]
+    record = ledger.ok("report", "household", "5-2-601", "--from", "2026-11-20",
+                       "--lang", "zh").out
+    assert "| 钥匙 | K-0005（门锁密码，智能门锁） |" in record
+    assert "| K-0005（门锁密码） | 周丽霞 | 巡查 | 11月25日 周三 19:30 | 11月25日 周三 19:50 | 20分 |" \
+        in record
+    # The code: never in a slot, known to the steward who was given it.
+    shown = ledger.ok("household", "show", "5-2-601", "--lang", "zh").out
+    assert "门锁密码由社区保管，上次使用 2026-11-25 19:30" in shown and "格位" not in shown
+
+
+def test_the_shop_leak_with_its_follow_up(ledger: Ledger,
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """A fruit shop's pipe leaks before dawn: the owner agrees on the phone, the steward opens
+    up with a witness and the plumber; the next morning's follow-up finds it repaired."""
+    at(monkeypatch, "2026-11-20T09:00:00+08:00")
+    ledger.ok("household", "add", "S-12", "--name", "老王水果店", "--kind", "merchant",
+              "--address", "北营街12号", "--pair", "zhou-lx,wang-dh",
+              "--contact", "王建军,店主,13900000312", as_="liu-sj")
+    ledger.ok("household", "authorize", "S-12", "--from", "2026-01-01", "--until", "2030-12-31",
+              "--purpose", "inspection,emergency,follow-up,repair")
+    ledger.ok("key", "add", "--household", "S-12", "--id", "K-0312", "--slot", "C-01",
+              "--label", "卷帘门钥匙")
+    at(monkeypatch, "2026-11-24T06:40:00+08:00")
+    ledger.ok("checkout", "K-0312", "--purpose", "emergency", "--consent",
+              "店主电话同意，请我们先关总阀", "--witness", "sun-yp", as_="zhou-lx")
+    at(monkeypatch, "2026-11-24T07:20:00+08:00")
+    ledger.ok("return", "K-0312", "--visit", "--problem", "水管接头漏水，地面积水",
+              "--action", "关了总阀，拖干地面", "--let-in", "李师傅,物业维修,更换接头",
+              "--follow-up", "2026-11-25")
+    at(monkeypatch, "2026-11-25T09:00:00+08:00")
+    ledger.ok("checkout", "K-0312", "--purpose", "follow-up", as_="wang-dh")
+    at(monkeypatch, "2026-11-25T09:20:00+08:00")
+    ledger.ok("return", "K-0312", "--visit", "--resolve", "1=>接头已换好，不再漏水")
+    at(monkeypatch, "2026-11-28T12:00:00+08:00")
+
+    owner, weekly = reports(ledger, "S-12", "zh")
+    assert lines(owner) == [
+        "老王水果店您好！花卉社区钥匙管家向您通报本周情况（11月23日 周一–11月29日 周日）：",
+        "- 11月24日 周二 06:40–07:20，周丽霞因紧急情况入户，已征得您的同意：店主电话同意，请我们先关总阀",
+        "  - 发现问题：水管接头漏水，地面积水",
+        "  - 处理：关了总阀，拖干地面",
+        "  - 陪同入户：李师傅（物业维修），更换接头",
+        "- 11月25日 周三 09:00–09:20，王德厚回访",
+        "  - 已修好：水管接头漏水，地面积水 → 接头已换好，不再漏水"]
+    assert section(weekly, "紧急入户") == [
+        "- 11月24日 周二 06:40–07:20 S-12：周丽霞（K-0312），业主同意：店主电话同意，请我们先关总阀"]
+    assert "## 待回访" not in weekly  # the follow-up was made
+    owner, weekly = reports(ledger, "S-12", "en")
+    assert lines(owner)[1] == ("- Tue 24 Nov 06:40–07:20, 周丽霞 entered in an emergency, "
+                               "with your consent: 店主电话同意，请我们先关总阀")
+    assert lines(owner)[5:] == ["- Wed 25 Nov 09:00–09:20, 王德厚: follow-up",
+                                "  - put right: 水管接头漏水，地面积水 → 接头已换好，不再漏水"]
+    assert len(section(weekly, "Emergency entries")) == 1
+
+
+def test_the_daily_call_unanswered_twice_and_the_visit_it_raised(
+        ledger: Ledger, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Seed 001: two calls to 宋奶奶 reach nobody; the visit to the door is due at once and
+    first in `status`; her daughter opens the door to the steward and the 120 team carries her
+    downstairs — an emergency entry without a key, told once, with the consent."""
+    at(monkeypatch, "2026-11-20T09:00:00+08:00")
+    ledger.ok("household", "add", "13-1-201", "--name", "宋秀英", "--address", "江华府一期13号楼201",
+              "--pair", "zhou-lx,wang-dh", "--born", "1940", "--living", "独居",
+              "--flag", "lives-alone", "--contact", "宋晓红,女儿,13900000231", as_="liu-sj")
+    ledger.ok("household", "authorize", "13-1-201", "--from", "2026-01-01", "--until",
+              "2030-12-31", "--purpose", "inspection,emergency")
+    ledger.ok("key", "add", "--household", "13-1-201", "--id", "K-0131", "--slot", "B-07")
+    ledger.ok("schedule", "add", "13-1-201", "--every", "day", "--at", "10:00", "--purpose",
+              "call", "--steward", "b", "--from", "2026-11-24")
+    at(monkeypatch, "2026-11-24T10:00:00+08:00")
+    ledger.ok("visit", "add", "13-1-201", "--purpose", "call", "--outcome", "未接通", as_="wang-dh")
+    at(monkeypatch, "2026-11-24T10:20:00+08:00")
+    ledger.ok("visit", "add", "13-1-201", "--purpose", "call", "--outcome", "未接通",
+              "--note", "两次打电话宋奶奶均未接通")
+    status = ledger.run("status", "--overdue", "--lang", "zh")
+    assert status.code == 1 and status.out.splitlines()[0] == "# 电话未接通，请立即上门"
+    assert "10:00, 10:20\t13-1-201 宋秀英\t王德厚\t宋晓红 女儿 13900000231\tK-0131 在柜，格位 B-07" \
+        in status.out
+    at(monkeypatch, "2026-11-24T10:45:00+08:00")
+    ledger.ok("visit", "add", "13-1-201", "--purpose", "emergency", "--let-in",
+              "120急救,,抬下楼送医", "--consent", "女儿赶到开门", "--note", "宋奶奶摔倒，已送医")
+    assert ledger.run("status", "--overdue").code == 0
+    for moment in ("2026-11-25T10:05:00+08:00", "2026-11-26T10:05:00+08:00",
+                   "2026-11-27T10:05:00+08:00"):
+        at(monkeypatch, moment)
+        ledger.ok("visit", "add", "13-1-201", "--purpose", "call", "--outcome", "家属代接",
+                  "--note", "女儿说老人在医院，情况稳定")
+    at(monkeypatch, "2026-11-28T09:00:00+08:00")
+
+    owner, weekly = reports(ledger, "13-1-201", "zh")
+    told = lines(owner)
+    assert told[:6] == [
+        "宋秀英您好！花卉社区钥匙管家向您通报本周情况（11月23日 周一–11月29日 周日）：",
+        "- 11月24日 周二 10:00，王德厚电话问候（未接通）",
+        "- 11月24日 周二 10:20，王德厚电话问候（未接通）",
+        "  - 备注：两次打电话宋奶奶均未接通",
+        "- 11月24日 周二 10:45，王德厚因紧急情况入户，已征得您的同意：女儿赶到开门",
+        "  - 备注：宋奶奶摔倒，已送医"]
+    assert told[6] == "  - 陪同入户：120急救，抬下楼送医"
+    assert sum("紧急情况" in line for line in told) == 1  # told once
+    assert not any("一切安好" in line for line in told)
+    assert section(weekly, "电话未接通，需上门") == [
+        "- 11月24日 周二 10:20 13-1-201 宋秀英：王德厚（已完成，1 次上门）"]
+    assert section(weekly, "紧急入户") == [
+        "- 11月24日 周二 10:45 13-1-201：王德厚（未用钥匙），业主同意：女儿赶到开门"]
+    owner, weekly = reports(ledger, "13-1-201", "en")
+    assert lines(owner)[4] == ("- Tue 24 Nov 10:45, 王德厚 entered in an emergency, with your "
+                               "consent: 女儿赶到开门")
+    assert len(section(weekly, "Emergency entries")) == 1
+
+
+def test_the_errand(ledger: Ledger, monkeypatch: pytest.MonkeyPatch) -> None:
+    """During the lockdown 侯奶奶 asks for her blood-pressure pills and vegetables; the
+    steward buys them, advancing the money, which is repaid later."""
+    at(monkeypatch, "2026-11-20T09:00:00+08:00")
+    ledger.ok("household", "add", "2-1-302", "--name", "侯桂兰", "--address", "紫郡2号楼302",
+              "--pair", "zhou-lx,wang-dh", "--born", "1944", "--flag", "lives-alone", as_="liu-sj")
+    at(monkeypatch, "2026-11-24T09:00:00+08:00")
+    ledger.ok("request", "add", "2-1-302", "帮我买点降压药和青菜", "--via", "电话", "--by", "业主",
+              as_="zhou-lx")
+    at(monkeypatch, "2026-11-24T11:30:00+08:00")
+    ledger.ok("visit", "add", "2-1-302", "--purpose", "errand", "--request", "1",
+              "--bought", "降压药两盒", "--bought", "青菜两斤", "--advanced", "86.50",
+              "--note", "药放在门口鞋柜上")
+    at(monkeypatch, "2026-11-28T12:00:00+08:00")
+
+    owner, weekly = reports(ledger, "2-1-302", "zh")
+    assert lines(owner) == [
+        "侯桂兰您好！花卉社区钥匙管家向您报平安（11月23日 周一–11月29日 周日）：",
+        "- 11月24日 周二 11:30，周丽霞代买代办",
+        "  - 备注：药放在门口鞋柜上",
+        "  - 您电话嘱托：帮我买点降压药和青菜（11月24日 周二 09:00收到，2小时30分后上门）",
+        "  - 代买代办：降压药两盒、青菜两斤，垫付86.50元（待结算）",
+        "待结算：11月24日 周二代买降压药两盒、青菜两斤，垫付86.50元。",
+        "家里一切安好，请放心！"]
+    assert section(weekly, "代买代办") == [
+        "- 11月24日 周二 11:30 2-1-302：降压药两盒、青菜两斤，垫付86.50元（待结算），周丽霞",
+        "- 待结算：2-1-302 侯桂兰，11月24日 周二垫付86.50元，周丽霞"]
+    owner, weekly = reports(ledger, "2-1-302", "en")
+    assert lines(owner)[4:6] == [
+        "  - errand: 降压药两盒, 青菜两斤, 86.50 yuan advanced (to be repaid)",
+        "To be repaid: 86.50 yuan advanced on Tue 24 Nov for 降压药两盒, 青菜两斤."]
+    # Repaid: the message no longer asks for the money.
+    ledger.ok("errand", "repaid", "2-1-302", "1", as_="zhou-lx")
+    owner, weekly = reports(ledger, "2-1-302", "zh")
+    assert not any(line.startswith("待结算") for line in lines(owner))
+    assert section(weekly, "代买代办") == [
+        "- 11月24日 周二 11:30 2-1-302：降压药两盒、青菜两斤，垫付86.50元（已结清），周丽霞"]
