@@ -38,7 +38,7 @@ _NOTES = [None, None, "冬季去三亚女儿家，次年四月回", "钥匙两�
 
 def env() -> dict[str, str]:
     e = dict(os.environ, GIT_CONFIG_GLOBAL="/dev/null", GIT_CONFIG_NOSYSTEM="1", NO_COLOR="1")
-    for name in ("KEYLEDGER_DIR", "KEYLEDGER_NOW", "GIT_DIR", "GIT_WORK_TREE"):
+    for name in ("KEYLEDGER_DIR", "GIT_DIR", "GIT_WORK_TREE"):
         e.pop(name, None)
     return e
 

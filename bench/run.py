@@ -38,7 +38,7 @@ PASS_ENTRIES = 20_000
 def env() -> dict[str, str]:
     e = dict(os.environ, GIT_CONFIG_GLOBAL="/dev/null", GIT_CONFIG_NOSYSTEM="1",
              GIT_TERMINAL_PROMPT="0", NO_COLOR="1")
-    for name in ("KEYLEDGER_DIR", "KEYLEDGER_NOW", "KEYLEDGER_IDENTITY", "GIT_DIR",
+    for name in ("KEYLEDGER_DIR", "KEYLEDGER_IDENTITY", "GIT_DIR",
                  "GIT_WORK_TREE"):
         e.pop(name, None)
     return e

@@ -12,8 +12,14 @@ export KEYLEDGER_DIR="$ledger"
 
 field() { sed -n "s/^$1: *//p" "$2" | head -n1; }
 if [ -t 1 ] && [ -z "${NO_COLOR:-}" ]; then bold=$'\033[1m' dim=$'\033[2m' off=$'\033[0m'; else bold= dim= off=; fi
-show() { printf '\n%s$ keyledger %s%s\n' "$bold" "$*" "$off"; keyledger "$@"; }
-as() { keyledger use-key "$keys/$1" 2>/dev/null; printf '\n%s# %s%s\n' "$dim" "$2" "$off"; }
+# The story is a week of November 2026 told in seconds: each command stands at its own moment
+# through demo/at.py, which sets the clock inside its own process. keyledger itself takes the
+# time from the system clock only; no variable sets it.
+moment=2026-11-16T09:00:00+08:00
+at() { moment="$1"; }
+kl() { python "$here/demo/at.py" "$moment" "$@"; }
+show() { printf '\n%s$ keyledger %s%s  %s(%s)%s\n' "$bold" "$*" "$off" "$dim" "$moment" "$off"; kl "$@"; }
+as() { kl use-key "$keys/$1" 2>/dev/null; printf '\n%s# %s%s\n' "$dim" "$2" "$off"; }
 
 echo "Setting up a scratch ledger in $ledger from the sample ledger (fresh SSH keys for every steward)…"
 for file in "$sample"/stewards/*.yaml; do
@@ -21,25 +27,24 @@ for file in "$sample"/stewards/*.yaml; do
   ssh-keygen -q -t ed25519 -N "" -C "$id@demo" -f "$keys/$id"
 done
 supervisor=liu-sj
-keyledger init "$ledger" --community "$(field community "$sample/keyledger.yaml")" \
+kl init "$ledger" --community "$(field community "$sample/keyledger.yaml")" \
   --settings "$sample/keyledger.yaml" --supervisor "$supervisor" --name "$(field name "$sample/stewards/$supervisor.yaml")" \
   --key "$keys/$supervisor" 2>/dev/null
 for file in "$sample"/stewards/*.yaml; do
   id=$(basename "$file" .yaml)
-  [ "$id" = "$supervisor" ] || keyledger steward add "$id" --from-file "$file" --key "$keys/$id.pub" 2>/dev/null
+  [ "$id" = "$supervisor" ] || kl steward add "$id" --from-file "$file" --key "$keys/$id.pub" 2>/dev/null
 done
 for file in "$sample"/households/*.yaml; do
-  keyledger household add "$(basename "$file" .yaml)" --from-file "$file" 2>/dev/null
+  kl household add "$(basename "$file" .yaml)" --from-file "$file" 2>/dev/null
 done
 code=1000
 for file in "$sample"/keys/*.yaml; do
   code=$((code + 1357))  # fictional door codes, given on standard input as a script would
-  echo "$code" | keyledger key add --from-file "$file" 2>/dev/null >/dev/null
+  echo "$code" | kl key add --from-file "$file" 2>/dev/null >/dev/null
 done
 echo "$(ls "$ledger"/stewards | wc -l) stewards, $(ls "$ledger"/households | wc -l) households, $(ls "$ledger"/keys | wc -l) keys, $(git -C "$ledger" rev-list --count HEAD) signed commits."
 
 # The story: week 2026-W48 of the sample community, each step at its own moment.
-at() { export KEYLEDGER_NOW="$1"; }
 week=2026-W48
 printf 'fake photo of the plants, %s\n' "$work" > "$work/plants.jpg"
 

@@ -17,6 +17,23 @@ from keyledger.i18n import _
 
 FOLDER = "attachments"
 LFS_RULE = f"{FOLDER}/** filter=lfs diff=lfs merge=lfs -text"
+_NAME = re.compile(rf"{FOLDER}/([0-9a-f]{{64}})\.[a-z0-9]{{1,8}}")
+_LFS_OID = re.compile(rb"version https://git-lfs\.github\.com/spec/v1\noid sha256:([0-9a-f]{64})\n")
+
+
+def name_digest(relpath: str) -> str | None:
+    """The sha256 an attachment's name gives, None when the path is no attachment's name."""
+    match = _NAME.fullmatch(relpath)
+    return match.group(1) if match else None
+
+
+def content_digest(blob: bytes) -> str | None:
+    """The sha256 of an attachment stored as `blob`: of the bytes themselves, or the one a
+    git-lfs pointer names (its content lives in git-lfs, which checks it)."""
+    if blob.startswith(b"version https://git-lfs"):
+        match = _LFS_OID.match(blob)
+        return match.group(1).decode() if match else None
+    return hashlib.sha256(blob).hexdigest()
 
 
 def prepare(root: Path, source: Path, max_bytes: int) -> tuple[str, bytes | None]:
@@ -40,8 +57,11 @@ def prepare(root: Path, source: Path, max_bytes: int) -> tuple[str, bytes | None
     return f"{FOLDER}/{digest}.{ext}", data
 
 
-def store(root: Path, sources: list[Path], max_bytes: int) -> tuple[list[str], dict[str, str | bytes | None]]:
-    """Paths of the attachments, and the files to add with the commit (new ones only)."""
+def store(root: Path, sources: list[Path], max_bytes: int, supervisor: bool = False
+          ) -> tuple[list[str], dict[str, str | bytes | None]]:
+    """Paths of the attachments, and the files to add with the commit (new ones only). Only a
+    supervisor's commit turns git-lfs on for the ledger (`.gitattributes` is a supervisor's);
+    once it is on, everybody's attachments go to it."""
     paths, files = [], {}
     for source in sources:
         relpath, data = prepare(root, source, max_bytes)
@@ -51,16 +71,19 @@ def store(root: Path, sources: list[Path], max_bytes: int) -> tuple[list[str], d
         if data is not None and relpath not in files:
             files[relpath] = data
     if files:
-        files.update(_lfs(root))
+        files.update(_lfs(root, supervisor))
     return paths, files
 
 
-def _lfs(root: Path) -> dict[str, str | bytes | None]:
+def _lfs(root: Path, supervisor: bool) -> dict[str, str | bytes | None]:
     if shutil.which("git-lfs") is None:
         return {}
-    gitops.git(root, "lfs", "install", "--local")
     attributes = root / ".gitattributes"
     text = attributes.read_text(encoding="utf-8") if attributes.is_file() else ""
     if LFS_RULE in text.splitlines():
+        gitops.git(root, "lfs", "install", "--local")
         return {}
+    if not supervisor:
+        return {}
+    gitops.git(root, "lfs", "install", "--local")
     return {".gitattributes": text + ("" if not text or text.endswith("\n") else "\n") + LFS_RULE + "\n"}

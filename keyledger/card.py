@@ -14,7 +14,7 @@ from datetime import datetime, tzinfo
 from typing import Any
 
 from keyledger import render as rendering
-from keyledger.zh import care_name
+from keyledger import vocab
 from keyledger.i18n import _, language, set_language
 from keyledger.ledger import Ledger
 from keyledger.model import Away, Household, Key, Steward
@@ -116,9 +116,9 @@ def build(facts: Facts) -> Card:
             start=facts.away_next.start.isoformat(), until=facts.away_next.until.isoformat()))
 
     home = Section(_("Home"), None, [[_("Address"), household.address],
-                                     [_("Kind"), _(household.kind)]])
+                                     [_("Kind"), vocab.name("household-kind", household.kind)]])
     if household.care:
-        home.rows.append([_("Look after"), _(", ").join(care_name(c) for c in household.care)])
+        home.rows.append([_("Look after"), vocab.names("care", household.care)])
 
     people = Section(_("People"), [_("Name"), _("Born"), _("Phone"), _("Health")],
                      empty=_("No one recorded."))
@@ -144,7 +144,8 @@ def build(facts: Facts) -> Card:
         if k.kind == "code":
             what = (what + " " if what else "") + _("(door code: kept encrypted; the A/B "
                                                     "stewards and supervisors can open it)")
-        key_section.rows.append([k.id, _(k.kind), what, _where(k, stewards, tz)])
+        key_section.rows.append([k.id, vocab.name("key-kind", k.kind), what,
+                                 _where(k, stewards, tz)])
 
     sections = [home, people, contacts, team, key_section]
     auth = household.authorization
@@ -158,7 +159,7 @@ def build(facts: Facts) -> Card:
                  "not-in-force": lambda: _("not in force ({start} to {until})").format(
                      start=auth.start.isoformat(), until=auth.until.isoformat())}
         rules.rows.append([_("Owner's authorization"), state[facts.authorization]()])
-        rules.rows.append([_("Allows"), _(", ").join(_(p) for p in auth.purposes)])
+        rules.rows.append([_("Allows"), vocab.names("purpose", auth.purposes)])
         if auth.conditions:
             rules.rows.append([_("Conditions"), "; ".join(auth.conditions)])
     if facts.emergency_needs_consent:
@@ -166,7 +167,7 @@ def build(facts: Facts) -> Card:
                                                   "whom you called without answer (--unreached)")])
     if household.witness_for:
         rules.rows.append([_("Witness needed for"),
-                           _(", ").join(_(p) for p in household.witness_for)])
+                           vocab.names("purpose", household.witness_for)])
     sections.append(rules)
     if household.notes:
         sections.append(Section(_("Notes"), None, [["", household.notes]]))
@@ -174,7 +175,8 @@ def build(facts: Facts) -> Card:
     title = _("Emergency card: {id} {name}").format(id=household.id, name=household.name)
     footer = _("{community} · printed {when} · keyledger").format(
         community=facts.community, when=facts.printed.strftime("%Y-%m-%d %H:%M"))
-    return Card(title, " · ".join(_(f) for f in facts.flags), warnings, sections, footer)
+    return Card(title, " · ".join(vocab.name("flag", f) for f in facts.flags), warnings, sections,
+                footer)
 
 
 def to_json(facts: Facts) -> dict[str, Any]:

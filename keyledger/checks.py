@@ -13,9 +13,10 @@ import time
 from dataclasses import dataclass, field
 from typing import Callable, Iterator, TypeVar
 
-from keyledger import sshkeys, yaml
+from keyledger import code_rights, sshkeys, yaml
 from keyledger.errors import FatalError, Problem
 from keyledger.i18n import _
+from keyledger.text import printable
 from keyledger.ledger import FOLDERS, SETTINGS, Ledger
 from keyledger.model import (Household, Key, Steward, Visit, field_name, parse_household,
                              parse_key, parse_steward, parse_visit)
@@ -38,11 +39,15 @@ class Found:
         self.problems.append(Problem(path, line, field_name, message))
 
 
-def _line_of(ledger: Ledger, relpath: str, path: tuple[str | int, ...]) -> int | None:
-    try:
-        return yaml.locate((ledger.root / relpath).read_text(encoding="utf-8"), path)
-    except (OSError, UnicodeDecodeError):
-        return None
+def _line_of(ledger: Ledger, relpath: str, path: tuple[str | int, ...],
+             locators: dict[str, yaml.Locator]) -> int | None:
+    """The line of a field; each file is composed once however many problems it has."""
+    if relpath not in locators:
+        try:
+            locators[relpath] = yaml.Locator(ledger.read_text(relpath))
+        except FatalError:
+            return None
+    return locators[relpath].line(path)
 
 
 def _entries(folder: str, relfolder: str) -> Iterator[tuple[str, os.DirEntry[str]]]:
@@ -183,11 +188,12 @@ def _check(ledger: Ledger) -> list[Problem]:
 
 def _check_references(ledger: Ledger, found: Found, attachments: set[str]) -> None:
     stewards, households = found.stewards, found.households
+    locators: dict[str, yaml.Locator] = {}
 
     def wrong(path: str, at: tuple[str | int, ...], message: str) -> None:
         # The line is looked up only here: parsing a file again to find it costs a millisecond,
         # which on a large ledger with nothing wrong would be most of the run.
-        found.add(path, _line_of(ledger, path, at), message, field_name(at))
+        found.add(path, _line_of(ledger, path, at, locators), message, field_name(at))
 
     def steward_ok(path: str, at: tuple[str | int, ...], ident: str | None, active: bool = True) -> None:
         if ident is None or ident in ("a", "b") and at[0] == "schedule" \
@@ -238,6 +244,13 @@ def _check_references(ledger: Ledger, found: Found, attachments: set[str]) -> No
             wrong(path, ("code",), _("only a code key has a code"))
         if k.kind == "code" and k.state in ("in", "out") and k.code is None:
             wrong(path, ("code",), _("a door code key without its encrypted code"))
+        if k.code is not None:  # who can open it, read from the ciphertext (code_rights)
+            real = code_rights.real_recipients(k.code, stewards.values())
+            if real.replaced or real.strangers or real.stewards != set(k.code_recipients):
+                wrong(path, ("code_recipients",), _(
+                    "the code is encrypted to {real}, not to the {recorded} this file names; "
+                    "a supervisor runs `keyledger rekey`").format(
+                        real=real.named(), recorded=", ".join(k.code_recipients) or "—"))
         if k.slot and k.state in ("in", "out"):
             if k.slot in slots:
                 wrong(path, ("slot",), _("cabinet slot {slot} is also {other}'s").format(
@@ -272,10 +285,10 @@ def source_line(ledger: Ledger, problem: Problem) -> str | None:
     if problem.line is None or (problem.field or "").startswith("code"):
         return None
     try:
-        lines = (ledger.root / problem.path).read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError, ValueError):
+        lines = ledger.read_text(problem.path).splitlines()
+    except FatalError:
         return None
     if not 0 < problem.line <= len(lines) or lines[problem.line - 1].lstrip().startswith("code"):
         return None
-    return lines[problem.line - 1]
+    return printable(lines[problem.line - 1])  # never an escape sequence a hand put there
 

@@ -95,19 +95,3 @@ def decrypt(armored: str, household: str, key_id: str, identity: object) -> str:
                            "hand and is refused.").format(key=key_id))
     return str(data["code"])
 
-
-def recipient_tags(armored: str) -> set[str]:
-    """Whom an age-encrypted code is really encrypted to, read from its header without any key:
-    each ssh-ed25519 or ssh-rsa stanza names its recipient by a tag (`recipient_tag`)."""
-    header = _dearmor(armored).split(b"\n---", 1)[0]
-    return {parts[2].decode("ascii", "replace") for parts in map(bytes.split, header.split(b"\n"))
-            if len(parts) >= 3 and parts[0] == b"->" and parts[1] in (b"ssh-ed25519", b"ssh-rsa")}
-
-
-def recipient_tag(public: str) -> str:
-    """age's tag for an SSH public key: the first four bytes of the SHA-256 of the key in its
-    wire format, base64 without padding."""
-    import hashlib
-
-    digest = hashlib.sha256(base64.b64decode(public.split()[1])).digest()
-    return base64.b64encode(digest[:4]).decode().rstrip("=")

@@ -57,7 +57,7 @@ def note_path(ledger: Ledger, name: str) -> Path:
 
 
 def _branch_name(ledger: Ledger, local: str) -> str:
-    """A new conflict branch, named after the ledger's clock (KEYLEDGER_NOW too); a second
+    """A new conflict branch, named after the ledger's clock; a second
     conflict in the same second gets its own name. A branch an interrupted sync already made
     for these very commits is used again rather than doubled."""
     kept = gitops.git(ledger.root, "for-each-ref", "--format=%(refname:short)", "--points-at",
@@ -214,7 +214,8 @@ def redo(ledger: Ledger, name: str | None) -> Conflict:
     from keyledger.identity import acting_steward, refresh_allowed_signers
     from keyledger.replay import move, replay_one
     from keyledger.signing import ready
-    from keyledger.verify import CUSTODY, Blobs
+    from keyledger.verify import CUSTODY
+    from keyledger.walk import Blobs
 
     conflict = get(ledger, name)
     head = ledger.check_clean(["."])
@@ -246,5 +247,5 @@ def redo(ledger: Ledger, name: str | None) -> Conflict:
     move(ledger, head, tip, "conflict redo")
     refresh_allowed_signers(ledger)
     _put_away(ledger, conflict, "redone")
-    ledger.committed = True  # shared next, as any record
+    ledger.committed.append(tip)  # shared next, as any record
     return conflict

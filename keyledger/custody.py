@@ -16,6 +16,8 @@ from keyledger.ids import check_id
 from keyledger.ledger import Ledger, locked, unknown
 from keyledger.model import Key, Reservation, Steward, Visit
 from keyledger.rules import Actor, Outcome, Request
+from keyledger.people import People
+from keyledger.subjects import subject
 from keyledger.timeutil import now, parse_datetime, parse_when, zone
 
 # A purpose missing from the ledger's policies still gets a deadline, so nothing is out forever.
@@ -32,23 +34,38 @@ class Done:
     visit: Visit | None = None
 
 
-def _subject(o: Outcome, actor: Steward, holder: Steward | None, household_name: str) -> str:
+def _subject(ledger: Ledger, o: Outcome, actor: Steward, holder: Steward | None,
+             household_name: str) -> str:
     r = o.event.request
-    where = f"({o.household.id} {household_name})"
-    who = holder.name if holder else actor.name
+    said = {"key": o.key.id, "household": o.household.id, "name": household_name,
+            "actor": actor.name, "steward": holder.name if holder else actor.name,
+            "purpose": r.purpose}
     match r.action:
+        case "checkout" if holder and holder.id != actor.id:
+            return subject(ledger, "{actor} checks {key} out for {steward}: {purpose} "
+                           "({household} {name})", **said)
         case "checkout":
-            by = f" by {actor.name}" if holder and holder.id != actor.id else ""
-            return f"checkout {o.key.id} to {who} for {r.purpose}{by} {where}"
+            return subject(ledger, "{steward} checks out {key}: {purpose} ({household} {name})",
+                           **said)
         case "return":
-            return f"return {o.key.id} from {actor.name} {where}"
+            return subject(ledger, "{actor} returns {key} ({household} {name})", **said)
         case "handover":
-            return f"handover {o.key.id} from {actor.name} to {who} {where}"
+            return subject(ledger, "{actor} hands {key} over to {steward} ({household} {name})",
+                           **said)
         case "reserve":
             span = f"{r.start:%Y-%m-%d %H:%M}–{r.until:%H:%M}" if r.start and r.until else ""
-            return f"reserve {o.key.id} for {who}, {r.purpose} {span} {where}"
+            return subject(ledger, "{steward} reserves {key}: {purpose}, {span} ({household} "
+                           "{name})", span=span, **said)
+        case "lost":
+            return subject(ledger, "{actor} reports {key} lost ({household} {name})", **said)
+        case "found":
+            return subject(ledger, "{actor} found {key} ({household} {name})", **said)
+        case "handback":
+            return subject(ledger, "{actor} hands {key} back to its owner ({household} {name})",
+                           **said)
         case _:
-            return f"{r.action} {o.key.id} by {actor.name} {where}"
+            return subject(ledger, "{action} {key} by {actor} ({household} {name})",
+                           action=r.action, **said)
 
 
 @locked
@@ -79,7 +96,7 @@ def act(ledger: Ledger, key_id: str, action: str, *, purpose: str | None = None,
     request = Request(action, Actor(actor.id, actor.role == "supervisor"), at, purpose, expected,
                       holder, witness, note, override, consent, unreached,
                       parse_datetime(start, tz) if start else None,
-                      parse_datetime(until, tz) if until else None)
+                      parse_datetime(until, tz) if until else None, People(ledger))
     outcome = rules.apply(key, household, ledger.settings.witness, request)
     code = None
     if action == "checkout" and key.kind == "code" and key.code:
@@ -99,7 +116,7 @@ def act(ledger: Ledger, key_id: str, action: str, *, purpose: str | None = None,
         present = [key.holder or actor.id] + ([witness] if witness else [])
         recorded, visit_files = visits.draft(
             ledger, household, {"purpose": key.purpose, **(visit or {})}, photos or [],
-            visit_form, key.since or at, at, present, key.id)
+            visit_form, key.since or at, at, present, key.id, actor=actor)
         files.update(visit_files)
         trailers.append(("Visit", recorded.id))
         # As `visit add` writes them: `git log --grep` finds every follow-up, and the event
@@ -108,8 +125,8 @@ def act(ledger: Ledger, key_id: str, action: str, *, purpose: str | None = None,
                      if name not in ("Consent", "Unreached") and value]  # the checkout's own
     holder_steward = others.get(outcome.event.holder or "") if outcome.event.holder != actor.id \
         else actor
-    message = gitops.format_message(_subject(outcome, actor, holder_steward, household.name),
-                                    trailers)
+    message = gitops.format_message(
+        _subject(ledger, outcome, actor, holder_steward, household.name), trailers)
     return Done(outcome, ledger.change(files, message), actor, holder_steward, code, recorded)
 
 
@@ -128,21 +145,25 @@ def confirm(ledger: Ledger, commit: str) -> tuple[dict[str, str], str]:
         raise FatalError(_("There is no commit {commit!r} in this ledger.").format(commit=commit))
     entry = gitops.log(ledger.root, [], limit=1, rev=sha)[0]
     rules.check_confirm(entry.trailers, Actor(actor.id, actor.role == "supervisor"))
-    if confirmations(ledger, sha):
+    if confirmations(ledger, sha, actor.id):
         raise FatalError(_("You have already confirmed {sha}.").format(sha=sha[:10]))
     t = entry.trailers
     message = gitops.format_message(
-        f"confirm {t.get('Action')} of {t.get('Key')} witnessed by {actor.name}",
+        subject(ledger, "{actor} confirms witnessing the {action} of {key}",
+                actor=actor.name, action=t.get("Action", ""), key=t.get("Key", "")),
         [("Action", "confirm"), ("Key", t.get("Key", "")), ("Household", t.get("Household", "")),
          ("Steward", actor.id), ("Confirms", sha), ("At", now(zone(ledger.settings.timezone))
                                                     .isoformat())])
     return t, ledger.change({}, message)
 
 
-def confirmations(ledger: Ledger, sha: str) -> list[str]:
+def confirmations(ledger: Ledger, sha: str, witness: str) -> list[str]:
+    """The confirm commits of `witness` for `sha`: those whose own `Keyledger-Confirms` trailer
+    names it (the event index keeps a confirm commit's trailer, never a note's words) and whose
+    steward is that witness (`verify` refuses a confirmation signed by anyone else)."""
     from keyledger import event_index
 
-    found = event_index.confirmations(event_index.fresh(ledger), [sha])
+    found = event_index.confirmations(event_index.fresh(ledger), [sha], steward=witness)
     return [confirm for _seq, confirm in found.get(sha, [])]
 
 
@@ -191,7 +212,9 @@ def _witness_confirmed(ledger: Ledger, key: Key) -> bool:
 
     db = event_index.fresh(ledger)
     last = event_index.last_touching(db, ledger.relpath("key", key.id))
-    return bool(last) and bool(event_index.confirmations(db, [last]))
+    # The key file's witness is its current custody's: only they confirm it.
+    return bool(last and key.witness) and bool(
+        event_index.confirmations(db, [last], steward=key.witness))
 
 
 def history(ledger: Ledger, target: str,
@@ -273,7 +296,7 @@ def _check_signatures(ledger: Ledger, shas: list[str]) -> dict[str, tuple[str, s
     if not shas:
         return {}
     from keyledger import sshsig
-    from keyledger.verify import Blobs
+    from keyledger.walk import Blobs
 
     blobs = Blobs(ledger.root)
     try:

@@ -89,6 +89,16 @@ def _bring_up_to_date(ledger: Ledger, limit: int | None = None) -> sqlite3.Conne
     if limit is not None:
         if db is None or _behind(ledger, tip(db), head) > limit:
             return db
+    try:
+        return _write_up_to_date(ledger, head, db)
+    except OSError:  # a read-only disk: this command's own index, in memory
+        db = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
+        _fill(ledger, db, head)
+        return db
+
+
+def _write_up_to_date(ledger: Ledger, head: str | None,
+                      db: sqlite3.Connection | None) -> sqlite3.Connection:
     with _writing(ledger):
         if db is not None:
             db.close()
@@ -233,6 +243,21 @@ def _set_meta(db: sqlite3.Connection, tip: str, count: int) -> None:
                    [("version", VERSION), ("tip", tip), ("count", str(count))])
 
 
+def _fill(ledger: Ledger, db: sqlite3.Connection, head: str | None) -> None:
+    """Every row of the history up to `head` into an empty database."""
+    db.executescript(SCHEMA)
+    db.execute("BEGIN")
+    _set_meta(db, "", 0)
+    if head:
+        with _Revs(ledger, [head]) as revs:
+            if not revs.ok:
+                raise FatalError(_("git cannot walk the history from {head}.").format(
+                    head=head[:10]))
+            _append(ledger, db, revs, 0)
+    db.execute("COMMIT")
+    db.executescript(INDEXES)
+
+
 def _rebuild(ledger: Ledger, head: str | None) -> sqlite3.Connection:
     """The whole index made again from the history, in a file of its own that takes the
     place of the old one only when complete."""
@@ -244,17 +269,7 @@ def _rebuild(ledger: Ledger, head: str | None) -> sqlite3.Connection:
     try:
         db.execute("PRAGMA journal_mode = OFF")  # a torn rebuild is thrown away whole
         db.execute("PRAGMA synchronous = OFF")
-        db.executescript(SCHEMA)
-        db.execute("BEGIN")
-        _set_meta(db, "", 0)
-        if head:
-            with _Revs(ledger, [head]) as revs:
-                if not revs.ok:
-                    raise FatalError(_("git cannot walk the history from {head}.").format(
-                        head=head[:10]))
-                _append(ledger, db, revs, 0)
-        db.execute("COMMIT")
-        db.executescript(INDEXES)
+        _fill(ledger, db, head)
         db.close()
         with open(tmp, "rb") as handle:
             os.fsync(handle.fileno())
@@ -286,7 +301,10 @@ class _Revs:
         for stale in self.ledger.state_dir.glob("revs*"):
             if stale.is_file() and not stale.is_symlink():
                 stale.unlink(missing_ok=True)
-        self.file = tempfile.NamedTemporaryFile(dir=self.ledger.state_dir, prefix="revs")
+        try:
+            self.file = tempfile.NamedTemporaryFile(dir=self.ledger.state_dir, prefix="revs")
+        except OSError:  # a read-only disk: the system's folder for temporary files
+            self.file = tempfile.NamedTemporaryFile(prefix="keyledger-revs")
         result = subprocess.run(gitops._argv(self.ledger.root, "rev-list", "--reverse",
                                              "--topo-order", "--parents", *self.args),
                                 stdout=self.file, stderr=subprocess.DEVNULL, env=gitops._env())
@@ -527,13 +545,16 @@ def last_touching(db: sqlite3.Connection, path: str) -> str | None:
     return row[0] if row else None
 
 
-def confirmations(db: sqlite3.Connection, shas: list[str]) -> dict[str, list[tuple[int, str]]]:
-    """The witnesses' confirm commits of each of `shas`, as (seq, sha), newest first."""
+def confirmations(db: sqlite3.Connection, shas: list[str],
+                  steward: str | None = None) -> dict[str, list[tuple[int, str]]]:
+    """The witnesses' confirm commits of each of `shas`, as (seq, sha), newest first; with
+    `steward`, only that steward's."""
     out: dict[str, list[tuple[int, str]]] = {}
     for part in chunks(shas):
+        by = " AND f.steward = ?" if steward is not None else ""
         rows = db.execute(f"SELECT f.target, f.seq, c.sha FROM confirms f JOIN commits c "
-                          f"ON c.seq = f.seq WHERE f.target IN ({','.join('?' * len(part))}) "
-                          f"ORDER BY f.seq DESC", part)
+                          f"ON c.seq = f.seq WHERE f.target IN ({','.join('?' * len(part))})"
+                          f"{by} ORDER BY f.seq DESC", [*part, *([steward] if by else [])])
         for target, seq, sha in rows:
             out.setdefault(target, []).append((seq, sha))
     return out
@@ -553,6 +574,13 @@ def signatures(db: sqlite3.Connection, shas: list[str]) -> dict[str, tuple[str, 
 def remember_signatures(ledger: Ledger, checked: dict[str, tuple[str, str]]) -> None:
     if not checked:
         return
+    try:
+        _remember(ledger, checked)
+    except OSError:
+        pass  # a read-only disk: checked again next time
+
+
+def _remember(ledger: Ledger, checked: dict[str, tuple[str, str]]) -> None:
     with _writing(ledger):
         db = _open(ledger)
         if db is None:

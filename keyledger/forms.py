@@ -63,11 +63,56 @@ def _field_path(field: str) -> tuple[str | int, ...]:
                  for t in re.findall(r"\[\d+\]|[^.\[\]]+", field))
 
 
+# The fields of each kind of form that hold words of the vocabulary (`[]`: each item of a list).
+# A form may say them as people do (浇花, 独居, 每周三); the record keeps the codes.
+HOUSEHOLD_WORDS = {"kind": "household-kind", "flags": "flag", "care": "care",
+                   "witness_for": "purpose", "authorization.purposes": "purpose",
+                   "schedule.[].purpose": "visit-purpose", "schedule.[].every": "days",
+                   "living": "living"}
+VISIT_WORDS = {"purpose": "visit-purpose", "checklist.[].item": "care",
+               "checklist.[].result": "check-result", "outcome": "call-outcome"}
+KEY_WORDS = {"kind": "key-kind"}
+STEWARD_WORDS = {"role": "role"}
+
+
+def _codes(data: Any, path: list[str], kind: str) -> Any:
+    """`data` with the words at `path` as codes; a word the vocabulary does not know is left as
+    it is, for the model to report with its line."""
+    from keyledger import vocab
+
+    if path:
+        head, *rest = path
+        if head == "[]":
+            return [_codes(v, rest, kind) for v in data] if isinstance(data, list) else data
+        if isinstance(data, dict) and head in data:
+            return {**data, head: _codes(data[head], rest, kind)}
+        return data
+    if isinstance(data, list):
+        return [_codes(v, [], kind) for v in data]
+    if not isinstance(data, str):
+        return data
+    if kind == "days":
+        try:
+            return ",".join(vocab.parse_days(data))
+        except FatalError:
+            return data
+    return vocab.lookup(kind, data) or data
+
+
+def in_codes(data: dict[str, Any], words: dict[str, str]) -> dict[str, Any]:
+    for field, kind in words.items():
+        data = _codes(data, field.split("."), kind)
+    return data
+
+
 def record_from(parse: Callable[[str, str, str], T], ident: str, defaults: dict[str, Any],
-                given: dict[str, Any], form: Path | None) -> T:
+                given: dict[str, Any], form: Path | None,
+                words: dict[str, str] | None = None) -> T:
     """A new record from command-line options, over a YAML form when one is given; options
-    win over the form. Problems are reported against the form's own lines, or the options."""
-    overrides = {k: typed(v, k) for k, v in given.items() if v is not None}
+    win over the form. Problems are reported against the form's own lines, or the options.
+    The `words` fields (see HOUSEHOLD_WORDS) may be given as people say them."""
+    overrides = in_codes({k: typed(v, k) for k, v in given.items() if v is not None},
+                         words or {})
     if form is None:
         try:
             return parse("--", yaml.dump({**defaults, **overrides}), ident)
@@ -78,7 +123,7 @@ def record_from(parse: Callable[[str, str, str], T], ident: str, defaults: dict[
             name = first.field.split(".")[0].split("[")[0]
             raise FatalError(_("--{option}: {message}.").format(
                 option=_OPTIONS.get(name, name), message=first.message))
-    data = typed(load_form(form))
+    data = in_codes(typed(load_form(form)), words or {})
     if "id" in data and data["id"] != ident:
         raise FatalError(_("{path} describes {other!r}, not {id!r}.").format(
             path=form, other=data["id"], id=ident))

@@ -41,9 +41,16 @@ def _path_with_this_keyledger() -> str:
 
 
 def _env() -> dict[str, str]:
+    from datetime import timezone
+
+    from keyledger.timeutil import now
+
     env = dict(os.environ, GIT_TERMINAL_PROMPT="0", LC_ALL="C", PATH=_path_with_this_keyledger())
     for name in _PATHSPEC_ENV:
         env.pop(name, None)
+    # A commit's git time is keyledger's clock, not GIT_COMMITTER_DATE from the shell: `verify`
+    # reads a commit's moment from it when it has no Keyledger-At (keyledger.time_order).
+    env["GIT_COMMITTER_DATE"] = env["GIT_AUTHOR_DATE"] = now(timezone.utc).isoformat()
     return env
 
 
@@ -114,6 +121,11 @@ def _last_line(stderr: str) -> str:
 def git(root: Path, *args: str, input: str | None = None, check: bool = True) -> str:
     result = run(root, *args, input=input)
     if check and result.returncode != 0:
+        from keyledger.gitlock import from_stderr
+
+        locked = from_stderr(result.stderr)
+        if locked is not None:
+            raise locked
         command = next(a for a in args if not a.startswith("-") and "=" not in a)
         raise FatalError(_("git {command} failed: {error}").format(
             command=command, error=_last_line(result.stderr)))
@@ -277,11 +289,13 @@ _FIELDS = "%H%x1f%G?%x1f%GS%x1f%cI%x1f%s%x1f%(trailers:only,unfold)%x1e"
 
 
 def parse_trailers(text: str) -> dict[str, str]:
+    from keyledger.text import printable
+
     trailers = {}
     for line in text.splitlines():
         name, _sep, value = line.partition(": ")
-        if name.startswith(TRAILER_PREFIX):
-            trailers[name[len(TRAILER_PREFIX):]] = value.strip()
+        if name.startswith(TRAILER_PREFIX):  # a commit made elsewhere may hold escape sequences
+            trailers[name[len(TRAILER_PREFIX):]] = printable(value.strip())
     return trailers
 
 
@@ -337,11 +351,13 @@ def entries(root: Path, shas: list[str]) -> list[LogEntry]:
 
 
 def _entries(text: str) -> list[LogEntry]:
+    from keyledger.text import printable
+
     out = []
     for record in text.split("\x1e"):
         record = record.strip("\n")
         if record:
             sha, sig, signer, committed, subject, trailer_text = record.split("\x1f")
-            out.append(LogEntry(sha, sig, signer, committed, subject,
+            out.append(LogEntry(sha, sig, signer, committed, printable(subject),
                                 parse_trailers(trailer_text)))
     return out

@@ -8,16 +8,17 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Callable
 
-from keyledger import attachments, gitops, rules, text, yaml
+from keyledger import attachments, gitops, rules, text, vocab, yaml
 from keyledger.errors import FatalError
 from keyledger.i18n import _
 from keyledger.identity import acting_steward
 from keyledger.ids import check_id
-from keyledger.forms import record_from
+from keyledger.forms import HOUSEHOLD_WORDS, record_from
 from keyledger.ledger import Ledger, locked
 from keyledger.model import Authorization, Household, Steward, parse_household
+from keyledger.people import People
+from keyledger.subjects import subject
 from keyledger.timeutil import now, parse_date, zone
-from keyledger.vocab import PURPOSES
 
 
 def check_pair(ledger: Ledger, household: Household) -> None:
@@ -42,7 +43,9 @@ def add_household(ledger: Ledger, ident: str, given: dict[str, Any],
         raise FatalError(_("{id} is a key's id; a household needs an id of its own.").format(id=ident))
     defaults = {"schema": 1, "id": ident, "kind": "resident", "people": [], "contacts": [],
                 "flags": [], "away": [], "care": [], "pair": {"a": None, "b": None}, "notes": ""}
-    household = record_from(parse_household, ident, defaults, given, form)
+    if given.get("away"):
+        given = {**given, "away": _away_dates(given["away"], _today(ledger))}
+    household = record_from(parse_household, ident, defaults, given, form, HOUSEHOLD_WORDS)
     rules.check_household_change(None, household, _actor(actor), "household-add")
     check_pair(ledger, household)
     relpath = ledger.relpath("household", ident)
@@ -52,16 +55,28 @@ def add_household(ledger: Ledger, ident: str, given: dict[str, Any],
         raise FatalError(_("The authorization's document {path} is not in the ledger; give the "
                            "scan with `household authorize --document`.").format(path=document))
     sha = ledger.change(files, gitops.format_message(
-        f"add household {ident} {household.name}",
+        subject(ledger, "{actor} registers household {household} {name}", actor=actor.name,
+                household=ident, name=household.name),
         [("Action", "household-add"), ("Household", ident), ("Steward", actor.id)]))
     return household, sha
+
+
+def _today(ledger: Ledger) -> date:
+    return now(zone(ledger.settings.timezone)).date()
+
+
+def _away_dates(periods: Any, today: date) -> list[Any]:
+    """Periods away with their days as people write them (11月1日, 明年4月15日) as ISO dates."""
+    return [{**p, **{k: parse_date(p[k], today).isoformat() for k in ("from", "until")
+                     if isinstance(p.get(k), str)}} if isinstance(p, dict) else p
+            for p in periods]
 
 
 def _actor(steward: Steward) -> rules.Actor:
     return rules.Actor(steward.id, steward.role == "supervisor")
 
 
-def _save(ledger: Ledger, before: Household, household: Household, action: str, subject: str,
+def _save(ledger: Ledger, before: Household, household: Household, action: str, said: str,
           trailers: list[tuple[str, str]],
           extra: dict[str, str | bytes | None] | None = None) -> str:
     actor = acting_steward(ledger)
@@ -69,7 +84,7 @@ def _save(ledger: Ledger, before: Household, household: Household, action: str, 
     files: dict[str, str | bytes | None] = {
         ledger.relpath("household", household.id): yaml.dump(household.to_dict()), **(extra or {})}
     return ledger.change(files, gitops.format_message(
-        f"{subject} ({household.id} {household.name})",
+        said,
         [("Action", action), ("Household", household.id), ("Steward", actor.id), *trailers]))
 
 
@@ -81,7 +96,10 @@ def set_pair(ledger: Ledger, ident: str, a: str, b: str) -> tuple[Household, str
     check_pair(ledger, household)
     if household.pair == old.pair:
         raise FatalError(_("{id} already has that pair.").format(id=ident))
-    sha = _save(ledger, old, household, "pair", f"pair of {ident}: A {a}, B {b}",
+    names = People(ledger)
+    sha = _save(ledger, old, household, "pair",
+                subject(ledger, "A/B pair of {household} {name}: A {a}, B {b}", household=ident,
+                        name=old.name, a=names.name(a), b=names.name(b)),
                 [("Pair-A", a), ("Pair-B", b)])
     return household, sha
 
@@ -93,16 +111,16 @@ def authorize(ledger: Ledger, ident: str, start: str, until: str, purposes: list
     """A supervisor's commit: the owner's letter, new or renewed. A renewal keeps the earlier
     letter, and the earlier conditions unless `conditions` is given (an empty list drops them)."""
     old = ledger.household(ident)
-    begin, end = parse_date(start), parse_date(until)
+    today = now(zone(ledger.settings.timezone)).date()
+    begin, end = parse_date(start, today), parse_date(until, today)
     if end < begin:
         raise FatalError(_("--until must not be before --from."))
-    chosen = [p.strip() for item in purposes for p in item.split(",") if p.strip()]
-    unknown = [p for p in chosen if p not in PURPOSES]
-    if unknown or not chosen:
+    chosen = vocab.parse_list("purpose", purposes, "--purpose")
+    if not chosen:
         raise FatalError(_("--purpose takes purposes from: {purposes}.").format(
-            purposes=", ".join(PURPOSES)))
+            purposes=vocab.choices("purpose")))
     stored, extra = attachments.store(ledger.root, [document] if document else [],
-                                      ledger.settings.attachment_max_bytes)
+                                      ledger.settings.attachment_max_bytes, supervisor=True)
     earlier = old.authorization
     relpath = stored[0] if stored else earlier.document if earlier else None
     if conditions is None:
@@ -110,11 +128,13 @@ def authorize(ledger: Ledger, ident: str, start: str, until: str, purposes: list
     else:
         conditions = [c for c in map(text.line, conditions) if c]
     today = now(zone(ledger.settings.timezone)).date()
-    auth = Authorization(parse_date(signed_on) if signed_on else today, begin, end,
+    auth = Authorization(parse_date(signed_on, today) if signed_on else today, begin, end,
                          tuple(dict.fromkeys(chosen)), tuple(conditions), relpath)
     household = replace(old, authorization=auth)
     sha = _save(ledger, old, household, "authorize",
-                f"authorization of {ident} {begin}..{end}: {', '.join(auth.purposes)}",
+                subject(ledger, "authorization of {household} {name}, {start} to {until}: "
+                        "{purposes}", household=ident, name=old.name, start=begin.isoformat(),
+                        until=end.isoformat(), purposes=auth.purposes),
                 [("From", begin.isoformat()), ("Until", end.isoformat()),
                  ("Purposes", ",".join(auth.purposes)), ("Document", relpath or "")], extra)
     return household, sha
@@ -128,7 +148,9 @@ def revoke(ledger: Ledger, ident: str, on: date | None = None) -> tuple[Househol
         raise FatalError(_("{id} has no authorization in force to revoke.").format(id=ident))
     day = on or now(zone(ledger.settings.timezone)).date()
     household = replace(old, authorization=replace(auth, revoked=day))
-    return household, _save(ledger, old, household, "revoke", f"authorization of {ident} revoked",
+    return household, _save(ledger, old, household, "revoke",
+                            subject(ledger, "authorization of {household} {name} revoked",
+                                    household=ident, name=old.name),
                             [("Until", day.isoformat())])
 
 
@@ -151,21 +173,28 @@ class Edit:
 
 
 def _without(current: list[Any], gone: tuple[str, ...], what: str, ident: str,
-             name: Callable[[Any], str] = str) -> list[Any]:
+             name: Callable[[Any], str] = str, show: Callable[[str], str] = str) -> list[Any]:
     present = [name(item) for item in current]
     missing = [g for g in gone if g not in present]
     if missing:
         raise FatalError(_("{id} has no {what} {missing} to remove (it has: {present}).").format(
-            id=ident, what=what, missing=", ".join(missing), present=", ".join(present) or "—"))
+            id=ident, what=what, missing=_(", ").join(map(show, missing)),
+            present=_(", ").join(map(show, present)) or "—"))
     return [item for item in current if name(item) not in gone]
 
 
-def _edited(old: Household, edit: Edit, form: Path | None) -> Household:
-    unknown = [p for p in edit.witness_for or () if p not in PURPOSES]
-    if unknown:
-        raise FatalError(_("--witness-for takes purposes from: {purposes}.").format(
-            purposes=", ".join(PURPOSES)))
-    base = record_from(parse_household, old.id, old.to_dict(), edit.fields, form).to_dict()
+def _edited(old: Household, edit: Edit, form: Path | None, today: date) -> Household:
+    edit = replace(  # the words typed, as codes; the days, as dates
+        edit, add_flags=vocab.parse_list("flag", edit.add_flags, "--add-flag"),
+        remove_flags=vocab.parse_list("flag", edit.remove_flags, "--remove-flag"),
+        add_care=vocab.parse_list("care", edit.add_care, "--add-care"),
+        remove_care=vocab.parse_list("care", edit.remove_care, "--remove-care"),
+        witness_for=None if edit.witness_for is None else
+        vocab.parse_list("purpose", edit.witness_for, "--witness-for"),
+        add_away=tuple(_away_dates(edit.add_away, today)),
+        remove_away=tuple(parse_date(d, today).isoformat() for d in edit.remove_away))
+    base = record_from(parse_household, old.id, old.to_dict(), edit.fields, form,
+                       HOUSEHOLD_WORDS).to_dict()
     main = {k: v for k, v in (("phone", edit.phone), ("birthday", edit.birthday),
                               ("interests", list(edit.interests or ()) or None)) if v is not None}
     if main:
@@ -174,9 +203,11 @@ def _edited(old: Household, edit: Edit, form: Path | None) -> Household:
     if edit.living is not None:
         base["living"] = edit.living
     base["flags"] = list(dict.fromkeys(
-        _without(base["flags"], edit.remove_flags, _("flag"), old.id) + list(edit.add_flags)))
+        _without(base["flags"], edit.remove_flags, vocab.FLAG.label(), old.id,
+                 show=lambda f: vocab.name("flag", f)) + list(edit.add_flags)))
     base["care"] = list(dict.fromkeys(
-        _without(base["care"], edit.remove_care, _("care item"), old.id) + list(edit.add_care)))
+        _without(base["care"], edit.remove_care, vocab.CARE_ITEM.label(), old.id,
+                 show=lambda c: vocab.name("care", c)) + list(edit.add_care)))
     base["away"] = _without(base["away"], edit.remove_away, _("period away from"), old.id,
                             lambda a: a["from"]) + list(edit.add_away)
     if edit.witness_for is not None:
@@ -190,12 +221,14 @@ def edit_household(ledger: Ledger, ident: str, edit: Edit,
     """One commit changing a household's own fields; its pair and the owner's authorization
     have commands of their own, and its witness policy is a supervisor's (the rules decide)."""
     old = ledger.household(ident)
-    new = _edited(old, edit, form)
+    new = _edited(old, edit, form, _today(ledger))
     before, after = old.to_dict(), new.to_dict()
     changed = [name for name in after if after[name] != before[name]]
     if not changed:
         raise FatalError(_("That changes nothing in {id}; give the fields to change, e.g. "
                            "--notes or --add-flag.").format(id=ident))
-    sha = _save(ledger, old, new, "household-edit", f"edit {', '.join(changed)} of {ident}",
+    sha = _save(ledger, old, new, "household-edit",
+                subject(ledger, "household {household} {name} changed: {fields}",
+                        household=ident, name=new.name, fields=", ".join(changed)),
                 [("Fields", ",".join(changed))])
     return new, changed, sha

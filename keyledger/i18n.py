@@ -51,6 +51,18 @@ def _(message: str) -> str:
     return _translation.gettext(message)
 
 
+_others: dict[str, gettext.NullTranslations] = {}
+
+
+def in_language(lang: str) -> Callable[[str], str]:
+    """The translation function of another language than the interface's: a commit subject is
+    written in the ledger's language, whatever the steward's terminal speaks."""
+    if lang not in _others:
+        _others[lang] = gettext.translation("keyledger", localedir=_LOCALE_DIR, languages=[lang],
+                                            fallback=True)
+    return lambda message: _others[lang].gettext(message) if message else message
+
+
 def language() -> str:
     if _translation is None:
         set_language(None)
@@ -221,6 +233,10 @@ def _hook_typer() -> None:
     import typer.core as typer_core
 
     typer_core._ = _  # type: ignore[attr-defined]  # Options, Commands, Missing command., …
+
+    # Typer writes a required argument {KEY} in the usage line: a placeholder, not a word.
+    _wrap(typer_core.TyperArgument, "make_metavar", lambda original: (
+        lambda self, ctx, usage=False: original(self, ctx, usage=usage).strip("{}")))
     if "typer.rich_utils" not in sys.modules:
         sys.meta_path.insert(0, _LocalizeOnImport())
 

@@ -18,7 +18,7 @@ import hashlib
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 
-from keyledger import zh
+from keyledger import vocab
 from keyledger.i18n import _
 from keyledger.ledger import Ledger
 from keyledger.model import Reservation
@@ -67,14 +67,14 @@ class _Words:
         self.chinese = chinese
 
     def purpose(self, code: str) -> str:
-        return zh.PURPOSES.get(code, code) if self.chinese else _(code)
+        return vocab.name("visit-purpose", code, "zh" if self.chinese else "en")
 
     def status(self, code: str) -> str:
         return {"done": "已完成", "due": "待办", "missed": "漏办"}.get(code, code) \
             if self.chinese else _(code)
 
     def key_state(self, code: str) -> str:
-        return zh.KEY_STATES.get(code, code) if self.chinese else _(code)
+        return vocab.name("key-state", code, "zh" if self.chinese else "en")
 
     def label(self, chinese: str, english: str) -> str:
         return chinese if self.chinese else english

@@ -7,14 +7,15 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Callable
 
-from keyledger import codes, gitops, yaml
+from keyledger import code_rights, codes, gitops, yaml
 from keyledger.errors import FatalError
 from keyledger.i18n import _
 from keyledger.identity import acting_steward, private_key_path, supervisors
 from keyledger.ids import check_id
-from keyledger.forms import load_form, record_from
+from keyledger.forms import KEY_WORDS, load_form, record_from
 from keyledger.ledger import Ledger, locked
 from keyledger.model import Household, Key, Steward, parse_key
+from keyledger.subjects import subject
 from keyledger.timeutil import iso, now, zone
 
 
@@ -63,7 +64,7 @@ def add_key(ledger: Ledger, ident: str | None, given: dict[str, Any], form: Path
         raise FatalError(_("There is already a key {id!r}; choose another tag number.")
                          .format(id=ident))
     defaults = {"schema": 1, "id": ident, "kind": "physical", "state": "in"}
-    key = record_from(parse_key, ident, defaults, given, form)
+    key = record_from(parse_key, ident, defaults, given, form, KEY_WORDS)
     if key.state != "in" or key.code is not None or key.holder or key.reservations:
         raise FatalError(_("A new key is registered in the cabinet (state: in), without a code "
                            "or reservations; custody starts with `keyledger checkout`."))
@@ -72,13 +73,16 @@ def add_key(ledger: Ledger, ident: str | None, given: dict[str, Any], form: Path
         raise FatalError(_("Cabinet slot {slot} already holds {other}; choose a free slot.")
                          .format(slot=key.slot, other=other))
     if key.kind == "code":
+        code_rights.check_rights("key-add", household, actor.id, actor.role == "supervisor")
         if read_code is None:
             raise FatalError(_("A door code is read from the terminal or standard input."))
         key = _sealed(ledger, key, household, read_code())
     relpath = ledger.relpath("key", ident)
-    verb = "register again" if again else "add"
     sha = ledger.change({relpath: yaml.dump(key.to_dict())}, gitops.format_message(
-        f"{verb} key {ident} ({key.kind}) for {household.id} {household.name}",
+        subject(ledger, "{actor} registers key {key} again ({kind}; {household} {name})"
+                if again else "{actor} registers key {key} ({kind}; {household} {name})",
+                actor=actor.name, key=ident, kind=key.kind, household=household.id,
+                name=household.name),
         [("Action", "key-add"), ("Key", ident), ("Household", household.id),
          ("Steward", actor.id), ("At", iso(now(zone(ledger.settings.timezone))))]))
     return key, sha
@@ -92,13 +96,13 @@ def rotate_code(ledger: Ledger, key_id: str, read_code: Callable[[], str]) -> tu
         raise FatalError(_("{key} is not a door code in custody.").format(key=key_id))
     household = ledger.household(key.household)
     actor = acting_steward(ledger)
-    if actor.role != "supervisor" and actor.id not in household.pair:
-        raise FatalError(_("Only {household}'s A/B pair or a supervisor may change its code.")
-                         .format(household=household.id))
+    code_rights.check_rights("code-rotate", household, actor.id, actor.role == "supervisor")
     new = _sealed(ledger, key, household, read_code())
     sha = ledger.change({ledger.relpath("key", key.id): yaml.dump(new.to_dict())},
                         gitops.format_message(
-                            f"rotate code {key.id} ({household.id} {household.name})",
+                            subject(ledger, "{actor} changes the door code of {key} "
+                                    "({household} {name})", actor=actor.name, key=key.id,
+                                    household=household.id, name=household.name),
                             [("Action", "code-rotate"), ("Key", key.id),
                              ("Household", household.id), ("Steward", actor.id)]))
     return new, sha
@@ -120,20 +124,17 @@ def rekey(ledger: Ledger, passphrase: Callable[[], str]) -> tuple[list[Rekeyed],
     identity = None
     files: dict[str, str | bytes | None] = {}
     report = []
-    # A steward's replaced key (`steward key`): the codes it could open go to the new one.
-    retired = {codes.recipient_tag(old.key): s.id for s in ledger.stewards()
-               for old in s.retired_keys}
+    roster = ledger.stewards()
     for name in ledger.grep("key", "kind", "code"):
         key = ledger.key(name)
         if key.kind != "code" or not key.code:
             continue
         household = ledger.household(key.household)
-        people = code_readers(ledger, household)
-        readers = tuple(s.id for s in people)
-        tags = codes.recipient_tags(key.code)
-        replaced = tuple(sorted({retired[t] for t in tags if t in retired}))
-        if readers == key.code_recipients and not replaced and \
-                {codes.recipient_tag(s.key) for s in people} <= tags:
+        readers = tuple(s.id for s in code_readers(ledger, household))
+        # Who can open it now is read from the ciphertext, not from what its file says.
+        real = code_rights.real_recipients(key.code, roster)
+        if set(readers) == real.stewards and not real.strangers and not real.replaced and \
+                readers == key.code_recipients:
             continue
         if identity is None:
             identity = codes.load_identity(private_key_path(ledger), passphrase)
@@ -141,14 +142,16 @@ def rekey(ledger: Ledger, passphrase: Callable[[], str]) -> tuple[list[Rekeyed],
         new = _sealed(ledger, key, household, code)
         files[ledger.relpath("key", key.id)] = yaml.dump(new.to_dict())
         report.append(Rekeyed(key.id, household.id,
-                              tuple(r for r in readers if r not in key.code_recipients),
-                              tuple(r for r in key.code_recipients if r not in readers),
-                              replaced))
+                              tuple(r for r in readers
+                                    if r not in real.stewards and r not in real.replaced),
+                              tuple(sorted(real.stewards - set(readers)))
+                              + (_("a key of no steward"),) * real.strangers, real.replaced))
     if not files:
         return [], None
     rotate = sorted(r.key for r in report if r.removed or r.replaced)
     sha = ledger.change(files, gitops.format_message(
-        f"rekey {len(files)} door codes", [("Action", "rekey"), ("Steward", actor.id),
+        subject(ledger, "{n} door codes encrypted again for who may open them", n=len(files)),
+        [("Action", "rekey"), ("Steward", actor.id),
                                            ("Keys", ",".join(r.key for r in report)),
                                            ("Rotate", ",".join(rotate))]))
     return report, sha

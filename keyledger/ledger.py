@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import functools
 import gc
 import json
 import os
 import re
+import stat
 import time
 from contextlib import contextmanager
 from functools import cached_property
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Callable, Concatenate, Iterator, ParamSpec, TypeVar
 
-from keyledger import faults, gitops, statedir
+from keyledger import faults, gitlock, gitops, statedir
 from keyledger.errors import FatalError, Problem, os_error
 from keyledger.i18n import _
 from keyledger.ids import check_id, nearest
@@ -23,6 +25,9 @@ if TYPE_CHECKING:
     from keyledger.model import Household, Key, Settings, Steward
 
 SETTINGS = "keyledger.yaml"
+# A ledger file is a few kilobytes (a household with its people, schedule and notes; a key with
+# its encrypted code); anything bigger is refused before it is read or parsed.
+MAX_FILE_BYTES = 1 << 20
 # Bumped whenever what the cache of parsed files keeps changes (keyledger.statedir tells a
 # change of the model's classes by itself).
 _CACHE_VERSION = 4
@@ -62,6 +67,35 @@ def loading() -> Iterator[None]:
         gc.freeze()
         if was:
             gc.enable()
+
+
+def read_plain(root: Path, relpath: str, limit: int) -> bytes | None:
+    """A file of the ledger by its path inside it, never through a symbolic link (each folder
+    on the way is looked at, the file opened with O_NOFOLLOW): None when there is no such file;
+    at most `limit` + 1 bytes, so a caller tells a file that is too big without reading it all."""
+    path = root
+    parts = relpath.split("/")
+    for n, part in enumerate(parts):
+        path = path / part
+        try:
+            st = os.lstat(path)
+        except (FileNotFoundError, NotADirectoryError):
+            return None
+        if stat.S_ISLNK(st.st_mode):
+            where = "/".join(parts[:n + 1])
+            if not path.resolve().is_relative_to(root.resolve()):
+                raise FatalError(_("{path} leads outside the ledger (a symbolic link); ledger "
+                                   "files must be plain files inside it.").format(path=where))
+            raise FatalError(_("{path} is a symbolic link; ledger files and templates must be "
+                               "plain files inside the ledger.").format(path=where))
+        if n < len(parts) - 1 and not stat.S_ISDIR(st.st_mode):
+            return None
+    if stat.S_ISDIR(st.st_mode):
+        raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), str(path))
+    if not stat.S_ISREG(st.st_mode):  # a pipe or a device: never opened, it could block
+        raise OSError(errno.EINVAL, _("not a plain file"), str(path))
+    with open(os.open(path, os.O_RDONLY | os.O_NOFOLLOW), "rb") as handle:
+        return handle.read(limit + 1)
 
 
 def find(explicit: str | None) -> "Ledger":
@@ -128,6 +162,9 @@ class Ledger:
         self.read_paths: set[str] = set()
         self._lock_depth = 0
         self.notices: list[str] = []  # what the command repaired, for the CLI to say
+        # The commits this command made: what Ctrl-C left, and what is shared next (autoshare).
+        self.committed: list[str] = []
+        self.undone = False  # a change this command began was put back (Ctrl-C, an error)
         self._caches: dict[str, dict[str, tuple[str, str]]] = {}
         self._dirty_caches: set[str] = set()
         self._all_keys: list[Key] | None = None
@@ -136,7 +173,6 @@ class Ledger:
         self.event_db: Any = None  # the event index, once brought up to date (event_index)
         # Told how far a long piece of work has got (done, total); set by the CLI.
         self.progress: Callable[[int, int], None] | None = None
-        self.committed = False  # this command recorded something: it is shared next (autoshare)
         self.clone_settings: dict[str, str] | None = None  # identity.clone_settings, once
         # Asks the steward for their key's passphrase (the CLI's prompt); None: nobody to ask.
         self.passphrase: Callable[[], str] | None = None
@@ -169,21 +205,18 @@ class Ledger:
     # Reading ---------------------------------------------------------------------------------
 
     def read_text(self, relpath: str) -> str:
-        path = self.root / relpath
         self.read_paths.add(relpath)
-        if not path.resolve().is_relative_to(self.root.resolve()):
-            raise FatalError(_("{path} leads outside the ledger (a symbolic link); ledger files "
-                               "must be plain files inside it.").format(path=relpath))
-        if path.is_symlink():
-            raise FatalError(_("{path} is a symbolic link; ledger files must be plain files.")
-                             .format(path=relpath))
         try:
-            data = path.read_bytes()
-        except FileNotFoundError:
-            raise FatalError(_("{path} does not exist.").format(path=relpath))
+            data = read_plain(self.root, relpath, MAX_FILE_BYTES)
         except OSError as exc:
             raise FatalError(_("{path} cannot be read: {error}.").format(path=relpath,
                                                                         error=os_error(exc)))
+        if data is None:
+            raise FatalError(_("{path} does not exist.").format(path=relpath))
+        if len(data) > MAX_FILE_BYTES:  # not read any further
+            from keyledger.model import too_big
+
+            raise too_big(relpath, os.lstat(self.root / relpath).st_size)
         try:
             return data.decode("utf-8")
         except UnicodeDecodeError as exc:
@@ -345,7 +378,12 @@ class Ledger:
             finally:
                 self._lock_depth -= 1
             return
-        with open(self.state_dir / "lock", "w") as handle:
+        try:
+            handle = open(self.state_dir / "lock", "w")
+        except OSError as exc:  # a read-only disk: reading commands go on without the lock
+            raise FatalError(_("The ledger cannot be changed here: {error}.").format(
+                error=os_error(exc)))
+        with handle:
             if not take_flock(handle, wait):
                 raise FatalError(_("The ledger is busy with another keyledger command; try "
                                    "again in a moment."))
@@ -366,10 +404,10 @@ class Ledger:
         if content is None:
             path.unlink(missing_ok=True)
             return
-        path.parent.mkdir(parents=True, exist_ok=True)
         data = content.encode("utf-8") if isinstance(content, str) else content
         if not sync:
             try:  # a new file of a bulk change: the journal removes it if the command dies
+                path.parent.mkdir(parents=True, exist_ok=True)
                 with open(path, "xb") as handle:
                     handle.write(data)
                 return
@@ -380,6 +418,7 @@ class Ledger:
                                                                           error=os_error(exc)))
         tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
         try:
+            path.parent.mkdir(parents=True, exist_ok=True)
             with open(tmp, "wb") as handle:
                 handle.write(data)
                 if sync:
@@ -415,7 +454,9 @@ class Ledger:
                 pass
 
     def _recover(self) -> None:
-        if not self._journal.exists():
+        try:
+            began = os.lstat(self._journal).st_mtime  # when the interrupted command wrote it
+        except FileNotFoundError:
             return
         try:
             journal = json.loads(statedir.text(self._journal) or "{}")
@@ -425,10 +466,10 @@ class Ledger:
         # Only files of the ledger: the journal is data, it never names a path outside it.
         paths = [p for p in journal.get("paths", []) if isinstance(p, str) and p
                  and not p.startswith("/") and ".." not in p.split("/")]
-        # A git process of the killed command may outlive it for a moment, holding the index.
-        deadline = time.monotonic() + 5
-        while (self.git_dir / "index.lock").exists() and time.monotonic() < deadline:
-            time.sleep(0.05)
+        # A git process of the killed command may outlive it for a moment, holding the index;
+        # a lock it left behind is removed, one that is not provably its own is named.
+        if not gitlock.clear_own(self.git_dir, began - 1):
+            raise gitlock.error(self.git_dir)
         for relpath in paths:  # temporary files of an interrupted write
             for tmp in (self.root / relpath).parent.glob(f".{Path(relpath).name}.tmp*"):
                 tmp.unlink(missing_ok=True)
@@ -477,10 +518,11 @@ class Ledger:
                 for relpath, text in before.items():
                     self.write_atomic(relpath, text)
                 self._journal.unlink(missing_ok=True)
+                self.undone = True
                 raise
+            self.committed.append(sha)
             faults.point("after-update-ref")
             self._journal.unlink()
-            self.committed = True
             self.commits_since_graph(1)
             return sha
 

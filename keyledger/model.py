@@ -15,19 +15,31 @@ from keyledger import service_model as sm
 from keyledger.errors import FatalError, Problem
 from keyledger.i18n import _
 from keyledger.ids import is_valid_id
+from keyledger.ledger import MAX_FILE_BYTES
+from keyledger.text import printable
 from keyledger.timeutil import iso, parse_duration
 from keyledger.vocab import (CALL_OUTCOMES, CARE, CHECK_RESULTS, FLAGS, HOUSEHOLD_KINDS,
                              KEY_KINDS, KEY_STATES, PURPOSES, ROLES, VISIT_PURPOSES, WEEKDAYS)
 
 SCHEMA = 1
 _MISSING = object()
+# Problems reported for one file: past these, how many more there are.
+MAX_PROBLEMS = 100
+
+
+def too_big(path: str, size: int) -> FatalError:
+    return FatalError(_("{path} is {size} KB; a ledger file is at most {limit} KB, so it is not "
+                        "read.").format(path=path, size=size // 1024, limit=MAX_FILE_BYTES // 1024),
+                      [Problem(path, None, None, _("too big to be a ledger file"))])
 
 # A check turns a raw YAML value into the model's value, or returns what was expected.
 Check = Callable[[Any], tuple[bool, Any]]
 
 
 def _text(value: Any) -> tuple[bool, Any]:
-    return (True, value) if isinstance(value, str) else (False, _("text (put numbers in quotes)"))
+    # What a terminal would obey (an escape sequence typed into a file by hand) is never kept.
+    return (True, printable(value)) if isinstance(value, str) else \
+        (False, _("text (put numbers in quotes)"))
 
 
 def _int(value: Any) -> tuple[bool, Any]:
@@ -45,8 +57,8 @@ def _id(value: Any) -> tuple[bool, Any]:
 
 
 def _words(value: Any) -> tuple[bool, Any]:
-    ok = isinstance(value, str) and bool(value.strip())
-    return (True, value.strip()) if ok else (False, _("text that is not empty"))
+    ok = isinstance(value, str) and bool(printable(value).strip())
+    return (True, printable(value).strip()) if ok else (False, _("text that is not empty"))
 
 
 def _one_of(choices: tuple[str, ...]) -> Check:
@@ -147,10 +159,14 @@ class _Reader:
             return
         from keyledger import yaml
 
+        locator = None if self.text is None else yaml.Locator(self.text)
         problems = []
-        for at, message in self.errors:
-            line = None if self.text is None else yaml.locate(self.text, at) if at else 1
+        for at, message in self.errors[:MAX_PROBLEMS]:
+            line = None if locator is None else locator.line(at) if at else 1
             problems.append(Problem(self.path, line, field_name(at) or None, message))
+        if len(self.errors) > MAX_PROBLEMS:
+            problems.append(Problem(self.path, None, None, _("… and {n} more problems").format(
+                n=len(self.errors) - MAX_PROBLEMS)))
         raise FatalError(_("{path} is not valid; fix it and try again.").format(path=self.path),
                          problems)
 
@@ -160,8 +176,13 @@ def _document(path: str, text: str, known: tuple[str, ...]) -> tuple[_Reader, di
     from keyledger import yaml
 
     reader = _Reader(path, text)
+    if len(text) > MAX_FILE_BYTES:  # before any parsing: a push cannot make the checks crawl
+        raise too_big(path, len(text.encode("utf-8", "replace")))
     try:
         data = yaml.load(text)
+    except RecursionError:
+        raise FatalError(_("{path} is nested too deeply to be a ledger file.").format(path=path),
+                         [Problem(path, None, None, _("nested too deeply"))])
     except yaml.YAMLError as exc:
         problem = Problem(path, yaml.error_line(exc, text), None,
                           _("not valid YAML: {why}").format(why=yaml.error_message(exc)))
@@ -805,6 +826,7 @@ class Visit:
     errand: sm.Errand | None = None
     consent: str | None = None              # an emergency visit without a key: how the owner
     unreached: str | None = None            # agreed, or who was called without answer
+    entered_by: str | None = None  # a supervisor who entered it for its stewards (none: one of them)
 
     @property
     def reached(self) -> bool:
@@ -825,7 +847,8 @@ class Visit:
             ("resolves", [r.to_dict() for r in self.resolves] or None),
             ("request", self.request.to_dict() if self.request else None),
             ("errand", self.errand.to_dict() if self.errand else None),
-            ("consent", self.consent), ("unreached", self.unreached)) if value is not None}}
+            ("consent", self.consent), ("unreached", self.unreached),
+            ("entered_by", self.entered_by)) if value is not None}}
 
     def _base(self) -> dict[str, Any]:
         return {"schema": SCHEMA, "id": self.id, "household": self.household, "key": self.key,
@@ -842,7 +865,7 @@ class Visit:
 _VISIT_FIELDS = ("schema", "id", "household", "key", "stewards", "started", "ended", "purpose",
                  "checklist", "findings", "actions", "let_in", "informed", "photos", "follow_up",
                  "note", "recorded", "outcome", "resolves", "request", "errand", "consent",
-                 "unreached")
+                 "unreached", "entered_by")
 
 
 def _photo(value: Any) -> tuple[bool, Any]:
@@ -900,6 +923,7 @@ def parse_visit(path: str, text: str, expected_id: str | None = None) -> Visit:
         errand=sm.read_errand(reader, data),
         consent=reader.get(data, "consent", _words, required=False),
         unreached=reader.get(data, "unreached", _words, required=False),
+        entered_by=reader.get(data, "entered_by", _id, required=False),
     )
     if visit.outcome and visit.purpose != "call":
         reader.fail(("outcome",), _("expected no outcome: only a call has one"))

@@ -5,19 +5,17 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import timedelta
 
-from keyledger import gitops, yaml
+from keyledger import gitops, vocab, yaml
 from keyledger.errors import FatalError
 from keyledger.i18n import _
 from keyledger.identity import acting_steward
 from keyledger.ledger import SETTINGS, Ledger, locked
 from keyledger.model import Publish, WitnessPolicy, parse_settings
-from keyledger.vocab import KEY_KINDS, PURPOSES
+from keyledger.subjects import language, subject
 
 
-def _checked(values: tuple[str, ...] | None, allowed: tuple[str, ...], option: str) -> None:
-    if values is not None and any(v not in allowed for v in values):
-        raise FatalError(_("{option} takes values from: {allowed}.").format(
-            option=option, allowed=", ".join(allowed)))
+def _checked(values: tuple[str, ...] | None, kind: str, option: str) -> tuple[str, ...] | None:
+    return None if values is None else vocab.parse_list(kind, values, option)
 
 
 @locked
@@ -27,8 +25,8 @@ def set_witness(ledger: Ledger, purposes: tuple[str, ...] | None,
     stays as it is."""
     actor = acting_steward(ledger, supervisor=_("set the ledger's witness policy "
                                                     "(`keyledger policy witness`)"))
-    _checked(purposes, PURPOSES, "--purpose")
-    _checked(kinds, KEY_KINDS, "--kind")
+    purposes = _checked(purposes, "purpose", "--purpose")
+    kinds = _checked(kinds, "key-kind", "--kind")
     settings = ledger.settings
     old = settings.witness
     new = WitnessPolicy(tuple(dict.fromkeys(purposes)) if purposes is not None else old.purposes,
@@ -40,8 +38,10 @@ def set_witness(ledger: Ledger, purposes: tuple[str, ...] | None,
     text = yaml.dump(replace(settings, policies=policies).to_dict())
     parse_settings(SETTINGS, text)  # what is written must read back
     sha = ledger.change({SETTINGS: text}, gitops.format_message(
-        f"witness policy: purposes {', '.join(new.purposes) or '-'}; "
-        f"kinds {', '.join(new.kinds) or '-'}",
+        subject(ledger, "witness needed for purposes: {purposes}; kinds of key: {kinds}",
+                purposes=new.purposes, kinds=", ".join(
+                    vocab.name("key-kind", k, language(settings.locale)) for k in new.kinds)
+                or "—"),
         [("Action", "policy"), ("Steward", actor.id), ("Policy", "witness"),
          ("Purposes", ",".join(new.purposes)), ("Kinds", ",".join(new.kinds))]))
     return new, sha
@@ -75,10 +75,13 @@ def set_publish(ledger: Ledger, health: bool | None, phones: bool | None,
     text = yaml.dump(replace(settings, policies={**settings.policies,
                                                  "publish": written}).to_dict())
     parse_settings(SETTINGS, text)  # what is written must read back
+    lang = language(settings.locale)
+    said = {k: vocab.name("yes-no", "yes" if v else "no", lang)
+            for k, v in (("health", new.health), ("phones", new.phones))}
     sha = ledger.change({SETTINGS: text}, gitops.format_message(
-        f"publish policy: health {'yes' if new.health else 'no'}, phones "
-        f"{'yes' if new.phones else 'no'}, reminder {written['reminder'] or 'none'}, "
-        f"refresh {written['refresh']}",
+        subject(ledger, "{actor} sets the publish policy: health {health}, phones {phones}, "
+                "reminder {reminder}, refresh {refresh}", actor=actor.name, **said, refresh=written["refresh"],
+                reminder=written["reminder"] or vocab.name("yes-no", "no", lang)),
         [("Action", "policy"), ("Steward", actor.id), ("Policy", "publish")]))
     return new, sha
 
@@ -104,7 +107,8 @@ def set_welfare(ledger: Ledger, escalate_after: int | None,
     text = yaml.dump(replace(settings, policies=policies).to_dict())
     parse_settings(SETTINGS, text)  # what is written must read back
     sha = ledger.change({SETTINGS: text}, gitops.format_message(
-        f"welfare policy: a visit after {calls} unanswered calls; aged from {aged}",
+        subject(ledger, "welfare policy: a visit after {calls} unanswered calls; aged from {aged}",
+                calls=calls, aged=aged),
         [("Action", "policy"), ("Steward", actor.id), ("Policy", "welfare"),
          ("Escalate-After", str(calls)), ("Aged-From", str(aged))]))
     return calls, aged, sha

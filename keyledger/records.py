@@ -7,33 +7,23 @@ Each is one signed commit of the household file, made by the rule of `keyledger.
 
 from __future__ import annotations
 
-from keyledger import gitops, service, text as free, yaml, zh
+from keyledger import gitops, service, text as free, vocab, yaml
 from keyledger.errors import FatalError
 from keyledger.i18n import _
 from keyledger.identity import acting_steward
 from keyledger.ledger import Ledger, locked
 from keyledger.model import Household
 from keyledger.service_model import OwnerRequest
+from keyledger.subjects import language, subject
 from keyledger.timeutil import iso, now, parse_datetime, zone
-from keyledger.vocab import REQUEST_CHANNELS, REQUEST_FROM
 
 
-def _code(table: dict[str, tuple[str, ...]], codes: tuple[str, ...], text: str,
-          option: str) -> str:
-    code = zh.code_of(table, text)
-    if code is None:
-        raise FatalError(_("{option} takes one of: {words}; not {text!r}.").format(
-            option=option, text=text,
-            words=", ".join(f"{c} ({zh.name(table, c)})" for c in codes)))
-    return code
-
-
-def _save(ledger: Ledger, household: Household, subject: str,
+def _save(ledger: Ledger, household: Household, said: str,
           trailers: list[tuple[str, str]]) -> str:
+    """`said`: the subject, in the ledger's language (keyledger.subjects)."""
     return ledger.change({ledger.relpath("household", household.id):
                           yaml.dump(household.to_dict())},
-                         gitops.format_message(f"{subject} ({household.id} {household.name})",
-                                               trailers))
+                         gitops.format_message(said, trailers))
 
 
 @locked
@@ -49,10 +39,13 @@ def add_request(ledger: Ledger, ident: str, text: str, via: str | None, by: str 
         raise FatalError(_("--at is in the future; a request is recorded after it came."))
     # Free text is made one line once, here: the file and the trailer say the same.
     request = OwnerRequest(received.replace(microsecond=0), free.line(text),
-                           _code(zh.REQUEST_CHANNELS, REQUEST_CHANNELS, via or "phone", "--via"),
-                           _code(zh.REQUEST_FROM, REQUEST_FROM, by or "owner", "--by"), actor.id)
+                           vocab.parse(vocab.REQUEST_CHANNEL, via or "phone", "--via"),
+                           vocab.parse(vocab.REQUESTER, by or "owner", "--by"), actor.id)
     after = service.add_request(household, request)
-    sha = _save(ledger, after, f"request from {request.by} by {request.via}: {request.text}",
+    sha = _save(ledger, after,
+                subject(ledger, "{actor}: request from {by} by {via} ({household} {name}): {text}",
+                        actor=actor.name, by=request.by, via=request.via, household=household.id,
+                        name=household.name, text=request.text),
                 [("Action", "request"), ("Household", household.id), ("Steward", actor.id),
                  ("At", iso(request.received)), ("Via", request.via), ("By", request.by),
                  ("Request", request.text)])
@@ -71,7 +64,11 @@ def close_problem(ledger: Ledger, ident: str, which: str, note: str | None) -> t
     after = service.close_problem(household, problem.ref, actor.id, actor.role == "supervisor",
                                   note)
     at = now(zone(ledger.settings.timezone))
-    sha = _save(ledger, after, f"problem closed: {problem.note or problem.item}",
+    sha = _save(ledger, after,
+                subject(ledger, "{actor} closes a problem ({household} {name}): {what}",
+                        actor=actor.name, household=household.id, name=household.name,
+                        what=problem.note or vocab.name("care", problem.item,
+                                                        language(ledger.settings.locale))),
                 [("Action", "problem-close"), ("Household", household.id), ("Steward", actor.id),
                  ("At", iso(at)), ("Problem", problem.ref), ("Item", problem.item or ""),
                  ("What", problem.note or ""), ("Note", note or "")])
@@ -92,7 +89,10 @@ def repaid(ledger: Ledger, ident: str, which: str) -> tuple[str, str]:
                            "{household}` lists what it owes, numbered.").format(
                                household=household.id, which=which))
     after = service.repaid(household, advance.visit, actor.id, actor.role == "supervisor")
-    sha = _save(ledger, after, f"repaid {advance.amount} for the errand {advance.visit}",
+    sha = _save(ledger, after,
+                subject(ledger, "{actor}: errand of {household} {name} repaid, {amount} yuan",
+                        actor=actor.name, household=household.id, name=household.name,
+                        amount=advance.amount),
                 [("Action", "errand-repaid"), ("Household", household.id), ("Steward", actor.id),
                  ("At", iso(now(zone(ledger.settings.timezone)))), ("Errand", advance.visit),
                  ("Amount", advance.amount)])

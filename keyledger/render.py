@@ -23,6 +23,7 @@ from datetime import date, datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import Any
 
+from keyledger import vocab
 from keyledger.errors import FatalError
 from keyledger.i18n import _
 from keyledger.ledger import Ledger
@@ -143,22 +144,27 @@ def _loaders(ledger: Ledger, lang: str) -> tuple[Any, Any]:
     """The ledger's own templates and the shipped ones, each looked up language first."""
     import jinja2
 
-    own = ledger.root / "templates"
-    return (jinja2.FileSystemLoader([str(own / lang), str(own)]),
+    from keyledger.templating import LedgerLoader
+
+    # A ledger's own are read without following a link (keyledger.templating): a
+    # `templates/en/owner.md.j2` linked to a steward's private key is not a template.
+    return (LedgerLoader(ledger.root, [f"templates/{lang}", "templates"]),
             jinja2.FileSystemLoader([str(SHIPPED / lang), str(SHIPPED)]))
 
 
 def environment(ledger: Ledger, lang: str, fmt: str) -> Any:
     import jinja2
-    from jinja2.sandbox import SandboxedEnvironment
+
+    from keyledger.templating import Sandbox
 
     if lang not in LANGS:
         raise FatalError(_("Reports are written in zh or en, not {lang!r}.").format(lang=lang))
     own, shipped = _loaders(ledger, lang)
     html = fmt == "html"
     # A ledger's own templates came from a clone, not from this machine: they may format, never
-    # reach Python's internals (`cycler.__init__.__globals__.os`).
-    env = SandboxedEnvironment(loader=jinja2.ChoiceLoader([own, shipped]),
+    # reach Python's internals (`cycler.__init__.__globals__.os`) nor build something huge, and
+    # each rendering is bounded in time and size (keyledger.templating).
+    env = Sandbox(loader=jinja2.ChoiceLoader([own, shipped]),
                                undefined=jinja2.StrictUndefined, autoescape=html,
                                finalize=None if html else plain if fmt == "text" else md,
                                trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
@@ -173,6 +179,9 @@ def environment(ledger: Ledger, lang: str, fmt: str) -> Any:
 
         env.globals["timeline"] = lambda *args, **kwargs: timeline(formats, *args, **kwargs)
     env.globals.update(lang=lang, fmt=fmt)
+    # The vocabulary's names in the report's language (words.j2): `names_of("care")["plants"]`.
+    env.globals["names_of"] = lambda kind: {c: vocab.name(kind, c, lang)
+                                            for c in vocab.KINDS[kind].codes}
     return env
 
 
@@ -203,7 +212,7 @@ class Renderer:
     def _md(self, document: Document) -> str:
         if self.markdown is None:
             self.markdown = environment(self.ledger, self.lang, "md")
-        return str(self.markdown.get_template(f"{document.name}.md.j2").render(**document.context))
+        return _run(self.markdown.get_template(f"{document.name}.md.j2"), document.context)
 
     def __call__(self, document: Document) -> str:
         return _rendered(lambda: self._render(document), document.name)
@@ -218,15 +227,15 @@ class Renderer:
             return self._md(document)
         own = self._template(f"{name}.{self.fmt}.j2")
         if self.fmt == "text":
-            return str(own.render(**document.context)) if own is not None \
+            return _run(own, document.context) if own is not None \
                 else from_markdown.to_text(self._md(document), self.lang)
         if own is not None and not self._has_markdown(name):
-            return str(own.render(**document.context))  # a page of its own (the site's board)
+            return _run(own, document.context)  # a page of its own (the site's board)
         title, lead, sections = from_markdown.to_html(self._md(document))
         page = own or self.env.get_template("report.html.j2")
         # The HTML comes from markdown-it, which escaped every character of the Markdown's text.
-        return str(page.render(**document.context, title=title, lead=Markup(lead),
-                               sections=Markup(sections)))
+        return _run(page, {**document.context, "title": title, "lead": Markup(lead),
+                           "sections": Markup(sections)})
 
     def _has_markdown(self, name: str) -> bool:
         """Whether a Markdown template of this name exists; asked once per name, since the site
@@ -244,6 +253,25 @@ class Renderer:
 
 def render(ledger: Ledger, document: Document, fmt: str) -> str:
     return _rendered(lambda: Renderer(ledger, document.lang, fmt)(document), document.name)
+
+
+def _run(template: Any, context: dict[str, Any]) -> str:
+    """One template rendered within keyledger.templating's bounds, or one sentence naming it:
+    the ledger's own by its path in the ledger, a shipped one by its name."""
+    from keyledger import templating
+
+    try:
+        return templating.render(template, context)
+    except (templating.TemplateLimit, OverflowError, RecursionError, MemoryError) as exc:
+        why = {OverflowError: _("a range or a number too big"),
+               RecursionError: _("it calls itself without end"),
+               MemoryError: _("it needs too much memory")}.get(type(exc), str(exc))
+        # The template running when it stopped (one may include another), else the one asked.
+        frames = [f.filename for f in traceback.extract_tb(exc.__traceback__)
+                  if f.filename.endswith(".j2")] or [template.filename or template.name]
+        name = frames[-1] if frames[-1].startswith("templates/") else Path(frames[-1]).name
+        raise FatalError(_("The report template {name} was stopped: {why}; a report template "
+                           "only formats the ledger's records.").format(name=name, why=why))
 
 
 def _rendered(make: Any, name: str) -> str:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+from dataclasses import replace
 from pathlib import Path
 from typing import Callable, TypeVar
 
@@ -18,9 +19,11 @@ from keyledger import faults, gitops, rules, yaml
 from keyledger.errors import FatalError, Refused, SigningFailed
 from keyledger.gitops import ZERO
 from keyledger.i18n import _
+from keyledger.people import People
 from keyledger.ledger import SETTINGS, Ledger
 from keyledger.model import parse_household, parse_key, parse_settings, parse_steward
-from keyledger.verify import CUSTODY, Blobs, Result, _request, verify_range
+from keyledger.verify import CUSTODY, Result, _request, verify_range
+from keyledger.walk import Blobs
 
 T = TypeVar("T")
 
@@ -61,7 +64,9 @@ def replay_one(ledger: Ledger, blobs: Blobs, sha: str, t: dict[str, str], messag
         key = _parsed(blobs, tip, key_path, parse_key)
         home = _parsed(blobs, tip, home_path, parse_household)
         settings = parse_settings(SETTINGS, blobs.get(tip, SETTINGS) or "")
-        outcome = rules.apply(key, home, settings.witness, _request(t, me))
+        # A refusal read by the steward who redoes a conflict names people by name and phone.
+        request = replace(_request(t, me), people=People(ledger))
+        outcome = rules.apply(key, home, settings.witness, request)
         blob_ids[key_path] = _blob(ledger, yaml.dump(outcome.key.to_dict()))
         if outcome.household != home:
             blob_ids[home_path] = _blob(ledger, yaml.dump(outcome.household.to_dict()))

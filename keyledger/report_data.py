@@ -170,7 +170,7 @@ def owner(ledger: Ledger, household_id: str, week: str | None) -> dict[str, Any]
     household = ledger.household(household_id)
     tz = zone(ledger.settings.timezone)
     moment = now(tz)
-    days = week_days(week or current_week(ledger))
+    days = week_days(week or current_week(ledger), moment.date())
     begin, end = span_of_days(days[0], days[-1], tz)
     every = _views(ledger, visits_between(ledger, days[0], days[-1], household.id),
                    _owing(household))
@@ -259,9 +259,9 @@ def weekly(ledger: Ledger, week: str | None) -> dict[str, Any]:
     from keyledger import listing
 
     tz = zone(ledger.settings.timezone)
-    days = week_days(week or current_week(ledger))
-    begin, end = span_of_days(days[0], days[-1], tz)
     moment = now(tz)
+    days = week_days(week or current_week(ledger), moment.date())
+    begin, end = span_of_days(days[0], days[-1], tz)
     items: list[DueItem] = due(ledger, days)
     visits = seen(ledger, days[0], days[-1])  # counted; only some are read (below)
     intervals, events = custody_log.read(ledger, ["keys"], since=begin, until=end,

@@ -27,8 +27,8 @@ def household(ledger: Ledger, household_id: str, start: str | None, until: str |
     from keyledger.timeutil import parse_date
 
     today = now(zone(ledger.settings.timezone)).date()
-    last = parse_date(until) if until else today
-    first = parse_date(start) if start else last - timedelta(days=30)
+    last = parse_date(until, today) if until else today
+    first = parse_date(start, today) if start else last - timedelta(days=30)
     if last < first:
         raise FatalError(_("--until must not be before --from."))
     return Document("household", language(ledger, lang),

@@ -12,9 +12,10 @@ from keyledger.i18n import _
 from keyledger.identity import (acting_steward, configure_clone, refresh_allowed_signers,
                                 refuse_retired, steward_of_key)
 from keyledger.ids import check_id
-from keyledger.forms import load_form, record_from
+from keyledger.forms import STEWARD_WORDS, load_form, record_from
 from keyledger.ledger import SETTINGS, Ledger, locked
 from keyledger.model import DEFAULT_EXPECTED_BACK, Steward, parse_settings, parse_steward
+from keyledger.subjects import subject
 from keyledger.timeutil import zone
 
 
@@ -53,7 +54,8 @@ def init_ledger(path: Path, community: str, supervisor: str, name: str, key: str
         sha = ledger.change(
             {SETTINGS: settings_text, f"stewards/{supervisor}.yaml": steward_text},
             gitops.format_message(
-                f"init ledger of {settings.community}, supervisor {steward.name}",
+                subject(settings.locale, "ledger of {community} begun, supervisor {name}",
+                        community=settings.community, name=steward.name),
                 [("Action", "init"), ("Steward", supervisor), ("Roster", supervisor),
                  ("Role", "supervisor")]))
     except BaseException:
@@ -92,7 +94,7 @@ def add_steward(ledger: Ledger, ident: str, name: str | None, key: str | None,
     defaults = {"schema": 1, "id": ident, "role": "steward", "active": True}
     given = {"name": name, "phone": phone, "role": role,
              "key": sshkeys.resolve(key)[0] if key else None}
-    steward = record_from(parse_steward, ident, defaults, given, from_file)
+    steward = record_from(parse_steward, ident, defaults, given, from_file, STEWARD_WORDS)
     steward = replace(steward, key=sshkeys.normalize(steward.key))
     other = _registered_to(ledger, steward.key)
     if other is not None:
@@ -101,7 +103,8 @@ def add_steward(ledger: Ledger, ident: str, name: str | None, key: str | None,
     relpath = ledger.relpath("steward", ident)
     text = yaml.dump(steward.to_dict())
     sha = ledger.change({relpath: text}, gitops.format_message(
-        f"add {steward.role} {steward.name} ({ident})",
+        subject(ledger, "{actor} registers {role} {name} ({id})", actor=actor.name,
+                role=steward.role, name=steward.name, id=ident),
         [("Action", "steward-add"), ("Steward", actor.id), ("Roster", ident),
          ("Role", steward.role)]))
     refresh_allowed_signers(ledger, force=True)
@@ -144,11 +147,14 @@ def reactivate_steward(ledger: Ledger, ident: str) -> tuple[Steward, str]:
 
 def _set_active(ledger: Ledger, steward: Steward, actor: Steward,
                 active: bool) -> tuple[Steward, str]:
-    verb = "reactivate" if active else "deactivate"
     steward = replace(steward, active=active)
+    said = subject(ledger, "{role} {name} ({id}) is active again", role=steward.role,
+                   name=steward.name, id=steward.id) if active else \
+        subject(ledger, "{role} {name} ({id}) has left", role=steward.role, name=steward.name,
+                id=steward.id)
     sha = ledger.change({ledger.relpath("steward", steward.id): yaml.dump(steward.to_dict())},
                         gitops.format_message(
-                            f"{verb} {steward.role} {steward.name} ({steward.id})",
+                            said,
                             [("Action", "steward-reactivate" if active else "steward-deactivate"),
                              ("Steward", actor.id),
                              ("Roster", steward.id), ("Role", steward.role)]))
@@ -167,7 +173,7 @@ def edit_steward(ledger: Ledger, ident: str, name: str | None = None, phone: str
     given = {"name": name, "phone": phone, "role": role}
     if all(v is None for v in given.values()):
         raise FatalError(_("Nothing to change: give --name, --phone or --role."))
-    edited = record_from(parse_steward, ident, steward.to_dict(), given, None)
+    edited = record_from(parse_steward, ident, steward.to_dict(), given, None, STEWARD_WORDS)
     changed = [f for f in ("name", "phone", "role") if getattr(edited, f) != getattr(steward, f)]
     if not changed:
         raise FatalError(_("{id}'s file already says that; nothing to change.").format(id=ident))
@@ -177,7 +183,9 @@ def edit_steward(ledger: Ledger, ident: str, name: str | None = None, phone: str
                            "supervisor first.").format(id=ident))
     sha = ledger.change({ledger.relpath("steward", ident): yaml.dump(edited.to_dict())},
                         gitops.format_message(
-                            f"edit {edited.role} {edited.name} ({ident})",
+                            subject(ledger, "{role} {name} ({id}) changed: {fields}",
+                                    role=edited.role, name=edited.name, id=ident,
+                                    fields=", ".join(changed)),
                             [("Action", "steward-edit"), ("Steward", actor.id), ("Roster", ident),
                              ("Role", edited.role), ("Fields", ",".join(changed))]))
     refresh_allowed_signers(ledger, force=True)
@@ -210,7 +218,8 @@ def replace_key(ledger: Ledger, ident: str, key: str) -> tuple[Steward, Steward,
     check_steward_change(steward, new)
     sha = ledger.change({ledger.relpath("steward", ident): yaml.dump(new.to_dict())},
                         gitops.format_message(
-                            f"replace the key of {new.role} {new.name} ({ident})",
+                            subject(ledger, "{actor} replaces the key of {role} {name}",
+                                    actor=actor.name, role=new.role, name=new.name),
                             [("Action", "steward-key"), ("Steward", actor.id), ("Roster", ident),
                              ("Role", new.role), ("At", moment.isoformat())]))
     refresh_allowed_signers(ledger, force=True)

@@ -7,15 +7,17 @@ happens. Everything a request carries is in its commit's trailers, so a commit c
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
-from keyledger import text
+from keyledger import people, text
 from keyledger.errors import Refused
 from keyledger.i18n import _
-from keyledger.model import Authorization, Household, Key, Reservation, WitnessPolicy
-from keyledger.timeutil import iso
-from keyledger.vocab import PURPOSES
+from keyledger.model import Authorization, Household, Key, Reservation, Visit, WitnessPolicy
+from keyledger.timeutil import CLOCK_SKEW, iso
+from keyledger import vocab
+from keyledger.vocab import PURPOSE, PURPOSES, UnknownWord
 
 ACTIONS = ("checkout", "return", "handover", "lost", "found", "handback", "reserve")
 
@@ -43,6 +45,10 @@ class Request:
     unreached: str | None = None   # emergency: who was called and could not be reached
     start: datetime | None = None  # reservation window
     until: datetime | None = None
+    # How refusals name stewards: id -> (name, phone) (keyledger.people); verify and sync,
+    # which replay trailers, leave it empty and name them by id.
+    people: Mapping[str, tuple[str, str | None]] = field(default_factory=dict, compare=False,
+                                                         repr=False)
 
 
 @dataclass(frozen=True)
@@ -95,7 +101,8 @@ def _check_pair(household: Household, steward: str, request: Request) -> None:
                             household=household.id))
     raise Refused(_("{steward} is not in the A/B pair of {household} ({pair}); only they may "
                     "take its keys, unless a supervisor acts with --override REASON.").format(
-                        steward=steward, household=household.id, pair=", ".join(household.pair)))
+                        steward=people.name(request.people, steward), household=household.id,
+                        pair=_(", ").join(people.reach(request.people, s) for s in household.pair)))
 
 
 def _check_steward_of_household(household: Household, request: Request) -> None:
@@ -109,11 +116,12 @@ def _check_holder(key: Key, request: Request) -> None:
         return
     raise Refused(_("{key} is held by {holder}, not by you ({steward}); only the holder can do "
                     "this, or a supervisor with --override REASON.").format(
-                        key=key.id, holder=key.holder, steward=request.actor.id))
+                        key=key.id, holder=people.reach(request.people, key.holder),
+                        steward=people.name(request.people, request.actor.id)))
 
 
-def _check_authorization(household: Household, purpose: str, day: date,
-                         request: Request) -> None:
+def _authorization_problem(household: Household, purpose: str, day: date) -> str | None:
+    """Why the owner's authorization does not allow `purpose` on `day`, or None."""
     auth = household.authorization
     problem = None
     if auth is None:
@@ -132,8 +140,15 @@ def _check_authorization(household: Household, purpose: str, day: date,
         # A follow-up (回访) comes back to what a visit the owner allowed found: any
         # authorization in force covers it.
         problem = _("the owner's authorization of {household} does not allow {purpose} (it "
-                    "allows: {allowed})").format(household=household.id, purpose=_(purpose),
-                                                 allowed=", ".join(auth.purposes) or "—")
+                    "allows: {allowed})").format(
+                        household=household.id, purpose=vocab.name("purpose", purpose),
+                        allowed=vocab.names("purpose", auth.purposes) or "—")
+    return problem
+
+
+def _check_authorization(household: Household, purpose: str, day: date,
+                         request: Request) -> None:
+    problem = _authorization_problem(household, purpose, day)
     if problem is None:
         return
     if purpose == "emergency":
@@ -147,14 +162,15 @@ def _check_authorization(household: Household, purpose: str, day: date,
 
 
 def _check_reservations(key: Key, holder: str, start: datetime, end: datetime,
-                        purpose: str) -> None:
+                        purpose: str, request: Request) -> None:
     if purpose == "emergency":
         return  # a burst pipe does not wait for the gas company's appointment
     for r in key.reservations:
         if r.steward != holder and r.start < end and start < r.until:
             raise Refused(_("{key} is reserved by {steward} for {purpose} from {start} to {until}; "
                             "choose a time outside it, or ask {steward}.").format(
-                                key=key.id, steward=r.steward, purpose=r.purpose,
+                                key=key.id, steward=people.reach(request.people, r.steward),
+                                purpose=vocab.name("purpose", r.purpose),
                                 start=_fmt(r.start), until=_fmt(r.until)))
 
 
@@ -177,8 +193,7 @@ def _check_in_custody(key: Key) -> None:
 
 def _check_purpose(purpose: str | None) -> str:
     if purpose not in PURPOSES:
-        raise Refused(_("{purpose!r} is not a purpose; use one of: {purposes}.").format(
-            purpose=purpose, purposes=", ".join(PURPOSES)))
+        raise Refused(UnknownWord(PURPOSE, str(purpose)).sentence())
     return purpose
 
 
@@ -192,7 +207,8 @@ def _check_witness(key: Key, household: Household, policy: WitnessPolicy, purpos
                                 or purpose in household.witness_for):
         raise Refused(_("A witness is required for {purpose} with a {kind} key by the policy of "
                         "{where}; add --witness STEWARD.").format(
-                            purpose=_(purpose), kind=_(key.kind),
+                            purpose=vocab.name("purpose", purpose),
+                            kind=vocab.name("key-kind", key.kind),
                             where=household.id if purpose in household.witness_for
                             else "keyledger.yaml"))
 
@@ -202,7 +218,8 @@ def checkout(key: Key, household: Household, policy: WitnessPolicy, request: Req
     if key.state == "out":
         raise Refused(_("{key} is already out with {holder} since {since}; it must be returned "
                         "(or handed over) first.").format(
-                            key=key.id, holder=key.holder, since=_fmt(key.since) if key.since else "?"))
+                            key=key.id, holder=people.reach(request.people, key.holder),
+                            since=_fmt(key.since) if key.since else "?"))
     _check_in_custody(key)
     expected = request.expected_back
     if expected is None or expected <= request.at:
@@ -217,7 +234,7 @@ def checkout(key: Key, household: Household, policy: WitnessPolicy, request: Req
     _check_pair(household, holder, request)
     _check_authorization(household, purpose, request.at.date(), request)
     _check_witness(key, household, policy, purpose, request, (holder, request.actor.id))
-    _check_reservations(key, holder, request.at, expected, purpose)
+    _check_reservations(key, holder, request.at, expected, purpose, request)
     new = replace(key, state="out", holder=holder, since=request.at, purpose=purpose,
                   expected_back=expected, witness=request.witness, note=request.note,
                   reservations=_pruned(key, request.at))
@@ -227,7 +244,7 @@ def checkout(key: Key, household: Household, policy: WitnessPolicy, request: Req
 def return_key(key: Key, household: Household, request: Request) -> Outcome:
     if key.state != "out":
         raise Refused(_("{key} is not out (it is {state}); there is nothing to return.")
-                      .format(key=key.id, state=_(key.state)))
+                      .format(key=key.id, state=vocab.name("key-state", key.state)))
     _check_override(request)
     _check_holder(key, request)
     if request.witness and request.witness in (request.actor.id, key.holder):
@@ -263,7 +280,7 @@ def handover(key: Key, household: Household, policy: WitnessPolicy,
 def lost(key: Key, household: Household, request: Request) -> Outcome:
     if key.state not in ("in", "out"):
         raise Refused(_("{key} is {state}; only a key in the cabinet or out can be lost.")
-                      .format(key=key.id, state=_(key.state)))
+                      .format(key=key.id, state=vocab.name("key-state", key.state)))
     _check_override(request)
     if key.state == "out" and not request.actor.supervisor:
         _check_holder(key, request)
@@ -279,7 +296,8 @@ def lost(key: Key, household: Household, request: Request) -> Outcome:
 
 def found(key: Key, household: Household, request: Request) -> Outcome:
     if key.state != "lost":
-        raise Refused(_("{key} is not lost (it is {state}).").format(key=key.id, state=_(key.state)))
+        raise Refused(_("{key} is not lost (it is {state}).").format(
+            key=key.id, state=vocab.name("key-state", key.state)))
     _check_override(request)
     _check_steward_of_household(household, request)
     new = replace(key, state="in", since=request.at, note=request.note)
@@ -289,7 +307,8 @@ def found(key: Key, household: Household, request: Request) -> Outcome:
 def handback(key: Key, household: Household, request: Request) -> Outcome:
     if key.state not in ("in", "out"):
         raise Refused(_("{key} is {state}; only a key in the cabinet or out can be handed back "
-                        "to its owner.").format(key=key.id, state=_(key.state)))
+                        "to its owner.").format(key=key.id,
+                                                state=vocab.name("key-state", key.state)))
     _check_override(request)
     if key.state == "out":
         _check_holder(key, request)
@@ -315,8 +334,8 @@ def reserve(key: Key, household: Household, request: Request) -> Outcome:
     for r in key.reservations:
         if r.start < until and start < r.until:
             raise Refused(_("{key} is already reserved by {steward} from {start} to {until}.")
-                          .format(key=key.id, steward=r.steward, start=_fmt(r.start),
-                                  until=_fmt(r.until)))
+                          .format(key=key.id, steward=people.reach(request.people, r.steward),
+                                  start=_fmt(r.start), until=_fmt(r.until)))
     added = Reservation(start, until, purpose, holder)
     reservations = tuple(sorted(_pruned(key, request.at) + (added,), key=lambda r: r.start))
     new = replace(key, reservations=reservations)
@@ -331,14 +350,57 @@ def apply(key: Key, household: Household, policy: WitnessPolicy, request: Reques
                       consent=text.optional(request.consent),
                       unreached=text.optional(request.unreached))
     if request.action == "checkout":
-        return checkout(key, household, policy, request)
-    if request.action == "handover":
-        return handover(key, household, policy, request)
-    handlers = {"return": return_key, "lost": lost, "found": found, "handback": handback,
-                "reserve": reserve}
-    if request.action not in handlers:
-        raise Refused(_("{action!r} is not a custody action.").format(action=request.action))
-    return handlers[request.action](key, household, request)
+        outcome = checkout(key, household, policy, request)
+    elif request.action == "handover":
+        outcome = handover(key, household, policy, request)
+    else:
+        handlers = {"return": return_key, "lost": lost, "found": found, "handback": handback,
+                    "reserve": reserve}
+        if request.action not in handlers:
+            raise Refused(_("{action!r} is not a custody action.").format(action=request.action))
+        outcome = handlers[request.action](key, household, request)
+    check_order(key, request)  # after the action's own rules, whose refusals say more
+    return outcome
+
+
+def check_order(key: Key, request: Request) -> None:
+    """One key's events come in time order: none is dated before the key's last custody event
+    (its file's `since`), a few minutes of difference between two machines' clocks aside."""
+    if key.since is not None and request.at < key.since - CLOCK_SKEW:
+        raise Refused(_("{key}'s last event is dated {since}; a {action} dated {at} cannot come "
+                        "after it. If this machine's clock is wrong, set it right.").format(
+                            key=key.id, since=_fmt(key.since), action=_(request.action),
+                            at=_fmt(request.at)))
+
+
+def check_not_backdated(household: Household, request: Request,
+                        changed_at: Callable[[], datetime | None], latest: datetime) -> None:
+    """A checkout or reservation dated before the last change of its household's file, when
+    that change forbids it: the authorization as it stands after the change (revoked, ended,
+    narrowed) refuses it on the day of the change. Dating a checkout the day before a
+    revocation does not get round the revocation.
+
+    When the change was is asked (`changed_at`: it costs a walk of the history) only if the
+    authorization refuses the act on the `latest` day the change can have happened: what it
+    allows on one day it allows on every later one until it is revoked or ends."""
+    if request.action not in ("checkout", "reserve") or \
+            (request.purpose == "emergency" and (request.consent or request.unreached)):
+        return
+    day = request.start.date() if request.action == "reserve" and request.start else \
+        request.at.date()
+    if _authorization_problem(household, request.purpose or "",
+                              max(day, latest.astimezone(request.at.tzinfo).date())) is None:
+        return
+    changed = changed_at()
+    if changed is None or request.at >= changed:
+        return
+    changed = changed.astimezone(request.at.tzinfo)
+    problem = _authorization_problem(household, request.purpose or "", max(day, changed.date()))
+    if problem:
+        raise Refused(_("it is dated {at}, before {household}'s file changed ({changed}), and "
+                        "that change forbids it: {why}").format(
+                            at=_fmt(request.at), household=household.id, changed=_fmt(changed),
+                            why=problem))
 
 
 def _revokes(before: Authorization | None, after: Authorization | None) -> bool:
@@ -393,6 +455,22 @@ def check_household_change(before: Household | None, after: Household, actor: Ac
 
 def is_overdue(key: Key, now: datetime) -> bool:
     return key.state == "out" and key.expected_back is not None and key.expected_back < now
+
+
+def check_visit_author(visit: Visit, actor: Actor) -> None:
+    """A visit is recorded by a steward who made it; a supervisor may enter it for them, and
+    the visit then names the supervisor as `entered_by`."""
+    if visit.entered_by is None and actor.id in visit.stewards:
+        return
+    if actor.supervisor and visit.entered_by == actor.id:
+        return
+    if actor.supervisor:
+        raise Refused(_("{id} enters a visit made by {stewards}; a visit a supervisor enters for "
+                        "others says so (entered_by: {id}).").format(
+                            id=actor.id, stewards=", ".join(visit.stewards) or "—"))
+    raise Refused(_("{id} records a visit made by {stewards}; a visit is recorded by one of the "
+                    "stewards who made it, or entered by a supervisor.").format(
+                        id=actor.id, stewards=", ".join(visit.stewards) or "—"))
 
 
 def check_confirm(trailers: dict[str, str], actor: Actor) -> None:

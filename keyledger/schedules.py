@@ -10,15 +10,17 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta, tzinfo
 from typing import Iterable, Protocol, Sequence
 
-from keyledger import gitops, yaml
+from keyledger import gitops, vocab, yaml
 from keyledger.errors import FatalError
 from keyledger.i18n import _
 from keyledger.identity import acting_steward
 from keyledger.ids import check_id
 from keyledger.ledger import Ledger, locked
-from keyledger.model import Contact, Household, ScheduleEntry, parse_clock, parse_every
+from keyledger.model import Contact, Household, ScheduleEntry
+from keyledger.subjects import language, subject
 from keyledger.timeutil import now, parse_date, zone
-from keyledger.vocab import VISIT_PURPOSES, WEEKDAYS
+from keyledger.timewords import parse_window
+from keyledger.vocab import WEEKDAYS
 
 
 def occurs(household: Household, entry: ScheduleEntry, day: date) -> bool:
@@ -179,13 +181,11 @@ def _match(wanted: list[Wanted], seen: dict[tuple[str, date], list[SeenVisit]], 
     return done
 
 
-def week_days(text: str) -> list[date]:
-    """`2026-W48` into its seven days, Monday first."""
-    try:
-        year, week = text.upper().split("-W")
-        monday = date.fromisocalendar(int(year), int(week), 1)
-    except ValueError:
-        raise FatalError(_("{text!r} is not an ISO week; write it like 2026-W48.").format(text=text))
+def week_days(text: str, today: date) -> list[date]:
+    """A week's seven days, Monday first: 2026-W48, 48, 第48周, 本周, 下周."""
+    from keyledger.timewords import parse_week
+
+    monday = parse_week(text, today)
     return [monday + timedelta(days=i) for i in range(7)]
 
 
@@ -198,27 +198,25 @@ def this_week(today: date) -> str:
 def add_entry(ledger: Ledger, ident: str, every: str, at: str, purpose: str, steward: str,
               start: str | None, until: str | None, while_away: bool) -> tuple[Household, str]:
     household = ledger.household(ident)
-    days = parse_every(every)
-    if days is None:
-        raise FatalError(_("--every takes day, or weekdays like wed or mon,thu; not {text!r}.")
-                         .format(text=every))
-    clock = parse_clock(at)
-    if clock is None:
-        raise FatalError(_("--at takes a time like 10:00 or a window like 14:00-17:00."))
-    if purpose not in VISIT_PURPOSES:
-        raise FatalError(_("{purpose!r} is not a purpose; use one of: {purposes}.").format(
-            purpose=purpose, purposes=", ".join(VISIT_PURPOSES)))
+    days = vocab.parse_days(every, "--every")
+    clock = parse_window(at)
+    purpose = vocab.parse("visit-purpose", purpose, "--purpose")
     if steward not in ("a", "b"):
         ledger.steward(check_id(steward, _("steward")))
-    first, last = (parse_date(start) if start else None), (parse_date(until) if until else None)
+    today = now(zone(ledger.settings.timezone)).date()
+    first = parse_date(start, today) if start else None
+    last = parse_date(until, today) if until else None
     if first and last and last < first:
         raise FatalError(_("--until must not be before --from."))
     entry = ScheduleEntry(days, clock[0], clock[1], purpose, steward, first, last, while_away,
                           since=now(zone(ledger.settings.timezone)))
     if any(replace(e, since=None) == replace(entry, since=None) for e in household.schedule):
         raise FatalError(_("{id} already has that schedule.").format(id=ident))
+    window = clock[0].strftime("%H:%M") + (f"-{clock[1]:%H:%M}" if clock[1] else "")
     return _save(ledger, replace(household, schedule=household.schedule + (entry,)),
-                 f"schedule {ident}: every {every} {at} {purpose}")
+                 subject(ledger, "schedule of {household} {name}: {days} {window} {purpose}",
+                         household=ident, name=household.name, window=window, purpose=purpose,
+                         days=vocab.days_name(days, language(ledger.settings.locale))))
 
 
 @locked
@@ -229,16 +227,17 @@ def remove_entry(ledger: Ledger, ident: str, number: int) -> tuple[Household, st
                          .format(id=ident, n=number))
     schedule = household.schedule[:number - 1] + household.schedule[number:]
     return _save(ledger, replace(household, schedule=schedule),
-                 f"unschedule {ident} entry {number}")
+                 subject(ledger, "schedule of {household} {name}: entry {n} removed",
+                         household=ident, name=household.name, n=number))
 
 
-def _save(ledger: Ledger, household: Household, subject: str) -> tuple[Household, str]:
+def _save(ledger: Ledger, household: Household, said: str) -> tuple[Household, str]:
     actor = acting_steward(ledger)
     if actor.role != "supervisor" and actor.id not in household.pair:
         raise FatalError(_("Only {id}'s A/B pair or a supervisor may change its schedule.")
                          .format(id=household.id))
     sha = ledger.change({ledger.relpath("household", household.id): yaml.dump(household.to_dict())},
-                        gitops.format_message(f"{subject} ({household.name})",
+                        gitops.format_message(said,
                                               [("Action", "schedule"), ("Household", household.id),
                                                ("Steward", actor.id)]))
     return household, sha

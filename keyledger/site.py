@@ -251,7 +251,7 @@ def _build(ledger: Ledger, out: Path, lang: str, full: bool) -> Built:
     names = {r.id: r.name for r in rows}
     keys_out = site_pages.keys_out(ledger, index, names, stewards, moment)
     week = this_week(today)
-    days = week_days(week)
+    days = week_days(week, today)
     span = [days[0] + timedelta(days=n) for n in range(7 * CALENDAR_WEEKS)]
     items = due(ledger, span)
     this = [i for i in items if i.day in days]

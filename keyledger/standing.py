@@ -14,6 +14,7 @@ from datetime import datetime, time
 from typing import TYPE_CHECKING, Any
 
 from keyledger import event_index
+from keyledger.text import printable
 
 if TYPE_CHECKING:
     from keyledger.ledger import Ledger
@@ -40,10 +41,16 @@ def names(ledger: Ledger, ids: Iterable[str]) -> dict[str, str]:
     wanted = sorted(set(ids))
     out: dict[str, str] = {}
     for part in event_index.chunks(wanted):
-        out.update(db.execute(
+        out.update((i, _shown(n)) for i, n in db.execute(
             f"SELECT h.id, h.name FROM homes_now n JOIN homes h ON h.id = n.id AND h.seq = n.seq "
             f"WHERE n.id IN ({_marks(part)})", part))
     return out
+
+
+def _shown(name: str | None) -> str:
+    """A name as the model reads it (keyledger.text.printable): the index keeps the file's
+    text, and a hand edit may have put a terminal's escape sequence in it."""
+    return printable(name or "")
 
 
 def keys_of(ledger: Ledger, household: str) -> list[str]:
@@ -68,7 +75,7 @@ def households_of(ledger: Ledger, steward: str) -> list[tuple[str, str, str]]:
         "SELECT n.id, h.name, CASE WHEN n.pair_a = ? THEN 'a' ELSE 'b' END FROM homes_now n "
         "JOIN homes h ON h.id = n.id AND h.seq = n.seq WHERE n.pair_a = ? OR n.pair_b = ? "
         "ORDER BY n.id", (steward, steward, steward))
-    return [tuple(r) for r in rows]
+    return [(i, _shown(name), side) for i, name, side in rows]
 
 
 def out_or_booked(ledger: Ledger, moment: datetime) -> list[str]:

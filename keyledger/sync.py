@@ -26,7 +26,8 @@ from keyledger.identity import acting_steward, keep_movable, refresh_allowed_sig
 from keyledger.ledger import Ledger, take_flock
 from keyledger.replay import move, replay_one
 from keyledger.timeutil import now, zone
-from keyledger.verify import Blobs, Finding, Result, verify_range
+from keyledger.verify import Finding, Result, verify_range
+from keyledger.walk import Blobs
 
 REMOTE, BRANCH = "origin", "main"
 TRACKING = f"{REMOTE}/{BRANCH}"

@@ -52,6 +52,19 @@ def block(value: str) -> str:
     return "\n".join(lines).strip("\n")
 
 
+# What a terminal would obey rather than show: control characters (a line's own \n and \t
+# aside), bidirectional overrides, and noncharacters.
+_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ufdd0-\ufdef"
+                     "\ufffe\uffff]")
+
+
+def printable(value: str) -> str:
+    """Text read from a file or a commit, as it may be shown: a name or a note edited by hand,
+    or a commit made elsewhere, can hold escape sequences that would retitle a terminal, clear
+    it or rewrite what it shows; they are dropped, as `line` drops them from typed text."""
+    return _UNSAFE.sub("", value) if _UNSAFE.search(value) else value
+
+
 def has_nul(value: object) -> bool:
     """Whether a form's value (text, or lists and mappings of it) holds a NUL character: never
     typed, it means a binary file or a broken export, and git cannot carry it in a message."""

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import os
 import re
+from collections.abc import Callable
 from datetime import date, datetime, time, timedelta, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -21,14 +21,31 @@ def zone(name: str) -> tzinfo:
                          .format(name=name))
 
 
+def _system_clock(tz: tzinfo) -> datetime:
+    return datetime.now(tz)
+
+
+# Where `now` reads the time. Nothing a command is given — no option, no environment variable —
+# sets it: a steward cannot date a checkout before a revocation. The tests and the demo stand at
+# chosen moments by replacing it in their own process (tests/conftest.py, demo/at.py).
+clock: Callable[[tzinfo], datetime] = _system_clock
+
+# How far two honest machines' clocks may differ: events of one key or household a little out
+# of order, or a little ahead of the receiving server, are not taken for tampering.
+CLOCK_SKEW = timedelta(minutes=5)
+
+
 def now(tz: tzinfo) -> datetime:
-    # KEYLEDGER_NOW lets the demo and the tests stand at a fixed moment; the commit keeps git's own time.
-    fixed = os.environ.get("KEYLEDGER_NOW")
+    return clock(tz).astimezone(tz).replace(microsecond=0)
+
+
+def _iso(text: str, tz: tzinfo) -> datetime:
     try:
-        moment = parse_datetime(fixed, tz) if fixed else datetime.now(tz)
-    except FatalError as exc:
-        raise FatalError(_("KEYLEDGER_NOW: {why}").format(why=exc.message))
-    return moment.astimezone(tz).replace(microsecond=0)
+        moment = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise FatalError(_("{text!r} is not a date and time: write it like 2026-11-25 14:00.")
+                         .format(text=text))
+    return moment if moment.tzinfo else moment.replace(tzinfo=tz)
 
 
 def iso(moment: datetime) -> str:
@@ -40,6 +57,8 @@ MAX_DURATION = timedelta(days=366)
 
 
 def parse_duration(text: str) -> timedelta | None:
+    """A duration as the ledger's settings write it (3h, 90m, 1d); what people type goes through
+    timewords."""
     match = _DURATION.fullmatch(text.strip().lower())
     if not match or not any(match.groups()) or any(g and len(g) > 6 for g in match.groups()):
         return None
@@ -48,39 +67,35 @@ def parse_duration(text: str) -> timedelta | None:
     return duration if duration <= MAX_DURATION else None
 
 
-def parse_datetime(text: str, tz: tzinfo) -> datetime:
-    """ISO 8601 or `YYYY-MM-DD HH:MM`; a time without an offset is in the ledger's zone."""
-    try:
-        moment = datetime.fromisoformat(text.strip())
-    except ValueError:
-        raise FatalError(
-            _("{text!r} is not a date and time: write it like 2026-11-25 14:00.").format(text=text)
-        )
-    return moment if moment.tzinfo else moment.replace(tzinfo=tz)
+_ISO_MOMENT = re.compile(r"\d{4}-\d\d-\d\d[T ]\d\d:\d\d(:\d\d)?([+-]\d\d:\d\d)?")
+
+
+def parse_datetime(text: str, tz: tzinfo, at: datetime | None = None) -> datetime:
+    """ISO 8601, or a date and time as people write them (明天下午3点, 12月2日 15:00, 17:00
+    today); a time without an offset is in the ledger's zone. Relative words count from `at`
+    (now, by default)."""
+    from keyledger import timewords
+
+    # ISO 8601 with a time needs no clock (the tests' and the demo's clock read it this way).
+    if _ISO_MOMENT.fullmatch(text.strip()):
+        try:
+            moment = datetime.fromisoformat(text.strip())
+            return moment if moment.tzinfo else moment.replace(tzinfo=tz)
+        except ValueError:
+            pass  # a day that does not exist: timewords says so
+    return timewords.parse_moment(text, at or now(tz))
 
 
 def parse_when(text: str, start: datetime) -> datetime:
-    """A moment after `start`: a duration (`3h`, `90m`, `1d`), a clock time (`17:00`), or a date and time."""
-    duration = parse_duration(text)
-    if duration is not None:
-        return start + duration
-    if re.fullmatch(r"\d+[dhm].*", text.strip().lower()):
-        raise FatalError(_("{text!r} is not a duration of at most a year, like 3h or 90m.")
-                         .format(text=text))
-    if re.fullmatch(r"\d{1,2}:\d{2}", text.strip()):
-        hours, minutes = map(int, text.strip().split(":"))
-        if hours > 23 or minutes > 59:
-            raise FatalError(_("{text!r} is not a time of day.").format(text=text))
-        return datetime.combine(start.date(), time(hours, minutes), start.tzinfo)
-    try:
-        return parse_datetime(text, start.tzinfo or zone("UTC"))
-    except FatalError:
-        raise FatalError(_("{text!r} is not a duration, a time or a date and time: write it like "
-                           "3h, 90m, 17:00 or 2026-11-25 17:00.").format(text=text)) from None
+    """A moment after `start`: a duration (3h, 3小时, 半小时, 90分钟), a time (17:00, 下午5点), or
+    a date and time (明天上午9点)."""
+    from keyledger import timewords
+
+    return timewords.parse_when(text, start)
 
 
-def parse_date(text: str) -> date:
-    try:
-        return date.fromisoformat(text.strip())
-    except ValueError:
-        raise FatalError(_("{text!r} is not a date: write it like 2026-11-25.").format(text=text))
+def parse_date(text: str, today: date) -> date:
+    """A date as people write it: 2026-11-25, 2026年11月25日, 11月25日, 11/25, 今天, 明天, 下周三."""
+    from keyledger import timewords
+
+    return timewords.parse_date(text, today)

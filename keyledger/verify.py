@@ -12,19 +12,20 @@ is new.
 
 from __future__ import annotations
 
-import subprocess
-from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Callable, TypeVar
 
-from keyledger import gitops, rules, sshkeys, sshsig, statedir, text
+from keyledger import (attachments, code_rights, commit_rules, gitops, rules, sshkeys, sshsig,
+                       statedir, text)
 from keyledger.errors import FatalError, Refused
 from keyledger.i18n import _
 from keyledger.ledger import SETTINGS, Ledger
+from keyledger.timeutil import now
 from keyledger.model import (Household, Settings, Steward, parse_household, parse_key,
                              parse_settings, parse_steward, parse_visit)
+from keyledger.walk import Change, Commit, Tree, Walk
 
 CUSTODY = frozenset(rules.ACTIONS)
 T = TypeVar("T")
@@ -47,32 +48,6 @@ class Result:
     checked: int = 0
     findings: list[Finding] = field(default_factory=list)
     start: str | None = None
-
-
-class Blobs:
-    """One `git cat-file --batch` for the whole walk: files as they were at any commit."""
-
-    def __init__(self, root: Path) -> None:
-        self.proc = subprocess.Popen(["git", "-C", str(root), "cat-file", "--batch"],
-                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE)
-
-    def get(self, rev: str, path: str) -> str | None:
-        data = self.raw(f"{rev}:{path}")
-        return data.decode("utf-8", errors="replace") if data is not None else None
-
-    def raw(self, name: str) -> bytes | None:
-        assert self.proc.stdin and self.proc.stdout
-        self.proc.stdin.write(f"{name}\n".encode())
-        self.proc.stdin.flush()
-        header = self.proc.stdout.readline().split()
-        if len(header) < 3 or header[1] == b"missing":
-            return None
-        return self.proc.stdout.read(int(header[2]) + 1)[:-1]
-
-    def close(self) -> None:
-        if self.proc.stdin:
-            self.proc.stdin.close()
-        self.proc.wait()
 
 
 @dataclass
@@ -103,251 +78,6 @@ class _State:
                 except FatalError:
                     continue
         return self._by_fp.get(fp)
-
-
-@dataclass(frozen=True)
-class Change:
-    path: str
-    old: str | None  # blob id at the parent, None when the commit adds the file
-    new: str | None  # blob id the commit writes, None when it deletes the file
-
-
-@dataclass(frozen=True)
-class Commit:
-    sha: str
-    parents: list[str]
-    subject: str
-    trailers: dict[str, str]
-    changes: list[Change]
-    signature: str  # sshsig.check's status: G good, N none, B bad, E cannot be checked
-    fingerprint: str
-
-
-_FORMAT = "%x1e%H%x1f%P%x1f%s%x1f%(trailers:only,unfold)%x1f"
-
-
-def _parse_record(record: str) -> tuple[str, list[str], str, dict[str, str], list[Change]]:
-    sha, parents, subject, trailers, rest = record.split("\x1f")
-    changes = []
-    # With -z every path comes as it is, after its ":100644 100644 <old> <new> M" entry: a
-    # quoted path ("stewards/x\"y.yaml") would slip past every rule that looks at its folder.
-    tokens = rest.split("\0")
-    for meta, path in zip(tokens, tokens[1:]):
-        meta = meta.lstrip("\n")
-        if not meta.startswith(":"):
-            continue
-        _mode_a, _mode_b, old, new, _status = meta[1:].split()
-        changes.append(Change(path, None if old == gitops.ZERO else old,
-                              None if new == gitops.ZERO else new))
-    return sha, parents.split(), subject, gitops.parse_trailers(trailers), changes
-
-
-class Walk:
-    """The commits of a range, oldest first, each with the files it wrote.
-
-    One `git log --raw` names every commit and the blobs it writes; a feeder thread asks one
-    `git cat-file --batch` for each commit object (its signature is checked in-process) and each
-    new blob in the same order, so no request waits for the one before it. Files are parsed once
-    per blob id: the key file a checkout writes is the one its return reads."""
-
-    def __init__(self, root: Path, revs: list[str]) -> None:
-        import queue
-        import threading
-
-        self.log = subprocess.Popen(
-            ["git", "-C", str(root), *gitops.FIXED_CONFIG, "-c", "log.showRoot=true", "log",
-             "--reverse", "--no-renames", "--raw", "-z", "--no-abbrev", f"--format={_FORMAT}",
-             *revs, "--"],
-            stdout=subprocess.PIPE, encoding="utf-8", errors="replace")
-        self.cat = subprocess.Popen(["git", "-C", str(root), "cat-file", "--batch"],
-                                    stdin=subprocess.PIPE, stdout=subprocess.PIPE)
-        self.records: queue.Queue[tuple | None] = queue.Queue()  # type: ignore[type-arg]
-        self.blobs = Blobs(root)  # files the walk did not see written: read when first asked
-        self.texts: dict[str, str] = {}
-        self.parsed: dict[tuple[str, str], object] = {}
-        self.failure: Exception | None = None
-        self.feeder = threading.Thread(target=self._feed, daemon=True)
-        self.feeder.start()
-
-    def _feed(self) -> None:
-        assert self.log.stdout and self.cat.stdin
-        try:
-            pending = ""
-            for chunk in iter(lambda: self.log.stdout.read(1 << 16), ""):  # type: ignore[union-attr]
-                pending += chunk
-                *complete, pending = pending.split("\x1e")
-                for record in complete:
-                    self._send(record)
-            self._send(pending)
-        except (ValueError, OSError) as exc:  # a record that does not parse: said, not skipped
-            self.failure = exc
-        finally:
-            self.records.put(None)
-            self.cat.stdin.close()
-
-    def _send(self, record: str) -> None:
-        if not record.strip():
-            return
-        parsed = _parse_record(record)
-        # Queued before its objects are asked for: a commit that writes thousands of files asks
-        # for more than a pipe holds, and cat-file's answers must be read while it is asked.
-        self.records.put(parsed)
-        names = [parsed[0]] + [c.new for c in parsed[4] if c.new]
-        self.cat.stdin.write("".join(f"{n}\n" for n in names).encode())  # type: ignore[union-attr]
-        self.cat.stdin.flush()  # type: ignore[union-attr]
-
-    def _read_object(self) -> bytes:
-        assert self.cat.stdout
-        header = self.cat.stdout.readline().split()
-        if len(header) < 3 or header[1] == b"missing":
-            return b""
-        return self.cat.stdout.read(int(header[2]) + 1)[:-1]
-
-    def __iter__(self) -> Iterator[Commit]:
-        while (item := self.records.get()) is not None:
-            sha, parents, subject, trailers, changes = item
-            signature, fingerprint = sshsig.check(self._read_object())
-            if len(self.texts) > _TEXTS_KEPT:  # a street office's history: keep memory bounded
-                self.texts.clear()
-                self.parsed.clear()
-            for change in changes:
-                if change.new:
-                    data = self._read_object()
-                    if change.path.endswith(".yaml"):  # photos are never read as text
-                        self.texts[change.new] = data.decode("utf-8", "replace")
-            yield Commit(sha, parents, subject, trailers, changes, signature, fingerprint)
-
-    def text(self, blob: str | None) -> str | None:
-        if blob is None:
-            return None
-        if blob not in self.texts:
-            if len(self.texts) > _TEXTS_KEPT:  # a street office's history: keep memory bounded
-                self.texts.clear()
-            raw = self.blobs.raw(blob)
-            self.texts[blob] = raw.decode("utf-8", "replace") if raw is not None else ""
-        return self.texts[blob]
-
-    def parse(self, path: str, blob: str | None, parse: Callable[..., T]) -> T | None:
-        """The file `path` as blob `blob`, parsed (FatalError if it is not valid)."""
-        if blob is None:
-            return None
-        found = self.parsed.get((path, blob))
-        if found is None:
-            if len(self.parsed) > _TEXTS_KEPT:
-                self.parsed.clear()
-            try:
-                found = parse(path, self.text(blob), Path(path).stem)
-            except FatalError as exc:
-                found = exc
-            self.parsed[(path, blob)] = found
-        if isinstance(found, FatalError):
-            raise found
-        return found  # type: ignore[return-value]
-
-    def close(self) -> None:
-        self.log.kill()
-        self.log.wait()
-        if self.cat.stdout:
-            self.cat.stdout.close()
-        self.cat.kill()
-        self.cat.wait()
-        self.feeder.join(timeout=5)
-        self.blobs.close()
-
-
-# Blobs kept in memory while walking: a checkout's key file is read again at its return, some
-# thousands of commits later in a busy community.
-_TEXTS_KEPT = 200_000
-
-
-# Files of one folder looked up one by one before the folder is listed whole.
-LOOKUPS_BEFORE_LISTING = 16
-
-
-class Tree:
-    """Which blob each path holds at the commit being checked (its parent) and after it.
-
-    Only the roster and the settings are listed at the start; any other file the range reads
-    without writing it first is asked of git when first needed (`start:path`, one
-    `cat-file --batch-check`), and a folder asked about often is listed once: listing the
-    whole tree of a street office, 120,000 files, would be most of a short `verify --since`."""
-
-    def __init__(self, root: Path, start: str | None) -> None:
-        self.root, self.start = root, start
-        self.ids: dict[str, str | None] = {}  # None: no such file
-        self.changes: dict[str, Change] = {}
-        self._ask: subprocess.Popen[bytes] | None = None
-        self._asked: dict[str, int] = {}  # folder: files looked up one by one
-        self._listed: set[str] = set()  # folders listed whole
-        if start:
-            self._list("stewards", SETTINGS)
-
-    def stewards(self) -> list[tuple[str, str]]:
-        """The roster's files at the start, with their blobs."""
-        return [(p, b) for p, b in self.ids.items() if p.startswith("stewards/") and b]
-
-    def _id(self, path: str) -> str | None:
-        if path in self.ids:
-            return self.ids[path]
-        folder = path.split("/", 1)[0]
-        if not self.start or folder in self._listed or path == SETTINGS:
-            return None  # listed at the start, or there is no start
-        # Each lookup makes git read the folder's tree (100,000 entries for households/): past
-        # a few, the folder is listed once instead.
-        self._asked[folder] = self._asked.get(folder, 0) + 1
-        if self._asked[folder] > LOOKUPS_BEFORE_LISTING:
-            self._list(folder)
-            return self.ids.setdefault(path, None)
-        self.ids[path] = self._lookup(path)
-        return self.ids[path]
-
-    def _list(self, *paths: str) -> None:
-        """The files under `paths` at the start; those the range changed since keep the later
-        blob they hold."""
-        listing = gitops.git(self.root, "ls-tree", "-r", "-z", "--full-tree", str(self.start),
-                             "--", *paths)
-        for entry in listing.split("\0"):
-            if "\t" in entry:
-                meta, path = entry.split("\t", 1)
-                self.ids.setdefault(path, meta.split()[2])
-        self._listed.update(p.split("/", 1)[0] for p in paths)
-
-    def _lookup(self, path: str) -> str | None:
-        if "\n" in path or "\0" in path:  # not a line cat-file can be asked: asked alone
-            found = gitops.run(self.root, "rev-parse", "-q", "--verify",
-                               f"{self.start}:{path}")
-            return found.stdout.strip() or None if found.returncode == 0 else None
-        if self._ask is None:
-            self._ask = subprocess.Popen(["git", "-C", str(self.root), "cat-file",
-                                          "--batch-check"], stdin=subprocess.PIPE,
-                                         stdout=subprocess.PIPE)
-        assert self._ask.stdin and self._ask.stdout
-        self._ask.stdin.write(f"{self.start}:{path}\n".encode())
-        self._ask.stdin.flush()
-        answer = self._ask.stdout.readline().decode("utf-8", "replace").split()
-        return answer[0] if len(answer) == 3 and answer[1] == "blob" else None
-
-    def enter(self, commit: Commit) -> None:
-        self.changes = {c.path: c for c in commit.changes}
-
-    def before(self, path: str) -> str | None:
-        change = self.changes.get(path)
-        return change.old if change else self._id(path)
-
-    def after(self, path: str) -> str | None:
-        change = self.changes.get(path)
-        return change.new if change else self._id(path)
-
-    def leave(self) -> None:
-        for path, change in self.changes.items():
-            self.ids[path] = change.new
-        self.changes = {}
-
-    def close(self) -> None:
-        if self._ask is not None:
-            assert self._ask.stdin
-            self._ask.stdin.close()
-            self._ask.wait()
 
 
 def _state_at(walk: Walk, tree: Tree) -> _State:
@@ -435,8 +165,10 @@ def verify(ledger: Ledger, since: str | None = None, pin: str | None = None, ful
     continuous = start is None or (len(remembered) == 2 and gitops.run(
         ledger.root, "merge-base", "--is-ancestor", start, remembered[1]).returncode == 0)
     if not result.findings and continuous:
-        ledger.write_atomic(str(memory.relative_to(ledger.root)),
-                            f"{root_fp} {head}\n")
+        try:
+            ledger.write_atomic(str(memory.relative_to(ledger.root)), f"{root_fp} {head}\n")
+        except FatalError:
+            pass  # a read-only disk: the next run checks these commits again
     return result
 
 
@@ -458,17 +190,23 @@ def _roots(ledger: Ledger, head: str) -> list[str]:
 
 
 def verify_range(root: Path, start: str | None, end: str, result: Result,
-                 progress: Callable[[int, int], None] | None = None) -> None:
+                 progress: Callable[[int, int], None] | None = None,
+                 ahead: timedelta | None = None) -> None:
     """Check the commits start..end (from the first commit when start is None) into `result`;
-    works in any repository, a bare one too (the server's pre-receive hook)."""
+    works in any repository, a bare one too (the server's pre-receive hook). With `ahead`,
+    nothing may be dated more than that past this machine's clock: the server judges the time
+    of what it receives; a steward's clone, whose clock may be wrong, does not."""
     revs = [f"{start}..{end}"] if start else [end]
     total = int(gitops.git(root, "rev-list", "--count", *revs).strip() or 0)
-    walk, tree = Walk(root, revs), Tree(root, start)
+    clock = now(timezone.utc)
+    walk, tree = Walk(root, revs), Tree(root, start, clock)
     try:
         state = _state_at(walk, tree)
         for n, commit in enumerate(walk, 1):
             tree.enter(commit)
             _check_commit(walk, tree, state, commit, result)
+            result.findings += [Finding(commit.sha, commit.subject, m) for m in
+                                commit_rules.times(tree, commit, clock, ahead)]
             tree.leave()
             result.checked = n
             if progress:
@@ -525,12 +263,15 @@ def _check_commit(walk: Walk, tree: Tree, state: _State, commit: Commit, result:
     touches_roster = any(p.startswith("stewards/") for p in paths)
     if parent is not None and (touches_roster or SETTINGS in paths) and not supervisor:
         finding(_("it changes the roster or the policies but was not signed by a supervisor"))
-    others = [c.path for c in commit.changes if not c.path.startswith(_RECORDS)
-              and c.path != SETTINGS and not _lfs_attributes(walk, c)]
+    others = [c.path for c in commit.changes if ((not c.path.startswith(_RECORDS)
+              and c.path != SETTINGS) or Path(c.path).name == ".gitattributes")
+              and not _lfs_rule(walk, c)]
     if parent is not None and others and not supervisor:
         finding(_("it changes {paths}, which only a supervisor may change (report templates and "
                   "git's settings act on every steward's machine)").format(
                       paths=", ".join(others[:3])))
+    for message in commit_rules.files(walk, commit, supervisor):
+        finding(message)
     for change in commit.changes:
         if change.new is None and change.path.startswith(("keys/", "households/", "visits/")):
             finding(_("it deletes {path}; a ledger's files stay, with their history").format(
@@ -550,6 +291,8 @@ def _check_commit(walk: Walk, tree: Tree, state: _State, commit: Commit, result:
             except Refused as exc:
                 finding(_("the rules refuse its change to {id}: {why}").format(
                     id=new.id, why=exc.message))
+    for message in commit_rules.visits(walk, commit, signer, supervisor):
+        finding(message)
     for path in paths:
         if path.startswith("stewards/") and parent and signer is not None:
             _steward_change(walk, tree, path, finding)
@@ -557,12 +300,14 @@ def _check_commit(walk: Walk, tree: Tree, state: _State, commit: Commit, result:
         problem = _invalid(walk, path, tree.after(path))
         if problem:
             finding(problem)
+    for message in commit_rules.confirmation(walk.root, commit, signer):
+        finding(message)
     if parent is not None and signer is not None:
         _service(walk, tree, commit, supervisor, finding)
     if action in CUSTODY and parent is not None and signer is not None:
-        _replay(walk, tree, state, t, paths, signer, finding)
+        _replay(walk, tree, state, t, paths, signer, finding, commit.parents)
     elif action and parent is not None:
-        _non_custody_keys(walk, tree, action, paths, finding)
+        _non_custody_keys(walk, tree, state, action, paths, signer, finding)
     if parent is not None:  # the roster and policies as they stand after this commit
         for path in paths:
             if path.startswith("stewards/"):
@@ -575,18 +320,18 @@ def _check_commit(walk: Walk, tree: Tree, state: _State, commit: Commit, result:
             _load_settings(walk, state, tree.after(SETTINGS))
 
 
-# Where the ledger's records live; anything else in the repository is a supervisor's to change.
-_RECORDS = ("stewards/", "households/", "keys/", "visits/", "attachments/")
-
-
-def _lfs_attributes(walk: Walk, change: Change) -> bool:
-    """`.gitattributes` holding nothing but the rule that stores attachments with git-lfs, as
-    the first photo of a ledger writes it on a machine that has git-lfs."""
-    from keyledger.attachments import LFS_RULE
-
+def _lfs_rule(walk: Walk, change: Change) -> bool:
+    """The root `.gitattributes` holding nothing but git-lfs's rule for attachments, as a
+    steward's first photo wrote it before that became a supervisor's to do: it converts
+    nothing, and histories that hold it still verify."""
     if change.path != ".gitattributes" or change.new is None:
         return False
-    return {line for line in (walk.text(change.new) or "").splitlines() if line} <= {LFS_RULE}
+    return {line for line in (walk.text(change.new) or "").splitlines() if line} <= \
+        {attachments.LFS_RULE}
+
+
+# Where the ledger's records live; anything else in the repository is a supervisor's to change.
+_RECORDS = ("stewards/", "households/", "keys/", "visits/", "attachments/")
 
 
 def _both(walk: Walk, tree: Tree, path: str,
@@ -599,10 +344,11 @@ def _both(walk: Walk, tree: Tree, path: str,
         return None, None
 
 
-def _non_custody_keys(walk: Walk, tree: Tree, action: str, paths: list[str],
-                      finding: Callable[[str], None]) -> None:
+def _non_custody_keys(walk: Walk, tree: Tree, state: _State, action: str, paths: list[str],
+                      signer: Steward | None, finding: Callable[[str], None]) -> None:
     """A command that is not a custody action may register a key (in the cabinet) or change a
-    door code's ciphertext, nothing else: custody is changed only by replayable actions."""
+    door code's ciphertext, nothing else: custody is changed only by replayable actions. A
+    code is written only by those who may (code_rights), to exactly the recipients recorded."""
     for path in [p for p in paths if p.startswith("keys/")]:
         old, new = _both(walk, tree, path, parse_key)
         if new is None:
@@ -619,6 +365,14 @@ def _non_custody_keys(walk: Walk, tree: Tree, action: str, paths: list[str],
             finding(_("it changes the key file {path}, which a {action} commit does not write "
                       "(custody changes only through checkout, return and the other custody "
                       "actions)").format(path=path, action=action))
+            continue
+        home_path = f"households/{new.household}.yaml"
+        home = _household(walk, home_path, tree.before(home_path) or tree.after(home_path))
+        if home is not None and signer is not None:
+            try:
+                code_rights.check_code_change(old, new, home, state.stewards, signer.id, action)
+            except Refused as exc:
+                finding(exc.message)
 
 
 def _steward_change(walk: Walk, tree: Tree, path: str, finding: Callable[[str], None]) -> None:
@@ -710,7 +464,7 @@ def _invalid(walk: Walk, path: str, blob: str | None) -> str | None:
 
 
 def _replay(walk: Walk, tree: Tree, state: _State, t: dict[str, str], paths: list[str],
-            signer: Steward, finding: Callable[[str], None]) -> None:
+            signer: Steward, finding: Callable[[str], None], parents: list[str]) -> None:
     key_path = f"keys/{t.get('Key', '')}.yaml"
     household_path = f"households/{t.get('Household', '')}.yaml"
     home = _household(walk, household_path, tree.before(household_path))
@@ -725,8 +479,12 @@ def _replay(walk: Walk, tree: Tree, state: _State, t: dict[str, str], paths: lis
                 .format(key=t.get("Key"), household=t.get("Household")))
         return
     try:
+        request = _request(t, signer)
+        rules.check_not_backdated(home, request, lambda: tree.times.of(
+            [household_path])[household_path] if tree.times.worth_asking(
+                request.at, parents) else None, max(tree.clock, request.at))
         outcome = rules.apply(old, home, state.settings.witness if state.settings
-                              else rules.WitnessPolicy(), _request(t, signer))
+                              else rules.WitnessPolicy(), request)
     except Refused as exc:
         finding(_("the custody rules refuse it: {why}").format(why=exc.message))
         return

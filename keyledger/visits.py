@@ -4,21 +4,23 @@ from __future__ import annotations
 
 import os
 import re
+import unicodedata
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from keyledger import attachments, gitops, service, yaml, zh
+from keyledger import attachments, gitops, rules, service, vocab, yaml
 from keyledger.errors import FatalError
 from keyledger.i18n import _
 from keyledger.identity import acting_steward
-from keyledger.forms import load_form, record_from
+from keyledger.forms import VISIT_WORDS, load_form, record_from
 from keyledger.ledger import Ledger, locked
-from keyledger.model import Household, Visit, parse_visit
+from keyledger.model import Household, Steward, Visit, parse_visit
 from keyledger.service_model import OpenProblem, OwnerRequest, money
-from keyledger.timeutil import iso, now, parse_datetime, zone
-from keyledger.vocab import CALL_OUTCOMES, CALL_REACHED, CARE
+from keyledger.subjects import subject
+from keyledger.timeutil import iso, now, parse_date, parse_datetime, zone
+from keyledger.vocab import CALL_REACHED
 
 FOLDER = "visits"
 
@@ -49,27 +51,49 @@ def _note_and_done(text: str | None) -> tuple[str | None, str | None]:
 
 
 def parse_check(text: str) -> dict[str, Any]:
-    """`plants=ok`, `heating=problem:接口渗水`, `windows=fixed:没关严=>已关严`, `gas=n/a`; the
-    item and the result also by their Chinese names (`门窗=已当场处理:…`)."""
-    match = re.fullmatch(r"\s*([^=:\s]+)\s*=\s*([^:\s]+)\s*(?::(.*))?", text, re.S)
-    item = zh.code_of(zh.CARE, match.group(1)) if match else None
-    result = zh.code_of(zh.RESULTS, match.group(2)) if match else None
-    if not match or result is None:
-        raise FatalError(_("--check takes ITEM=ok|problem|fixed|n/a[:note], e.g. "
-                           "heating=problem:接口渗水 or windows=fixed:没关严=>已关严; not {text!r}.")
-                         .format(text=text))
-    if item not in CARE:
+    """`plants=ok`, `heating=problem:接口渗水`, `windows=fixed:没关严=>已关严`, `燃气=正常`,
+    `暖气：有问题：接口渗水`, `暖气正常`: a care item, how it was, a note and, for a problem put
+    right on the spot, what was done."""
+    value = unicodedata.normalize("NFKC", text).strip()
+    head, sep, rest = _first_of(value, "=:")
+    if sep and vocab.lookup("care", head) is None and _split_check(head)[1]:
+        item, result = _split_check(head)  # 暖气有问题:接口渗水
+        note_text = rest
+    else:
+        item, result = (head, "") if sep else _split_check(value)  # 暖气正常
+        result, _sep, note_text = (rest if sep else result).partition(":")
+    if not item.strip() or not result.strip():
+        raise FatalError(_("--check takes ITEM=RESULT[:NOTE], e.g. heating=problem:接口渗水 or "
+                           "windows=fixed:没关严=>已关严; not {text!r}.").format(text=text))
+    if vocab.lookup("care", item) is None:
         raise FatalError(_("{item!r} is not a care item; use one of: {items} (something else "
                            "found goes in --problem or --fixed).").format(
-                               item=match.group(1), items=", ".join(CARE)))
-    note, done = _note_and_done(match.group(3))
+                               item=item.strip(), items=vocab.choices("care")))
+    code = vocab.parse("care", item)
+    result = vocab.parse("check-result", result, "--check")
+    note, done = _note_and_done(note_text)
     if result == "fixed" and not done:
         raise FatalError(_("A problem fixed on the spot says what was done: "
-                           "{item}=fixed:what was wrong=>what was done.").format(item=item))
+                           "{item}=fixed:what was wrong=>what was done.").format(
+                               item=vocab.name("care", code)))
     if result != "fixed" and done:
         note = f"{note or ''} → {done}".strip(" →")  # only a fixed item has a separate action
         done = None
-    return {"item": item, "result": result, "note": note, **({"done": done} if done else {})}
+    return {"item": code, "result": result, "note": note, **({"done": done} if done else {})}
+
+
+def _first_of(text: str, separators: str) -> tuple[str, str, str]:
+    """`text` cut at the first of the separators: (before, separator, after)."""
+    at = min((i for i in (text.find(s) for s in separators) if i >= 0), default=-1)
+    return (text, "", "") if at < 0 else (text[:at], text[at], text[at + 1:])
+
+
+def _split_check(text: str) -> tuple[str, str]:
+    """暖气正常: the longest care item that a result follows."""
+    for cut in range(len(text) - 1, 0, -1):
+        if vocab.lookup("care", text[:cut]) and vocab.lookup("check-result", text[cut:]):
+            return text[:cut], text[cut:]
+    return text, ""
 
 
 def parse_found(text: str, fixed: bool) -> dict[str, Any]:
@@ -87,12 +111,19 @@ def parse_found(text: str, fixed: bool) -> dict[str, Any]:
 
 
 def parse_outcome(text: str) -> str:
-    outcome = zh.code_of(zh.CALL_OUTCOMES, text)
-    if outcome is None:
-        raise FatalError(_("--outcome says how the call went: {outcomes}; not {text!r}.").format(
-            outcomes=", ".join(f"{c} ({zh.name(zh.CALL_OUTCOMES, c)})" for c in CALL_OUTCOMES),
-            text=text))
-    return outcome
+    """How a call went, in any of its words (接通, 没人接, no-answer)."""
+    return vocab.parse("call-outcome", text, "--outcome")
+
+
+def _yuan(text: str) -> str:
+    """An amount as people type it — ８６．５, 86.5元, 86.5块, ¥86.5, 八十元 — as digits."""
+    from keyledger.timewords import chinese_number
+
+    value = re.sub(r"(?:块钱|块|元)$", "", unicodedata.normalize("NFKC", text).strip())
+    value = value.removeprefix("¥").strip()
+    if re.fullmatch(r"[零〇一二两三四五六七八九十百千]+", value):
+        value = str(chinese_number(value))
+    return value
 
 
 def parse_errand(items: list[str], advanced: str | None, repaid: bool) -> dict[str, Any] | None:
@@ -103,7 +134,7 @@ def parse_errand(items: list[str], advanced: str | None, repaid: bool) -> dict[s
             raise FatalError(_("--advanced and --repaid belong to an errand: say what was bought "
                                "or done with --bought."))
         return None
-    amount = money(advanced) if advanced is not None else None
+    amount = money(_yuan(advanced)) if advanced is not None else None
     if advanced is not None and amount is None:
         raise FatalError(_("--advanced takes an amount of yuan like 86.50, not {text!r}.").format(
             text=advanced))
@@ -150,9 +181,11 @@ def parse_let_in(text: str) -> dict[str, Any]:
 
 def draft(ledger: Ledger, household: Household, given: dict[str, Any], photos: list[Path],
           form: Path | None, started: datetime, ended: datetime | None, stewards: list[str],
-          key: str | None = None) -> tuple[Visit, dict[str, str | bytes | None]]:
+          key: str | None = None, actor: Steward | None = None
+          ) -> tuple[Visit, dict[str, str | bytes | None]]:
     """A new visit and the files it adds (its YAML, any new photos, and the household file when
-    the visit changes what is open there); nothing is written.
+    the visit changes what is open there); nothing is written. `actor` records it: one of its
+    stewards, or a supervisor entering it for them (the visit then says so, `entered_by`).
 
     `given` may name open problems the visit put right (`resolve`: numbers or references) and
     the request it answered (`answers`); a care item found ok or fixed closes its open problem."""
@@ -163,9 +196,12 @@ def draft(ledger: Ledger, household: Household, given: dict[str, Any], photos: l
         given["request"] = pick_request(household, answers).to_dict()
     if given.get("purpose") == "call" and not given.get("outcome") and form is None:
         raise FatalError(_("Say how the call went with --outcome: {outcomes}. An unanswered call "
-                           "is not a welfare check done.").format(outcomes=", ".join(
-                               f"{c} ({zh.name(zh.CALL_OUTCOMES, c)})" for c in CALL_OUTCOMES)))
-    stored, files = attachments.store(ledger.root, photos, ledger.settings.attachment_max_bytes)
+                           "is not a welfare check done.").format(
+                               outcomes=vocab.choices("call-outcome")))
+    actor = actor or acting_steward(ledger)
+    supervisor = actor.role == "supervisor" and actor.active
+    stored, files = attachments.store(ledger.root, photos, ledger.settings.attachment_max_bytes,
+                                      supervisor)
     if form is not None:  # the visit's id and folder follow when it started, as the form says
         try:
             started = datetime.fromisoformat(str(load_form(form).get("started", started)))
@@ -178,9 +214,11 @@ def draft(ledger: Ledger, household: Household, given: dict[str, Any], photos: l
                 "ended": ended.isoformat() if ended else None,
                 "recorded": now(tz).isoformat()}
     overrides = dict(given)
+    if isinstance(overrides.get("follow_up"), str):  # 明天, 12月2日, 下周三
+        overrides["follow_up"] = parse_date(overrides["follow_up"], now(tz).date()).isoformat()
     if stored:
         overrides["photos"] = stored
-    visit = record_from(parse_visit, ident, defaults, overrides, form)
+    visit = record_from(parse_visit, ident, defaults, overrides, form, VISIT_WORDS)
     if visit.household != household.id:
         raise FatalError(_("The visit is for {other}, not {household}.").format(
             other=visit.household, household=household.id))
@@ -189,6 +227,9 @@ def draft(ledger: Ledger, household: Household, given: dict[str, Any], photos: l
         visit = replace(visit, recorded=now(tz), photos=tuple(dict.fromkeys(visit.photos + tuple(stored))))
         chosen.update({p: r.done for r in visit.resolves for p in household.problems
                        if p.ref == r.ref})
+    visit = replace(visit, entered_by=actor.id if supervisor and actor.id not in visit.stewards
+                    else None)  # who entered it is not the form's to say
+    rules.check_visit_author(visit, rules.Actor(actor.id, supervisor))
     # What it closed is written into the visit, so that a report needs nothing else to say it.
     visit = replace(visit, resolves=service.resolved_by(household, visit.checklist, chosen))
     after = service.after_visit(household, visit)
@@ -214,23 +255,31 @@ def draft(ledger: Ledger, household: Household, given: dict[str, Any], photos: l
 @locked
 def add_visit(ledger: Ledger, household_id: str, given: dict[str, Any], photos: list[Path],
               form: Path | None = None, at: str | None = None,
-              with_stewards: list[str] | None = None) -> tuple[Visit, str]:
-    """A visit made without a key: a code-lock entry, a doorstep delivery, a welfare call."""
+              with_stewards: list[str] | None = None,
+              for_stewards: list[str] | None = None) -> tuple[Visit, str]:
+    """A visit made without a key: a code-lock entry, a doorstep delivery, a welfare call.
+    Recorded by the steward who made it, or entered by a supervisor `for_stewards`."""
     household = ledger.household(household_id)
     actor = acting_steward(ledger)
     tz = zone(ledger.settings.timezone)
     started = parse_datetime(at, tz) if at else now(tz)
     if started > now(tz):
         raise FatalError(_("--at is in the future; a visit is recorded after it was made."))
-    stewards = [actor.id]
+    stewards = [ledger.steward(s).id for s in for_stewards or []] or [actor.id]
     for other in with_stewards or []:
         if ledger.steward(other).id not in stewards:
             stewards.append(other)
-    visit, files = draft(ledger, household, given, photos, form, started, None, stewards)
-    late = " (recorded late)" if recorded_late(visit) else ""
-    outcome = f" ({visit.outcome})" if visit.outcome else ""
+    visit, files = draft(ledger, household, given, photos, form, started, None, stewards,
+                         actor=actor)
+    late = recorded_late(visit)
     message = gitops.format_message(
-        f"visit {household.id} {household.name}: {visit.purpose}{outcome} by {actor.name}{late}",
+        subject(ledger, ("{actor}: {purpose}, {outcome} ({household} {name}), recorded late"
+                         if late else "{actor}: {purpose}, {outcome} ({household} {name})")
+                if visit.outcome else
+                ("{actor}: {purpose} ({household} {name}), recorded late"
+                 if late else "{actor}: {purpose} ({household} {name})"),
+                actor=actor.name, purpose=visit.purpose, outcome=visit.outcome,
+                household=household.id, name=household.name),
         [("Action", "visit"), ("Household", household.id), ("Steward", actor.id),
          ("With", ",".join(visit.stewards[1:])), ("Visit", visit.id),
          ("Purpose", visit.purpose), ("At", visit.started.isoformat()), *trailers(visit)])

@@ -18,10 +18,12 @@ from keyledger.timeutil import zone
 
 def state_words(kind: str, state: str) -> str:
     """A key's state as a word for a table's cell: a door code is kept, given, leaked."""
+    from keyledger import vocab
+
     if kind != "code":
-        return _(state)
+        return vocab.name("key-state", state)
     return {"in": _("code kept"), "out": _("code given"), "lost": _("code leaked"),
-            "handed-back": _("code handed back")}.get(state, _(state))
+            "handed-back": _("code handed back")}.get(state, vocab.name("key-state", state))
 
 
 def where(kind: str, state: str, slot: str | None, holder: str | None,

@@ -99,23 +99,41 @@ def error_message(exc: yaml.YAMLError) -> str:
     return text
 
 
-def locate(text: str, field_path: tuple[str | int, ...]) -> int | None:
-    """The 1-based line of a field in a document, found only when there is an error to report."""
-    try:
-        node = yaml.compose(text, Loader=Loader)
-    except yaml.YAMLError:
-        return None
-    line = None
-    for step in field_path:
-        if isinstance(node, yaml.MappingNode):
-            match = [(k, v) for k, v in node.value if k.value == step]
-            if not match:
+class Locator:
+    """The lines of a document's fields, for reporting its problems: the document is composed
+    once, and each mapping indexed by its keys when first asked, so a file with ten thousand
+    problems costs one pass, not ten thousand (each used to compose the whole file again)."""
+
+    def __init__(self, text: str) -> None:
+        try:
+            self.root: yaml.Node | None = yaml.compose(text, Loader=Loader)
+        except (yaml.YAMLError, RecursionError):
+            self.root = None
+        self.keys: dict[int, dict[object, tuple[yaml.Node, yaml.Node]]] = {}
+
+    def line(self, field_path: tuple[str | int, ...]) -> int | None:
+        """The 1-based line of a field, or of the nearest field above it that exists."""
+        node, line = self.root, None
+        for step in field_path:
+            if isinstance(node, yaml.MappingNode):
+                index = self.keys.get(id(node))
+                if index is None:
+                    index = self.keys[id(node)] = {}
+                    for key, value in node.value:
+                        index.setdefault(key.value, (key, value))
+                if step not in index:
+                    break
+                key, node = index[step]
+                line = key.start_mark.line + 1
+            elif isinstance(node, yaml.SequenceNode) and isinstance(step, int) \
+                    and step < len(node.value):
+                node = node.value[step]
+                line = node.start_mark.line + 1
+            else:
                 break
-            key, node = match[0]
-            line = key.start_mark.line + 1
-        elif isinstance(node, yaml.SequenceNode) and isinstance(step, int) and step < len(node.value):
-            node = node.value[step]
-            line = node.start_mark.line + 1
-        else:
-            break
-    return line
+        return line
+
+
+def locate(text: str, field_path: tuple[str | int, ...]) -> int | None:
+    """The 1-based line of one field in a document (for several, make one `Locator`)."""
+    return Locator(text).line(field_path)

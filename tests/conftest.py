@@ -6,7 +6,10 @@ import hashlib
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime, tzinfo
 from pathlib import Path
 
 import pytest
@@ -26,12 +29,37 @@ def _git_config(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+@pytest.fixture
+def chinese() -> Iterator[None]:
+    """The interface in Chinese in this process (for calls of the core, not of the CLI)."""
+    from keyledger.i18n import set_language
+
+    set_language("zh")
+    yield None
+    set_language("en")
+
+
+def _test_clock(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The tests' own clock: `monkeypatch.setenv("KEYLEDGER_TEST_NOW",
+    "2026-11-25T14:00:00+08:00")` stands the commands run in this process at that moment. Only here: keyledger reads no
+    variable for the time, so an installed command (a hook, the console script) keeps the real
+    one."""
+    from keyledger import timeutil
+
+    def clock(tz: tzinfo) -> datetime:
+        fixed = os.environ.get("KEYLEDGER_TEST_NOW")
+        return datetime.fromisoformat(fixed).astimezone(tz) if fixed else datetime.now(tz)
+
+    monkeypatch.setattr(timeutil, "clock", clock)
+
+
 @pytest.fixture(autouse=True)
 def _clean_env(monkeypatch: pytest.MonkeyPatch, _git_config: Path) -> None:
     # Tests must not see the developer's own git identity, ledger or language.
-    for var in ("KEYLEDGER_DIR", "KEYLEDGER_NOW", "LC_ALL", "LC_MESSAGES", "LANG", "NO_COLOR",
+    for var in ("KEYLEDGER_DIR", "KEYLEDGER_TEST_NOW", "LC_ALL", "LC_MESSAGES", "LANG", "NO_COLOR",
                 "SSH_AUTH_SOCK", "GIT_SSH_COMMAND"):
         monkeypatch.delenv(var, raising=False)
+    _test_clock(monkeypatch)
     monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(_git_config))
     monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
     monkeypatch.setenv("COLUMNS", "200")
@@ -111,18 +139,42 @@ class Ledger:
         return result
 
 
+# When the fixtures' ledgers are made: before every moment a test stands at, and in the past
+# of the machine's clock, so that each test's events come after them (verify finds a
+# household's events out of order otherwise).
+FOUNDED = "2026-11-01T08:00:00+08:00"
+
+
+@contextmanager
+def _founding(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The clock at FOUNDED, then back to what the test set (an autouse fixture's moment)."""
+    before = os.environ.get("KEYLEDGER_TEST_NOW")
+    monkeypatch.setenv("KEYLEDGER_TEST_NOW", FOUNDED)
+    try:
+        yield
+    finally:
+        if before is None:
+            monkeypatch.delenv("KEYLEDGER_TEST_NOW")
+        else:
+            monkeypatch.setenv("KEYLEDGER_TEST_NOW", before)
+
+
 @pytest.fixture
-def empty_ledger(tmp_path: Path, keys: dict[str, Path], capfd: pytest.CaptureFixture[str]) -> Ledger:
+def empty_ledger(tmp_path: Path, keys: dict[str, Path], capfd: pytest.CaptureFixture[str],
+                 monkeypatch: pytest.MonkeyPatch) -> Ledger:
     root = tmp_path / "ledger"
-    code = cli_run(["init", str(root), "--community", "花卉社区", "--supervisor", "liu-sj",
-                    "--name", STEWARDS["liu-sj"], "--key", str(keys["liu-sj"])])
+    with _founding(monkeypatch):
+        code = cli_run(["init", str(root), "--community", "花卉社区", "--supervisor", "liu-sj",
+                        "--name", STEWARDS["liu-sj"], "--key", str(keys["liu-sj"])])
     assert code == 0, capfd.readouterr().err
     return Ledger(root, keys, capfd)
 
 
 @pytest.fixture
-def ledger(empty_ledger: Ledger) -> Ledger:
+def ledger(empty_ledger: Ledger, monkeypatch: pytest.MonkeyPatch) -> Ledger:
     """A small ledger: a supervisor, an A/B pair, one more steward, a household and its key."""
+    founding = _founding(monkeypatch)
+    founding.__enter__()
     lg = empty_ledger
     for ident in ("zhou-lx", "wang-dh", "sun-yp"):
         lg.ok("steward", "add", ident, "--name", STEWARDS[ident], "--phone", "13900000001",
@@ -134,7 +186,20 @@ def ledger(empty_ledger: Ledger) -> Ledger:
           "--purpose", "inspection,plants,pets,heating,contractor,repair,delivery,other")
     lg.ok("key", "add", "--household", "8-1-401", "--id", "K-0012", "--slot", "A-03",
           "--label", "入户门钥匙, 两把一串")
+    founding.__exit__(None, None, None)
     return lg
+
+
+def keyledger_argv() -> list[str]:
+    """The installed keyledger script, for a test that runs it in a process of its own; at the
+    test's moment when it stands at one (KEYLEDGER_TEST_NOW), through demo/at.py, which sets the
+    clock inside its own process, as keyledger reads no variable for the time."""
+    import sys
+
+    moment = os.environ.get("KEYLEDGER_TEST_NOW")
+    if moment:
+        return [sys.executable, str(Path(__file__).parent.parent / "demo" / "at.py"), moment]
+    return [str(Path(sys.executable).parent / "keyledger")]
 
 
 def terminal(ledger: Ledger, args: list[str], answers: list[tuple[str, str]]) -> tuple[int, str, str]:
@@ -146,14 +211,14 @@ def terminal(ledger: Ledger, args: list[str], answers: list[tuple[str, str]]) ->
     import sys
     import time
 
-    script = str(Path(sys.executable).parent / "keyledger")
+    command = keyledger_argv()
     out_path, err_path = ledger.root.parent / "pty.out", ledger.root.parent / "pty.err"
     env = dict(os.environ, KEYLEDGER_DIR=str(ledger.root))
     pid, fd = pty.fork()
     if pid == 0:  # the child: its controlling terminal is the pty
         os.dup2(os.open(out_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC), 1)
         os.dup2(os.open(err_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC), 2)
-        os.execve(script, [script, *args], env)
+        os.execve(command[0], [*command, *args], env)
     screen, pending, typed = b"", list(answers), 0
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -203,10 +268,11 @@ def story_template(tmp_path_factory: pytest.TempPathFactory,
             subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", path.stem,
                             "-f", str(everyone[path.stem])], check=True)
     with pytest.MonkeyPatch.context() as mp:
-        for var in ("KEYLEDGER_DIR", "KEYLEDGER_NOW", "LC_ALL", "LC_MESSAGES", "LANG"):
+        for var in ("KEYLEDGER_DIR", "KEYLEDGER_TEST_NOW", "LC_ALL", "LC_MESSAGES", "LANG"):
             mp.delenv(var, raising=False)
         mp.setenv("GIT_CONFIG_GLOBAL", os.devnull)
         mp.setenv("GIT_CONFIG_NOSYSTEM", "1")
+        _test_clock(mp)  # the week's moments: built before any test's own fixtures
         story.build(folder / "ledger", everyone, cli_run, folder)
     return folder / "ledger", everyone
 
@@ -221,5 +287,5 @@ def story(story_template: tuple[Path, dict[str, Path]], tmp_path: Path,
 
     root = tmp_path / "ledger"
     shutil.copytree(story_template[0], root, symlinks=True)
-    monkeypatch.setenv("KEYLEDGER_NOW", seed.NOON_SATURDAY)
+    monkeypatch.setenv("KEYLEDGER_TEST_NOW", seed.NOON_SATURDAY)
     return Ledger(root, story_template[1], capfd)

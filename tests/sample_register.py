@@ -40,7 +40,7 @@ BAD: dict[int, tuple[str, dict[str, Any], str]] = {
     42: ("no name", {"姓名": None},
          "姓名: missing: a new household needs the main resident's name"),
     99: ("a flag the ledger does not know", {"标签": "高龄、贫困"},
-         "标签: '贫困' is not a flag; use one of: 独居、高龄、南飞、通勤、低保、残疾、宠物、商户、待换锁"),
+         "标签: '贫困' is not a flag; choose one of: 独居、高龄、南飞、通勤、低保、残疾、宠物、商户、待换锁"),
     150: ("a number no phone has", {"电话": "11111111111"},
           "电话: '11111111111' is not a phone number in use in China (check the digits)"),
     203: ("a day that does not exist", {"离开日期": "2026-02-30", "返回日期": "2026-04-15"},
@@ -52,7 +52,7 @@ BAD: dict[int, tuple[str, dict[str, Any], str]] = {
           "返回日期: expected a date on or after 'from'"),
     377: ("two mistakes in one row", {"紧急联系电话": "打电话问物业", "标签": "孤寡"},
           "紧急联系电话: '打电话问物业' is not a phone number: write it like 13800000101 or "
-          "010-12345678; 标签: '孤寡' is not a flag; use one of: 独居、高龄、南飞、通勤、低保、残疾、"
+          "010-12345678; 标签: '孤寡' is not a flag; choose one of: 独居、高龄、南飞、通勤、低保、残疾、"
           "宠物、商户、待换锁"),
     420: ("no building number", {"楼号": None}, "楼号: missing"),
     488: ("a slash in the room number", {"房号": "4/01"},

@@ -37,7 +37,7 @@ def build(root: Path, keys: dict[str, Path], run: Callable[[list[str]], int],
         assert code == 0, args
 
     def at(moment: str) -> None:
-        os.environ["KEYLEDGER_NOW"] = moment
+        os.environ["KEYLEDGER_TEST_NOW"] = moment
 
     at("2026-11-01T09:00:00+08:00")
     settings = SAMPLE / "keyledger.yaml"

@@ -17,12 +17,12 @@ NOW = "2026-11-25T12:00:00+08:00"
 def planned(ledger: Ledger, monkeypatch: pytest.MonkeyPatch) -> Ledger:
     """Wednesday inspections by A, daily calls by B (planned the Friday before: a schedule counts
     from when it was added), a follow-up on Friday, a reservation."""
-    monkeypatch.setenv("KEYLEDGER_NOW", "2026-11-20T09:00:00+08:00")
+    monkeypatch.setenv("KEYLEDGER_TEST_NOW", "2026-11-20T09:00:00+08:00")
     ledger.ok("schedule", "add", "8-1-401", "--every", "wed", "--at", "14:00-17:00",
               "--purpose", "inspection")
     ledger.ok("schedule", "add", "8-1-401", "--every", "day", "--at", "10:00", "--purpose", "call",
               "--steward", "b")
-    monkeypatch.setenv("KEYLEDGER_NOW", NOW)
+    monkeypatch.setenv("KEYLEDGER_TEST_NOW", NOW)
     ledger.ok("visit", "add", "8-1-401", "--purpose", "call", "--outcome", "answered", "--note", "电话问候，一切正常",
               "--at", "2026-11-25 09:00", "--follow-up", "2026-11-27", as_="zhou-lx")
     ledger.ok("reserve", "K-0012", "--from", "2026-11-27 09:00", "--until", "2026-11-27 11:00",
@@ -80,7 +80,7 @@ def test_uids_are_stable_as_statuses_change(planned: Ledger, tmp_path: Path,
                                             monkeypatch: pytest.MonkeyPatch) -> None:
     first, later = tmp_path / "a.ics", tmp_path / "b.ics"
     planned.ok("due", "--week", "2026-W48", "--ics", "-o", str(first))
-    monkeypatch.setenv("KEYLEDGER_NOW", "2026-11-28T20:00:00+08:00")
+    monkeypatch.setenv("KEYLEDGER_TEST_NOW", "2026-11-28T20:00:00+08:00")
     planned.ok("visit", "add", "8-1-401", "--purpose", "call", "--outcome", "answered", "--note", "回访",
                "--at", "2026-11-27 10:00", as_="zhou-lx")
     planned.ok("due", "--week", "2026-W48", "--ics", "-o", str(later))
@@ -152,7 +152,16 @@ def test_a_calendar_a_phone_subscribes_to(planned: Ledger, tmp_path: Path) -> No
     assert shown == {"health": False, "phones": False, "reminder_minutes": None,
                      "refresh_minutes": 180}
     planned.refused("policy", "publish", "--reminder", "soon", as_="liu-sj")
-    planned.refused("policy", "publish", "--health", "maybe", as_="liu-sj")
+    assert "--health: 'maybe' is not a yes-or-no answer; choose one of: yes, no." in \
+        planned.refused("policy", "publish", "--health", "maybe", as_="liu-sj").err
+    # In a grid worker's words: 是/不显示, half an hour, 不提醒.
+    planned.ok("policy", "publish", "--health", "是", "--phones", "不显示", "--reminder", "半小时",
+               as_="liu-sj")
+    assert json.loads(planned.ok("policy", "publish", "--json").out)["health"] is True
+    assert json.loads(planned.ok("policy", "publish", "--json").out)["reminder_minutes"] == 30
+    assert planned.git("log", "-1", "--format=%s").startswith("刘淑娟 设置网页和日历的公开范围：健康状况 是")
+    planned.ok("policy", "publish", "--reminder", "不提醒", as_="liu-sj")
+    assert json.loads(planned.ok("policy", "publish", "--json").out)["reminder_minutes"] is None
     planned.refused("policy", "publish", "--phones", "yes", as_="zhou-lx")  # not a supervisor
 
 

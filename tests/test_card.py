@@ -14,7 +14,7 @@ from conftest import Ledger
 
 @pytest.fixture
 def home(ledger: Ledger, monkeypatch: pytest.MonkeyPatch) -> Ledger:
-    monkeypatch.setenv("KEYLEDGER_NOW", "2026-11-25T12:00:00+08:00")
+    monkeypatch.setenv("KEYLEDGER_TEST_NOW", "2026-11-25T12:00:00+08:00")
     ledger.ok("household", "add", "7-1-201", "--name", "赵*建国*", "--address",
               "春晖家园7号楼1单元201 | 东门进", "--pair", "zhou-lx,wang-dh", "--phone", "13800000107",
               "--born", "1938", "--health", "心脏支架术后；<b>硝酸甘油</b>在床头柜", "--flag", "lives-alone",
@@ -70,7 +70,7 @@ def test_html_card_is_escaped_and_dials(home: Ledger, tmp_path: Path) -> None:
 
 def test_away_household_and_no_authorization(ledger: Ledger,
                                             monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("KEYLEDGER_NOW", "2026-12-01T09:00:00+08:00")
+    monkeypatch.setenv("KEYLEDGER_TEST_NOW", "2026-12-01T09:00:00+08:00")
     ledger.ok("household", "add", "9-2-1101", "--name", "孙桂英", "--address", "春晖家园9号楼2单元1101",
               "--away", "2026-11-01,2027-04-15,去三亚过冬")
     text = ledger.ok("household", "card", "9-2-1101", "--format", "md", "--lang", "en").out

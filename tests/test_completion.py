@@ -12,6 +12,7 @@ import pytest
 
 from conftest import Ledger
 from keyledger.cli import completion
+from keyledger.i18n import set_language
 from keyledger.cli import run as cli_run
 
 
@@ -45,6 +46,18 @@ def test_callbacks_offer_the_ledgers_ids_and_the_vocabularies(
     assert completion.purposes("inspection,h") == ["inspection,heating"]
     assert "call" in completion.visit_purposes("") and "call" not in completion.purposes("")
     assert completion.flags("l") == ["lives-alone", "low-income", "lock-change"]
+    # In Chinese: the names, and what begins with what was typed (a synonym, a code).
+    set_language("zh")
+    try:
+        assert completion.purposes("")[:3] == ["巡查", "浇花", "照看宠物"]
+        assert completion.purposes("暖") == ["暖气检查"]
+        assert completion.purposes("看") == ["看看", "看暖气"]      # synonyms
+        assert completion.purposes("pl") == ["plants"]              # a code still completes
+        assert completion.care("绿植、暖") == ["绿植、暖气"]
+        assert {"周一到周五", "周末", "周一", "周三"} <= set(completion.weekdays("周"))
+        assert completion.flags("独") == ["独居"]
+    finally:
+        set_language("en")
     assert completion.import_fields("电话=ph") == ["电话=phone"]
     assert completion.import_fields("电话") == []
     monkeypatch.setenv("KEYLEDGER_DIR", str(tmp_path))  # not a ledger: nothing, and no error

@@ -27,14 +27,14 @@ def shared(ledger: Ledger, tmp_path: Path) -> dict[str, Ledger]:
 def _conflict(shared: dict[str, Ledger], monkeypatch: pytest.MonkeyPatch) -> str:
     """zhou and wang both take K-0012 offline; zhou shares first: wang's is a conflict."""
     zhou, wang = shared["zhou-lx"], shared["wang-dh"]
-    monkeypatch.setenv("KEYLEDGER_NOW", "2026-11-25T10:00:00+08:00")
+    monkeypatch.setenv("KEYLEDGER_TEST_NOW", "2026-11-25T10:00:00+08:00")
     zhou.ok("checkout", "K-0012", "--purpose", "plants")
-    monkeypatch.setenv("KEYLEDGER_NOW", "2026-11-25T10:05:00+08:00")
+    monkeypatch.setenv("KEYLEDGER_TEST_NOW", "2026-11-25T10:05:00+08:00")
     wang.ok("visit", "add", "8-1-401", "--purpose", "call", "--outcome", "answered",
             "--note", "电话问候")
     wang.ok("checkout", "K-0012", "--purpose", "heating", "--note", "看暖气")
     zhou.ok("sync")
-    monkeypatch.setenv("KEYLEDGER_NOW", "2026-11-25T10:30:00+08:00")
+    monkeypatch.setenv("KEYLEDGER_TEST_NOW", "2026-11-25T10:30:00+08:00")
     assert wang.run("sync").code == 1
     (name,) = [c["name"] for c in json.loads(wang.ok("conflict", "list", "--json").out)]
     return name
@@ -49,7 +49,7 @@ def test_a_conflict_is_listed_and_shown_in_plain_words(shared: dict[str, Ledger]
     assert name in listed.out and "checkout of K-0012 (8-1-401), heating — 看暖气" in listed.out
     shown = wang.ok("conflict", "show", name)
     assert "could not be applied to the shared ledger" in shown.err
-    assert "already out with zhou-lx" in shown.err
+    assert "already out with 周丽霞" in shown.err
     assert f"Conflict {name} holds 1 operation(s) not on the shared ledger" in shown.err
     assert "git" not in shown.err.replace("keyledger", "")  # no git words for a steward
     data = json.loads(wang.ok("conflict", "show", "--json").out)  # the only one: no name needed
@@ -74,7 +74,7 @@ def test_drop_says_what_it_drops_and_nothing_else_changes(shared: dict[str, Ledg
     assert "Unresolved conflict" not in wang.ok("status").err
     assert "No conflict" in wang.ok("conflict", "list").err
     kept = wang.git("log", "-1", "--format=%s", f"refs/keyledger/dropped/{name}")
-    assert kept.startswith("checkout K-0012")  # out of sight, not destroyed
+    assert kept.startswith("王德厚 取出 K-0012")  # out of sight, not destroyed
 
 
 def test_redo_waits_for_the_rules_then_records_the_operation_now(
@@ -82,14 +82,13 @@ def test_redo_waits_for_the_rules_then_records_the_operation_now(
     zhou, wang = shared["zhou-lx"], shared["wang-dh"]
     name = _conflict(shared, monkeypatch)
     refused = wang.refused("conflict", "redo", name)
-    assert "“checkout K-0012 to 王德厚 for heating (8-1-401 王秀兰)” cannot be recorded on " \
-           "today's ledger" in refused.err
-    assert "already out with zhou-lx" in refused.err and f"conflict {name} is kept" in refused.err
-    monkeypatch.setenv("KEYLEDGER_NOW", "2026-11-25T11:00:00+08:00")
+    assert "“王德厚 取出 K-0012（王秀兰）：暖气检查” cannot be recorded on today's ledger" in refused.err
+    assert "already out with 周丽霞" in refused.err and f"conflict {name} is kept" in refused.err
+    monkeypatch.setenv("KEYLEDGER_TEST_NOW", "2026-11-25T11:00:00+08:00")
     zhou.ok("return", "K-0012")
     zhou.ok("sync")
     wang.ok("sync")
-    monkeypatch.setenv("KEYLEDGER_NOW", "2026-11-25T11:20:00+08:00")
+    monkeypatch.setenv("KEYLEDGER_TEST_NOW", "2026-11-25T11:20:00+08:00")
     redone = wang.ok("conflict", "redo", name)
     assert "Recorded again on today's ledger, dated now" in redone.err
     assert f"Conflict {name} is resolved." in redone.err
@@ -111,7 +110,7 @@ def test_redo_waits_for_the_rules_then_records_the_operation_now(
 def test_redo_records_all_of_a_conflicts_operations_or_none(
         shared: dict[str, Ledger], monkeypatch: pytest.MonkeyPatch) -> None:
     zhou, wang = shared["zhou-lx"], shared["wang-dh"]
-    monkeypatch.setenv("KEYLEDGER_NOW", "2026-11-25T10:00:00+08:00")
+    monkeypatch.setenv("KEYLEDGER_TEST_NOW", "2026-11-25T10:00:00+08:00")
     zhou.ok("checkout", "K-0012", "--purpose", "plants")
     wang.ok("checkout", "K-0012", "--purpose", "heating")
     wang.ok("return", "K-0012", "--note", "暖气正常")

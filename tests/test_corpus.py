@@ -59,7 +59,7 @@ DEBUG_CASES = ["40-non-utf8-key-checkout", "27-id-escape-checkout", "56-bad-expe
 
 
 def _isolated(mp: pytest.MonkeyPatch) -> None:
-    for var in ("KEYLEDGER_DIR", "KEYLEDGER_NOW", "LC_ALL", "LC_MESSAGES", "LANG", "NO_COLOR"):
+    for var in ("KEYLEDGER_DIR", "KEYLEDGER_TEST_NOW", "LC_ALL", "LC_MESSAGES", "LANG", "NO_COLOR"):
         mp.delenv(var, raising=False)
     mp.setenv("GIT_CONFIG_GLOBAL", os.devnull)
     mp.setenv("GIT_CONFIG_NOSYSTEM", "1")
@@ -175,7 +175,7 @@ def prepare(case: dict[str, Any], base: Path, folder: Path, keys: dict[str, Path
 def run_case(case: dict[str, Any], lg: Ledger, fill: Callable[[str], str], folder: Path,
              monkeypatch: pytest.MonkeyPatch, *extra: str) -> tuple[int, str]:
     """Run the case's command line on its ledger, from the folder beside it."""
-    monkeypatch.setenv("KEYLEDGER_NOW", NOW)
+    monkeypatch.setenv("KEYLEDGER_TEST_NOW", NOW)
     for name, value in case.get("env", {}).items():
         monkeypatch.setenv(name, str(value))
     monkeypatch.setattr(sys, "stdin", io.StringIO(case.get("stdin", "")))

@@ -15,7 +15,8 @@ def _trailer(lg: Ledger, name: str, rev: str = "HEAD") -> str:
 
 def test_pair_rule_and_supervisor_override(ledger: Ledger) -> None:
     result = ledger.refused("checkout", "K-0012", "--purpose", "plants", as_="sun-yp")
-    assert "sun-yp is not in the A/B pair of 8-1-401 (zhou-lx, wang-dh)" in result.err
+    assert "孙玉萍 is not in the A/B pair of 8-1-401 (周丽霞 (13900000001), 王德厚 (13900000001))" \
+        in result.err
     assert "--override" in result.err
     assert "Only a supervisor" in ledger.refused(
         "checkout", "K-0012", "--purpose", "plants", "--override", "please").err
@@ -23,8 +24,7 @@ def test_pair_rule_and_supervisor_override(ledger: Ledger) -> None:
               "--override", "A and B both on sick leave", as_="liu-sj")
     assert _trailer(ledger, "Override") == "A and B both on sick leave"
     assert _trailer(ledger, "Holder") == "sun-yp" and _trailer(ledger, "Steward") == "liu-sj"
-    assert ledger.git("log", "-1", "--format=%s").startswith(
-        "checkout K-0012 to 孙玉萍 for plants by 刘淑娟")
+    assert ledger.git("log", "-1", "--format=%s").strip() == "刘淑娟 替 孙玉萍 取出 K-0012（王秀兰）：浇花"
     ledger.ok("return", "K-0012", as_="sun-yp")
 
 
@@ -56,17 +56,17 @@ def test_authorization_with_document_renew_and_revoke(ledger: Ledger, tmp_path, 
     assert "purposes: [inspection, plants, heating]" in text
     changed = set(ledger.git("show", "--name-only", "--format=", "HEAD").split())
     assert changed - {".gitattributes"} == {f"attachments/{stored[0].name}", "households/8-1-401.yaml"}
-    monkeypatch.setenv("KEYLEDGER_NOW", "2026-11-25T14:00:00+08:00")
+    monkeypatch.setenv("KEYLEDGER_TEST_NOW", "2026-11-25T14:00:00+08:00")
     assert "does not allow pets" in ledger.refused("checkout", "K-0012", "--purpose", "pets").err
     done = ledger.ok("checkout", "K-0012", "--purpose", "heating")
     assert "video call with owner" in done.err
     ledger.ok("return", "K-0012")
-    monkeypatch.setenv("KEYLEDGER_NOW", "2027-05-02T10:00:00+08:00")
+    monkeypatch.setenv("KEYLEDGER_TEST_NOW", "2027-05-02T10:00:00+08:00")
     assert "expired on 2027-04-30" in ledger.refused("checkout", "K-0012", "--purpose", "plants").err
-    monkeypatch.setenv("KEYLEDGER_NOW", "2026-10-30T10:00:00+08:00")
+    monkeypatch.setenv("KEYLEDGER_TEST_NOW", "2026-10-30T10:00:00+08:00")
     assert "only begins on 2026-11-01" in ledger.refused(
         "checkout", "K-0012", "--purpose", "plants").err
-    monkeypatch.setenv("KEYLEDGER_NOW", "2026-11-26T10:00:00+08:00")
+    monkeypatch.setenv("KEYLEDGER_TEST_NOW", "2026-11-26T10:00:00+08:00")
     ledger.ok("household", "revoke", "8-1-401")
     assert "revoked on 2026-11-26" in ledger.refused("checkout", "K-0012", "--purpose", "plants").err
     assert "no authorization in force" in ledger.refused("household", "revoke", "8-1-401").err
@@ -136,7 +136,7 @@ def test_witness_policy_confirm_and_status(ledger: Ledger) -> None:
     checkout = ledger.head()
     status = json.loads(ledger.ok("status", "--json").out)
     assert status["out"][0]["witness_unconfirmed"] is True
-    assert "wang-dh, not confirmed" in ledger.ok("status").out
+    assert "王德厚, not confirmed" in ledger.ok("status").out
     assert "names wang-dh as witness, not you (sun-yp)" in ledger.refused(
         "confirm", checkout, as_="sun-yp").err
     ledger.ok("confirm", checkout[:10], as_="wang-dh")
@@ -169,9 +169,8 @@ def test_handover_lost_found_handback_and_register_again(ledger: Ledger) -> None
     assert "not in the A/B pair" in ledger.refused("handover", "K-0012", "--to", "sun-yp").err
     ledger.ok("handover", "K-0012", "--to", "wang-dh")
     assert _trailer(ledger, "Holder") == "wang-dh" and _trailer(ledger, "Steward") == "zhou-lx"
-    assert ledger.git("log", "-1", "--format=%s").startswith(
-        "handover K-0012 from 周丽霞 to 王德厚")
-    assert "held by wang-dh" in ledger.refused("return", "K-0012").err
+    assert ledger.git("log", "-1", "--format=%s").strip() == "周丽霞 把 K-0012（王秀兰）转交给 王德厚"
+    assert "held by 王德厚 (13900000001)" in ledger.refused("return", "K-0012").err
     assert "--note" in ledger.refused("lost", "K-0012", "--note", " ", as_="wang-dh").err
     ledger.ok("lost", "K-0012", "--note", "dropped it in the snow by building 8")
     assert ledger.git("show", "--name-only", "--format=", "HEAD").split() == \
@@ -184,20 +183,20 @@ def test_handover_lost_found_handback_and_register_again(ledger: Ledger) -> None
     assert "state: handed-back" in (ledger.root / "keys/K-0012.yaml").read_text(encoding="utf-8")
     assert "handed-back" in ledger.refused("checkout", "K-0012", "--purpose", "plants").err
     ledger.ok("key", "add", "--household", "8-1-401", "--id", "K-0012", "--slot", "A-03")
-    assert ledger.git("log", "-1", "--format=%s").startswith("register again key K-0012")
+    assert ledger.git("log", "-1", "--format=%s").startswith("王德厚 重新登记钥匙 K-0012")
     actions = [e["trailers"]["Action"] for e in json.loads(ledger.ok("history", "K-0012", "--json").out)]
     assert actions == ["key-add", "handback", "found", "lost", "handover", "checkout", "key-add"]
 
 
 def test_reservations(ledger: Ledger, monkeypatch) -> None:
-    monkeypatch.setenv("KEYLEDGER_NOW", "2026-11-27T08:00:00+08:00")
+    monkeypatch.setenv("KEYLEDGER_TEST_NOW", "2026-11-27T08:00:00+08:00")
     ledger.ok("reserve", "K-0012", "--from", "2026-11-27 09:00", "--until", "2026-11-27 11:00",
               "--purpose", "contractor", as_="wang-dh")
     assert _trailer(ledger, "From") == "2026-11-27T09:00:00+08:00"
-    assert "already reserved by wang-dh" in ledger.refused(
+    assert "already reserved by 王德厚 (13900000001)" in ledger.refused(
         "reserve", "K-0012", "--from", "2026-11-27 10:00", "--until", "2026-11-27 12:00",
         "--purpose", "contractor", as_="zhou-lx").err
-    assert "reserved by wang-dh for contractor from 2026-11-27 09:00 to 2026-11-27 11:00" in \
+    assert "reserved by 王德厚 (13900000001) for contractor from 2026-11-27 09:00 to 2026-11-27 11:00" in \
         ledger.refused("checkout", "K-0012", "--purpose", "plants", "--expect-back", "2h").err
     ledger.ok("checkout", "K-0012", "--purpose", "plants", "--expect-back", "30m")
     status = json.loads(ledger.ok("status", "--json").out)
@@ -206,7 +205,7 @@ def test_reservations(ledger: Ledger, monkeypatch) -> None:
         [("K-0012", "wang-dh", "out", "zhou-lx")]
     assert "Today's reservations" in ledger.ok("status").out
     ledger.ok("return", "K-0012")
-    monkeypatch.setenv("KEYLEDGER_NOW", "2026-11-27T09:05:00+08:00")
+    monkeypatch.setenv("KEYLEDGER_TEST_NOW", "2026-11-27T09:05:00+08:00")
     ledger.ok("checkout", "K-0012", "--purpose", "contractor", as_="wang-dh")
 
 

@@ -139,7 +139,7 @@ def assert_index_is_git(root: Path) -> None:
 
 
 def _at(monkeypatch: pytest.MonkeyPatch, moment: str) -> None:
-    monkeypatch.setenv("KEYLEDGER_NOW", moment)
+    monkeypatch.setenv("KEYLEDGER_TEST_NOW", moment)
 
 
 @pytest.fixture
@@ -148,6 +148,7 @@ def busy(ledger: Ledger, monkeypatch: pytest.MonkeyPatch) -> Ledger:
     a handover, a loss and its finding, a reservation, visits with a follow-up (one recorded at
     a return), an edited household, a new steward and key, a schedule."""
     lg = ledger
+    _at(monkeypatch, "2026-11-22T08:00:00+08:00")  # the week before the day tests look from
     lg.ok("key", "add", "--household", "8-1-401", "--id", "K-0013", "--slot", "A-04",
           as_="liu-sj")
     _at(monkeypatch, "2026-11-23T08:00:00+08:00")

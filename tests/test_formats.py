@@ -89,7 +89,7 @@ def test_a_bad_format_is_refused_and_a_ledgers_own_template_wins(story: Ledger,
     out = tmp_path / "weekly.pdf"
     result = story.refused("report", "weekly", "--week", "2026-W48", "--format", "pdf",
                            "-o", str(out))
-    assert "md, text or html" in result.err and not out.exists()
+    assert "choose one of: md, text, html" in result.err and not out.exists()
     story.refused("household", "card", "8-1-401", "--format", "docx")
     own = story.root / "templates" / "zh"
     own.mkdir(parents=True)

@@ -52,7 +52,7 @@ def test_edit_refusals_write_nothing(ledger: Ledger, tmp_path: Path) -> None:
     assert "changes nothing" in ledger.refused("household", "edit", "8-1-401").err
     assert "no flag lives-alone to remove (it has: elderly, away-season)" in ledger.refused(
         "household", "edit", "8-1-401", "--remove-flag", "lives-alone").err
-    assert "--flag: expected a list" in ledger.refused(
+    assert "--add-flag: 'rich' is not a flag; choose one of: lives-alone" in ledger.refused(
         "household", "edit", "8-1-401", "--add-flag", "rich").err
     message = ledger.refused("household", "edit", "8-1-401", "--witness-for", "plants").err
     assert "Only a supervisor sets which purposes need a witness at 8-1-401" in message
@@ -82,7 +82,8 @@ def test_the_witness_policy_of_a_household_and_of_the_ledger(ledger: Ledger,
         "checkout", "K-0012", "--purpose", "pets", as_="zhou-lx").err
     assert "nothing to change" in ledger.refused("policy", "witness", "--kind", "card",
                                                  as_="liu-sj").err
-    assert "--kind takes values from" in ledger.refused("policy", "witness", "--kind", "badge").err
+    assert "--kind: 'badge' is not a kind of key; choose one of: physical, code, card." in \
+        ledger.refused("policy", "witness", "--kind", "badge").err
     # a full record from a form, as the file is written
     form = tmp_path / "h.yaml"
     form.write_text((ledger.root / "households/8-1-401.yaml").read_text(encoding="utf-8")

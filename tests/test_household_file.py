@@ -17,7 +17,7 @@ from conftest import Ledger, terminal
 
 @pytest.fixture
 def filed(ledger: Ledger, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Ledger:
-    monkeypatch.setenv("KEYLEDGER_NOW", "2026-11-20T09:00:00+08:00")
+    monkeypatch.setenv("KEYLEDGER_TEST_NOW", "2026-11-20T09:00:00+08:00")
     scan = tmp_path / "授权书.pdf"
     scan.write_bytes(b"%PDF-1.4 scanned letter")
     ledger.ok("household", "authorize", "8-1-401", "--from", "2026-11-01", "--until",
@@ -29,16 +29,16 @@ def filed(ledger: Ledger, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Le
     monkeypatch.setattr(sys, "stdin", io.StringIO("246810\n"))
     ledger.ok("key", "add", "--household", "8-1-401", "--id", "K-0031", "--kind", "code",
               "--label", "智能门锁密码", as_="zhou-lx")
-    monkeypatch.setenv("KEYLEDGER_NOW", "2026-11-25T14:00:00+08:00")
+    monkeypatch.setenv("KEYLEDGER_TEST_NOW", "2026-11-25T14:00:00+08:00")
     ledger.use("wang-dh")
     code, _screen, said = terminal(ledger, ["checkout", "K-0031", "--purpose", "inspection"], [])
     assert code == 0, said
-    monkeypatch.setenv("KEYLEDGER_NOW", "2026-11-25T14:40:00+08:00")
+    monkeypatch.setenv("KEYLEDGER_TEST_NOW", "2026-11-25T14:40:00+08:00")
     ledger.ok("return", "K-0031", "--visit", "--check", "plants=ok",
               "--check", "heating=problem:暖气片接口渗水", "--follow-up", "2026-12-02",
               "--note", "下周三再来")
     ledger.ok("request", "add", "8-1-401", "帮我看看阳台窗户关没关", "--via", "微信", "--by", "家属")
-    monkeypatch.setenv("KEYLEDGER_NOW", "2026-11-26T09:00:00+08:00")
+    monkeypatch.setenv("KEYLEDGER_TEST_NOW", "2026-11-26T09:00:00+08:00")
     return ledger
 
 
@@ -62,7 +62,7 @@ def test_household_show_is_the_whole_file_on_one_screen(filed: Ledger) -> None:
     code_line = next(line for line in out.splitlines() if "K-0031" in line)
     assert "slot" not in code_line and "cabinet" not in code_line
     zh = filed.ok("household", "show", "8-1-401", "--lang", "zh").out
-    assert "门锁密码由社区保管" in zh and "在柜" not in next(
+    assert "门锁密码由社区托管" in zh and "在柜" not in next(
         line for line in zh.splitlines() if "K-0031" in line)
 
 
@@ -95,7 +95,7 @@ def test_a_door_code_reads_as_a_code_in_key_show_key_list_and_the_card(filed: Le
     assert "door code kept by the community, last used 2026-11-25 14:00" in shown
     assert "known to 王德厚" in shown and "slot" not in shown
     zh = filed.ok("key", "show", "K-0031", "--lang", "zh").out
-    assert "门锁密码由社区保管" in zh and "格位" not in zh and "在柜" not in zh
+    assert "门锁密码由社区托管" in zh and "格位" not in zh and "在柜" not in zh
     listed = next(line for line in filed.ok("key", "list").out.splitlines() if "K-0031" in line)
     assert "code kept" in listed and " in " not in listed
     card = filed.ok("household", "card", "8-1-401", "--lang", "en").out
@@ -117,10 +117,10 @@ def test_status_says_a_code_is_given_not_that_a_key_is_out(filed: Ledger) -> Non
 
 def test_a_door_code_handed_back_is_told_as_a_code(filed: Ledger,
                                                    monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("KEYLEDGER_NOW", "2026-11-27T10:00:00+08:00")
+    monkeypatch.setenv("KEYLEDGER_TEST_NOW", "2026-11-27T10:00:00+08:00")
     filed.ok("handback", "K-0031", "--note", "业主回来了", as_="zhou-lx")
     owner = filed.ok("report", "owner", "8-1-401", "--week", "2026-W48", "--lang", "zh").out
-    assert "门锁密码（K-0031）已于11月27日 周五 10:00交还给您（业主回来了），社区不再保管" in owner
+    assert "门锁密码（K-0031）已于11月27日 周五 10:00退还给您（业主回来了），社区不再托管" in owner
     assert "钥匙K-0031" not in owner
     english = filed.ok("report", "owner", "8-1-401", "--week", "2026-W48", "--lang", "en").out
     assert "The door code (K-0031) was handed back to you" in english

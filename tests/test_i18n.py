@@ -45,11 +45,15 @@ def test_extraction_finds_literals_docstrings_vocabulary_and_typer_words(
     import inspect
 
     from keyledger.cli.schedule import due
-    from keyledger.vocab import CARE, KEY_STATES, PURPOSES
+    from keyledger.vocab import CARE, PURPOSES
 
     assert "Print JSON." in messages
     assert inspect.cleandoc(due.__doc__ or "") in messages  # a two-line docstring, exactly
-    assert set(PURPOSES + KEY_STATES + CARE) <= set(messages)
+    # The vocabulary names its values itself (one table, keyledger/vocab.py), not the catalog:
+    # a care item `plants` (绿植) and the purpose `plants` (浇花) are two names for one msgid.
+    # (`follow-up` is also a kind of due item, a word of the schedules shown through _().)
+    assert not (set(PURPOSES + CARE) - {"follow-up"}) & set(messages)
+    assert {"checkout", "handover", "missed"} <= set(messages)
     assert {"Usage: ", "Show this message and exit.", "Missing command."} <= set(messages)
 
 
@@ -190,7 +194,7 @@ def back_to_english() -> object:
 def test_a_refusal_under_zh_is_chinese(ledger: Ledger, back_to_english: object) -> None:
     result = ledger.refused("--lang", "zh", "checkout", "K-9999", "--purpose", "plants",
                             as_="zhou-lx")
-    assert "台账里没有钥匙 'K-9999'" in result.err, result.err
+    assert "档案里没有钥匙 'K-9999'" in result.err, result.err
     assert _english_left(result.err, _allowed_words(), []) == [], result.err
 
     refused = ledger.refused("--lang", "zh", "checkout", "K-0012", "--purpose", "plants",
@@ -236,4 +240,4 @@ def test_an_unknown_interface_language_is_refused(ledger: Ledger, back_to_englis
     result = ledger.refused("status", "--lang", "fr")
     assert "zh or en, not 'fr'" in result.err, result.err
     under_zh = ledger.refused("--lang", "zh", "report", "owner", "8-1-401", "--lang", "fr")
-    assert "报告只能用 zh 或 en" in under_zh.err, under_zh.err
+    assert "--lang：“fr”不是可用的语言；请从以下选择：中文、英文。" in under_zh.err, under_zh.err

@@ -22,7 +22,7 @@ LONG_NOTES = ("老人冬季去三亚女儿家过冬，每年十一月初走，�
 
 @pytest.fixture(autouse=True)
 def _now(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("KEYLEDGER_NOW", NOW)
+    monkeypatch.setenv("KEYLEDGER_TEST_NOW", NOW)
 
 
 @pytest.fixture

@@ -237,7 +237,7 @@ def busy(ledger: Ledger, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Led
     """The fixture's ledger with something in every list: a household with people, contacts
     and a period away; a schedule, a visit with its checklist and a follow-up today, a
     reservation today, a witnessed checkout, a witness policy, a sync conflict."""
-    monkeypatch.setenv("KEYLEDGER_NOW", NOW)
+    monkeypatch.setenv("KEYLEDGER_TEST_NOW", NOW)
     ledger.ok("household", "add", "7-1-201", "--name", "赵建国", "--address", "春晖家园7号楼1单元201",
               "--pair", "zhou-lx,wang-dh", "--phone", "13800000107", "--born", "1938",
               "--health", "心脏支架术后", "--flag", "lives-alone", "--care", "pets",

@@ -7,14 +7,13 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from conftest import Ledger, terminal
+from conftest import Ledger, keyledger_argv, terminal
 
 SECRET = "门口的桂花树"
 
@@ -68,10 +67,10 @@ def _add_to_agent(key: Path, tmp_path: Path) -> None:
 
 
 def _without_terminal(lg: Ledger, *args: str) -> subprocess.CompletedProcess[str]:
-    """The keyledger script with no terminal at all (a new session, stdin closed)."""
-    script = str(Path(sys.executable).parent / "keyledger")
-    return subprocess.run([script, "-C", str(lg.root), *args], capture_output=True, text=True,
-                          stdin=subprocess.DEVNULL, start_new_session=True)
+    """The keyledger script with no terminal at all (a new session, stdin closed), at the
+    test's moment when it stands at one (conftest.keyledger_argv)."""
+    return subprocess.run([*keyledger_argv(), "-C", str(lg.root), *args], capture_output=True,
+                          text=True, stdin=subprocess.DEVNULL, start_new_session=True)
 
 
 def _signed_by(lg: Ledger, n: int) -> list[str]:
@@ -90,7 +89,7 @@ def test_a_key_in_ssh_agent_signs_without_a_prompt_or_a_terminal(
     shared["liu-sj"].ok("sync")
     synced = _without_terminal(zhou, "sync")  # replays and re-signs the checkout
     assert synced.returncode == 0, synced.stderr
-    assert "replayed: checkout K-0012" in synced.stderr
+    assert "replayed: 周丽霞 取出 K-0012" in synced.stderr
     assert _signed_by(zhou, 2) == ["G zhou-lx", "G liu-sj"]
 
 
@@ -105,9 +104,9 @@ def test_without_an_agent_one_prompt_per_sync_in_the_interfaces_language(
     assert code == 0, screen
     liu.ok("household", "edit", "8-1-401", "--notes", "冬季注意暖气")
     liu.ok("sync")
-    code, screen, out = terminal(zhou, ["sync", "--lang", "zh"], [("SSH 密钥口令", SECRET)])
+    code, screen, out = terminal(zhou, ["sync", "--lang", "zh"], [("SSH 密钥密码", SECRET)])
     assert code == 0, out
-    assert screen.count("你的 SSH 密钥口令") == 1  # once for two commits signed again
+    assert screen.count("你的 SSH 密钥密码") == 1  # once for two commits signed again
     assert "Enter passphrase" not in screen and "passphrase" not in screen.lower()
     assert _signed_by(zhou, 3) == ["G zhou-lx", "G zhou-lx", "G liu-sj"]
     assert subprocess.run(["pgrep", "-f", "keyledger-agent-"], capture_output=True,

@@ -28,16 +28,16 @@ def test_unknown_ids_suggest_the_nearest(ledger: Ledger) -> None:
 
 
 def test_checking_out_a_key_that_is_out_says_who_has_it(ledger: Ledger, monkeypatch) -> None:
-    monkeypatch.setenv("KEYLEDGER_NOW", "2026-11-25T14:02:00+08:00")
+    monkeypatch.setenv("KEYLEDGER_TEST_NOW", "2026-11-25T14:02:00+08:00")
     ledger.ok("checkout", "K-0012", "--purpose", "plants", as_="zhou-lx")
     result = ledger.refused("checkout", "K-0012", "--purpose", "heating", as_="wang-dh")
-    assert "already out with zhou-lx since 2026-11-25 14:02" in result.err
+    assert "already out with 周丽霞 (13900000001) since 2026-11-25 14:02" in result.err
 
 
 def test_returning_a_key_you_do_not_hold(ledger: Ledger) -> None:
     assert "not out" in ledger.refused("return", "K-0012", as_="zhou-lx").err
     ledger.ok("checkout", "K-0012", "--purpose", "plants", as_="zhou-lx")
-    assert "held by zhou-lx, not by you (wang-dh)" in ledger.refused(
+    assert "held by 周丽霞 (13900000001), not by you (王德厚)" in ledger.refused(
         "return", "K-0012", as_="wang-dh").err
 
 
@@ -100,7 +100,7 @@ def test_other_refusals(ledger: Ledger) -> None:
                                              "K-0012").err
     assert "slot A-03 already holds K-0012" in ledger.refused(
         "key", "add", "--household", "8-1-401", "--slot", "A-03").err
-    assert "--flag: expected a list, each item one of: lives-alone" in ledger.refused(
+    assert "--flag: 'rich' is not a flag; choose one of: lives-alone" in ledger.refused(
         "household", "add", "1-1-101", "--name", "x", "--address", "y", "--flag", "rich").err
     assert "There is no steward 'nobody'" in ledger.refused(
         "household", "add", "1-1-101", "--name", "x", "--address", "y", "--pair", "nobody,wang-dh").err

@@ -15,7 +15,7 @@ from conftest import Ledger
 
 @pytest.fixture
 def register(ledger: Ledger, monkeypatch: pytest.MonkeyPatch) -> Ledger:
-    monkeypatch.setenv("KEYLEDGER_NOW", "2026-11-20T09:00:00+08:00")
+    monkeypatch.setenv("KEYLEDGER_TEST_NOW", "2026-11-20T09:00:00+08:00")
     ledger.ok("household", "add", "13-1-201", "--name", "孟淑芬", "--address", "江华府一期13号楼201",
               "--pair", "zhou-lx,wang-dh", "--born", "1940", "--birthday", "1940-12-05",
               "--interest", "京剧", "--interest", "养花", "--living", "独居",

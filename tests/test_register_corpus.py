@@ -18,7 +18,7 @@ CASES = register_corpus.cases()
 
 @pytest.fixture(autouse=True)
 def _now(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("KEYLEDGER_NOW", f"{register_corpus.TODAY.isoformat()}T10:00:00+08:00")
+    monkeypatch.setenv("KEYLEDGER_TEST_NOW", f"{register_corpus.TODAY.isoformat()}T10:00:00+08:00")
 
 
 def household_file(ledger: Ledger, ident: str) -> dict:

@@ -18,7 +18,7 @@ def week(ledger: Ledger, tmp_path: Path, monkeypatch) -> Ledger:
     """Week 2026-W48 at 8-1-401: calls, a plant-and-heating visit, a missed follow-up, an
     emergency entry; the ledger stands on Saturday noon."""
     def at(moment: str) -> None:
-        monkeypatch.setenv("KEYLEDGER_NOW", moment)
+        monkeypatch.setenv("KEYLEDGER_TEST_NOW", moment)
 
     lg = ledger
     at("2026-11-20T09:00:00+08:00")
@@ -90,7 +90,7 @@ def test_owner_message_in_chinese_and_english(week: Ledger, monkeypatch) -> None
     english = week.ok("report", "owner", "8-1-401", "--week", "2026-W48", "--lang", "en").out
     assert english.startswith("Hello 王秀兰, this week's news from the key stewards of 花卉社区")
     assert "\nproblem found: heating (接口渗水 | 有水迹)\n" in english
-    monkeypatch.setenv("KEYLEDGER_NOW", "2026-11-26T08:00:00+08:00")
+    monkeypatch.setenv("KEYLEDGER_TEST_NOW", "2026-11-26T08:00:00+08:00")
     text = week.ok("report", "owner", "8-1-401", "--week", "2026-W48").out
     assert "我们会在11月26日 周四回访。" in text
 
@@ -108,13 +108,13 @@ def test_owner_message_tells_of_every_emergency_entry(week: Ledger) -> None:
 
 def test_owner_message_with_only_an_emergency_entry_is_news(ledger: Ledger,
                                                              monkeypatch) -> None:
-    monkeypatch.setenv("KEYLEDGER_NOW", "2026-11-24T07:10:00+08:00")
+    monkeypatch.setenv("KEYLEDGER_TEST_NOW", "2026-11-24T07:10:00+08:00")
     ledger.ok("checkout", "K-0012", "--purpose", "emergency", "--consent",
               "owner agreed by phone, 07:05", as_="zhou-lx")
     # 周丽霞 hands the key to 王德厚, who brings it back: one entry, both named, one consent.
-    monkeypatch.setenv("KEYLEDGER_NOW", "2026-11-24T07:40:00+08:00")
+    monkeypatch.setenv("KEYLEDGER_TEST_NOW", "2026-11-24T07:40:00+08:00")
     ledger.ok("handover", "K-0012", "--to", "wang-dh", as_="zhou-lx")
-    monkeypatch.setenv("KEYLEDGER_NOW", "2026-11-24T08:00:00+08:00")
+    monkeypatch.setenv("KEYLEDGER_TEST_NOW", "2026-11-24T08:00:00+08:00")
     ledger.ok("return", "K-0012", as_="wang-dh")
     text = ledger.ok("report", "owner", "8-1-401", "--week", "2026-W48").out
     assert "向您通报本周情况" in text and "本周没有上门记录" not in text
@@ -123,7 +123,7 @@ def test_owner_message_with_only_an_emergency_entry_is_news(ledger: Ledger,
     assert text.count("因紧急情况入户") == 1
     assert "一切安好" not in text
     # The next week, a visit that found everything in order is an all-is-well (报平安).
-    monkeypatch.setenv("KEYLEDGER_NOW", "2026-12-02T10:00:00+08:00")
+    monkeypatch.setenv("KEYLEDGER_TEST_NOW", "2026-12-02T10:00:00+08:00")
     ledger.ok("visit", "add", "8-1-401", "--purpose", "call", "--outcome", "answered", "--check", "plants=ok",
               as_="zhou-lx")
     text = ledger.ok("report", "owner", "8-1-401", "--week", "2026-W49").out
@@ -180,7 +180,7 @@ def test_weekly_report_counts_due_done_missed_and_draws_the_timeline(week: Ledge
 def test_due_lists_the_day_with_where_each_key_is(week: Ledger, monkeypatch) -> None:
     import json
 
-    monkeypatch.setenv("KEYLEDGER_NOW", "2026-12-02T13:00:00+08:00")
+    monkeypatch.setenv("KEYLEDGER_TEST_NOW", "2026-12-02T13:00:00+08:00")
     week.ok("checkout", "K-0012", "--purpose", "plants", as_="zhou-lx")
     items = json.loads(week.ok("due", "--date", "2026-12-02", "--json").out)
     # A checkout is no visit: the afternoon's inspection is still due while the key is out.
@@ -213,26 +213,26 @@ def test_a_ledgers_own_template_overrides_and_mistakes_fail_loudly(week: Ledger)
 
 def test_owner_message_tells_no_stewards_lateness_and_claims_nothing_false(ledger: Ledger,
                                                                            monkeypatch) -> None:
-    monkeypatch.setenv("KEYLEDGER_NOW", "2026-11-25T14:10:00+08:00")
+    monkeypatch.setenv("KEYLEDGER_TEST_NOW", "2026-11-25T14:10:00+08:00")
     ledger.ok("checkout", "K-0012", "--purpose", "heating", "--expect-back", "1h", as_="zhou-lx")
-    monkeypatch.setenv("KEYLEDGER_NOW", "2026-11-28T12:00:00+08:00")
+    monkeypatch.setenv("KEYLEDGER_TEST_NOW", "2026-11-28T12:00:00+08:00")
     text = ledger.ok("report", "owner", "8-1-401", "--week", "2026-W48").out
     _check_markdown(text)
     assert text.startswith("王秀兰您好！花卉社区钥匙管家向您通报本周情况（11月23日 周一–11月29日 周日）：")
     assert "本周没有上门记录" in text
     # A steward's late return is the community's business (the weekly report), not the owner's.
     assert "周丽霞" not in text and "超过" not in text and "K-0012" not in text
-    assert "专柜" not in text and "一切安好" not in text
+    assert "钥匙在社区钥匙柜里" not in text and "一切安好" not in text
     english = ledger.ok("report", "owner", "8-1-401", "--week", "2026-W48", "--lang", "en").out
     assert "overdue" not in english and "周丽霞" not in english
     assert "cabinet" not in english and "all is well" not in english.lower()
     assert english.startswith("Hello 王秀兰, this week's news from the key stewards of 花卉社区")
     household = ledger.ok("report", "household", "8-1-401", "--from", "2026-11-23").out
     assert "| 尚未归还（逾期） |" in household
-    monkeypatch.setenv("KEYLEDGER_NOW", "2026-11-28T12:05:00+08:00")
+    monkeypatch.setenv("KEYLEDGER_TEST_NOW", "2026-11-28T12:05:00+08:00")
     ledger.ok("return", "K-0012")
     text = ledger.ok("report", "owner", "8-1-401", "--week", "2026-W48").out
-    assert "钥匙在社区专柜里安全存放" in text and "K-0012" not in text
+    assert "钥匙在社区钥匙柜里安全存放" in text and "K-0012" not in text
 
 
 def test_owner_message_shows_a_problem_checked_ok_later_as_resolved(week: Ledger) -> None:
@@ -277,11 +277,11 @@ def test_a_visits_note_is_in_the_owner_message_and_the_household_report(week: Le
 
 def test_a_visit_recorded_at_the_return_is_not_late_and_shows_both_days(ledger: Ledger,
                                                                         monkeypatch) -> None:
-    monkeypatch.setenv("KEYLEDGER_NOW", "2026-11-25T14:10:00+08:00")
+    monkeypatch.setenv("KEYLEDGER_TEST_NOW", "2026-11-25T14:10:00+08:00")
     ledger.ok("checkout", "K-0012", "--purpose", "heating", as_="wang-dh")
-    monkeypatch.setenv("KEYLEDGER_NOW", "2026-11-28T14:00:00+08:00")
+    monkeypatch.setenv("KEYLEDGER_TEST_NOW", "2026-11-28T14:00:00+08:00")
     ledger.ok("return", "K-0012", "--visit", "--check", "heating=ok")
-    monkeypatch.setenv("KEYLEDGER_NOW", "2026-11-28T16:00:00+08:00")
+    monkeypatch.setenv("KEYLEDGER_TEST_NOW", "2026-11-28T16:00:00+08:00")
     ledger.ok("visit", "add", "8-1-401", "--purpose", "call", "--outcome", "answered", "--at", "2026-11-27 10:00")
     ledger.ok("visit", "add", "8-1-401", "--purpose", "call", "--outcome", "answered", "--at", "2026-11-27 16:30")
     owner = ledger.ok("report", "owner", "8-1-401", "--week", "2026-W48").out
@@ -302,7 +302,7 @@ def test_a_visit_recorded_at_the_return_is_not_late_and_shows_both_days(ledger: 
 def test_a_schedule_added_today_misses_nothing_in_the_past(ledger: Ledger, monkeypatch) -> None:
     import json
 
-    monkeypatch.setenv("KEYLEDGER_NOW", "2026-11-28T12:00:00+08:00")
+    monkeypatch.setenv("KEYLEDGER_TEST_NOW", "2026-11-28T12:00:00+08:00")
     ledger.ok("schedule", "add", "8-1-401", "--every", "day", "--at", "10:00", "--purpose", "call",
               as_="zhou-lx")
     ledger.ok("schedule", "add", "8-1-401", "--every", "day", "--at", "08:00-09:00", "--purpose",
@@ -316,7 +316,7 @@ def test_a_schedule_added_today_misses_nothing_in_the_past(ledger: Ledger, monke
     text = ledger.ok("report", "weekly", "--week", "2026-W48").out
     assert "漏办 0 项" in text and "## 漏办" not in text
     # The same entry again is still refused, whenever it is added.
-    monkeypatch.setenv("KEYLEDGER_NOW", "2026-11-29T12:00:00+08:00")
+    monkeypatch.setenv("KEYLEDGER_TEST_NOW", "2026-11-29T12:00:00+08:00")
     assert "already has that schedule" in ledger.refused(
         "schedule", "add", "8-1-401", "--every", "day", "--at", "10:00", "--purpose", "call").err
 
@@ -325,7 +325,7 @@ def test_household_report_reads_as_written_by_a_person(week: Ledger, monkeypatch
     week.ok("visit", "add", "8-1-401", "--purpose", "contractor", "--at", "2026-11-26 15:00",
             "--let-in", "李师傅,物业,看了窗户", "--note", "a &lt; b", as_="zhou-lx")
     week.ok("checkout", "K-0012", "--purpose", "plants")
-    monkeypatch.setenv("KEYLEDGER_NOW", "2026-11-30T12:00:00+08:00")
+    monkeypatch.setenv("KEYLEDGER_TEST_NOW", "2026-11-30T12:00:00+08:00")
     text = week.ok("report", "household", "8-1-401", "--from", "2026-11-23", "--until",
                    "2026-11-28").out
     tokens = _check_markdown(text)
@@ -357,7 +357,7 @@ def test_owner_message_is_plain_text_for_a_chat(week: Ledger) -> None:
 
 def test_weekly_lists_every_household_with_activity_and_its_keys_out(week: Ledger,
                                                                      monkeypatch) -> None:
-    monkeypatch.setenv("KEYLEDGER_NOW", "2026-11-20T09:00:00+08:00")
+    monkeypatch.setenv("KEYLEDGER_TEST_NOW", "2026-11-20T09:00:00+08:00")
     for ident, name in (("3-2-502", "陈桂芝"), ("5-1-102", "张凤英")):
         week.ok("household", "add", ident, "--name", name, "--address", f"东升家园{ident}",
                 "--pair", "zhou-lx,wang-dh", as_="liu-sj")
@@ -365,9 +365,9 @@ def test_weekly_lists_every_household_with_activity_and_its_keys_out(week: Ledge
             "--purpose", "heating")
     week.ok("key", "add", "--household", "3-2-502", "--id", "K-0003", "--slot", "A-04")
     week.ok("checkout", "K-0003", "--purpose", "heating", "--expect-back", "1h", as_="wang-dh")
-    monkeypatch.setenv("KEYLEDGER_NOW", "2026-11-25T14:10:00+08:00")
+    monkeypatch.setenv("KEYLEDGER_TEST_NOW", "2026-11-25T14:10:00+08:00")
     week.ok("visit", "add", "5-1-102", "--purpose", "call", "--outcome", "answered")
-    monkeypatch.setenv("KEYLEDGER_NOW", "2026-11-28T12:00:00+08:00")
+    monkeypatch.setenv("KEYLEDGER_TEST_NOW", "2026-11-28T12:00:00+08:00")
     text = week.ok("report", "weekly", "--week", "2026-W48").out
     tokens = _check_markdown(text)
     cells = _texts(tokens, "td_open")
@@ -390,14 +390,14 @@ def test_weekly_lists_every_household_with_activity_and_its_keys_out(week: Ledge
 
 def test_a_key_lost_before_the_period_is_not_said_to_be_in_the_cabinet(ledger: Ledger,
                                                                        monkeypatch) -> None:
-    monkeypatch.setenv("KEYLEDGER_NOW", "2026-11-10T09:00:00+08:00")
+    monkeypatch.setenv("KEYLEDGER_TEST_NOW", "2026-11-10T09:00:00+08:00")
     ledger.ok("checkout", "K-0012", "--purpose", "plants", as_="zhou-lx")
     ledger.ok("lost", "K-0012", "--note", "掉在公交车上")
-    monkeypatch.setenv("KEYLEDGER_NOW", "2026-11-28T12:00:00+08:00")
+    monkeypatch.setenv("KEYLEDGER_TEST_NOW", "2026-11-28T12:00:00+08:00")
     text = ledger.ok("report", "household", "8-1-401", "--from", "2026-11-23").out
-    assert "专柜" not in text and "此期间没有取出钥匙。" in text
+    assert "钥匙在社区钥匙柜里" not in text and "此期间没有取出钥匙。" in text
     owner = ledger.ok("report", "owner", "8-1-401", "--week", "2026-W48").out
-    assert "钥匙K-0012已登记遗失" in owner and "专柜" not in owner
+    assert "钥匙K-0012已登记遗失" in owner and "钥匙在社区钥匙柜里" not in owner
     english = ledger.ok("report", "household", "8-1-401", "--from", "2026-11-23",
                         "--lang", "en").out
     assert "cabinet" not in english and "No key was taken out in this period." in english
@@ -405,7 +405,7 @@ def test_a_key_lost_before_the_period_is_not_said_to_be_in_the_cabinet(ledger: L
 
 def _at(monkeypatch, moment: str) -> None:
     """Both keyledger's clock and the commit's: history older than the tests' own day."""
-    monkeypatch.setenv("KEYLEDGER_NOW", moment)
+    monkeypatch.setenv("KEYLEDGER_TEST_NOW", moment)
     monkeypatch.setenv("GIT_COMMITTER_DATE", moment)
 
 
@@ -427,7 +427,7 @@ def test_an_emergency_begun_weeks_before_is_told_in_the_week_it_ends(ledger: Led
     text = ledger.ok("report", "owner", "8-1-401", "--week", "2026-W48").out
     assert "10月10日 周六 07:10–11月24日 周二 08:00，周丽霞、王德厚因紧急情况入户，" \
         "已征得您的同意：owner ok by phone" in text
-    assert "本周没有上门记录" not in text and "专柜" not in text.split("紧急")[0]
+    assert "本周没有上门记录" not in text and "钥匙在社区钥匙柜里" not in text.split("紧急")[0]
 
 
 def test_a_handover_read_from_part_of_the_history_takes_nothing_from_another_key(
@@ -463,7 +463,7 @@ def test_history_follows_the_commits_not_the_clocks(ledger: Ledger, monkeypatch)
     _at(monkeypatch, "2026-11-24T10:10:00+08:00")
     ledger.ok("lost", "K-0012", "--note", "dropped", as_="zhou-lx")
     # The next commit is made on a machine whose clock is ten minutes behind.
-    monkeypatch.setenv("KEYLEDGER_NOW", "2026-11-24T10:20:00+08:00")
+    monkeypatch.setenv("KEYLEDGER_TEST_NOW", "2026-11-24T10:20:00+08:00")
     monkeypatch.setenv("GIT_COMMITTER_DATE", "2026-11-24T10:00:00+08:00")
     ledger.ok("found", "K-0012", "--note", "under the mat", as_="zhou-lx")
     plain = ledger.git("log", "--format=%H", "--", "households/8-1-401.yaml",

@@ -47,16 +47,16 @@ def test_active_between_dates_and_only_while_away() -> None:
 
 
 def test_iso_weeks_including_the_one_that_spans_new_year() -> None:
-    assert week_days("2026-W48")[0] == date(2026, 11, 23)
-    assert week_days("2026-W53") == [date(2026, 12, 28) + timedelta(days=i) for i in range(7)]
-    assert week_days("2027-w01")[0] == date(2027, 1, 4)
+    assert week_days("2026-W48", date(2026, 11, 25))[0] == date(2026, 11, 23)
+    assert week_days("2026-W53", date(2026, 11, 25)) == [date(2026, 12, 28) + timedelta(days=i) for i in range(7)]
+    assert week_days("2027-w01", date(2026, 11, 25))[0] == date(2027, 1, 4)
     assert this_week(date(2027, 1, 1)) == "2026-W53"
     with pytest.raises(FatalError):
-        week_days("2026-48")
+        week_days("2026-48", date(2026, 11, 25))
 
 
 def test_due_done_missed() -> None:
-    days = week_days("2026-W48")
+    days = week_days("2026-W48", date(2026, 11, 25))
     keys = {"8-1-401": [KeyWhere("K-0012", "in", None, "A-03"),
                         KeyWhere("K-0013", "out", "wang-dh", None)]}
     visits = [visit(date(2026, 11, 25)), visit(date(2026, 11, 23), 10, purpose="call")]
@@ -98,14 +98,14 @@ def test_a_schedule_counts_only_from_when_it_was_added() -> None:
     morning = ScheduleEntry(("day",), time(9), time(11), "inspection", "a", since=added)
     home = replace(HOME, schedule=(replace(DAILY, since=added), morning))
     now = datetime(2026, 11, 28, 12, 30, tzinfo=TZ)
-    items = due_items([home], week_days("2026-W48"), [], {}, now, TZ)
+    items = due_items([home], week_days("2026-W48", date(2026, 11, 25)), [], {}, now, TZ)
     # Nothing before the day it was added; that day's morning window had ended before it existed;
     # the call of that day can still be made.
     assert [(i.day, i.purpose, i.status) for i in items] == [
         (date(2026, 11, 28), "call", "due"), (date(2026, 11, 29), "inspection", "due"),
         (date(2026, 11, 29), "call", "due")]
     # An entry written before `since` was recorded counts as it always did.
-    assert len(due_items([HOME], week_days("2026-W48"), [], {}, now, TZ)) == 8
+    assert len(due_items([HOME], week_days("2026-W48", date(2026, 11, 25)), [], {}, now, TZ)) == 8
 
 
 def test_one_visit_satisfies_one_item_the_best_matching() -> None:

@@ -15,7 +15,7 @@ from keyledger import yaml
 
 
 def _at(monkeypatch: pytest.MonkeyPatch, moment: str) -> None:
-    monkeypatch.setenv("KEYLEDGER_NOW", moment)
+    monkeypatch.setenv("KEYLEDGER_TEST_NOW", moment)
 
 
 def _home(lg: Ledger) -> dict:  # type: ignore[type-arg]
@@ -94,6 +94,7 @@ def test_problem_close_and_its_refusals(ledger: Ledger, monkeypatch: pytest.Monk
     _at(monkeypatch, "2026-11-26T09:00:00+08:00")
     ledger.ok("problem", "close", "8-1-401", "1", "--note", "业主请人修好了", as_="wang-dh")
     assert _home(ledger).get("problems") is None
+    assert ledger.git("log", "-1", "--format=%s").startswith("王德厚 关闭问题：王秀兰（8-1-401）：")
     trailers = ledger.git("log", "-1", "--format=%(trailers:only,unfold)")
     assert "Keyledger-Action: problem-close\n" in trailers
     assert "Keyledger-Problem: 20261125-1000-8-1-401#1\n" in trailers
@@ -107,11 +108,13 @@ def test_problem_close_and_its_refusals(ledger: Ledger, monkeypatch: pytest.Monk
 def test_owners_requests_are_recorded_answered_and_timed(ledger: Ledger,
                                                         monkeypatch: pytest.MonkeyPatch) -> None:
     _at(monkeypatch, "2026-11-24T20:10:00+08:00")
-    assert "--via takes one of" in ledger.refused("request", "add", "8-1-401", "看看窗户", "--via",
+    assert "--via: '飞鸽' is not a channel; choose one of: phone, wechat" in ledger.refused("request", "add", "8-1-401", "看看窗户", "--via",
                                                   "飞鸽", as_="zhou-lx").err
     assert "in the future" in ledger.refused("request", "add", "8-1-401", "看看窗户", "--at",
                                              "2026-11-25 09:00").err
     ledger.ok("request", "add", "8-1-401", "帮我看看阳台窗户关没关", "--via", "微信", "--by", "业主")
+    assert ledger.git("log", "-1", "--format=%s").strip() == \
+        "周丽霞 记下业主的嘱托（微信）：王秀兰（8-1-401）：帮我看看阳台窗户关没关"
     assert _home(ledger)["requests"] == [{"received": "2026-11-24T20:10:00+08:00",
                                           "text": "帮我看看阳台窗户关没关", "via": "wechat",
                                           "by": "owner", "steward": "zhou-lx"}]
@@ -136,11 +139,11 @@ def test_an_errand_with_money_advanced_and_repaid_later(ledger: Ledger,
     _at(monkeypatch, "2026-11-25T09:30:00+08:00")
     assert "--advanced takes an amount" in ledger.refused(
         "visit", "add", "8-1-401", "--purpose", "errand", "--bought", "青菜", "--advanced",
-        "八十", as_="wang-dh").err
+        "好几十", as_="wang-dh").err
     assert "--bought" in ledger.refused("visit", "add", "8-1-401", "--purpose", "errand",
                                         "--advanced", "20").err
     ledger.ok("visit", "add", "8-1-401", "--purpose", "errand", "--bought", "青菜两斤",
-              "--bought", "降压药一盒", "--advanced", "86.5", "--note", "放在门口，老人已取")
+              "--bought", "降压药一盒", "--advanced", "８６．５块", "--note", "放在门口，老人已取")
     assert _home(ledger)["advances"] == [{"visit": "20261125-0930-8-1-401",
                                           "at": "2026-11-25T09:30:00+08:00", "amount": "86.50",
                                           "items": ["青菜两斤", "降压药一盒"], "steward": "wang-dh"}]
@@ -151,6 +154,7 @@ def test_an_errand_with_money_advanced_and_repaid_later(ledger: Ledger,
                                                  as_="sun-yp").err
     _at(monkeypatch, "2026-11-26T09:30:00+08:00")
     ledger.ok("errand", "repaid", "8-1-401", "1", as_="wang-dh")
+    assert ledger.git("log", "-1", "--format=%s").startswith("王德厚 记下代买代办垫付已结清 ")
     assert _home(ledger).get("advances") is None
     assert "待结算" not in ledger.ok("report", "owner", "8-1-401", "--week", "2026-W48", "--format", "md").out
     assert _findings(ledger) == []
@@ -287,3 +291,13 @@ def test_sync_replays_service_records_on_the_shared_file_and_the_guard_refuses_f
                              "HEAD:main"], capture_output=True, text=True)
     assert pushed.returncode != 0 and "open problems, requests or money owed" in pushed.stderr
     assert office.git("rev-parse", "HEAD").strip() == head
+
+
+@pytest.mark.parametrize("typed,amount", [("86.5", "86.50"), ("86.50元", "86.50"), ("¥20", "20.00"),
+                                          ("８６．５块", "86.50"), ("八十元", "80.00"),
+                                          ("一百二十块钱", "120.00"), ("两百", "200.00")])
+def test_money_as_people_type_it(typed: str, amount: str) -> None:
+    from keyledger.visits import parse_errand
+
+    assert parse_errand(["青菜"], typed, False) == {"items": ["青菜"], "advanced": amount,
+                                                    "repaid": False}

@@ -60,10 +60,10 @@ def test_from_init_to_three_stewards_sharing_as_they_work(
 
     # wang is offline (the office's line is down for him); zhou is not.
     wang.git("remote", "set-url", "origin", down)
-    monkeypatch.setenv("KEYLEDGER_NOW", "2026-11-25T09:00:00+08:00")
+    monkeypatch.setenv("KEYLEDGER_TEST_NOW", "2026-11-25T09:00:00+08:00")
     assert wang.ok("checkout", "K-0012", "--purpose", "heating", "--note", "看暖气").code == 0
     assert settle(wang)["kind"] == "offline"
-    monkeypatch.setenv("KEYLEDGER_NOW", "2026-11-25T09:05:00+08:00")
+    monkeypatch.setenv("KEYLEDGER_TEST_NOW", "2026-11-25T09:05:00+08:00")
     done = _without_terminal(zhou, "checkout", "K-0012", "--purpose", "plants")  # signed by the agent
     assert done.returncode == 0, done.stderr
     assert settle(zhou)["kind"] == "shared"
@@ -78,16 +78,16 @@ def test_from_init_to_three_stewards_sharing_as_they_work(
 
     # wang is back: his checkout is a conflict; zhou brings the key back; wang redoes it.
     wang.git("remote", "set-url", "origin", url)
-    monkeypatch.setenv("KEYLEDGER_NOW", "2026-11-25T11:00:00+08:00")
+    monkeypatch.setenv("KEYLEDGER_TEST_NOW", "2026-11-25T11:00:00+08:00")
     assert wang.run("sync").code == 1
     (conflict,) = json.loads(wang.ok("conflict", "list", "--json").out)
-    assert "already out with zhou-lx" in wang.ok("conflict", "show").err
+    assert "already out with 周丽霞" in wang.ok("conflict", "show").err
     assert "cannot be recorded on today's ledger" in wang.refused("conflict", "redo").err
     done = _without_terminal(zhou, "return", "K-0012")
     assert done.returncode == 0, done.stderr
     settle(zhou)
     wang.ok("sync")
-    monkeypatch.setenv("KEYLEDGER_NOW", "2026-11-25T11:30:00+08:00")
+    monkeypatch.setenv("KEYLEDGER_TEST_NOW", "2026-11-25T11:30:00+08:00")
     assert f"Conflict {conflict['name']} is resolved." in wang.ok("conflict", "redo").err
     assert settle(wang)["kind"] == "shared"
     assert _office_head(office) == wang.head()
@@ -96,7 +96,7 @@ def test_from_init_to_three_stewards_sharing_as_they_work(
 
     # sun loses her phone: a new key in place; what the old one signed still verifies. (git
     # checks a replaced key against each commit's own date: from here on, the real clock.)
-    monkeypatch.delenv("KEYLEDGER_NOW")
+    monkeypatch.delenv("KEYLEDGER_TEST_NOW")
     sun.ok("visit", "add", "8-1-401", "--purpose", "call", "--outcome", "answered",
            "--note", "电话问候，一切正常")
     settle(sun)

@@ -107,7 +107,7 @@ def test_only_what_changed_is_written_again(story: Ledger, tmp_path: Path,
     assert _files(out) == before
     # One checkout: its household, its steward, the board, the week and the calendars that
     # say where that key is; no other household's page.
-    monkeypatch.setenv("KEYLEDGER_NOW", "2026-11-28T13:00:00+08:00")
+    monkeypatch.setenv("KEYLEDGER_TEST_NOW", "2026-11-28T13:00:00+08:00")
     story.ok("checkout", "K-0001", "--purpose", "plants", "--expect-back", "1h", as_="zhou-lx")
     after = _site(story, out)
     assert after["households"] == 1 and not after["full"]
@@ -138,7 +138,7 @@ def test_only_what_changed_is_written_again(story: Ledger, tmp_path: Path,
         ["households/6-2-601.html"]
     assert "门窗关好" in (out / "households/6-2-601.html").read_text(encoding="utf-8")
     # Time alone: when the key becomes overdue its page says so, with no commit in between.
-    monkeypatch.setenv("KEYLEDGER_NOW", "2026-11-28T14:30:00+08:00")
+    monkeypatch.setenv("KEYLEDGER_TEST_NOW", "2026-11-28T14:30:00+08:00")
     later = _site(story, out)
     assert "households/8-1-401.html" in later["written"] and later["households"] == 1
     assert "逾期" in (out / "households/8-1-401.html").read_text(encoding="utf-8")

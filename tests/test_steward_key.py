@@ -116,13 +116,16 @@ def test_a_replaced_key_can_neither_come_back_nor_be_forgotten(ledger: Ledger,
 
 def test_rekey_moves_the_codes_to_the_new_key_and_names_them_to_rotate(
         ledger: Ledger, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from keyledger import codes
+    from keyledger import code_rights
 
     monkeypatch.setattr(sys, "stdin", io.StringIO("482913\n"))
     ledger.ok("key", "add", "--household", "8-1-401", "--id", "K-0031", "--kind", "code",
               as_="zhou-lx")
     new = _new_key(tmp_path, "zhou-new")
     ledger.ok("steward", "key", "zhou-lx", "--key", f"{new}.pub", as_="liu-sj")
+    # Until rekey, check says whose replaced key the code is still encrypted to.
+    check = ledger.run("check")
+    assert check.code == 1 and "encrypted to liu-sj, wang-dh, zhou-lx's replaced key" in check.out
     done = ledger.ok("rekey")
     assert "K-0031 (8-1-401): for the new key of zhou-lx." in done.err
     assert "Rotate the code of K-0031: the replaced key of zhou-lx could open it" in done.err
@@ -130,9 +133,9 @@ def test_rekey_moves_the_codes_to_the_new_key_and_names_them_to_rotate(
     armored = (ledger.root / "keys/K-0031.yaml").read_text(encoding="utf-8")
     cipher = armored[armored.index("-----BEGIN"):armored.index("-----END AGE ENCRYPTED FILE-----")
                      + len("-----END AGE ENCRYPTED FILE-----")].replace("\n  ", "\n")
-    tags = codes.recipient_tags(cipher)
-    assert codes.recipient_tag(new.with_suffix(".pub").read_text()) in tags
-    assert codes.recipient_tag(ledger.keys["zhou-lx"].with_suffix(".pub").read_text()) not in tags
+    tags = code_rights.ssh_tags(cipher)
+    assert code_rights.tag(new.with_suffix(".pub").read_text()) in tags
+    assert code_rights.tag(ledger.keys["zhou-lx"].with_suffix(".pub").read_text()) not in tags
     assert "already encrypted to the right stewards" in ledger.ok("rekey").err
     # The new key opens it on her terminal.
     ledger.git("config", "user.signingkey", str(new))

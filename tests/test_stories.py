@@ -55,7 +55,7 @@ def section(text: str, heading: str) -> list[str]:
 
 
 def at(monkeypatch: pytest.MonkeyPatch, moment: str) -> None:
-    monkeypatch.setenv("KEYLEDGER_NOW", moment)
+    monkeypatch.setenv("KEYLEDGER_TEST_NOW", moment)
 
 
 def reports(lg: Ledger, household: str, lang: str) -> tuple[str, str]:
@@ -91,7 +91,7 @@ def test_the_owner_away_for_the_winter(ledger: Ledger, monkeypatch: pytest.Monke
         "- 11月25日 周三 14:02–14:40，王德厚暖气检查",
         "  - 检查正常：暖气",
         "  - 已当场处理：绿植，花盆干了 → 浇了水",
-        "钥匙K-0091已于11月28日 周六 10:00交还给您（业主回家，当面交还）。",
+        "钥匙K-0091已于11月28日 周六 10:00退还给您（业主回家，当面交还）。",
         "家里一切安好，请放心！"]
     assert lines(weekly)[2] == "- 上门与电话：1 次；计划 1 项，完成 1 项，漏办 0 项"
     owner, weekly = reports(ledger, "9-1-101", "en")
@@ -161,7 +161,7 @@ def test_the_door_code_and_the_open_window(ledger: Ledger,
         in record
     # The code: never in a slot, known to the steward who was given it.
     shown = ledger.ok("household", "show", "5-2-601", "--lang", "zh").out
-    assert "门锁密码由社区保管，上次使用 2026-11-25 19:30" in shown and "格位" not in shown
+    assert "门锁密码由社区托管，上次使用 2026-11-25 19:30" in shown and "格位" not in shown
 
 
 def test_the_shop_leak_with_its_follow_up(ledger: Ledger,

@@ -46,8 +46,8 @@ def test_two_offline_checkouts_of_one_key_one_wins_one_is_explained(shared: dict
     result = wang.run("sync")
     assert result.code == 1
     assert "could not be applied to the shared ledger" in result.err
-    assert "already out with zhou-lx" in result.err
-    assert "checkout K-0012 to 周丽霞" in result.err  # what happened on the other side
+    assert "already out with 周丽霞" in result.err
+    assert "周丽霞 取出 K-0012" in result.err  # what happened on the other side
     # In a steward's words: the colleague by name, times as read, no commit ids.
     import re
     assert re.search(r"” \(周丽霞, \d{4}-\d\d-\d\d \d\d:\d\d\)\.", result.err), result.err
@@ -235,7 +235,7 @@ def test_random_operations_and_sync_orders_lose_nothing(shared: dict[str, Ledger
     conflicts = 0
     for n in range(48):
         # Each operation at its own moment: the messages (and their At trailers) are unique.
-        monkeypatch.setenv("KEYLEDGER_NOW", f"2026-12-01T{9 + n // 60:02d}:{n % 60:02d}:00+08:00")
+        monkeypatch.setenv("KEYLEDGER_TEST_NOW", f"2026-12-01T{9 + n // 60:02d}:{n % 60:02d}:00+08:00")
         who = rng.choice(list(clones))
         clone = clones[who]
         if rng.random() < 0.4:
@@ -251,7 +251,7 @@ def test_random_operations_and_sync_orders_lose_nothing(shared: dict[str, Ledger
             made.append((who, clone.git("log", "-1", "--format=%B")))
         else:
             assert clone.head() == before  # a refusal writes nothing
-    monkeypatch.setenv("KEYLEDGER_NOW", "2026-12-01T12:00:00+08:00")
+    monkeypatch.setenv("KEYLEDGER_TEST_NOW", "2026-12-01T12:00:00+08:00")
     for _ in range(2):
         for clone in clones.values():
             result = clone.run("sync")
@@ -296,11 +296,11 @@ def test_a_steward_deactivated_while_offline_is_told_and_not_stuck(
     result = wang.run("sync")
     assert result.code == 1, result.err
     assert "wang-dh is no longer an active steward on the shared ledger. " in result.err
-    assert "deactivate steward 王德厚 (wang-dh)" in result.err  # what the other side did
+    assert "网格员 王德厚（wang-dh）离岗" in result.err  # what the other side did
     assert "failed to push" not in result.err
     assert office.git("rev-parse", "main").strip() == shared_head  # nothing pushed
     (branch,) = _conflict_branches(wang)
-    assert wang.git("log", "-1", "--format=%s", branch).startswith("visit")  # kept
+    assert wang.git("log", "-1", "--format=%s", branch).startswith("王德厚 电话问候")  # kept
     assert wang.head() == shared_head and wang.git("status", "--porcelain") == ""
     again = wang.run("sync")  # not stuck: the next sync has nothing left to refuse
     assert again.code == 0, again.err
@@ -328,7 +328,7 @@ def test_a_supervisor_demoted_while_offline_keeps_the_roster_change_on_a_branch(
     assert "“demote liu-sj to steward”" in result.err
     assert "failed to push" not in result.err
     (branch,) = _conflict_branches(liu)
-    assert "deactivate" in liu.git("log", "-1", "--format=%s", branch)
+    assert "离岗" in liu.git("log", "-1", "--format=%s", branch)
     assert liu.head() == office.git("rev-parse", "main").strip()
     assert json.loads(liu.ok("verify", "--json", "--full").out)["findings"] == []
 
@@ -371,7 +371,7 @@ def test_sync_errors_give_the_reason_not_gits_last_line(shared: dict[str, Ledger
 def test_conflict_branches_follow_the_ledgers_clock_and_never_overwrite_each_other(
         shared: dict[str, Ledger], monkeypatch: pytest.MonkeyPatch) -> None:
     zhou, wang = shared["zhou-lx"], shared["wang-dh"]
-    monkeypatch.setenv("KEYLEDGER_NOW", "2026-11-25T14:00:00+08:00")
+    monkeypatch.setenv("KEYLEDGER_TEST_NOW", "2026-11-25T14:00:00+08:00")
     for purpose in ("heating", "pets"):  # two conflicts in the same second
         zhou.ok("checkout", "K-0012", "--purpose", "plants")
         wang.ok("checkout", "K-0012", "--purpose", purpose)

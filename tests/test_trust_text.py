@@ -108,3 +108,39 @@ def test_a_clone_holding_an_old_style_commit_syncs_after_upgrading(office: Offic
         result.err
     liu.ok("sync")
     assert json.loads(liu.ok("verify", "--json", "--full").out)["findings"] == []
+
+
+def test_names_and_visit_texts_are_normalised_once_and_verify(office: Office) -> None:
+    liu = office["liu-sj"]
+    liu.ok("household", "add", "8-1-403", "--name", " 张　凤英\t", "--address", "东升家园\n8号楼")
+    text = (liu.root / "households/8-1-403.yaml").read_text(encoding="utf-8")
+    assert "name: 张 凤英\n" in text and "address: 东升家园 8号楼\n" in text
+    assert "张 凤英（8-1-403）" in liu.git("log", "-1", "--format=%s")
+    liu.ok("visit", "add", "8-1-401", "--purpose", "call", "--outcome", "answered", "--finding", "暖气\t漏水　严重",
+           "--note", "电话　问候")
+    visit = liu.git("show", "--format=", "--name-only", "HEAD").split()[0]
+    text = (liu.root / visit).read_text(encoding="utf-8")
+    assert "findings: [暖气 漏水 严重]" in text and "note: 电话 问候" in text
+    assert liu.ok("sync").code == 0 and office.tip() == liu.head()
+
+
+def test_the_service_records_free_text_round_trips_and_reaches_the_shared_ledger(
+        office: Office) -> None:
+    """What #14's commands take as free text (an owner's request, a problem found or fixed, a
+    problem closed without a visit, an errand's purchases, an emergency's consent) is made one
+    line once, so that the household file and the trailers verify replays say the same."""
+    zhou = office["zhou-lx"]
+    zhou.ok("request", "add", "8-1-401", "帮我看看\u3000阳台\t窗户\n关没关 ")
+    assert _trailer(zhou, "Request") == "帮我看看 阳台 窗户 关没关"
+    zhou.ok("visit", "add", "8-1-401", "--purpose", "follow-up", "--request", "1",
+            "--problem", "墙面\t裂缝\u3000严重", "--fixed", "水管\u3000没关紧=>已\t关紧")
+    zhou.ok("problem", "close", "8-1-401", "1", "--note", "业主\n请人\u3000修好")
+    assert _trailer(zhou, "Note") == "业主 请人 修好"
+    zhou.ok("visit", "add", "8-1-401", "--purpose", "errand", "--bought", "青菜\u3000两斤",
+            "--advanced", "86.50")
+    zhou.ok("visit", "add", "8-1-401", "--purpose", "emergency", "--let-in", "120急救,,抬下楼",
+            "--consent", "女儿\t在场\u3000开门")
+    assert json.loads(zhou.ok("verify", "--json").out)["findings"] == []
+    assert zhou.ok("sync").code == 0 and office.tip() == zhou.head()
+    home = (zhou.root / "households/8-1-401.yaml").read_text(encoding="utf-8")
+    assert "\u3000" not in home and "\t" not in home

@@ -55,7 +55,7 @@ def test_since_reads_the_files_it_needs_from_the_start_commit(ledger: Ledger) ->
 
 def test_a_folder_asked_about_often_is_listed_once_and_read_the_same(ledger: Ledger,
                                                                       monkeypatch) -> None:
-    from keyledger import verify
+    from keyledger import verify, walk
     from keyledger.ledger import Ledger as Core
 
     start = ledger.head()
@@ -64,7 +64,7 @@ def test_a_folder_asked_about_often_is_listed_once_and_read_the_same(ledger: Led
         ledger.ok("return", "K-0012", as_="zhou-lx")
     answers = []
     for limit in (0, 1, 100):  # listed at once, after one lookup, never
-        monkeypatch.setattr(verify, "LOOKUPS_BEFORE_LISTING", limit)
+        monkeypatch.setattr(walk, "LOOKUPS_BEFORE_LISTING", limit)
         result = verify.verify(Core(ledger.root), since=start)
         answers.append((result.checked, result.findings))
     assert answers == [(6, [])] * 3

@@ -20,9 +20,9 @@ def photo(tmp_path: Path) -> Path:
 
 def test_return_with_a_visit_is_one_commit_with_every_field(ledger: Ledger, photo: Path,
                                                             monkeypatch) -> None:
-    monkeypatch.setenv("KEYLEDGER_NOW", "2026-11-25T14:02:00+08:00")
+    monkeypatch.setenv("KEYLEDGER_TEST_NOW", "2026-11-25T14:02:00+08:00")
     ledger.ok("checkout", "K-0012", "--purpose", "heating", "--witness", "wang-dh", as_="zhou-lx")
-    monkeypatch.setenv("KEYLEDGER_NOW", "2026-11-25T14:40:00+08:00")
+    monkeypatch.setenv("KEYLEDGER_TEST_NOW", "2026-11-25T14:40:00+08:00")
     before = ledger.head()
     done = ledger.ok("return", "K-0012", "--witness", "wang-dh", "--visit",
                      "--check", "plants=ok", "--check", "heating=problem:接口渗水",
@@ -84,14 +84,15 @@ def test_the_same_bytes_under_other_names_are_one_attachment(ledger: Ledger, pho
 
 
 def test_a_visit_entered_late_keeps_when_it_happened(ledger: Ledger, monkeypatch) -> None:
-    monkeypatch.setenv("KEYLEDGER_NOW", "2026-11-27T09:00:00+08:00")
+    monkeypatch.setenv("KEYLEDGER_TEST_NOW", "2026-11-27T09:00:00+08:00")
     ledger.ok("visit", "add", "8-1-401", "--purpose", "call", "--outcome", "answered", "--note", "电话问候，一切正常",
               "--at", "2026-11-25 10:05", as_="wang-dh")
     visits = json.loads(ledger.ok("visit", "list", "8-1-401", "--json").out)
     assert visits[0]["started"] == "2026-11-25T10:05:00+08:00"
     assert visits[0]["recorded"] == "2026-11-27T09:00:00+08:00"
-    assert "(recorded late)" in ledger.git("log", "-1", "--format=%s")
-    assert "in the future" in ledger.refused("visit", "add", "8-1-401", "--purpose", "call", "--outcome", "answered",
+    assert ledger.git("log", "-1", "--format=%s").strip().endswith("，补录")
+    assert "in the future" in ledger.refused("visit", "add", "8-1-401", "--purpose", "call",
+                                             "--outcome", "answered",
                                              "--at", "2026-12-25 10:05").err
 
 
@@ -118,8 +119,12 @@ def test_a_visit_from_a_form(ledger: Ledger, tmp_path: Path) -> None:
 
 def test_visit_refusals(ledger: Ledger, tmp_path: Path) -> None:
     ledger.use("zhou-lx")
-    assert "--check takes ITEM=ok|problem|fixed|n/a" in ledger.refused(
-        "visit", "add", "8-1-401", "--purpose", "call", "--outcome", "answered", "--check", "plants:fine").err
+    assert "--check: 'fine' is not a result; choose one of: ok, problem, fixed, n/a." in \
+        ledger.refused("visit", "add", "8-1-401", "--purpose", "call", "--outcome", "answered",
+                       "--check", "plants:fine").err
+    assert "--check takes ITEM=RESULT[:NOTE]" in ledger.refused(
+        "visit", "add", "8-1-401", "--purpose", "call", "--outcome", "answered", "--check",
+        "plants").err
     assert "'garden' is not a care item" in ledger.refused(
         "visit", "add", "8-1-401", "--purpose", "call", "--outcome", "answered", "--check", "garden=ok").err
     assert "--purpose" in ledger.refused("visit", "add", "8-1-401").err
@@ -137,6 +142,17 @@ def test_attachments_go_to_git_lfs_when_it_is_installed(ledger: Ledger, photo: P
 
     if shutil.which("git-lfs") is None:
         pytest.skip("git-lfs is not installed on this machine")
+    # `.gitattributes` is a supervisor's: a steward's photo does not turn git-lfs on …
+    other = photo.with_name("other.jpg")
+    other.write_bytes(b"another photo")
+    ledger.ok("visit", "add", "8-1-401", "--purpose", "call", "--outcome", "answered", "--photo",
+              str(other), as_="zhou-lx")
+    assert not (ledger.root / ".gitattributes").exists()
+    # … a supervisor's does, and from then on everybody's photos go to it.
+    third = photo.with_name("third.jpg")
+    third.write_bytes(b"a third photo")
+    ledger.ok("visit", "add", "8-1-401", "--purpose", "call", "--outcome", "answered", "--photo",
+              str(third), as_="liu-sj")
     ledger.ok("visit", "add", "8-1-401", "--purpose", "call", "--outcome", "answered", "--photo", str(photo), as_="zhou-lx")
     assert "attachments/** filter=lfs" in (ledger.root / ".gitattributes").read_text()
     path = ledger.git("show", "--name-only", "--format=", "HEAD").split()
@@ -160,16 +176,16 @@ def test_on_a_terminal_missing_fields_are_asked_for(ledger: Ledger) -> None:
 
 
 def test_a_visit_entered_within_a_day_is_not_late(ledger: Ledger, monkeypatch) -> None:
-    monkeypatch.setenv("KEYLEDGER_NOW", "2026-11-26T09:00:00+08:00")
+    monkeypatch.setenv("KEYLEDGER_TEST_NOW", "2026-11-26T09:00:00+08:00")
     ledger.ok("visit", "add", "8-1-401", "--purpose", "call", "--outcome", "answered", "--at", "2026-11-25 10:05",
               as_="wang-dh")
     assert "late" not in ledger.git("log", "-1", "--format=%s")
 
 
 def test_a_follow_up_before_the_visit_is_refused(ledger: Ledger, monkeypatch) -> None:
-    monkeypatch.setenv("KEYLEDGER_NOW", "2026-11-25T14:10:00+08:00")
+    monkeypatch.setenv("KEYLEDGER_TEST_NOW", "2026-11-25T14:10:00+08:00")
     ledger.ok("checkout", "K-0012", "--purpose", "heating", as_="zhou-lx")
-    monkeypatch.setenv("KEYLEDGER_NOW", "2026-11-28T14:00:00+08:00")
+    monkeypatch.setenv("KEYLEDGER_TEST_NOW", "2026-11-28T14:00:00+08:00")
     result = ledger.refused("return", "K-0012", "--visit", "--check", "heating=ok",
                             "--follow-up", "2026-11-26")
     assert result.err.strip().endswith(

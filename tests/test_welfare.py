@@ -13,7 +13,7 @@ from conftest import Ledger
 
 
 def _at(monkeypatch: pytest.MonkeyPatch, moment: str) -> None:
-    monkeypatch.setenv("KEYLEDGER_NOW", moment)
+    monkeypatch.setenv("KEYLEDGER_TEST_NOW", moment)
 
 
 @pytest.fixture
@@ -42,7 +42,7 @@ def test_an_unanswered_call_does_not_do_the_days_call(alone: Ledger,
     _at(monkeypatch, "2026-11-24T10:05:00+08:00")
     assert "--outcome" in alone.refused("visit", "add", "13-1-201", "--purpose", "call",
                                         "--note", "两次打电话均未接通", as_="wang-dh").err
-    assert "--outcome says how the call went" in alone.refused(
+    assert "--outcome: '响了' is not a call outcome" in alone.refused(
         "visit", "add", "13-1-201", "--purpose", "call", "--outcome", "响了").err
     assert "only a call has one" in alone.refused(
         "visit", "add", "13-1-201", "--purpose", "inspection", "--outcome", "answered").err

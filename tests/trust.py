@@ -72,11 +72,11 @@ def edit(lg: Ledger, path: str, change: Callable[[str], str]) -> None:
                     encoding="utf-8")
 
 
-def commit(lg: Ledger, message: str, signer: str, *paths: str) -> str:
-    """A signed commit of everything changed in the work tree (and `paths`, added), by hand."""
+def commit(lg: Ledger, message: str, signer: str) -> str:
+    """A signed commit of everything changed in the work tree, made by hand (git commit)."""
     lg.use(signer)
-    lg.git("add", "-A", *paths)
-    lg.git("commit", "-q", "--no-verify", "-m", message)
+    lg.git("add", "-A")
+    lg.git("commit", "-q", "--no-verify", "--allow-empty", "-m", message)
     return lg.head()
 
 

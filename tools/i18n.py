@@ -7,10 +7,17 @@ What is extracted:
   * every `_("literal")` in keyledger/ (adjacent literals joined, as Python joins them);
   * the docstring of every CLI command, exactly as `inspect.cleandoc` gives it — the help text
     `keyledger.cli.common.command` passes to `_()` — found by walking the Typer application;
-  * the words of keyledger/vocab.py (and the custody actions, due statuses and kinds) that the
-    CLI shows through `_(variable)`, which no extractor can see;
+  * the custody actions, due statuses and kinds that the CLI shows through `_(variable)`, which
+    no extractor can see (the vocabulary's own names are in keyledger/vocab.py);
   * the `_()` literals of the installed `typer/core.py`, whose `_` keyledger.i18n points at this
-    catalog (Missing command, No such command …).
+    catalog (Missing command, No such command …);
+  * the word that stands for each option's and argument's value (KEY, DATE, NOTE), which
+    keyledger.cli.app translates where it builds a command.
+
+`--check` also holds the catalog to docs/glossary.md: no msgstr may use a word the glossary says
+not to use, jargon, a git word outside the commands that need one, a file or setting name or a
+placeholder (<str>, {ID}, KEY) — nor may a name of keyledger/vocab.py — and every option and
+argument of every command must have a help text.
 
 The .po is the translators' file; the compiled .mo is committed beside it, so an install needs
 no build step. Needs Babel (`pip install Babel`, part of the `test` extra) to read and write them.
@@ -24,6 +31,7 @@ import gettext
 import importlib.util
 import inspect
 import io
+import re
 import string
 import sys
 from dataclasses import dataclass, field
@@ -122,29 +130,54 @@ def _command_docstrings() -> list[tuple[str, str, int]]:
     return out
 
 
-def _vocabulary() -> list[tuple[str, str, str]]:
-    """(word, file, comment): the codes the CLI shows through `_(variable)`."""
+def _commands() -> list[tuple[str, object]]:
+    """(command path, click command) of every command and group command, built untranslated."""
     _importable()
-    from keyledger import rules, vocab
+    from keyledger.cli.app import COMMANDS, load
+    from keyledger.i18n import set_language
 
-    lists = [
-        (vocab.PURPOSES, "purpose of a checkout (shown in tables and messages)"),
-        (vocab.VISIT_PURPOSES, "purpose of a visit"),
-        (vocab.KEY_STATES, "state of a key"),
-        (vocab.KEY_KINDS, "kind of key"),
-        (vocab.HOUSEHOLD_KINDS, "kind of household"),
-        (vocab.ROLES, "role of a steward"),
-        (vocab.FLAGS, "care flag of a household"),
-        (vocab.CARE, "care-list item of a household"),
-        (vocab.CHECK_RESULTS, "how a care-list item was found on a visit"),
-        (vocab.CALL_OUTCOMES, "how a call went"),
-        (vocab.REQUEST_CHANNELS, "how an owner's request came"),
-        (vocab.REQUEST_FROM, "who made an owner's request"),
-        (vocab.LIVING, "living situation of a household (elderly register)"),
-    ]
-    out = [(word, "keyledger/vocab.py", comment) for words, comment in lists for word in words]
-    out += [(action, "keyledger/rules.py", "custody action (history, confirm)")
-            for action in (*rules.ACTIONS, "confirm")]
+    set_language("en")
+    out: list[tuple[str, object]] = []
+    for name in COMMANDS:
+        built = load(name, localize=False)
+        out.append((name, built))
+        out += [(f"{name} {sub}", cmd) for sub, cmd in getattr(built, "commands", {}).items()]
+    return out
+
+
+def _metavars() -> list[tuple[str, str]]:
+    """(metavar, command) of every option and argument that takes a value."""
+    import typer
+
+    from keyledger.cli.app import app, metavar
+
+    out = [(word, "keyledger") for word in map(metavar, typer.main.get_command(app).params)
+           if word]
+    for path, command in _commands():
+        out += [(word, path) for word in map(metavar, command.params) if word]  # type: ignore[attr-defined]
+    return out
+
+
+def unhelped() -> list[str]:
+    """The options and arguments of a command that have no help text."""
+    out = []
+    for path, command in _commands():
+        for param in command.params:  # type: ignore[attr-defined]
+            if param.param_type_name in ("option", "argument") and not param.hidden \
+                    and not (getattr(param, "help", None) or "").strip():
+                out.append(f"keyledger {path} {max(param.opts, key=len)} has no help text")
+    return out
+
+
+def _vocabulary() -> list[tuple[str, str, str]]:
+    """(word, file, comment): the words the CLI shows through `_(variable)`, which no extractor
+    can see. The vocabulary's values (purposes, care items…) are not among them: their names in
+    each language are in keyledger/vocab.py itself."""
+    _importable()
+    from keyledger import rules
+
+    out = [(action, "keyledger/rules.py", "custody action (history, confirm)")
+           for action in (*rules.ACTIONS, "confirm")]
     out += [(action, where, "action of a commit (history)") for action, where in _commit_actions()]
     out += [(word, "keyledger/schedules.py", "status of a due item")
             for word in ("done", "due", "missed")]
@@ -179,6 +212,27 @@ def _commit_actions() -> list[tuple[str, str]]:
     return found
 
 
+# A commit subject may leave out what its trailers say (a 中文 subject names the household by
+# name: 周丽霞 取出 K-0003（小秋百货）：紧急处置).
+SUBJECT = "the subject of a commit (git log); a translation may leave out fields"
+
+
+def _subjects(path: Path) -> list[tuple[str, int]]:
+    """(msgid, line) of every `subject(where, "literal", …)`: a commit subject
+    (keyledger/subjects.py), written in the ledger's language."""
+    def literals(node: ast.expr) -> list[str]:
+        """A literal, or both of `"a" if x else "b"`."""
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            return [node.value]
+        return literals(node.body) + literals(node.orelse) if isinstance(node, ast.IfExp) else []
+
+    tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
+    return [(text, node.lineno) for node in ast.walk(tree)
+            if isinstance(node, ast.Call) and isinstance(node.func, (ast.Name, ast.Attribute))
+            and (node.func.id if isinstance(node.func, ast.Name) else node.func.attr) == "subject"
+            and len(node.args) >= 2 for text in literals(node.args[1])]
+
+
 def extract() -> Messages:
     """Every msgid keyledger can pass to `_()`, with where it comes from."""
     messages = Messages()
@@ -186,10 +240,15 @@ def extract() -> Messages:
         found, _dynamic = _literal_calls(path)
         for msgid, line in found:
             messages.add(msgid, _relative(path), line)
+        for msgid, line in _subjects(path):
+            messages.add(msgid, _relative(path), line, SUBJECT)
     for doc, where, line in _command_docstrings():
         messages.add(doc, where, line, "help of a CLI command (its docstring)")
     for word, where, comment in _vocabulary():
         messages.add(word, where, 0, comment)
+    for word, path in _metavars():
+        messages.add(word, "keyledger/cli/app.py", 0,
+                     f"stands for the value of an option or argument in help (keyledger {path})")
     spec = importlib.util.find_spec("typer.core")
     if spec and spec.origin:
         found, _dynamic = _literal_calls(Path(spec.origin))
@@ -280,7 +339,8 @@ def problems(lang: str, messages: Messages) -> list[str]:
         where = ", ".join(f"{f}:{n}" if n else f for f, n in entry.locations[:2])
         if msgid not in done:
             out.append(f"no {lang} translation for {msgid!r} ({where})")
-        elif _fields(done[msgid]) != _fields(msgid):
+        elif _fields(done[msgid]) != _fields(msgid) and not (
+                SUBJECT in entry.comments and _fields(done[msgid]) <= _fields(msgid)):
             out.append(f"the {lang} translation of {msgid!r} has placeholders "
                        f"{sorted(_fields(done[msgid]))}, not {sorted(_fields(msgid))}")
     if not mo_path(lang).exists():
@@ -295,6 +355,120 @@ def problems(lang: str, messages: Messages) -> list[str]:
     return out
 
 
+# --- the glossary ------------------------------------------------------------------------------
+
+GLOSSARY = ROOT / "docs" / "glossary.md"
+
+
+@dataclass
+class Glossary:
+    avoid: dict[str, str] = field(default_factory=dict)        # word -> the term to use
+    jargon: dict[str, str] = field(default_factory=dict)       # word -> what to say instead
+    git: dict[str, tuple[str, ...]] = field(default_factory=dict)  # word -> files allowed in
+
+
+def glossary() -> Glossary:
+    """The tables of docs/glossary.md: the 不用 column of each concept, 行话, git 用词."""
+    out = Glossary()
+    section = ""
+    for line in GLOSSARY.read_text(encoding="utf-8").splitlines():
+        if line.startswith("#"):
+            section = line.lstrip("# ").strip()
+            continue
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if not line.startswith("|") or set(cells[0]) <= set("- ") or cells[0] in (
+                "concept", "行话", "git 用词", "用词"):
+            continue
+        if section == "Jargon":
+            out.jargon[cells[0]] = cells[1]
+        elif section in ("Git words", "Words kept to one place"):
+            out.git[cells[0]] = tuple(f.strip() for f in cells[1].split(","))
+        elif len(cells) >= 3:
+            for word in cells[2].split("、"):
+                if word.strip():
+                    out.avoid[word.strip()] = cells[1]
+    return out
+
+
+# A file or setting name: keyledger.yaml, policies.attachments.max_mb, .git/keyledger, KEYLEDGER_NOW.
+_FILE_OR_SETTING = re.compile(r"[\w.-]+\.(?:ya?ml|json|pickle|lock|py|toml|pub)\b|\bpolicies\.\w|"
+                              r"\.git/|\bKEYLEDGER_[A-Z_]+|\bgpg\.\w|\buser\.\w")
+# A placeholder: <str>, <编号>, {ID} (a literal brace in a format string is doubled), KEY.
+_PLACEHOLDER = re.compile(r"<[^<>\s]{1,24}>|\{\{[^{}]*\}\}|\b[A-Z][A-Z_]{2,}\b")
+# Upper-case words that are names, not placeholders.
+_NAMES = {"SSH", "JSON", "YAML", "CSV", "HTML", "PDF", "ISO", "UTC", "URL", "LFS", "RSA", "ECDSA",
+          "UTF", "GBK", "BOM", "ODS", "XLSX", "XLS", "MB", "SHA", "OK", "PATH", "AB", "WPS"}
+
+
+def style(msgid: str, msgstr: str, where: list[str], words: Glossary) -> list[str]:
+    """Why a Chinese text breaks the glossary; empty when it does not."""
+    out = []
+    fields = {f for f in _fields(msgid)}
+    bare = re.sub(r"\{(" + "|".join(map(re.escape, fields)) + r")(![rsa])?(:[^{}]*)?\}", " ",
+                  msgstr) if fields else msgstr
+    plain = bare
+    for use in sorted(set(words.avoid.values()) - set(words.git), key=len, reverse=True):
+        plain = plain.replace(use, " ")  # 见证人 is not 证人, 住户档案 not 户档
+    for word, use in words.avoid.items():
+        if word in plain and word not in words.git:  # a word of one place: checked below
+            out.append(f"uses {word!r} (the glossary's word is {use})")
+    for word, instead in words.jargon.items():
+        if word in bare:
+            out.append(f"uses the jargon {word!r} (say {instead})")
+    for word, allowed in words.git.items():
+        if re.search(rf"(?<![a-z]){re.escape(word)}(?![a-z])", bare, re.I) and where and \
+                not all(any(w == a or a.endswith("/") and w.startswith(a) for a in allowed)
+                        for w in where):
+            out.append(f"uses {word!r} outside the commands that need it (the glossary's "
+                       "Git words, Words kept to one place)")
+    for found in _FILE_OR_SETTING.findall(bare):
+        out.append(f"names a file or setting ({found})")
+    for found in _PLACEHOLDER.findall(bare):
+        if found not in _NAMES:
+            out.append(f"shows a placeholder ({found})")
+    return out
+
+
+def style_problems(lang: str, messages: Messages) -> list[str]:
+    """The catalog's and the vocabulary's Chinese held to the glossary; options without help."""
+    if lang != "zh" or not GLOSSARY.exists():
+        return []
+    words = glossary()
+    done = translations(read_po(lang))
+    out = []
+    for msgid, entry in messages.items():
+        if msgid in done:
+            where = sorted({f for f, _n in entry.locations})
+            out += [f"the zh translation of {msgid!r} {why}"
+                    for why in style(msgid, done[msgid], where, words)]
+    from keyledger import vocab
+
+    for kind in vocab.KINDS.values():
+        for row in kind.rows:
+            out += [f"keyledger/vocab.py: the Chinese name {row.zh!r} of {kind.key} {row.code!r} "
+                    f"{why}" for why in style("", row.zh, ["keyledger/vocab.py"], words)]
+    return out + template_problems(words) + unhelped()
+
+
+# What a template says, without its Jinja ({{ … }}, {% … %}, {# … #}) and HTML tags.
+_TEMPLATE_CODE = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}|<[^<>]*>", re.S)
+
+
+def template_problems(words: Glossary) -> list[str]:
+    """The Chinese words of the shipped Chinese templates (reports, the site) held to the
+    glossary too: its words to avoid and its jargon (the markup is not prose, so placeholders
+    and file names are not looked for)."""
+    out = []
+    for path in sorted((PACKAGE / "templates" / "zh").rglob("*.j2")):
+        where = str(path.relative_to(ROOT))
+        text = path.read_text(encoding="utf-8")
+        prose = _TEMPLATE_CODE.sub(" ", text) + " " + " ".join(
+            re.findall(r'"([^"]*[\u4e00-\u9fff][^"]*)"', text))  # and the words its tags set
+        out += [f"{where}: {why}" for why in style("", prose, [where], words)
+                if not why.startswith(("shows a placeholder", "names a file"))]
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--check", action="store_true",
@@ -303,7 +477,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     messages = extract()
     if args.check:
-        found = [p for lang in LANGS for p in problems(lang, messages)]
+        found = [p for lang in LANGS for p in problems(lang, messages) + style_problems(lang, messages)]
         for problem in found:
             print(problem, file=sys.stderr)
         print(f"{len(messages)} msgids; {len(found)} problem(s).", file=sys.stderr)

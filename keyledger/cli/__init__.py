@@ -6,6 +6,10 @@
 from __future__ import annotations
 
 import sys
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from keyledger.ledger import Ledger
 
 
 LANGUAGES = ("zh", "en")
@@ -38,6 +42,10 @@ def interface_language(argv: list[str]) -> tuple[str | None, list[str]]:
             command = arg
         rest.append(arg)
         i += 1
+    if lang is not None:  # --lang 中文 is --lang zh
+        from keyledger import vocab
+
+        lang = vocab.lookup("language", lang) or lang
     return lang, (["--lang", lang] if lang is not None else []) + rest
 
 
@@ -66,11 +74,14 @@ def run(argv: list[str]) -> int:
     try:
         app(args=argv, prog_name="keyledger")
     except SystemExit as exc:
+        if exc.code == 130:  # Typer turns Ctrl-C into exit 130, silently
+            say(_interrupted(state.ledger))
         return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
     except FatalError as exc:
         report_fatal(exc, debug=state.debug)
         return 2
-    except KeyboardInterrupt:
+    except KeyboardInterrupt:  # Ctrl-C: say what is left of the command, as git says nothing
+        say(_interrupted(state.ledger))
         return 130
     except OSError as exc:  # a full disk, a permission: the machine's trouble, said in one line
         from keyledger.errors import os_error
@@ -83,7 +94,7 @@ def run(argv: list[str]) -> int:
             from keyledger.autoshare import after_command
 
             try:
-                state.ledger.notices += after_command(state.ledger, state.ledger.committed)
+                state.ledger.notices += after_command(state.ledger, bool(state.ledger.committed))
             except (FatalError, OSError):
                 pass  # sharing is never the reason a command fails
             for notice in state.ledger.notices:
@@ -95,6 +106,17 @@ def run(argv: list[str]) -> int:
             release()
         state.passphrase = None
     return 0
+
+
+def _interrupted(ledger: "Ledger | None") -> str:
+    from keyledger.i18n import _
+
+    if ledger is not None and ledger.committed:
+        return _("Interrupted; what it did was already recorded (record {sha}).").format(
+            sha=ledger.committed[-1][:10])
+    if ledger is not None and ledger.undone:
+        return _("Interrupted; what it had begun to write was undone, nothing was recorded.")
+    return _("Interrupted; nothing was written.")
 
 
 def main() -> None:

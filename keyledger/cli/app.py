@@ -58,17 +58,39 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
 }
 
 
-def load(name: str) -> Any:
-    """The click command `name`, built from its module on first use."""
+def load(name: str, localize: bool = True) -> Any:
+    """The click command `name`, built from its module on first use (`localize`: with the
+    words that stand for values in the interface's language; tools/i18n.py takes them raw)."""
     module, attribute, short = COMMANDS[name]
     target = getattr(importlib.import_module(f"keyledger.cli.{module}"), attribute)
     if isinstance(target, typer.Typer):
-        group = typer.main.get_group(target)
-        group.name, group.help = name, short
-        return group
-    single = typer.Typer(add_completion=False, rich_markup_mode=None)
-    command(single, name)(target)
-    return typer.main.get_command(single)
+        built = typer.main.get_group(target)
+        built.name, built.help = name, short
+    else:
+        single = typer.Typer(add_completion=False, rich_markup_mode=None)
+        command(single, name)(target)
+        built = typer.main.get_command(single)
+    if localize:
+        for each in [built, *getattr(built, "commands", {}).values()]:
+            localize_metavars(each.params)
+    return built
+
+
+def metavar(param: Any) -> str | None:
+    """The word that stands for an option's or argument's value in help and usage: the one it
+    was given (DATE, KEY), else its name in capitals (NOTE, WITNESS) where Typer would print
+    `<str>`; None for a flag. A msgid: tools/i18n.py extracts every one."""
+    if param.param_type_name not in ("option", "argument") or getattr(param, "is_flag", False) \
+            or getattr(param, "count", False):
+        return None
+    return param.metavar or (param.name or "").upper()
+
+
+def localize_metavars(params: list[Any]) -> None:
+    for param in params:
+        word = metavar(param)
+        if word:
+            param.metavar = _(word)
 
 
 class _Loaded(Mapping[str, Any]):
@@ -92,6 +114,7 @@ class Commands(TyperGroup):
     def __init__(self, **attrs: Any) -> None:
         super().__init__(**attrs)
         self.commands = _Loaded()  # type: ignore[assignment]
+        localize_metavars(self.params)
 
     def format_commands(self, ctx: Any, formatter: Any) -> None:
         with formatter.section(_("Commands")):

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from rich.console import Console
 
     from keyledger.ledger import Ledger
+    from keyledger.people import People
 
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -48,9 +49,17 @@ def open_ledger() -> "Ledger":
     if roster_may_have_changed(ledger):
         try:
             refresh_allowed_signers(ledger)
-        except FatalError:
-            pass  # a broken roster file is for the command itself, `check` or `verify` to report
+        except (FatalError, OSError):
+            pass  # a broken roster file is for the command itself, `check` or `verify` to
+            # report; a read-only disk keeps the file as it is
     return ledger
+
+
+def people() -> "People":
+    """The stewards as messages and tables name them (keyledger.people), read when first asked."""
+    from keyledger.people import People
+
+    return People(state.ledger)
 
 
 def _progress() -> Callable[[int, int], None]:

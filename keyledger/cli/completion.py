@@ -1,4 +1,4 @@
-"""Shell completion: the ids in the ledger and the fixed vocabularies, for `autocompletion=`.
+"""Shell completion: the ids in the ledger and the vocabulary's words, for `autocompletion=`.
 
 Ids of keys and households come from the event index (those that start with what was typed,
 found in its sorted ids, not in a folder of 100,000 files), stewards' from their folder, in
@@ -10,8 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from keyledger.vocab import (CARE, FLAGS, HOUSEHOLD_KINDS, KEY_KINDS, PURPOSES, ROLES,
-                             VISIT_PURPOSES)
+from keyledger import vocab
 
 if TYPE_CHECKING:
     from keyledger.ledger import Ledger
@@ -46,6 +45,14 @@ def _words(words: tuple[str, ...], incomplete: str) -> list[str]:
     return [prefix + w for w in words if w.startswith(tail)]
 
 
+def _vocabulary(kind: str, incomplete: str) -> list[str]:
+    """A value of the vocabulary, named in the interface's language (or the code or synonym
+    that begins with what was typed); after a comma or 、, the next one of a list."""
+    cut = max(incomplete.rfind(","), incomplete.rfind("，"), incomplete.rfind("、")) + 1
+    head, tail = incomplete[:cut], incomplete[cut:]
+    return [head + w for w in vocab.complete(kind, tail)]
+
+
 def stewards(ctx: Any, incomplete: str) -> list[str]:
     return _ids(ctx, incomplete, "steward")
 
@@ -74,45 +81,64 @@ def pairs(ctx: Any, incomplete: str) -> list[str]:
 
 
 def purposes(incomplete: str) -> list[str]:
-    return _words(PURPOSES, incomplete)
+    return _vocabulary("purpose", incomplete)
 
 
 def visit_purposes(incomplete: str) -> list[str]:
-    return _words(VISIT_PURPOSES, incomplete)
+    return _vocabulary("visit-purpose", incomplete)
 
 
 def call_outcomes(incomplete: str) -> list[str]:
-    from keyledger.vocab import CALL_OUTCOMES
+    return _vocabulary("call-outcome", incomplete)
 
-    return _words(CALL_OUTCOMES, incomplete)
+
+def yes_no(incomplete: str) -> list[str]:
+    return _vocabulary("yes-no", incomplete)
+
+
+def request_channels(incomplete: str) -> list[str]:
+    return _vocabulary("request-channel", incomplete)
+
+
+def requesters(incomplete: str) -> list[str]:
+    return _vocabulary("request-from", incomplete)
 
 
 def flags(incomplete: str) -> list[str]:
-    return _words(FLAGS, incomplete)
+    return _vocabulary("flag", incomplete)
 
 
 def care(incomplete: str) -> list[str]:
-    return _words(CARE, incomplete)
+    return _vocabulary("care", incomplete)
+
+
+def living(incomplete: str) -> list[str]:
+    return _vocabulary("living", incomplete)
 
 
 def household_kinds(incomplete: str) -> list[str]:
-    return _words(HOUSEHOLD_KINDS, incomplete)
+    return _vocabulary("household-kind", incomplete)
 
 
 def key_kinds(incomplete: str) -> list[str]:
-    return _words(KEY_KINDS, incomplete)
+    return _vocabulary("key-kind", incomplete)
 
 
 def roles(incomplete: str) -> list[str]:
-    return _words(ROLES, incomplete)
+    return _vocabulary("role", incomplete)
+
+
+def weekdays(incomplete: str) -> list[str]:
+    """`--every`: 每天, 工作日, then the weekdays."""
+    return _vocabulary("days", incomplete) + _vocabulary("weekday", incomplete)
 
 
 def languages(incomplete: str) -> list[str]:
-    return _words(("zh", "en"), incomplete)
+    return _vocabulary("language", incomplete)
 
 
 def exports(incomplete: str) -> list[str]:
-    return _words(("households", "keys", "visits"), incomplete)
+    return _vocabulary("export", incomplete)
 
 
 def sheet_formats(incomplete: str) -> list[str]:
@@ -121,12 +147,14 @@ def sheet_formats(incomplete: str) -> list[str]:
 
 def formats(incomplete: str) -> list[str]:
     """A report's or the card's --format."""
-    return _words(("md", "text", "html"), incomplete)
+    return _vocabulary("report-format", incomplete)
 
 
 def import_fields(incomplete: str) -> list[str]:
-    """`--map COLUMN=FIELD`: the fields, once the column is typed."""
-    from keyledger.spreadsheet.columns import FIELDS, IGNORE
-
+    """`--map COLUMN=FIELD`: the fields (named in the interface's language), once the column is
+    typed."""
     column, sep, field = incomplete.partition("=")
-    return [f"{column}={f}" for f in FIELDS + (IGNORE,) if f.startswith(field)] if sep else []
+    if not sep:
+        return []
+    return [f"{column}={f}" for f in vocab.complete("import-field", field)
+            + (["-"] if "-".startswith(field) else [])]

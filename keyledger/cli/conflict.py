@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Optional
 
 import typer
 
+from keyledger import vocab
 from keyledger.cli.common import command, group, open_ledger, print_json, say, table, when
 from keyledger.i18n import _
 
@@ -29,7 +30,8 @@ def describe(op: "Operation") -> str:
     what = _("{at} {action} of {key} ({household})").format(
         at=at, action=_(t.get("Action", "?")), key=t["Key"], household=t.get("Household", "—"))
     if t.get("Purpose"):  # the Chinese list takes its own comma
-        what = _("{operation}, {purpose}").format(operation=what, purpose=_(t["Purpose"]))
+        what = _("{operation}, {purpose}").format(operation=what, purpose=vocab.name(
+            "visit-purpose", t["Purpose"]))
     return what + (f" — {t['Note']}" if t.get("Note") else "")
 
 

@@ -11,11 +11,11 @@ import typer
 from keyledger.cli.visit import (ACTION, ADVANCED, BOUGHT, CHECK, FINDING, FIXED, FOLLOW_UP,
                                  FROM_FILE, INFORMED, LET_IN, PHOTO, PROBLEM, REPAID, REQUEST,
                                  RESOLVE, Record, visit_fields)
-from keyledger.cli import completion
-from keyledger.cli.common import (ask_passphrase, duration, open_ledger, open_terminal,
-                                  print_json, say, show_once, table, when)
+from keyledger.cli import completion, words
+from keyledger.cli.common import (ask_passphrase, duration, open_ledger,
+                                  open_terminal, people, print_json, say, show_once, table, when)
 from keyledger.i18n import _
-from keyledger.vocab import PURPOSES
+from keyledger import vocab
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -30,23 +30,32 @@ DUE_LISTED = 10
 
 
 def checkout(
-    key: str = typer.Argument(..., metavar="KEY",
-                              autocompletion=completion.keys,
-                              help=_("The key's tag number, e.g. K-0012.")),
+    key: Optional[str] = typer.Argument(None, metavar="KEY",
+                                        autocompletion=completion.keys, callback=words.key,
+                                        help=_("The key's tag number, e.g. K-0012; or give "
+                                               "--household.")),
+    household: Optional[str] = typer.Option(None, "--household", "-H",
+                                            autocompletion=completion.households,
+                                            help=_("The household, by number, resident's name "
+                                                   "or address: its one key.")),
     purpose: str = typer.Option(..., "--purpose", "-p", autocompletion=completion.purposes,
-                                help=_("Why: {purposes}.").format(purposes=", ".join(PURPOSES))),
-    expect_back: Optional[str] = typer.Option(None, "--expect-back", metavar="3h|17:00",
-                                              help=_("When it will be back: a duration or a time; "
-                                                     "the ledger's default for the purpose "
+                                callback=words.one("purpose"),
+                                help=_("Why: {purposes}.").format(
+                                    purposes=vocab.choices("purpose"))),
+    expect_back: Optional[str] = typer.Option(None, "--expect-back", metavar="WHEN",
+                                              help=_("When it will be back: a duration (3h, "
+                                                     "90m) or a time (17:00, tomorrow 9:00); the "
+                                                     "ledger's default for the purpose "
                                                      "otherwise.")),
     note: Optional[str] = typer.Option(None, "--note", help=_("A note for the record.")),
     witness: Optional[str] = typer.Option(None, "--witness", autocompletion=completion.stewards,
+                                          callback=words.steward,
                                           help=_("A second steward present as witness.")),
     override: Optional[str] = typer.Option(None, "--override", metavar="REASON",
                                            help=_("Supervisor: set the A/B pair rule aside, "
                                                   "saying why.")),
     for_: Optional[str] = typer.Option(None, "--for", metavar="STEWARD",
-                                       autocompletion=completion.stewards,
+                                       autocompletion=completion.stewards, callback=words.steward,
                                        help=_("Supervisor: check the key out for this steward.")),
     consent: Optional[str] = typer.Option(None, "--consent",
                                           help=_("Emergency: how the owner agreed, and when.")),
@@ -57,15 +66,23 @@ def checkout(
     """Take a key out of the cabinet (one signed commit); a door code is shown once."""
     from keyledger.custody import act
 
+    if (key is None) == (household is None):
+        raise typer.BadParameter(_("give the key's tag number or --household, one of them"),
+                                 param_hint="KEY")
     ledger = open_ledger()
+    if key is None:
+        from keyledger.naming import key_of
+
+        key = key_of(ledger, household or "")
     terminal = open_terminal() if ledger.key(key).kind == "code" else None
     done = act(ledger, key, "checkout", purpose=purpose, expect_back=expect_back, note=note,
                witness=witness, override=override, holder=for_, consent=consent,
                unreached=unreached, passphrase=ask_passphrase)
     new = done.outcome.key
     say(_("{key} is out with {steward} for {purpose}, expected back {back}. Commit {sha}.")
-        .format(key=new.id, steward=(done.holder or done.actor).name, purpose=_(purpose),
-                back=when(new.expected_back), sha=done.sha[:10]))
+        .format(key=new.id, steward=(done.holder or done.actor).name,
+                purpose=vocab.name("purpose", purpose), back=when(new.expected_back),
+                sha=done.sha[:10]))
     auth = done.outcome.household.authorization
     if auth and auth.conditions:
         say(_("The owner's conditions: {conditions}").format(conditions="; ".join(auth.conditions)))
@@ -75,10 +92,12 @@ def checkout(
 
 def return_(
     key: str = typer.Argument(..., metavar="KEY",
-                              autocompletion=completion.keys, help=_("The key's tag number.")),
+                              autocompletion=completion.keys,
+                              callback=words.key, help=_("The key's tag number.")),
     note: Optional[str] = typer.Option(None, "--note", help=_("A note for the record (and the "
                                                               "visit's, with --visit).")),
     witness: Optional[str] = typer.Option(None, "--witness", autocompletion=completion.stewards,
+                                          callback=words.steward,
                                           help=_("A second steward present as witness.")),
     override: Optional[str] = typer.Option(None, "--override", metavar="REASON",
                                            help=_("Supervisor: return a key someone else holds.")),
@@ -117,11 +136,15 @@ def return_(
 
 
 def handover(
-    key: str = typer.Argument(..., metavar="KEY", autocompletion=completion.keys),
+    key: str = typer.Argument(..., metavar="KEY", autocompletion=completion.keys,
+                              callback=words.key,
+                              help=_("The key's tag number, e.g. K-0012.")),
     to: str = typer.Option(..., "--to", metavar="STEWARD",
-                           autocompletion=completion.stewards, help=_("Who takes the key over.")),
+                           autocompletion=completion.stewards,
+                           callback=words.steward, help=_("Who takes the key over.")),
     note: Optional[str] = typer.Option(None, "--note", help=_("A note for the record.")),
     witness: Optional[str] = typer.Option(None, "--witness", autocompletion=completion.stewards,
+                                          callback=words.steward,
                                           help=_("A second steward present as witness.")),
     override: Optional[str] = typer.Option(None, "--override", metavar="REASON",
                                            help=_("Supervisor: set the pair rule aside.")),
@@ -137,7 +160,9 @@ def handover(
 
 
 def lost(
-    key: str = typer.Argument(..., metavar="KEY", autocompletion=completion.keys),
+    key: str = typer.Argument(..., metavar="KEY", autocompletion=completion.keys,
+                              callback=words.key,
+                              help=_("The key's tag number, e.g. K-0012.")),
     note: str = typer.Option(..., "--note", help=_("What happened.")),
     override: Optional[str] = typer.Option(None, "--override", metavar="REASON",
                                            help=_("Supervisor: set the pair rule aside.")),
@@ -151,7 +176,9 @@ def lost(
 
 
 def found(
-    key: str = typer.Argument(..., metavar="KEY", autocompletion=completion.keys),
+    key: str = typer.Argument(..., metavar="KEY", autocompletion=completion.keys,
+                              callback=words.key,
+                              help=_("The key's tag number, e.g. K-0012.")),
     note: Optional[str] = typer.Option(None, "--note", help=_("Where it was found.")),
 ) -> None:
     """A lost key is found and back in the cabinet."""
@@ -163,7 +190,9 @@ def found(
 
 
 def handback(
-    key: str = typer.Argument(..., metavar="KEY", autocompletion=completion.keys),
+    key: str = typer.Argument(..., metavar="KEY", autocompletion=completion.keys,
+                              callback=words.key,
+                              help=_("The key's tag number, e.g. K-0012.")),
     to_owner: bool = typer.Option(False, "--to-owner",
                                   help=_("The owner takes the key back (the only kind of "
                                          "handback; the flag may be left out).")),
@@ -178,14 +207,20 @@ def handback(
 
 
 def reserve(
-    key: str = typer.Argument(..., metavar="KEY", autocompletion=completion.keys),
-    start: str = typer.Option(..., "--from", metavar="TIME", help=_("Start, e.g. 2026-11-27 09:00.")),
-    until: str = typer.Option(..., "--until", metavar="TIME", help=_("End, e.g. 2026-11-27 11:00.")),
+    key: str = typer.Argument(..., metavar="KEY", autocompletion=completion.keys,
+                              callback=words.key,
+                              help=_("The key's tag number, e.g. K-0012.")),
+    start: str = typer.Option(..., "--from", metavar="TIME",
+                              help=_("Start, e.g. 2026-11-27 09:00 or tomorrow 9:00.")),
+    until: str = typer.Option(..., "--until", metavar="TIME",
+                              help=_("End, e.g. 2026-11-27 11:00 or tomorrow 11:00.")),
     purpose: str = typer.Option(..., "--purpose", "-p",
                                 autocompletion=completion.purposes,
-                                help=_("Why: {purposes}.").format(purposes=", ".join(PURPOSES))),
+                                callback=words.one("purpose"),
+                                help=_("Why: {purposes}.").format(
+                                    purposes=vocab.choices("purpose"))),
     for_: Optional[str] = typer.Option(None, "--for", metavar="STEWARD",
-                                       autocompletion=completion.stewards,
+                                       autocompletion=completion.stewards, callback=words.steward,
                                        help=_("Reserve for another steward of the pair.")),
     note: Optional[str] = typer.Option(None, "--note", help=_("A note for the record.")),
 ) -> None:
@@ -196,10 +231,12 @@ def reserve(
                holder=for_, note=note)
     r = done.outcome.event.request
     say(_("{key} is reserved for {purpose} from {start} to {until}. Commit {sha}.").format(
-        key=key, purpose=_(purpose), start=when(r.start), until=when(r.until), sha=done.sha[:10]))
+        key=key, purpose=vocab.name("purpose", purpose), start=when(r.start),
+        until=when(r.until), sha=done.sha[:10]))
 
 
-def confirm(commit: str = typer.Argument(..., metavar="COMMIT")) -> None:
+def confirm(commit: str = typer.Argument(..., metavar="COMMIT",
+                                         help=_("The record number of the checkout, return or handover (see `history`)."))) -> None:
     """Confirm, as its witness, a checkout, return or handover (your own signed commit)."""
     from keyledger.custody import confirm as witness
 
@@ -259,6 +296,7 @@ def status(
                            "purpose": i.purpose, "steward": i.steward, "status": i.status,
                            "kind": i.kind} for i in today],
             "escalations": [due_json(i) for i in alarms], "open": opened})
+    who = people()
     if not json and alarms:
         show_escalations(alarms, lambda c: c.astimezone(moment.tzinfo).strftime("%H:%M"),
                          names())
@@ -273,11 +311,11 @@ def status(
                 + (" " + _("door code") if k.kind == "code" else "")
                 + (_(" (offline, not yet shared)") if k.id in offline else ""),
                 f"{k.household} {o.household_name}",
-                o.holder_name, _(k.purpose or ""), when(k.since),
+                who.name(k.holder), vocab.name("purpose", k.purpose), when(k.since),
                 duration((moment - k.since).total_seconds()) if k.since else "",
                 (_("OVERDUE ") if o.overdue else "") + when(k.expected_back),
-                _("{witness}, not confirmed").format(witness=k.witness)
-                if o.unconfirmed_witness else (k.witness or "")])
+                _("{witness}, not confirmed").format(witness=who.name(k.witness))
+                if o.unconfirmed_witness else (who.name(k.witness) if k.witness else "")])
         table([_("key"), _("household"), _("holder"), _("purpose"), _("since"), _("out for"),
                _("expected back"), _("witness")], rows,
               alerts={i for i, o in enumerate(out) if o.overdue})
@@ -287,8 +325,9 @@ def status(
 
         table([_("reserved"), _("key"), _("household"), _("for"), _("purpose"), _("key now")],
               [[f"{when(b.reservation.start)}–{b.reservation.until:%H:%M}", b.key.id,
-                b.key.household, b.reservation.steward, _(b.reservation.purpose),
-                where(b.key.kind, b.key.state, b.key.slot, b.key.holder, None)]
+                b.key.household, who.name(b.reservation.steward),
+                vocab.name("purpose", b.reservation.purpose),
+                where(b.key.kind, b.key.state, b.key.slot, who.name(b.key.holder), None)]
                for b in booked], title=_("Today's reservations"))
     if not json and shared["remote"]:
         say(_sharing(shared))
@@ -297,7 +336,7 @@ def status(
             .format(n=len(today), missed=sum(i.status == "missed" for i in today)))
     elif not json and today:
         say(_("Due today: {items}.").format(items="; ".join(
-            f"{_due_time(i)} {i.household} {i.household_name} {_(i.purpose)} "
+            f"{_due_time(i)} {i.household} {i.household_name} {vocab.name('visit-purpose', i.purpose)} "
             f"({names().get(i.steward or '', i.steward or '—')})"
             + (_(", missed") if i.status == "missed" else "") for i in today)))
     if not json and any(opened.values()):
@@ -365,7 +404,9 @@ def _due_time(item: "DueItem") -> str:
 
 def history(
     target: str = typer.Argument(..., metavar="KEY|HOUSEHOLD",
-                                 autocompletion=completion.keys_and_households),
+                                 autocompletion=completion.keys_and_households,
+                                 callback=words.key_or_household,
+                                 help=_("A key's tag number, or a household by number, name or address.")),
     since: Optional[str] = typer.Option(None, "--since", metavar="DATE",
                                         help=_("Only what happened from then on, e.g. "
                                                "2026-11-25 or 2026-11-25 14:00.")),
@@ -388,16 +429,18 @@ def history(
     from datetime import datetime
 
     tz = zone(ledger.settings.timezone)
+    who = people()
     rows = []
     for e in entries:
         t = e.trailers
         at = t.get("At") or e.committed
-        witness = t.get("Witness", "")
+        witness = who.name(t["Witness"]) if t.get("Witness") else ""
         if t.get("Action") == "confirm":
             witness = _("confirms {sha}").format(sha=t.get("Confirms", "")[:10])
         rows.append([when(datetime.fromisoformat(at).astimezone(tz)), _(t.get("Action", "?")),
-                     t.get("Key", ""), t.get("Steward", ""), holder(t) or "",
-                     _(t.get("Purpose", "")), witness, e.sha[:10],
+                     t.get("Key", ""), who.name(t.get("Steward")),
+                     who.name(holder(t)) if holder(t) else "",
+                     vocab.name("visit-purpose", t.get("Purpose")), witness, e.sha[:10],
                      _("✓ verified") if e.verified else _("✗ NOT VERIFIED")])
     table([_("time"), _("action"), _("key"), _("steward"), _("holder"), _("purpose"),
            _("witness"), _("commit"), _("signature")], rows,

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from keyledger.i18n import _
 
 if TYPE_CHECKING:
+    from keyledger.people import People
     from keyledger.schedules import DueItem, KeyWhere
 
 

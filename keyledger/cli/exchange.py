@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterator, Optional
 
 import typer
 
-from keyledger.cli import completion
+from keyledger.cli import completion, words
 from keyledger.cli.common import open_ledger, print_json, say
 from keyledger.errors import FatalError, os_error
 from keyledger.i18n import _
@@ -48,7 +48,7 @@ def household_import(
                                    autocompletion=completion.import_fields,
                                    help=_("Read COLUMN as FIELD (a field's code or Chinese name: "
                                           "门牌=房号), or skip it with COLUMN=- (repeatable).")),
-    sheet: Optional[str] = typer.Option(None, "--sheet", metavar="NAME",
+    sheet: Optional[str] = typer.Option(None, "--sheet", metavar="SHEET",
                                         help=_("The worksheet to read (the first visible one "
                                                "otherwise).")),
     dry_run: bool = typer.Option(False, "--dry-run",
@@ -148,7 +148,7 @@ def _progress_bar(title: str) -> Iterator[Callable[[int, int], None]]:
 
 def export(
     what: str = typer.Argument(..., metavar="households|keys|visits",
-                               autocompletion=completion.exports,
+                               autocompletion=completion.exports, callback=words.one("export"),
                                help=_("What to export.")),
     fmt: Optional[str] = typer.Option(None, "--format", metavar="xlsx|csv",
                                       autocompletion=completion.sheet_formats,
@@ -173,8 +173,12 @@ def export(
     if fmt == "xlsx" and (output is None or str(output) == "-") and sys.stdout.isatty():
         raise typer.BadParameter(_("an .xlsx workbook goes to a file: give -o FILE"),
                                  param_hint="-o")
-    data, rows = make(open_ledger(), what, fmt, parse_date(start) if start else None,
-                      parse_date(until) if until else None)
+    from keyledger.timeutil import now, zone
+
+    ledger = open_ledger()
+    today = now(zone(ledger.settings.timezone)).date()
+    data, rows = make(ledger, what, fmt, parse_date(start, today) if start else None,
+                      parse_date(until, today) if until else None)
     write_output(data, output)
     if output is not None and str(output) != "-":
         say(_("Wrote {n} rows to {path}.").format(n=rows, path=output))
@@ -197,8 +201,9 @@ def schedule_export(
     ics: bool = typer.Option(True, "--ics", help=_("As an iCalendar file (the only format).")),
     output: Optional[Path] = typer.Option(None, "-o", "--output", metavar="FILE",
                                           help=_("Write to FILE; standard output otherwise.")),
-    steward: Optional[str] = typer.Option(None, "--steward", metavar="ID",
+    steward: Optional[str] = typer.Option(None, "--steward", metavar="STEWARD",
                                           autocompletion=completion.stewards,
+                                          callback=words.steward,
                                           help=_("Only this steward's visits, follow-ups and "
                                                  "reservations.")),
     start: Optional[str] = typer.Option(None, "--from", metavar="DATE",
@@ -213,8 +218,9 @@ def schedule_export(
     from keyledger.timeutil import now, parse_date, zone
 
     ledger = open_ledger()
-    first = parse_date(start) if start else now(zone(ledger.settings.timezone)).date()
-    last = parse_date(until) if until else first + timedelta(days=27)
+    today = now(zone(ledger.settings.timezone)).date()
+    first = parse_date(start, today) if start else today
+    last = parse_date(until, today) if until else first + timedelta(days=27)
     if last < first:
         raise typer.BadParameter(_("--until must not be before --from."), param_hint="--until")
     if (last - first).days > 400:
@@ -226,11 +232,13 @@ def schedule_export(
 def household_card(
     ctx: typer.Context,
     household: str = typer.Argument(..., metavar="HOUSEHOLD",
-                                    autocompletion=completion.households),
+                                    autocompletion=completion.households, callback=words.household,
+                                    help=_("The household: its number, resident's name or address.")),
     output: Optional[Path] = typer.Option(None, "-o", "--output", metavar="FILE",
                                           help=_("Write the card to FILE; standard output "
                                                  "otherwise.")),
     fmt: Optional[str] = typer.Option(None, "--format", metavar="md|text|html",
+                                      callback=words.one("report-format"),
                                       autocompletion=completion.formats,
                                       help=_("Markdown, plain text for a chat, or a printable "
                                              "HTML page; from the name of FILE otherwise "

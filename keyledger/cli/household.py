@@ -8,11 +8,12 @@ from typing import TYPE_CHECKING, Any, Optional
 
 import typer
 
-from keyledger.cli import completion
-from keyledger.cli.common import (command, group, open_ledger, print_json, say, stdout,
-                                  table)
+from keyledger.cli import completion, words
+from keyledger.cli.common import (command, group, open_ledger, people, print_json, say,
+                                  stdout, table)
 from keyledger.cli.exchange import household_card, household_import
 from keyledger.i18n import _
+from keyledger import vocab
 
 if TYPE_CHECKING:
     from keyledger.model import Household
@@ -26,6 +27,14 @@ def _split(value: str, size: int) -> list[str | None]:
     return parts + [None] * (size - len(parts))
 
 
+def _living_option(help_text: str) -> Any:
+    """`--living` as every command takes it: typed in either language (独居 or alone), its help
+    and completion from the vocabulary, so a new way of living cannot drift from them."""
+    return typer.Option(None, "--living", metavar="LIVING", callback=words.one("living"),
+                        autocompletion=completion.living,
+                        help=help_text.format(values=vocab.choices("living")))
+
+
 @command(app)
 def add(
     ident: str = typer.Argument(..., metavar="ID", help=_("Household id, e.g. 8-1-401.")),
@@ -33,29 +42,29 @@ def add(
     address: Optional[str] = typer.Option(None, "--address", help=_("Address.")),
     kind: Optional[str] = typer.Option(None, "--kind",
                                        autocompletion=completion.household_kinds,
-                                       help=_("resident or merchant.")),
+                                       callback=words.one("household-kind"),
+                                       help=_("Kind of household: {kinds}.").format(
+                                           kinds=vocab.choices("household-kind"))),
     pair: Optional[str] = typer.Option(None, "--pair", metavar="A,B",
-                                       autocompletion=completion.pairs,
-                                       help=_("The A and B stewards, e.g. zhou-lx,wang-dh.")),
+                                       autocompletion=completion.pairs, callback=words.pair,
+                                       help=_("The A and B stewards by name or id, e.g. 周丽霞,王德厚.")),
     phone: Optional[str] = typer.Option(None, "--phone", help=_("Phone of the main resident.")),
     born: Optional[int] = typer.Option(None, "--born", help=_("Year of birth of the main resident.")),
     health: Optional[str] = typer.Option(None, "--health", help=_("Health notes of the main resident.")),
     contact: list[str] = typer.Option([], "--contact", metavar="NAME,RELATION,PHONE",
                                       help=_("An emergency contact (repeatable).")),
     flag: list[str] = typer.Option([], "--flag",
-                                   autocompletion=completion.flags,
-                                   help=_("A care flag such as lives-alone, elderly, "
-                                                        "away-season (repeatable).")),
+                                   autocompletion=completion.flags, callback=words.many("flag"),
+                                   help=_("A flag (repeatable): {flags}.").format(
+                                       flags=vocab.choices("flag"))),
     care: list[str] = typer.Option([], "--care",
-                                   autocompletion=completion.care,
-                                   help=_("Something to look after on visits: "
-                                                        "plants, pets, heating… (repeatable).")),
+                                   autocompletion=completion.care, callback=words.many("care"),
+                                   help=_("Something to look after on visits (repeatable): "
+                                          "{items}.").format(items=vocab.choices("care"))),
     away: list[str] = typer.Option([], "--away", metavar="FROM,UNTIL[,NOTE]",
                                    help=_("A period away, e.g. 2026-11-01,2027-04-15 (repeatable).")),
     notes: Optional[str] = typer.Option(None, "--notes", help=_("Free notes.")),
-    living: Optional[str] = typer.Option(None, "--living", metavar="L",
-                                         help=_("How they live: alone (独居), empty-nest (空巢), "
-                                                "with-children (与子女同住), with-others.")),
+    living: Optional[str] = _living_option(_("How they live: {values}.")),
     birthday: Optional[str] = typer.Option(None, "--birthday", metavar="DATE",
                                            help=_("Birthday of the main resident.")),
     interest: list[str] = typer.Option([], "--interest",
@@ -68,7 +77,7 @@ def add(
     from keyledger.households import add_household
 
     given: dict[str, Any] = {"name": name, "address": address, "kind": kind, "notes": notes,
-                             "living": parse_living(living) if living else None}
+                             "living": living}
     about = {k: v for k, v in (("born", born), ("phone", phone), ("health", health),
                                ("birthday", _birthday(birthday)),
                                ("interests", [i for i in interest if i.strip()] or None))
@@ -98,24 +107,30 @@ def add(
 
 @command(app)
 def edit(
-    ident: str = typer.Argument(..., metavar="ID", autocompletion=completion.households),
+    ident: str = typer.Argument(..., metavar="ID", autocompletion=completion.households,
+                                callback=words.household,
+                                help=_("The household: its number, resident's name or address.")),
     name: Optional[str] = typer.Option(None, "--name", help=_("Main resident, or the shop's name.")),
     address: Optional[str] = typer.Option(None, "--address", help=_("Address.")),
     kind: Optional[str] = typer.Option(None, "--kind",
                                        autocompletion=completion.household_kinds,
-                                       help=_("resident or merchant.")),
+                                       callback=words.one("household-kind"),
+                                       help=_("Kind of household: {kinds}.").format(
+                                           kinds=vocab.choices("household-kind"))),
     phone: Optional[str] = typer.Option(None, "--phone", help=_("Phone of the main resident.")),
     add_flag: list[str] = typer.Option([], "--add-flag", metavar="FLAG",
-                                       autocompletion=completion.flags,
-                                       help=_("Add a care flag (repeatable).")),
+                                       autocompletion=completion.flags, callback=words.many("flag"),
+                                       help=_("Add a flag (repeatable).")),
     remove_flag: list[str] = typer.Option([], "--remove-flag", metavar="FLAG",
                                           autocompletion=completion.flags,
-                                          help=_("Remove a care flag (repeatable).")),
+                                          callback=words.many("flag"),
+                                          help=_("Remove a flag (repeatable).")),
     add_care: list[str] = typer.Option([], "--add-care", metavar="ITEM",
-                                       autocompletion=completion.care,
+                                       autocompletion=completion.care, callback=words.many("care"),
                                        help=_("Add to the care list (repeatable).")),
     remove_care: list[str] = typer.Option([], "--remove-care", metavar="ITEM",
                                           autocompletion=completion.care,
+                                          callback=words.many("care"),
                                           help=_("Remove from the care list (repeatable).")),
     add_away: list[str] = typer.Option([], "--add-away", metavar="FROM,UNTIL[,NOTE]",
                                        help=_("Add a period away (repeatable).")),
@@ -123,9 +138,7 @@ def edit(
                                           help=_("Remove the period away that begins on FROM "
                                                  "(repeatable).")),
     notes: Optional[str] = typer.Option(None, "--notes", help=_("Free notes (replaces them).")),
-    living: Optional[str] = typer.Option(None, "--living", metavar="L",
-                                         help=_("How they live: alone (独居), empty-nest (空巢), "
-                                                "with-children (与子女同住), with-others.")),
+    living: Optional[str] = _living_option(_("How they live: {values}.")),
     birthday: Optional[str] = typer.Option(None, "--birthday", metavar="DATE",
                                            help=_("Birthday of the main resident.")),
     interest: list[str] = typer.Option([], "--interest",
@@ -133,6 +146,7 @@ def edit(
                                               "they replace the ones on file).")),
     witness_for: Optional[str] = typer.Option(None, "--witness-for", metavar="P,P…",
                                               autocompletion=completion.purposes,
+                                              callback=words.many("purpose"),
                                               help=_("Supervisor: the purposes whose checkout "
                                                      "needs a witness here (empty for none).")),
     from_file: Optional[Path] = typer.Option(None, "--from-file",
@@ -149,7 +163,7 @@ def edit(
                   tuple(remove_away),
                   None if witness_for is None else
                   tuple(p.strip() for p in witness_for.split(",") if p.strip()),
-                  parse_living(living) if living else None, _birthday(birthday),
+                  living, _birthday(birthday),
                   tuple(i for i in interest if i.strip()) or None)
     household, changed, sha = edit_household(open_ledger(), ident, change, from_file)
     say(_("{id} {name}: changed {fields}. Commit {sha}.").format(
@@ -157,28 +171,36 @@ def edit(
 
 
 @command(app)
-def pair(ident: str = typer.Argument(..., metavar="ID", autocompletion=completion.households),
+def pair(ident: str = typer.Argument(..., metavar="ID", autocompletion=completion.households,
+                                     callback=words.household,
+                                     help=_("The household: its number, resident's name or address.")),
          a: str = typer.Option(..., "--a", metavar="STEWARD",
-                               autocompletion=completion.stewards, help=_("The A steward.")),
-         b: str = typer.Option(..., "--b", metavar="STEWARD",
                                autocompletion=completion.stewards,
+                               callback=words.steward, help=_("The A steward.")),
+         b: str = typer.Option(..., "--b", metavar="STEWARD",
+                               autocompletion=completion.stewards, callback=words.steward,
                                help=_("The B steward."))) -> None:
     """Set a household's A/B pair (a supervisor's commit)."""
     from keyledger.households import set_pair
 
     household, sha = set_pair(open_ledger(), ident, a, b)
     say(_("{id}: A {a}, B {b}. Commit {sha}. If the household has door codes, run `keyledger "
-          "rekey`.").format(id=household.id, a=a, b=b, sha=sha[:10]))
+          "rekey`.").format(id=household.id, a=people().name(a), b=people().name(b),
+                            sha=sha[:10]))
 
 
 @command(app)
 def authorize(
-    ident: str = typer.Argument(..., metavar="ID", autocompletion=completion.households),
+    ident: str = typer.Argument(..., metavar="ID", autocompletion=completion.households,
+                                callback=words.household,
+                                help=_("The household: its number, resident's name or address.")),
     start: str = typer.Option(..., "--from", metavar="DATE", help=_("First day it is valid.")),
     until: str = typer.Option(..., "--until", metavar="DATE", help=_("Last day it is valid.")),
     purpose: list[str] = typer.Option(..., "--purpose", metavar="P,P…",
                                       autocompletion=completion.purposes,
-                                      help=_("The purposes the owner allows.")),
+                                      callback=words.many("purpose"),
+                                      help=_("The purposes the owner allows: {purposes}.").format(
+                                          purposes=vocab.choices("purpose"))),
     condition: list[str] = typer.Option([], "--condition",
                                         help=_("A condition, e.g. \"video call with owner\" "
                                                "(repeatable); a renewal keeps the earlier ones "
@@ -202,8 +224,8 @@ def authorize(
     auth = household.authorization
     assert auth is not None
     say(_("{id} is authorized from {start} to {until} for {purposes}. Commit {sha}.").format(
-        id=ident, start=auth.start, until=auth.until, purposes=", ".join(auth.purposes),
-        sha=sha[:10]))
+        id=ident, start=auth.start, until=auth.until,
+        purposes=vocab.names("purpose", auth.purposes), sha=sha[:10]))
     if document is None and auth.document:
         say(_("The earlier letter {path} is kept; give --document for a new one.").format(
             path=auth.document))
@@ -214,7 +236,9 @@ def authorize(
 
 @command(app)
 def revoke(ident: str = typer.Argument(..., metavar="ID",
-                                       autocompletion=completion.households)) -> None:
+                                       autocompletion=completion.households,
+                                       callback=words.household,
+                                       help=_("The household: its number, resident's name or address."))) -> None:
     """End the owner's authorization today (a supervisor, or the household's A/B steward)."""
     from keyledger.households import revoke as end
 
@@ -227,10 +251,7 @@ def list_(
     flag: list[str] = typer.Option([], "--flag", autocompletion=completion.flags,
                                    help=_("Only households with this care flag (repeatable: "
                                           "all of them).")),
-    living: Optional[str] = typer.Option(None, "--living", metavar="L",
-                                         help=_("Only households living so: alone (独居), "
-                                                "empty-nest (空巢), with-children (与子女同住), "
-                                                "with-others.")),
+    living: Optional[str] = _living_option(_("Only households living so: {values}.")),
     aged: bool = typer.Option(False, "--aged",
                               help=_("Only households with someone 高龄 (at least the ledger's "
                                      "age, `policy welfare`).")),
@@ -244,7 +265,7 @@ def list_(
     index = listing.fresh(ledger, ("household",))["household"]
     rows = index.rows()
     wanted = pick(ledger, rows, index.part("register"), tuple(map(parse_flag, flag)),
-                  parse_living(living) if living else None, aged)
+                  living, aged)
     if json:
         print_json([household_json(h) for h in ledger.households(wanted)])
         return
@@ -262,8 +283,9 @@ def _birthday(text: str | None) -> str | None:
         return None
     from keyledger.timeutil import now, parse_date, zone
 
-    day = parse_date(text)
-    if day > now(zone(open_ledger().settings.timezone)).date():
+    today = now(zone(open_ledger().settings.timezone)).date()
+    day = parse_date(text, today)
+    if day > today:
         raise typer.BadParameter(_("{day} is still to come; a birthday is a day past").format(
             day=day.isoformat()), param_hint="--birthday")
     return day.isoformat()
@@ -271,29 +293,13 @@ def _birthday(text: str | None) -> str | None:
 
 def parse_flag(text: str) -> str:
     """`--flag` in either language (独居 or lives-alone)."""
-    return _typed(text, "FLAGS", "--flag")
-
-
-def parse_living(text: str) -> str:
-    """`--living` in either language (独居 or alone)."""
-    return _typed(text, "LIVING", "--living")
-
-
-def _typed(text: str, table: str, option: str) -> str:
-    """A word of the vocabulary table `table` (keyledger.vocab's codes, keyledger.zh's names)."""
-    from keyledger import vocab, zh
-
-    names = getattr(zh, table)
-    code = zh.code_of(names, text)
-    if code is None:
-        raise typer.BadParameter(_("one of {choices}; not {text!r}").format(
-            choices=", ".join(f"{c} ({zh.name(names, c)})" for c in getattr(vocab, table)),
-            text=text), param_hint=option)
-    return code
+    return vocab.parse("flag", text, "--flag")
 
 
 @command(app)
-def show(ident: str = typer.Argument(..., metavar="ID", autocompletion=completion.households),
+def show(ident: str = typer.Argument(..., metavar="ID", autocompletion=completion.households,
+                                     callback=words.household,
+                                     help=_("The household: its number, resident's name or address.")),
          json: bool = typer.Option(False, "--json", help=_("Print JSON."))) -> None:
     """The household's whole file (一户一档): people, contacts, flags, away periods, care list,
     authorization, schedule, keys and where they are, the last visits, what is open and the

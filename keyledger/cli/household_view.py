@@ -6,20 +6,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from keyledger import vocab
 from keyledger.i18n import _
 
 if TYPE_CHECKING:
     from keyledger.model import Key, Person, Visit
     from keyledger.profile import Profile
-
-
-def said(table: str, code: str) -> str:
-    """A typed value of the vocabulary in the interface's language (`by: family` is 家属, where
-    the catalog's one word for `family` is a call's 家属代接)."""
-    from keyledger import zh
-    from keyledger.i18n import language
-
-    return zh.name(getattr(zh, table), code) if language() == "zh" else code
 
 
 def profile_json(p: "Profile") -> dict[str, Any]:
@@ -48,8 +40,7 @@ def render(p: "Profile") -> Any:
     from rich.table import Table
     from rich.text import Text
 
-    from keyledger.cli.common import when
-    from keyledger.cli.schedule import every_words
+    from keyledger.cli.common import people, when
 
     h = p.household
     grid = Table.grid(padding=(0, 2))
@@ -63,10 +54,10 @@ def render(p: "Profile") -> Any:
         return p.names.get(steward, steward)
 
     row(_("address"), h.address)
-    row(_("kind"), _(h.kind))
+    row(_("kind"), vocab.name("household-kind", h.kind))
     if h.living:
-        row(_("living"), said("LIVING", h.living))
-    row(_("flags"), " ".join([_(f) for f in h.flags]
+        row(_("living"), vocab.name("living", h.living))
+    row(_("flags"), _(", ").join([vocab.name("flag", f) for f in h.flags]
                              + ([_("aged {age}+").format(age=p.aged_from)]
                                 if p.aged() and "elderly" not in h.flags else [])))
     for person in h.people:
@@ -75,14 +66,15 @@ def render(p: "Profile") -> Any:
         row(_("contact"), " · ".join(x for x in (c.name, c.relation, c.phone) if x))
     for a in h.away:
         row(_("away"), f"{a.start} → {a.until}" + (f"  {a.note}" if a.note else ""))
-    row(_("care"), " ".join(_(c) for c in h.care))
-    row(_("pair"), _("A {a}, B {b}").format(a=name(h.pair_a) if h.pair_a else "—",
-                                             b=name(h.pair_b) if h.pair_b else "—"))
+    row(_("care"), vocab.names("care", h.care))
+    # The pair are the people a supervisor calls about this home: their phones belong here.
+    stewards = people()
+    row(_("pair"), _("A {a}, B {b}").format(a=stewards.reach(h.pair_a), b=stewards.reach(h.pair_b)))
     row(_("authorization"), _authorization(p))
     for e in h.schedule:
         steward = {"a": h.pair_a, "b": h.pair_b}.get(e.steward, e.steward)
         span = "–".join(t.strftime("%H:%M") for t in (e.start_time, e.end_time) if t)
-        row(_("visit plan"), f"{every_words(','.join(e.every))} {span} {_(e.purpose)} "
+        row(_("visit plan"), f"{vocab.days_name(e.every)} {span} {vocab.name('visit-purpose', e.purpose)} "
                            f"({name(steward) if steward else '—'})"
             + (_(" while away") if e.while_away else ""))
     for k in p.keys:
@@ -90,12 +82,12 @@ def render(p: "Profile") -> Any:
     for v in p.visits:
         row(_("visit"), _visit(v, name))
     for n, problem in enumerate(h.problems, 1):
-        row(_("open problem"), f"{n}. " + (f"{_(problem.item)}: " if problem.item else "")
+        row(_("open problem"), f"{n}. " + (f"{vocab.name('care', problem.item)}: " if problem.item else "")
             + f"{problem.note or ''} ({when(problem.since)})")
     for n, request in enumerate(h.requests, 1):
         row(_("open request"), f"{n}. {request.text} ({when(request.received)}, "
-                               f"{said('REQUEST_CHANNELS', request.via)}, "
-                               f"{said('REQUEST_FROM', request.by)})")
+                               f"{vocab.name('request-channel', request.via)}, "
+                               f"{vocab.name('request-from', request.by)})")
     for n, advance in enumerate(h.advances, 1):
         row(_("money owed"), _("{n}. {amount} yuan for {items} ({when}, {steward})").format(
             n=n, amount=advance.amount, items="、".join(advance.items) or "—",
@@ -137,7 +129,7 @@ def _key(k: "Key", p: "Profile") -> str:
 
     code = p.codes.get(k.id)
     since = code.last_used if code else k.since
-    text = f"{k.id} {_(k.kind)} {k.label or ''}".rstrip() + " — " + where(
+    text = f"{k.id} {vocab.name('key-kind', k.kind)} {k.label or ''}".rstrip() + " — " + where(
         k.kind, k.state, k.slot, p.names.get(k.holder or "", k.holder), since)
     if code and code.told:
         text += " · " + _("known to {names}").format(
@@ -148,9 +140,9 @@ def _key(k: "Key", p: "Profile") -> str:
 def _visit(v: "Visit", name: Any) -> str:
     from keyledger.cli.common import when
 
-    head = f"{when(v.started)} {_(v.purpose)}"
+    head = f"{when(v.started)} {vocab.name('visit-purpose', v.purpose)}"
     if v.outcome:
-        head += f" ({_(v.outcome)})"
+        head += f" ({vocab.name('call-outcome', v.outcome)})"
     head += " " + "、".join(name(s) for s in v.stewards)
-    found = [f"{_(c.item)}: {_(c.result)}" for c in v.checklist if c.result != "ok"]
+    found = [f"{vocab.name('care', c.item) if c.item else ''}: {vocab.name('check-result', c.result)}" for c in v.checklist if c.result != "ok"]
     return " · ".join([head, *found, *([v.note] if v.note else [])])

@@ -7,10 +7,11 @@ from typing import TYPE_CHECKING, Any, Optional
 
 import typer
 
-from keyledger.cli import completion
-from keyledger.cli.common import (ask_passphrase, command, group, open_ledger, print_json,
+from keyledger.cli import completion, words
+from keyledger.cli.common import (ask_passphrase, command, group, open_ledger, people, print_json,
                                   read_code, say, stdout, table, when)
 from keyledger.i18n import _
+from keyledger import vocab
 
 if TYPE_CHECKING:
     from keyledger.model import Key
@@ -22,12 +23,15 @@ app = group()
 def add(
     household: Optional[str] = typer.Option(None, "--household",
                                             autocompletion=completion.households,
+                                            callback=words.household,
                                             help=_("The household the key opens.")),
     ident: Optional[str] = typer.Option(None, "--id", help=_("Tag number; the next free K-NNNN "
                                                              "when left out.")),
     kind: Optional[str] = typer.Option(None, "--kind",
                                        autocompletion=completion.key_kinds,
-                                       help=_("physical, code or card.")),
+                                       callback=words.one("key-kind"),
+                                       help=_("Kind of key: {kinds}.").format(
+                                           kinds=vocab.choices("key-kind"))),
     slot: Optional[str] = typer.Option(None, "--slot", help=_("Cabinet slot, e.g. A-03.")),
     label: Optional[str] = typer.Option(None, "--label", help=_("What the key is, e.g. 入户门钥匙.")),
     from_file: Optional[Path] = typer.Option(None, "--from-file",
@@ -62,14 +66,17 @@ def list_(json: bool = typer.Option(False, "--json", help=_("Print JSON."))) -> 
     rows = listing.fresh(ledger, ("key",))["key"].rows()
     from keyledger.whereabouts import state_words
 
+    who = people()
     table([_("key"), _("household"), _("kind"), _("slot"), _("state"), _("holder"), _("label")],
-          [[ident, household, _(kind), slot or "", state_words(kind, state), holder or "",
-            label or ""]
+          [[ident, household, vocab.name("key-kind", kind), slot or "", state_words(kind, state),
+            who.name(holder) if holder else "", label or ""]
            for ident, (household, kind, slot, state, holder, label) in rows.items()])
 
 
 @command(app)
-def show(ident: str = typer.Argument(..., metavar="KEY", autocompletion=completion.keys),
+def show(ident: str = typer.Argument(..., metavar="KEY", autocompletion=completion.keys,
+                                     callback=words.key,
+                                     help=_("The key's tag number, e.g. K-0012.")),
          json: bool = typer.Option(False, "--json", help=_("Print JSON."))) -> None:
     """One key: what it opens, where it is, who has it."""
     ledger = open_ledger()
@@ -78,7 +85,7 @@ def show(ident: str = typer.Argument(..., metavar="KEY", autocompletion=completi
     if json:
         print_json({**key_json(key), "household_name": household.name})
         return
-    lines = [f"{key.id}  {household.id} {household.name} — {_(key.kind)} {key.label or ''}"]
+    lines = [f"{key.id}  {household.id} {household.name} — {vocab.name('key-kind', key.kind)} {key.label or ''}"]
     if key.kind == "code":  # a code is in no slot: who was given it, when it was last used
         from keyledger.timeutil import zone
         from keyledger.whereabouts import code_known, where
@@ -93,10 +100,11 @@ def show(ident: str = typer.Argument(..., metavar="KEY", autocompletion=completi
             names="、".join(names.get(s, s) for s in known.told) or "—"))
     else:
         lines += [_("slot: {slot}").format(slot=key.slot or "—"),
-                  _("state: {state}").format(state=_(key.state))]
+                  _("state: {state}").format(state=vocab.name("key-state", key.state))]
     if key.state == "out" and key.kind != "code":
         lines += [_("holder: {holder}, since {since}, for {purpose}").format(
-                      holder=key.holder, since=when(key.since), purpose=_(key.purpose or "")),
+                      holder=people().reach(key.holder), since=when(key.since),
+                      purpose=vocab.name("purpose", key.purpose)),
                   _("expected back: {when}").format(when=when(key.expected_back))]
     if key.note:
         lines.append(_("note: {note}").format(note=key.note))
@@ -114,7 +122,9 @@ code_app = group()
 
 
 @command(code_app, "rotate")
-def rotate(ident: str = typer.Argument(..., metavar="KEY", autocompletion=completion.keys)) -> None:
+def rotate(ident: str = typer.Argument(..., metavar="KEY", autocompletion=completion.keys,
+                                       callback=words.key,
+                                       help=_("The key's tag number, e.g. K-0012."))) -> None:
     """Record a new door code (read like `key add --kind code`)."""
     from keyledger.keys import rotate_code
 

@@ -6,9 +6,10 @@ from typing import Optional
 
 import typer
 
-from keyledger.cli import completion
+from keyledger.cli import completion, words
 from keyledger.cli.common import command, group, open_ledger, print_json, say
 from keyledger.i18n import _
+from keyledger import vocab
 
 app = group()
 
@@ -21,11 +22,15 @@ def _listed(value: Optional[str]) -> Optional[tuple[str, ...]]:
 def witness(
     purpose: Optional[str] = typer.Option(None, "--purpose", metavar="P,P…",
                                           autocompletion=completion.purposes,
+                                          callback=words.many("purpose"),
                                           help=_("Purposes whose checkout needs a witness "
                                                  "(empty for none).")),
     kind: Optional[str] = typer.Option(None, "--kind", metavar="K,K…",
+                                       autocompletion=completion.key_kinds,
+                                       callback=words.many("key-kind"),
                                        help=_("Kinds of key whose checkout needs a witness: "
-                                              "physical, code, card (empty for none).")),
+                                              "{kinds} (empty for none).").format(
+                                                  kinds=vocab.choices("key-kind"))),
     json: bool = typer.Option(False, "--json", help=_("Print JSON.")),
 ) -> None:
     """The ledger's witness policy: shown without options, set with them (a supervisor's
@@ -42,29 +47,28 @@ def witness(
         print_json({"purposes": list(policy.purposes), "kinds": list(policy.kinds)})
         return
     print(_("A witness is required for purposes: {purposes}; for kinds of key: {kinds}.").format(
-        purposes=", ".join(_(p) for p in policy.purposes) or "—",
-        kinds=", ".join(_(k) for k in policy.kinds) or "—"))
+        purposes=vocab.names("purpose", policy.purposes) or "—",
+        kinds=vocab.names("key-kind", policy.kinds) or "—"))
 
 
 def _yes_no(value: Optional[str], option: str) -> Optional[bool]:
-    if value is None:
-        return None
-    answer = value.strip().lower()
-    if answer in ("yes", "y", "true", "1", "是", "允许"):
-        return True
-    if answer in ("no", "n", "false", "0", "否", "不允许"):
-        return False
-    raise typer.BadParameter(_("yes or no"), param_hint=option)
+    """是/否, 允许/不允许, yes/no: the vocabulary's words for a setting on or off."""
+    return None if value is None else vocab.parse("yes-no", value, option) == "yes"
 
 
 def _length(value: Optional[str], option: str, none_ok: bool) -> object:
-    from keyledger.timeutil import parse_duration
+    """30m, 1h, 半小时, 一个半小时 (keyledger.timewords); with none_ok, none/无/不提醒 for none."""
+    from keyledger.errors import FatalError
+    from keyledger.timewords import duration as written
 
     if value is None:
         return None
-    if none_ok and value.strip().lower() in ("none", "no", "0", "无"):
+    if none_ok and vocab.lookup("yes-no", value) == "no":  # none, 无, 不提醒
         return False
-    duration = parse_duration(value)
+    try:
+        duration = written(value)
+    except FatalError:  # more than a year
+        duration = None
     if not duration:
         raise typer.BadParameter(_("a duration like 30m or 1h") + (_(", or none")
                                                                      if none_ok else ""),
@@ -75,8 +79,10 @@ def _length(value: Optional[str], option: str, none_ok: bool) -> object:
 @command(app)
 def publish(
     health: Optional[str] = typer.Option(None, "--health", metavar="yes|no",
+                                         autocompletion=completion.yes_no,
                                          help=_("Health notes on the site's household pages.")),
     phones: Optional[str] = typer.Option(None, "--phones", metavar="yes|no",
+                                         autocompletion=completion.yes_no,
                                          help=_("Phone numbers on the site's pages.")),
     reminder: Optional[str] = typer.Option(None, "--reminder", metavar="30m|none",
                                            help=_("A calendar reminder this long before each "
@@ -106,8 +112,9 @@ def publish(
         return
     print(_("Health notes on the site: {health}; phone numbers: {phones}; calendar reminder: "
             "{reminder}; calendars read again every {refresh}.").format(
-        health=_("yes") if policy.health else _("no"), phones=_("yes") if policy.phones
-        else _("no"), reminder=_("{n} minutes before").format(n=minutes) if minutes is not None
+        health=vocab.name("yes-no", "yes" if policy.health else "no"),
+        phones=vocab.name("yes-no", "yes" if policy.phones else "no"),
+        reminder=_("{n} minutes before").format(n=minutes) if minutes is not None
         else _("none"), refresh=_("{n} minutes").format(
             n=int(policy.refresh.total_seconds() // 60))))
 

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Optional
 
 import typer
 
-from keyledger.cli import completion
+from keyledger.cli import completion, words
 from keyledger.cli.common import command, group, open_ledger, say
 from keyledger.errors import os_error
 from keyledger.i18n import _
@@ -18,11 +18,12 @@ if TYPE_CHECKING:
 
 app = group()
 
-LANG = typer.Option(None, "--lang", metavar="zh|en",
+LANG = typer.Option(None, "--lang", metavar="zh|en", callback=words.one("language"),
                     autocompletion=completion.languages, help=_("Language of the report (the "
                                                             "ledger's locale otherwise)."))
 OUT = typer.Option(None, "-o", "--output", metavar="FILE", help=_("Write the report to FILE."))
 FORMAT = typer.Option(None, "--format", metavar="md|text|html", autocompletion=completion.formats,
+                      callback=words.one("report-format"),
                       help=_("Markdown, plain text for a chat, or a printable HTML page; from "
                              "the name of FILE otherwise."))
 
@@ -49,8 +50,11 @@ def _emit(ledger: "Ledger", document: "Document", fmt: str | None, output: Path 
 
 @command(app)
 def owner(household: str = typer.Argument(..., metavar="HOUSEHOLD",
-                                          autocompletion=completion.households),
-          week: Optional[str] = typer.Option(None, "--week", metavar="2026-W48"),
+                                          autocompletion=completion.households,
+                                          callback=words.household,
+                                          help=_("The household: its number, resident's name or address.")),
+          week: Optional[str] = typer.Option(None, "--week", metavar="WEEK",
+                                             help=_("The week: 2026-W48, 48, this week or next week (this week by default).")),
           lang: Optional[str] = LANG, output: Optional[Path] = OUT,
           fmt: Optional[str] = FORMAT) -> None:
     """The short all-is-well message (报平安) for the owner, to paste into a chat: plain text
@@ -63,9 +67,14 @@ def owner(household: str = typer.Argument(..., metavar="HOUSEHOLD",
 
 @command(app)
 def household(household: str = typer.Argument(..., metavar="HOUSEHOLD",
-                                              autocompletion=completion.households),
-              start: Optional[str] = typer.Option(None, "--from", metavar="DATE"),
-              until: Optional[str] = typer.Option(None, "--until", metavar="DATE"),
+                                              autocompletion=completion.households,
+                                              callback=words.household,
+                                              help=_("The household: its number, resident's name or address.")),
+              start: Optional[str] = typer.Option(None, "--from", metavar="DATE",
+                                                  help=_("The first day (30 days before the "
+                                                         "last by default).")),
+              until: Optional[str] = typer.Option(None, "--until", metavar="DATE",
+                                                  help=_("The last day (today by default).")),
               lang: Optional[str] = LANG, output: Optional[Path] = OUT,
               fmt: Optional[str] = FORMAT) -> None:
     """A household's full visit and custody record, with custody durations (托管时长)."""
@@ -76,7 +85,8 @@ def household(household: str = typer.Argument(..., metavar="HOUSEHOLD",
 
 
 @command(app)
-def weekly(week: Optional[str] = typer.Option(None, "--week", metavar="2026-W48"),
+def weekly(week: Optional[str] = typer.Option(None, "--week", metavar="WEEK",
+                                              help=_("The week: 2026-W48, 48, this week or next week (this week by default).")),
            lang: Optional[str] = LANG, output: Optional[Path] = OUT,
            fmt: Optional[str] = FORMAT) -> None:
     """The community's week, per steward and per household, with a custody timeline."""

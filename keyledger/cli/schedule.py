@@ -6,28 +6,35 @@ from typing import Optional
 
 import typer
 
-from keyledger.cli import completion
-from keyledger.cli.common import (command, day, group, open_ledger, print_json, say, stdout,
-                                  table)
+from keyledger.cli import completion, words
+from keyledger.cli.common import (command, day, group, open_ledger, people, print_json,
+                                  say, stdout, table)
 from keyledger.cli.exchange import schedule_export
 from keyledger.cli.custody import _due_time
 from keyledger.i18n import _
-from keyledger.vocab import VISIT_PURPOSES
+from keyledger import vocab
 
 app = group()
 
 
 @command(app)
 def add(
-    household: str = typer.Argument(..., metavar="HOUSEHOLD", autocompletion=completion.households),
-    every: str = typer.Option(..., "--every", metavar="day|mon..sun",
-                              help=_("day, or weekdays like wed or mon,thu.")),
-    at: str = typer.Option(..., "--at", metavar="HH:MM[-HH:MM]", help=_("Time or window.")),
+    household: str = typer.Argument(..., metavar="HOUSEHOLD", autocompletion=completion.households,
+                                    callback=words.household,
+                                    help=_("The household: its number, resident's name or address.")),
+    every: str = typer.Option(..., "--every", metavar="DAYS",
+                              autocompletion=completion.weekdays, callback=words.days,
+                              help=_("Which days: every day, weekdays, or days like Wed or "
+                                     "Mon,Thu.")),
+    at: str = typer.Option(..., "--at", metavar="TIME",
+                           help=_("A time or a window, e.g. 10:00 or 14:00-17:00.")),
     purpose: str = typer.Option(..., "--purpose", "-p",
                                 autocompletion=completion.visit_purposes,
-                                help=_("Why: {purposes}.").format(purposes=", ".join(VISIT_PURPOSES))),
+                                callback=words.one("visit-purpose"),
+                                help=_("Why: {purposes}.").format(
+                                    purposes=vocab.choices("visit-purpose"))),
     steward: str = typer.Option("a", "--steward", metavar="a|b|ID",
-                                autocompletion=completion.assignees,
+                                autocompletion=completion.assignees, callback=words.assignee,
                                 help=_("Who goes: the A or B steward, or a steward id.")),
     start: Optional[str] = typer.Option(None, "--from", metavar="DATE", help=_("Active from.")),
     until: Optional[str] = typer.Option(None, "--until", metavar="DATE", help=_("Active until.")),
@@ -45,10 +52,14 @@ def add(
 
 @command(app, "list")
 def list_(household: str = typer.Argument(..., metavar="HOUSEHOLD",
-                                          autocompletion=completion.households),
+                                          autocompletion=completion.households,
+                                          callback=words.household,
+                                          help=_("The household: its number, resident's name or address.")),
           json: bool = typer.Option(False, "--json", help=_("Print JSON."))) -> None:
     """A household's schedule, numbered."""
     record = open_ledger().household(household)
+    from keyledger.schedules import assigned
+
     if json:
         print_json([e.to_dict() for e in record.schedule])
         return
@@ -57,27 +68,25 @@ def list_(household: str = typer.Argument(..., metavar="HOUSEHOLD",
     for n, e in enumerate(record.schedule, 1):
         d = e.to_dict()
         span = f" {d['from'] or '…'}→{d['until'] or '…'}" if d["from"] or d["until"] else ""
-        stdout().print(f"{n}. {every_words(d['every'])} {d['at']} {_(e.purpose)} ({e.steward}){span}"
+        stdout().print(f"{n}. {vocab.days_name(e.every)} {d['at']} "
+                       f"{vocab.name('visit-purpose', e.purpose)}"
+                       + _(" ({who})").format(who=_post(e.steward)
+                                              + people().name(assigned(record, e))) + span
                        + (_(" while away") if e.while_away else ""), markup=False)
 
 
-def every_words(every: str) -> str:
-    """`day`, `wed` or `mon,thu` as a person says it (每天, 每周三, every Mon, Thu)."""
-    if every == "day":
-        return _("every day")
-    from keyledger.cli.common import WEEKDAYS_ZH
-    from keyledger.i18n import language
-    from keyledger.vocab import WEEKDAYS
-
-    names = [f"周{WEEKDAYS_ZH[WEEKDAYS.index(d)]}" if language() == "zh" else d.capitalize()
-             for d in every.split(",")]
-    return _("every {days}").format(days=_(", ").join(names))
+def _post(steward: str) -> str:
+    """A schedule's A or B post, before the name of who holds it (A岗 周丽霞)."""
+    return {"a": _("A: "), "b": _("B: ")}.get(steward, "")
 
 
 @command(app)
 def remove(household: str = typer.Argument(..., metavar="HOUSEHOLD",
-                                           autocompletion=completion.households),
-           number: int = typer.Argument(..., metavar="N")) -> None:
+                                           autocompletion=completion.households,
+                                           callback=words.household,
+                                           help=_("The household: its number, resident's name or address.")),
+           number: int = typer.Argument(..., metavar="N",
+                                        help=_("The entry's number, as `schedule list` shows it."))) -> None:
     """Remove entry N (see `schedule list`)."""
     from keyledger.schedules import remove_entry
 
@@ -86,15 +95,20 @@ def remove(household: str = typer.Argument(..., metavar="HOUSEHOLD",
 
 
 def due(
-    date: Optional[str] = typer.Option(None, "--date", metavar="DATE", help=_("One day (today).")),
-    week: Optional[str] = typer.Option(None, "--week", metavar="2026-W48", help=_("A whole week.")),
+    date: Optional[str] = typer.Option(None, "--date", metavar="DATE",
+                                       help=_("One day, e.g. 2026-11-25, 11/25 or tomorrow "
+                                              "(today by default).")),
+    week: Optional[str] = typer.Option(None, "--week", metavar="WEEK",
+                                       help=_("A whole week: 2026-W48, 48, this week or next "
+                                              "week.")),
     json: bool = typer.Option(False, "--json", help=_("Print JSON.")),
     ics: bool = typer.Option(False, "--ics", help=_("Write the items and the reservations of "
                                                     "those days as an iCalendar file.")),
     output: Optional[str] = typer.Option(None, "-o", "--output", metavar="FILE",
                                          help=_("With --ics: write to FILE.")),
-    steward: Optional[str] = typer.Option(None, "--steward", metavar="ID",
+    steward: Optional[str] = typer.Option(None, "--steward", metavar="STEWARD",
                                           autocompletion=completion.stewards,
+                                          callback=words.steward,
                                           help=_("Only this steward's items.")),
 ) -> None:
     """What is due: scheduled visits and calls and follow-ups, who goes, where the key is, and
@@ -106,8 +120,8 @@ def due(
     if date and week:
         raise typer.BadParameter(_("give --date or --week, not both"), param_hint="--week")
     ledger = open_ledger()
-    days = week_days(week) if week else [parse_date(date) if date else
-                                         now(zone(ledger.settings.timezone)).date()]
+    today = now(zone(ledger.settings.timezone)).date()
+    days = week_days(week, today) if week else [parse_date(date, today) if date else today]
     if ics or output:
         from pathlib import Path
 
@@ -132,8 +146,10 @@ def due(
 
     names = {s.id: s.name for s in ledger.stewards()}
     rows = []
+    who = people()
     for i in items:
-        what = _(i.kind) if i.kind in ("escalation", "request") else _(i.purpose)
+        what = _(i.kind) if i.kind in ("escalation", "request") \
+            else vocab.name("visit-purpose", i.purpose)
         if i.kind == "escalation":
             what += " · " + contacts_words(i)
         rows.append([day(i.day), _due_time(i), f"{i.household} {i.household_name}", what,

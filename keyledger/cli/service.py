@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING, Optional
 
 import typer
 
-from keyledger.cli import completion
+from keyledger import vocab
+from keyledger.cli import completion, words
 from keyledger.cli.common import command, group, open_ledger, print_json, say, table, when
 from keyledger.i18n import _
 
@@ -22,15 +23,22 @@ errand_app = group()
 @command(request_app)
 def add(
     household: str = typer.Argument(..., metavar="HOUSEHOLD",
-                                    autocompletion=completion.households),
+                                    autocompletion=completion.households,
+                                    callback=words.household,
+                                    help=_("The household: its number, resident's name or "
+                                           "address.")),
     text: str = typer.Argument(..., metavar="TEXT", help=_("What was asked, e.g. "
                                                            "帮我看看阳台窗户关没关.")),
     via: Optional[str] = typer.Option(None, "--via", metavar="CHANNEL",
-                                      help=_("How it came: phone (电话), wechat (微信), "
-                                             "in-person (当面), other.")),
+                                      autocompletion=completion.request_channels,
+                                      callback=words.one("request-channel"),
+                                      help=_("How it came: {channels}.").format(
+                                          channels=vocab.choices("request-channel"))),
     by: Optional[str] = typer.Option(None, "--by", metavar="WHO",
-                                     help=_("Who asked: owner (业主), family (家属), neighbour "
-                                            "(邻居), other.")),
+                                     autocompletion=completion.requesters,
+                                     callback=words.one("request-from"),
+                                     help=_("Who asked: {who}.").format(
+                                         who=vocab.choices("request-from"))),
     at: Optional[str] = typer.Option(None, "--at", metavar="TIME",
                                      help=_("When it came, if entered later.")),
 ) -> None:
@@ -47,7 +55,10 @@ def add(
 @command(request_app, "list")
 def request_list(
     household: Optional[str] = typer.Argument(None, metavar="[HOUSEHOLD]",
-                                              autocompletion=completion.households),
+                                              autocompletion=completion.households,
+                                              callback=words.household,
+                                              help=_("Only this household: its number, "
+                                                     "resident's name or address.")),
     json: bool = typer.Option(False, "--json", help=_("Print JSON.")),
 ) -> None:
     """Owners' requests not yet answered, oldest first."""
@@ -59,15 +70,18 @@ def request_list(
     from keyledger.cli.household_view import said
 
     table([_("household"), _("no."), _("received"), _("via"), _("from"), _("request")],
-          [[f"{h.id} {h.name}", str(n), when(r.received), said("REQUEST_CHANNELS", r.via),
-            said("REQUEST_FROM", r.by), r.text]
+          [[f"{h.id} {h.name}", str(n), when(r.received), vocab.name("request-channel", r.via),
+            vocab.name("request-from", r.by), r.text]
            for h, n, r in rows])
 
 
 @command(problem_app, "list")
 def problem_list(
     household: Optional[str] = typer.Argument(None, metavar="[HOUSEHOLD]",
-                                              autocompletion=completion.households),
+                                              autocompletion=completion.households,
+                                              callback=words.household,
+                                              help=_("Only this household: its number, "
+                                                     "resident's name or address.")),
     json: bool = typer.Option(False, "--json", help=_("Print JSON.")),
 ) -> None:
     """Problems found on visits and not yet put right, oldest first."""
@@ -78,14 +92,17 @@ def problem_list(
                     for h, n, p in rows])
         return
     table([_("household"), _("no."), _("since"), _("item"), _("problem")],
-          [[f"{h.id} {h.name}", str(n), when(p.since), _(p.item) if p.item else "—",
+          [[f"{h.id} {h.name}", str(n), when(p.since), vocab.name("care", p.item) if p.item else "—",
             p.note or ""] for h, n, p in rows])
 
 
 @command(problem_app)
 def close(
     household: str = typer.Argument(..., metavar="HOUSEHOLD",
-                                    autocompletion=completion.households),
+                                    autocompletion=completion.households,
+                                    callback=words.household,
+                                    help=_("The household: its number, resident's name or "
+                                           "address.")),
     number: str = typer.Argument(..., metavar="N",
                                  help=_("The problem's number in `household show`.")),
     note: Optional[str] = typer.Option(None, "--note",
@@ -103,7 +120,10 @@ def close(
 @command(errand_app)
 def repaid(
     household: str = typer.Argument(..., metavar="HOUSEHOLD",
-                                    autocompletion=completion.households),
+                                    autocompletion=completion.households,
+                                    callback=words.household,
+                                    help=_("The household: its number, resident's name or "
+                                           "address.")),
     number: str = typer.Argument(..., metavar="N",
                                  help=_("The errand's number under money owed in `household "
                                         "show`.")),

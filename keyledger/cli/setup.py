@@ -9,6 +9,7 @@ import typer
 
 from keyledger.cli.common import open_ledger, plain, print_json, say
 from keyledger.i18n import _
+from keyledger import vocab
 
 
 def init(
@@ -55,5 +56,6 @@ def whoami(json: bool = typer.Option(False, "--json", help=_("Print JSON."))) ->
     if json:
         print_json(steward)
         return
-    plain(f"{steward['id']}\t{steward['name']}\t{_(steward['role'])}\t{steward['fingerprint']}")
+    plain(f"{steward['id']}\t{steward['name']}\t{vocab.name('role', steward['role'])}\t"
+          f"{steward['fingerprint']}")
 

@@ -55,7 +55,8 @@ def auto(on: Optional[bool] = typer.Option(None, "--on/--off",
         say(_("Records are shared only by `keyledger sync`."))
 
 
-def clone(url: str = typer.Argument(..., metavar="URL"),
+def clone(url: str = typer.Argument(..., metavar="URL",
+                                    help=_("The address of the shared ledger, e.g. ssh://office/srv/git/ledger.git.")),
           path: Optional[Path] = typer.Argument(
               None, metavar="[PATH]", show_default=False,
               help=_("Where to put it (default: the repository's name, as git clone does).")),
@@ -94,7 +95,8 @@ def sync() -> None:
 
 
 @command(hook_app, "install-server")
-def install_server(bare: Path = typer.Argument(..., metavar="BARE_REPO")) -> None:
+def install_server(bare: Path = typer.Argument(..., metavar="BARE_REPO",
+                                               help=_("The shared ledger's git repository on the community office's server."))) -> None:
     """Install the guard of a shared bare repository: a pre-receive hook that refuses
     unsigned or forged commits, invalid files or custody, and history rewrites."""
     from keyledger.hooks import install_server

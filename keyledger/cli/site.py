@@ -7,7 +7,7 @@ from typing import Optional
 
 import typer
 
-from keyledger.cli import completion
+from keyledger.cli import completion, words
 from keyledger.cli.common import open_ledger, print_json, say
 from keyledger.i18n import _
 
@@ -15,6 +15,7 @@ from keyledger.i18n import _
 def site(output: Path = typer.Option(..., "-o", "--output", metavar="DIR",
                                      help=_("The site's folder (outside the ledger).")),
          lang: Optional[str] = typer.Option(None, "--lang", metavar="zh|en",
+                                            callback=words.one("language"),
                                             autocompletion=completion.languages,
                                             help=_("Language of the pages (the ledger's "
                                                    "locale otherwise).")),

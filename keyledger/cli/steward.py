@@ -7,10 +7,11 @@ from typing import TYPE_CHECKING, Optional
 
 import typer
 
-from keyledger.cli import completion
+from keyledger.cli import completion, words
 from keyledger.cli.common import (command, group, open_ledger, print_json, say, stdout,
                                   table)
 from keyledger.i18n import _
+from keyledger import vocab
 
 if TYPE_CHECKING:
     from keyledger.model import Steward
@@ -25,8 +26,9 @@ def add(
     phone: Optional[str] = typer.Option(None, "--phone", help=_("Phone number.")),
     key: Optional[str] = typer.Option(None, "--key", help=_("The steward's SSH public key file.")),
     role: Optional[str] = typer.Option(None, "--role",
-                                       autocompletion=completion.roles,
-                                       help=_("steward or supervisor.")),
+                                       autocompletion=completion.roles, callback=words.one("role"),
+                                       help=_("Role: {roles}.").format(
+                                           roles=vocab.choices("role"))),
     from_file: Optional[Path] = typer.Option(None, "--from-file",
                                              help=_("Read the steward from a YAML form.")),
 ) -> None:
@@ -35,12 +37,14 @@ def add(
 
     steward, sha = add_steward(open_ledger(), ident, name, key, phone, role, from_file)
     say(_("Added {role} {name} ({id}) in commit {sha}.").format(
-        role=_(steward.role), name=steward.name, id=steward.id, sha=sha[:10]))
+        role=vocab.name("role", steward.role), name=steward.name, id=steward.id, sha=sha[:10]))
 
 
 @command(app)
 def deactivate(ident: str = typer.Argument(..., metavar="ID",
-                                           autocompletion=completion.stewards)) -> None:
+                                           autocompletion=completion.stewards,
+                                           callback=words.steward,
+                                           help=_("The steward: id or name."))) -> None:
     """A steward leaves (a supervisor's commit); their file and signatures stay."""
     from keyledger.roster import deactivate_steward
 
@@ -52,7 +56,9 @@ def deactivate(ident: str = typer.Argument(..., metavar="ID",
 
 @command(app)
 def reactivate(ident: str = typer.Argument(..., metavar="ID",
-                                           autocompletion=completion.stewards)) -> None:
+                                           autocompletion=completion.stewards,
+                                           callback=words.steward,
+                                           help=_("The steward: id or name."))) -> None:
     """A steward who left is active again (a supervisor's commit)."""
     from keyledger.roster import reactivate_steward
 
@@ -63,7 +69,8 @@ def reactivate(ident: str = typer.Argument(..., metavar="ID",
 
 
 @command(app, "key")
-def key_(ident: str = typer.Argument(..., metavar="ID", autocompletion=completion.stewards),
+def key_(ident: str = typer.Argument(..., metavar="ID", autocompletion=completion.stewards,
+                                    callback=words.steward, help=_("The steward: id or name.")),
          key: str = typer.Option(..., "--key", metavar="NEW.pub",
                                  help=_("The steward's new SSH public key file."))) -> None:
     """Give a steward a new key in place of a lost or replaced one (a supervisor's commit): what
@@ -83,19 +90,23 @@ def key_(ident: str = typer.Argument(..., metavar="ID", autocompletion=completio
 
 @command(app)
 def edit(
-    ident: str = typer.Argument(..., metavar="ID", autocompletion=completion.stewards),
+    ident: str = typer.Argument(..., metavar="ID", autocompletion=completion.stewards,
+                                callback=words.steward,
+                                help=_("The steward: id or name.")),
     name: Optional[str] = typer.Option(None, "--name", help=_("Full name.")),
     phone: Optional[str] = typer.Option(None, "--phone", help=_("Phone number.")),
     role: Optional[str] = typer.Option(None, "--role", autocompletion=completion.roles,
-                                       help=_("steward or supervisor.")),
+                                       callback=words.one("role"),
+                                       help=_("Role: {roles}.").format(
+                                           roles=vocab.choices("role"))),
 ) -> None:
     """Change a steward's name, phone or role (a supervisor's commit)."""
     from keyledger.roster import edit_steward
 
     steward, sha = edit_steward(open_ledger(), ident, name, phone, role)
     say(_("{name} ({id}) is now recorded as {role}, phone {phone}. Commit {sha}.").format(
-        name=steward.name, id=steward.id, role=_(steward.role), phone=steward.phone or "—",
-        sha=sha[:10]))
+        name=steward.name, id=steward.id, role=vocab.name("role", steward.role),
+        phone=steward.phone or "—", sha=sha[:10]))
     if role is not None:  # door codes are encrypted to the supervisors of the day
         say(_("Run `keyledger rekey` so that door codes follow the new role."))
 
@@ -109,12 +120,15 @@ def list_(json: bool = typer.Option(False, "--json", help=_("Print JSON."))) -> 
         print_json([_steward_json(s) for s in stewards])
         return
     table([_("id"), _("name"), _("role"), _("phone"), _("active")],
-          [[s.id, s.name, _(s.role), s.phone or "", _("yes") if s.active else _("no")]
+          [[s.id, s.name, vocab.name("role", s.role), s.phone or "",
+            _("yes") if s.active else _("no")]
            for s in stewards])
 
 
 @command(app)
-def show(ident: str = typer.Argument(..., metavar="ID", autocompletion=completion.stewards),
+def show(ident: str = typer.Argument(..., metavar="ID", autocompletion=completion.stewards,
+                                     callback=words.steward,
+                                     help=_("The steward: id or name.")),
          json: bool = typer.Option(False, "--json", help=_("Print JSON."))) -> None:
     """One steward, with the households they look after."""
     from keyledger import sshkeys
@@ -128,7 +142,7 @@ def show(ident: str = typer.Argument(..., metavar="ID", autocompletion=completio
                     "households": [{"id": h, "name": name, "as": side}
                                    for h, name, side in households]})
         return
-    lines = [f"{steward.name} ({steward.id}) — {_(steward.role)}"
+    lines = [f"{steward.name} ({steward.id}) — {vocab.name('role', steward.role)}"
              + ("" if steward.active else _(" — inactive")),
              _("phone: {phone}").format(phone=steward.phone or "—"),
              _("key: {fp}").format(fp=sshkeys.fingerprint(steward.key)),

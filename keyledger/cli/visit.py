@@ -9,10 +9,11 @@ from typing import TYPE_CHECKING, Any, Optional
 
 import typer
 
-from keyledger.cli import completion
-from keyledger.cli.common import command, group, open_ledger, print_json, say, table, when
+from keyledger.cli import completion, words
+from keyledger.cli.common import (command, group, open_ledger, people, print_json, say, table,
+                                  when)
 from keyledger.i18n import _
-from keyledger.vocab import CALL_OUTCOMES, CARE, VISIT_PURPOSES
+from keyledger import vocab
 
 if TYPE_CHECKING:
     from keyledger.model import Household, Visit
@@ -20,10 +21,12 @@ if TYPE_CHECKING:
 app = group()
 
 # The options of a visit's record, declared once for `visit add` and `return --visit`.
-CHECK = typer.Option([], "--check", metavar="ITEM=ok|problem|fixed|n/a[:NOTE[=>DONE]]",
-                     help=_("A care-list item and how it was (repeatable): ") + ", ".join(CARE)
-                     + _(". A problem put right on the spot is fixed, with what was done: "
-                         "windows=fixed:没关严=>已关严."))
+CHECK = typer.Option([], "--check", metavar="ITEM=RESULT[:NOTE[=>DONE]]",
+                     help=_("A care-list item and how it was, e.g. heating=problem:leaks at the "
+                            "joint (repeatable); items: {items}; results: {results}. A problem "
+                            "put right on the spot is fixed, with what was done: "
+                            "windows=fixed:没关严=>已关严.").format(
+                                items=vocab.choices("care"), results=vocab.choices("check-result")))
 PROBLEM = typer.Option([], "--problem", metavar="WHAT",
                        help=_("Something found that is not on the care list and stays open "
                               "until it is put right (repeatable)."))
@@ -49,7 +52,7 @@ PHOTO = typer.Option([], "--photo", help=_("A photo to attach (repeatable)."))
 INFORMED = typer.Option([], "--informed",
                         help=_("How the owner was kept informed, e.g. \"video call\" (repeatable)."))
 FOLLOW_UP = typer.Option(None, "--follow-up", metavar="DATE",
-                         help=_("Come back on this day (回访)."))
+                         help=_("Come back on this day (回访), e.g. tomorrow or 12/2."))
 FROM_FILE = typer.Option(None, "--from-file", help=_("The full record from a YAML form."))
 
 
@@ -87,7 +90,7 @@ def visit_fields(household: "Household", record: Record, purpose: str | None = N
     checks += [parse_found(x, True) for x in record.fixed]
     if sys.stdin.isatty() and form is None:
         if purpose is None and ask_purpose:
-            purpose = _ask(_("Purpose"), list(VISIT_PURPOSES))
+            purpose = _ask_word("visit-purpose", _("Purpose"))
         if not checks and household.care and purpose != "call":
             checks = _ask_checklist(household)
     fields: dict[str, Any] = {"purpose": purpose, "note": record.note,
@@ -103,24 +106,34 @@ def visit_fields(household: "Household", record: Record, purpose: str | None = N
     return fields
 
 
-def _ask(question: str, choices: list[str], default: str | None = None) -> str:
-    from rich.prompt import Prompt
+def _ask_word(kind: str, question: str, default: str | None = None) -> str:
+    """A value of the vocabulary asked for on the terminal: the steward answers in the
+    interface's words (or any synonym); the file keeps the code."""
+    from rich.prompt import InvalidResponse, Prompt
 
-    return Prompt.ask(question, choices=choices, default=default, console=_console())
+    from keyledger import vocab
+
+    class Word(Prompt):
+        def process_response(self, value: str) -> str:
+            code = vocab.lookup(kind, value)
+            if code is None:
+                raise InvalidResponse(_("Please answer with one of: {names}").format(
+                    names=vocab.choices(kind)))
+            return code
+
+    answer = Word.ask(question, choices=[vocab.name(kind, c) for c in vocab.KINDS[kind].codes],
+                      default=None if default is None else vocab.name(kind, default),
+                      console=_console())
+    return vocab.parse(kind, answer)  # an empty answer is the default's name
 
 
 def _ask_checklist(household: "Household") -> list[dict[str, Any]]:
     from rich.prompt import Prompt
 
-    from keyledger.zh import care_name
-
-    # The steward answers in the interface's words; the file keeps the codes.
-    words = {_("ok"): "ok", _("problem"): "problem", _("fixed"): "fixed", _("n/a"): "n/a"}
     out = []
     for item in household.care:
-        answer = _ask(_("{item}: how was it?").format(item=care_name(item)), list(words),
-                      _("ok"))
-        result = words[answer]
+        result = _ask_word("check-result", _("{item}: how was it?").format(
+            item=vocab.name("care", item)), "ok")
         note = Prompt.ask(_("note"), default="", console=_console()) \
             if result in ("problem", "fixed") else ""
         done = ""
@@ -142,21 +155,30 @@ def _console() -> Any:
 
 @command(app)
 def add(
-    household: str = typer.Argument(..., metavar="HOUSEHOLD", autocompletion=completion.households),
+    household: str = typer.Argument(..., metavar="HOUSEHOLD", autocompletion=completion.households,
+                                    callback=words.household,
+                                    help=_("The household: its number, resident's name or address.")),
     purpose: Optional[str] = typer.Option(None, "--purpose", "-p",
                                           autocompletion=completion.visit_purposes,
+                                          callback=words.one("visit-purpose"),
                                           help=_("What it was: {purposes}.").format(
-                                              purposes=", ".join(VISIT_PURPOSES))),
+                                              purposes=vocab.choices("visit-purpose"))),
     note: Optional[str] = typer.Option(None, "--note", help=_("A note, e.g. 电话问候，一切正常.")),
     outcome: Optional[str] = typer.Option(None, "--outcome", metavar="OUTCOME",
                                           autocompletion=completion.call_outcomes,
+                                          callback=words.one("call-outcome"),
                                           help=_("How a call went: {outcomes}.").format(
-                                              outcomes=", ".join(CALL_OUTCOMES))),
+                                              outcomes=vocab.choices("call-outcome"))),
     at: Optional[str] = typer.Option(None, "--at", metavar="TIME",
-                                     help=_("When it happened, if entered later.")),
+                                     help=_("When it happened, if entered later, e.g. "
+                                            "2026-11-25 10:05 or yesterday 15:00.")),
     with_: list[str] = typer.Option([], "--with", metavar="STEWARD",
-                                    autocompletion=completion.stewards,
+                                    autocompletion=completion.stewards, callback=words.steward,
                                     help=_("Another steward present (repeatable).")),
+    for_: list[str] = typer.Option([], "--for", metavar="STEWARD",
+                                   autocompletion=completion.stewards,
+                                   help=_("A supervisor entering the visit of a steward who made "
+                                          "it (repeatable); the visit says who entered it.")),
     consent: Optional[str] = typer.Option(None, "--consent",
                                           help=_("An emergency visit: how the owner agreed.")),
     unreached: Optional[str] = typer.Option(None, "--unreached",
@@ -181,7 +203,7 @@ def add(
         raise typer.BadParameter(_("say what the visit was"), param_hint="--purpose")
     fields.update(outcome=parse_outcome(outcome) if outcome else None, consent=consent,
                   unreached=unreached)
-    visit, sha = add_visit(ledger, household, fields, photo, from_file, at, with_)
+    visit, sha = add_visit(ledger, household, fields, photo, from_file, at, with_, for_)
     say(_("Recorded visit {id} at {household}. Commit {sha}.").format(
         id=visit.id, household=household, sha=sha[:10]))
 
@@ -189,9 +211,14 @@ def add(
 @command(app, "list")
 def list_(
     household: Optional[str] = typer.Argument(None, metavar="[HOUSEHOLD]",
-                                              autocompletion=completion.households),
-    start: Optional[str] = typer.Option(None, "--from", metavar="DATE"),
-    until: Optional[str] = typer.Option(None, "--until", metavar="DATE"),
+                                              autocompletion=completion.households,
+                                              callback=words.household,
+                                              help=_("Only this household: its number, resident's name or address.")),
+    start: Optional[str] = typer.Option(None, "--from", metavar="DATE",
+                                        help=_("The first day (30 days before the last by "
+                                               "default).")),
+    until: Optional[str] = typer.Option(None, "--until", metavar="DATE",
+                                        help=_("The last day (today by default).")),
     json: bool = typer.Option(False, "--json", help=_("Print JSON.")),
 ) -> None:
     """Visits between two days (the last 30 days by default)."""
@@ -203,15 +230,19 @@ def list_(
     ledger = open_ledger()
     if household:
         ledger.household(household)
-    last = parse_date(until) if until else now(zone(ledger.settings.timezone)).date()
-    first = parse_date(start) if start else last - timedelta(days=30)
+    today = now(zone(ledger.settings.timezone)).date()
+    last = parse_date(until, today) if until else today
+    first = parse_date(start, today) if start else last - timedelta(days=30)
     visits = visits_between(ledger, first, last, household)
     if json:
         print_json([visit_json(v) for v in visits])
         return
+    who = people()
     table([_("visit"), _("household"), _("when"), _("purpose"), _("stewards"), _("checked")],
-          [[v.id, v.household, when(v.started), _(v.purpose), ", ".join(v.stewards),
-            " ".join(f"{_(c.item)}:{_(c.result)}" for c in v.checklist)] for v in visits])
+          [[v.id, v.household, when(v.started), vocab.name("visit-purpose", v.purpose),
+            who.names(v.stewards),
+            " ".join(f"{vocab.name('care', c.item)}:{vocab.name('check-result', c.result)}"
+                     for c in v.checklist)] for v in visits])
 
 
 def visit_json(v: "Visit") -> dict[str, Any]:

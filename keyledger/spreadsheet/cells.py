@@ -229,42 +229,16 @@ def id_number_year(value: Any, today: date) -> int:
 
 # Words of the ledger's vocabularies --------------------------------------------------------
 
-@lru_cache(maxsize=None)
-def _known(kind: str) -> dict[str, str]:
-    """Every word a register may use for a code of `kind`: the code, its names in registers (zh),
-    and the interface's Chinese name for it (季节性外出, 暖气检查)."""
-    import gettext
-
-    from pathlib import Path
-
-    from keyledger import vocab, zh
-
-    table = {"flags": zh.FLAGS, "care": zh.CARE, "kind": zh.HOUSEHOLD_KINDS}[kind]
-    out = zh.reverse(table)
-    chinese = gettext.translation("keyledger", Path(__file__).parents[1] / "locale", ["zh"], fallback=True).gettext
-    for code in table:
-        out.setdefault(chinese(code), code)
-        if kind == "care" and code in vocab.PURPOSES:
-            out.setdefault(zh.PURPOSES[code], code)  # 暖气检查, 浇花: what the visit is called
-    return out
-
-
 def words(value: Any, kind: str) -> list[str]:
-    from keyledger import zh
+    """The codes of a cell's words (季节性外出、独居; 暖气检查/浇花), read through the one vocabulary
+    (keyledger/vocab.py): a code, a name in either language or any other word for it."""
+    from keyledger import vocab
 
-    known = _known(kind)
-    table = {"flags": zh.FLAGS, "care": zh.CARE, "kind": zh.HOUSEHOLD_KINDS}[kind]
-    out = []
-    for word in re.split(r"[、,，;；/\s]+", _nfkc(value)):
-        if not word:
-            continue
-        code = known.get(word) or known.get(word.lower())
-        if code is None:
-            what = {"flags": _("flag"), "care": _("care item"), "kind": _("household kind")}[kind]
-            raise CellError(_("{word!r} is not a {what}; use one of: {names}").format(
-                word=word, what=what, names="、".join(zh.name(table, c) for c in table)))
-        out.append(code)
-    return list(dict.fromkeys(out))
+    which = {"flags": vocab.FLAG, "care": vocab.CARE_ITEM, "kind": vocab.HOUSEHOLD_KIND}[kind]
+    try:
+        return list(vocab.codes_of(which, _nfkc(value)))
+    except vocab.UnknownWord as error:  # the choices as a Chinese register writes them
+        raise CellError(error.sentence("zh").rstrip(".。"))
 
 
 def kind(value: Any) -> str:

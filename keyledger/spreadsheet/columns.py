@@ -9,54 +9,24 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
+from keyledger import vocab
 from keyledger.errors import FatalError
 from keyledger.i18n import _
 
-# The fields a column can be read as (`--map COLUMN=FIELD`); "-" ignores a column. Each has the
-# Chinese name an error uses when the sheet has no such column, which --map also takes.
-CANONICAL: dict[str, str] = {
-    "id": "户号", "estate": "小区", "building": "楼号", "unit": "单元", "room": "房号",
-    "household_name": "户名", "name": "姓名", "address": "地址", "kind": "户别", "phone": "电话",
-    "born": "出生年份", "age": "年龄", "id_number": "身份证号", "health": "健康状况",
-    "contact": "紧急联系人", "relation": "关系", "contact_phone": "紧急联系电话", "flags": "标签",
-    "care": "照看事项", "away_from": "离开日期", "away_until": "返回日期", "away_note": "外出说明",
-    "notes": "备注", "residents": "同住人", "other_contacts": "其他联系人"}
-FIELDS = tuple(CANONICAL)
+# The fields a column can be read as (`--map COLUMN=FIELD`), with the headers offices write for
+# each, are the vocabulary's (keyledger/vocab.py, IMPORT_FIELD): a field is typed in --map, and
+# recognised as a header, by its code, its Chinese name or any of its other words. "-" ignores a
+# column.
+CANONICAL: dict[str, str] = {row.code: row.zh for row in vocab.IMPORT_FIELD.rows}
+FIELDS = vocab.IMPORT_FIELD.codes
 IGNORE = "-"
 CONTACT_FIELDS = ("contact", "relation", "contact_phone")
 
-# Column headers recognised without --map (after normalize_header).
-_SYNONYMS: dict[str, tuple[str, ...]] = {
-    "id": ("户号", "编号", "房屋编号", "户编号", "住户编号"),
-    "estate": ("小区", "小区名称", "小区名", "所在小区", "院落", "院落名称"),
-    "building": ("楼号", "楼栋", "楼栋号", "栋号", "栋", "幢", "幢号", "楼", "楼幢", "楼幢号"),
-    "unit": ("单元", "单元号"),
-    "room": ("房号", "房间号", "门牌号", "门牌", "室", "室号", "户室号", "房号门牌"),
-    "household_name": ("户名", "店名", "商户名称", "店铺名称"),
-    "name": ("姓名", "户主", "户主姓名", "业主姓名", "住户姓名", "老人姓名", "居民姓名", "本人姓名",
-             "名字"),
-    "address": ("地址", "住址", "家庭住址", "详细地址", "居住地址", "现住址", "现居住地址"),
-    "kind": ("户别", "住户类型"),
-    "phone": ("电话", "联系电话", "手机", "手机号", "手机号码", "户主电话", "本人电话", "本人手机",
-              "本人联系电话", "联系方式", "固定电话", "电话号码", "老人电话"),
-    "born": ("出生年份", "出生年", "出生日期", "出生年月", "出生年月日", "生日"),
-    "age": ("年龄", "岁数"),
-    "id_number": ("身份证号", "身份证号码", "公民身份号码", "身份证", "证件号码"),
-    "health": ("健康状况", "健康", "身体状况", "健康情况", "身体情况"),
-    "contact": ("紧急联系人", "紧急联系人姓名", "联系人", "联系人姓名", "监护人", "监护人姓名"),
-    "relation": ("关系", "与户主关系", "紧急联系人关系", "与本人关系", "与老人关系", "联系人关系"),
-    "contact_phone": ("紧急联系电话", "紧急联系人电话", "联系人电话", "监护人电话", "紧急联系方式",
-                      "联系人手机", "紧急联系人手机"),
-    "flags": ("标签", "类别", "人员类别", "特殊标识", "人员类型", "重点人群类别"),
-    "care": ("照看事项", "托管事项", "服务内容", "服务需求", "照看内容"),
-    "away_from": ("离开日期", "外出日期", "外出开始", "离家日期", "外出时间", "离开时间"),
-    "away_until": ("返回日期", "外出结束", "预计返回", "返回时间", "回家日期", "预计返回日期",
-                   "预计返回时间"),
-    "away_note": ("外出说明", "去向", "外出去向", "外出地点"),
-    "notes": ("备注", "说明", "情况说明", "其他情况", "备注说明"),
-}
-HEADERS: dict[str, str] = {name: f for f, names in _SYNONYMS.items() for name in names}
-HEADERS.update({f: f for f in FIELDS})
+
+def field_of(header: str) -> str | None:
+    """The field a header (after normalize_header) names, or None."""
+    return vocab.lookup(vocab.IMPORT_FIELD, header) if header else None
+
 
 # Headers of a group in a two-row header, and what their sub-columns are.
 _CONTACT_GROUP = re.compile(r"(紧急联系人|联系人|监护人|子女)(信息|情况)?([1-9一二三]?)")
@@ -73,14 +43,6 @@ _NUMERALS = {"": 0, "1": 0, "一": 0, "2": 1, "二": 1, "3": 2, "三": 2}
 # Columns keyledger's own export writes that an import does not read (pairs are a supervisor's
 # commit, keys their own files), and the reason column of a FILE-未导入.xlsx: skipped quietly.
 QUIET = ("A岗", "B岗", "授权至", "钥匙", "未导入原因", "高龄", "居住状态", "兴趣爱好")
-# A column headed with a field's own Chinese name is that field: keyledger's own export writes
-# 同住人 and 其他联系人 (the people and contacts past the first), and they are read back.
-_BY_NAME = {name: f for f, name in CANONICAL.items()}
-
-
-def field_of(header: str) -> str | None:
-    """The field a (normalized) header is read as without --map, or None."""
-    return HEADERS.get(header) or _BY_NAME.get(header)
 
 
 def normalize_header(text: Any) -> str:
@@ -104,7 +66,7 @@ def known(text: str) -> bool:
 def _numbered(text: str) -> tuple[str, int] | None:
     """紧急联系人2, 联系电话2: a second contact's column."""
     match = re.fullmatch(r"(.+?)([1-9一二三])", text)
-    field = HEADERS.get(match.group(1)) if match else None
+    field = field_of(match.group(1)) if match else None
     if match and field in CONTACT_FIELDS + ("phone",):
         return "contact_phone" if field == "phone" else field, _NUMERALS[match.group(2)]
     return None
@@ -125,12 +87,11 @@ def parse_map(items: list[str]) -> dict[str, str]:
     for item in items:
         column, sep, target = item.partition("=")
         column, target = column.strip(), normalize_header(target) or target.strip()
-        field = target if target in FIELDS + (IGNORE,) else field_of(target)
+        field = IGNORE if target == IGNORE else field_of(target)
         if not sep or not column or field is None:
             raise FatalError(_("--map takes COLUMN=FIELD, FIELD one of: {fields} (or - to skip "
                                "the column); not {item!r}.").format(
-                                   fields=", ".join(f"{f} ({CANONICAL[f]})" for f in FIELDS),
-                                   item=item))
+                                   fields=vocab.choices(vocab.IMPORT_FIELD), item=item))
         out[_map_key(column)] = field
     return out
 
@@ -218,7 +179,7 @@ def _by_group(group: str, name: str) -> tuple[str | None, int]:
         field = _CONTACT_SUB.get(name) or {"phone": "contact_phone", "contact_phone":
                                            "contact_phone", "relation": "relation",
                                            "name": "contact", "contact": "contact"}.get(
-                                               HEADERS.get(name, ""))
+                                               field_of(name) or "")
         return field, slot
     if group in _AWAY_GROUP:
         for word, field in _AWAY_SUB:

@@ -12,7 +12,7 @@ import os
 from datetime import date, datetime
 from typing import Any, Iterable
 
-from keyledger import zh
+from keyledger import vocab
 from keyledger.errors import FatalError
 from keyledger.i18n import _
 from keyledger.ledger import Ledger
@@ -26,7 +26,12 @@ FORMATS = ("xlsx", "csv")
 SHEET_TITLES = {"households": "住户台账", "keys": "钥匙", "visits": "上门记录"}
 
 
-def _join(values: Iterable[str]) -> str:
+def _zh(kind: str, code: str | None) -> str | None:
+    """A code as a Chinese register writes it (the vocabulary's Chinese name)."""
+    return vocab.name(kind, code, "zh") if code else None
+
+
+def _join(values: Iterable[str | None]) -> str:
     return "、".join(v for v in values if v)
 
 
@@ -54,22 +59,22 @@ def household_rows(ledger: Ledger) -> tuple[list[str], list[list[Any]]]:
         auth = h.authorization
         rows.append([
             h.id, h.name, main.name if main else None, h.address,
-            zh.name(zh.HOUSEHOLD_KINDS, h.kind),
+            _zh("household-kind", h.kind),
             main.phone if main else None,
             # The register's 生日 when known (a date the importer reads the year from), else
             # the year born.
             (main.birthday or main.born) if main else None, main.age(today) if main else None,
             "是" if aged(tuple((p.born, p.birthday) for p in h.people), today,
                         ledger.settings.aged_from) else None,
-            zh.name(zh.LIVING, h.living) if h.living else None,
+            _zh("living", h.living),
             (_join(main.interests) or None) if main else None,
             main.health if main else None,
             _join(resident_text(p.to_dict()) for p in h.people[1:]) or None,
             first.name if first else None, first.relation if first else None,
             first.phone if first else None,
             _join(contact_text(c.to_dict()) for c in h.contacts[1:]) or None,
-            _join(zh.name(zh.FLAGS, f) for f in h.flags) or None,
-            _join(zh.name(zh.CARE, c) for c in h.care) or None,
+            _join(_zh("flag", f) for f in h.flags) or None,
+            _join(_zh("care", c) for c in h.care) or None,
             away.start if away else None, away.until if away else None,
             away.note if away else None,
             names.get(h.pair_a, h.pair_a) if h.pair_a else None,
@@ -94,14 +99,14 @@ def key_rows(ledger: Ledger) -> tuple[list[str], list[list[Any]]]:
         # A key's `since` is when its state began: the return, the loss, the handback. The
         # column is the checkout's time, so only a key that is out has one.
         rows.append([
-            k.id, k.household, households.get(k.household), zh.KEY_KINDS.get(k.kind, k.kind),
-            k.label, k.slot, zh.KEY_STATES.get(k.state, k.state),
+            k.id, k.household, households.get(k.household), _zh("key-kind", k.kind),
+            k.label, k.slot, _zh("key-state", k.state),
             names.get(k.holder, k.holder) if k.holder else None,
             local(k.since) if k.state == "out" else None,
-            zh.PURPOSES.get(k.purpose, k.purpose) if k.purpose else None,
+            _zh("visit-purpose", k.purpose) if k.purpose else None,
             local(k.expected_back), names.get(k.witness, k.witness) if k.witness else None,
             _join(f"{r.start.astimezone(tz):%Y-%m-%d %H:%M}–{r.until.astimezone(tz):%H:%M} "
-                  f"{zh.PURPOSES.get(r.purpose, r.purpose)} {names.get(r.steward, r.steward)}"
+                  f"{_zh('visit-purpose', r.purpose)} {names.get(r.steward, r.steward)}"
                   for r in k.reservations) or None,
             k.note])
     return headers, rows
@@ -128,9 +133,9 @@ def visit_rows(ledger: Ledger, start: date | None = None,
         rows.append([
             v.id, started.date(), started.replace(tzinfo=None),
             v.ended.astimezone(tz).replace(tzinfo=None) if v.ended else None,
-            v.household, households.get(v.household), zh.PURPOSES.get(v.purpose, v.purpose),
+            v.household, households.get(v.household), _zh("visit-purpose", v.purpose),
             _join(names.get(s, s) for s in v.stewards), v.key,
-            _join(f"{zh.name(zh.CARE, c.item)}:{zh.CHECK_RESULTS.get(c.result, c.result)}"
+            _join(f"{_zh('care', c.item)}:{_zh('check-result', c.result)}"
                   + (f"({c.note})" if c.note else "") for c in v.checklist) or None,
             _join(v.findings) or None, _join(v.actions) or None,
             _join(" ".join(x for x in (i.who, i.company, i.did) if x) for i in v.let_in) or None,

@@ -8,6 +8,7 @@ from typing import Callable
 
 from keyledger import gitops, yaml
 from keyledger.ledger import Ledger, locked
+from keyledger.subjects import subject
 from keyledger.spreadsheet.plan import Plan, Progress, plan_import
 from keyledger.spreadsheet.rejects import write_rejects
 
@@ -39,6 +40,7 @@ def import_households(ledger: Ledger, path: Path, mapping: dict[str, str],
         for p in writes}
     added = sum(1 for p in writes if p.status == "add")
     sha = ledger.change(files, gitops.format_message(
-        f"import {added} new and {len(writes) - added} changed households from {path.name}",
+        subject(ledger, "{actor} imports {added} new and {changed} changed households from {file}",
+                actor=actor.name, added=added, changed=len(writes) - added, file=path.name),
         [("Action", "household-import"), ("Steward", actor.id), ("Count", str(len(writes)))]))
     return plan, sha, rejects

@@ -11,7 +11,7 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
-from keyledger import zh
+from keyledger import vocab
 from keyledger.i18n import _
 from keyledger.spreadsheet.cells import same_name
 from keyledger.spreadsheet.row import Contact, Resident, Row, Values
@@ -77,7 +77,7 @@ def merge(row: Row, data: dict[str, Any], found: Values, update: bool, new: bool
         return m.changes  # another resident at this id: the rest of the row is theirs
     m.scalar(data, "name", found.household_name, "name", row.header("household_name"))
     m.scalar(data, "kind", found.kind, "kind", row.header("kind"),
-             shown=zh.name(zh.HOUSEHOLD_KINDS, found.kind or ""))
+             shown=vocab.name("household-kind", found.kind or "", "zh"))
     if moved:  # the ledger places the household elsewhere: a conflict, whatever the sheet says
         m.changes.append(Change("address", row.header("address"), data["address"], address or "",
                                 True))
@@ -89,8 +89,8 @@ def merge(row: Row, data: dict[str, Any], found: Values, update: bool, new: bool
         _resident(m, resident)
     for contact in found.contacts:
         _contact(m, contact)
-    _words(m, "flags", found.flags, zh.FLAGS)
-    _words(m, "care", found.care, zh.CARE)
+    _words(m, "flags", found.flags, "flag")
+    _words(m, "care", found.care, "care")
     _away(m, found)
     m.scalar(data, "notes", found.notes, "notes", row.header("notes"), free_text=True)
     return m.changes
@@ -195,8 +195,7 @@ def _contact(m: Merger, found: Contact) -> None:
     m.scalar(entry, "phone", found.phone, "contacts", found.phone_column or found.column)
 
 
-def _words(m: Merger, key: str, found: list[str] | None,
-           table: dict[str, tuple[str, ...]]) -> None:
+def _words(m: Merger, key: str, found: list[str] | None, kind: str) -> None:
     """Flags and care items are added, never taken away (household edit does that)."""
     if not found:
         return
@@ -204,12 +203,12 @@ def _words(m: Merger, key: str, found: list[str] | None,
     added = [w for w in found if w not in old]
     if not added:
         return
-    order = list(table)
+    order = list(vocab.KINDS[kind].codes)
     merged = sorted(dict.fromkeys(old + added), key=lambda w: order.index(w) if w in order
                     else len(order))
     if not m.new:
-        m.changes.append(Change(key, m.row.header(key), "、".join(zh.name(table, w) for w in old)
-                                or None, "、".join(zh.name(table, w) for w in merged), False))
+        m.changes.append(Change(key, m.row.header(key), vocab.names(kind, old, "zh")
+                                or None, vocab.names(kind, merged, "zh"), False))
     m.data[key] = merged
 
 
