@@ -27,19 +27,23 @@ import os
 import sqlite3
 import stat
 import subprocess
-import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, overload
 
 from keyledger import gitops
-from keyledger.event_rows import INDEXES, OPEN, SCHEMA, Commit, Rows
 from keyledger.errors import FatalError
 from keyledger.i18n import _
 
 if TYPE_CHECKING:
+    from keyledger.event_rows import Commit, Rows
     from keyledger.ledger import Ledger
+
+# An interval still open (the key is still out) ends at this moment, far beyond any date.
+# (keyledger.event_rows, which makes the rows, is imported only by a command that brings the
+# index up to date: a reader, a TAB, never is.)
+OPEN = 1 << 62
 
 # Bumped whenever what a row holds changes: an index of another version is made again.
 VERSION = "4"
@@ -55,8 +59,6 @@ BESIDE = frozenset({"visits", "attachments", ".gitattributes"})
 PROGRESS_PAST = 5_000
 # Commits read before their rows are written (a batch's rows are all in memory).
 BATCH = 20_000
-# Commits one `git diff-tree` reads before a new one takes over (git's memory grows with them).
-CHUNK = 50_000
 Progress = Callable[[int, int], None]
 
 def path(ledger: Ledger) -> Path:
@@ -245,6 +247,8 @@ def _set_meta(db: sqlite3.Connection, tip: str, count: int) -> None:
 
 def _fill(ledger: Ledger, db: sqlite3.Connection, head: str | None) -> None:
     """Every row of the history up to `head` into an empty database."""
+    from keyledger.event_rows import INDEXES, SCHEMA
+
     db.executescript(SCHEMA)
     db.execute("BEGIN")
     _set_meta(db, "", 0)
@@ -339,10 +343,13 @@ def _append(ledger: Ledger, db: sqlite3.Connection, revs: _Revs, first: int) -> 
         return
     total = revs.count
     report = ledger.progress if ledger.progress and total > PROGRESS_PAST else None
+    from keyledger.event_git import read
+    from keyledger.event_rows import Rows
+
     rows = Rows(db)
     pending: list[tuple[int, str]] = []  # commits whose every file is read
     last = ""
-    for n, commit in enumerate(_read(ledger.root, revs, first)):
+    for n, commit in enumerate(read(ledger.root, revs, first)):
         last = commit.sha
         explained = _explained(commit)
         rows.add(commit, explained)
@@ -361,11 +368,13 @@ def _append(ledger: Ledger, db: sqlite3.Connection, revs: _Revs, first: int) -> 
 def _flush(ledger: Ledger, rows: Rows, pending: list[tuple[int, str]]) -> None:
     """The batch's rows, with what git says the commits the trailers do not explain wrote (a
     household's and key's state follows the commits in order)."""
+    from keyledger.event_git import blobs, paths
+
     if pending:
-        for (seq, sha), paths in zip(pending, _paths(ledger.root, [sha for _s, sha in pending])):
+        for (seq, sha), paths in zip(pending, paths(ledger.root, [sha for _s, sha in pending])):
             rows.changed(seq, paths)
         pending.clear()
-    rows.read_files(lambda names: _blobs(ledger.root, names))
+    rows.read_files(lambda names: blobs(ledger.root, names))
     rows.write()
 
 
@@ -379,143 +388,6 @@ def _explained(commit: Commit) -> bool:
     if action in KEY_ONLY:
         return top <= BESIDE | {"keys"} and is_valid_id(commit.trailers.get("Key", ""))
     return action in NO_RECORD and top <= BESIDE
-
-
-_HEADER = "%H%x1f%ct%x1f%(trailers:only,unfold)"
-
-
-def _feed(proc: subprocess.Popen, shas: Iterable[str]) -> threading.Thread:
-    def write() -> None:
-        assert proc.stdin
-        try:
-            for sha in shas:
-                proc.stdin.write(sha.encode() + b"\n")
-            proc.stdin.close()
-        except (BrokenPipeError, ValueError):
-            pass
-
-    thread = threading.Thread(target=write, daemon=True)
-    thread.start()
-    return thread
-
-
-def _git(root: Path, *args: str) -> subprocess.Popen:
-    return subprocess.Popen(gitops._argv(root, *args), stdin=subprocess.PIPE,
-                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                            env=gitops._env())
-
-
-def _tokens(stream: Any) -> Iterator[bytes]:
-    """NUL-separated tokens of a stream, read in large pieces."""
-    rest = b""
-    while True:
-        chunk = stream.read(1 << 20)
-        if not chunk:
-            break
-        parts = (rest + chunk).split(b"\0")
-        rest = parts.pop()
-        yield from parts
-    if rest:
-        yield rest
-
-
-def _read(root: Path, revs: _Revs, first: int) -> Iterator[Commit]:
-    """Each commit's time, trailers and changed top-level entries, from `git diff-tree` fed the
-    commits on its standard input, a new one every CHUNK commits: git keeps every commit it
-    has parsed in memory (2.4 GB at a million)."""
-    n, chunk = first, []
-    for entry in revs:
-        chunk.append(entry)
-        if len(chunk) == CHUNK:
-            yield from _read_chunk(root, chunk, n, revs.count)
-            n, chunk = n + len(chunk), []
-    if chunk:
-        yield from _read_chunk(root, chunk, n, revs.count)
-
-
-def _read_chunk(root: Path, chunk: list[tuple[str, list[str]]], first: int,
-                total: int) -> Iterator[Commit]:
-    proc = _git(root, "diff-tree", "--stdin", "--root", "--always", "--name-only", "-z",
-                f"--format={_HEADER}")
-    feeder = _feed(proc, (" ".join([sha, *parents]) for sha, parents in chunk))
-    expected = iter(chunk)  # the commits git is fed, to tell its headers from file names
-    current: Commit | None = None
-    n = first
-    try:
-        nxt = next(expected, None)
-        for token in _tokens(proc.stdout):
-            if nxt is not None and token.startswith(nxt[0].encode() + b"\x1f"):
-                if current is not None:
-                    yield current
-                sha, ct, trailers = token.decode("utf-8", "replace").split("\x1f", 2)
-                current = Commit(n, sha, nxt[1], int(ct), gitops.parse_trailers(trailers), [])
-                n += 1
-                nxt = next(expected, None)
-            elif current is not None:
-                name = token[1:] if token.startswith(b"\n") else token
-                if name:
-                    current.top.append(name.decode("utf-8", "replace"))
-        if current is not None:
-            yield current
-    finally:
-        proc.stdout.close()  # type: ignore[union-attr]
-        proc.wait()
-        feeder.join()
-    if nxt is not None or proc.returncode != 0:
-        raise FatalError(_("git could read only {n} of the {total} commits of the history.")
-                         .format(n=n - first, total=total))
-
-
-def _paths(root: Path, shas: list[str]) -> Iterator[list[tuple[str, str, str]]]:
-    """Every file each commit changed, as (status, path, blob id), from one `git diff-tree -r`.
-    Its blob is then read by id: naming it as commit:path would make git scan the folder's
-    tree, a hundred thousand entries, for each file."""
-    proc = _git(root, "diff-tree", "--stdin", "--root", "--always", "-r", "--raw",
-                "--no-renames", "-z")
-    feeder = _feed(proc, shas)
-    expected = iter(shas)
-    nxt = next(expected, None)
-    current: list[tuple[str, str, str]] | None = None
-    meta: list[str] | None = None
-    try:
-        for token in _tokens(proc.stdout):
-            text = token.decode("utf-8", "surrogateescape")
-            if meta is None and nxt is not None and text == nxt:
-                if current is not None:
-                    yield current
-                current, nxt = [], next(expected, None)
-            elif meta is None:
-                meta = text.split()  # ":old-mode new-mode old-blob new-blob status"
-            else:
-                assert current is not None
-                current.append((meta[4], text, meta[3]))
-                meta = None
-        if current is not None:
-            yield current
-    finally:
-        proc.stdout.close()  # type: ignore[union-attr]
-        proc.wait()
-        feeder.join()
-    if nxt is not None or proc.returncode != 0:
-        raise FatalError(_("git could not read what {n} commits changed.").format(n=len(shas)))
-
-
-def _blobs(root: Path, names: list[str]) -> Iterator[bytes | None]:
-    """The contents of `rev:path` names, from one `git cat-file --batch`."""
-    proc = _git(root, "cat-file", "--batch")
-    feeder = _feed(proc, names)
-    assert proc.stdout
-    try:
-        for _name in names:
-            header = proc.stdout.readline().split()
-            if len(header) < 3 or header[1] == b"missing":
-                yield None
-                continue
-            yield proc.stdout.read(int(header[2]) + 1)[:-1]
-    finally:
-        proc.stdout.close()
-        proc.wait()
-        feeder.join()
 
 
 # Reading ---------------------------------------------------------------------------------------

@@ -19,12 +19,12 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
+from keyledger.event_index import OPEN
+
 # Trailers kept in columns of their own; `Note` is free text history reads from git itself.
 COLUMNS = ("Action", "Key", "Household", "Steward", "Holder", "Purpose", "At", "Expected-Back")
 # Actions that change who holds a key (and so its state).
 CUSTODY = frozenset({"checkout", "return", "handover", "lost", "found", "handback"})
-# An interval still open (the key is still out) ends at this moment, far beyond any date.
-OPEN = 1 << 62
 
 SCHEMA = """
 CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID;

@@ -288,7 +288,9 @@ def test_a_missing_torn_or_foreign_index_is_made_again(busy: Ledger, damage: str
 def test_a_history_read_in_chunks_is_the_history(busy: Ledger, monkeypatch) -> None:
     """git is fed the history a chunk at a time (its memory grows with the commits it reads);
     the index made that way is the same, and a file a killed build left behind is cleared."""
-    monkeypatch.setattr(event_index, "CHUNK", 3)
+    from keyledger import event_git
+
+    monkeypatch.setattr(event_git, "CHUNK", 3)
     (busy.root / ".git/keyledger/events.sqlite3").unlink(missing_ok=True)
     left = busy.root / ".git/keyledger/revs_killed"
     left.write_bytes(b"0" * 41 + b"\n")
