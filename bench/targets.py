@@ -119,6 +119,13 @@ def cold(ledger: Path, kl: str, key: str) -> dict:
             + (after.children_system - cpu.children_system)}
 
 
+def bench_ledger(path: Path) -> tuple[Path, dict]:
+    """A ledger of bench/generate.py and its manifest (the benchmark key, household, steward)."""
+    ledger = path.resolve()
+    return ledger, json.loads((ledger.parent / f"{ledger.name}-keys" / "manifest.json")
+                              .read_text())
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("ledger", type=Path)
@@ -127,8 +134,7 @@ def main() -> None:
     ap.add_argument("--cold", action="store_true", help="also time the first command of a clone")
     ap.add_argument("--output", type=Path, default=ROOT / "BENCHMARKS.md")
     args = ap.parse_args()
-    ledger = args.ledger.resolve()
-    manifest = json.loads((ledger.parent / f"{ledger.name}-keys" / "manifest.json").read_text())
+    ledger, manifest = bench_ledger(args.ledger)
     key, household = manifest["bench_key"], manifest["bench_household"]
     steward = manifest["bench_steward"]
     py = sys.executable

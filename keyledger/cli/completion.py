@@ -10,8 +10,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from keyledger import vocab
-
 if TYPE_CHECKING:
     from keyledger.ledger import Ledger
 
@@ -48,6 +46,8 @@ def _words(words: tuple[str, ...], incomplete: str) -> list[str]:
 def _vocabulary(kind: str, incomplete: str) -> list[str]:
     """A value of the vocabulary, named in the interface's language (or the code or synonym
     that begins with what was typed); after a comma or 、, the next one of a list."""
+    from keyledger import vocab  # not for ids: a TAB pays only for what it completes
+
     cut = max(incomplete.rfind(","), incomplete.rfind("，"), incomplete.rfind("、")) + 1
     head, tail = incomplete[:cut], incomplete[cut:]
     return [head + w for w in vocab.complete(kind, tail)]
@@ -153,6 +153,8 @@ def formats(incomplete: str) -> list[str]:
 def import_fields(incomplete: str) -> list[str]:
     """`--map COLUMN=FIELD`: the fields (named in the interface's language), once the column is
     typed."""
+    from keyledger import vocab
+
     column, sep, field = incomplete.partition("=")
     if not sep:
         return []
