@@ -264,8 +264,9 @@ def list_(
     ledger = open_ledger()
     index = listing.fresh(ledger, ("household",))["household"]
     rows = index.rows()
-    wanted = pick(ledger, rows, index.part("register"), tuple(map(parse_flag, flag)),
-                  living, aged)
+    # The register's part (who lives how, birthdays) is read only for the filters that ask it.
+    wanted = pick(ledger, rows, index.part("register") if living or aged else {},
+                  tuple(map(parse_flag, flag)), living, aged)
     if json:
         print_json([household_json(h) for h in ledger.households(wanted)])
         return
@@ -273,8 +274,8 @@ def list_(
     shown = functools.cache(_)
     flags_shown = functools.cache(lambda flags: " ".join(map(_, flags)))
     table([_("id"), _("name"), _("kind"), _("flags"), _("pair"), _("address")],
-          [[ident, name, shown(kind), flags_shown(tuple(flags)), "/".join(pair), address]
-           for ident in wanted for name, kind, flags, pair, address in (rows[ident],)])
+          ([ident, name, shown(kind), flags_shown(tuple(flags)), "/".join(pair), address]
+           for ident in wanted for name, kind, flags, pair, address in (rows[ident],)))
 
 
 def _birthday(text: str | None) -> str | None:
