@@ -112,10 +112,22 @@ def _line(shell: str, env: Mapping[str, str]) -> tuple[list[str], str] | None:
     return args, ""
 
 
+def sources() -> dict[str, int]:
+    """The size of each module of keyledger/cli but the table itself: what the table was made
+    from, as tools/completion_table.py records it and `_target` compares."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    return {name: os.stat(os.path.join(here, name)).st_size for name in os.listdir(here)
+            if name.endswith(".py") and name != "tab_table.py"}
+
+
 def _target(args: list[str], incomplete: str) -> tuple[str, str | None] | None:
     """The completion function for the word being completed, and the ledger named by `-C`;
-    None where the table's walk cannot be sure it is the one click would find."""
-    from keyledger.cli.tab_table import COMMANDS
+    None where the table's walk cannot be sure it is the one click would find, or the table
+    was made from other sources than these (an option added since: Typer knows it)."""
+    from keyledger.cli.tab_table import COMMANDS, SOURCES
+
+    if sources() != SOURCES:
+        return None
 
     path, shape, ledger, given = "", COMMANDS[""], None, 0
     i = 0
