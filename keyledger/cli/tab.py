@@ -4,8 +4,9 @@ The completion scripts a steward installed (`keyledger --install-completion`) ru
 with `_KEYLEDGER_COMPLETE=complete_SHELL` and the line in the environment, once per TAB.
 Importing Typer and building the command's options would cost more than the answer, whose floor
 is Python's start; so `keyledger.cli.main` asks here first. The line's shape comes from a table
-made from the application itself (tab_table.py, written by tools/completion_table.py and held to
-the application by the tests); the words are walked as click walks them, and when the word being
+made from the application itself (tab_table.py, written by tools/completion_table.py, held to
+the application by the tests, and not trusted when the keyledger/cli modules it was made from
+differ in size from those installed); the words are walked as click walks them, and when the word being
 completed is the value of an option or an argument that has a completion function, that same
 function of keyledger.cli.completion answers, printed as Typer prints it for the shell.
 

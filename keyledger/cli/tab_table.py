@@ -475,6 +475,6 @@ SOURCES = {'__init__.py': 4848,
  'share.py': 4833,
  'site.py': 2345,
  'steward.py': 7876,
- 'tab.py': 7552,
+ 'tab.py': 7650,
  'visit.py': 13673,
  'words.py': 4041}
