@@ -177,17 +177,3 @@ def test_the_table_is_the_applications() -> None:
             if kind not in (None, "", "*")}
     assert "keys:ctx" in used and "purposes" in used
     assert all(callable(getattr(completion, k.split(":")[0], None)) for k in used)
-
-
-def test_a_table_made_from_other_sources_is_not_trusted(ledger: Ledger,
-                                                        monkeypatch: pytest.MonkeyPatch) -> None:
-    """An option added to a command since the table was written: the fast path cannot know it,
-    so Typer answers every TAB (slower, never wrong)."""
-    from keyledger.cli import tab_table
-
-    monkeypatch.chdir(ledger.root)
-    fast, full = both(ledger, monkeypatch, "bash", "keyledger checkout K-")
-    assert same(fast, full)
-    monkeypatch.setitem(tab_table.SOURCES, "custody.py", tab_table.SOURCES["custody.py"] + 1)
-    fast, full = both(ledger, monkeypatch, "bash", "keyledger checkout K-")
-    assert fast is None and full == ("K-0012\n", 0)

@@ -29,8 +29,6 @@ tools/completion_table.py from the application; never edit it by hand."""
 # value with no completion function; "*": takes several values; else the completion function of
 # keyledger.cli.completion, with ":ctx" when it reads the ledger named on the line), its
 # arguments in order as (completion function or "", nargs), and a group's commands.
-# SOURCES: the size of each module of keyledger/cli it was made from; when one differs, the
-# table is not trusted and Typer answers (slower, never wrong).
 '''
 
 
@@ -91,19 +89,11 @@ def table() -> dict[str, dict[str, Any]]:
     return out
 
 
-def sources() -> dict[str, int]:
-    """The modules of keyledger/cli the table is made from, and their sizes."""
-    from keyledger.cli import tab
-
-    return tab.sources()
-
-
 def text() -> str:
     from keyledger.i18n import set_language
 
     set_language("en")  # the table holds no words of a language; one fixed for a stable build
-    return (HEADER + "COMMANDS = " + pprint.pformat(table(), width=100, sort_dicts=True) + "\n"
-            + "SOURCES = " + pprint.pformat(sources(), width=100, sort_dicts=True) + "\n")
+    return HEADER + "COMMANDS = " + pprint.pformat(table(), width=100, sort_dicts=True) + "\n"
 
 
 def main() -> int:

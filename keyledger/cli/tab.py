@@ -4,9 +4,8 @@ The completion scripts a steward installed (`keyledger --install-completion`) ru
 with `_KEYLEDGER_COMPLETE=complete_SHELL` and the line in the environment, once per TAB.
 Importing Typer and building the command's options would cost more than the answer, whose floor
 is Python's start; so `keyledger.cli.main` asks here first. The line's shape comes from a table
-made from the application itself (tab_table.py, written by tools/completion_table.py, held to
-the application by the tests, and not trusted when the keyledger/cli modules it was made from
-differ in size from those installed); the words are walked as click walks them, and when the word being
+made from the application itself (tab_table.py, written by tools/completion_table.py and held to
+the application by the tests); the words are walked as click walks them, and when the word being
 completed is the value of an option or an argument that has a completion function, that same
 function of keyledger.cli.completion answers, printed as Typer prints it for the shell.
 
@@ -113,22 +112,10 @@ def _line(shell: str, env: Mapping[str, str]) -> tuple[list[str], str] | None:
     return args, ""
 
 
-def sources() -> dict[str, int]:
-    """The size of each module of keyledger/cli but the table itself: what the table was made
-    from, as tools/completion_table.py records it and `_target` compares."""
-    here = os.path.dirname(os.path.abspath(__file__))
-    return {name: os.stat(os.path.join(here, name)).st_size for name in os.listdir(here)
-            if name.endswith(".py") and name != "tab_table.py"}
-
-
 def _target(args: list[str], incomplete: str) -> tuple[str, str | None] | None:
     """The completion function for the word being completed, and the ledger named by `-C`;
-    None where the table's walk cannot be sure it is the one click would find, or the table
-    was made from other sources than these (an option added since: Typer knows it)."""
-    from keyledger.cli.tab_table import COMMANDS, SOURCES
-
-    if sources() != SOURCES:
-        return None
+    None where the table's walk cannot be sure it is the one click would find."""
+    from keyledger.cli.tab_table import COMMANDS
 
     path, shape, ledger, given = "", COMMANDS[""], None, 0
     i = 0

@@ -5,8 +5,6 @@ tools/completion_table.py from the application; never edit it by hand."""
 # value with no completion function; "*": takes several values; else the completion function of
 # keyledger.cli.completion, with ":ctx" when it reads the ledger named on the line), its
 # arguments in order as (completion function or "", nargs), and a group's commands.
-# SOURCES: the size of each module of keyledger/cli it was made from; when one differs, the
-# table is not trusted and Typer answers (slower, never wrong).
 COMMANDS = {'': {'arguments': [],
       'commands': ['check',
                    'checkout',
@@ -453,28 +451,3 @@ COMMANDS = {'': {'arguments': [],
                             '--until': '',
                             '-h': None}},
  'whoami': {'arguments': [], 'options': {'--help': None, '--json': None, '-h': None}}}
-SOURCES = {'__init__.py': 4848,
- 'app.py': 7100,
- 'common.py': 8951,
- 'completion.py': 4953,
- 'conflict.py': 4786,
- 'custody.py': 24929,
- 'due_view.py': 2595,
- 'exchange.py': 14045,
- 'filters.py': 1841,
- 'household.py': 18152,
- 'household_view.py': 6769,
- 'import_output.py': 4129,
- 'integrity.py': 3220,
- 'key.py': 7569,
- 'policy.py': 7415,
- 'report.py': 4582,
- 'schedule.py': 8152,
- 'service.py': 7200,
- 'setup.py': 2916,
- 'share.py': 4833,
- 'site.py': 2345,
- 'steward.py': 7876,
- 'tab.py': 7650,
- 'visit.py': 13673,
- 'words.py': 4041}
