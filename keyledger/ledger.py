@@ -515,6 +515,12 @@ class Ledger:
                 sha = gitops.commit(self.root, paths, message, parent, self.state_dir,
                                     files if bulk else None)
             except BaseException:
+                moved = gitops.head(self.root)
+                if moved is not None and moved != parent:
+                    # Interrupted once git had recorded it (Ctrl-C while update-ref ran): the
+                    # commit stands with its files, as after a Ctrl-C past this step.
+                    self.committed.append(moved)
+                    raise
                 for relpath, text in before.items():
                     self.write_atomic(relpath, text)
                 self._journal.unlink(missing_ok=True)
