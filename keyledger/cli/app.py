@@ -83,13 +83,15 @@ def metavar(param: Any) -> str | None:
     if param.param_type_name not in ("option", "argument") or getattr(param, "is_flag", False) \
             or getattr(param, "count", False):
         return None
-    return param.metavar or (param.name or "").upper()
+    # Once localized, the word shown is a translation; the msgid stays beside it.
+    return getattr(param, "msgid", None) or param.metavar or (param.name or "").upper()
 
 
 def localize_metavars(params: list[Any]) -> None:
     for param in params:
         word = metavar(param)
         if word:
+            param.msgid = word
             param.metavar = _(word)
 
 
