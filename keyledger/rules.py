@@ -14,7 +14,8 @@ from datetime import date, datetime
 from keyledger import people, text
 from keyledger.errors import Refused
 from keyledger.i18n import _
-from keyledger.model import Authorization, Household, Key, Reservation, Visit, WitnessPolicy
+from keyledger.model import (SERVICE_FIELDS, Authorization, Household, Key, Reservation, Visit,
+                             WitnessPolicy)
 from keyledger.timeutil import CLOCK_SKEW, iso
 from keyledger import vocab
 from keyledger.vocab import PURPOSE, PURPOSES, UnknownWord
@@ -415,7 +416,16 @@ def check_household_change(before: Household | None, after: Household, actor: Ac
     witness policy are the community's commitments to the resident, so a supervisor's; an owner
     may cancel through either of their stewards, so revoking is also the A/B pair's. Each
     action is checked the same way by its command and by `verify`, from the file before and after.
-    `before` is None for a household being added."""
+    `before` is None for a household being added.
+
+    Whatever the action says it is, a household's own fields (its people and their
+    birthdays, how they live, flags, schedule…) are its pair's or a supervisor's to change:
+    another steward's commit may change only its open records, which its visit or its
+    trailers explain exactly (keyledger.service, checked by `verify`)."""
+    if before is not None and action == "household-add":
+        raise Refused(_("{household} is already in the ledger; `keyledger household add` "
+                        "registers a new household, and `keyledger household edit` changes "
+                        "one.").format(household=after.id))
     old = before or Household(after.id, after.name, after.address)
     if action == "household-edit":
         if old.pair != after.pair:
@@ -451,6 +461,15 @@ def check_household_change(before: Household | None, after: Household, actor: Ac
         raise Refused(_("Only a supervisor sets which purposes need a witness at {household}; "
                         "ask a supervisor to run `keyledger household edit {household} "
                         "--witness-for …`.").format(household=after.id))
+    if before is not None and actor.id not in old.pair and _own(old) != _own(after):
+        raise Refused(_("Only the A/B pair of {household} ({pair}) or a supervisor may edit "
+                        "its file; ask one of them.").format(
+                            household=after.id, pair=", ".join(old.pair) or "—"))
+
+
+def _own(household: Household) -> Household:
+    """The household without its open records (problems, requests, money owed)."""
+    return replace(household, **{name: () for name in SERVICE_FIELDS})
 
 
 def is_overdue(key: Key, now: datetime) -> bool:

@@ -282,20 +282,8 @@ def add_visit(ledger: Ledger, household_id: str, given: dict[str, Any], photos: 
                 household=household.id, name=household.name),
         [("Action", "visit"), ("Household", household.id), ("Steward", actor.id),
          ("Visit", visit.id), ("Purpose", visit.purpose), ("At", visit.started.isoformat()),
-         *trailers(visit)])
+         *service.visit_trailers(visit)])
     return visit, ledger.change(files, message)
-
-
-def trailers(visit: Visit) -> list[tuple[str, str]]:
-    """What a visit's commit says of it besides its id, for `git log --grep`: the follow-up
-    date, a call's outcome, the problems it closed, the request it answered, money advanced."""
-    errand = visit.errand
-    return [("Follow-Up", visit.follow_up.isoformat() if visit.follow_up else ""),
-            ("Outcome", visit.outcome or ""),
-            ("Resolves", ",".join(r.ref for r in visit.resolves)),
-            ("Answers", iso(visit.request.received) if visit.request else ""),
-            ("Advanced", errand.advanced or "" if errand and not errand.repaid else ""),
-            ("Consent", visit.consent or ""), ("Unreached", visit.unreached or "")]
 
 
 def recorded_late(visit: Visit) -> bool:
