@@ -8,10 +8,11 @@ from typing import TYPE_CHECKING, Any, Optional
 
 import typer
 
-from keyledger.cli import completion, words
+from keyledger.cli import completion, params, words
 from keyledger.cli.common import (command, group, open_ledger, people, print_json, say,
                                   stdout, table)
 from keyledger.cli.exchange import household_card, household_import
+from keyledger.cli.filters import aged_option, flag_option, living_option, picked
 from keyledger.i18n import _
 from keyledger import vocab
 
@@ -25,14 +26,6 @@ def _split(value: str, size: int) -> list[str | None]:
     """`a,b,c` into `size` fields; the last keeps any further commas (a note may have them)."""
     parts: list[str | None] = [p.strip() or None for p in value.split(",", size - 1)]
     return parts + [None] * (size - len(parts))
-
-
-def _living_option(help_text: str) -> Any:
-    """`--living` as every command takes it: typed in either language (独居 or alone), its help
-    and completion from the vocabulary, so a new way of living cannot drift from them."""
-    return typer.Option(None, "--living", metavar="LIVING", callback=words.one("living"),
-                        autocompletion=completion.living,
-                        help=help_text.format(values=vocab.choices("living")))
 
 
 @command(app)
@@ -64,7 +57,7 @@ def add(
     away: list[str] = typer.Option([], "--away", metavar="FROM,UNTIL[,NOTE]",
                                    help=_("A period away, e.g. 2026-11-01,2027-04-15 (repeatable).")),
     notes: Optional[str] = typer.Option(None, "--notes", help=_("Free notes.")),
-    living: Optional[str] = _living_option(_("How they live: {values}.")),
+    living: Optional[str] = living_option(_("How they live: {values}.")),
     birthday: Optional[str] = typer.Option(None, "--birthday", metavar="DATE",
                                            help=_("Birthday of the main resident.")),
     interest: list[str] = typer.Option([], "--interest",
@@ -107,9 +100,7 @@ def add(
 
 @command(app)
 def edit(
-    ident: str = typer.Argument(..., metavar="ID", autocompletion=completion.households,
-                                callback=words.household,
-                                help=_("The household: its number, resident's name or address.")),
+    ident: str = params.household("ID"),
     name: Optional[str] = typer.Option(None, "--name", help=_("Main resident, or the shop's name.")),
     address: Optional[str] = typer.Option(None, "--address", help=_("Address.")),
     kind: Optional[str] = typer.Option(None, "--kind",
@@ -138,7 +129,7 @@ def edit(
                                           help=_("Remove the period away that begins on FROM "
                                                  "(repeatable).")),
     notes: Optional[str] = typer.Option(None, "--notes", help=_("Free notes (replaces them).")),
-    living: Optional[str] = _living_option(_("How they live: {values}.")),
+    living: Optional[str] = living_option(_("How they live: {values}.")),
     birthday: Optional[str] = typer.Option(None, "--birthday", metavar="DATE",
                                            help=_("Birthday of the main resident.")),
     interest: list[str] = typer.Option([], "--interest",
@@ -171,9 +162,7 @@ def edit(
 
 
 @command(app)
-def pair(ident: str = typer.Argument(..., metavar="ID", autocompletion=completion.households,
-                                     callback=words.household,
-                                     help=_("The household: its number, resident's name or address.")),
+def pair(ident: str = params.household("ID"),
          a: str = typer.Option(..., "--a", metavar="STEWARD",
                                autocompletion=completion.stewards,
                                callback=words.steward, help=_("The A steward.")),
@@ -191,9 +180,7 @@ def pair(ident: str = typer.Argument(..., metavar="ID", autocompletion=completio
 
 @command(app)
 def authorize(
-    ident: str = typer.Argument(..., metavar="ID", autocompletion=completion.households,
-                                callback=words.household,
-                                help=_("The household: its number, resident's name or address.")),
+    ident: str = params.household("ID"),
     start: str = typer.Option(..., "--from", metavar="DATE", help=_("First day it is valid.")),
     until: str = typer.Option(..., "--until", metavar="DATE", help=_("Last day it is valid.")),
     purpose: list[str] = typer.Option(..., "--purpose", metavar="P,P…",
@@ -235,10 +222,7 @@ def authorize(
 
 
 @command(app)
-def revoke(ident: str = typer.Argument(..., metavar="ID",
-                                       autocompletion=completion.households,
-                                       callback=words.household,
-                                       help=_("The household: its number, resident's name or address."))) -> None:
+def revoke(ident: str = params.household("ID")) -> None:
     """End the owner's authorization today (a supervisor, or the household's A/B steward)."""
     from keyledger.households import revoke as end
 
@@ -248,24 +232,14 @@ def revoke(ident: str = typer.Argument(..., metavar="ID",
 
 @command(app, "list")
 def list_(
-    flag: list[str] = typer.Option([], "--flag", autocompletion=completion.flags,
-                                   help=_("Only households with this care flag (repeatable: "
-                                          "all of them).")),
-    living: Optional[str] = _living_option(_("Only households living so: {values}.")),
-    aged: bool = typer.Option(False, "--aged",
-                              help=_("Only households with someone 高龄 (at least the ledger's "
-                                     "age, `policy welfare`).")),
+    flag: list[str] = flag_option(),
+    living: Optional[str] = living_option(_("Only households living so: {values}.")),
+    aged: bool = aged_option(),
     json: bool = typer.Option(False, "--json", help=_("Print JSON.")),
 ) -> None:
     """All households, or those the elderly register's filters pick."""
-    from keyledger import listing
-    from keyledger.register import pick
-
     ledger = open_ledger()
-    index = listing.fresh(ledger, ("household",))["household"]
-    rows = index.rows()
-    wanted = pick(ledger, rows, index.part("register"), tuple(map(parse_flag, flag)),
-                  living, aged)
+    rows, wanted = picked(ledger, flag, living, aged)
     if json:
         print_json([household_json(h) for h in ledger.households(wanted)])
         return
@@ -291,15 +265,8 @@ def _birthday(text: str | None) -> str | None:
     return day.isoformat()
 
 
-def parse_flag(text: str) -> str:
-    """`--flag` in either language (独居 or lives-alone)."""
-    return vocab.parse("flag", text, "--flag")
-
-
 @command(app)
-def show(ident: str = typer.Argument(..., metavar="ID", autocompletion=completion.households,
-                                     callback=words.household,
-                                     help=_("The household: its number, resident's name or address.")),
+def show(ident: str = params.household("ID"),
          json: bool = typer.Option(False, "--json", help=_("Print JSON."))) -> None:
     """The household's whole file (一户一档): people, contacts, flags, away periods, care list,
     authorization, schedule, keys and where they are, the last visits, what is open and the
