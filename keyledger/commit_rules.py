@@ -122,8 +122,9 @@ def _visit_told(tree: Tree, t: dict[str, str], visit: Visit) -> list[str]:
             household=visit.household)]
     truth = {"Visit": visit.id, "Household": visit.household,
              **dict(service.visit_trailers(visit, returned=action == "return"))}
-    if action == "visit":
-        truth.update(Purpose=visit.purpose, At=visit.started.isoformat())
+    if action == "visit":  # the event index reads a visit from these (event_rows)
+        truth.update(Purpose=visit.purpose, At=visit.started.isoformat(),
+                     With=",".join(visit.stewards[1:]))
     else:
         truth["Key"] = visit.key or ""
     found = []

@@ -331,6 +331,13 @@ def _visit_trailers_say_another_kind(office: Office) -> tuple[str, str]:
     return "zhou-lx", "its trailers say"
 
 
+def _visit_trailers_name_another_steward(office: Office) -> tuple[str, str]:
+    """zhou-lx called alone; the trailers, which the event index reads, say wang-dh went too."""
+    _new_visit(office["zhou-lx"], "zhou-lx", "09:00", "call", outcome="answered",
+               said={"With": "wang-dh"})
+    return "zhou-lx", "its trailers say With wang-dh"
+
+
 def _visit_under_another_action(office: Office) -> tuple[str, str]:
     """A visit added by a commit that says it is an owner's request."""
     _new_visit(office["zhou-lx"], "zhou-lx", "09:00", "call", action="request", outcome="answered")
@@ -433,6 +440,7 @@ FORGERIES = [
     Forgery("call trailer says answered", _call_trailers_say_answered),
     Forgery("visit trailers say another kind", _visit_trailers_say_another_kind),
     Forgery("visit under another action", _visit_under_another_action),
+    Forgery("visit trailers another steward", _visit_trailers_name_another_steward),
     Forgery("visit trailers another household", _visit_trailers_name_another_household),
     Forgery("problem found left closed", _problem_found_left_closed),
     Forgery("living changed outside the pair", _living_changed_outside_the_pair),
@@ -488,3 +496,24 @@ def test_the_commands_refuse_what_the_deciders_refuse(
     accepted = zhou.run("sync")
     assert accepted.code == 0, accepted.err
     _verified(zhou)
+
+
+@pytest.mark.parametrize("kind", ["visit trailers say another kind", "problem closed outside the "
+                                  "pair", "birthday under another action",
+                                  "repaid saying another amount"])
+def test_sync_replaying_a_forged_commit_of_ones_own_refuses_it(
+        kind: str, office: Office, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The forger's own `sync`, after the shared ledger moved on: the commit is made again on
+    its tip under the same rules (replay.replay_one), refused, and kept aside as a conflict;
+    nothing of it reaches the shared ledger."""
+    _service_day(office, monkeypatch)
+    monkeypatch.setenv("KEYLEDGER_TEST_NOW", "2026-11-26T10:00:00+08:00")
+    forgery = next(f for f in FORGERIES if f.kind == kind)
+    attacker, message = forgery.make(office)
+    wang = office["wang-dh"]
+    wang.ok("visit", "add", "8-1-402", "--purpose", "call", "--outcome", "answered")
+    wang.ok("sync")
+    tip = office.tip()
+    result = office[attacker].run("sync")
+    assert result.code == 1 and message in result.err, result.err
+    assert office.tip() == tip
