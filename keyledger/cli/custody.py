@@ -76,10 +76,13 @@ def checkout(
                witness=witness, override=override, holder=for_, consent=consent,
                unreached=unreached, passphrase=ask_passphrase)
     new = done.outcome.key
-    say(_("{key} is out with {steward} for {purpose}, expected back {back}. Commit {sha}.")
-        .format(key=new.id, steward=(done.holder or done.actor).name,
-                purpose=vocab.name("purpose", purpose), back=when(new.expected_back),
-                sha=done.sha[:10]))
+    # A door code is told, not taken out of the cabinet: its words say so.
+    said = _("The door code of {key} is given to {steward} for {purpose}, to be done with by "
+             "{back}. Commit {sha}.") if new.kind == "code" else \
+        _("{key} is out with {steward} for {purpose}, expected back {back}. Commit {sha}.")
+    say(said.format(key=new.id, steward=(done.holder or done.actor).name,
+                    purpose=vocab.name("purpose", purpose), back=when(new.expected_back),
+                    sha=done.sha[:10]))
     auth = done.outcome.household.authorization
     if auth and auth.conditions:
         say(_("The owner's conditions: {conditions}").format(conditions="; ".join(auth.conditions)))
@@ -122,7 +125,11 @@ def return_(
     done = act(ledger, key, "return", note=note, witness=witness, override=override,
                visit=fields, photos=photo, visit_form=from_file)
     back = done.outcome.key
-    if back.slot:
+    if back.kind == "code":
+        say(_("{steward} is done with the door code of {key}; the community keeps it, and who "
+              "was given it knows it until it is changed. Commit {sha}.").format(
+                  key=back.id, steward=done.actor.name, sha=done.sha[:10]))
+    elif back.slot:
         say(_("{key} is back in the cabinet (slot {slot}). Commit {sha}.").format(
             key=back.id, slot=back.slot, sha=done.sha[:10]))
     else:
@@ -250,7 +257,7 @@ def status(
 ) -> None:
     """Calls that reached nobody first; what is out, with whom, since when, overdue first;
     what is due today and what is still open."""
-    from keyledger.cli.due_view import due_json, show_escalations
+    from keyledger.cli.due_view import due_json, show_escalations, what_words
     from keyledger.cli.key import key_json
     from keyledger.custody import status as out_keys
     from keyledger.schedules import due
@@ -322,7 +329,7 @@ def status(
             .format(n=len(today), missed=sum(i.status == "missed" for i in today)))
     elif not json and today:
         say(_("Due today: {items}.").format(items="; ".join(
-            f"{_due_time(i)} {i.household} {i.household_name} {vocab.name('visit-purpose', i.purpose)} "
+            f"{_due_time(i)} {i.household} {i.household_name} {what_words(i)} "
             f"({names().get(i.steward or '', i.steward or '—')})"
             + (_(", missed") if i.status == "missed" else "") for i in today)))
     if not json and any(opened.values()):

@@ -117,7 +117,7 @@ def _authorization(p: "Profile") -> str:
                  day=auth.revoked.isoformat() if auth.revoked else ""),
              "not-in-force": _("not in force ({start} to {until})").format(
                  start=auth.start.isoformat(), until=auth.until.isoformat())}[p.authorization]
-    parts = [state, _(", ").join(_(x) for x in auth.purposes)]
+    parts = [state, vocab.names("purpose", auth.purposes)]
     parts += list(auth.conditions)
     parts.append(_("letter on file, signed {day}").format(day=auth.signed_on.isoformat())
                  if auth.document else _("no scan of the letter"))

@@ -67,8 +67,6 @@ def request_list(
     if json:
         print_json([{"household": h.id, "number": n, **r.to_dict()} for h, n, r in rows])
         return
-    from keyledger.cli.household_view import said
-
     table([_("household"), _("no."), _("received"), _("via"), _("from"), _("request")],
           [[f"{h.id} {h.name}", str(n), when(r.received), vocab.name("request-channel", r.via),
             vocab.name("request-from", r.by), r.text]
@@ -91,7 +89,7 @@ def problem_list(
         print_json([{"household": h.id, "number": n, "ref": p.ref, **p.to_dict()}
                     for h, n, p in rows])
         return
-    table([_("household"), _("no."), _("since"), _("item"), _("problem")],
+    table([_("household"), _("no."), _("found on"), _("item"), _("what was found")],
           [[f"{h.id} {h.name}", str(n), when(p.since), vocab.name("care", p.item) if p.item else "—",
             p.note or ""] for h, n, p in rows])
 

@@ -204,8 +204,15 @@ def add(
     fields.update(outcome=parse_outcome(outcome) if outcome else None, consent=consent,
                   unreached=unreached)
     visit, sha = add_visit(ledger, household, fields, photo, from_file, at, with_, for_)
-    say(_("Recorded visit {id} at {household}. Commit {sha}.").format(
-        id=visit.id, household=household, sha=sha[:10]))
+    home = ledger.household(visit.household)
+    # What was recorded, as the steward said it: a call is a call, not a visit to the door.
+    said = {"household": f"{home.id} {home.name}", "when": when(visit.started),
+            "stewards": people().names(visit.stewards), "sha": sha[:10],
+            "purpose": vocab.name("visit-purpose", visit.purpose),
+            "outcome": vocab.name("call-outcome", visit.outcome)}
+    say((_("Recorded: {when}, {stewards} called {household} ({outcome}). Commit {sha}.")
+         if visit.purpose == "call" and visit.outcome else
+         _("Recorded: {when}, {stewards} at {household}, {purpose}. Commit {sha}.")).format(**said))
 
 
 @command(app, "list")
