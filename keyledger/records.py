@@ -82,8 +82,11 @@ def repaid(ledger: Ledger, ident: str, which: str) -> tuple[str, str]:
     actor = acting_steward(ledger)
     owed = household.advances
     advance = next((a for a in owed if a.visit == which), None)
-    if advance is None and which.isdigit() and 1 <= int(which) <= len(owed):
-        advance = owed[int(which) - 1]
+    from keyledger.timewords import ordinal
+
+    number = ordinal(which)
+    if advance is None and number and number <= len(owed):
+        advance = owed[number - 1]
     if advance is None:
         raise FatalError(_("{household} owes nothing as {which!r}; `keyledger household show "
                            "{household}` lists what it owes, numbered.").format(
