@@ -75,9 +75,9 @@ def reports(lg: Ledger, household: str, lang: str, week: str = WEEK) -> tuple[st
 
 
 @wordings(written={"key": "K-0091", "purpose": "heating", "back": "2h",
-                  "checks": ["heating=ok", "plants=fixed:花盆干了=>浇了水"]},
+                  "checks": ["heating=ok", "plants=fixed:花盆干了=>浇了水"], "back_to": "K-0091"},
           said={"key": "k-0091", "purpose": "看暖气", "back": "两个钟头",
-                "checks": ["暖气=没问题", "浇花=已处理，花盆干了，浇了水"]})
+                "checks": ["暖气=没问题", "浇花=已处理，花盆干了，浇了水"], "back_to": "李桂芳"})
 def test_the_owner_away_for_the_winter(ledger: Ledger, monkeypatch: pytest.MonkeyPatch,
                                        say: dict[str, Any]) -> None:
     """南飞: 王秀兰 spends the winter in Hainan; the heating is checked each Wednesday while
@@ -98,7 +98,7 @@ def test_the_owner_away_for_the_winter(ledger: Ledger, monkeypatch: pytest.Monke
     ledger.ok("return", say["key"], "--visit", *[w for c in say["checks"] for w in ("--check", c)],
               "--informed", "微信视频")
     at(monkeypatch, "2026-11-28T10:00:00+08:00")
-    ledger.ok("handback", say["key"], "--note", "业主回家，当面交还", as_="zhou-lx")
+    ledger.ok("handback", say["back_to"], "--note", "业主回家，当面交还", as_="zhou-lx")
     at(monkeypatch, "2026-11-28T12:00:00+08:00")
 
     owner, weekly = reports(ledger, "9-1-101", "zh")
@@ -161,6 +161,8 @@ def test_the_door_code_and_the_open_window(ledger: Ledger, monkeypatch: pytest.M
     back = ledger.ok("return", say["key"], "--visit", "--request", say["request"],
                      *[w for c in say["checks"] for w in ("--check", c)], "--note", "下周三再来").err
     assert "周丽霞 is done with the door code of K-0005" in back and "cabinet" not in back
+    assert "K-0005 没有被取出（状态是“密码托管中”）" in ledger.refused(
+        "--lang", "zh", "return", say["home"]).err  # the household's one key: its code
     at(monkeypatch, "2026-11-28T12:00:00+08:00")
 
     owner, weekly = reports(ledger, say["home"], "zh", say["week"])
