@@ -70,7 +70,8 @@ def parse_check(text: str) -> dict[str, Any]:
         result, _sep, note_text = _first_of(rest if sep else result, ":,;")
     if not item.strip() or not result.strip():
         raise FatalError(_("--check takes ITEM=RESULT[:NOTE], e.g. heating=problem:接口渗水 or "
-                           "windows=fixed:没关严=>已关严; not {text!r}.").format(text=text))
+                           "\"windows=fixed:没关严=>已关严\" (quoted: in a shell, > writes to a "
+                           "file); not {text!r}.").format(text=text))
     if vocab.lookup("care", item) is None:
         raise FatalError(_("{item!r} is not a care item; use one of: {items} (something else "
                            "found goes in --problem or --fixed).").format(

@@ -339,6 +339,8 @@ def test_the_errand(ledger: Ledger, monkeypatch: pytest.MonkeyPatch, say: dict[s
               "--bought", "降压药两盒", "--bought", "青菜两斤", "--advanced", say["money"],
               "--note", "药放在门口鞋柜上")
     at(monkeypatch, "2026-11-28T12:00:00+08:00")
+    # The request still waiting came days ago: status says so, not "00:00".
+    assert "今日待办：此前收到 2-1-302 侯桂兰 业主嘱托 (周丽霞)" in ledger.ok("status", "--lang", "zh").err
 
     owner, weekly = reports(ledger, say["home"], "zh")
     assert section(weekly, "业主嘱托") == [

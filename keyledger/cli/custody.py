@@ -378,6 +378,8 @@ def _offline(ledger: "Ledger", keys: list[str], unpushed: object) -> set[str]:
 def _due_time(item: "DueItem") -> str:
     if item.kind == "follow-up":
         return _("follow-up")
+    if item.kind == "request" and not (item.start.hour or item.start.minute):  # an earlier day's
+        return _("received earlier")
     return item.start.strftime("%H:%M") + (f"-{item.end:%H:%M}" if item.end else "")
 
 
