@@ -370,3 +370,26 @@ def test_the_errand(ledger: Ledger, monkeypatch: pytest.MonkeyPatch, say: dict[s
     assert not any(line.startswith("待结算") for line in lines(owner))
     assert section(weekly, "代买代办") == [
         "- 11月24日 周二 11:30 2-1-302：降压药两盒、青菜两斤，垫付86.50元（已结清），周丽霞"]
+
+
+@wordings(written={"back": "K-0041"}, said={"back": "k-0041"})
+def test_a_key_handed_back_in_a_quiet_week(ledger: Ledger, monkeypatch: pytest.MonkeyPatch,
+                                           say: dict[str, Any]) -> None:
+    """No visit this week; the owner took the door key back and the mailbox key stays: the
+    message tells the handback and says only the other keys are in the cabinet."""
+    at(monkeypatch, "2026-11-20T09:00:00+08:00")
+    ledger.ok("household", "add", "4-1-101", "--name", "赵国庆", "--address", "春晖家园4号楼101",
+              "--pair", "zhou-lx,wang-dh", as_="liu-sj")
+    ledger.ok("key", "add", "--household", "4-1-101", "--id", "K-0041", "--slot", "D-01")
+    ledger.ok("key", "add", "--household", "4-1-101", "--id", "K-0042", "--slot", "D-02")
+    at(monkeypatch, "2026-11-25T09:40:00+08:00")
+    ledger.ok("handback", say["back"], "--note", "赵叔提前回来了", as_="zhou-lx")
+    at(monkeypatch, "2026-11-28T12:00:00+08:00")
+    owner, _weekly = reports(ledger, "赵国庆", "zh")
+    assert lines(owner) == [
+        "赵国庆您好！花卉社区钥匙管家向您通报本周情况（11月23日 周一–11月29日 周日）：",
+        "本周没有上门记录；其余钥匙在社区钥匙柜里安全存放。如需我们上门，请随时联系网格员。",
+        "钥匙K-0041已于11月25日 周三 09:40退还给您（赵叔提前回来了）。"]
+    owner, _weekly = reports(ledger, "赵国庆", "en")
+    assert lines(owner)[1] == ("No visits this week; your other keys are safe in the community "
+                               "cabinet. Call your steward any time.")
