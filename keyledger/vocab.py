@@ -203,10 +203,13 @@ REQUESTER = Kind("request-from", "who asked", "提出人", (
 
 # The elderly register's living situation (居住状态).
 LIVING_SITUATION = Kind("living", "living situation", "居住状态", (
-    W("alone", "alone", "独居", "一个人住", "独自居住"),
-    W("empty-nest", "empty-nest", "空巢", "老两口同住", "夫妻同住", "老两口"),
-    W("with-children", "with-children", "与子女同住", "和子女同住", "子女同住"),
-    W("with-others", "with-others", "与他人同住", "和他人同住"),
+    W("alone", "alone", "独居", "一个人住", "独自居住", "独居老人", "孤寡", "孤寡老人", "一人居住",
+      "单独居住", "独自一人", "一人独居"),
+    W("empty-nest", "empty-nest", "空巢", "老两口同住", "夫妻同住", "老两口", "空巢老人", "空巢家庭",
+      "与老伴同住", "和老伴同住", "与配偶同住", "夫妻二人", "老夫妻"),
+    W("with-children", "with-children", "与子女同住", "和子女同住", "子女同住", "随子女",
+      "随子女居住", "随子女生活", "与儿女同住", "和儿女同住", "与儿子同住", "与女儿同住"),
+    W("with-others", "with-others", "与他人同住", "和他人同住", "与亲属同住", "与保姆同住"),
 ))
 
 WEEKDAY = Kind("weekday", "weekday", "星期", (
@@ -269,7 +272,12 @@ IMPORT_FIELD = Kind("import-field", "field", "栏目", (
     W("kind", "kind", "户别", "住户类型"),
     W("phone", "phone", "电话", "联系电话", "手机", "手机号", "手机号码", "户主电话", "本人电话",
       "本人手机", "本人联系电话", "联系方式", "固定电话", "电话号码", "老人电话"),
-    W("born", "born", "出生年份", "出生年", "出生日期", "出生年月", "出生年月日", "生日"),
+    W("born", "born", "出生年份", "出生年", "出生日期", "出生年月", "出生年月日"),
+    # The elderly register's (seed 001): a 生日 with its year gives the year born too.
+    W("birthday", "birthday", "生日", "生日日期", "过生日"),
+    W("living", "living", "居住状态", "居住情况", "居住状况", "居住方式", "生活状况", "生活状态",
+      "居住类型"),
+    W("interests", "interests", "兴趣爱好", "爱好", "兴趣", "爱好特长", "特长爱好", "兴趣特长"),
     W("age", "age", "年龄", "岁数"),
     W("id_number", "id_number", "身份证号", "身份证号码", "公民身份号码", "身份证", "证件号码"),
     W("health", "health", "健康状况", "健康", "身体状况", "健康情况", "身体情况"),

@@ -21,7 +21,9 @@ kind: resident
 people:
   - name: 秦宇
     born: 1991
+    birthday: 1991-07-15
     phone: '13800000114'
+    interests: [京剧, 养花, table tennis]
   - name: 白雪
     born: 1992
     phone: '13800000115'
@@ -37,6 +39,7 @@ contacts:
   - name: 邻居老王
 flags: [commuter, pet]
 care: [pets]
+living: with-children
 """
 
 
@@ -72,6 +75,10 @@ def test_an_export_imported_into_a_new_ledger_keeps_every_person_and_contact(
     other.ok("household", "import", str(out))
     after = _file(other, "1-2-203")
     assert after["people"] == before["people"] and after["contacts"] == before["contacts"]
+    # The elderly register's fields (生日, 兴趣爱好, 居住状态) come back as they were.
+    assert after["people"][0]["birthday"] == "1991-07-15"
+    assert after["people"][0]["interests"] == ["京剧", "养花", "table tennis"]
+    assert after["living"] == before["living"] == "with-children"
     assert after["people"][1]["health"] == "高血压、糖尿病（轻度），每天服药"  # as written
 
 

@@ -85,7 +85,7 @@ def test_the_export_has_the_register_columns(register: Ledger) -> None:
     text = register.ok("export", "households", "--format", "csv").out.lstrip("\ufeff")
     rows = {r["户号"]: r for r in csv.DictReader(io.StringIO(text))}
     assert (rows["13-1-201"]["年龄"], rows["13-1-201"]["高龄"], rows["13-1-201"]["居住状态"],
-            rows["13-1-201"]["出生日期"], rows["13-1-201"]["兴趣爱好"]) == \
-        ("85", "是", "独居", "1940-12-05", "京剧、养花")
-    assert (rows["13-1-202"]["出生日期"], rows["13-1-202"]["高龄"], rows["13-1-202"]["居住状态"]) \
-        == ("1952", "", "空巢")
+            rows["13-1-201"]["出生年份"], rows["13-1-201"]["生日"],
+            rows["13-1-201"]["兴趣爱好"]) == ("85", "是", "独居", "1940", "1940-12-05", "京剧、养花")
+    assert (rows["13-1-202"]["出生年份"], rows["13-1-202"]["生日"], rows["13-1-202"]["高龄"],
+            rows["13-1-202"]["居住状态"]) == ("1952", "", "", "空巢")

@@ -185,7 +185,7 @@ def test_export_opens_in_openpyxl_with_the_same_data(ledger: Ledger, tmp_path: P
     assert len(households) == 501 and households[0][:3] == ["户号", "户名", "姓名"]
     by_id = {row[0]: dict(zip(households[0], row)) for row in households[1:]}
     mine = by_id["8-1-401"]
-    assert (mine["电话"], mine["出生日期"], mine["标签"], mine["A岗"], mine["钥匙"]) == \
+    assert (mine["电话"], mine["出生年份"], mine["标签"], mine["A岗"], mine["钥匙"]) == \
         ("13800000101", 1946, "独居、高龄、南飞", "周丽霞", "K-0012")
     keys = _read_xlsx(tmp_path / "keys.xlsx")
     assert keys[1][:7] == ["K-0012", "8-1-401", "王秀兰", "实体钥匙", "入户门钥匙, 两把一串",

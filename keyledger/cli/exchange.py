@@ -13,6 +13,7 @@ import typer
 
 from keyledger.cli import completion, words
 from keyledger.cli.common import open_ledger, print_json, say
+from keyledger.cli.filters import aged_option, flag_option, living_option, picked
 from keyledger.errors import FatalError, os_error
 from keyledger.i18n import _
 
@@ -160,9 +161,12 @@ def export(
                                         help=_("Visits: the first day (the first recorded).")),
     until: Optional[str] = typer.Option(None, "--until", metavar="DATE",
                                         help=_("Visits: the last day (the last recorded).")),
+    flag: list[str] = flag_option(),
+    living: Optional[str] = living_option(_("Households: only those living so: {values}.")),
+    aged: bool = aged_option(),
 ) -> None:
     """The street office's figures as a spreadsheet with Chinese headers: households, keys or
-    visits."""
+    visits; households picked as `household list` picks them."""
     from keyledger.spreadsheet.export import WHAT, export as make
     from keyledger.timeutil import parse_date
 
@@ -175,10 +179,16 @@ def export(
                                  param_hint="-o")
     from keyledger.timeutil import now, zone
 
+    filtered = bool(flag or living or aged)
+    if filtered and what != "households":
+        raise typer.BadParameter(_("--flag, --living and --aged pick households; export "
+                                   "households with them, not {what}").format(what=what),
+                                 param_hint="--flag/--living/--aged")
     ledger = open_ledger()
     today = now(zone(ledger.settings.timezone)).date()
+    wanted = picked(ledger, flag, living, aged)[1] if filtered else None
     data, rows = make(ledger, what, fmt, parse_date(start, today) if start else None,
-                      parse_date(until, today) if until else None)
+                      parse_date(until, today) if until else None, wanted)
     write_output(data, output)
     if output is not None and str(output) != "-":
         say(_("Wrote {n} rows to {path}.").format(n=rows, path=output))

@@ -12,6 +12,7 @@ from keyledger.cli import completion, words
 from keyledger.cli.common import (command, group, open_ledger, people, print_json, say,
                                   stdout, table)
 from keyledger.cli.exchange import household_card, household_import
+from keyledger.cli.filters import aged_option, flag_option, living_option, picked
 from keyledger.i18n import _
 from keyledger import vocab
 
@@ -25,14 +26,6 @@ def _split(value: str, size: int) -> list[str | None]:
     """`a,b,c` into `size` fields; the last keeps any further commas (a note may have them)."""
     parts: list[str | None] = [p.strip() or None for p in value.split(",", size - 1)]
     return parts + [None] * (size - len(parts))
-
-
-def _living_option(help_text: str) -> Any:
-    """`--living` as every command takes it: typed in either language (独居 or alone), its help
-    and completion from the vocabulary, so a new way of living cannot drift from them."""
-    return typer.Option(None, "--living", metavar="LIVING", callback=words.one("living"),
-                        autocompletion=completion.living,
-                        help=help_text.format(values=vocab.choices("living")))
 
 
 @command(app)
@@ -64,7 +57,7 @@ def add(
     away: list[str] = typer.Option([], "--away", metavar="FROM,UNTIL[,NOTE]",
                                    help=_("A period away, e.g. 2026-11-01,2027-04-15 (repeatable).")),
     notes: Optional[str] = typer.Option(None, "--notes", help=_("Free notes.")),
-    living: Optional[str] = _living_option(_("How they live: {values}.")),
+    living: Optional[str] = living_option(_("How they live: {values}.")),
     birthday: Optional[str] = typer.Option(None, "--birthday", metavar="DATE",
                                            help=_("Birthday of the main resident.")),
     interest: list[str] = typer.Option([], "--interest",
@@ -138,7 +131,7 @@ def edit(
                                           help=_("Remove the period away that begins on FROM "
                                                  "(repeatable).")),
     notes: Optional[str] = typer.Option(None, "--notes", help=_("Free notes (replaces them).")),
-    living: Optional[str] = _living_option(_("How they live: {values}.")),
+    living: Optional[str] = living_option(_("How they live: {values}.")),
     birthday: Optional[str] = typer.Option(None, "--birthday", metavar="DATE",
                                            help=_("Birthday of the main resident.")),
     interest: list[str] = typer.Option([], "--interest",
@@ -248,24 +241,14 @@ def revoke(ident: str = typer.Argument(..., metavar="ID",
 
 @command(app, "list")
 def list_(
-    flag: list[str] = typer.Option([], "--flag", autocompletion=completion.flags,
-                                   help=_("Only households with this care flag (repeatable: "
-                                          "all of them).")),
-    living: Optional[str] = _living_option(_("Only households living so: {values}.")),
-    aged: bool = typer.Option(False, "--aged",
-                              help=_("Only households with someone 高龄 (at least the ledger's "
-                                     "age, `policy welfare`).")),
+    flag: list[str] = flag_option(),
+    living: Optional[str] = living_option(_("Only households living so: {values}.")),
+    aged: bool = aged_option(),
     json: bool = typer.Option(False, "--json", help=_("Print JSON.")),
 ) -> None:
     """All households, or those the elderly register's filters pick."""
-    from keyledger import listing
-    from keyledger.register import pick
-
     ledger = open_ledger()
-    index = listing.fresh(ledger, ("household",))["household"]
-    rows = index.rows()
-    wanted = pick(ledger, rows, index.part("register"), tuple(map(parse_flag, flag)),
-                  living, aged)
+    rows, wanted = picked(ledger, flag, living, aged)
     if json:
         print_json([household_json(h) for h in ledger.households(wanted)])
         return
@@ -289,11 +272,6 @@ def _birthday(text: str | None) -> str | None:
         raise typer.BadParameter(_("{day} is still to come; a birthday is a day past").format(
             day=day.isoformat()), param_hint="--birthday")
     return day.isoformat()
-
-
-def parse_flag(text: str) -> str:
-    """`--flag` in either language (独居 or lives-alone)."""
-    return vocab.parse("flag", text, "--flag")
 
 
 @command(app)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 from typing import Any
@@ -130,7 +131,13 @@ def _mobile() -> re.Pattern[str]:
 
 # Dates -----------------------------------------------------------------------------------
 
-_FULL = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?")
+_FULL = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*[日号]?")
+# A date a CSV or a text cell carries with Excel's midnight: 1942-7-15 0:00:00.
+_MIDNIGHT = re.compile(r"\s+0{1,2}:00(:00)?$")
+# 42.7, 42年7月: a year of birth in two digits, as hand-kept registers write it.
+_SHORT_MONTH = re.compile(r"(\d{2})\s*[-/.年]\s*(\d{1,2})\s*月?")
+_MONTH_DAY = re.compile(r"(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*[日号]?")
+_LUNAR = ("农历", "阴历", "旧历")
 _MONTH = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*月?")
 _YEAR = re.compile(r"(\d{4})\s*年?")
 _DIGITS8 = re.compile(r"(\d{4})(\d{2})(\d{2})")
@@ -140,6 +147,18 @@ CHINESE_DIGITS = str.maketrans("〇○零一二三四五六七八九", "00012345
 
 def _serial(number: float) -> date:
     return _EXCEL_EPOCH + timedelta(days=int(number))
+
+
+def _date_text(value: Any) -> str:
+    """A date cell's text as compared: full-width digits folded, 〇一九四二 as digits, Excel's
+    midnight left out."""
+    return _MIDNIGHT.sub("", _nfkc(value).translate(CHINESE_DIGITS))
+
+
+def _century(short: int, today: date) -> int:
+    """42 is 1942, 05 is 2005: the latest year with those two digits not after today."""
+    year = today.year // 100 * 100 + short
+    return year if year <= today.year else year - 100
 
 
 def day(value: Any) -> date:
@@ -154,7 +173,7 @@ def day(value: Any) -> date:
             value = str(int(value))
         elif 1 <= value < 80_000:
             return _serial(value)
-    shown = _nfkc(value)
+    shown = _date_text(value)
     match = _FULL.fullmatch(shown) or _DIGITS8.fullmatch(shown)
     if match:
         try:
@@ -168,28 +187,75 @@ def day(value: Any) -> date:
 
 
 def born(value: Any, today: date) -> int:
-    """A year of birth from 1946, 1946年, 1942年7月, 1939.11, 1948-05, 1946/3/1, 19460301, a
-    date cell or an Excel serial."""
+    """A year of birth from 1946, 1946年, 1942年7月, 1942年07月, 1939.11, 1948-05, 42.7,
+    1946/3/1, 1942-7-15 0:00:00, 19460301, a date cell or an Excel serial."""
     if isinstance(value, (datetime, date)):
         year = value.year
     elif isinstance(value, (int, float)) and not isinstance(value, bool) and \
             not 1000 <= value <= 9999 and float(value).is_integer() and \
             not 100_000 <= value < 100_000_000:
-        year = _serial(value).year if 1 <= value < 80_000 else int(value)
+        if value < 1000:  # 42 is neither a year nor a day since 1900 anyone alive was born on
+            raise CellError(_("{value!r} is not a year of birth; write it like 1946 or "
+                              "1946年3月").format(value=text(value)))
+        year = _serial(value).year if value < 80_000 else int(value)
     else:
-        shown = _nfkc(value).translate(CHINESE_DIGITS)  # 一九四六年
+        shown = _date_text(value)  # 一九四六年
         match = _YEAR.fullmatch(shown) or _MONTH.fullmatch(shown) or _FULL.fullmatch(shown) or \
-            _DIGITS8.fullmatch(shown) or _DIGITS6.fullmatch(shown)
+            _DIGITS8.fullmatch(shown) or _DIGITS6.fullmatch(shown) or \
+            _SHORT_MONTH.fullmatch(shown)
         if not match:
             raise CellError(_("{value!r} is not a year of birth; write it like 1946 or 1946年3月")
                             .format(value=shown))
         year = int(match.group(1))
+        if match.re is _SHORT_MONTH:
+            year = _century(year, today)
         if match.re is not _YEAR and len(match.groups()) >= 2 and not 1 <= int(match.group(2)) <= 12:
             raise CellError(_("{value!r} is not a date that exists").format(value=shown))
     if not 1900 <= year <= today.year:
         raise CellError(_("{year} is not a year of birth between 1900 and {now}").format(
             year=year, now=today.year))
     return year
+
+
+@dataclass(frozen=True)
+class Birthday:
+    """What a 生日 cell says: a whole date (the year born with it), a month and day only, a
+    year (and month) only, or a day of the lunar calendar, kept as written."""
+
+    day: date | None = None
+    month_day: tuple[int, int] | None = None
+    year: int | None = None
+    lunar: str | None = None
+
+
+def birthday(value: Any, today: date) -> Birthday:
+    """1942-07-15, 1942年7月15日, an Excel date: the whole date; 7月15日, 07-15, 7.15: the month
+    and day; 1942年7月: the year; 农历七月十五: kept as written (no calendar converts it here)."""
+    if isinstance(value, (datetime, date)) or (
+            isinstance(value, (int, float)) and not isinstance(value, bool) and
+            float(value).is_integer() and 1000 <= value < 80_000 and not 1900 <= value <= 9999):
+        found = day(value)
+    else:
+        shown = _date_text(value)
+        if shown.startswith(_LUNAR):
+            return Birthday(lunar=line(value))
+        match = _MONTH_DAY.fullmatch(shown)
+        if match:
+            month, dom = map(int, match.groups())
+            try:
+                date(2000, month, dom)  # a leap year: 2月29日 exists
+            except ValueError:
+                if not _SHORT_MONTH.fullmatch(shown):
+                    raise CellError(_("{value!r} is not a date that exists").format(value=shown))
+                return Birthday(year=born(value, today))  # 42.7: July 1942
+            return Birthday(month_day=(month, dom))
+        if not (_FULL.fullmatch(shown) or _DIGITS8.fullmatch(shown)):
+            return Birthday(year=born(value, today))
+        found = day(value)
+    if found > today or found.year < 1900:
+        raise CellError(_("{value!r} is not a birthday between 1900 and today").format(
+            value=found.isoformat()))
+    return Birthday(day=found)
 
 
 def age(value: Any, today: date) -> int:
@@ -239,6 +305,23 @@ def words(value: Any, kind: str) -> list[str]:
         return list(vocab.codes_of(which, _nfkc(value)))
     except vocab.UnknownWord as error:  # the choices as a Chinese register writes them
         raise CellError(error.sentence("zh").rstrip(".。"))
+
+
+def living(value: Any) -> str:
+    """居住状态 as offices write it (独居, 空巢老人, 随子女…), through the one vocabulary."""
+    from keyledger import vocab
+
+    found = vocab.lookup(vocab.LIVING_SITUATION, _nfkc(value))
+    if found is None:
+        raise CellError(vocab.UnknownWord(vocab.LIVING_SITUATION, _nfkc(value))
+                        .sentence("zh").rstrip(".。"))
+    return found
+
+
+def interests(value: Any) -> list[str]:
+    """兴趣爱好 as a list: 京剧、养花; 下棋，太极 (a space stays inside one: table tennis)."""
+    return list(dict.fromkeys(p for p in (line(p) for p in re.split(r"[、，,;；/\n]", block(value)))
+                              if p))
 
 
 def kind(value: Any) -> str:

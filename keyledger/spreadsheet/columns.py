@@ -42,7 +42,8 @@ _AWAY_SUB = (("离开", "away_from"), ("出发", "away_from"), ("开始", "away_
 _NUMERALS = {"": 0, "1": 0, "一": 0, "2": 1, "二": 1, "3": 2, "三": 2}
 # Columns keyledger's own export writes that an import does not read (pairs are a supervisor's
 # commit, keys their own files), and the reason column of a FILE-未导入.xlsx: skipped quietly.
-QUIET = ("A岗", "B岗", "授权至", "钥匙", "未导入原因", "高龄", "居住状态", "兴趣爱好")
+# 高龄 is derived from the age at the ledger's threshold, never read.
+QUIET = ("A岗", "B岗", "授权至", "钥匙", "未导入原因", "高龄")
 
 
 def normalize_header(text: Any) -> str:

@@ -35,13 +35,15 @@ def _join(values: Iterable[str | None]) -> str:
     return "、".join(v for v in values if v)
 
 
-def household_rows(ledger: Ledger) -> tuple[list[str], list[list[Any]]]:
-    """One row a household; its people and contacts past the first in 同住人 and 其他联系人, as
-    the import reads them back."""
+def household_rows(ledger: Ledger, wanted: list[str] | None = None
+                   ) -> tuple[list[str], list[list[Any]]]:
+    """One row a household (of `wanted`, when the register's filters picked some); its people and
+    contacts past the first in 同住人 and 其他联系人, and the elderly register's fields, as the
+    import reads them back."""
     from keyledger.register import aged
     from keyledger.spreadsheet.merge import contact_text, resident_text
 
-    headers = ["户号", "户名", "姓名", "地址", "户别", "电话", "出生日期", "年龄", "高龄", "居住状态",
+    headers = ["户号", "户名", "姓名", "地址", "户别", "电话", "出生年份", "生日", "年龄", "高龄", "居住状态",
                "兴趣爱好", "健康状况", "同住人",
                "紧急联系人", "关系", "紧急联系电话", "其他联系人", "标签", "照看事项", "离开日期",
                "返回日期", "外出说明", "A岗", "B岗", "授权至", "钥匙", "备注"]
@@ -52,7 +54,7 @@ def household_rows(ledger: Ledger) -> tuple[list[str], list[list[Any]]]:
         if k.state != "handed-back":
             keys.setdefault(k.household, []).append(k.id)
     rows = []
-    for h in ledger.households():
+    for h in ledger.households(wanted):
         main = h.people[0] if h.people else None
         first = h.contacts[0] if h.contacts else None
         away = next((a for a in h.away if a.until >= today), h.away[-1] if h.away else None)
@@ -61,9 +63,8 @@ def household_rows(ledger: Ledger) -> tuple[list[str], list[list[Any]]]:
             h.id, h.name, main.name if main else None, h.address,
             _zh("household-kind", h.kind),
             main.phone if main else None,
-            # The register's 生日 when known (a date the importer reads the year from), else
-            # the year born.
-            (main.birthday or main.born) if main else None, main.age(today) if main else None,
+            main.born if main else None, main.birthday if main else None,
+            main.age(today) if main else None,
             "是" if aged(tuple((p.born, p.birthday) for p in h.people), today,
                         ledger.settings.aged_from) else None,
             _zh("living", h.living),
@@ -144,10 +145,10 @@ def visit_rows(ledger: Ledger, start: date | None = None,
     return headers, rows
 
 
-def rows_of(ledger: Ledger, what: str, start: date | None = None,
-            until: date | None = None) -> tuple[list[str], list[list[Any]]]:
+def rows_of(ledger: Ledger, what: str, start: date | None = None, until: date | None = None,
+            wanted: list[str] | None = None) -> tuple[list[str], list[list[Any]]]:
     if what == "households":
-        return household_rows(ledger)
+        return household_rows(ledger, wanted)
     if what == "keys":
         return key_rows(ledger)
     if what == "visits":
@@ -225,11 +226,11 @@ def write_xlsx(title: str, headers: list[str], rows: list[list[Any]]) -> bytes:
 
 
 def export(ledger: Ledger, what: str, fmt: str, start: date | None = None,
-           until: date | None = None) -> tuple[bytes, int]:
+           until: date | None = None, wanted: list[str] | None = None) -> tuple[bytes, int]:
     """The file's bytes and its number of data rows."""
     if fmt not in FORMATS:
         raise FatalError(_("--format takes xlsx or csv, not {fmt!r}.").format(fmt=fmt))
-    headers, rows = rows_of(ledger, what, start, until)
+    headers, rows = rows_of(ledger, what, start, until, wanted)
     data = write_xlsx(SHEET_TITLES[what], headers, rows) if fmt == "xlsx" else \
         write_csv(headers, rows)
     return data, len(rows)

@@ -45,11 +45,16 @@ class Merger:
         self.changes: list[Change] = []
 
     def scalar(self, target: dict[str, Any], key: str, value: Any, field: str, column: str,
-               shown: str | None = None, free_text: bool = False, same: bool = False) -> None:
-        """`target[key]` becomes `value` if it is empty; a different value is a conflict."""
+               shown: str | None = None, free_text: bool = False, same: bool = False,
+               kind: str | None = None) -> None:
+        """`target[key]` becomes `value` if it is empty; a different value is a conflict. A
+        code of the vocabulary's `kind` is shown by its Chinese name, the ledger's as the
+        sheet's."""
         if value is None:
             return
         old = target.get(key)
+        if kind is not None:
+            shown = vocab.name(kind, value, "zh")
         if old == value or same:
             return
         if old in (None, ""):
@@ -64,7 +69,8 @@ class Merger:
                 target[key] = value  # the sheet's text adds to the ledger's and keeps all of it
                 self.changes.append(Change(field, column, str(old), str(value), False))
                 return
-        self.changes.append(Change(field, column, str(old), shown or str(value), True))
+        self.changes.append(Change(field, column, vocab.name(kind, old, "zh") if kind else str(old),
+                                   shown or str(value), True))
         if self.update:
             target[key] = f"{old}\n{value}" if free_text else value
 
@@ -76,8 +82,8 @@ def merge(row: Row, data: dict[str, Any], found: Values, update: bool, new: bool
     if not _people(m, found):
         return m.changes  # another resident at this id: the rest of the row is theirs
     m.scalar(data, "name", found.household_name, "name", row.header("household_name"))
-    m.scalar(data, "kind", found.kind, "kind", row.header("kind"),
-             shown=vocab.name("household-kind", found.kind or "", "zh"))
+    m.scalar(data, "kind", found.kind, "kind", row.header("kind"), kind="household-kind")
+    m.scalar(data, "living", found.living, "living", row.header("living"), kind="living")
     if moved:  # the ledger places the household elsewhere: a conflict, whatever the sheet says
         m.changes.append(Change("address", row.header("address"), data["address"], address or "",
                                 True))
@@ -101,7 +107,8 @@ def _people(m: Merger, found: Values) -> bool:
     resident there (a conflict) and the row is not to be laid over theirs."""
     data, row = m.data, m.row
     people: list[dict[str, Any]] = data["people"]
-    if found.name is None and found.phone is None and found.born is None and found.health is None:
+    if found.name is None and found.phone is None and found.born is None and \
+            found.health is None and not found.interests:
         return True
     index = 0
     if not people:
@@ -130,8 +137,35 @@ def _people(m: Merger, found: Values) -> bool:
              row.header("age" if found.born_from_age else "born"),
              same=found.born_from_age and old_born is not None and found.born is not None
              and abs(old_born - found.born) <= 1)  # an age is a year of birth give or take one
+    _birthday(m, person, found)
     m.scalar(person, "health", found.health, "people", row.header("health"), free_text=True)
+    _interests(m, person, found.interests)
     return True
+
+
+def _birthday(m: Merger, person: dict[str, Any], found: Values) -> None:
+    """The 生日 of a person whose year born it agrees with; beside a year born the ledger keeps
+    (a conflict not taken), it is shown as a conflict too, never written into a file it would
+    contradict."""
+    if found.birthday is None:
+        return
+    day, column = found.birthday.isoformat(), m.row.header("birthday")
+    if person.get("born") in (None, found.birthday.year):
+        m.scalar(person, "birthday", day, "people", column)
+    elif person.get("birthday") != day:
+        m.changes.append(Change("people", column, person.get("birthday"), day, True))
+
+
+def _interests(m: Merger, person: dict[str, Any], found: list[str] | None) -> None:
+    """兴趣爱好 only grow, as flags do: the sheet's new ones are added after the ledger's."""
+    old: list[str] = person.get("interests") or []
+    added = [i for i in found or () if not any(_plain(i) == _plain(o) for o in old)]
+    if not added:
+        return
+    person["interests"] = old + added
+    if not m.new:
+        m.changes.append(Change("people", m.row.header("interests"), "、".join(old) or None,
+                                "、".join(old + added), False))
 
 
 def _resident(m: Merger, found: Resident) -> None:

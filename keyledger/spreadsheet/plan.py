@@ -37,8 +37,8 @@ class Planned:
     @property
     def changed(self) -> tuple[str, ...]:
         """The household file's fields that change, in the file's order."""
-        order = ("name", "address", "kind", "people", "contacts", "flags", "away", "care",
-                 "notes")
+        order = ("name", "address", "kind", "living", "people", "contacts", "flags", "away",
+                 "care", "notes")
         fields = {c.field for c in self.changes}
         return tuple(f for f in order if f in fields)
 
@@ -87,6 +87,8 @@ _MODEL_FIELDS = [(r"id", "id"), (r"name", "household_name"), (r"address", "addre
                  (r"kind", "kind"), (r"people\[\d+\]\.name", "name"),
                  (r"people\[\d+\]\.phone", "phone"),
                  (r"people\[\d+\]\.born", "born"), (r"people\[\d+\]\.health", "health"),
+                 (r"people\[\d+\]\.birthday", "birthday"),
+                 (r"people\[\d+\]\.interests.*", "interests"), (r"living", "living"),
                  (r"contacts\[\d+\]\.name", "contact"), (r"contacts\[\d+\]\.relation", "relation"),
                  (r"contacts\[\d+\]\.phone", "contact_phone"), (r"flags.*", "flags"),
                  (r"care.*", "care"), (r"away\[\d+\]\.from", "away_from"),

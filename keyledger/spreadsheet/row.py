@@ -56,7 +56,10 @@ class Values:
     phone: str | None = None
     born: int | None = None
     born_from_age: bool = False
+    birthday: date | None = None
     health: str | None = None
+    interests: list[str] | None = None
+    living: str | None = None
     contacts: list[Contact] = field(default_factory=list)
     residents: list[Resident] = field(default_factory=list)
     flags: list[str] | None = None
@@ -129,7 +132,7 @@ class Row:
 
 
 # When the sheet has no column for the field at fault, the column its value came from.
-_FALLBACK = {"household_name": ("name",), "born": ("age", "id_number"),
+_FALLBACK = {"household_name": ("name",), "born": ("birthday", "age", "id_number"),
              "address": ("building", "room", "estate"), "id": ("room", "building", "address")}
 
 
@@ -229,6 +232,9 @@ def values(row: Row, today: date, birth_from_id: bool) -> Values:
         out.born_from_age = out.born is not None
     if out.born is None and birth_from_id and row.raw("born") is None and row.raw("age") is None:
         out.born = row.get("id_number", lambda v: cells.id_number_year(v, today))
+    _birthday(row, out, row.get("birthday", lambda v: cells.birthday(v, today)), today)
+    out.living = row.get("living", cells.living)
+    out.interests = row.get("interests", cells.interests)
     out.flags = row.get("flags", lambda v: cells.words(v, "flags"))
     out.care = row.get("care", lambda v: cells.words(v, "care"))
     if out.flags and "merchant" in out.flags and out.kind is None:
@@ -250,6 +256,50 @@ def values(row: Row, today: date, birth_from_id: bool) -> Values:
     out.residents = row.get("residents", lambda v: [_resident(text, today)
                                                     for text in cells_listed(v)]) or []
     return out
+
+
+def _birthday(row: Row, out: Values, found: cells.Birthday | None, today: date) -> None:
+    """A 生日 beside the row's year born (出生年月, 年龄, 身份证号): a whole date gives both; a
+    month and day takes the year from them (from an age, the year the birthday makes exact); a
+    date Excel gave this year to a typed 7-15 is a month and day. A 生日 with no year to put it
+    in, or of the lunar calendar, is kept in the notes as written, never lost."""
+    if found is None:
+        return
+    header = row.header("birthday")
+    month_day, day = found.month_day, found.day
+    if found.year is not None:
+        if out.born is not None and out.born != found.year and not out.born_from_age:
+            row.fail("birthday", _("{header} says {year}, the year born {born}").format(
+                header=header, year=found.year, born=out.born))
+        out.born, out.born_from_age = found.year, False
+        return
+    if day is not None and day.year >= today.year - 1:  # not a year born: Excel's this year
+        month_day, day = (day.month, day.day), None
+    if day is not None:
+        if out.born is not None and day.year != out.born and \
+                not (out.born_from_age and abs(day.year - out.born) <= 1):
+            row.fail("birthday", _("{header} {day} and the year born {born} say different "
+                                   "years").format(header=header, day=day.isoformat(),
+                                                   born=out.born))
+            return
+        out.born, out.born_from_age, out.birthday = day.year, False, day
+        return
+    if month_day is not None and out.born is not None:
+        year = out.born
+        if out.born_from_age and month_day > (today.month, today.day):
+            year -= 1  # 86岁 on 11-25 with a birthday on 12-05 still to come: born 86+1 years ago
+        try:
+            out.birthday = date(year, *month_day)
+        except ValueError:  # 2月29日 in a year without one
+            row.fail("birthday", _("{year} has no 29 February (not a leap year)").format(
+                year=year))
+            return
+        out.born, out.born_from_age = year, False
+        return
+    kept = f"{header}：{found.lunar or f'{month_day[0]}月{month_day[1]}日'}" \
+        if found.lunar or month_day else None
+    if kept:
+        out.notes = f"{out.notes}\n{kept}" if out.notes else kept
 
 
 def cells_listed(value: Any) -> list[str]:
