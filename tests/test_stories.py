@@ -276,6 +276,9 @@ def test_the_daily_call_unanswered_twice_and_the_visit_it_raised(
     at(monkeypatch, "2026-11-24T10:20:00+08:00")
     ledger.ok("visit", "add", say["home"], "--purpose", say["call"], "--outcome", say["none"][1],
               *say["when"], "--note", "两次打电话宋奶奶均未接通")
+    listed = ledger.ok("visit", "list", say["home"], "--lang", "zh").out.splitlines()[1:]
+    assert [row.split("\t")[2:4] for row in listed] == [["11月24日 周二 10:00", "电话问候（未接通）"],
+                                                        ["11月24日 周二 10:20", "电话问候（未接通）"]]
     status = ledger.run("status", "--overdue", "--lang", "zh")
     assert status.code == 1 and status.out.splitlines()[0] == "# 电话未接通，请立即上门"
     assert "10:00, 10:20\t13-1-201 宋秀英\t王德厚\t宋晓红 女儿 13900000231\tK-0131 在柜，格位 B-07" \

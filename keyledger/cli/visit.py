@@ -244,9 +244,11 @@ def list_(
     if json:
         print_json([visit_json(v) for v in visits])
         return
+    from keyledger.cli.household_view import purpose_words
+
     who = people()
     table([_("visit"), _("household"), _("when"), _("purpose"), _("stewards"), _("checked")],
-          [[v.id, v.household, when(v.started), vocab.name("visit-purpose", v.purpose),
+          [[v.id, v.household, when(v.started), purpose_words(v),
             who.names(v.stewards),
             " ".join(f"{vocab.name('care', c.item)}:{vocab.name('check-result', c.result)}"
                      for c in v.checklist)] for v in visits])
