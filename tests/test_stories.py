@@ -396,3 +396,8 @@ def test_a_key_handed_back_in_a_quiet_week(ledger: Ledger, monkeypatch: pytest.M
     owner, _weekly = reports(ledger, "赵国庆", "en")
     assert lines(owner)[1] == ("No visits this week; your other keys are safe in the community "
                                "cabinet. Call your steward any time.")
+    # Then the mailbox key is lost: status no longer says the keys are in the cabinet.
+    ledger.ok("lost", "K-0042", "--note", "信箱钥匙找不到了", as_="zhou-lx")
+    said = ledger.ok("status", "--lang", "zh").err
+    assert "没有取出的钥匙，门锁密码也没有告知任何人。" in said and "柜里" not in said
+    assert "已遗失、待换锁：K-0042 4-1-101。" in said

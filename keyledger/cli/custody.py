@@ -259,6 +259,7 @@ def status(
     what is due today and what is still open."""
     from keyledger.cli.due_view import due_json, show_escalations, what_words
     from keyledger.cli.key import key_json
+    from keyledger import listing
     from keyledger.custody import status as out_keys
     from keyledger.schedules import due
     from keyledger.service_due import open_counts
@@ -293,8 +294,15 @@ def status(
     if not json and alarms:
         show_escalations(alarms, lambda c: c.astimezone(moment.tzinfo).strftime("%H:%M"),
                          names())
+    # A lost key is in no cabinet: "the keys are in the cabinet" would not be true of it.
+    lost = [k for _i, k in sorted(listing.fresh(ledger, ("key",))["key"].part("records").items())
+            if k.state == "lost"] if not json else []
     if not json and not out:
-        say(_("Nothing is out: the keys are in the cabinet and no door code is given out."))
+        say(_("Nothing is out: the keys are in the cabinet and no door code is given out.")
+            if not lost else _("Nothing is out and no door code is given out."))
+    if lost:
+        say(_("Lost, the lock to be changed: {keys}.").format(keys=_("; ").join(
+            f"{k.id} {k.household}" for k in lost)))
     if not json and out:
         rows = []
         for o in out:
