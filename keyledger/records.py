@@ -13,7 +13,7 @@ from keyledger.i18n import _
 from keyledger.identity import acting_steward
 from keyledger.ledger import Ledger, locked
 from keyledger.model import Household
-from keyledger.service_model import OwnerRequest
+from keyledger.service_model import OpenProblem, OwnerRequest
 from keyledger.subjects import language, subject
 from keyledger.timeutil import iso, now, parse_datetime, zone
 
@@ -53,7 +53,8 @@ def add_request(ledger: Ledger, ident: str, text: str, via: str | None, by: str 
 
 
 @locked
-def close_problem(ledger: Ledger, ident: str, which: str, note: str | None) -> tuple[str, str]:
+def close_problem(ledger: Ledger, ident: str, which: str,
+                  note: str | None) -> "tuple[OpenProblem, str]":
     """A problem put right without a visit of ours: the owner had it repaired, say."""
     from keyledger.visits import pick_problem
 
@@ -72,7 +73,7 @@ def close_problem(ledger: Ledger, ident: str, which: str, note: str | None) -> t
                 [("Action", "problem-close"), ("Household", household.id), ("Steward", actor.id),
                  ("At", iso(at)), ("Problem", problem.ref), ("Item", problem.item or ""),
                  ("What", problem.note or ""), ("Note", note or "")])
-    return problem.ref, sha
+    return problem, sha
 
 
 @locked

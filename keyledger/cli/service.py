@@ -110,9 +110,13 @@ def close(
     supervisor)."""
     from keyledger.records import close_problem
 
-    ref, sha = close_problem(open_ledger(), household, number, note)
-    say(_("Problem {ref} of {household} is closed. Commit {sha}.").format(
-        ref=ref, household=household, sha=sha[:10]))
+    ledger = open_ledger()
+    problem, sha = close_problem(ledger, household, number, note)
+    # The problem as the steward knows it (暖气：接口渗水), not its reference in the files.
+    what = _("{item}: {note}").format(item=vocab.name("care", problem.item), note=problem.note) \
+        if problem.item and problem.note else problem.note or vocab.name("care", problem.item)
+    say(_("{household} {name}: the problem {what} is closed. Commit {sha}.").format(
+        household=household, name=ledger.household(household).name, what=what, sha=sha[:10]))
 
 
 @command(errand_app)
