@@ -70,6 +70,8 @@ def test_the_models_codes_are_the_tables() -> None:
     ("check-result", "已处理", "fixed"), ("check-result", "已经处理好了", "fixed"),
     ("check-result", "当场修好", "fixed"), ("check-result", "一切正常", "ok"),
     ("check-result", "好了", "ok"), ("check-result", "需要处理", "problem"),
+    ("check-result", "没有问题", "ok"), ("check-result", "未见异常", "ok"),
+    ("check-result", "有点问题", "problem"),
     ("care", "阳台窗户", "windows"), ("care", "绿萝", "plants"), ("care", "太阳能水管", "water"),
     ("request-channel", "发微信", "wechat"), ("request-channel", "微信语音", "wechat"),
     ("request-channel", "打来电话", "phone"), ("request-from", "业主本人", "owner"),
