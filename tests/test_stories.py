@@ -373,6 +373,14 @@ def test_the_errand(ledger: Ledger, monkeypatch: pytest.MonkeyPatch, say: dict[s
     assert not any(line.startswith("待结算") for line in lines(owner))
     assert section(weekly, "代买代办") == [
         "- 11月24日 周二 11:30 2-1-302：降压药两盒、青菜两斤，垫付86.50元（已结清），周丽霞"]
+    # The other request answered by a call: called back, not at the door.
+    at(monkeypatch, "2026-11-28T12:30:00+08:00")
+    ledger.ok("visit", "add", say["home"], "--purpose", "电话", "--outcome", "接通", "--request",
+              say["request"], "--note", "电费已代交")
+    owner, weekly = reports(ledger, say["home"], "zh")
+    assert section(weekly, "业主嘱托")[1] == ("- 2-1-302：下周帮我交一下电费（业主电话，11月24日 周二 "
+                                          "09:10收到，4天3小时20分后周丽霞回电）")
+    assert "  - 您电话嘱托：下周帮我交一下电费（11月24日 周二 09:10收到，4天3小时20分后回电）" in lines(owner)
 
 
 @wordings(written={"back": "K-0041"}, said={"back": "k-0041"})
