@@ -163,6 +163,9 @@ def test_the_door_code_and_the_open_window(ledger: Ledger, monkeypatch: pytest.M
     assert "周丽霞 is done with the door code of K-0005" in back and "cabinet" not in back
     assert "K-0005 没有被取出（状态是“密码托管中”）" in ledger.refused(
         "--lang", "zh", "return", say["home"]).err  # the household's one key: its code
+    history = ledger.ok("history", say["home"], "--lang", "zh").out.splitlines()[1:]
+    assert [row.split("\t")[1] for row in history if "\tK-0005\t" in row] == [
+        "用完密码", "告知密码", "登记密码"]  # told and done with, never taken out
     at(monkeypatch, "2026-11-28T12:00:00+08:00")
 
     owner, weekly = reports(ledger, say["home"], "zh", say["week"])

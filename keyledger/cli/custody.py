@@ -419,14 +419,22 @@ def history(
 
     tz = zone(ledger.settings.timezone)
     who = people()
+    # A door code is told and done with, not taken out and put back: its actions say so.
+    keys = [ledger.key(target)] if kind == "key" else ledger.keys_of(target)
+    codes = {k.id for k in keys if k.kind == "code"}
+    code_actions = {"checkout": _("code told"), "return": _("done with the code"),
+                    "key-add": _("code registered"), "handover": _("code passed on")}
     rows = []
     for e in entries:
         t = e.trailers
+        action = t.get("Action", "?")
+        action = code_actions[action] if t.get("Key") in codes and action in code_actions \
+            else _(action)
         at = t.get("At") or e.committed
         witness = who.name(t["Witness"]) if t.get("Witness") else ""
         if t.get("Action") == "confirm":
             witness = _("confirms {sha}").format(sha=t.get("Confirms", "")[:10])
-        rows.append([when(datetime.fromisoformat(at).astimezone(tz)), _(t.get("Action", "?")),
+        rows.append([when(datetime.fromisoformat(at).astimezone(tz)), action,
                      t.get("Key", ""), who.name(t.get("Steward")),
                      who.name(holder(t)) if holder(t) else "",
                      vocab.name("visit-purpose", t.get("Purpose")), witness, e.sha[:10],
