@@ -60,6 +60,11 @@ def _clean_env(monkeypatch: pytest.MonkeyPatch, _git_config: Path) -> None:
                 "SSH_AUTH_SOCK", "GIT_SSH_COMMAND"):
         monkeypatch.delenv(var, raising=False)
     _test_clock(monkeypatch)
+    # The interface language is process state: a test that switched it (the CLI does, for
+    # --lang or a Chinese ledger) must not leave the next test speaking Chinese.
+    from keyledger.i18n import set_language
+
+    set_language("en")
     monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(_git_config))
     monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
     monkeypatch.setenv("COLUMNS", "200")

@@ -102,6 +102,7 @@ class Register:
     ignored: list[str] = field(default_factory=list)                    # columns not imported
     not_stored: list[str] = field(default_factory=list)
     formats: tuple[str, ...] = ("xlsx",)
+    hidden: list[int] = field(default_factory=list)     # 0-based rows hidden (xlsx)
 
     def write(self, folder: Path, fmt: str) -> Path:
         path = folder / f"{self.name}.{fmt.split('-')[0]}"  # csv-gbk: a .csv in GBK
@@ -306,9 +307,196 @@ def grouped_contacts(seed: int = 20) -> Register:
     return reg
 
 
+_LIVING = [("独居", "alone"), ("空巢", "empty-nest"), ("随子女", "with-children"),
+           ("与老伴同住", "empty-nest"), ("独居老人", "alone"), ("与子女同住", "with-children")]
+
+
+def _spaced(name: str) -> str:
+    """A two-character name padded to line up with three-character ones: 王  芳."""
+    return f"{name[0]}  {name[1]}" if len(name) == 2 else name
+
+
+def offset_header(seed: int = 21) -> Register:
+    """花名册 as a street office's template has it: the header in row 3 after a title and a 填报
+    line, column A left empty, columns in another order (住址 first, 户主姓名, 性别 as 1/2, 年龄 as
+    86, 86岁 or full-width ８６); the whole address in one cell written four ways (花园小区3栋2单元
+    501室, 花园小区3号楼2单元501, 花园小区3-2-501, 花园小区3幢二单元5楼501（东户）); 手机 and 固话
+    (0571-8…) of one person; names with trailing spaces and line breaks; 居住状态 in the office's
+    words; 备注 over several lines; a couple on two rows, its 序号 merged over them and the second
+    row's 住址 written another way."""
+    group = people(seed, 6, buildings=(3,))
+    width = 10
+    rows: list[list[Any]] = [[None, "花园社区空巢老人花名册"] + [None] * (width - 2),
+                             [None, "填报单位：花园社区居委会", None, None, None, None, None,
+                              "填报时间：2026年11月", None, None],
+                             [None, "序号", "住址", "户主姓名", "性别", "年龄", "手机", "固话",
+                              "居住状态", "备注"]]
+    reg = Register("offset-header", offset_header.__doc__ or "", rows, [(0, 1, 0, width - 1)],
+                   formats=("xlsx", "ods"), ignored=["序号", "性别"])
+    for i, p in enumerate(group):
+        b, u, r = p.building, p.unit, p.room
+        address = [f"花园小区{b}栋{u}单元{r}室", f"花园小区{b}号楼{u}单元{r}",
+                   f"花园小区{b}-{u}-{r}", f"花园小区{b}幢{'一二'[u - 1]}单元{r // 100}楼{r}（东户）"
+                   ][i % 4]
+        age = TODAY.year - p.born.year
+        landline = f"0571-8{p.phone[-7:]}" if i % 2 else None
+        living, code = _LIVING[i % len(_LIVING)]
+        notes = "腿脚不便\n上下楼需扶" if i % 3 == 0 else None
+        start = len(rows)
+        rows.append([None, i + 1, address, [p.name + " ", p.name + "\n", _spaced(p.name)][i % 3],
+                     1 + i % 2, [age, f"{age}岁", str(age).translate(_FULL_WIDTH)][i % 3],
+                     int(p.phone), landline, living, notes])
+        ident = f"花园小区-{b}-{u}-{r}"
+        expected = _expected(p, ident, address, born=p.born.year, notes=notes or "")
+        expected["people"][0]["phone"] = p.phone + (f" / {landline}" if landline else "")
+        expected.update(contacts=[], flags=[], care=[], away=[], living=code)
+        if i == 1:  # a couple: the spouse on the next row, the 序号 merged over both
+            spouse = ("张" if p.name[0] != "张" else "李") + "德顺"
+            rows.append([None, None, f"花园小区{b}-{u}-{r}", spouse, 1, age + 2, None, None,
+                         living, None])
+            reg.merges.append((start, 1, start + 1, 1))
+            expected["people"].append({"name": spouse, "born": TODAY.year - age - 2})
+        reg.expected[ident] = expected
+    return reg
+
+
+_FULL_WIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
+
+
+def phone_cells(seed: int = 22) -> Register:
+    """A 联系人 register as offices keep phones: two numbers in one cell (138… / 139…,
+    138…、0571-8…, one a line, one a space apart), 手机：138…, a landline with an em dash
+    (0571—8…), a number marked （本人）, and a daughter's number in the resident's cell kept with
+    its word (139…（女儿）); the contact's two numbers in one cell, or after the contact's name;
+    two contacts in one 联系人 cell; 户主姓名, 联系人, 与户主关系, 联系人电话 in that order."""
+    group = people(seed, 6, buildings=(17,))
+    rows: list[list[Any]] = [["户号", "户主姓名", "联系电话", "联系人", "与户主关系", "联系人电话",
+                              "地址"]]
+    reg = Register("phone-cells", phone_cells.__doc__ or "", rows, formats=("xlsx", "csv"))
+    for i, p in enumerate(group):
+        other = f"139{p.phone[3:]}"
+        landline = f"0571-8{p.phone[-7:]}"
+        cell, stored = [
+            (f"{p.phone} / {other}", f"{p.phone} / {other}"),
+            (f"{p.phone}、{landline}", f"{p.phone} / {landline}"),
+            (f"{p.phone}\n{other}", f"{p.phone} / {other}"),
+            (f"手机：{p.phone}", p.phone),
+            (f"0571—8{p.phone[-7:]}", landline),
+            (f"{p.phone}（本人） 女儿{other}", f"{p.phone} / {other}（女儿）")][i]
+        contact_phone = f"{p.contact_phone} {landline}" if i == 0 else p.contact_phone
+        ident = f"17-{p.unit}-{p.room}"
+        address = f"17号楼{p.unit}单元{p.room}"
+        contact, relation = p.contact, p.relation
+        if i == 2:  # two contacts in one cell, as 其他联系人 lists them
+            contact, relation, contact_phone = \
+                f"{p.contact}（{p.relation}）{p.contact_phone}；王强（儿子）13900000299", None, None
+        if i == 4:  # the contact's two numbers after the name
+            contact, contact_phone = f"{p.contact} {p.contact_phone}、{landline}", None
+        rows.append([ident, p.name, cell, contact, relation, contact_phone, address])
+        expected = _expected(p, ident, address, notes="")
+        expected["people"][0].pop("born")
+        expected["people"][0]["phone"] = stored
+        expected["contacts"][0]["phone"] = f"{p.contact_phone} / {landline}" if i in (0, 4) \
+            else p.contact_phone
+        if i == 2:
+            expected["contacts"].append({"name": "王强", "relation": "儿子",
+                                         "phone": "13900000299"})
+        expected.update(flags=[], care=[], away=[])
+        reg.expected[ident] = expected
+    return reg
+
+
+def elderly_gbk(seed: int = 23) -> Register:
+    """The elderly register of seed 001 saved as CSV from a Chinese Windows (GBK) with its title
+    and 填报 lines above the header: 出生年月 as 1942年07月, 42.7, 1942-7-15 0:00:00 (a date
+    saved with Excel's midnight) and full-width １９４２年７月; 生日 as 7月15日, 07-15, a whole date,
+    or of the lunar calendar (kept in the notes as written); 居住状态 and 兴趣爱好."""
+    group = people(seed, 5, buildings=(5,))
+    rows: list[list[Any]] = [["铁北社区独居老人台账", None, None, None, None, None, None],
+                             ["填报日期：2026年11月30日", None, None, None, None, None, None],
+                             ["姓名", "住址", "出生年月", "生日", "居住状态", "兴趣爱好", "联系电话"]]
+    reg = Register("elderly-gbk", elderly_gbk.__doc__ or "", rows, formats=("csv-gbk", "csv-bom"))
+    hobbies = [("京剧、养花", ["京剧", "养花"]), ("下棋，太极拳", ["下棋", "太极拳"]), (None, None),
+               ("广场舞", ["广场舞"]), ("读报/散步", ["读报", "散步"])]
+    for i, p in enumerate(group):
+        b = p.born
+        born_cell = [f"{b.year}年{b.month:02d}月", f"{b.year % 100}.{b.month}",
+                     f"{b.year}-{b.month}-{b.day} 0:00:00",
+                     f"{b.year}年{b.month}月".translate(_FULL_WIDTH), str(b.year)][i]
+        birthday_cell = [f"{b.month}月{b.day}日", f"{b.month:02d}-{b.day:02d}", b.isoformat(),
+                         "农历八月十五", None][i]
+        living, code = _LIVING[i]
+        address = f"铁北小区{p.building}栋{p.unit}单元{p.room}"
+        rows.append([p.name, address, born_cell, birthday_cell, living, hobbies[i][0], p.phone])
+        ident = f"铁北小区-{p.building}-{p.unit}-{p.room}"
+        expected = _expected(p, ident, address, notes="生日：农历八月十五" if i == 3 else "")
+        person = expected["people"][0]
+        if birthday_cell and i != 3:
+            person["birthday"] = b.isoformat()
+        if hobbies[i][1]:
+            person["interests"] = hobbies[i][1]
+        expected.update(contacts=[], flags=[], care=[], away=[], living=code)
+        reg.expected[ident] = expected
+    return reg
+
+
+def instructions_first(seed: int = 24) -> Register:
+    """A workbook whose first sheet is 说明 (how to fill the form in), the register after it and
+    no --sheet given; a resident who moved away hidden rather than deleted (skipped, and said);
+    a household entered twice, the same row copied (one household)."""
+    group = people(seed, 5, buildings=(15,))
+    rows: list[list[Any]] = [["户号", "地址", "姓名", "出生年份", "电话"]]
+    reg = Register("instructions-first", instructions_first.__doc__ or "", rows,
+                   before=[("说明", [["填表说明"], ["1. 户号按 楼-单元-室 填写"],
+                                    ["2. 搬走的住户请隐藏该行，不要删除"]])],
+                   formats=("xlsx", "ods"))
+    for i, p in enumerate(group):
+        ident, address = f"15-{p.unit}-{p.room}", f"15号楼{p.unit}单元{p.room}"
+        row = [ident, address, p.name, p.born.year, p.phone]
+        rows.append(row)
+        if i == 2:
+            reg.hidden.append(len(rows) - 1)
+            reg.skipped.append((len(rows), "hidden"))
+            continue
+        if i == 3:
+            rows.append(list(row))  # copied twice
+        reg.expected[ident] = _expected(p, ident, address, notes="")
+        reg.expected[ident].update(contacts=[], flags=[], care=[], away=[])
+    return reg
+
+
+def mark_columns(seed: int = 25) -> Register:
+    """A 台账 of yes/no columns (是否独居, 是否低保 with 是/否, √/×), headers broken over two
+    lines or spaced out (姓 名, 联系\n电话), 楼号 holding the unit too (19号楼2单元) or 房号 holding
+    it (2-301), and a couple in one 姓名 cell (王秀兰、李德胜: the first the resident, the other
+    living with them)."""
+    group = people(seed, 6, buildings=(19,))
+    rows: list[list[Any]] = [["楼号", "房号", "姓 名", "年 龄", "是否独居", "是否低保", "联系\n电话"]]
+    reg = Register("mark-columns", mark_columns.__doc__ or "", rows, formats=("xlsx", "xls"))
+    for i, p in enumerate(group):
+        b, u, r = p.building, p.unit, p.room
+        building, room = [(f"{b}号楼{u}单元", str(r)), (f"{b}栋", f"{u}-{r}"),
+                          (f"{b}号楼", f"{u}单元{r}室")][i % 3]
+        spouse = ("张" if p.name[0] != "张" else "李") + "德顺" if i % 2 == 0 else None
+        alone, low = [("是", "否"), ("√", None), ("否", "是"), ("×", "×")][i % 4]
+        age = TODAY.year - p.born.year
+        rows.append([building, room, f"{p.name}、{spouse}" if spouse else p.name, age, alone, low,
+                     p.phone])
+        ident = f"{b}-{u}-{r}"
+        expected = _expected(p, ident, f"{b}号楼{u}单元{r}", notes="")
+        if spouse:
+            expected["people"].append({"name": spouse})
+        expected.update(contacts=[], care=[], away=[],
+                        flags=[code for code, said in (("lives-alone", alone), ("low-income", low))
+                               if said in ("是", "√")])
+        reg.expected[ident] = expected
+    return reg
+
+
 def corpus() -> list[Register]:
     return [two_row_header(), flattened(), one_row_two_phones(), address_column(), co_residents(),
-            grouped_contacts()]
+            grouped_contacts(), offset_header(), phone_cells(), elderly_gbk(),
+            instructions_first(), mark_columns()]
 
 
 # Writers --------------------------------------------------------------------------------------
@@ -326,6 +514,8 @@ def _write_xlsx(reg: Register, path: Path) -> None:
     for top, left, bottom, right in reg.merges:
         sheet.merge_cells(start_row=top + 1, start_column=left + 1, end_row=bottom + 1,
                           end_column=right + 1)
+    for row in reg.hidden:
+        sheet.row_dimensions[row + 1].hidden = True
     book.save(path)
 
 
@@ -365,7 +555,8 @@ def _write_ods(reg: Register, path: Path) -> None:
                    for c in range(l, rt + 1) if (r, c) != (t, l)}
         table = Table(name=title)
         for r, row in enumerate(rows):
-            tr = TableRow()
+            tr = TableRow(visibility="collapse") if title == reg.sheet and r in reg.hidden \
+                else TableRow()
             for c, value in enumerate(row):
                 if (r, c) in covered:
                     tr.addElement(CoveredTableCell())

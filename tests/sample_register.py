@@ -56,8 +56,8 @@ BAD: dict[int, tuple[str, dict[str, Any], str]] = {
           "宠物、商户、待换锁"),
     420: ("no building number", {"楼号": None}, "楼号: missing"),
     488: ("a slash in the room number", {"房号": "4/01"},
-          "房号: '{estate}-{building}-{unit}-4/01' cannot be a household id: use letters, digits, '.', "
-          "'_' or '-'"),
+          "房号: '4/01' does not say a building, unit or room (like 8号楼, 1单元, 401); write each "
+          "in its own column or the whole address in a 地址 column"),
     499: ("a born year in the future", {"出生年份": 2031},
           "出生年份: 2031 is not a year of birth between 1900 and 2026"),
 }

@@ -293,8 +293,9 @@ def test_free_text_from_a_cell_is_kept_as_typed_text_is(ledger: Ledger, tmp_path
     book.save(path)
     ledger.ok("household", "import", str(path))
     data = household_file(ledger, "8-1-402")
-    assert (data["name"], data["address"]) == ("孙 丽", "东升家园8号楼 1单元402")
-    assert data["people"] == [{"name": "孙 丽", "health": "高血压 每日服药"}]
+    # A name spaced out to line up in its column (孙　丽) is one name; free text keeps one space.
+    assert (data["name"], data["address"]) == ("孙丽", "东升家园8号楼 1单元402")
+    assert data["people"] == [{"name": "孙丽", "health": "高血压 每日服药"}]
     assert data["notes"] == "钥匙在门卫\n冬天关暖气阀"
     assert "1 unchanged" in ledger.ok("household", "import", str(path), "--dry-run").err
 
@@ -322,7 +323,12 @@ def test_a_sheet_is_named_with_sheet_and_a_wrong_name_lists_the_sheets(ledger: L
     data.append(["户号", "姓名", "地址"])
     data.append(["8-1-402", "孙丽", "东升家园8号楼1单元402"])
     book.save(path)
-    refused = ledger.refused("household", "import", str(path))  # the first sheet has no header
+    # Without --sheet, the first sheet with a header: the 说明 before it is passed over, and said.
+    dry = ledger.ok("household", "import", str(path), "--dry-run", "--json")
+    assert json.loads(dry.out)["sheet"] == "2026年"
+    dry = ledger.ok("household", "import", str(path), "--dry-run")
+    assert "Reading the sheet 2026年: 说明 before it has no header row." in dry.err
+    refused = ledger.refused("household", "import", str(path), "--sheet", "说明")
     assert "no header row found in its first 30 rows" in refused.err
     refused = ledger.refused("household", "import", str(path), "--sheet", "2025年")
     assert "--sheet 2025年: " in refused.err and "its sheets are: 说明、2026年." in refused.err

@@ -20,8 +20,11 @@ def _interrupt(ledger: Ledger, point: str, ready: Callable[[], bool]) -> tuple[i
     ledger.use("zhou-lx")
     env = dict(os.environ, KEYLEDGER_DIR=str(ledger.root), KEYLEDGER_FAULT=f"pause:{point}",
                LANG="zh_CN.UTF-8")
+    # As a terminal starts it: a shell without job control (CI, `cmd &`) starts its children
+    # with SIGINT ignored, and Python keeps an ignored SIGINT ignored.
     proc = subprocess.Popen([SCRIPT, "checkout", "K-0012", "--purpose", "浇花"], env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     deadline = time.monotonic() + 60
     while not ready():
         assert time.monotonic() < deadline and proc.poll() is None, proc.stderr

@@ -169,3 +169,7 @@ def test_export_households_picks_as_household_list_does(empty_ledger: Ledger,
     assert text.lstrip("\ufeff").splitlines()[1:] == []  # nobody carries the flag 独居
     refused = empty_ledger.refused("export", "keys", "-o", str(tmp_path / "k.xlsx"), "--aged")
     assert "--flag, --living and --aged pick households" in refused.err
+    refused = empty_ledger.refused("export", "households", "-o", str(tmp_path / "h.xlsx"),
+                                   "--living", "住养老院")
+    assert "--living: '住养老院' is not a living situation" in refused.err
+    assert not (tmp_path / "h.xlsx").exists() and not (tmp_path / "k.xlsx").exists()

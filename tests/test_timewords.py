@@ -16,11 +16,6 @@ from keyledger.i18n import set_language
 
 TZ = ZoneInfo("Asia/Shanghai")
 
-
-@pytest.fixture(autouse=True)
-def _english() -> None:
-    set_language("en")  # a test before may have left this process speaking Chinese
-
 NOW = datetime(2026, 11, 25, 14, 0, tzinfo=TZ)
 TODAY = NOW.date()
 D = date

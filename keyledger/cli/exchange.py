@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterator, Optional
 
 import typer
 
-from keyledger.cli import completion, words
+from keyledger.cli import completion, params, words
 from keyledger.cli.common import open_ledger, print_json, say
 from keyledger.cli.filters import aged_option, flag_option, living_option, picked
 from keyledger.errors import FatalError, os_error
@@ -241,9 +241,7 @@ def schedule_export(
 
 def household_card(
     ctx: typer.Context,
-    household: str = typer.Argument(..., metavar="HOUSEHOLD",
-                                    autocompletion=completion.households, callback=words.household,
-                                    help=_("The household: its number, resident's name or address.")),
+    household: str = params.household(),
     output: Optional[Path] = typer.Option(None, "-o", "--output", metavar="FILE",
                                           help=_("Write the card to FILE; standard output "
                                                  "otherwise.")),

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, Optional
 
 import typer
 
-from keyledger.cli import completion, words
+from keyledger.cli import completion, params, words
 from keyledger.cli.common import (command, group, open_ledger, people, print_json, say,
                                   stdout, table)
 from keyledger.cli.exchange import household_card, household_import
@@ -100,9 +100,7 @@ def add(
 
 @command(app)
 def edit(
-    ident: str = typer.Argument(..., metavar="ID", autocompletion=completion.households,
-                                callback=words.household,
-                                help=_("The household: its number, resident's name or address.")),
+    ident: str = params.household("ID"),
     name: Optional[str] = typer.Option(None, "--name", help=_("Main resident, or the shop's name.")),
     address: Optional[str] = typer.Option(None, "--address", help=_("Address.")),
     kind: Optional[str] = typer.Option(None, "--kind",
@@ -164,9 +162,7 @@ def edit(
 
 
 @command(app)
-def pair(ident: str = typer.Argument(..., metavar="ID", autocompletion=completion.households,
-                                     callback=words.household,
-                                     help=_("The household: its number, resident's name or address.")),
+def pair(ident: str = params.household("ID"),
          a: str = typer.Option(..., "--a", metavar="STEWARD",
                                autocompletion=completion.stewards,
                                callback=words.steward, help=_("The A steward.")),
@@ -184,9 +180,7 @@ def pair(ident: str = typer.Argument(..., metavar="ID", autocompletion=completio
 
 @command(app)
 def authorize(
-    ident: str = typer.Argument(..., metavar="ID", autocompletion=completion.households,
-                                callback=words.household,
-                                help=_("The household: its number, resident's name or address.")),
+    ident: str = params.household("ID"),
     start: str = typer.Option(..., "--from", metavar="DATE", help=_("First day it is valid.")),
     until: str = typer.Option(..., "--until", metavar="DATE", help=_("Last day it is valid.")),
     purpose: list[str] = typer.Option(..., "--purpose", metavar="P,P…",
@@ -228,10 +222,7 @@ def authorize(
 
 
 @command(app)
-def revoke(ident: str = typer.Argument(..., metavar="ID",
-                                       autocompletion=completion.households,
-                                       callback=words.household,
-                                       help=_("The household: its number, resident's name or address."))) -> None:
+def revoke(ident: str = params.household("ID")) -> None:
     """End the owner's authorization today (a supervisor, or the household's A/B steward)."""
     from keyledger.households import revoke as end
 
@@ -275,9 +266,7 @@ def _birthday(text: str | None) -> str | None:
 
 
 @command(app)
-def show(ident: str = typer.Argument(..., metavar="ID", autocompletion=completion.households,
-                                     callback=words.household,
-                                     help=_("The household: its number, resident's name or address.")),
+def show(ident: str = params.household("ID"),
          json: bool = typer.Option(False, "--json", help=_("Print JSON."))) -> None:
     """The household's whole file (一户一档): people, contacts, flags, away periods, care list,
     authorization, schedule, keys and where they are, the last visits, what is open and the

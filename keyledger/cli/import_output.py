@@ -25,10 +25,15 @@ def _action(status: str) -> str:
 
 def _reason(reason: str) -> str:
     return {"total": _("a total"), "footer": _("a footer"),
-            "header": _("the header again")}[reason]
+            "header": _("the header again"),
+            "hidden": _("hidden in the sheet; show the row and import again to bring it in")
+            }[reason]
 
 
 def say_plan(plan: "Plan", dry_run: bool) -> None:
+    if plan.table.grid.passed:
+        say(_("Reading the sheet {sheet}: {passed} before it has no header row.").format(
+            sheet=plan.table.sheet, passed="、".join(plan.table.grid.passed)))
     if plan.ignored:
         say(_("Columns not imported: {columns} (read one with --map COLUMN=FIELD).").format(
             columns=", ".join(plan.ignored)))

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Optional
 
 import typer
 
-from keyledger.cli import completion, words
+from keyledger.cli import completion, params, words
 from keyledger.cli.common import command, group, open_ledger, say
 from keyledger.errors import os_error
 from keyledger.i18n import _
@@ -49,10 +49,7 @@ def _emit(ledger: "Ledger", document: "Document", fmt: str | None, output: Path 
 
 
 @command(app)
-def owner(household: str = typer.Argument(..., metavar="HOUSEHOLD",
-                                          autocompletion=completion.households,
-                                          callback=words.household,
-                                          help=_("The household: its number, resident's name or address.")),
+def owner(household: str = params.household(),
           week: Optional[str] = typer.Option(None, "--week", metavar="WEEK",
                                              help=_("The week: 2026-W48, 48, this week or next week (this week by default).")),
           lang: Optional[str] = LANG, output: Optional[Path] = OUT,
@@ -66,10 +63,7 @@ def owner(household: str = typer.Argument(..., metavar="HOUSEHOLD",
 
 
 @command(app)
-def household(household: str = typer.Argument(..., metavar="HOUSEHOLD",
-                                              autocompletion=completion.households,
-                                              callback=words.household,
-                                              help=_("The household: its number, resident's name or address.")),
+def household(household: str = params.household(),
               start: Optional[str] = typer.Option(None, "--from", metavar="DATE",
                                                   help=_("The first day (30 days before the "
                                                          "last by default).")),

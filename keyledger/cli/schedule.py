@@ -6,7 +6,7 @@ from typing import Optional
 
 import typer
 
-from keyledger.cli import completion, words
+from keyledger.cli import completion, params, words
 from keyledger.cli.common import (command, day, group, open_ledger, people, print_json,
                                   say, stdout, table)
 from keyledger.cli.exchange import schedule_export
@@ -19,9 +19,7 @@ app = group()
 
 @command(app)
 def add(
-    household: str = typer.Argument(..., metavar="HOUSEHOLD", autocompletion=completion.households,
-                                    callback=words.household,
-                                    help=_("The household: its number, resident's name or address.")),
+    household: str = params.household(),
     every: str = typer.Option(..., "--every", metavar="DAYS",
                               autocompletion=completion.weekdays, callback=words.days,
                               help=_("Which days: every day, weekdays, or days like Wed or "
@@ -51,10 +49,7 @@ def add(
 
 
 @command(app, "list")
-def list_(household: str = typer.Argument(..., metavar="HOUSEHOLD",
-                                          autocompletion=completion.households,
-                                          callback=words.household,
-                                          help=_("The household: its number, resident's name or address.")),
+def list_(household: str = params.household(),
           json: bool = typer.Option(False, "--json", help=_("Print JSON."))) -> None:
     """A household's schedule, numbered."""
     record = open_ledger().household(household)
@@ -81,10 +76,7 @@ def _post(steward: str) -> str:
 
 
 @command(app)
-def remove(household: str = typer.Argument(..., metavar="HOUSEHOLD",
-                                           autocompletion=completion.households,
-                                           callback=words.household,
-                                           help=_("The household: its number, resident's name or address.")),
+def remove(household: str = params.household(),
            number: int = typer.Argument(..., metavar="N",
                                         help=_("The entry's number, as `schedule list` shows it."))) -> None:
     """Remove entry N (see `schedule list`)."""

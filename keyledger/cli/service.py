@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Optional
 import typer
 
 from keyledger import vocab
-from keyledger.cli import completion, words
+from keyledger.cli import completion, params, words
 from keyledger.cli.common import command, group, open_ledger, print_json, say, table, when
 from keyledger.i18n import _
 
@@ -22,11 +22,7 @@ errand_app = group()
 
 @command(request_app)
 def add(
-    household: str = typer.Argument(..., metavar="HOUSEHOLD",
-                                    autocompletion=completion.households,
-                                    callback=words.household,
-                                    help=_("The household: its number, resident's name or "
-                                           "address.")),
+    household: str = params.household(),
     text: str = typer.Argument(..., metavar="TEXT", help=_("What was asked, e.g. "
                                                            "帮我看看阳台窗户关没关.")),
     via: Optional[str] = typer.Option(None, "--via", metavar="CHANNEL",
@@ -54,11 +50,7 @@ def add(
 
 @command(request_app, "list")
 def request_list(
-    household: Optional[str] = typer.Argument(None, metavar="[HOUSEHOLD]",
-                                              autocompletion=completion.households,
-                                              callback=words.household,
-                                              help=_("Only this household: its number, "
-                                                     "resident's name or address.")),
+    household: Optional[str] = params.household_filter(),
     json: bool = typer.Option(False, "--json", help=_("Print JSON.")),
 ) -> None:
     """Owners' requests not yet answered, oldest first."""
@@ -75,11 +67,7 @@ def request_list(
 
 @command(problem_app, "list")
 def problem_list(
-    household: Optional[str] = typer.Argument(None, metavar="[HOUSEHOLD]",
-                                              autocompletion=completion.households,
-                                              callback=words.household,
-                                              help=_("Only this household: its number, "
-                                                     "resident's name or address.")),
+    household: Optional[str] = params.household_filter(),
     json: bool = typer.Option(False, "--json", help=_("Print JSON.")),
 ) -> None:
     """Problems found on visits and not yet put right, oldest first."""
@@ -96,11 +84,7 @@ def problem_list(
 
 @command(problem_app)
 def close(
-    household: str = typer.Argument(..., metavar="HOUSEHOLD",
-                                    autocompletion=completion.households,
-                                    callback=words.household,
-                                    help=_("The household: its number, resident's name or "
-                                           "address.")),
+    household: str = params.household(),
     number: str = typer.Argument(..., metavar="N",
                                  help=_("The problem's number in `household show`.")),
     note: Optional[str] = typer.Option(None, "--note",
@@ -121,11 +105,7 @@ def close(
 
 @command(errand_app)
 def repaid(
-    household: str = typer.Argument(..., metavar="HOUSEHOLD",
-                                    autocompletion=completion.households,
-                                    callback=words.household,
-                                    help=_("The household: its number, resident's name or "
-                                           "address.")),
+    household: str = params.household(),
     number: str = typer.Argument(..., metavar="N",
                                  help=_("The errand's number under money owed in `household "
                                         "show`.")),

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, Optional
 
 import typer
 
-from keyledger.cli import completion, words
+from keyledger.cli import completion, params, words
 from keyledger.cli.common import (command, group, open_ledger, people, print_json, say, table,
                                   when)
 from keyledger.i18n import _
@@ -155,9 +155,7 @@ def _console() -> Any:
 
 @command(app)
 def add(
-    household: str = typer.Argument(..., metavar="HOUSEHOLD", autocompletion=completion.households,
-                                    callback=words.household,
-                                    help=_("The household: its number, resident's name or address.")),
+    household: str = params.household(),
     purpose: Optional[str] = typer.Option(None, "--purpose", "-p",
                                           autocompletion=completion.visit_purposes,
                                           callback=words.one("visit-purpose"),
@@ -217,10 +215,7 @@ def add(
 
 @command(app, "list")
 def list_(
-    household: Optional[str] = typer.Argument(None, metavar="[HOUSEHOLD]",
-                                              autocompletion=completion.households,
-                                              callback=words.household,
-                                              help=_("Only this household: its number, resident's name or address.")),
+    household: Optional[str] = params.household_filter(),
     start: Optional[str] = typer.Option(None, "--from", metavar="DATE",
                                         help=_("The first day (30 days before the last by "
                                                "default).")),

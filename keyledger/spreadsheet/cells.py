@@ -58,20 +58,82 @@ def _nfkc(value: Any) -> str:
 # Phone numbers ---------------------------------------------------------------------------
 
 _SCIENTIFIC = re.compile(r"([0-9])(?:\.([0-9]+))?[eE]\+?([0-9]+)")
-_SEPARATORS = re.compile(r"[/、,，;；]|\s{2,}")
+_SEPARATORS = re.compile(r"[/、,，;；\n]|\s{2,}")
+_DASHES = str.maketrans("—–―‐‑−", "------")
+# A cell's numbers, and the words and bracketed remarks around them: 手机：138…, 138…（女儿）,
+# 138… 女儿139….
+_TOKENS = re.compile(r"(?P<number>\+?\(?[0-9][0-9\s\-().eE+]*[0-9]|[0-9])|\((?P<inside>[^0-9)]*)\)"
+                     r"|(?P<word>[^0-9+(]+|[+(])")
+# Words around a number that say only that it is a phone: left out. Any other (女儿, 办公室) is
+# kept with the number, in brackets, so the register's word is not lost.
+_PHONE_WORDS = {"", "手机", "手机号", "手机号码", "电话", "电话号码", "联系电话", "座机", "固话",
+                "固定电话", "家庭电话", "家电", "宅电", "本人", "本人手机", "本人电话", "tel", "mobile",
+                "phone"}
+
+
+_EXTENSION = {"转", "分机", "ext", "x"}
 
 
 def phone(value: Any) -> str:
-    """One or more numbers (13800000101/010-12345678), each checked; written as digits, a
-    landline with a '-' after its area code, a foreign number in +CC form."""
+    """One or more numbers (13800000101/010-12345678, 138… 139…, one a line), each checked;
+    written as digits, a landline with a '-' after its area code, a foreign number in +CC form;
+    a word written with a number other than 手机/座机/本人 (女儿) kept after it in brackets."""
     if isinstance(value, bool):
         raise CellError(_("{value!r} is not a phone number").format(value=text(value)))
     if isinstance(value, (int, float)):
         return _one_phone(_number_digits(value), text(value))
-    parts = [p for p in _SEPARATORS.split(_nfkc(value)) if p.strip()]
+    parts = [p.strip() for p in _SEPARATORS.split(_nfkc(value).translate(_DASHES)) if p.strip()]
     if not parts:
         raise CellError(_("empty"))
-    return " / ".join(dict.fromkeys(_one_phone(p, p) for p in parts))
+    return " / ".join(dict.fromkeys(n for p in parts for n in _numbers(p)))
+
+
+def _numbers(part: str) -> list[str]:
+    """The numbers of one part of a cell, each with the word written with it: a bracketed one
+    is the number's before it (138…（女儿）), another the number's after it (女儿 139…), or
+    before it when it ends the cell."""
+    if re.fullmatch(r"\+?[0-9][0-9\- ]*", part) and _mobile().fullmatch(part.replace(" ", "")
+                                                                        .replace("-", "")):
+        return [part.replace(" ", "").replace("-", "")]  # most of a register: no words
+    found: list[list[str]] = []   # [number as written, its word, its extension]
+    word = ""
+    for token in _TOKENS.finditer(part):
+        number = token.group("number")
+        if number is not None and found and word.strip(" :.").casefold() in _EXTENSION:
+            found[-1][2] = f"转{number.strip()}"  # 0571-87654321转8021: kept with its number
+            word = ""
+        elif number is not None:
+            found.append([number.strip(), word.strip(" :"), ""])
+            word = ""
+        elif token.group("inside") is not None and found and not found[-1][1]:
+            found[-1][1] = token.group("inside").strip()
+        else:
+            word += token.group(0)
+    if word.strip(" :") and found and not found[-1][1]:
+        found[-1][1], word = word.strip(" :"), ""
+    if not found or word.strip(" :"):
+        raise CellError(_("{value!r} is not a phone number: write it like 13800000101 or "
+                          "010-12345678").format(value=part))
+    out = []
+    for number, said, extension in found:
+        kept = "" if said.casefold() in _PHONE_WORDS else f"（{said}）"
+        out += [n + extension + kept for n in _spaced(number, part)]
+    return out
+
+
+def _spaced(number: str, part: str) -> list[str]:
+    """One number (138 0000 0101, 0571 87654321), else several a space apart (138… 139…)."""
+    try:
+        return [_one_phone(number, part if number == part else number)]
+    except CellError:
+        pieces = number.split()
+        if len(pieces) < 2:
+            raise
+        try:
+            return [_one_phone(p, p) for p in pieces]
+        except CellError:
+            raise CellError(_("{value!r} is not a phone number: write it like 13800000101 or "
+                              "010-12345678").format(value=part)) from None
 
 
 def _number_digits(value: int | float) -> str:
@@ -84,6 +146,7 @@ def _one_phone(raw: str, shown: str) -> str:
     import phonenumbers
 
     compact = re.sub(r"[\s\-()（）]", "", raw.strip())
+    compact = re.sub(r"(?<=[0-9]{7})\.0+$", "", compact)  # 13800000101.0: a number saved as text
     scientific = _SCIENTIFIC.fullmatch(compact)
     if not scientific:
         compact = compact.replace(".", "")  # 138.0000.0101
@@ -259,9 +322,12 @@ def birthday(value: Any, today: date) -> Birthday:
 
 
 def age(value: Any, today: date) -> int:
-    """A year of birth from an age (78, 78岁)."""
+    """A year of birth from an age (78, 78岁, 78周岁, 七十八岁)."""
+    from keyledger.spreadsheet.address import arabic
+
     shown = _nfkc(value)
-    match = re.fullmatch(r"(\d{1,3})\s*(岁|周岁)?", shown)
+    match = re.fullmatch(r"(\d{1,3})(?:\.0+)?\s*(岁|周岁)?", shown) or \
+        re.fullmatch(r"(\d{1,3})\s*(岁|周岁)?", arabic(re.sub(r"(周岁|岁)$", "", shown)))
     if not match or int(match.group(1)) > 120:
         raise CellError(_("{value!r} is not an age in years").format(value=shown))
     return today.year - int(match.group(1))
@@ -324,6 +390,18 @@ def interests(value: Any) -> list[str]:
                               if p))
 
 
+_YES = {"是", "√", "✓", "✔", "☑", "●", "y", "yes", "1", "有", "true", "对"}
+_NO = {"否", "×", "✗", "✘", "x", "n", "no", "0", "不是", "false"}
+
+
+def yes(value: Any) -> bool:
+    """A 是否 column's answer: 是, √, Y, 1 or 否, ×, N, 0."""
+    answer = _nfkc(value).casefold()
+    if answer in _YES or answer in _NO:
+        return answer in _YES
+    raise CellError(_("{value!r}: write 是 or 否 (or √ and ×)").format(value=_nfkc(value)))
+
+
 def kind(value: Any) -> str:
     found = words(value, "kind")
     if len(found) != 1:
@@ -345,13 +423,27 @@ def person(value: Any) -> tuple[str, str | None, str | None]:
     if match:
         shown, relation, rest = match.group(1), match.group(2), match.group(3).strip()
         phone_text = rest or None
-    digits = re.search(r"\+?[0-9][0-9\s\-]{5,}[0-9]$", shown)
+    digits = re.search(r"\+?[0-9][0-9\s\-/,，、]{5,}[0-9]$", shown)
     if digits:
         phone_text, shown = digits.group(0), shown[: digits.start()].strip()
+    shown = plain_name(shown)
     parts = shown.split()
     if len(parts) == 2 and relation is None and len(parts[1]) <= 3:
         shown, relation = parts  # 李晓梅 女儿
     return " ".join(shown.split()), relation, phone_text
+
+
+_CJK = re.compile(r"[\u3400-\u9fff]+")
+
+
+def plain_name(text: str) -> str:
+    """A Chinese name spaced out to line up in a column (王  芳, 钱 玉 珍, 张 晓梅) as one word;
+    李晓梅 女儿 (a name and a relation) and Latin names keep their spaces."""
+    parts = text.split()
+    if len(parts) > 1 and all(_CJK.fullmatch(p) for p in parts) and \
+            (len(parts[0]) == 1 or len(parts[-1]) == 1) and len("".join(parts)) <= 4:
+        return "".join(parts)
+    return text
 
 
 def same_name(first: str | None, second: str | None) -> bool:

@@ -59,9 +59,18 @@ def is_group(text: str) -> bool:
         _PERSON_GROUP
 
 
+def _flag_mark(text: str) -> tuple[str | None, int]:
+    """是否独居, 是否低保户: a column answering 是/否 for one flag of the vocabulary (slot: the
+    flag's place among FLAGS)."""
+    match = re.fullmatch(r"是否(?:为)?(.+)", text)
+    code = vocab.lookup(vocab.FLAG, match.group(1)) if match else None
+    return ("flag_mark", vocab.FLAGS.index(code)) if code else (None, 0)
+
+
 def known(text: str) -> bool:
     """A header cell keyledger recognises (one of a header row's, or a group over them)."""
-    return field_of(text) is not None or is_group(text) or _numbered(text) is not None
+    return field_of(text) is not None or is_group(text) or _numbered(text) is not None or \
+        _flag_mark(text)[0] is not None
 
 
 def _numbered(text: str) -> tuple[str, int] | None:
@@ -128,6 +137,8 @@ def resolve(headers: list[tuple[str, str]], mapping: dict[str, str],
         if target is None:
             numbered = _numbered(name)
             target, slot = numbered if numbered else (field_of(name), 0)
+            if target is None:
+                target, slot = _flag_mark(name)
             if target in CONTACT_FIELDS + ("phone",) and not numbered:
                 if target == "contact" and (run is None or "contact" in run):
                     run, slot_of_run, slots = set(), slots, slots + 1
@@ -205,7 +216,8 @@ def _check_unique(columns: list[Column], file: str) -> None:
                                "{field}; say which is which with --map {hint}=FIELD (e.g. "
                                "contact_phone), or skip one with --map {hint}=-.").format(
                                    file=file, first=other.header, second=column.header,
-                                   field=f"{column.field} ({CANONICAL[column.field]})",
+                                   field=f"{column.field} "
+                                         f"({CANONICAL.get(column.field, column.header)})",
                                    hint=hint))
         first[key] = column
 

@@ -28,7 +28,8 @@ _FOOTER = re.compile(r"(填表人|填报人|制表人|审核人|审批人|统计
 @dataclass
 class Skipped:
     row: int
-    reason: str   # "total" or "footer" or "header" (a header repeated on a later page)
+    reason: str   # "total", "footer", "header" (a header repeated on a later page) or
+                  # "hidden" (a row the office hid: often someone moved away or gone)
     text: str     # the row's first cell, as the sheet says it
 
 
@@ -151,6 +152,21 @@ def _plain(text: str) -> str:
     return unicodedata.normalize("NFKC", text).strip()
 
 
+_NAMING = ("id", "estate", "building", "unit", "room", "address", "name")
+
+
+def cells_text(cells: list[Any], columns: list[Column]) -> str:
+    """A hidden row as messages name it: where and who (3 2 602 钱玉珍), else its first cells."""
+    named = [cells[c.index] for f in _NAMING for c in columns
+             if c.field == f and c.slot == 0 and c.index < len(cells)]
+    shown = [c for c in named if c is not None] or [c for c in cells if c is not None][:2]
+    return " ".join(map(str, shown))
+
+
+def has_header(rows: list[list[Any]], mapping: dict[str, str]) -> bool:
+    return _find_header(rows, mapping) is not None
+
+
 def lay_out(grid: Grid, mapping: dict[str, str]) -> Table:
     filled = _fill_merges(grid)
     rows = grid.rows
@@ -176,8 +192,9 @@ def lay_out(grid: Grid, mapping: dict[str, str]) -> Table:
         number = index + 1
         if all(c is None or i not in read or (index, i) in filled for i, c in enumerate(cells)):
             continue  # blank, or only a 序号 or merged cells: a row of the template left empty
-        reason = _skip_reason(cells)
         first = next(c for c in cells if c is not None)
+        reason = ("hidden", cells_text(cells, columns)) if index in grid.hidden else \
+            _skip_reason(cells)
         if reason is None and isinstance(first, str) and known(normalize_header(first)) and \
                 _texts(rows[index]) in header_texts:
             reason = ("header", first)

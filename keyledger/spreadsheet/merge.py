@@ -13,6 +13,7 @@ from typing import Any
 
 from keyledger import vocab
 from keyledger.i18n import _
+from keyledger.spreadsheet.address import places
 from keyledger.spreadsheet.cells import same_name
 from keyledger.spreadsheet.row import Contact, Resident, Row, Values
 
@@ -31,7 +32,12 @@ def _plain(text: str | None) -> str:
 
 
 def same_place(first: str | None, second: str | None) -> bool:
-    return _plain(first).removesuffix("室") == _plain(second).removesuffix("室")
+    """Two addresses of one home: the same text, or the same estate, building, unit and room
+    however written (花园小区3栋2单元501室 is 花园小区3-2-501)."""
+    if _plain(first).removesuffix("室") == _plain(second).removesuffix("室"):
+        return True
+    place = places(first or "")
+    return place is not None and place == places(second or "")
 
 
 class Merger:

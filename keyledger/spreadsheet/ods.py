@@ -1,5 +1,6 @@
-"""Merged cells of an OpenDocument sheet, which calamine does not report: read from the
-sheet's content.xml (already checked by bounds.check_zip: no document type declaration)."""
+"""Merged cells and hidden rows of an OpenDocument sheet, which calamine does not report: read
+from the sheet's content.xml (already checked by bounds.check_zip: no document type
+declaration)."""
 
 from __future__ import annotations
 
@@ -13,8 +14,11 @@ _TABLE = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
 _CELLS = (f"{_TABLE}table-cell", f"{_TABLE}covered-table-cell")
 
 
-def merged_ranges(path: Path, sheet: str) -> list[Merge]:
+def merged_ranges(path: Path, sheet: str) -> tuple[list[Merge], set[int]]:
+    """The sheet's merged ranges, and its hidden rows (0-based; table:visibility collapse or
+    filter)."""
     merges: list[Merge] = []
+    hidden: set[int] = set()
     inside, row, column, depth = False, 0, 0, 0
     with zipfile.ZipFile(path) as archive, archive.open("content.xml") as stream:
         for event, element in iterparse(stream, events=("start", "end")):
@@ -36,7 +40,11 @@ def merged_ranges(path: Path, sheet: str) -> list[Merge]:
                 if event == "start":
                     column = 0
                 else:
-                    row += int(element.get(f"{_TABLE}number-rows-repeated", "1"))
+                    repeated = int(element.get(f"{_TABLE}number-rows-repeated", "1"))
+                    if element.get(f"{_TABLE}visibility", "visible") != "visible" and \
+                            repeated < 100_000:  # not the sheet's empty tail, hidden
+                        hidden.update(range(row, row + repeated))
+                    row += repeated
                     element.clear()
             elif tag in _CELLS and event == "start":
                 rows = int(element.get(f"{_TABLE}number-rows-spanned", "1"))
@@ -44,4 +52,4 @@ def merged_ranges(path: Path, sheet: str) -> list[Merge]:
                 if rows > 1 or columns > 1:
                     merges.append(((row, column), (row + rows - 1, column + columns - 1)))
                 column += int(element.get(f"{_TABLE}number-columns-repeated", "1"))
-    return merges
+    return merges, hidden

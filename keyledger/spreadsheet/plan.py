@@ -15,7 +15,7 @@ from keyledger.ids import is_valid_id
 from keyledger.ledger import Ledger
 from keyledger.model import Household, household_from_data
 from keyledger.spreadsheet.columns import QUIET
-from keyledger.spreadsheet.layout import Skipped, Table, lay_out
+from keyledger.spreadsheet.layout import Skipped, Table, has_header, lay_out
 from keyledger.spreadsheet.merge import Change, describe, merge, same_place, side_by_side
 from keyledger.spreadsheet.read import read_grid
 from keyledger.spreadsheet.row import Row, household_id, made_address, sheet_address, values
@@ -112,7 +112,7 @@ def _blank(ident: str) -> dict[str, Any]:
 def plan_import(ledger: Ledger, path: Path, mapping: dict[str, str], update: bool = False,
                 sheet: str | None = None, progress: Progress | None = None) -> Plan:
     """What importing `path` would add and change, with its bad rows and conflicts."""
-    table = lay_out(read_grid(path, sheet), mapping)
+    table = lay_out(read_grid(path, sheet, lambda rows: has_header(rows, mapping)), mapping)
     settings = ledger.settings
     today = now(zone(settings.timezone)).date()
     plan = Plan(str(path), table, update, settings.birth_year_from_id)
@@ -167,6 +167,7 @@ def _plan_row(row: Row, ident: str | None, existing: dict[str, Household],
               made: dict[str, Planned], keys: set[str], update: bool, today: Any,
               birth_from_id: bool, plan: Plan) -> Planned | None:
     if ident is None:
+        values(row, today, birth_from_id)  # the row's other bad cells too: fixed in one go
         return None
     if not is_valid_id(ident):
         row.fail("id", _("{id!r} cannot be a household id: use letters, digits, '.', '_' or '-'")

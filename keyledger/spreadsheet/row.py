@@ -12,16 +12,10 @@ from typing import Any, Callable
 from keyledger.errors import Problem
 from keyledger.i18n import _
 from keyledger.spreadsheet import bounds, cells
+from keyledger.spreadsheet.address import BUILDING, ROOM, UNIT, part, places
 from keyledger.spreadsheet.cells import CellError
 from keyledger.spreadsheet.columns import CANONICAL, Column
-
-_BUILDING = ("#楼", "号楼", "栋", "幢", "号", "楼", "#")
-_UNIT = ("单元",)
-_ROOM = ("室", "号", "户")
-# 东升家园8号楼1单元401室, 8栋1单元401, 8-1-401: an address the household id is read from when
-# the sheet has no 户号 or 楼号 column.
-_ADDRESS = re.compile(r"(?P<estate>.*?)(?P<building>[0-9A-Za-z]+)\s*(号楼|栋|幢|号|楼|-)\s*"
-                      r"((?P<unit>[0-9]+)\s*(单元|-)\s*)?(?P<room>[0-9A-Za-z]+)\s*(室|号|户)?")
+from keyledger.vocab import FLAGS
 
 
 @dataclass
@@ -68,6 +62,9 @@ class Values:
     notes: str | None = None
 
 
+_UNREAD = object()
+
+
 class Row:
     """One row's cells by field, and its problems by column."""
 
@@ -76,6 +73,7 @@ class Row:
         self.name, self.number, self.cells = name, number, row_cells
         self.columns = {(c.field, c.slot): c for c in columns if c.field is not None}
         self.problems: dict[int, str] = {}   # column index (or past the end) -> why
+        self.place: Any = _UNREAD            # its building, unit and room, once read
 
     def has(self, name: str, slot: int = 0) -> bool:
         return (name, slot) in self.columns
@@ -133,28 +131,8 @@ class Row:
 
 # When the sheet has no column for the field at fault, the column its value came from.
 _FALLBACK = {"household_name": ("name",), "born": ("birthday", "age", "id_number"),
+             "phone": ("landline",),
              "address": ("building", "room", "estate"), "id": ("room", "building", "address")}
-
-
-def part(value: Any, suffixes: tuple[str, ...]) -> str:
-    """A building, unit or room as the id writes it: 8号楼, 8栋, 8#楼 are 8; 一单元 is 1."""
-    text = unicodedata.normalize("NFKC", cells.text(value)).replace(" ", "")
-    for suffix in suffixes:
-        if text.endswith(suffix) and len(text) > len(suffix):
-            text = text[: -len(suffix)]
-            break
-    return _arabic(text)
-
-
-def _arabic(text: str) -> str:
-    """一 to 九十九 in digits (十二单元 is 12); anything else as it is."""
-    plain = text.translate(cells.CHINESE_DIGITS)
-    if plain.isdigit() or "十" not in plain:
-        return plain if plain.isdigit() else text
-    tens, _sep, ones = plain.partition("十")
-    if len(tens) > 1 or len(ones) > 1 or not (tens + ones + "0").isdigit():
-        return text
-    return str(int(tens or 1) * 10 + int(ones or 0))
 
 
 def household_id(row: Row, estate: bool = True) -> str | None:
@@ -174,15 +152,63 @@ def household_id(row: Row, estate: bool = True) -> str | None:
             row.fail("estate", _("missing"))
             return None
         parts.append(name)
-    for name, suffixes in (("building", _BUILDING), ("unit", _UNIT), ("room", _ROOM)):
+    place = place_cells(row)
+    if place is None:
+        return None
+    if estate and not row.has("estate") and place[0]:
+        parts.append(place[0])  # 楼号 written 花园小区3号楼
+    return "-".join(parts + [p for p in place[1:] if p])
+
+
+_TOKEN = re.compile(r"[0-9A-Za-z]+")
+_REPEATED = re.compile(r"号楼|栋|幢|座|单元|门|[0-9]-")  # an estate made of a building: no estate
+_WORDS = {"building": "号楼", "unit": "单元", "room": ""}
+
+
+def place_cells(row: Row) -> tuple[str, str, str, str] | None:
+    """(estate, building, unit, room) from the row's 楼号, 单元 and 房号 columns: each cell on its
+    own (8号楼, 8#楼, 一单元, 401室); else the cells read together as one address by the one
+    address reader (楼号 3号楼2单元 with 房号 501, 房号 2-601): never an id of half-read words.
+    Read once a row (the id, then a new household's address, ask for it)."""
+    if row.place is _UNREAD:
+        row.place = _place_cells(row)
+    return row.place
+
+
+def _place_cells(row: Row) -> tuple[str, str, str, str] | None:
+    found: dict[str, str] = {}
+    for name, suffixes in (("building", BUILDING), ("unit", UNIT), ("room", ROOM)):
         if not row.has(name):
             continue
         value = row.get(name, lambda v, s=suffixes: part(v, s))  # type: ignore[misc]
         if value is None:
             row.fail(name, _("missing"))
             return None
-        parts.append(value)
-    return "-".join(parts)
+        found[name] = value
+    if all(_TOKEN.fullmatch(v) for v in found.values()):
+        return ("", found.get("building", ""), found.get("unit", ""), found.get("room", ""))
+    written = "".join(value + _WORDS[name] if _TOKEN.fullmatch(value) else
+                      cells.text(row.raw(name)) for name, value in found.items())
+    place = places(written)
+    if place is not None and _REPEATED.search(place[0]) and "room" in found:
+        # 门牌号 3-2-501 beside 楼栋 3 and 单元 2: the room cell is the whole place; it must
+        # agree with the other cells, or the row says two places.
+        alone = places(cells.text(row.raw("room")))
+        place = alone if alone is not None and all(
+            found.get(name, value) == value for name, value in
+            (("building", alone[1]), ("unit", alone[2]))) else None
+        if alone is not None and place is None:
+            row.fail("room", _("{value!r} is in another building or unit than the row's {columns} "
+                               "say").format(value=cells.text(row.raw("room")),
+                                             columns="、".join(row.header(n) for n in found
+                                                               if n != "room")))
+            return None
+    if place is None:
+        name = next(n for n, v in found.items() if not _TOKEN.fullmatch(v))
+        row.fail(name, _("{value!r} does not say a building, unit or room (like 8号楼, 1单元, "
+                         "401); write each in its own column or the whole address in a 地址 "
+                         "column").format(value=cells.text(row.raw(name))))
+    return place
 
 
 def _id_from_address(row: Row, estate: bool) -> str | None:
@@ -190,26 +216,24 @@ def _id_from_address(row: Row, estate: bool) -> str | None:
     if address is None:
         row.fail("address", _("missing: the address, from which the household id is made"))
         return None
-    match = _ADDRESS.fullmatch(unicodedata.normalize("NFKC", address).replace(" ", ""))
-    if match is None:
+    found = places(address)
+    if found is None:
         row.fail("address", _("{address!r} does not say a building and a room (like 8号楼1单元401) "
                               "from which to make the household id; add a 户号 column")
                  .format(address=address))
         return None
-    parts = [match.group("estate").strip("-") if estate else "", match.group("building"),
-             match.group("unit") or "", match.group("room")]
-    return "-".join(p for p in parts if p)
+    return "-".join(p for p in (found[0] if estate else "", *found[1:]) if p)
 
 
 def made_address(row: Row) -> str | None:
     """A new household's address from 小区, 楼号, 单元, 房号 when the sheet has no 地址."""
-    parts = [(row.get("estate") or "")]
-    for name, suffixes, unit in (("building", _BUILDING, "号楼"), ("unit", _UNIT, "单元"),
-                                 ("room", _ROOM, "")):
-        value = row.get(name, lambda v, s=suffixes: part(v, s))  # type: ignore[misc]
-        if value:
-            parts.append(value + unit)
-    return "".join(parts) if len(parts) > 1 else None
+    place = place_cells(row) if row.has("building") or row.has("room") else None
+    if place is None:
+        return None
+    estate, building, unit, room = place
+    made = (row.get("estate") or estate) + (building and f"{building}号楼") + \
+        (unit and f"{unit}单元") + room
+    return made if made != (row.get("estate") or "") else None
 
 
 def sheet_address(row: Row) -> str | None:
@@ -222,9 +246,10 @@ def sheet_address(row: Row) -> str | None:
 
 
 def values(row: Row, today: date, birth_from_id: bool) -> Values:
-    out = Values(name=row.get("name", _name), household_name=row.get("household_name"),
+    names = row.get("name", _names) or []
+    out = Values(name=names[0] if names else None, household_name=row.get("household_name"),
                  address=row.get("address"), kind=row.get("kind", cells.kind),
-                 phone=row.get("phone", cells.phone), health=row.get("health"),
+                 phone=_phones(row), health=row.get("health"),
                  notes=row.get("notes", cells.block))
     out.born = row.get("born", lambda v: cells.born(v, today))
     if out.born is None and row.raw("born") is None:
@@ -236,6 +261,10 @@ def values(row: Row, today: date, birth_from_id: bool) -> Values:
     out.living = row.get("living", cells.living)
     out.interests = row.get("interests", cells.interests)
     out.flags = row.get("flags", lambda v: cells.words(v, "flags"))
+    marked = [FLAGS[slot] for (name, slot) in row.columns
+              if name == "flag_mark" and row.get(name, cells.yes, slot)]
+    if marked:  # 是否独居: 是 — the flag, after the 类别 column's
+        out.flags = list(dict.fromkeys((out.flags or []) + marked))
     out.care = row.get("care", lambda v: cells.words(v, "care"))
     if out.flags and "merchant" in out.flags and out.kind is None:
         out.kind = "merchant"
@@ -247,15 +276,20 @@ def values(row: Row, today: date, birth_from_id: bool) -> Values:
     slots = sorted({slot for (name, slot) in row.columns if name in ("contact", "relation",
                                                                      "contact_phone")})
     for slot in slots:
-        contact = _contact(row, slot)
-        if contact is not None:
-            out.contacts.append(contact)
+        out.contacts += _contacts(row, slot)
     column = row.header("other_contacts")
     out.contacts += row.get("other_contacts", lambda v: [
         Contact(*_listed_person(text), column) for text in cells_listed(v)]) or []
-    out.residents = row.get("residents", lambda v: [_resident(text, today)
-                                                    for text in cells_listed(v)]) or []
+    out.residents = [Resident(n, None, None, None) for n in names[1:]] + \
+        (row.get("residents", lambda v: [_resident(text, today) for text in cells_listed(v)])
+         or [])
     return out
+
+
+def _phones(row: Row) -> str | None:
+    """The resident's numbers: 手机 and 固话 in one phone, as a cell of two numbers is."""
+    found = [p for p in (row.get("phone", cells.phone), row.get("landline", cells.phone)) if p]
+    return " / ".join(dict.fromkeys(n for p in found for n in p.split(" / "))) or None
 
 
 def _birthday(row: Row, out: Values, found: cells.Birthday | None, today: date) -> None:
@@ -347,14 +381,55 @@ def _resident(text: str, today: date) -> Resident:
                     (inside.group(2) or "").strip() or None)
 
 
+def _names(value: Any) -> list[str]:
+    """The people of a 姓名 cell: 王秀兰, or a couple written 王秀兰、李德胜 (the first is the
+    household's resident, the others live with them)."""
+    text = cells.text(value)
+    if not _NAMES_SPLIT.search(text):
+        return [_name(text)]  # most rows: one name
+    return [n for n in (_name(p) for p in _NAMES_SPLIT.split(text)) if n]
+
+
+_NAMES_SPLIT = re.compile(r"[、,，;；/\n]")
+
+
 def _name(value: Any) -> str:
-    return cells.line(unicodedata.normalize("NFKC", cells.text(value)))
+    return cells.plain_name(cells.line(unicodedata.normalize("NFKC", cells.text(value))))
 
 
-def _contact(row: Row, slot: int) -> Contact | None:
+def _contacts(row: Row, slot: int) -> list[Contact]:
+    """The contact of a 紧急联系人 column (with its 关系 and 联系电话 columns), and any more the
+    same cell lists (李晓梅（女儿）13900000201；王强（儿子）13900000202), as 其他联系人 are read."""
+    raw = row.raw("contact", slot)
+    listed = _people_of(raw) if isinstance(raw, str) else [raw]
+    first = _contact(row, slot, listed[0] if listed else None)
+    column = row.header("contact", slot)
+    more = []
+    for text in listed[1:]:
+        try:
+            more.append(Contact(*_listed_person(text), column))
+        except CellError as exc:
+            row.fail("contact", str(exc), slot)
+    return ([first] if first is not None else []) + more
+
+
+def _people_of(text: str) -> list[str]:
+    """The people a cell lists; a part that is only a number is the person's before it
+    (李晓梅 13900000201、13900000202 is one person with two numbers)."""
+    if not re.search(r"[、；;\n]", text):
+        return [text]  # most cells: one person
+    out: list[str] = []
+    for part in cells_listed(text):
+        if out and re.fullmatch(r"[0-9０-９\s\-－+()（）]+", part):
+            out[-1] += f" / {part}"
+        else:
+            out.append(part)
+    return out
+
+
+def _contact(row: Row, slot: int, raw: Any) -> Contact | None:
     relation = row.get("relation", slot=slot)
     phone = row.get("contact_phone", cells.phone, slot=slot)
-    raw = row.raw("contact", slot)
     if raw is None:
         if relation is not None or phone is not None:
             row.fail("contact", _("missing: the contact's relation and phone need the contact's "
