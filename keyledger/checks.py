@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import time
 from dataclasses import dataclass, field
 from typing import Callable, Iterator, TypeVar
 
@@ -121,6 +122,52 @@ def _check_attachments(ledger: Ledger, found: Found) -> set[str]:
 
 
 def check_ledger(ledger: Ledger) -> list[Problem]:
+    """Every problem of the ledger's files. A ledger found clean is remembered by the stamp of
+    every file it read: run again with none of them changed, nothing is parsed."""
+    from keyledger import statedir
+
+    memory = ledger.state_dir / "check-clean"
+    stamps = _stamps(ledger)
+    if stamps is not None and statedir.load(memory) == stamps:
+        return []
+    problems = _check(ledger)
+    if stamps is not None and not problems:
+        statedir.save(memory, stamps)
+    return problems
+
+
+def _stamps(ledger: Ledger) -> str | None:
+    """A digest of the path and stamp (modification and change times, size, inode, mode) of
+    every file `check` reads, of the folders holding them (a folder replaced by a link to a copy
+    keeps its files' stamps), and of keyledger's code (an upgrade may check more); None if one
+    is younger than two seconds, when a second edit in the same tick would leave its stamp."""
+    digest = hashlib.sha256()
+    now = time.time_ns()
+    code = os.path.dirname(__file__)
+    sources: list[tuple[str, str | os.DirEntry[str]]] = [
+        (f"code/{name}", os.path.join(code, name)) for name in sorted(os.listdir(code))
+        if name.endswith(".py")]
+    sources.append((SETTINGS, str(ledger.root / SETTINGS)))
+    for folder in ("stewards", "households", "keys", "visits", "attachments"):
+        sources.append((folder, str(ledger.root / folder)))
+        if os.path.isdir(ledger.root / folder) and not os.path.islink(ledger.root / folder):
+            sources += sorted(_entries(str(ledger.root / folder), folder),
+                              key=lambda pair: pair[0])
+    for relpath, where in sources:
+        try:
+            st = where.stat(follow_symlinks=False) if isinstance(where, os.DirEntry) \
+                else os.lstat(where)
+        except OSError:
+            digest.update(f"{relpath}\0absent\n".encode())
+            continue
+        if now - max(st.st_mtime_ns, st.st_ctime_ns) < 2_000_000_000:
+            return None
+        digest.update(f"{relpath}\0{st.st_mtime_ns}\0{st.st_ctime_ns}\0{st.st_size}\0"
+                      f"{st.st_ino}\0{st.st_mode}\n".encode())
+    return digest.hexdigest()
+
+
+def _check(ledger: Ledger) -> list[Problem]:
     found = Found()
     try:
         settings = ledger.settings

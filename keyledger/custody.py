@@ -119,8 +119,10 @@ def act(ledger: Ledger, key_id: str, action: str, *, purpose: str | None = None,
             visit_form, key.since or at, at, present, key.id, actor=actor)
         files.update(visit_files)
         trailers.append(("Visit", recorded.id))
-        if recorded.follow_up:  # as `visit add` writes it: `git log --grep` finds every follow-up
-            trailers.append(("Follow-Up", recorded.follow_up.isoformat()))
+        # As `visit add` writes them: `git log --grep` finds every follow-up, and the event
+        # index reads the visit from its commit (its file would be a search of a month's folder).
+        trailers += [(name, value) for name, value in visits.trailers(recorded)
+                     if name not in ("Consent", "Unreached") and value]  # the checkout's own
     holder_steward = others.get(outcome.event.holder or "") if outcome.event.holder != actor.id \
         else actor
     message = gitops.format_message(
@@ -182,20 +184,17 @@ class Booked:
 
 def status(ledger: Ledger) -> tuple[datetime, list[OutKey], list[Booked]]:
     """Every key out (overdue first, then by how long), and today's reservations."""
-    from keyledger import listing
+    from keyledger import standing
 
     moment = now(zone(ledger.settings.timezone))
     names = {s.id: s.name for s in ledger.stewards()}
     out, booked = [], []
-    # From the listing index: the keys out or booked (the few hundred of a street office's
-    # 20,000 that are not simply in the cabinet) and the households' names. The households'
-    # index is brought up to date with the keys' in one look at the work tree: `status` shows
-    # what is due today too.
-    index = listing.fresh(ledger, ("household", "key"))
-    records = index["key"].part("records")
-    keys = [records[i] for i in sorted(records)]
+    # The event index names the keys out and those booked today (the few hundred of a street
+    # office's 20,000 that are not simply in the cabinet); their files say the rest.
+    keys = [ledger.key(k) for k in standing.out_or_booked(ledger, moment)
+            if ledger.exists("key", k)]
     outside = [k for k in keys if k.state == "out"]
-    homes = index["household"].part("names")
+    homes = standing.names(ledger, {k.household for k in keys})
     for key in keys:
         booked += [Booked(key, r) for r in key.reservations if r.start.date() <= moment.date()
                    <= r.until.date()]
@@ -304,3 +303,64 @@ def _check_signatures(ledger: Ledger, shas: list[str]) -> dict[str, tuple[str, s
         return {sha: sshsig.check(blobs.raw(sha) or b"") for sha in shas}
     finally:
         blobs.close()
+
+
+# `status --since last`: since this clone's previous status (上次 is how a steward says it).
+LAST = ("last", "上次")
+
+
+@dataclass(frozen=True)
+class Change:
+    """An event committed since a moment (`status --since`)."""
+
+    at: datetime
+    action: str
+    key: str
+    household: str
+    steward: str
+    holder: str
+    purpose: str
+    commit: str
+
+
+def changes_since(ledger: Ledger, since: str) -> tuple[datetime | None, list[Change]]:
+    """The events committed after `since` — a date and time, or `last`: the last time `status`
+    ran on this clone (the start of today, if it never ran) — oldest first. From the event index, so "what happened since I last
+    looked" costs what happened."""
+    from keyledger import event_index, statedir
+
+    tz = zone(ledger.settings.timezone)
+    db = event_index.fresh(ledger)
+    last_time = since.strip().lower() in LAST
+    seen = statedir.load(ledger.state_dir / "status-seen") if last_time else None
+    after_seq, start = None, None
+    if last_time:
+        if isinstance(seen, dict):
+            # What was seen last, or, in a history rewritten since, the last commit both share.
+            last = str(seen.get("tip", ""))
+            after_seq = event_index.seq_of(db, last) if last else None
+            if after_seq is None and last:
+                shared = gitops.git(ledger.root, "merge-base", last, "HEAD", check=False).strip()
+                after_seq = event_index.seq_of(db, shared) if shared else None
+            start = datetime.fromisoformat(str(seen["at"])) if seen.get("at") else None
+        if after_seq is None and start is None:  # never looked: what today brought
+            start = datetime.combine(now(tz).date(), datetime.min.time(), tz)
+    else:
+        start = parse_datetime(since, tz)
+    rows = db.execute(
+        "SELECT at, action, key, household, steward, holder, purpose, sha FROM commits "
+        + ("WHERE seq > ? " if after_seq is not None else "WHERE at >= ? ") + "ORDER BY seq",
+        (after_seq if after_seq is not None else int(start.timestamp()) if start else 0,))
+    changes = [Change(datetime.fromtimestamp(at, tz), action or "", key or "", household or "",
+                      steward or "", holder or "", purpose or "", sha)
+               for at, action, key, household, steward, holder, purpose, sha in rows]
+    return start, changes
+
+
+def looked(ledger: Ledger) -> None:
+    """Remember that `status` showed the ledger as it stands now (`--since last` starts here)."""
+    from keyledger import event_index, statedir
+
+    statedir.save(ledger.state_dir / "status-seen", {
+        "tip": event_index.tip(event_index.fresh(ledger)) or "",
+        "at": now(zone(ledger.settings.timezone)).isoformat()})

@@ -81,7 +81,7 @@ def read(ledger: Ledger, paths: list[str], since: datetime | None = None,
                                values))
     else:
         rows = []
-        for part in event_index._chunks(keys):
+        for part in event_index.chunks(keys):
             rows += db.execute(columns + f" WHERE key IN ({','.join('?' * len(part))})"
                                + "".join(f" AND {c}" for c in where), [*part, *values])
 
@@ -117,7 +117,7 @@ def _events(db: Any, keys: list[str] | None, begin: int | None, end: int | None,
                            values)
     else:
         paths = [f"keys/{k}.yaml" for k in keys]
-        for part in event_index._chunks(paths):
+        for part in event_index.chunks(paths):
             rows += db.execute(columns + "FROM touches t JOIN commits c ON c.seq = t.seq "
                                f"WHERE t.path IN ({','.join('?' * len(part))}) AND "
                                + " AND ".join(where + [notable]), [*part, *values])

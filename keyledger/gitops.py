@@ -230,6 +230,7 @@ def commit(root: Path, paths: list[str], message: str, parent: str | None,
     files: dict[str, str | None] = {p: None for p in paths}
     files.update(zip(present, blobs))
     tree = tree_with(root, parent, files, scratch)
+    sha = None
     try:
         if paths:
             git(root, "update-index", "--add", "--remove", "--", *paths)
@@ -246,6 +247,8 @@ def commit(root: Path, paths: list[str], message: str, parent: str | None,
             parent or ZERO)
         return sha
     except BaseException:
+        if sha is not None and head(root) == sha:
+            raise  # Ctrl-C while update-ref ran, after it moved HEAD: recorded, nothing to undo
         if paths:
             if parent:
                 run(root, "reset", "-q", parent, "--", *paths)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import re
 
 from keyledger.errors import FatalError
@@ -27,6 +26,8 @@ def check_id(value: str, what: str) -> str:
 
 def nearest(value: str, candidates: list[str], n: int = 3) -> list[str]:
     """Existing ids a person probably meant: close spellings, or the same tag number unpadded."""
+    import difflib  # only when an id was not found
+
     close = difflib.get_close_matches(value, candidates, n=n, cutoff=0.6)
     digits = re.sub(r"\D", "", value).lstrip("0")
     same_number = [c for c in candidates if digits and re.sub(r"\D", "", c).lstrip("0") == digits]

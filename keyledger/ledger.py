@@ -359,8 +359,11 @@ class Ledger:
         return sorted(Path(line).name[:-5] for line in out.splitlines() if line.endswith(".yaml"))
 
     def keys_of(self, household: str) -> list[Key]:
-        return [k for k in map(self.key, self.grep("key", "household", household))
-                if k.household == household]
+        """The household's keys: those the event index finds at HEAD, read from their files."""
+        from keyledger import standing
+
+        return [k for k in map(self.key, [i for i in standing.keys_of(self, household)
+                                          if self.exists("key", i)]) if k.household == household]
 
     # Changing --------------------------------------------------------------------------------
 
@@ -512,6 +515,12 @@ class Ledger:
                 sha = gitops.commit(self.root, paths, message, parent, self.state_dir,
                                     files if bulk else None)
             except BaseException:
+                moved = gitops.head(self.root)
+                if moved is not None and moved != parent:
+                    # Interrupted once git had recorded it (Ctrl-C while update-ref ran): the
+                    # commit stands with its files, as after a Ctrl-C past this step.
+                    self.committed.append(moved)
+                    raise
                 for relpath, text in before.items():
                     self.write_atomic(relpath, text)
                 self._journal.unlink(missing_ok=True)

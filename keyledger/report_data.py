@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta, tzinfo
 from typing import Any
 
-from keyledger import custody_log, gitops
+from keyledger import custody_log, gitops, standing
 from keyledger.ledger import Ledger
 from keyledger.model import Household, Key, Visit
 from keyledger.schedules import DueItem, due, this_week, week_days
@@ -264,9 +264,8 @@ def weekly(ledger: Ledger, week: str | None) -> dict[str, Any]:
     begin, end = span_of_days(days[0], days[-1], tz)
     items: list[DueItem] = due(ledger, days)
     visits = seen(ledger, days[0], days[-1])  # counted; only some are read (below)
-    keys = ledger.keys()
     intervals, events = custody_log.read(ledger, ["keys"], since=begin, until=end,
-                                         code_keys=_codes(keys))
+                                         code_keys=standing.code_keys(ledger))
     week_intervals = [i for i in intervals if i.overlaps(begin, end)]
     names = _names(ledger)
     stewards: dict[str, Row] = {}
@@ -285,8 +284,7 @@ def weekly(ledger: Ledger, week: str | None) -> dict[str, Any]:
         bump(households, item.household, item.household_name, **counts)
     # Every household with something in the week has a row, scheduled or not.
     active = {v.household for v in visits} | {i.household for i in week_intervals}
-    homes = {h.id: h.name for h in ledger.households(
-        [i for i in sorted(active - households.keys()) if ledger.exists("household", i)])}
+    homes = standing.names(ledger, active - households.keys())
     for v in visits:
         for s in v.stewards:
             bump(stewards, s, names.get(s, s), visits=1)

@@ -92,6 +92,21 @@ def due_items(households: Iterable[Household], days: list[date], visits: Sequenc
               keys: dict[str, list[KeyWhere]], now: datetime, tz: tzinfo) -> list[DueItem]:
     """What is due on `days`: a visit recorded for the household that day satisfies one item;
     an item whose time has passed without one is missed. A follow-up date on a visit is due too."""
+    homes, wanted = {}, {}
+    for household in households:
+        homes[household.id] = household.name
+        wanted[household.id] = [
+            Wanted(day, e.start_time, e.end_time, e.purpose, assigned(household, e), "scheduled",
+                   e.since) for day in days for e in household.schedule
+            if occurs(household, e, day)]
+    return items_of(homes, wanted, days, visits, keys, now, tz)
+
+
+def items_of(homes: dict[str, str], wanted: dict[str, list[Wanted]], days: list[date],
+             visits: Sequence[SeenVisit], keys: dict[str, list[KeyWhere]], now: datetime,
+             tz: tzinfo) -> list[DueItem]:
+    """The due items of the households `homes` (id: name), from what their schedules want on
+    `days` and the follow-ups visits asked for on them, each with its status."""
     seen: dict[tuple[str, date], list[SeenVisit]] = {}
     asked: dict[str, list[SeenVisit]] = {}  # follow-ups on `days`, by household
     for v in visits:
@@ -100,29 +115,28 @@ def due_items(households: Iterable[Household], days: list[date], visits: Sequenc
         if v.follow_up in days:
             asked.setdefault(v.household, []).append(v)
     items = []
-    for household in households:
-        wanted = [_Wanted(day, e.start_time, e.end_time, e.purpose, assigned(household, e),
-                          "scheduled", e.since) for day in days for e in household.schedule
-                  if occurs(household, e, day)]
-        wanted += [_Wanted(v.follow_up, time(0), None, "follow-up", v.stewards[0], "follow-up",
-                           asked_by=v.id)
-                   for v in asked.get(household.id, ())]
+    for ident, name in homes.items():
+        these = wanted.get(ident, []) + [
+            Wanted(v.follow_up, time(0), None, "follow-up", v.stewards[0], "follow-up",
+                   asked_by=v.id) for v in asked.get(ident, ()) if v.follow_up]
+        deadlines = [w.deadline(tz) for w in these]
         # It was over before the entry was added: never due, never missed.
-        wanted = [w for w in wanted if not (w.since and w.deadline(tz) < w.since)]
-        if not wanted:
+        kept = [(w, d) for w, d in zip(these, deadlines) if not (w.since and d < w.since)]
+        if not kept:
             continue
-        where = tuple(keys.get(household.id, ()))
-        done = _match(wanted, seen, household.id, tz)
-        for n, w in enumerate(wanted):
+        where = tuple(keys.get(ident, ()))
+        done = _match([w for w, _d in kept], seen, ident, tz) if any(
+            (ident, w.day) in seen for w, _d in kept) else {}
+        for n, (w, deadline) in enumerate(kept):
             by = done.get(n)
-            status = "done" if by else "missed" if w.deadline(tz) < now else "due"
-            items.append(DueItem(w.day, household.id, household.name, w.start, w.end, w.purpose,
-                                 w.steward, w.kind, status, (by,) if by else (), where))
+            status = "done" if by else "missed" if deadline < now else "due"
+            items.append(DueItem(w.day, ident, name, w.start, w.end, w.purpose, w.steward,
+                                 w.kind, status, (by,) if by else (), where))
     return sorted(items, key=lambda i: (i.day, i.start, i.household))
 
 
 @dataclass(frozen=True)
-class _Wanted:
+class Wanted:
     """An item before its status is known."""
 
     day: date
@@ -145,7 +159,7 @@ class _Wanted:
         return opens, datetime.combine(self.day, self.end, tz) if self.end else opens
 
 
-def _match(wanted: list[_Wanted], seen: dict[tuple[str, date], list[SeenVisit]], household: str,
+def _match(wanted: list[Wanted], seen: dict[tuple[str, date], list[SeenVisit]], household: str,
            tz: tzinfo) -> dict[int, str]:
     """Which visit satisfied which item. One visit does one item, or a call at 10:05 would also
     count as the afternoon's inspection by the other steward and the done counts would lie. The

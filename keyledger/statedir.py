@@ -20,7 +20,6 @@ files, the event index).
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import json
 import os
 from datetime import date, datetime, time, timedelta
@@ -52,6 +51,8 @@ def _classes() -> dict[str, type]:
 def shape() -> str:
     """A digest of the record classes' fields: a file written by a version whose records had
     another shape is not read (it is made again)."""
+    import hashlib  # only where a record's shape is asked (a TAB reads none)
+
     names = sorted((n, [f.name for f in dataclasses.fields(c)]) for n, c in _classes().items())
     return hashlib.sha256(json.dumps(names).encode()).hexdigest()[:16]
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from datetime import date, datetime, time, timedelta, tzinfo
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from keyledger.errors import FatalError
 from keyledger.i18n import _
@@ -14,6 +13,8 @@ _DURATION = re.compile(r"(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m(?:in)?)?")
 
 
 def zone(name: str) -> tzinfo:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError  # not for a git call's clock (a TAB)
+
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):

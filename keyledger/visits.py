@@ -287,8 +287,8 @@ def add_visit(ledger: Ledger, household_id: str, given: dict[str, Any], photos: 
                 actor=actor.name, purpose=visit.purpose, outcome=visit.outcome,
                 household=household.id, name=household.name),
         [("Action", "visit"), ("Household", household.id), ("Steward", actor.id),
-         ("Visit", visit.id), ("Purpose", visit.purpose), ("At", visit.started.isoformat()),
-         *trailers(visit)])
+         ("With", ",".join(visit.stewards[1:])), ("Visit", visit.id),
+         ("Purpose", visit.purpose), ("At", visit.started.isoformat()), *trailers(visit)])
     return visit, ledger.change(files, message)
 
 

@@ -18,7 +18,7 @@ from typing import IO, Callable, TypeVar
 
 from keyledger import attachments, gitops, sshsig, text, time_order
 from keyledger.errors import FatalError
-from keyledger.ledger import MAX_FILE_BYTES
+from keyledger.ledger import MAX_FILE_BYTES, SETTINGS
 from keyledger.model import too_big
 
 T = TypeVar("T")
@@ -256,21 +256,75 @@ _TEXTS_KEPT = 200_000
 
 
 
+# Files of one folder looked up one by one before the folder is listed whole.
+LOOKUPS_BEFORE_LISTING = 16
+
+
 class Tree:
-    """Which blob each path holds at the commit being checked (its parent) and after it."""
+    """Which blob each path holds at the commit being checked (its parent) and after it.
+
+    Only the roster and the settings are listed at the start; any other file the range reads
+    without writing it first is asked of git when first needed (`start:path`, one
+    `cat-file --batch-check`), and a folder asked about often is listed once: listing the
+    whole tree of a street office, 120,000 files, would be most of a short `verify --since`."""
 
     def __init__(self, root: Path, start: str | None, clock: datetime) -> None:
         self.clock = clock  # this machine's, when the walk began
-        self.ids: dict[str, str] = {}
-        if start:
-            listing = gitops.git(root, "ls-tree", "-r", "-z", "--full-tree", start)
-            for entry in listing.split("\0"):
-                if "\t" in entry:
-                    meta, path = entry.split("\t", 1)
-                    self.ids[path] = meta.split()[2]
+        self.root, self.start = root, start
+        self.ids: dict[str, str | None] = {}  # None: no such file
         self.changes: dict[str, Change] = {}
         self.times = time_order.LastChanges(root, start)
         self.when: datetime | None = None
+        self._ask: subprocess.Popen[bytes] | None = None
+        self._asked: dict[str, int] = {}  # folder: files looked up one by one
+        self._listed: set[str] = set()  # folders listed whole
+        if start:
+            self._list("stewards", SETTINGS)
+
+    def stewards(self) -> list[tuple[str, str]]:
+        """The roster's files at the start, with their blobs."""
+        return [(p, b) for p, b in self.ids.items() if p.startswith("stewards/") and b]
+
+    def _id(self, path: str) -> str | None:
+        if path in self.ids:
+            return self.ids[path]
+        folder = path.split("/", 1)[0]
+        if not self.start or folder in self._listed or path == SETTINGS:
+            return None  # listed at the start, or there is no start
+        # Each lookup makes git read the folder's tree (100,000 entries for households/): past
+        # a few, the folder is listed once instead.
+        self._asked[folder] = self._asked.get(folder, 0) + 1
+        if self._asked[folder] > LOOKUPS_BEFORE_LISTING:
+            self._list(folder)
+            return self.ids.setdefault(path, None)
+        self.ids[path] = self._lookup(path)
+        return self.ids[path]
+
+    def _list(self, *paths: str) -> None:
+        """The files under `paths` at the start; those the range changed since keep the later
+        blob they hold."""
+        listing = gitops.git(self.root, "ls-tree", "-r", "-z", "--full-tree", str(self.start),
+                             "--", *paths)
+        for entry in listing.split("\0"):
+            if "\t" in entry:
+                meta, path = entry.split("\t", 1)
+                self.ids.setdefault(path, meta.split()[2])
+        self._listed.update(p.split("/", 1)[0] for p in paths)
+
+    def _lookup(self, path: str) -> str | None:
+        if "\n" in path or "\0" in path:  # not a line cat-file can be asked: asked alone
+            found = gitops.run(self.root, "rev-parse", "-q", "--verify",
+                               f"{self.start}:{path}")
+            return found.stdout.strip() or None if found.returncode == 0 else None
+        if self._ask is None:
+            self._ask = subprocess.Popen(["git", "-C", str(self.root), "cat-file",
+                                          "--batch-check"], stdin=subprocess.PIPE,
+                                         stdout=subprocess.PIPE)
+        assert self._ask.stdin and self._ask.stdout
+        self._ask.stdin.write(f"{self.start}:{path}\n".encode())
+        self._ask.stdin.flush()
+        answer = self._ask.stdout.readline().decode("utf-8", "replace").split()
+        return answer[0] if len(answer) == 3 and answer[1] == "blob" else None
 
     def enter(self, commit: Commit) -> None:
         self.changes = {c.path: c for c in commit.changes}
@@ -279,20 +333,23 @@ class Tree:
 
     def before(self, path: str) -> str | None:
         change = self.changes.get(path)
-        return change.old if change else self.ids.get(path)
+        return change.old if change else self._id(path)
 
     def after(self, path: str) -> str | None:
         change = self.changes.get(path)
-        return change.new if change else self.ids.get(path)
+        return change.new if change else self._id(path)
 
     def leave(self) -> None:
         for path, change in self.changes.items():
-            if change.new:
-                self.ids[path] = change.new
-            else:
-                self.ids.pop(path, None)
+            self.ids[path] = change.new  # None once deleted: never asked of the start again
         if self.when is not None:  # what the time rules ask about: households' and keys' files
             self.times.changed([p for p in self.changes if p.startswith(("households/", "keys/"))],
                                self.when)
             self.times.walked(self.sha, self.committed)
         self.changes = {}
+
+    def close(self) -> None:
+        if self._ask is not None:
+            assert self._ask.stdin
+            self._ask.stdin.close()
+            self._ask.wait()

@@ -84,10 +84,15 @@ def from_git(root: Path) -> dict:
         import yaml
 
         v = yaml.safe_load(_git(root, "show", f"HEAD:{p}"))
+        request = v.get("request") if isinstance(v.get("request"), dict) else {}
+        received = request.get("received")
         visits.append((v["id"], v["household"], tuple(v["stewards"]),
                        _unix(v["started"].isoformat() if hasattr(v["started"], "isoformat")
                              else v["started"], 0),
-                       v["purpose"], str(v["follow_up"]) if v.get("follow_up") else None, p))
+                       v["purpose"], str(v["follow_up"]) if v.get("follow_up") else None, p,
+                       v.get("outcome") or None,
+                       _unix(received.isoformat() if hasattr(received, "isoformat")
+                             else received, 0) or None))
     return {"commits": commits, "touches": touches, "intervals": sorted(intervals, key=str),
             "confirms": confirms, "visits": sorted(visits)}
 
@@ -107,10 +112,10 @@ def from_index(root: Path) -> dict:
                      "witness, stop, ended_by FROM intervals")]
     confirms = sorted(db.execute("SELECT f.target, c.sha FROM confirms f JOIN commits c "
                                  "ON c.seq = f.seq"))
-    visits = sorted((i, h, tuple(json.loads(s)), started, purpose, follow, p)
-                    for i, h, s, started, purpose, follow, p in db.execute(
-                        "SELECT id, household, stewards, started, purpose, follow_up, path "
-                        "FROM visits"))
+    visits = sorted((i, h, tuple(json.loads(s)), started, purpose, follow, p, outcome, answers)
+                    for i, h, s, started, purpose, follow, p, outcome, answers in db.execute(
+                        "SELECT id, household, stewards, started, purpose, follow_up, path, "
+                        "outcome, answers FROM visits"))
     return {"commits": commits, "touches": touches, "intervals": sorted(intervals, key=str),
             "confirms": confirms, "visits": visits}
 
@@ -143,14 +148,19 @@ def busy(ledger: Ledger, monkeypatch: pytest.MonkeyPatch) -> Ledger:
     a handover, a loss and its finding, a reservation, visits with a follow-up (one recorded at
     a return), an edited household, a new steward and key, a schedule."""
     lg = ledger
+    _at(monkeypatch, "2026-11-22T08:00:00+08:00")  # the week before the day tests look from
     lg.ok("key", "add", "--household", "8-1-401", "--id", "K-0013", "--slot", "A-04",
           as_="liu-sj")
+    _at(monkeypatch, "2026-11-23T08:00:00+08:00")
+    lg.ok("request", "add", "8-1-401", "帮我看看阳台窗户关没关", "--via", "微信", "--by", "业主",
+          as_="zhou-lx")
     _at(monkeypatch, "2026-11-23T09:00:00+08:00")
     lg.ok("checkout", "K-0012", "--purpose", "plants", "--witness", "wang-dh", as_="zhou-lx")
     witnessed = lg.head()
     lg.ok("confirm", witnessed, as_="wang-dh")
     _at(monkeypatch, "2026-11-23T10:00:00+08:00")
-    lg.ok("return", "K-0012", "--visit", "--check", "plants=ok", as_="zhou-lx")
+    lg.ok("return", "K-0012", "--visit", "--check", "plants=ok", "--request", "1",
+          as_="zhou-lx")
     _at(monkeypatch, "2026-11-24T10:00:00+08:00")
     lg.ok("visit", "add", "8-1-401", "--purpose", "call", "--outcome", "answered", "--follow-up", "2026-11-27",
           as_="wang-dh")
@@ -171,6 +181,10 @@ def test_every_kind_of_keyledger_commit_is_indexed_as_git_says(busy: Ledger) -> 
     index = from_index(busy.root)
     # The return recorded its visit in the same commit; the call asked for a follow-up.
     assert [(v[4], v[5]) for v in index["visits"]] == [("plants", None), ("call", "2026-11-27")]
+    # The return answered the owner's request (its commit says when it came); the call was
+    # answered: what makes each count for a due item, read from the commits' trailers.
+    assert [(v[7], v[8] is not None) for v in index["visits"]] == [(None, True),
+                                                                   ("answered", False)]
     assert len(index["confirms"]) == 1
     assert [i[9] for i in index["intervals"] if i[0] == "K-0013"] == ["handover", "lost"]
     # The loss flagged the household: git says the commit touched its file too.
@@ -271,6 +285,20 @@ def test_a_missing_torn_or_foreign_index_is_made_again(busy: Ledger, damage: str
     assert busy.ok("history", "K-0012").out.count("K-0012") >= 4
 
 
+def test_a_history_read_in_chunks_is_the_history(busy: Ledger, monkeypatch) -> None:
+    """git is fed the history a chunk at a time (its memory grows with the commits it reads);
+    the index made that way is the same, and a file a killed build left behind is cleared."""
+    from keyledger import event_git
+
+    monkeypatch.setattr(event_git, "CHUNK", 3)
+    (busy.root / ".git/keyledger/events.sqlite3").unlink(missing_ok=True)
+    left = busy.root / ".git/keyledger/revs_killed"
+    left.write_bytes(b"0" * 41 + b"\n")
+    assert int(busy.git("rev-list", "--count", "HEAD").strip()) > 3 * 4
+    assert from_index(busy.root) == from_git(busy.root)
+    assert not left.exists()
+
+
 def test_two_commands_racing_leave_one_index_that_is_git(busy: Ledger) -> None:
     (busy.root / ".git/keyledger/events.sqlite3").unlink()
     script = str(Path(sys.executable).parent / "keyledger")
@@ -348,3 +376,37 @@ def test_a_clone_builds_its_index_on_the_first_command(busy: Ledger, tmp_path: P
     assert not (copy / ".git/keyledger/events.sqlite3").exists()
     assert from_index(copy) == from_git(copy) == from_git(busy.root)
     shutil.rmtree(copy)
+
+
+def test_what_changed_since_i_last_looked(busy: Ledger, monkeypatch) -> None:
+    def since(*args: str) -> list[tuple[str, str]]:
+        data = json.loads(busy.ok("status", "--json", *args).out)
+        return [(c["action"], c["commit"]) for c in data["since"]["changes"]]
+
+    busy.ok("status")  # looked
+    assert since("--since", "last") == []
+    _at(monkeypatch, "2026-11-25T08:00:00+08:00")
+    busy.ok("checkout", "K-0013", "--purpose", "plants", as_="zhou-lx")
+    first = busy.head()
+    busy.ok("return", "K-0013", as_="zhou-lx")
+    assert since("--since", "last") == [("checkout", first), ("return", busy.head())]
+    assert since("--since", "上次") == []  # that run looked too (上次: as a steward says it)
+    # By date: the events from that moment on (their own time, as the trailers say it).
+    assert [a for a, _c in since("--since", "2026-11-24 10:00")][-2:] == ["checkout", "return"]
+    out = busy.ok("status", "--since", "2026-11-25").out + busy.ok("status", "--since",
+                                                                   "2026-11-25").err
+    assert "2 recorded since" in out and first[:10] in out
+    # A rewritten history: what was last seen is gone, so the time it was seen decides.
+    busy.ok("status")
+    busy.git("reset", "-q", "--hard", "HEAD~1")
+    busy.ok("return", "K-0013", "--note", "again", as_="zhou-lx")
+    assert since("--since", "last") == [("return", busy.head())]
+    # history --since: the key's record from a day on, by when each event happened (its
+    # Keyledger-At, or when it was committed)
+    every = json.loads(busy.ok("history", "K-0013", "--json").out)
+    shown = json.loads(busy.ok("history", "K-0013", "--since", "2026-11-25", "--json").out)
+    day = datetime.fromisoformat("2026-11-25T00:00:00+08:00")
+    assert shown == [e for e in every
+                     if datetime.fromisoformat(e["trailers"].get("At") or e["committed"]) >= day]
+    assert [e["action"] for e in shown][:2] == ["return", "checkout"] and len(shown) < len(every)
+    assert busy.refused("history", "K-0013", "--since", "yesterday-ish").err.count("\n") == 1

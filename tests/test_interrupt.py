@@ -18,8 +18,8 @@ SCRIPT = str(Path(sys.executable).parent / "keyledger")
 
 def _interrupt(ledger: Ledger, point: str, ready: Callable[[], bool]) -> tuple[int, str]:
     ledger.use("zhou-lx")
-    env = dict(os.environ, KEYLEDGER_DIR=str(ledger.root), KEYLEDGER_FAULT=f"pause:{point}",
-               LANG="zh_CN.UTF-8")
+    env = dict(os.environ, KEYLEDGER_DIR=str(ledger.root), LANG="zh_CN.UTF-8",
+               **({"KEYLEDGER_FAULT": f"pause:{point}"} if point else {}))
     # As a terminal starts it: a shell without job control (CI, `cmd &`) starts its children
     # with SIGINT ignored, and Python keeps an ignored SIGINT ignored.
     proc = subprocess.Popen([SCRIPT, "checkout", "K-0012", "--purpose", "浇花"], env=env,
@@ -66,3 +66,21 @@ def test_ctrl_c_after_the_commit_says_it_was_recorded(ledger: Ledger) -> None:
     assert journal.exists()
     assert ledger.run("status").code == 0 and not journal.exists()
     assert ledger.git("status", "--porcelain").strip() == ""
+
+
+def test_ctrl_c_while_git_records_it_keeps_the_record(ledger: Ledger) -> None:
+    """The record is made when git moves HEAD; a Ctrl-C that comes while `git update-ref` is still
+    running (held here by a hook, after HEAD moved) must not put the files back under a commit
+    that stands, nor say that nothing was recorded."""
+    head = ledger.head()
+    hook = ledger.root / ".git/hooks/reference-transaction"
+    hook.write_text('#!/bin/sh\n[ "$1" = committed ] && sleep 3\nexit 0\n', encoding="utf-8")
+    hook.chmod(0o755)
+    code, err = _interrupt(ledger, "", lambda: ledger.head() != head)
+    hook.unlink()
+    sha = ledger.head()
+    assert code == 130
+    assert err.strip().splitlines()[-1] == f"已中断；但这次操作已经记录下来了（记录号 {sha[:10]}）。", err
+    assert "state: out" in (ledger.root / "keys/K-0012.yaml").read_text(encoding="utf-8")
+    assert ledger.git("status", "--porcelain").strip() == ""
+    assert ledger.run("status").code == 0

@@ -238,3 +238,17 @@ def test_a_file_in_a_subfolder_that_git_stops_tracking_is_not_a_household(
     ledger.git("commit", "-q", "--no-verify", "--no-gpg-sign", "-m", "unarchive")
     assert list(_names(ledger)) == ["8-1-401"]
     assert list(_names(ledger)) == ["8-1-401"]  # and it is not watched as an untracked one
+
+
+def test_a_piped_table_longer_than_one_write_comes_out_whole_and_in_order(
+        monkeypatch, capsys) -> None:
+    """A listing of a street office is written as its rows come (never all held as text): the
+    lines are every row, in order, a tab in a cell a space, whatever the size of each write."""
+    from keyledger.cli import common
+
+    monkeypatch.setattr(common, "_WRITTEN_AT_ONCE", 4)
+    rows = ([f"{n:03}", f"名字{n}", "a\tb" if n == 7 else "x"] for n in range(13))
+    common.table(["id", "name", "note"], rows, title="households")
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[:2] == ["# households", "id\tname\tnote"]
+    assert lines[2:] == [f"{n:03}\t名字{n}\t{'a b' if n == 7 else 'x'}" for n in range(13)]

@@ -120,4 +120,12 @@ def _interrupted(ledger: "Ledger | None") -> str:
 
 
 def main() -> None:
+    import os
+
+    if "_KEYLEDGER_COMPLETE" in os.environ:  # a TAB: answered without Typer where it can be
+        from keyledger.cli import tab
+
+        status = tab.main()
+        if status is not None:
+            sys.exit(status)
     sys.exit(run(sys.argv[1:]))

@@ -8,6 +8,7 @@ import sys
 import traceback
 from dataclasses import dataclass
 from datetime import date, datetime
+from collections.abc import Iterable
 from typing import IO, TYPE_CHECKING, Any, Callable, TypeVar
 
 from keyledger.errors import FatalError
@@ -113,12 +114,15 @@ def plain(line: str) -> None:
 
 # Laying out a rich table costs about a millisecond a row: a street office lists 100,000 rows.
 RICH_ROWS = 500
+# Lines of a piped table written in one piece.
+_WRITTEN_AT_ONCE = 5_000
 
 
-def table(headers: list[str], rows: list[list[str]], alerts: set[int] | None = None,
+def table(headers: list[str], rows: Iterable[list[str]], alerts: set[int] | None = None,
           title: str | None = None) -> None:
     """Rows of data on stdout. Piped, tab-separated with a header line (for scripts and
-    spreadsheets; a tab or newline inside a cell becomes a space). On a terminal, a rich table,
+    spreadsheets; a tab or newline inside a cell becomes a space), written as the rows come,
+    so a hundred thousand households are never all held as text. On a terminal, a rich table,
     the `alerts` rows in red; past RICH_ROWS rows, plain aligned columns."""
     def clean(cell: str) -> str:
         return " ".join(cell.split()) if ("\t" in cell or "\n" in cell) else cell
@@ -126,12 +130,17 @@ def table(headers: list[str], rows: list[list[str]], alerts: set[int] | None = N
     if not sys.stdout.isatty():
         lines = ([f"# {title}"] if title else []) + ["\t".join(headers)]
         tabs = len(headers) - 1
-        for row in rows:  # a hundred thousand households: clean only the rows that need it
+        for row in rows:  # clean only the rows that need it
             line = "\t".join(row)
             lines.append(line if line.count("\t") == tabs and "\n" not in line
                          else "\t".join(map(clean, row)))
-        sys.stdout.write("\n".join(lines) + "\n")
+            if len(lines) >= _WRITTEN_AT_ONCE:
+                sys.stdout.write("\n".join(lines) + "\n")
+                lines = []
+        if lines:
+            sys.stdout.write("\n".join(lines) + "\n")
         return
+    rows = list(rows)
     if len(rows) > RICH_ROWS:
         from keyledger.i18n import columns
 

@@ -1,15 +1,14 @@
 """Shell completion: the ids in the ledger and the vocabulary's words, for `autocompletion=`.
 
-Ids come from `Ledger.ids` (a directory listing; no file is parsed), in the ledger named by
-`-C` on the line being completed, else KEYLEDGER_DIR, else the one found upward from the
-current folder. A completion never fails: outside a ledger it offers nothing.
+Ids of keys and households come from the event index (those that start with what was typed,
+found in its sorted ids, not in a folder of 100,000 files), stewards' from their folder, in
+the ledger named by `-C` on the line being completed, else KEYLEDGER_DIR, else the one found
+upward from the current folder. A completion never fails: outside a ledger it offers nothing.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
-
-from keyledger import vocab
 
 if TYPE_CHECKING:
     from keyledger.ledger import Ledger
@@ -32,7 +31,9 @@ def _ids(ctx: Any, incomplete: str, *kinds: str) -> list[str]:
     ledger = _ledger(ctx)
     if ledger is None:
         return []
-    return [i for kind in kinds for i in ledger.ids(kind) if i.startswith(incomplete)]
+    from keyledger.standing import ids
+
+    return [i for kind in kinds for i in ids(ledger, kind, incomplete)]
 
 
 def _words(words: tuple[str, ...], incomplete: str) -> list[str]:
@@ -45,6 +46,8 @@ def _words(words: tuple[str, ...], incomplete: str) -> list[str]:
 def _vocabulary(kind: str, incomplete: str) -> list[str]:
     """A value of the vocabulary, named in the interface's language (or the code or synonym
     that begins with what was typed); after a comma or 、, the next one of a list."""
+    from keyledger import vocab  # not for ids: a TAB pays only for what it completes
+
     cut = max(incomplete.rfind(","), incomplete.rfind("，"), incomplete.rfind("、")) + 1
     head, tail = incomplete[:cut], incomplete[cut:]
     return [head + w for w in vocab.complete(kind, tail)]
@@ -150,6 +153,8 @@ def formats(incomplete: str) -> list[str]:
 def import_fields(incomplete: str) -> list[str]:
     """`--map COLUMN=FIELD`: the fields (named in the interface's language), once the column is
     typed."""
+    from keyledger import vocab
+
     column, sep, field = incomplete.partition("=")
     if not sep:
         return []

@@ -18,6 +18,9 @@ from keyledger.i18n import _
 from keyledger import vocab
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
+    from keyledger.custody import Change
     from keyledger.ledger import Ledger
     from keyledger.schedules import DueItem
 
@@ -253,6 +256,9 @@ def status(
     overdue: bool = typer.Option(False, "--overdue",
                                  help=_("Exit with status 1 if any key is overdue or calls "
                                         "reached nobody (for cron).")),
+    since: Optional[str] = typer.Option(None, "--since", metavar="DATE",
+                                        help=_("Also what was recorded since then: a date and "
+                                               "time, or last (the last time you ran status).")),
     json: bool = typer.Option(False, "--json", help=_("Print JSON.")),
 ) -> None:
     """Calls that reached nobody first; what is out, with whom, since when, overdue first;
@@ -260,6 +266,7 @@ def status(
     from keyledger.cli.due_view import due_json, show_escalations, what_words
     from keyledger.cli.key import key_json
     from keyledger import listing
+    from keyledger.custody import changes_since, looked
     from keyledger.custody import status as out_keys
     from keyledger.schedules import due
     from keyledger.service_due import open_counts
@@ -275,10 +282,17 @@ def status(
     shared = sync_state(ledger)
     offline = _offline(ledger, [o.key.id for o in out], shared["unpushed_commits"])
     late = [o for o in out if o.overdue]
+    start, changes = changes_since(ledger, since) if since else (None, [])
+    looked(ledger)
     # Stewards by name, read only when a line names one.
     names = functools.cache(lambda: {s.id: s.name for s in ledger.stewards()})
     if json:
-        print_json({"now": moment.isoformat(), "out": [
+        print_json({"now": moment.isoformat(), **({"since": {
+            "from": start.isoformat() if start else None,
+            "changes": [{"at": c.at.isoformat(), "action": c.action, "key": c.key or None,
+                         "household": c.household or None, "steward": c.steward or None,
+                         "holder": c.holder or None, "purpose": c.purpose or None,
+                         "commit": c.commit} for c in changes]}} if since else {}), "out": [
             {**key_json(o.key), "holder_name": o.holder_name, "household_name": o.household_name,
              "overdue": o.overdue, "witness_unconfirmed": o.unconfirmed_witness,
              "offline": o.key.id in offline} for o in out],
@@ -343,8 +357,22 @@ def status(
     if not json and any(opened.values()):
         say(_("Open: {problems} problem(s), {requests} request(s), {advances} errand(s) not "
               "repaid; `keyledger problem list`, `keyledger request list`.").format(**opened))
+    if not json and since:
+        _changes(start, changes)
     if overdue and (late or alarms):
         raise typer.Exit(1)
+
+
+def _changes(start: "datetime | None", changes: "list[Change]") -> None:
+    """What was recorded since the moment `status --since` was given."""
+    if changes:
+        table([_("time"), _("action"), _("key"), _("household"), _("steward"), _("holder"),
+               _("purpose"), _("commit")],
+              [[when(c.at), _(c.action or "?"), c.key, c.household, c.steward, c.holder,
+                _(c.purpose) if c.purpose else "", c.commit[:10]] for c in changes],
+              title=_("Recorded since {when}").format(when=when(start) if start else "—"))
+    say(_("{n} recorded since {when}.").format(n=len(changes),
+                                               when=when(start) if start else _("the start")))
 
 
 def _sharing(shared: dict[str, Any]) -> str:

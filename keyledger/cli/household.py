@@ -247,8 +247,8 @@ def list_(
     shown = functools.cache(_)
     flags_shown = functools.cache(lambda flags: " ".join(map(_, flags)))
     table([_("id"), _("name"), _("kind"), _("flags"), _("pair"), _("address")],
-          [[ident, name, shown(kind), flags_shown(tuple(flags)), "/".join(pair), address]
-           for ident in wanted for name, kind, flags, pair, address in (rows[ident],)])
+          ([ident, name, shown(kind), flags_shown(tuple(flags)), "/".join(pair), address]
+           for ident in wanted for name, kind, flags, pair, address in (rows[ident],)))
 
 
 def _birthday(text: str | None) -> str | None:

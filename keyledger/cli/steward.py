@@ -132,15 +132,15 @@ def show(ident: str = typer.Argument(..., metavar="ID", autocompletion=completio
          json: bool = typer.Option(False, "--json", help=_("Print JSON."))) -> None:
     """One steward, with the households they look after."""
     from keyledger import sshkeys
+    from keyledger.standing import households_of
 
     ledger = open_ledger()
     steward = ledger.steward(ident)
-    candidates = ledger.grep("household", "[ab]", ident, indent="  ")
-    households = [h for h in map(ledger.household, candidates) if ident in h.pair]
+    households = households_of(ledger, ident)
     if json:
         print_json({**_steward_json(steward),
-                    "households": [{"id": h.id, "name": h.name,
-                                    "as": "a" if h.pair_a == ident else "b"} for h in households]})
+                    "households": [{"id": h, "name": name, "as": side}
+                                   for h, name, side in households]})
         return
     lines = [f"{steward.name} ({steward.id}) — {vocab.name('role', steward.role)}"
              + ("" if steward.active else _(" — inactive")),
@@ -150,8 +150,7 @@ def show(ident: str = typer.Argument(..., metavar="ID", autocompletion=completio
                  fp=sshkeys.fingerprint(k.key), until=k.until.isoformat())
                for k in steward.retired_keys],
              _("households: {ids}").format(ids=", ".join(
-                 f"{h.id} {h.name} ({'A' if h.pair_a == ident else 'B'})" for h in households)
-                 or "—")]
+                 f"{h} {name} ({side.upper()})" for h, name, side in households) or "—")]
     stdout().print("\n".join(lines), markup=False)
 
 
