@@ -245,7 +245,7 @@ def checkout(key: Key, household: Household, policy: WitnessPolicy, request: Req
 def return_key(key: Key, household: Household, request: Request) -> Outcome:
     if key.state != "out":
         raise Refused(_("{key} is not out (it is {state}); there is nothing to return.")
-                      .format(key=key.id, state=vocab.name("key-state", key.state)))
+                      .format(key=key.id, state=_state(key)))
     _check_override(request)
     _check_holder(key, request)
     if request.witness and request.witness in (request.actor.id, key.holder):
@@ -278,10 +278,17 @@ def handover(key: Key, household: Household, policy: WitnessPolicy,
     return Outcome(new, household, Event(request, key.id, household.id, to))
 
 
+def _state(key: Key) -> str:
+    """A key's state in a refusal: a door code is kept or given, never "in the cabinet"."""
+    from keyledger.whereabouts import state_words
+
+    return state_words(key.kind, key.state)
+
+
 def lost(key: Key, household: Household, request: Request) -> Outcome:
     if key.state not in ("in", "out"):
         raise Refused(_("{key} is {state}; only a key in the cabinet or out can be lost.")
-                      .format(key=key.id, state=vocab.name("key-state", key.state)))
+                      .format(key=key.id, state=_state(key)))
     _check_override(request)
     if key.state == "out" and not request.actor.supervisor:
         _check_holder(key, request)
@@ -298,7 +305,7 @@ def lost(key: Key, household: Household, request: Request) -> Outcome:
 def found(key: Key, household: Household, request: Request) -> Outcome:
     if key.state != "lost":
         raise Refused(_("{key} is not lost (it is {state}).").format(
-            key=key.id, state=vocab.name("key-state", key.state)))
+            key=key.id, state=_state(key)))
     _check_override(request)
     _check_steward_of_household(household, request)
     new = replace(key, state="in", since=request.at, note=request.note)
@@ -309,7 +316,7 @@ def handback(key: Key, household: Household, request: Request) -> Outcome:
     if key.state not in ("in", "out"):
         raise Refused(_("{key} is {state}; only a key in the cabinet or out can be handed back "
                         "to its owner.").format(key=key.id,
-                                                state=vocab.name("key-state", key.state)))
+                                                state=_state(key)))
     _check_override(request)
     if key.state == "out":
         _check_holder(key, request)

@@ -137,6 +137,18 @@ def test_a_room_cell_holding_the_whole_place_agrees_with_the_others(ledger: Ledg
         ("3-2-501", "3号楼2单元501"), ("3-2-502", "3号楼2单元502"), ("3-2-601", "3号楼2单元601")]
 
 
+def test_a_place_written_without_its_estate_takes_the_sheets_estate(ledger: Ledger,
+                                                                    tmp_path: Path) -> None:
+    ledger.ok("household", "add", "花园小区-3-2-602", "--name", "李德胜", "--address",
+              "花园小区3栋2单元602室", "--born", "1944")
+    path = _book(tmp_path / "花名册.xlsx", [["住址", "户主姓名"], ["花园小区3栋2单元501室", "王秀兰"],
+                                          ["3-2-502", "赵国庆"], ["3号楼2单元602", "李德胜"]])
+    plan = json.loads(ledger.ok("household", "import", str(path), "--dry-run", "--json").out)
+    assert [(h["id"], h["action"], h["address"]) for h in plan["households"]] == [
+        ("花园小区-3-2-501", "add", "花园小区3栋2单元501室"), ("花园小区-3-2-502", "add", "3-2-502"),
+        ("花园小区-3-2-602", "same", "花园小区3栋2单元602室")]
+
+
 @pytest.mark.parametrize("rows,before,words", [
     # The same household twice, saying two things: which is right is the office's to say.
     ([["户号", "地址", "姓名", "电话"], ["15-1-101", "15号楼1单元101", "王秀兰", "13800000101"],
@@ -156,6 +168,11 @@ def test_a_room_cell_holding_the_whole_place_agrees_with_the_others(ledger: Ledg
     ([["楼栋", "单元", "门牌号", "姓名", "居住状态"], ["3", "2", "4-2-601", "王秀兰", "住养老院"]],
      None, "台账.xlsx:2: 门牌号: '4-2-601' is in another building or unit than the row's 楼栋、单元 "
      "say; 居住状态: '住养老院' is not a living situation"),
+    # Which estate a place without one is in, when the sheet's others name two, is the office's.
+    ([["地址", "姓名"], ["花园小区3栋2单元501室", "王秀兰"], ["阳光花园1栋1单元101", "赵国庆"],
+      ["3-2-502", "李德胜"]], None,
+     "台账.xlsx:4: 地址: '3-2-502' names no estate, and the sheet's other addresses name 花园小区、"
+     "阳光花园: write which"),
     ([["地址", "姓名", "是否独居"], ["3号楼2单元501", "王秀兰", "偶尔"]], None,
      "台账.xlsx:2: 是否独居: '偶尔': write 是 or 否"),
 ])

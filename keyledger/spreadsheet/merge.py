@@ -31,13 +31,16 @@ def _plain(text: str | None) -> str:
     return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text or ""))
 
 
-def same_place(first: str | None, second: str | None) -> bool:
+def same_place(first: str | None, second: str | None, estate: str = "") -> bool:
     """Two addresses of one home: the same text, or the same estate, building, unit and room
-    however written (花园小区3栋2单元501室 is 花园小区3-2-501)."""
+    however written (花园小区3栋2单元501室 is 花园小区3-2-501). `estate`: the one the sheet's
+    address is in when it names none (3-2-501 in a register of 花园小区's)."""
     if _plain(first).removesuffix("室") == _plain(second).removesuffix("室"):
         return True
-    place = places(first or "")
-    return place is not None and place == places(second or "")
+    one, other = places(first or ""), places(second or "")
+    if other is not None and not other[0] and estate:
+        other = (estate, *other[1:])
+    return one is not None and one == other
 
 
 class Merger:
@@ -95,7 +98,8 @@ def merge(row: Row, data: dict[str, Any], found: Values, update: bool, new: bool
                                 True))
         if update:
             data["address"] = address
-    elif found.address is not None and not same_place(data.get("address"), found.address):
+    elif found.address is not None and not same_place(data.get("address"), found.address,
+                                                      row.estate):
         m.scalar(data, "address", found.address, "address", row.header("address"))
     for resident in found.residents:
         _resident(m, resident)

@@ -18,7 +18,8 @@ from keyledger.spreadsheet.columns import QUIET
 from keyledger.spreadsheet.layout import Skipped, Table, has_header, lay_out
 from keyledger.spreadsheet.merge import Change, describe, merge, same_place, side_by_side
 from keyledger.spreadsheet.read import read_grid
-from keyledger.spreadsheet.row import Row, household_id, made_address, sheet_address, values
+from keyledger.spreadsheet.row import (Row, estate_named, household_id, made_address,
+                                       sheet_address, values)
 from keyledger.timeutil import now, zone
 
 Progress = Callable[[int, int], None]
@@ -125,6 +126,7 @@ def plan_import(ledger: Ledger, path: Path, mapping: dict[str, str], update: boo
     keys = set(ledger.ids("key"))
     rows = [Row(table.name, table.columns, number, cells) for number, cells in table.rows]
     idents = [_ident(ledger, row, households) for row in rows]
+    _estates_left_out(ledger, rows, idents, households)
     existing = {h.id: h for h in ledger.households(sorted({i for i in idents if i in households}))}
     made: dict[str, Planned] = {}
     for done, (row, ident) in enumerate(zip(rows, idents), 1):
@@ -150,8 +152,30 @@ def plan_import(ledger: Ledger, path: Path, mapping: dict[str, str], update: boo
     return plan
 
 
-def _ident(ledger: Ledger, row: Row, households: set[str]) -> str | None:
-    ident = household_id(row)
+def _estates_left_out(ledger: Ledger, rows: list[Row], idents: list[str | None],
+                      households: set[str]) -> None:
+    """A place written without its estate (3-2-602) among places that name one (花园小区3栋2单元
+    501室): the estate of the others when they all name the same, else a bad cell — never an id
+    that puts one home of the estate beside the others."""
+    named = {estate_named(row) for row in rows} - {None}
+    if "" not in named or len(named) < 2:
+        return
+    estates = sorted(named - {""})
+    for i, row in enumerate(rows):
+        if idents[i] is None or estate_named(row) != "":
+            continue
+        if len(estates) == 1:
+            row.estate = estates[0]
+            idents[i] = _ident(ledger, row, households, estates[0])
+        else:
+            row.fail("address", _("{address!r} names no estate, and the sheet's other addresses "
+                                  "name {estates}: write which").format(
+                                      address=row.get("address") or "", estates="、".join(estates)))
+            idents[i] = None
+
+
+def _ident(ledger: Ledger, row: Row, households: set[str], default: str = "") -> str | None:
+    ident = household_id(row, default=default)
     if ident is None:
         return None
     short = household_id(row, estate=False)
@@ -201,7 +225,8 @@ def _plan_row(row: Row, ident: str | None, existing: dict[str, Household],
         earlier.changes.extend(changes)
         return earlier
     address = sheet_address(row)
-    moved = old is not None and address is not None and not same_place(old.address, address)
+    moved = old is not None and address is not None and \
+        not same_place(old.address, address, row.estate)
     data = old.to_dict() if old is not None else _blank(ident)
     changes = merge(row, data, found, update, old is None, address, moved)
     if old is None:

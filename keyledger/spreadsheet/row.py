@@ -74,6 +74,7 @@ class Row:
         self.columns = {(c.field, c.slot): c for c in columns if c.field is not None}
         self.problems: dict[int, str] = {}   # column index (or past the end) -> why
         self.place: Any = _UNREAD            # its building, unit and room, once read
+        self.estate = ""                     # the sheet's estate, where the row names none
 
     def has(self, name: str, slot: int = 0) -> bool:
         return (name, slot) in self.columns
@@ -135,16 +136,17 @@ _FALLBACK = {"household_name": ("name",), "born": ("birthday", "age", "id_number
              "address": ("building", "room", "estate"), "id": ("room", "building", "address")}
 
 
-def household_id(row: Row, estate: bool = True) -> str | None:
+def household_id(row: Row, estate: bool = True, default: str = "") -> str | None:
     """The 户号 column; else 楼号-单元-房号 after the 小区 (东升家园-8-1-401: two estates of one
-    register each have an 8-1-401); else the same read from the 地址."""
+    register each have an 8-1-401); else the same read from the 地址. `default`: the estate of a
+    place that names none (the one the sheet's other addresses name)."""
     if row.has("id"):
         ident = row.get("id")
         if ident is None:
             row.fail("id", _("missing: the household id, e.g. 8-1-401"))
         return ident
     if not row.has("building") and not row.has("room"):
-        return _id_from_address(row, estate)
+        return _id_from_address(row, estate, default)
     parts = []
     if estate and row.has("estate"):
         name = row.get("estate", lambda v: part(v, ()))
@@ -155,8 +157,8 @@ def household_id(row: Row, estate: bool = True) -> str | None:
     place = place_cells(row)
     if place is None:
         return None
-    if estate and not row.has("estate") and place[0]:
-        parts.append(place[0])  # 楼号 written 花园小区3号楼
+    if estate and not row.has("estate") and (place[0] or default):
+        parts.append(place[0] or default)  # 楼号 written 花园小区3号楼
     return "-".join(parts + [p for p in place[1:] if p])
 
 
@@ -211,18 +213,28 @@ def _place_cells(row: Row) -> tuple[str, str, str, str] | None:
     return place
 
 
-def _id_from_address(row: Row, estate: bool) -> str | None:
+def _id_from_address(row: Row, estate: bool, default: str) -> str | None:
     address = row.get("address")
     if address is None:
         row.fail("address", _("missing: the address, from which the household id is made"))
         return None
-    found = places(address)
+    if row.place is _UNREAD:
+        row.place = places(address)
+    found = row.place
     if found is None:
         row.fail("address", _("{address!r} does not say a building and a room (like 8号楼1单元401) "
                               "from which to make the household id; add a 户号 column")
                  .format(address=address))
         return None
-    return "-".join(p for p in (found[0] if estate else "", *found[1:]) if p)
+    return "-".join(p for p in ((found[0] or default) if estate else "", *found[1:]) if p)
+
+
+def estate_named(row: Row) -> str | None:
+    """The estate the row's place names, "" when it names none; None when the sheet says the
+    estate in a column of its own or the id itself (户号), or the place was not read."""
+    if row.has("id") or row.has("estate") or not isinstance(row.place, tuple):
+        return None
+    return row.place[0]
 
 
 def made_address(row: Row) -> str | None:
