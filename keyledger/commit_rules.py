@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from keyledger import attachments, gitops, rules, service, time_order
 from keyledger.errors import FatalError, Refused
 from keyledger.i18n import _
-from keyledger.model import Steward, parse_visit
+from keyledger.model import Steward, Visit, parse_visit
 
 if TYPE_CHECKING:
     from keyledger.walk import Change, Commit, Tree, Walk
@@ -85,19 +85,61 @@ def _attachment(walk: Walk, change: Change, supervisor: bool) -> str | None:
     return None
 
 
-def visits(walk: Walk, commit: Commit, signer: Steward | None, supervisor: bool) -> list[str]:
-    """A visit is recorded by one of the stewards who made it, or entered by a supervisor."""
+def visits(walk: Walk, tree: Tree, commit: Commit, signer: Steward | None,
+           supervisor: bool) -> list[str]:
+    """A visit is recorded by one of the stewards who made it, or entered by a supervisor; by
+    a visit's commit or a return's, one visit a commit, at a household of the ledger; and its
+    commit's trailers say what its file says (`git log --grep`, the history, the event index
+    and a conflict's explanation read them)."""
     found = []
-    for change in commit.changes:
-        if change.path.startswith("visits/") and change.old is None and signer is not None:
+    added = [c for c in commit.changes if c.path.startswith("visits/") and c.old is None
+             and c.new is not None]
+    if len(added) > 1:
+        found.append(_("it adds {n} visits; a commit records one visit").format(n=len(added)))
+    for change in added:
+        try:
+            visit = walk.parse(change.path, change.new, parse_visit)
+        except FatalError:
+            continue  # reported as an invalid file
+        if visit is None:
+            continue
+        if signer is not None:
             try:
-                visit = walk.parse(change.path, change.new, parse_visit)
-                if visit is not None:
-                    rules.check_visit_author(visit, rules.Actor(signer.id, supervisor))
+                rules.check_visit_author(visit, rules.Actor(signer.id, supervisor))
             except Refused as exc:
                 found.append(exc.message)
-            except FatalError:
-                pass  # reported as an invalid file
+        found += _visit_told(tree, commit.trailers, visit)
+    return found
+
+
+def _visit_told(tree: Tree, t: dict[str, str], visit: Visit) -> list[str]:
+    action = t.get("Action")
+    if action not in ("visit", "return"):
+        return [_("it adds the visit {id} as a {action} commit, which only a visit or a return "
+                  "records").format(id=visit.id, action=action or "—")]
+    if tree.after(f"households/{visit.household}.yaml") is None:
+        return [_("it records a visit at {household}, which is not in the ledger").format(
+            household=visit.household)]
+    truth = {"Visit": visit.id, "Household": visit.household,
+             **dict(service.visit_trailers(visit, returned=action == "return"))}
+    if action == "visit":  # the event index reads a visit from these (event_rows)
+        truth.update(Purpose=visit.purpose, At=visit.started.isoformat(),
+                     With=",".join(visit.stewards[1:]))
+    else:
+        truth["Key"] = visit.key or ""
+    found = []
+    for name, value in truth.items():
+        said = t.get(name, "")
+        if name == "At" and said:
+            try:
+                same = datetime.fromisoformat(said) == visit.started
+            except (ValueError, TypeError):
+                same = False
+        else:
+            same = said == value
+        if not same:
+            found.append(_("its trailers say {name} {said}, but the visit it adds says {value}")
+                         .format(name=name, said=said or "—", value=value or "—"))
     return found
 
 

@@ -111,7 +111,7 @@ def act(ledger: Ledger, key_id: str, action: str, *, purpose: str | None = None,
     trailers = outcome.event.trailers()
     recorded = None
     if action == "return" and (visit is not None or photos or visit_form):
-        from keyledger import visits  # photos and forms: only a return that records a visit
+        from keyledger import service, visits  # only a return that records a visit
 
         present = [key.holder or actor.id] + ([witness] if witness else [])
         recorded, visit_files = visits.draft(
@@ -119,10 +119,7 @@ def act(ledger: Ledger, key_id: str, action: str, *, purpose: str | None = None,
             visit_form, key.since or at, at, present, key.id, actor=actor)
         files.update(visit_files)
         trailers.append(("Visit", recorded.id))
-        # As `visit add` writes them: `git log --grep` finds every follow-up, and the event
-        # index reads the visit from its commit (its file would be a search of a month's folder).
-        trailers += [(name, value) for name, value in visits.trailers(recorded)
-                     if name not in ("Consent", "Unreached") and value]  # the checkout's own
+        trailers += service.visit_trailers(recorded, returned=True)  # as `visit add` says them
     holder_steward = others.get(outcome.event.holder or "") if outcome.event.holder != actor.id \
         else actor
     message = gitops.format_message(

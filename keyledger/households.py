@@ -223,7 +223,8 @@ def edit_household(ledger: Ledger, ident: str, edit: Edit,
     old = ledger.household(ident)
     new = _edited(old, edit, form, _today(ledger))
     before, after = old.to_dict(), new.to_dict()
-    changed = [name for name in after if after[name] != before[name]]
+    # A field written only when set (living, the open records) is missing from one side.
+    changed = [name for name in {**before, **after} if after.get(name) != before.get(name)]
     if not changed:
         raise FatalError(_("That changes nothing in {id}; give the fields to change, e.g. "
                            "--notes or --add-flag.").format(id=ident))

@@ -85,6 +85,13 @@ def key(ledger: "Ledger", text: str) -> str:
     found = _same_id(ledger, "key", text)
     if found is not None:
         return found
+    # A household where a key is asked for (`handback 王秀兰`): its one key, or which of its keys.
+    try:
+        home = household(ledger, text)
+    except FatalError:
+        home = None
+    if home is not None:
+        return key_of(ledger, home)
     from keyledger.ledger import kind_label, unknown
 
     check_id(text, kind_label("key"))  # a path, a control character: refused as such

@@ -13,7 +13,7 @@ from keyledger.i18n import _
 from keyledger.identity import acting_steward
 from keyledger.ledger import Ledger, locked
 from keyledger.model import Household
-from keyledger.service_model import OwnerRequest
+from keyledger.service_model import OpenProblem, OwnerRequest
 from keyledger.subjects import language, subject
 from keyledger.timeutil import iso, now, parse_datetime, zone
 
@@ -53,7 +53,8 @@ def add_request(ledger: Ledger, ident: str, text: str, via: str | None, by: str 
 
 
 @locked
-def close_problem(ledger: Ledger, ident: str, which: str, note: str | None) -> tuple[str, str]:
+def close_problem(ledger: Ledger, ident: str, which: str,
+                  note: str | None) -> "tuple[OpenProblem, str]":
     """A problem put right without a visit of ours: the owner had it repaired, say."""
     from keyledger.visits import pick_problem
 
@@ -72,7 +73,7 @@ def close_problem(ledger: Ledger, ident: str, which: str, note: str | None) -> t
                 [("Action", "problem-close"), ("Household", household.id), ("Steward", actor.id),
                  ("At", iso(at)), ("Problem", problem.ref), ("Item", problem.item or ""),
                  ("What", problem.note or ""), ("Note", note or "")])
-    return problem.ref, sha
+    return problem, sha
 
 
 @locked
@@ -82,8 +83,11 @@ def repaid(ledger: Ledger, ident: str, which: str) -> tuple[str, str]:
     actor = acting_steward(ledger)
     owed = household.advances
     advance = next((a for a in owed if a.visit == which), None)
-    if advance is None and which.isdigit() and 1 <= int(which) <= len(owed):
-        advance = owed[int(which) - 1]
+    from keyledger.timewords import ordinal
+
+    number = ordinal(which)
+    if advance is None and number and number <= len(owed):
+        advance = owed[number - 1]
     if advance is None:
         raise FatalError(_("{household} owes nothing as {which!r}; `keyledger household show "
                            "{household}` lists what it owes, numbered.").format(

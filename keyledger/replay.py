@@ -97,11 +97,15 @@ def _service(ledger: Ledger, blobs: Blobs, sha: str, t: dict[str, str], paths: l
 
     home_path = f"households/{t.get('Household', '')}.yaml"
     visits = [p for p in paths if p.startswith("visits/")]
-    if home_path not in paths or not (visits or t.get("Action") in service.ACTIONS):
+    # A visit's household is made again even when the visit changed nothing of it here: on
+    # the shared ledger, what it finds or puts right may open or close a record.
+    if not visits and (home_path not in paths or t.get("Action") not in service.ACTIONS):
         return {}
     home = _parsed(blobs, tip, home_path, parse_household)
     visit = _parsed(blobs, sha, visits[0], parse_visit) if visits else None
     after = service.replay(t.get("Action", ""), t, home, supervisor, visit)
+    if after == home:  # the shared ledger's file as it is, not this clone's
+        return {home_path: _rev_of(ledger, f"{tip}:{home_path}")} if home_path in paths else {}
     return {home_path: _blob(ledger, yaml.dump(after.to_dict()))}
 
 

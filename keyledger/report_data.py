@@ -295,13 +295,15 @@ def weekly(ledger: Ledger, week: str | None) -> dict[str, Any]:
         bump(stewards, i.holder, names.get(i.holder, i.holder), **counts)
         bump(households, i.household, homes.get(i.household, ""), **counts)
     records = listing.fresh(ledger, ("household",))["household"].part("records")
-    open_homes = [h for _i, h in sorted(records.items()) if h.problems or h.advances]
+    open_homes = [h for _i, h in sorted(records.items())
+                  if h.problems or h.advances or h.requests]
     # What the week's sections tell of visits one by one: emergencies, errands, requests.
     views = _views(ledger, load(ledger, [v for v in visits if v.answers
                                          or v.purpose in ("emergency", "errand")]),
                    _owing(*open_homes))
     return {
-        **_base(ledger), "week": week or current_week(ledger), "days": days,
+        # The week as the calendar names it, however it was typed (本周, 48, 第48周).
+        **_base(ledger), "week": this_week(days[0]), "days": days,
         "stewards": sorted(stewards.values(), key=lambda r: r.id),
         "households": sorted(households.values(), key=lambda r: r.id),
         "visits": visits, "items": items, "custody": week_intervals,
@@ -318,5 +320,7 @@ def weekly(ledger: Ledger, week: str | None) -> dict[str, Any]:
         "answered": [v for v in views if v.visit.request is not None],
         "errands": [v for v in views if v.visit.errand is not None],
         "open_problems": [(h, p) for h in open_homes for p in h.problems],
+        # Requests no visit has answered yet: the supervisor sees who is still waiting.
+        "open_requests": [(h, r) for h in open_homes for r in h.requests],
         "owed": [(h, a) for h in open_homes for a in h.advances],
         "now": moment, "begin": begin, "end": end}

@@ -14,7 +14,8 @@ from datetime import date, datetime
 from keyledger import people, text
 from keyledger.errors import Refused
 from keyledger.i18n import _
-from keyledger.model import Authorization, Household, Key, Reservation, Visit, WitnessPolicy
+from keyledger.model import (SERVICE_FIELDS, Authorization, Household, Key, Reservation, Visit,
+                             WitnessPolicy)
 from keyledger.timeutil import CLOCK_SKEW, iso
 from keyledger import vocab
 from keyledger.vocab import PURPOSE, PURPOSES, UnknownWord
@@ -244,7 +245,7 @@ def checkout(key: Key, household: Household, policy: WitnessPolicy, request: Req
 def return_key(key: Key, household: Household, request: Request) -> Outcome:
     if key.state != "out":
         raise Refused(_("{key} is not out (it is {state}); there is nothing to return.")
-                      .format(key=key.id, state=vocab.name("key-state", key.state)))
+                      .format(key=key.id, state=_state(key)))
     _check_override(request)
     _check_holder(key, request)
     if request.witness and request.witness in (request.actor.id, key.holder):
@@ -277,10 +278,17 @@ def handover(key: Key, household: Household, policy: WitnessPolicy,
     return Outcome(new, household, Event(request, key.id, household.id, to))
 
 
+def _state(key: Key) -> str:
+    """A key's state in a refusal: a door code is kept or given, never "in the cabinet"."""
+    from keyledger.whereabouts import state_words
+
+    return state_words(key.kind, key.state)
+
+
 def lost(key: Key, household: Household, request: Request) -> Outcome:
     if key.state not in ("in", "out"):
         raise Refused(_("{key} is {state}; only a key in the cabinet or out can be lost.")
-                      .format(key=key.id, state=vocab.name("key-state", key.state)))
+                      .format(key=key.id, state=_state(key)))
     _check_override(request)
     if key.state == "out" and not request.actor.supervisor:
         _check_holder(key, request)
@@ -297,7 +305,7 @@ def lost(key: Key, household: Household, request: Request) -> Outcome:
 def found(key: Key, household: Household, request: Request) -> Outcome:
     if key.state != "lost":
         raise Refused(_("{key} is not lost (it is {state}).").format(
-            key=key.id, state=vocab.name("key-state", key.state)))
+            key=key.id, state=_state(key)))
     _check_override(request)
     _check_steward_of_household(household, request)
     new = replace(key, state="in", since=request.at, note=request.note)
@@ -308,7 +316,7 @@ def handback(key: Key, household: Household, request: Request) -> Outcome:
     if key.state not in ("in", "out"):
         raise Refused(_("{key} is {state}; only a key in the cabinet or out can be handed back "
                         "to its owner.").format(key=key.id,
-                                                state=vocab.name("key-state", key.state)))
+                                                state=_state(key)))
     _check_override(request)
     if key.state == "out":
         _check_holder(key, request)
@@ -415,7 +423,16 @@ def check_household_change(before: Household | None, after: Household, actor: Ac
     witness policy are the community's commitments to the resident, so a supervisor's; an owner
     may cancel through either of their stewards, so revoking is also the A/B pair's. Each
     action is checked the same way by its command and by `verify`, from the file before and after.
-    `before` is None for a household being added."""
+    `before` is None for a household being added.
+
+    Whatever the action says it is, a household's own fields (its people and their
+    birthdays, how they live, flags, schedule…) are its pair's or a supervisor's to change:
+    another steward's commit may change only its open records, which its visit or its
+    trailers explain exactly (keyledger.service, checked by `verify`)."""
+    if before is not None and action == "household-add":
+        raise Refused(_("{household} is already in the ledger; `keyledger household add` "
+                        "registers a new household, and `keyledger household edit` changes "
+                        "one.").format(household=after.id))
     old = before or Household(after.id, after.name, after.address)
     if action == "household-edit":
         if old.pair != after.pair:
@@ -451,6 +468,15 @@ def check_household_change(before: Household | None, after: Household, actor: Ac
         raise Refused(_("Only a supervisor sets which purposes need a witness at {household}; "
                         "ask a supervisor to run `keyledger household edit {household} "
                         "--witness-for …`.").format(household=after.id))
+    if before is not None and actor.id not in old.pair and _own(old) != _own(after):
+        raise Refused(_("Only the A/B pair of {household} ({pair}) or a supervisor may edit "
+                        "its file; ask one of them.").format(
+                            household=after.id, pair=", ".join(old.pair) or "—"))
+
+
+def _own(household: Household) -> Household:
+    """The household without its open records (problems, requests, money owed)."""
+    return replace(household, **{name: () for name in SERVICE_FIELDS})
 
 
 def is_overdue(key: Key, now: datetime) -> bool:

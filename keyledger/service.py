@@ -16,6 +16,7 @@ from keyledger.errors import Refused
 from keyledger.i18n import _
 from keyledger.model import SERVICE_FIELDS, CheckItem, Household, Visit
 from keyledger.service_model import Advance, OpenProblem, OwnerRequest, Resolved
+from keyledger.timeutil import CLOCK_SKEW, iso
 
 # The commit actions that change a household's open records, besides a visit's.
 ACTIONS = ("request", "problem-close", "errand-repaid")
@@ -63,12 +64,32 @@ def after_visit(household: Household, visit: Visit) -> Household:
             raise Refused(_("The visit answers a request of {received} that is not open at "
                             "{household}.").format(received=visit.request.received.isoformat(),
                                                    household=household.id))
+        if visit.started < visit.request.received - CLOCK_SKEW:
+            # Its response time (received → at the door) would be one that never was.
+            raise Refused(_("The visit of {started} answers a request that came after it "
+                            "({received}).").format(started=_moment(visit.started),
+                                                    received=_moment(visit.request.received)))
         requests = tuple(r for r in requests if r != visit.request)
     advances = household.advances
     errand = visit.errand
     if errand is not None and errand.advanced and not errand.repaid:
         advances += (Advance(visit.id, since, errand.advanced, errand.items, visit.stewards[0]),)
     return replace(household, problems=tuple(problems), requests=requests, advances=advances)
+
+
+def visit_trailers(visit: Visit, returned: bool = False) -> list[tuple[str, str]]:
+    """What a visit's commit says of it besides its id, for `git log --grep`: the follow-up
+    date, a call's outcome, the problems it closed, the request it answered, money advanced.
+    `verify` holds every commit that adds a visit to them (commit_rules.visits). A visit
+    `returned` with its key leaves Consent and Unreached to the custody trailers."""
+    errand = visit.errand
+    return [("Follow-Up", visit.follow_up.isoformat() if visit.follow_up else ""),
+            ("Outcome", visit.outcome or ""),
+            ("Resolves", ",".join(r.ref for r in visit.resolves)),
+            ("Answers", iso(visit.request.received) if visit.request else ""),
+            ("Advanced", errand.advanced or "" if errand and not errand.repaid else ""),
+            *([] if returned else [("Consent", visit.consent or ""),
+                                   ("Unreached", visit.unreached or "")])]
 
 
 def add_request(household: Household, request: OwnerRequest) -> Household:
@@ -120,11 +141,30 @@ def replay(action: str, trailers: dict[str, str], before: Household, supervisor:
                                                 trailers.get("Via", ""), trailers.get("By", ""),
                                                 trailers.get("Steward", "")))
     if action == "problem-close":
-        return close_problem(before, trailers.get("Problem", ""), trailers.get("Steward", ""),
-                             supervisor, trailers.get("Note"))
+        after = close_problem(before, trailers.get("Problem", ""), trailers.get("Steward", ""),
+                              supervisor, trailers.get("Note"))
+        closed = next(p for p in before.problems if p.ref == trailers.get("Problem"))
+        _told(trailers, {"Item": closed.item or "", "What": closed.note or ""})
+        return after
     if action == "errand-repaid":
-        return repaid(before, trailers.get("Errand", ""), trailers.get("Steward", ""), supervisor)
+        after = repaid(before, trailers.get("Errand", ""), trailers.get("Steward", ""), supervisor)
+        owed = next(a for a in before.advances if a.visit == trailers.get("Errand"))
+        _told(trailers, {"Amount": owed.amount})
+        return after
     return before
+
+
+def _told(trailers: dict[str, str], truth: dict[str, str]) -> None:
+    """What a commit's trailers say of the record it closed is that record: `git log`, the
+    history and a conflict's explanation read them. A trailer left out says nothing."""
+    for name, value in truth.items():
+        if name in trailers and trailers[name] != value:
+            raise Refused(_("its trailers say {name} {said}, but the record it closes says "
+                            "{value}").format(name=name, said=trailers[name], value=value or "—"))
+
+
+def _moment(when: datetime) -> str:
+    return when.strftime("%Y-%m-%d %H:%M")
 
 
 def untouched(before: Household | None, after: Household) -> bool:

@@ -27,6 +27,11 @@ from keyledger.i18n import _
 from keyledger.timeutil import MAX_DURATION
 
 
+class Unclear(FatalError):
+    """Written as a date or a time, but not one that can be used as it stands (3点: morning or
+    afternoon? 2月30日 does not exist): the refusal says so, whatever the caller tried."""
+
+
 # --- normalizing ----------------------------------------------------------------------------------
 
 _DIGITS = {"零": 0, "〇": 0, "○": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6,
@@ -36,20 +41,29 @@ _NUMERALS = re.compile("[零〇○一二两三四五六七八九十百千]+")
 _WORDS = (("星期", "周"), ("礼拜", "周"), ("周天", "周日"), ("周7", "周日"), ("下个周", "下周"),
           ("上个周", "上周"), ("这个周", "本周"), ("这周", "本周"),
           ("点钟", "点"), ("钟头", "小时"), ("个小时", "小时"), ("个钟", "小时"), ("分钟", "分"),
-          ("号", "日"), ("今日", "今天"), ("明日", "明天"), ("昨日", "昨天"), ("个半", "半"))
+          ("号", "日"), ("今日", "今天"), ("明日", "明天"), ("昨日", "昨天"), ("个半", "半"),
+          # 昨晚 = 昨天晚上, 今早 = 今天早上; 今儿, 明儿, 昨儿 as the north says them.
+          ("昨晚", "昨天晚上"), ("今晚", "今天晚上"), ("明晚", "明天晚上"), ("昨早", "昨天早上"),
+          ("今早", "今天早上"), ("明早", "明天早上"), ("今儿", "今天"), ("明儿", "明天"),
+          ("昨儿", "昨天"))
 
 
 def chinese_number(numerals: str) -> int:
-    """二〇二六 → 2026 (digit by digit), 十二 → 12, 二十三 → 23, 一百零五 → 105."""
+    """二〇二六 → 2026 (digit by digit), 十二 → 12, 二十三 → 23, 一百零五 → 105, and the
+    spoken short forms 一百二 → 120, 两千五 → 2500 (a last digit right after 百 or 千, without
+    零, counts in the next unit down)."""
     if not any(c in _UNITS for c in numerals):
         return int("".join(str(_DIGITS[c]) for c in numerals))
-    total, current = 0, 0
+    total, current, unit = 0, 0, 1
     for char in numerals:
         if char in _DIGITS:
             current = _DIGITS[char]
         else:
-            total += (current or 1) * _UNITS[char]
+            unit = _UNITS[char]
+            total += (current or 1) * unit
             current = 0
+    if current and unit >= 100 and numerals[-1] in _DIGITS and numerals[-2] in _UNITS:
+        return total + current * unit // 10
     return total + current
 
 
@@ -72,8 +86,9 @@ _DATE_PATTERNS: tuple[tuple[str, str], ...] = (
     ("md", r"(?P<yr>今年|明年|去年)?(?P<m>\d{1,2})月(?P<d>\d{1,2})日?"),
     ("md", r"(?P<m>\d{1,2})[/.](?P<d>\d{1,2})"),
     ("rel", r"(?P<rel>今天|明天|大后天|后天|昨天|大前天|前天|today|tomorrow|yesterday)"),
-    ("later", r"(?P<n>\d{1,3})天(?P<dir>后|以后|之后|前|以前|之前)"),
+    ("later", r"(?P<n>\d{1,3})个?(?P<unit>天|周)(?P<dir>后|以后|之后|前|以前|之前)"),
     ("weekday", r"(?P<shift>上上|上|本|下下|下)?周(?P<wd>[1-6日])"),
+    ("dom", r"(?P<dom>\d{1,2})日"),  # 24号: the nearest 24th
 )
 _DATE = "|".join(f"(?:{p})" for _k, p in _DATE_PATTERNS)
 
@@ -91,7 +106,7 @@ def _real(text: str, year: int, month: int, day: int) -> date:
     try:
         return date(year, month, day)
     except ValueError:
-        raise FatalError(_("{text!r} is not a date that exists.").format(text=text.strip()))
+        raise Unclear(_("{text!r} is not a date that exists.").format(text=text.strip()))
 
 
 def _date_of(text: str, match: re.Match[str], today: date) -> date:
@@ -102,22 +117,22 @@ def _date_of(text: str, match: re.Match[str], today: date) -> date:
     if "yr" in found:
         year = today.year + {"今年": 0, "明年": 1, "去年": -1}[found["yr"]]
         return _real(text, year, int(found["m"]), int(found["d"]))
-    if "m" in found:
-        month, day = int(found["m"]), int(found["d"])
+    if "m" in found or "dom" in found:
         options = []
         for year in (today.year - 1, today.year, today.year + 1):
-            try:
-                options.append(date(year, month, day))
-            except ValueError:
-                pass
+            for month in [int(found["m"])] if "m" in found else range(1, 13):
+                try:
+                    options.append(date(year, month, int(found.get("d") or found["dom"])))
+                except ValueError:
+                    pass
         if not options:
-            raise FatalError(_("{text!r} is not a date that exists.").format(text=text.strip()))
+            raise Unclear(_("{text!r} is not a date that exists.").format(text=text.strip()))
         return _nearest(options, today)
     if "rel" in found:
         return today + timedelta(days=_RELATIVE[found["rel"]])
     if "n" in found:
         sign = -1 if found["dir"].endswith("前") else 1
-        return today + timedelta(days=sign * int(found["n"]))
+        return today + timedelta(days=sign * int(found["n"]) * (7 if found["unit"] == "周" else 1))
     weekday = 6 if found["wd"] == "日" else int(found["wd"]) - 1
     monday = today - timedelta(days=today.weekday())
     return monday + timedelta(weeks=_WEEK_SHIFT[found.get("shift", "本")], days=weekday)
@@ -132,9 +147,10 @@ def _match_date(value: str) -> re.Match[str] | None:
 
 
 def parse_date(text: str, today: date) -> date:
-    """A date as people write it (see the module's docstring)."""
+    """A date as people write it (see the module's docstring); a part of the day said with it
+    (明天上午, a follow-up's day) is the date's."""
     value = normal(text)
-    match = _match_date(value)
+    match = _match_date(value) or _match_date(re.sub(rf"(?:{_PART})$", "", value))
     if match is None:
         raise _bad_date(text)
     return _date_of(text, match, today)
@@ -187,7 +203,7 @@ def _clock_of(text: str, match: re.Match[str]) -> time:
             raise _bad_time(text)
         hour = said
     elif spoken and 1 <= hour <= 6:
-        raise FatalError(_("{text!r} could be in the morning or the afternoon: write {am} or "
+        raise Unclear(_("{text!r} could be in the morning or the afternoon: write {am} or "
                            "{pm}.").format(text=text.strip(), am=f"{hour:02d}:{minute:02d}",
                                            pm=f"{hour + 12}:{minute:02d}"))
     if hour > 23:
@@ -300,6 +316,12 @@ def parse_moment(text: str, now: datetime) -> datetime:
     except ValueError:
         pass
     value = normal(text)
+    before = re.fullmatch(r"(?P<what>.+?)(?:以前|之前|前)", value)
+    if before is not None:
+        ago = duration(before.group("what"))
+        if ago is not None:  # 半小时前, 两小时前: a visit entered after it was made
+            return now - ago
+        value = before.group("what")  # 17点前: by 17:00
     match = re.fullmatch(rf"(?P<date>.+?)\s?(?P<clock>{_CLOCK})", value)
     if match is not None:
         dated = _match_date(match.group("date"))
@@ -322,7 +344,7 @@ def parse_when(text: str, start: datetime) -> datetime:
     try:
         return parse_moment(text, start)
     except FatalError as exc:
-        if "could be in the morning" in exc.message or "exists" in exc.message:
+        if isinstance(exc, Unclear):  # its own sentence says what to write, in any language
             raise
         raise FatalError(_("{text!r} is not a duration, a time or a date and time: write it like "
                            "3h, 90m, 17:00 or 2026-11-25 17:00.").format(text=text.strip())) \
@@ -359,3 +381,37 @@ def parse_week(text: str, today: date) -> date:
 def _bad_week(text: str) -> FatalError:
     return FatalError(_("{text!r} is not a week: write it like 2026-W48, 48, this week or next "
                         "week.").format(text=text.strip()))
+
+
+# --- numbers and amounts ----------------------------------------------------------------------------
+
+def _digits(text: str) -> str:
+    """NFKC, lower case, no spaces, Chinese numerals as digits."""
+    value = "".join(unicodedata.normalize("NFKC", text).lower().split())
+    return _NUMERALS.sub(lambda m: str(chinese_number(m.group())), value)
+
+
+def ordinal(text: str) -> int | None:
+    """An item's number as people say it — 1, １, 一, 第一条, 第2笔, 3号, #3 — or None."""
+    value = re.sub(r"^(?:第|#|no\.?)|(?:个|条|笔|项|号|件|个问题|条嘱托)$", "", _digits(text))
+    return int(value) if re.fullmatch(r"\d{1,6}", value) else None
+
+
+# 86.5, 86.50元, ¥86.5, 八十六块五, 86块5毛, 八十六元五角三分, 一百二十元整, 五毛, 八十六点五
+_YUAN = re.compile(r"(?:(?P<y>\d{1,7})(?:[.点](?P<d>\d{1,2}))?(?P<u>元|块)?)?"
+                   r"(?:(?P<j>\d)(?P<ju>角|毛)?)?(?:(?P<f>\d)分)?")
+
+
+def yuan(text: str) -> str | None:
+    """An amount of money as people write it, as yuan with two decimals (`86.50`), or None."""
+    value = re.sub(r"^(?:¥|人民币|rmb)|(?:钱|整)+$", "", _digits(text))
+    match = _YUAN.fullmatch(value)
+    if not value or match is None:
+        return None
+    g = match.groupdict()
+    if g["d"] and (g["j"] or g["f"]) or g["j"] and not (g["u"] or g["ju"]) \
+            or g["f"] and g["j"] and not g["ju"]:
+        return None  # 86.5块5, 86 5 (no unit between), 86块5 3分
+    fen = int(g["y"] or 0) * 100 + int((g["d"] or "0").ljust(2, "0")) + int(g["j"] or 0) * 10 \
+        + int(g["f"] or 0)
+    return f"{fen // 100}.{fen % 100:02d}"

@@ -291,7 +291,7 @@ def _check_commit(walk: Walk, tree: Tree, state: _State, commit: Commit, result:
             except Refused as exc:
                 finding(_("the rules refuse its change to {id}: {why}").format(
                     id=new.id, why=exc.message))
-    for message in commit_rules.visits(walk, commit, signer, supervisor):
+    for message in commit_rules.visits(walk, tree, commit, signer, supervisor):
         finding(message)
     for path in paths:
         if path.startswith("stewards/") and parent and signer is not None:
@@ -419,9 +419,6 @@ def _service(walk: Walk, tree: Tree, commit: Commit, supervisor: bool,
             finding(_("it records a service for {id}, a household that does not exist before "
                       "it").format(id=after.id))
             continue
-        if path not in tree.changes and action not in service.ACTIONS and not any(
-                v.resolves or v.request or v.errand for v in mine):
-            continue  # a visit recorded before households kept their open records
         try:
             expected = before
             for visit in mine or [None]:

@@ -20,6 +20,7 @@ from keyledger.model import Household, Steward, Visit, parse_visit
 from keyledger.service_model import OpenProblem, OwnerRequest, money
 from keyledger.subjects import subject
 from keyledger.timeutil import iso, now, parse_date, parse_datetime, zone
+from keyledger.timewords import ordinal, yuan
 from keyledger.vocab import CALL_REACHED
 
 FOLDER = "visits"
@@ -43,8 +44,12 @@ def new_id(ledger: Ledger, household: str, started: datetime) -> str:
 _DONE = re.compile(r"\s*(?:=>|→)\s*")
 
 
-def _note_and_done(text: str | None) -> tuple[str | None, str | None]:
+def _note_and_done(text: str | None, fixed: bool = False) -> tuple[str | None, str | None]:
+    """What was wrong and what was done. Put right on the spot and written as a sentence
+    (`阳台窗户开着，关严了`), what was wrong is before the first comma, what was done after it."""
     parts = _DONE.split(text or "", maxsplit=1)
+    if fixed and len(parts) == 1:
+        parts = re.split(r"\s*[,，;；]\s*", parts[0], maxsplit=1)
     note = " ".join(parts[0].split()) or None
     done = (" ".join(parts[1].split()) or None) if len(parts) > 1 else None
     return note, done
@@ -61,21 +66,31 @@ def parse_check(text: str) -> dict[str, Any]:
         note_text = rest
     else:
         item, result = (head, "") if sep else _split_check(value)  # 暖气正常
-        result, _sep, note_text = (rest if sep else result).partition(":")
+        # The result, then its note after a colon or a comma (暖气=有问题，接口渗水).
+        result, _sep, note_text = _first_of(rest if sep else result, ":,;")
     if not item.strip() or not result.strip():
         raise FatalError(_("--check takes ITEM=RESULT[:NOTE], e.g. heating=problem:接口渗水 or "
-                           "windows=fixed:没关严=>已关严; not {text!r}.").format(text=text))
+                           "\"windows=fixed:没关严=>已关严\" (quoted: in a shell, > writes to a "
+                           "file); not {text!r}.").format(text=text))
     if vocab.lookup("care", item) is None:
         raise FatalError(_("{item!r} is not a care item; use one of: {items} (something else "
                            "found goes in --problem or --fixed).").format(
                                item=item.strip(), items=vocab.choices("care")))
     code = vocab.parse("care", item)
-    result = vocab.parse("check-result", result, "--check")
-    note, done = _note_and_done(note_text)
+    if vocab.lookup("check-result", result) is None:  # 水管=漏水: what was seen, not a result
+        raise FatalError(_("--check: {word!r} is not a result; write one of {results}, with what "
+                           "was seen after a colon: --check \"{item}={ok}\" or --check "
+                           "\"{item}={problem}:{word}\".").format(
+                               word=result.strip(), results=vocab.choices("check-result"),
+                               item=vocab.name("care", code), ok=vocab.name("check-result", "ok"),
+                               problem=vocab.name("check-result", "problem")))
+    result = vocab.parse("check-result", result)
+    note, done = _note_and_done(note_text, result == "fixed")
     if result == "fixed" and not done:
-        raise FatalError(_("A problem fixed on the spot says what was done: "
-                           "{item}=fixed:what was wrong=>what was done.").format(
-                               item=vocab.name("care", code)))
+        raise FatalError(_("A problem fixed on the spot says what was wrong and what was done: "
+                           "--check \"{item}={fixed}:what was wrong=>what was done\".").format(
+                               item=vocab.name("care", code),
+                               fixed=vocab.name("check-result", "fixed")))
     if result != "fixed" and done:
         note = f"{note or ''} → {done}".strip(" →")  # only a fixed item has a separate action
         done = None
@@ -98,7 +113,7 @@ def _split_check(text: str) -> tuple[str, str]:
 
 def parse_found(text: str, fixed: bool) -> dict[str, Any]:
     """`--problem 客厅墙面有裂缝`, `--fixed 太阳能水管没关紧=>已关紧`: found, not on the care list."""
-    note, done = _note_and_done(text)
+    note, done = _note_and_done(text, fixed)
     if not note:
         raise FatalError(_("Say what was found, e.g. --problem 客厅墙面有裂缝."))
     if fixed and not done:
@@ -115,17 +130,6 @@ def parse_outcome(text: str) -> str:
     return vocab.parse("call-outcome", text, "--outcome")
 
 
-def _yuan(text: str) -> str:
-    """An amount as people type it — ８６．５, 86.5元, 86.5块, ¥86.5, 八十元 — as digits."""
-    from keyledger.timewords import chinese_number
-
-    value = re.sub(r"(?:块钱|块|元)$", "", unicodedata.normalize("NFKC", text).strip())
-    value = value.removeprefix("¥").strip()
-    if re.fullmatch(r"[零〇一二两三四五六七八九十百千]+", value):
-        value = str(chinese_number(value))
-    return value
-
-
 def parse_errand(items: list[str], advanced: str | None, repaid: bool) -> dict[str, Any] | None:
     """The errand's record from `--bought 青菜 --advanced 86.5 --repaid`."""
     things = [" ".join(i.split()) for i in items if i.strip()]
@@ -134,9 +138,10 @@ def parse_errand(items: list[str], advanced: str | None, repaid: bool) -> dict[s
             raise FatalError(_("--advanced and --repaid belong to an errand: say what was bought "
                                "or done with --bought."))
         return None
-    amount = money(_yuan(advanced)) if advanced is not None else None
+    amount = money(yuan(advanced)) if advanced is not None else None
     if advanced is not None and amount is None:
-        raise FatalError(_("--advanced takes an amount of yuan like 86.50, not {text!r}.").format(
+        raise FatalError(_("--advanced takes an amount of yuan like 86.50, 86.5元 or 八十六块五, "
+                           "not {text!r}.").format(
             text=advanced))
     if repaid and amount is None:
         raise FatalError(_("--repaid says money advanced was paid back: give --advanced too."))
@@ -149,8 +154,9 @@ def pick_problem(household: Household, text: str) -> tuple[OpenProblem, str | No
     which, done = _note_and_done(text)
     problems = household.problems
     found = next((p for p in problems if p.ref == which), None)
-    if found is None and which and which.isdigit() and 1 <= int(which) <= len(problems):
-        found = problems[int(which) - 1]
+    number = ordinal(which) if which else None
+    if found is None and number and number <= len(problems):
+        found = problems[number - 1]
     if found is None:
         raise FatalError(_("{household} has no open problem {which!r}; `keyledger household show "
                            "{household}` lists them, numbered.").format(
@@ -161,9 +167,9 @@ def pick_problem(household: Household, text: str) -> tuple[OpenProblem, str | No
 def pick_request(household: Household, text: str) -> OwnerRequest:
     """An open request by its number in `household show` (1 = the oldest) or when it came."""
     requests = household.requests
-    which = text.strip()
-    if which.isdigit() and 1 <= int(which) <= len(requests):
-        return requests[int(which) - 1]
+    which, number = text.strip(), ordinal(text)
+    if number and number <= len(requests):
+        return requests[number - 1]
     found = next((r for r in requests if iso(r.received) == which), None)
     if found is None:
         raise FatalError(_("{household} has no open request {which!r}; `keyledger household show "
@@ -282,20 +288,9 @@ def add_visit(ledger: Ledger, household_id: str, given: dict[str, Any], photos: 
                 household=household.id, name=household.name),
         [("Action", "visit"), ("Household", household.id), ("Steward", actor.id),
          ("With", ",".join(visit.stewards[1:])), ("Visit", visit.id),
-         ("Purpose", visit.purpose), ("At", visit.started.isoformat()), *trailers(visit)])
+         ("Purpose", visit.purpose), ("At", visit.started.isoformat()),
+         *service.visit_trailers(visit)])
     return visit, ledger.change(files, message)
-
-
-def trailers(visit: Visit) -> list[tuple[str, str]]:
-    """What a visit's commit says of it besides its id, for `git log --grep`: the follow-up
-    date, a call's outcome, the problems it closed, the request it answered, money advanced."""
-    errand = visit.errand
-    return [("Follow-Up", visit.follow_up.isoformat() if visit.follow_up else ""),
-            ("Outcome", visit.outcome or ""),
-            ("Resolves", ",".join(r.ref for r in visit.resolves)),
-            ("Answers", iso(visit.request.received) if visit.request else ""),
-            ("Advanced", errand.advanced or "" if errand and not errand.repaid else ""),
-            ("Consent", visit.consent or ""), ("Unreached", visit.unreached or "")]
 
 
 def recorded_late(visit: Visit) -> bool:

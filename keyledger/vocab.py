@@ -76,42 +76,49 @@ class Kind:
 
 _PURPOSE_ROWS = (
     W("inspection", "inspection", "巡查", "巡视", "查看", "看看", "上门查看", "检查", "定期巡查",
-      "看家", "照看房屋", "报平安"),
-    W("plants", "plants", "浇花", "浇水", "给花浇水", "浇绿植", "绿植", "花草", "养花", "water plants"),
+      "看家", "照看房屋", "报平安", "巡检", "上门巡查", "巡视检查", "看一下", "看一眼", "看房子",
+      "看窗户", "看看窗户", "关窗户", "查看门窗"),
+    W("plants", "plants", "浇花", "浇水", "给花浇水", "浇绿植", "绿植", "花草", "养花", "water plants",
+      "浇绿萝", "看花", "照看绿植", "浇花草", "给绿植浇水", "给花草浇水"),
     W("pets", "pets", "照看宠物", "喂宠物", "宠物", "喂猫", "喂狗", "遛狗", "喂鱼", "pet", "feed pets"),
     W("heating", "heating", "暖气检查", "看暖气", "查暖气", "检查暖气", "暖气", "供暖",
-      "供暖试水", "试水"),
+      "供暖试水", "试水", "查看暖气", "暖气巡查", "看暖气片", "暖气试水"),
     W("contractor", "contractor", "陪同施工", "燃气", "燃气公司", "燃气入户", "燃气安装", "装燃气",
       "施工", "陪同", "师傅上门", "监工", "抄表", "安装"),
     W("repair", "repair", "维修", "修理", "报修", "修水管", "维修漏水"),
-    W("emergency", "emergency", "紧急处置", "紧急", "紧急入户", "应急", "急事", "抢修", "突发情况"),
+    W("emergency", "emergency", "紧急处置", "紧急", "紧急入户", "应急", "急事", "抢修", "突发情况",
+      "紧急情况", "急救", "120", "120急救", "抢修漏水", "漏水抢修", "应急处置", "紧急处理"),
     W("delivery", "delivery", "代收代送", "代收", "代送", "送东西", "取快递", "代收快递", "送菜",
-      "送药"),
+      "送药", "送药上门", "送菜上门"),
     # A follow-up (回访) may need the key too: the day after a leak was repaired.
-    W("follow-up", "follow-up", "回访", "复查", "复访", "再去看看", "followup"),
+    W("follow-up", "follow-up", "回访", "复查", "复访", "再去看看", "followup", "再次上门", "回访检查"),
     W("other", "other", "其他", "其它", "别的"),
 )
 # A visit may be made without a key: a welfare phone call, an errand (代买/代办) left at the door.
 _VISIT_ONLY_ROWS = (
     W("call", "call", "电话问候", "电话", "打电话", "问候", "电话联系", "视频问候", "微信问候",
-      "phone call", "phone"),
-    W("errand", "errand", "代买代办", "代买", "代办", "代购", "跑腿", "买菜", "代买送菜"),
+      "phone call", "phone", "电话回访", "每日电话", "问候电话", "打电话问候", "视频", "视频通话",
+      "微信视频", "每日问候", "电话关怀", "电话询问"),
+    W("errand", "errand", "代买代办", "代买", "代办", "代购", "跑腿", "买菜", "代买送菜", "买药",
+      "代买药", "代买药品", "代购药品", "买菜送菜", "代缴费"),
 )
 
 PURPOSE = Kind("purpose", "purpose", "事由", _PURPOSE_ROWS)
 VISIT_PURPOSE = Kind("visit-purpose", "purpose", "事由", _PURPOSE_ROWS + _VISIT_ONLY_ROWS)
 
 CARE_ITEM = Kind("care", "care item", "照看事项", (
-    W("plants", "plants", "绿植", "浇花", "花草", "花", "植物", "盆栽"),
+    W("plants", "plants", "绿植", "浇花", "花草", "花", "植物", "盆栽", "绿萝", "花盆", "花卉"),
     W("pets", "pets", "宠物", "照看宠物", "喂宠物", "宠物喂养", "猫", "狗"),
-    W("heating", "heating", "暖气", "看暖气", "暖气检查", "暖气片", "暖气管道", "供暖"),
-    W("windows", "windows", "门窗", "窗户", "关窗", "窗"),
-    W("gas", "gas", "燃气", "煤气", "天然气", "燃气阀"),
-    W("water", "water", "水管", "用水", "水", "水阀", "上下水"),
+    W("heating", "heating", "暖气", "看暖气", "暖气检查", "暖气片", "暖气管道", "供暖", "暖气管",
+      "暖气阀门", "地暖"),
+    W("windows", "windows", "门窗", "窗户", "关窗", "窗", "阳台窗户", "阳台窗", "窗子"),
+    W("gas", "gas", "燃气", "煤气", "天然气", "燃气阀", "燃气表", "燃气灶", "燃气报警器"),
+    W("water", "water", "水管", "用水", "水", "水阀", "上下水", "水龙头", "下水", "热水器",
+      "太阳能", "太阳能水管"),
     W("electricity", "electricity", "电器", "用电", "电", "电闸"),
     W("mail", "mail", "信件", "报箱", "信箱", "报纸"),
     W("fridge", "fridge", "冰箱"),
-    W("doors", "doors", "门锁", "入户门"),
+    W("doors", "doors", "门锁", "入户门", "门", "防盗门"),
 ))
 
 FLAG = Kind("flag", "flag", "标签", (
@@ -153,34 +160,46 @@ ROLE = Kind("role", "role", "身份", (
 
 # `fixed`: a problem put right on the spot, with what was done; `problem` stays open.
 CHECK_RESULT = Kind("check-result", "result", "检查结果", (
-    W("ok", "ok", "正常", "好", "没问题", "无异常", "良好", "完好", "good"),
-    W("problem", "problem", "有问题", "问题", "异常", "发现问题", "坏了", "待处理", "bad"),
-    W("fixed", "fixed", "已当场处理", "当场处理", "已处理", "已修好", "修好了", "已解决"),
-    W("n/a", "n/a", "不适用", "不涉及", "无", "没有", "跳过", "na", "n-a"),
+    W("ok", "ok", "正常", "好", "没问题", "无异常", "良好", "完好", "good", "一切正常", "都正常", "好的",
+      "没毛病", "没事", "完好无损", "没有问题", "无问题", "没发现问题", "未发现问题", "未见异常",
+      "一切良好"),
+    W("problem", "problem", "有问题", "问题", "异常", "发现问题", "坏了", "待处理", "bad", "需要处理",
+      "未处理", "需维修", "要修", "有毛病", "不正常", "有点问题", "发现异常"),
+    W("fixed", "fixed", "已当场处理", "当场处理", "已处理", "已修好", "修好了", "已解决", "当场修好",
+      "处理好", "弄好", "修好", "修复", "解决", "当场解决", "已排除", "处理"),
+    W("n/a", "n/a", "不适用", "不涉及", "无", "没有", "跳过", "na", "n-a", "不需要", "不用", "无需"),
 ))
 
 # How a call went. Only a call that reached someone satisfies a welfare call.
 CALL_OUTCOME = Kind("call-outcome", "call outcome", "通话结果", (
-    W("answered", "answered", "接通", "已接通", "本人接听", "接了", "通了"),
-    W("family", "family", "家属代接", "家属接听", "子女代接"),
-    W("no-answer", "no-answer", "未接通", "无人接听", "没接", "未接", "没人接", "no answer"),
-    W("busy", "busy", "占线", "忙线"),
-    W("off", "off", "关机", "停机", "无法接通"),
+    W("answered", "answered", "接通", "已接通", "本人接听", "接了", "通了", "本人接", "老人接",
+      "老人接听", "接听", "正常接听", "通话正常", "打通"),
+    W("family", "family", "家属代接", "家属接听", "子女代接",
+      # 女儿接的, 儿子代接, 老伴接听: someone of the family answered for the person called.
+      *(f"{who}{how}" for who in ("家属", "家人", "子女", "女儿", "儿子", "老伴", "孙子", "孙女",
+                                  "儿媳", "女婿", "亲属", "亲戚")
+        for how in ("接", "接听", "代接") if f"{who}{how}" not in ("家属代接", "家属接听", "子女代接"))),
+    W("no-answer", "no-answer", "未接通", "无人接听", "没接", "未接", "没人接", "no answer", "没人接听",
+      "未接听", "没接听", "无人接", "打不通", "没打通", "响了没人接", "没人听", "不接", "不接电话",
+      "没接电话", "无应答"),
+    W("busy", "busy", "占线", "忙线", "通话中", "正在通话中"),
+    W("off", "off", "关机", "停机", "无法接通", "不在服务区", "没信号", "手机关机"),
 ))
 CALL_REACHED = ("answered", "family")
 
 # An owner's request (帮我看看阳台窗户关没关): how it came, and from whom.
 REQUEST_CHANNEL = Kind("request-channel", "channel", "来源渠道", (
-    W("phone", "phone", "电话", "打电话", "来电"),
-    W("wechat", "wechat", "微信", "微信留言", "留言"),
-    W("in-person", "in-person", "当面", "上门", "面谈", "当面说"),
-    W("other", "other", "其他", "其它"),
+    W("phone", "phone", "电话", "打电话", "来电", "打来电话", "来电话", "电话留言", "手机"),
+    W("wechat", "wechat", "微信", "微信留言", "留言", "发微信", "微信语音", "微信消息", "微信视频", "语音"),
+    W("in-person", "in-person", "当面", "上门", "面谈", "当面说", "亲自来", "来社区"),
+    W("other", "other", "其他", "其它", "短信"),
 ))
 REQUESTER = Kind("request-from", "who asked", "提出人", (
     W("owner", "owner", "业主", "业主本人", "本人", "户主"),
-    W("family", "family", "家属", "子女", "亲属", "女儿", "儿子"),
+    W("family", "family", "家属", "子女", "亲属", "女儿", "儿子", "家人", "老伴", "亲戚", "孙子",
+      "孙女", "儿媳", "女婿"),
     W("neighbour", "neighbour", "邻居", "楼下邻居", "楼上邻居", "neighbor"),
-    W("other", "other", "其他", "其它"),
+    W("other", "other", "其他", "其它", "物业"),
 ))
 
 # The elderly register's living situation (居住状态).
@@ -356,9 +375,23 @@ class UnknownWord(Exception):
             word=self.word, what=self.kind.label(), names=choices(self.kind, lang))
 
 
+# Words around a value that do not change which one it is, as people type it: 已经修好了 is
+# 修好, 均未接通 is 未接通, 女儿接的 is 女儿接, 上门浇花 is 浇花. Tried only for a word the table
+# does not hold, and never a negation (未, 没, 不) — those are the value itself.
+_AROUND = re.compile(r"^(?:已经|已|都|均|全都|上门|帮忙|帮|去)(?=.)|(?<=.)(?:了|的|啦|呢)$")
+
+
 def lookup(kind: str | Kind, word: str) -> str | None:
     """The code a word names, or None."""
-    return _kind(kind).index().get(normal(word))
+    index, key = _kind(kind).index(), normal(word)
+    found = index.get(key)
+    while found is None and not key.isascii():
+        bare = _AROUND.sub("", key)
+        if bare == key:
+            return None
+        key = bare
+        found = index.get(key)
+    return found
 
 
 def parse(kind: str | Kind, word: str, option: str | None = None) -> str:

@@ -54,8 +54,10 @@ def test_checkout_shows_the_code_once_on_the_terminal_only(coded: Ledger) -> Non
     code, screen, files = run_in_pty(coded, ["checkout", "K-0031", "--purpose", "inspection"])
     assert code == 0, files
     assert f"Door code of K-0031: {CODE}" in screen
-    assert CODE not in files and "K-0031 is out with" in files
-    coded.ok("return", "K-0031")
+    assert CODE not in files and "The door code of K-0031 is given to 王德厚" in files
+    # Done with a code: never "back in the cabinet".
+    back = coded.ok("return", "K-0031").err
+    assert "王德厚 is done with the door code of K-0031" in back and "cabinet" not in back
     _scan_history(coded)
 
 

@@ -103,7 +103,7 @@ def test_the_weekly_report_printed_with_its_timeline(story: Ledger, browser, tmp
     path = tmp_path / "weekly.html"
     story.ok("report", "weekly", "--week", "2026-W48", "-o", str(path))
     page, text = check_page(browser, path)
-    assert "春晖社区 钥匙管家周报 2026-W48" in text and "本周钥匙托管时间线" in text
+    assert "春晖社区 钥匙管家周报 2026-W48" in text and "本周钥匙外出时间线" in text
     # One row per key and one bar per checkout this week: 8-1-401's plants, 3-2-502's heating
     # (still out, overdue), 6-2-601's gas fitter, 12-1-101's emergency (returned late).
     bars = page.js("""[...document.querySelectorAll('svg.timeline rect.bar')].map(r => [

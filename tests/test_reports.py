@@ -153,7 +153,7 @@ def test_weekly_report_counts_due_done_missed_and_draws_the_timeline(week: Ledge
     tokens = _check_markdown(text)
     headings = _texts(tokens, "heading_open")
     assert headings[0] == "花卉社区 钥匙管家周报 2026-W48"
-    assert {"按网格员", "按住户", "漏办", "紧急入户", "未解决的问题", "待回访", "本周钥匙托管"} \
+    assert {"按网格员", "按住户", "漏办", "紧急入户", "未解决的问题", "待回访", "本周钥匙外出"} \
         <= set(headings)
     rows = [t.content for t in tokens if t.type == "inline"]
     # zhou-lx: the Wednesday inspection (done by the heating visit in its window) and Thursday's
@@ -168,7 +168,7 @@ def test_weekly_report_counts_due_done_missed_and_draws_the_timeline(week: Ledge
     assert "应于 11月27日 周五 23:10 归还，11月27日 周五 23:30 才归还" in text
     # The week's custody, one row per checkout, instead of a Mermaid block no office can view.
     assert not [t for t in tokens if t.type == "fence"]
-    custody = rows[rows.index("本周钥匙托管"):]
+    custody = rows[rows.index("本周钥匙外出"):]
     assert custody[custody.index("K-0012"):][:7] == [
         "K-0012", "8-1-401", "周丽霞", "暖气检查", "11月25日 周三 14:02", "11月25日 周三 14:40", "38分"]
     assert "11月27日 周五 23:30（逾期）" in custody

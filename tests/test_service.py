@@ -92,7 +92,9 @@ def test_problem_close_and_its_refusals(ledger: Ledger, monkeypatch: pytest.Monk
     assert "no open problem '2'" in ledger.refused("problem", "close", "8-1-401", "2", "--note",
                                                    "修好了", as_="wang-dh").err
     _at(monkeypatch, "2026-11-26T09:00:00+08:00")
-    ledger.ok("problem", "close", "8-1-401", "1", "--note", "业主请人修好了", as_="wang-dh")
+    closed = ledger.ok("problem", "close", "王秀兰", "第一个", "--note", "业主请人修好了",
+                       as_="wang-dh").err  # the household and the number as people say them
+    assert "8-1-401 王秀兰: the problem heating: 接口渗水 is closed." in closed
     assert _home(ledger).get("problems") is None
     assert ledger.git("log", "-1", "--format=%s").startswith("王德厚 关闭问题：王秀兰（8-1-401）：")
     trailers = ledger.git("log", "-1", "--format=%(trailers:only,unfold)")

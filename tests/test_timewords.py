@@ -52,6 +52,10 @@ DATES = [
     ("下周三", D(2026, 12, 2)), ("下个星期三", D(2026, 12, 2)), ("下礼拜一", D(2026, 11, 30)),
     ("上周五", D(2026, 11, 20)), ("下下周一", D(2026, 12, 7)), ("上上周日", D(2026, 11, 15)),
     ("下周日", D(2026, 12, 6)), ("周7", D(2026, 11, 29)),
+    # A follow-up's day as a grid worker says it: the part of the day belongs to the date.
+    ("明天上午", D(2026, 11, 26)), ("后天早上", D(2026, 11, 27)), ("下周三下午", D(2026, 12, 2)),
+    ("明儿", D(2026, 11, 26)), ("24号", D(2026, 11, 24)), ("1号", D(2026, 12, 1)),
+    ("一周后", D(2026, 12, 2)), ("一个星期后", D(2026, 12, 2)), ("两周后", D(2026, 12, 9)),
 ]
 
 TIMES = [
@@ -99,6 +103,12 @@ MOMENTS = [
     ("17:00", at(TODAY, 17)), ("下午5点", at(TODAY, 17)), ("今天17：00", at(TODAY, 17)),
     ("2026年12月2日 15点", at(D(2026, 12, 2), 15)), ("tomorrow 9:00", at(D(2026, 11, 26), 9)),
     ("昨天晚上8点", at(D(2026, 11, 24), 20)),
+    # A visit entered after it was made, as people say when it was.
+    ("昨晚7点", at(D(2026, 11, 24), 19)), ("今早8点", at(TODAY, 8)), ("今晚8点半", at(TODAY, 20, 30)),
+    ("明早9点", at(D(2026, 11, 26), 9)), ("昨儿下午三点", at(D(2026, 11, 24), 15)),
+    ("24号上午10点", at(D(2026, 11, 24), 10)), ("上周五下午三点半", at(D(2026, 11, 20), 15, 30)),
+    ("半小时前", at(TODAY, 13, 30)), ("两小时前", at(TODAY, 12)), ("20分钟前", at(TODAY, 13, 40)),
+    ("15：30", at(TODAY, 15, 30)), ("下午三点半", at(TODAY, 15, 30)),
 ]
 
 WHENS = [
@@ -106,6 +116,8 @@ WHENS = [
     ("17:00", at(TODAY, 17)), ("17：00", at(TODAY, 17)), ("下午5点", at(TODAY, 17)),
     ("明天上午9点", at(D(2026, 11, 26), 9)), ("90分钟", at(TODAY, 15, 30)),
     ("一个半小时", at(TODAY, 15, 30)), ("1d", at(D(2026, 11, 26), 14)),
+    ("17点前", at(TODAY, 17)), ("下午5点以前", at(TODAY, 17)), ("半个钟头", at(TODAY, 14, 30)),
+    ("明天中午12点前", at(D(2026, 11, 26), 12)),
 ]
 
 WEEKS = [
@@ -210,6 +222,8 @@ def test_moments_refused(text: str, message: str) -> None:
 @pytest.mark.parametrize(("text", "message"), [
     ("3x", "is not a duration, a time or a date and time: write it like 3h, 90m, 17:00"),
     ("3点", "could be in the morning or the afternoon"),
+    ("5点前", "'5点前' could be in the morning or the afternoon: write 05:00 or 17:00."),
+    ("2月30日 10:00", "is not a date that exists"),
 ])
 def test_expected_returns_refused(text: str, message: str) -> None:
     with pytest.raises(FatalError, match=message):
@@ -228,11 +242,39 @@ def test_chinese_refusals_name_the_chinese_forms() -> None:
         with pytest.raises(FatalError) as ambiguous:
             tw.parse_time("3点")
         assert ambiguous.value.message == "“3点”分不清是上午还是下午：请写 03:00 或 15:00。"
+        # An expected return keeps that sentence in Chinese too, not a general one.
+        with pytest.raises(FatalError) as ambiguous:
+            tw.parse_when("5点", NOW)
+        assert ambiguous.value.message == "“5点”分不清是上午还是下午：请写 05:00 或 17:00。"
     finally:
         set_language("en")
 
 
 def test_chinese_numerals() -> None:
     assert [tw.chinese_number(n) for n in ("二〇二六", "十二", "二十三", "一百零五", "两", "十",
-                                           "三十", "两千零二十六")] == [2026, 12, 23, 105, 2, 10, 30,
-                                                                        2026]
+                                           "三十", "两千零二十六", "一百二", "两千五", "一百零二",
+                                           "三百二十")] == [2026, 12, 23, 105, 2, 10, 30, 2026, 120,
+                                                           2500, 102, 320]
+
+
+# An item's number (a problem, a request, an errand) and an amount of money, as people write them.
+ORDINALS = [("1", 1), ("１", 1), ("一", 1), ("第一条", 1), ("第2笔", 2), ("3号", 3), ("#3", 3),
+            ("第十二个", 12), (" 2 ", 2), ("x", None), ("第", None), ("1.5", None)]
+AMOUNTS = [("86.5", "86.50"), ("86.50元", "86.50"), ("¥86.50", "86.50"), ("￥86.5", "86.50"),
+           ("八十六块五", "86.50"), ("86块5毛", "86.50"), ("86块5", "86.50"), ("八十六元五角", "86.50"),
+           ("八十六元五角三分", "86.53"), ("一百二十元整", "120.00"), ("两百块", "200.00"),
+           ("一百二", "120.00"), ("五毛", "0.50"), ("八十六点五", "86.50"), ("86.5块钱", "86.50"),
+           ("86.5 元", "86.50"), ("人民币86.5元", "86.50"), ("８６．５块", "86.50"),
+           ("八十六块五毛钱", "86.50"), ("86元5角3分", "86.53"),
+           ("好几十", None), ("-20", None), ("86块50", None), ("86.5块5", None), ("86.555", None),
+           ("", None)]
+
+
+@pytest.mark.parametrize(("text", "number"), ORDINALS)
+def test_item_numbers(text: str, number: int | None) -> None:
+    assert tw.ordinal(text) == number
+
+
+@pytest.mark.parametrize(("text", "amount"), AMOUNTS)
+def test_amounts_of_money(text: str, amount: str | None) -> None:
+    assert tw.yuan(text) == amount

@@ -119,7 +119,8 @@ def test_a_visit_from_a_form(ledger: Ledger, tmp_path: Path) -> None:
 
 def test_visit_refusals(ledger: Ledger, tmp_path: Path) -> None:
     ledger.use("zhou-lx")
-    assert "--check: 'fine' is not a result; choose one of: ok, problem, fixed, n/a." in \
+    assert ("--check: 'fine' is not a result; write one of ok, problem, fixed, n/a, with what "
+            "was seen after a colon: --check \"plants=ok\" or --check \"plants=problem:fine\".") in \
         ledger.refused("visit", "add", "8-1-401", "--purpose", "call", "--outcome", "answered",
                        "--check", "plants:fine").err
     assert "--check takes ITEM=RESULT[:NOTE]" in ledger.refused(

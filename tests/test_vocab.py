@@ -51,9 +51,43 @@ def test_the_models_codes_are_the_tables() -> None:
     ("check-result", "不适用", "n/a"), ("check-result", "N/A", "n/a"), ("check-result", "na", "n/a"),
     ("weekday", "星期三", "wed"), ("weekday", "周日", "sun"), ("weekday", "星期天", "sun"),
     ("weekday", "Wednesday", "wed"),
+    # The seed stories as a grid worker types them at the door.
+    ("purpose", "给花浇水", "plants"), ("purpose", "浇绿萝", "plants"), ("purpose", "上门浇花", "plants"),
+    ("purpose", "查看暖气", "heating"), ("purpose", "看看窗户", "inspection"),
+    ("purpose", "抢修漏水", "emergency"), ("purpose", "紧急情况", "emergency"),
+    ("visit-purpose", "120急救", "emergency"), ("purpose", "再次上门", "follow-up"),
+    ("visit-purpose", "帮忙买菜", "errand"), ("visit-purpose", "代买药品", "errand"),
+    ("visit-purpose", "电话回访", "call"), ("visit-purpose", "微信视频", "call"),
+    ("call-outcome", "没接", "no-answer"), ("call-outcome", "无人接听", "no-answer"),
+    ("call-outcome", "没人接听", "no-answer"), ("call-outcome", "打不通", "no-answer"),
+    ("call-outcome", "均未接通", "no-answer"), ("call-outcome", "响了没人接", "no-answer"),
+    ("call-outcome", "关机", "off"), ("call-outcome", "已关机", "off"),
+    ("call-outcome", "不在服务区", "off"), ("call-outcome", "通话中", "busy"),
+    ("call-outcome", "家属接的", "family"), ("call-outcome", "女儿接的", "family"),
+    ("call-outcome", "儿子代接", "family"), ("call-outcome", "老伴接了", "family"),
+    ("call-outcome", "本人接的", "answered"), ("call-outcome", "接通了", "answered"),
+    ("check-result", "修好了", "fixed"), ("check-result", "当场处理", "fixed"),
+    ("check-result", "已处理", "fixed"), ("check-result", "已经处理好了", "fixed"),
+    ("check-result", "当场修好", "fixed"), ("check-result", "一切正常", "ok"),
+    ("check-result", "好了", "ok"), ("check-result", "需要处理", "problem"),
+    ("check-result", "没有问题", "ok"), ("check-result", "未见异常", "ok"),
+    ("check-result", "有点问题", "problem"),
+    ("care", "阳台窗户", "windows"), ("care", "绿萝", "plants"), ("care", "太阳能水管", "water"),
+    ("request-channel", "发微信", "wechat"), ("request-channel", "微信语音", "wechat"),
+    ("request-channel", "打来电话", "phone"), ("request-from", "业主本人", "owner"),
+    ("request-from", "老伴", "family"),
 ])
 def test_a_word_as_people_type_it_is_its_code(kind: str, word: str, code: str) -> None:
     assert vocab.parse(kind, word) == code
+
+
+@pytest.mark.parametrize(("kind", "word"), [
+    # Words around a value are let go, never a negation or a word that is not one.
+    ("call-outcome", "响了"), ("call-outcome", "接"), ("check-result", "还行"), ("check-result", "了"),
+    ("check-result", "没了"), ("purpose", "浇菜"), ("purpose", "上门"),
+])
+def test_a_word_that_is_no_value_stays_unknown(kind: str, word: str) -> None:
+    assert vocab.lookup(kind, word) is None
 
 
 @pytest.mark.parametrize(("text", "days"), [
@@ -190,7 +224,8 @@ def test_a_word_it_does_not_know_is_refused_naming_the_option_and_choices(
     assert "--every：“周八”不是星期几" in days.err, days.err
     check = ledger.refused("--lang", "zh", "visit", "add", "8-1-401", "--purpose", "电话问候",
                            "--check", "暖气=还行")
-    assert "“还行”不是可用的检查结果" in check.err, check.err
+    assert "“还行”不是检查结果；请写 正常、有问题、已当场处理、不适用 之一" in check.err, check.err
+    assert '--check "暖气=正常"' in check.err, check.err
 
 
 def test_chinese_names_in_what_a_steward_reads(ledger: Ledger, chinese: object) -> None:

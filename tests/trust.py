@@ -85,30 +85,53 @@ def trailers(**fields: str) -> str:
                      for name, value in fields.items())
 
 
-def refused_everywhere(office: Office, attacker: str, message: str,
-                       victim: str = "liu-sj") -> None:
-    """The commit(s) on top of `attacker`'s clone are refused by verify there, by the server
-    hook on a push, and by `sync` in `victim`'s clone after a hostile server took them; each
-    saying `message`. The shared ledger and the victim's clone are left as they were."""
-    lg = office[attacker]
-    findings = [f["message"] for f in json.loads(lg.run("verify", "--json").out)["findings"]]
+def refused_by_verify(office: Office, attacker: str, message: str, victim: str) -> None:
+    """`verify` in the attacker's own clone finds the commit(s) on top, saying `message`."""
+    result = office[attacker].run("verify", "--json", "--full")
+    findings = [f["message"] for f in json.loads(result.out)["findings"]]
     assert any(message in f for f in findings), findings
-    pushed = subprocess.run(["git", "-C", str(lg.root), "push", "--no-verify", "origin",
-                             "HEAD:main"], capture_output=True, text=True)
+
+
+def refused_by_hook(office: Office, attacker: str, message: str, victim: str) -> None:
+    """The shared ledger's pre-receive hook refuses the push, saying `message`."""
+    tip = office.tip()
+    pushed = subprocess.run(["git", "-C", str(office[attacker].root), "push", "--no-verify",
+                             "origin", "HEAD:main"], capture_output=True, text=True)
     assert pushed.returncode != 0 and message in pushed.stderr, pushed.stderr
-    # A hostile (or hook-less) server takes the commits anyway.
+    assert office.tip() == tip
+
+
+def refused_by_sync(office: Office, attacker: str, message: str, victim: str) -> None:
+    """A hostile (or hook-less) server takes the commits anyway: `sync` in `victim`'s clone
+    refuses them, saying `message`, and leaves that clone as it was; the office is put back."""
+    lg = office[attacker]
     tip = office.tip()
     git(office.bare, "fetch", "-q", str(lg.root), "HEAD:refs/attack")
     git(office.bare, "update-ref", "refs/heads/main", "refs/attack")
     other = office[victim]
     before, tracking = other.snapshot(), other.git("rev-parse", "origin/main")
-    synced = other.run("sync")
-    assert synced.code == 2 and message in synced.err, synced.err
-    assert "Traceback" not in synced.err
-    assert other.snapshot() == before and other.git("rev-parse", "origin/main") == tracking
-    git(office.bare, "update-ref", "refs/heads/main", tip)  # the office back as it was
-    git(office.bare, "update-ref", "-d", "refs/attack")
-    lg.git("reset", "-q", "--hard", "origin/main")
+    try:
+        synced = other.run("sync")
+        assert synced.code == 2 and message in synced.err, synced.err
+        assert "Traceback" not in synced.err
+        assert other.snapshot() == before and other.git("rev-parse", "origin/main") == tracking
+    finally:
+        git(office.bare, "update-ref", "refs/heads/main", tip)  # the office back as it was
+        git(office.bare, "update-ref", "-d", "refs/attack")
+
+
+# The three that judge a commit by the one rule set: a test names them by these ids.
+DECIDERS = {"verify": refused_by_verify, "hook": refused_by_hook, "sync": refused_by_sync}
+
+
+def refused_everywhere(office: Office, attacker: str, message: str,
+                       victim: str = "liu-sj") -> None:
+    """The commit(s) on top of `attacker`'s clone are refused by verify there, by the server
+    hook on a push, and by `sync` in `victim`'s clone after a hostile server took them; each
+    saying `message`. The shared ledger and the victim's clone are left as they were."""
+    for decide in DECIDERS.values():
+        decide(office, attacker, message, victim)
+    office[attacker].git("reset", "-q", "--hard", "origin/main")
 
 
 def accepted_everywhere(office: Office, author: str, victim: str = "liu-sj") -> None:

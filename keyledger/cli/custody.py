@@ -79,10 +79,13 @@ def checkout(
                witness=witness, override=override, holder=for_, consent=consent,
                unreached=unreached, passphrase=ask_passphrase)
     new = done.outcome.key
-    say(_("{key} is out with {steward} for {purpose}, expected back {back}. Commit {sha}.")
-        .format(key=new.id, steward=(done.holder or done.actor).name,
-                purpose=vocab.name("purpose", purpose), back=when(new.expected_back),
-                sha=done.sha[:10]))
+    # A door code is told, not taken out of the cabinet: its words say so.
+    said = _("The door code of {key} is given to {steward} for {purpose}, to be done with by "
+             "{back}. Commit {sha}.") if new.kind == "code" else \
+        _("{key} is out with {steward} for {purpose}, expected back {back}. Commit {sha}.")
+    say(said.format(key=new.id, steward=(done.holder or done.actor).name,
+                    purpose=vocab.name("purpose", purpose), back=when(new.expected_back),
+                    sha=done.sha[:10]))
     auth = done.outcome.household.authorization
     if auth and auth.conditions:
         say(_("The owner's conditions: {conditions}").format(conditions="; ".join(auth.conditions)))
@@ -125,7 +128,11 @@ def return_(
     done = act(ledger, key, "return", note=note, witness=witness, override=override,
                visit=fields, photos=photo, visit_form=from_file)
     back = done.outcome.key
-    if back.slot:
+    if back.kind == "code":
+        say(_("{steward} is done with the door code of {key}; the community keeps it, and who "
+              "was given it knows it until it is changed. Commit {sha}.").format(
+                  key=back.id, steward=done.actor.name, sha=done.sha[:10]))
+    elif back.slot:
         say(_("{key} is back in the cabinet (slot {slot}). Commit {sha}.").format(
             key=back.id, slot=back.slot, sha=done.sha[:10]))
     else:
@@ -256,8 +263,9 @@ def status(
 ) -> None:
     """Calls that reached nobody first; what is out, with whom, since when, overdue first;
     what is due today and what is still open."""
-    from keyledger.cli.due_view import due_json, show_escalations
+    from keyledger.cli.due_view import due_json, show_escalations, what_words
     from keyledger.cli.key import key_json
+    from keyledger import listing
     from keyledger.custody import changes_since, looked
     from keyledger.custody import status as out_keys
     from keyledger.schedules import due
@@ -300,8 +308,15 @@ def status(
     if not json and alarms:
         show_escalations(alarms, lambda c: c.astimezone(moment.tzinfo).strftime("%H:%M"),
                          names())
+    # A lost key is in no cabinet: "the keys are in the cabinet" would not be true of it.
+    lost = [k for _i, k in sorted(listing.fresh(ledger, ("key",))["key"].part("records").items())
+            if k.state == "lost"] if not json else []
     if not json and not out:
-        say(_("Nothing is out: the keys are in the cabinet and no door code is given out."))
+        say(_("Nothing is out: the keys are in the cabinet and no door code is given out.")
+            if not lost else _("Nothing is out and no door code is given out."))
+    if lost:
+        say(_("Lost, the lock to be changed: {keys}.").format(keys=_("; ").join(
+            f"{k.id} {k.household}" for k in lost)))
     if not json and out:
         rows = []
         for o in out:
@@ -336,7 +351,7 @@ def status(
             .format(n=len(today), missed=sum(i.status == "missed" for i in today)))
     elif not json and today:
         say(_("Due today: {items}.").format(items="; ".join(
-            f"{_due_time(i)} {i.household} {i.household_name} {vocab.name('visit-purpose', i.purpose)} "
+            f"{_due_time(i)} {i.household} {i.household_name} {what_words(i)} "
             f"({names().get(i.steward or '', i.steward or '—')})"
             + (_(", missed") if i.status == "missed" else "") for i in today)))
     if not json and any(opened.values()):
@@ -399,6 +414,8 @@ def _offline(ledger: "Ledger", keys: list[str], unpushed: object) -> set[str]:
 def _due_time(item: "DueItem") -> str:
     if item.kind == "follow-up":
         return _("follow-up")
+    if item.kind == "request" and not (item.start.hour or item.start.minute):  # an earlier day's
+        return _("received earlier")
     return item.start.strftime("%H:%M") + (f"-{item.end:%H:%M}" if item.end else "")
 
 
@@ -430,14 +447,22 @@ def history(
 
     tz = zone(ledger.settings.timezone)
     who = people()
+    # A door code is told and done with, not taken out and put back: its actions say so.
+    keys = [ledger.key(target)] if kind == "key" else ledger.keys_of(target)
+    codes = {k.id for k in keys if k.kind == "code"}
+    code_actions = {"checkout": _("code told"), "return": _("done with the code"),
+                    "key-add": _("code registered"), "handover": _("code passed on")}
     rows = []
     for e in entries:
         t = e.trailers
+        action = t.get("Action", "?")
+        action = code_actions[action] if t.get("Key") in codes and action in code_actions \
+            else _(action)
         at = t.get("At") or e.committed
         witness = who.name(t["Witness"]) if t.get("Witness") else ""
         if t.get("Action") == "confirm":
             witness = _("confirms {sha}").format(sha=t.get("Confirms", "")[:10])
-        rows.append([when(datetime.fromisoformat(at).astimezone(tz)), _(t.get("Action", "?")),
+        rows.append([when(datetime.fromisoformat(at).astimezone(tz)), action,
                      t.get("Key", ""), who.name(t.get("Steward")),
                      who.name(holder(t)) if holder(t) else "",
                      vocab.name("visit-purpose", t.get("Purpose")), witness, e.sha[:10],

@@ -24,6 +24,16 @@ def due_json(i: "DueItem") -> dict[str, Any]:
                          for c in i.contacts]}
 
 
+def what_words(item: "DueItem") -> str:
+    """What a due item asks for, in words: an owner's request and a visit to the door after
+    calls that reached nobody by their kind, a planned item by its purpose."""
+    from keyledger import vocab
+
+    if item.kind in ("escalation", "request"):
+        return _(item.kind)
+    return vocab.name("visit-purpose", item.purpose)
+
+
 def keys_words(keys: "tuple[KeyWhere, ...]", names: dict[str, str]) -> str:
     """Where the household's keys are, in a cell: a door code as a code, never in a slot;
     whoever holds one by name."""

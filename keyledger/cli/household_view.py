@@ -117,7 +117,7 @@ def _authorization(p: "Profile") -> str:
                  day=auth.revoked.isoformat() if auth.revoked else ""),
              "not-in-force": _("not in force ({start} to {until})").format(
                  start=auth.start.isoformat(), until=auth.until.isoformat())}[p.authorization]
-    parts = [state, _(", ").join(_(x) for x in auth.purposes)]
+    parts = [state, vocab.names("purpose", auth.purposes)]
     parts += list(auth.conditions)
     parts.append(_("letter on file, signed {day}").format(day=auth.signed_on.isoformat())
                  if auth.document else _("no scan of the letter"))
@@ -137,12 +137,17 @@ def _key(k: "Key", p: "Profile") -> str:
     return text
 
 
+def purpose_words(v: "Visit") -> str:
+    """What a visit was, a call with its outcome: an unanswered call never reads as a call made."""
+    purpose = vocab.name("visit-purpose", v.purpose)
+    return _("{purpose} ({outcome})").format(
+        purpose=purpose, outcome=vocab.name("call-outcome", v.outcome)) if v.outcome else purpose
+
+
 def _visit(v: "Visit", name: Any) -> str:
     from keyledger.cli.common import when
 
-    head = f"{when(v.started)} {vocab.name('visit-purpose', v.purpose)}"
-    if v.outcome:
-        head += f" ({vocab.name('call-outcome', v.outcome)})"
+    head = f"{when(v.started)} {purpose_words(v)}"
     head += " " + "、".join(name(s) for s in v.stewards)
     found = [f"{vocab.name('care', c.item) if c.item else ''}: {vocab.name('check-result', c.result)}" for c in v.checklist if c.result != "ok"]
     return " · ".join([head, *found, *([v.note] if v.note else [])])

@@ -134,14 +134,13 @@ def due(
     if not items:
         say(_("Nothing is due."))
         return
-    from keyledger.cli.due_view import contacts_words, keys_words
+    from keyledger.cli.due_view import contacts_words, keys_words, what_words
 
     names = {s.id: s.name for s in ledger.stewards()}
     rows = []
     who = people()
     for i in items:
-        what = _(i.kind) if i.kind in ("escalation", "request") \
-            else vocab.name("visit-purpose", i.purpose)
+        what = what_words(i)
         if i.kind == "escalation":
             what += " · " + contacts_words(i)
         rows.append([day(i.day), _due_time(i), f"{i.household} {i.household_name}", what,

@@ -59,8 +59,6 @@ def request_list(
     if json:
         print_json([{"household": h.id, "number": n, **r.to_dict()} for h, n, r in rows])
         return
-    from keyledger.cli.household_view import said
-
     table([_("household"), _("no."), _("received"), _("via"), _("from"), _("request")],
           [[f"{h.id} {h.name}", str(n), when(r.received), vocab.name("request-channel", r.via),
             vocab.name("request-from", r.by), r.text]
@@ -79,7 +77,7 @@ def problem_list(
         print_json([{"household": h.id, "number": n, "ref": p.ref, **p.to_dict()}
                     for h, n, p in rows])
         return
-    table([_("household"), _("no."), _("since"), _("item"), _("problem")],
+    table([_("household"), _("no."), _("found on"), _("item"), _("what was found")],
           [[f"{h.id} {h.name}", str(n), when(p.since), vocab.name("care", p.item) if p.item else "—",
             p.note or ""] for h, n, p in rows])
 
@@ -96,9 +94,13 @@ def close(
     supervisor)."""
     from keyledger.records import close_problem
 
-    ref, sha = close_problem(open_ledger(), household, number, note)
-    say(_("Problem {ref} of {household} is closed. Commit {sha}.").format(
-        ref=ref, household=household, sha=sha[:10]))
+    ledger = open_ledger()
+    problem, sha = close_problem(ledger, household, number, note)
+    # The problem as the steward knows it (暖气：接口渗水), not its reference in the files.
+    what = _("{item}: {note}").format(item=vocab.name("care", problem.item), note=problem.note) \
+        if problem.item and problem.note else problem.note or vocab.name("care", problem.item)
+    say(_("{household} {name}: the problem {what} is closed. Commit {sha}.").format(
+        household=household, name=ledger.household(household).name, what=what, sha=sha[:10]))
 
 
 @command(errand_app)

@@ -202,8 +202,15 @@ def add(
     fields.update(outcome=parse_outcome(outcome) if outcome else None, consent=consent,
                   unreached=unreached)
     visit, sha = add_visit(ledger, household, fields, photo, from_file, at, with_, for_)
-    say(_("Recorded visit {id} at {household}. Commit {sha}.").format(
-        id=visit.id, household=household, sha=sha[:10]))
+    home = ledger.household(visit.household)
+    # What was recorded, as the steward said it: a call is a call, not a visit to the door.
+    said = {"household": f"{home.id} {home.name}", "when": when(visit.started),
+            "stewards": people().names(visit.stewards), "sha": sha[:10],
+            "purpose": vocab.name("visit-purpose", visit.purpose),
+            "outcome": vocab.name("call-outcome", visit.outcome)}
+    say((_("Recorded: {when}, {stewards} called {household} ({outcome}). Commit {sha}.")
+         if visit.purpose == "call" and visit.outcome else
+         _("Recorded: {when}, {stewards} at {household}, {purpose}. Commit {sha}.")).format(**said))
 
 
 @command(app, "list")
@@ -232,9 +239,11 @@ def list_(
     if json:
         print_json([visit_json(v) for v in visits])
         return
+    from keyledger.cli.household_view import purpose_words
+
     who = people()
     table([_("visit"), _("household"), _("when"), _("purpose"), _("stewards"), _("checked")],
-          [[v.id, v.household, when(v.started), vocab.name("visit-purpose", v.purpose),
+          [[v.id, v.household, when(v.started), purpose_words(v),
             who.names(v.stewards),
             " ".join(f"{vocab.name('care', c.item)}:{vocab.name('check-result', c.result)}"
                      for c in v.checklist)] for v in visits])

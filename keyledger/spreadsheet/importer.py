@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Callable
 
-from keyledger import gitops, yaml
+from keyledger import gitops, rules, yaml
 from keyledger.ledger import Ledger, locked
 from keyledger.subjects import subject
 from keyledger.spreadsheet.plan import Plan, Progress, plan_import
@@ -29,6 +29,12 @@ def import_households(ledger: Ledger, path: Path, mapping: dict[str, str],
     plan = plan_import(ledger, path, mapping, update, sheet, progress)
     if dry_run or (plan.refusal() is not None and not skip_bad):
         return plan, None, None
+    # The rule verify applies to the commit: a household already in the ledger is changed by
+    # its A/B pair or a supervisor, and a pair is a supervisor's to assign.
+    who = rules.Actor(actor.id, actor.role == "supervisor")
+    for p in plan.writes():
+        rules.check_household_change(None if p.status == "add" else ledger.household(
+            p.household.id), p.household, who, "household-import")
     rejects = write_rejects(plan.table, plan.rejected) if skip_bad and plan.rejected else None
     if rejects is not None and hand_back is not None:
         hand_back(rejects)
