@@ -58,8 +58,7 @@ def add(
                                    help=_("A period away, e.g. 2026-11-01,2027-04-15 (repeatable).")),
     notes: Optional[str] = typer.Option(None, "--notes", help=_("Free notes.")),
     living: Optional[str] = living_option(_("How they live: {values}.")),
-    birthday: Optional[str] = typer.Option(None, "--birthday", metavar="DATE",
-                                           help=_("Birthday of the main resident.")),
+    birthday: Optional[str] = params.birthday(),
     interest: list[str] = typer.Option([], "--interest",
                                        help=_("An interest of the main resident, e.g. 京剧 "
                                               "(repeatable).")),
@@ -130,8 +129,7 @@ def edit(
                                                  "(repeatable).")),
     notes: Optional[str] = typer.Option(None, "--notes", help=_("Free notes (replaces them).")),
     living: Optional[str] = living_option(_("How they live: {values}.")),
-    birthday: Optional[str] = typer.Option(None, "--birthday", metavar="DATE",
-                                           help=_("Birthday of the main resident.")),
+    birthday: Optional[str] = params.birthday(),
     interest: list[str] = typer.Option([], "--interest",
                                        help=_("The main resident's interests (repeatable; "
                                               "they replace the ones on file).")),

@@ -23,3 +23,9 @@ def household_filter() -> Any:
     return typer.Argument(None, metavar="[HOUSEHOLD]", autocompletion=completion.households,
                           callback=words.household,
                           help=_("Only this household: its number, resident's name or address."))
+
+
+def birthday() -> Any:
+    """`--birthday` as household add and edit take it."""
+    return typer.Option(None, "--birthday", metavar="DATE",
+                        help=_("Birthday of the main resident."))
